@@ -1,0 +1,146 @@
+/* mailauth: configuration context. */
+#ifndef MAILAUTH_CTX_H
+#define MAILAUTH_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/export.h>
+#include <mailauth/status.h>
+
+MAILAUTH_BEGIN_DECLS
+
+/*! Configuration shared by resolvers and evaluations: allocator, clock,
+ *  logger, limits, policy knobs, authserv-id. Create it, set it up, then
+ *  use it: once a resolver or evaluation has been created from it, the
+ *  setters return MAILAUTH_ESTATE and the ctx is read-only, so any number
+ *  of threads may share it. It must outlive every object created from it. */
+typedef struct mailauth_ctx mailauth_ctx_t;
+
+/*! Caller-supplied allocator. Fill every function; `version` must be
+ *  MAILAUTH_ALLOCATOR_VERSION. The functions must be thread-safe if the ctx
+ *  is shared by threads. `free(ud, NULL)` must be a no-op. */
+typedef struct mailauth_allocator {
+    int version;
+    void *ud;
+    void *(*malloc)(void *ud, size_t size);
+    void *(*realloc)(void *ud, void *ptr, size_t size);
+    void (*free)(void *ud, void *ptr);
+} mailauth_allocator_t;
+#define MAILAUTH_ALLOCATOR_VERSION 1
+
+/*! Which time a clock callback is asked for. */
+typedef enum mailauth_clock_kind {
+    MAILAUTH_CLOCK_WALL = 0,     /*!< milliseconds since the Unix epoch (signature times) */
+    MAILAUTH_CLOCK_MONOTONIC = 1 /*!< milliseconds from any fixed origin (deadlines, TTLs) */
+} mailauth_clock_kind_t;
+
+/*! Clock callback: return the current time of the given kind in milliseconds. */
+typedef uint64_t (*mailauth_clock_fn)(void *ud, mailauth_clock_kind_t kind);
+
+/*! Log levels, most severe first. */
+typedef enum mailauth_log_level {
+    MAILAUTH_LOG_ERROR = 0,
+    MAILAUTH_LOG_WARNING,
+    MAILAUTH_LOG_INFO,
+    MAILAUTH_LOG_DEBUG
+} mailauth_log_level_t;
+
+/*! Logger callback. `msg` is NUL-terminated and valid only during the call. */
+typedef void (*mailauth_log_fn)(void *ud, mailauth_log_level_t level, const char *msg);
+
+/*! Name of a log level ("error", "warning", "info", "debug"). */
+MAILAUTH_API const char *mailauth_log_level_name(mailauth_log_level_t level);
+
+/*! Numeric limits. Each bounds work or memory spent on hostile input;
+ *  defaults in brackets. */
+typedef enum mailauth_limit {
+    MAILAUTH_LIMIT_SPF_DNS_TERMS = 0,   /*!< [10] RFC 7208 §4.6.4 DNS-causing terms */
+    MAILAUTH_LIMIT_SPF_VOID_LOOKUPS,    /*!< [2]  RFC 7208 §4.6.4 void lookups */
+    MAILAUTH_LIMIT_SPF_MX_NAMES,        /*!< [10] MX names looked at per mx term */
+    MAILAUTH_LIMIT_SPF_PTR_NAMES,       /*!< [10] PTR names looked at per ptr term or %{p} */
+    MAILAUTH_LIMIT_DNS_QUERIES,         /*!< [64] DNS questions per message */
+    MAILAUTH_LIMIT_DNS_TIMEOUT_MS,      /*!< [5000] per-question timeout */
+    MAILAUTH_LIMIT_EVAL_TIMEOUT_MS,     /*!< [20000] deadline of one evaluation */
+    MAILAUTH_LIMIT_DNS_CACHE_ENTRIES,   /*!< [4096] answers kept by a resolver's cache */
+    MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX,   /*!< [3600] seconds an answer may be cached */
+    MAILAUTH_LIMIT_HEADER_MAX_BYTES,    /*!< [65536] one header field */
+    MAILAUTH_LIMIT_HEADER_MAX_COUNT,    /*!< [1000] header fields per message */
+    MAILAUTH_LIMIT_DKIM_SIGNATURES,     /*!< [8] DKIM signatures verified per message */
+    MAILAUTH_LIMIT_RSA_MIN_BITS,        /*!< [1024] RFC 8301 §3.2 */
+    MAILAUTH_LIMIT_RSA_MAX_BITS,        /*!< [8192] */
+    MAILAUTH_LIMIT_ARC_INSTANCES,       /*!< [50] RFC 8617 §4.2.1 */
+    MAILAUTH_LIMIT__COUNT
+} mailauth_limit_t;
+
+/*! Name of a limit ("spf-dns-terms"). */
+MAILAUTH_API const char *mailauth_limit_name(mailauth_limit_t limit);
+
+/*! Create a context with default settings.
+ *  \param[in]  alloc  Allocator to copy, or NULL for the C library's.
+ *  \param[out] out    New context, freed with mailauth_ctx_free(); NULL on error.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (out NULL, bad allocator version), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_new(const mailauth_allocator_t *alloc,
+                                                mailauth_ctx_t **out);
+
+/*! Free a context. NULL is a no-op. Free every resolver and evaluation made from it first. */
+MAILAUTH_API void mailauth_ctx_free(mailauth_ctx_t *ctx);
+
+/*! Set the authserv-id written into Authentication-Results (RFC 8601 §2.5);
+ *  it is also the receiving host of SPF's %{r} macro. Default: "localhost".
+ *  \param[in] id  A domain-like token; copied. Must be non-empty printable
+ *                 ASCII without whitespace, ';', '(' , ')' or '"'.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (ctx in use), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_authserv_id(mailauth_ctx_t *ctx, const char *id);
+
+/*! The authserv-id; borrowed, valid until the next set or mailauth_ctx_free(). */
+MAILAUTH_API const char *mailauth_ctx_get_authserv_id(const mailauth_ctx_t *ctx);
+
+/*! Replace the clock (tests pin time; `mailauth-check --now` sets the wall time).
+ *  \param[in] fn  Clock, or NULL for the system clocks.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_clock(mailauth_ctx_t *ctx, mailauth_clock_fn fn,
+                                                      void *ud);
+
+/*! Set the logger and the most verbose level passed to it (default: none).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_logger(mailauth_ctx_t *ctx, mailauth_log_fn fn,
+                                                       void *ud, mailauth_log_level_t max_level);
+
+/*! Set a limit. \return MAILAUTH_OK, MAILAUTH_EINVAL (unknown limit or value 0), MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_limit(mailauth_ctx_t *ctx, mailauth_limit_t limit,
+                                                      uint32_t value);
+
+/*! Current value of a limit; 0 for an unknown limit. */
+MAILAUTH_API uint32_t mailauth_ctx_get_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit);
+
+/*! Methods an evaluation runs, as a bit set. */
+typedef enum mailauth_method {
+    MAILAUTH_METHOD_SPF = 1u << 0,
+    MAILAUTH_METHOD_DKIM = 1u << 1,
+    MAILAUTH_METHOD_DMARC = 1u << 2,
+    MAILAUTH_METHOD_ARC = 1u << 3,
+    MAILAUTH_METHOD_ALL = 0xF
+} mailauth_method_t;
+
+/*! Name of a single method bit ("spf"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_method_name(mailauth_method_t m);
+
+/*! Choose the methods evaluations run (default MAILAUTH_METHOD_ALL; methods
+ *  not yet built into this version are ignored).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (no known bit set), MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_methods(mailauth_ctx_t *ctx, unsigned methods);
+
+/*! The method bit set. */
+MAILAUTH_API unsigned mailauth_ctx_get_methods(const mailauth_ctx_t *ctx);
+
+/*! Set the SPF default explanation, used when a fail has no usable exp=
+ *  (RFC 7208 §6.2). Macros are expanded. Default: none (no explanation).
+ *  \param[in] text  Macro-string, copied; NULL removes it.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_spf_default_explanation(mailauth_ctx_t *ctx,
+                                                                        const char *text);
+
+MAILAUTH_END_DECLS
+
+#endif

@@ -1,0 +1,168 @@
+/* mailauth: DNS resolver abstraction. */
+#ifndef MAILAUTH_DNS_H
+#define MAILAUTH_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/ctx.h>
+#include <mailauth/export.h>
+#include <mailauth/status.h>
+
+MAILAUTH_BEGIN_DECLS
+
+/*! A resolver: one DNS driver (c-ares, zone text or caller-supplied), a
+ *  table that turns identical questions from many evaluations into one
+ *  query, a TTL-bounded answer cache, and the queue of evaluations to wake.
+ *  A resolver and every evaluation using it belong to one thread. */
+typedef struct mailauth_resolver mailauth_resolver_t;
+
+/*! Record types mailauth asks for. */
+typedef enum mailauth_dns_type {
+    MAILAUTH_DNS_A = 1,
+    MAILAUTH_DNS_PTR = 12,
+    MAILAUTH_DNS_MX = 15,
+    MAILAUTH_DNS_TXT = 16,
+    MAILAUTH_DNS_AAAA = 28
+} mailauth_dns_type_t;
+
+/*! Name of a record type ("TXT"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_dns_type_name(mailauth_dns_type_t t);
+
+/*! The four outcomes of a question, kept distinct. */
+typedef enum mailauth_dns_rcode {
+    MAILAUTH_DNS_RECORDS = 0,  /*!< one or more records */
+    MAILAUTH_DNS_NODATA = 1,   /*!< the name exists, no record of this type */
+    MAILAUTH_DNS_NXDOMAIN = 2, /*!< the name does not exist */
+    MAILAUTH_DNS_TEMPFAIL = 3  /*!< timeout, SERVFAIL, refused, network error */
+} mailauth_dns_rcode_t;
+
+/*! Name of an outcome ("nxdomain"). */
+MAILAUTH_API const char *mailauth_dns_rcode_name(mailauth_dns_rcode_t rc);
+
+/*! Resolver using c-ares (system resolv.conf servers, or `servers`). Uses
+ *  EDNS0, retries over TCP on truncation, never applies search domains or
+ *  the hosts file.
+ *  \param[in]  ctx      Context; must outlive the resolver.
+ *  \param[in]  servers  NULL for resolv.conf, or a comma-separated list of
+ *                       "ADDR", "ADDR:PORT", "[V6ADDR]:PORT".
+ *  \param[out] out      New resolver, freed with mailauth_resolver_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (bad server list), MAILAUTH_EDNS, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers,
+                                                          mailauth_resolver_t **out);
+
+/*! Resolver answering only from zone text (format: docs/zone-format.md).
+ *  \param[in]  text     Zone text; copied.
+ *  \param[in]  len      Its length in bytes.
+ *  \param[out] errline  If not NULL, receives the 1-based line of a syntax error (0 otherwise).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (syntax error), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_new_zone(mailauth_ctx_t *ctx, const char *text,
+                                                          size_t len, size_t *errline,
+                                                          mailauth_resolver_t **out);
+
+/*! Add more zone text to a zone resolver (e.g. a second --zone file).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a zone resolver, syntax error), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_zone_add(mailauth_resolver_t *r, const char *text,
+                                                          size_t len, size_t *errline);
+
+/*! Delay every answer of a zone resolver by `ms` milliseconds of the ctx
+ *  monotonic clock (to exercise the asynchronous paths and measure DNS
+ *  round trips). \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_zone_set_delay(mailauth_resolver_t *r,
+                                                                uint32_t ms);
+
+/*! A question handed to a custom driver. Opaque; valid until answered or canceled. */
+typedef struct mailauth_dns_query mailauth_dns_query_t;
+
+/*! Caller-supplied DNS driver. `version` must be MAILAUTH_DNS_OPS_VERSION. */
+typedef struct mailauth_dns_ops {
+    int version;
+    void *ud;
+    /*! Start a query. Answer it later (or right away) with
+     *  mailauth_dns_query_answer(). Return MAILAUTH_OK, or any error to
+     *  make the question TEMPFAIL at once. */
+    mailauth_status_t (*query)(void *ud, mailauth_dns_query_t *q, const char *name,
+                               mailauth_dns_type_t type);
+    /*! Forget a started query that will never be needed (may be NULL). After
+     *  this returns, the query must not be answered. */
+    void (*cancel)(void *ud, mailauth_dns_query_t *q);
+    /*! Called once from mailauth_resolver_free() (may be NULL). */
+    void (*destroy)(void *ud);
+} mailauth_dns_ops_t;
+#define MAILAUTH_DNS_OPS_VERSION 1
+
+/*! One answer record given to mailauth_dns_query_answer(). `data` by type:
+ *  A: 4 bytes; AAAA: 16 bytes; TXT: the character-strings of one record
+ *  concatenated; MX: the exchange name as text; PTR: the name as text. */
+typedef struct mailauth_dns_record {
+    const void *data;
+    size_t len;
+    uint16_t preference; /*!< MX only */
+    uint32_t ttl;        /*!< seconds */
+} mailauth_dns_record_t;
+
+/*! Resolver whose queries the caller answers.
+ *  \param[in] ops  Copied. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t *ctx,
+                                                            const mailauth_dns_ops_t *ops,
+                                                            mailauth_resolver_t **out);
+
+/*! Answer a custom-driver query. Records are copied. May be called from
+ *  inside ops->query. Evaluations woken by the answer run at the next
+ *  mailauth_resolver_process_timeouts() (or at once in a blocking call).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (rcode RECORDS with no records, bad record),
+ *          MAILAUTH_ENOMEM (the question becomes TEMPFAIL). */
+MAILAUTH_API mailauth_status_t mailauth_dns_query_answer(mailauth_dns_query_t *q,
+                                                         mailauth_dns_rcode_t rcode,
+                                                         const mailauth_dns_record_t *records,
+                                                         size_t count);
+
+/*! Free a resolver. NULL is a no-op. Free its evaluations first. */
+MAILAUTH_API void mailauth_resolver_free(mailauth_resolver_t *r);
+
+/*! Socket-state callback for event loops: called when the resolver wants
+ *  (readable, writable) notification on `fd`; both 0 means forget `fd`. */
+typedef void (*mailauth_sock_fn)(void *ud, int fd, int readable, int writable);
+
+/*! Register the socket-state callback (c-ares resolvers; others never call it).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_set_sock_callback(mailauth_resolver_t *r,
+                                                                   mailauth_sock_fn fn, void *ud);
+
+/*! Tell the resolver `fd` is readable and/or writable; runs woken evaluations
+ *  and their completion callbacks. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_process_fd(mailauth_resolver_t *r, int fd,
+                                                            int readable, int writable);
+
+/*! Handle expired timers (query retries, eval deadlines, delayed and custom
+ *  answers); runs woken evaluations. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_process_timeouts(mailauth_resolver_t *r);
+
+/*! Milliseconds until mailauth_resolver_process_timeouts() should next be
+ *  called; 0 means now; -1 means no timer is pending. */
+MAILAUTH_API int mailauth_resolver_timeout_ms(mailauth_resolver_t *r);
+
+/*! Block up to `timeout_ms` for resolver activity and process it (used by
+ *  the blocking API; handy for simple programs).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_EDNS (poll failed). */
+MAILAUTH_API mailauth_status_t mailauth_resolver_run_once(mailauth_resolver_t *r, int timeout_ms);
+
+/*! Counters of a resolver, for tests and monitoring. */
+typedef struct mailauth_resolver_stats {
+    uint64_t questions;    /*!< questions asked by evaluations */
+    uint64_t queries;      /*!< queries sent to the driver */
+    uint64_t coalesced;    /*!< questions joined to a query already in flight */
+    uint64_t cache_hits;   /*!< questions answered from the cache */
+    uint64_t round_trips;  /*!< times the driver went from no query in flight to some */
+} mailauth_resolver_stats_t;
+
+/*! Read the counters. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_get_stats(const mailauth_resolver_t *r,
+                                                           mailauth_resolver_stats_t *out);
+
+/*! Drop every cached answer. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_flush_cache(mailauth_resolver_t *r);
+
+MAILAUTH_END_DECLS
+
+#endif

@@ -1,0 +1,106 @@
+/* mailauth: evaluation of one message. */
+#ifndef MAILAUTH_EVAL_H
+#define MAILAUTH_EVAL_H
+
+#include <stddef.h>
+
+#include <mailauth/authres.h>
+#include <mailauth/ctx.h>
+#include <mailauth/dns.h>
+#include <mailauth/export.h>
+#include <mailauth/status.h>
+
+MAILAUTH_BEGIN_DECLS
+
+/*! Evaluation of one message: envelope, header fields, body, then
+ *  verdicts. Feed it in order: envelope setters (any time before
+ *  end_headers), header() for each field, end_headers(), body() chunks,
+ *  end_message(); or message() for a whole buffer. Then finish() or
+ *  finish_sync(). DNS questions start as soon as the data allows (SPF when
+ *  the envelope is complete). Bound to the thread of its resolver. */
+typedef struct mailauth_eval mailauth_eval_t;
+
+/*! Completion callback of mailauth_eval_finish(): called exactly once, from
+ *  mailauth_resolver_process_fd()/process_timeouts()/run_once(), never from
+ *  inside mailauth_eval_finish(). `st` is MAILAUTH_OK (verdicts ready),
+ *  MAILAUTH_ECANCELED or MAILAUTH_ENOMEM. The eval may be freed inside the callback. */
+typedef void (*mailauth_eval_done_fn)(void *ud, mailauth_eval_t *ev, mailauth_status_t st);
+
+/*! Create an evaluation.
+ *  \param[in]  ctx  Context (becomes read-only); must outlive the eval.
+ *  \param[in]  r    Resolver; must outlive the eval.
+ *  \param[out] out  Freed with mailauth_eval_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r,
+                                                 mailauth_eval_t **out);
+
+/*! Free an evaluation, canceling its questions (no callback is called). NULL is a no-op. */
+MAILAUTH_API void mailauth_eval_free(mailauth_eval_t *ev);
+
+/*! SMTP client address, IPv4 dotted quad or IPv6 text (a v4-mapped IPv6
+ *  address is treated as IPv4, RFC 7208 §5). Copied.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not an address), MAILAUTH_ESTATE (after end_headers). */
+MAILAUTH_API mailauth_status_t mailauth_eval_set_client_ip(mailauth_eval_t *ev, const char *ip);
+
+/*! HELO/EHLO name as given (may be an address literal "[192.0.2.1]"). Copied.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_set_helo(mailauth_eval_t *ev, const char *helo);
+
+/*! MAIL FROM address without angle brackets; "" is the null sender (SPF
+ *  then checks postmaster@HELO, RFC 7208 §2.4). Copied. Starts the SPF check
+ *  if the client IP and HELO are known.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_set_mail_from(mailauth_eval_t *ev,
+                                                           const char *mail_from);
+
+/*! Feed one complete header field (name, colon, value, folding kept;
+ *  trailing CRLF optional). Copied.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (headers already ended),
+ *          MAILAUTH_ELIMIT (field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or too many fields:
+ *          the eval goes on without it), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_header(mailauth_eval_t *ev, const char *field,
+                                                    size_t len);
+
+/*! End of the header section. \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_end_headers(mailauth_eval_t *ev);
+
+/*! Feed a chunk of the body (any size, CRLF line ends; chunk boundaries may
+ *  fall anywhere). Not copied beyond the call.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_body(mailauth_eval_t *ev, const void *chunk,
+                                                  size_t len);
+
+/*! End of the message. \return MAILAUTH_OK, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
+
+/*! Feed a whole message (header section, blank line, body). LF line ends
+ *  are accepted and treated as CRLF. Equivalent to header()..end_message().
+ *  \return as the calls it replaces. */
+MAILAUTH_API mailauth_status_t mailauth_eval_message(mailauth_eval_t *ev, const void *msg,
+                                                     size_t len);
+
+/*! Start finishing asynchronously. `cb` is called exactly once, later, from
+ *  the resolver's processing functions. Drive the resolver (process_fd,
+ *  process_timeouts) until then.
+ *  \return MAILAUTH_EAGAIN (callback pending), MAILAUTH_EINVAL, MAILAUTH_ESTATE
+ *          (already finishing, or the message is not complete). */
+MAILAUTH_API mailauth_status_t mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb,
+                                                    void *ud);
+
+/*! Finish, blocking up to `timeout_ms` (-1: the ctx evaluation deadline).
+ *  \return MAILAUTH_OK (verdicts ready; DNS that did not answer in time is a
+ *          temperror verdict), MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, int timeout_ms);
+
+/*! Cancel: pending questions are dropped; a pending finish() callback is
+ *  called with MAILAUTH_ECANCELED at the next processing call.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_eval_cancel(mailauth_eval_t *ev);
+
+/*! The Authentication-Results of a finished evaluation, or NULL before.
+ *  Borrowed until mailauth_eval_free(). */
+MAILAUTH_API const mailauth_authres_t *mailauth_eval_authres(const mailauth_eval_t *ev);
+
+MAILAUTH_END_DECLS
+
+#endif

@@ -1,0 +1,89 @@
+/* Internal: the resolver as evaluators see it.
+ *
+ * An evaluator never talks to a driver. It owns a mailauth__dnsc_t (a DNS
+ * client: one per evaluation), asks questions through it and reads answers
+ * when they are ready. Questions are shared: the resolver keeps one
+ * question per (lower-cased name, type), answers it from the cache or one
+ * driver query, and wakes every client waiting on it. A client's wake hook
+ * is only ever called from the resolver's run loop (never from inside
+ * mailauth__dnsc_ask() or a driver callback), so the evaluator can step its
+ * state machines from there.
+ */
+#ifndef MAILAUTH__DNS_H
+#define MAILAUTH__DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/dns.h>
+
+typedef struct mailauth__dns_q mailauth__dns_q_t;
+
+/* One answer record; data is owned by the question. For TXT the strings of
+ * one record are concatenated (RFC 7208 §3.3, RFC 6376 §3.6.2.2) and a NUL
+ * follows data[len] (not counted) so it may be used as a C string when it
+ * has no NUL inside. MX/PTR: the name, without trailing dot, NUL-terminated. */
+typedef struct mailauth__dns_rr {
+    const uint8_t *data;
+    size_t len;
+    uint16_t pref;
+    uint32_t ttl;
+} mailauth__dns_rr_t;
+
+typedef struct mailauth__dns_result {
+    mailauth_dns_rcode_t rcode;
+    size_t count;                  /* > 0 only for MAILAUTH_DNS_RECORDS */
+    const mailauth__dns_rr_t *rr;  /* in answer order */
+} mailauth__dns_result_t;
+
+/* Per-evaluation DNS client. Embedded in the evaluation; init/clear. */
+typedef struct mailauth__dnsc {
+    mailauth_resolver_t *r;
+    void (*wake)(void *ud); /* called from the resolver run loop when an answer arrives */
+    void *wake_ud;
+    uint64_t deadline_ms;   /* monotonic; 0: none */
+    bool expired;           /* deadline passed: pending questions read as TEMPFAIL */
+    uint32_t asked;         /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
+    uint32_t max_asked;
+    /* held questions (released by clear) */
+    mailauth__dns_q_t **held;
+    size_t nheld, capheld;
+    /* links owned by the resolver (pending-wake and deadline lists) */
+    struct mailauth__dnsc *next_wake;
+    bool wake_queued;
+    struct mailauth__dnsc *dl_prev, *dl_next;
+} mailauth__dnsc_t;
+
+void mailauth__dnsc_init(mailauth__dnsc_t *c, mailauth_resolver_t *r, void (*wake)(void *ud),
+                         void *ud);
+/* Release every held question; unlink from the resolver. Safe twice. */
+void mailauth__dnsc_clear(mailauth__dnsc_t *c);
+/* Set the deadline relative to now (ms); at the deadline the client is woken
+ * and every unanswered question it holds reads as TEMPFAIL. */
+void mailauth__dnsc_set_timeout(mailauth__dnsc_t *c, uint32_t ms);
+
+/* Ask (name, type). The name is matched case-insensitively, trailing dot
+ * ignored. The question is held by the client until clear. If the same
+ * question is already held, the same pointer is returned (not counted twice).
+ * Returns MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ELIMIT (per-message query
+ * limit reached: *out is NULL, treat as TEMPFAIL), MAILAUTH_EINVAL (name
+ * empty, longer than 253 octets, or a label over 63: treat as no answer). */
+mailauth_status_t mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len,
+                                     mailauth_dns_type_t type, mailauth__dns_q_t **out);
+/* The answer, or NULL while pending. After the deadline, a pending question
+ * yields a TEMPFAIL result. The result stays valid until clear. */
+const mailauth__dns_result_t *mailauth__dnsc_result(mailauth__dnsc_t *c, mailauth__dns_q_t *q);
+/* Queue a wake of this client at the next run of the resolver loop (so a
+ * finish() whose verdicts are already known still calls back later, never
+ * from inside itself). mailauth_resolver_timeout_ms() returns 0 meanwhile. */
+mailauth_status_t mailauth__dnsc_poke(mailauth__dnsc_t *c);
+
+/* For the core: wake callbacks pending? Run them (the resolver's run loop
+ * calls this; exposed so a blocking driver loop can drain it). */
+void mailauth__resolver_run_wakes(mailauth_resolver_t *r);
+
+/* The ctx a resolver was created with. */
+struct mailauth_ctx *mailauth__resolver_ctx(const mailauth_resolver_t *r);
+
+#endif

@@ -1,0 +1,32 @@
+/* Internal: bump allocator freed all at once (per eval, per parsed record). */
+#ifndef MAILAUTH__ARENA_H
+#define MAILAUTH__ARENA_H
+
+#include <stddef.h>
+
+#include <mailauth/ctx.h>
+#include <mailauth/status.h>
+
+typedef struct mailauth__arena_chunk mailauth__arena_chunk_t;
+
+typedef struct mailauth__arena {
+    const mailauth_allocator_t *al;
+    mailauth__arena_chunk_t *head; /* newest chunk first */
+    size_t used;                   /* bytes handed out, for limits */
+    size_t limit;                  /* 0: unlimited; else alloc fails past it */
+} mailauth__arena_t;
+
+/* Embedded init; never fails (allocates lazily). */
+void mailauth__arena_init(mailauth__arena_t *a, const mailauth_allocator_t *al);
+/* Free every chunk; the arena is reusable afterwards. */
+void mailauth__arena_clear(mailauth__arena_t *a);
+/* 16-byte aligned, uninitialized; NULL on ENOMEM or limit. n == 0 gives a valid pointer. */
+void *mailauth__arena_alloc(mailauth__arena_t *a, size_t n);
+void *mailauth__arena_calloc(mailauth__arena_t *a, size_t count, size_t size);
+/* Copy n bytes and add a NUL. */
+char *mailauth__arena_strndup(mailauth__arena_t *a, const char *s, size_t n);
+char *mailauth__arena_strdup(mailauth__arena_t *a, const char *s);
+/* Copy bytes (no NUL). */
+void *mailauth__arena_memdup(mailauth__arena_t *a, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,21 @@
+/* Internal: base64 (RFC 4648 §4), used by DKIM. */
+#ifndef MAILAUTH__BASE64_H
+#define MAILAUTH__BASE64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/status.h>
+
+/* Decoded size bound for n input characters. */
+size_t mailauth__b64_decoded_max(size_t n);
+/* Decode, ignoring whitespace (SP, HTAB, CR, LF) anywhere (RFC 6376 §3.5 b=, p=).
+ * Padding optional at the end only. out must hold mailauth__b64_decoded_max(n).
+ * MAILAUTH_EINVAL on any other byte or bad padding. */
+mailauth_status_t mailauth__b64_decode(const char *in, size_t n, uint8_t *out, size_t *outlen);
+/* Encoded size for n bytes (with padding, no NUL). */
+size_t mailauth__b64_encoded_len(size_t n);
+/* Encode with padding; out must hold mailauth__b64_encoded_len(n) + 1 (NUL added). */
+void mailauth__b64_encode(const uint8_t *in, size_t n, char *out);
+
+#endif
