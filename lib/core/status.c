@@ -1,0 +1,177 @@
+/* Names and descriptions of every public enum, so bindings need no tables. */
+#include <stddef.h>
+
+#include <mailauth/ctx.h>
+#include <mailauth/status.h>
+
+#include "util/str.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const status_text[] = {
+    [MAILAUTH_OK] = "success",
+    [MAILAUTH_EAGAIN] = "not finished yet, a callback will follow",
+    [MAILAUTH_ENOMEM] = "out of memory",
+    [MAILAUTH_EINVAL] = "invalid argument",
+    [MAILAUTH_ESTATE] = "call not allowed in the current state",
+    [MAILAUTH_ELIMIT] = "configured limit exceeded",
+    [MAILAUTH_ENOSPC] = "buffer too small",
+    [MAILAUTH_ETIMEOUT] = "timed out",
+    [MAILAUTH_ECANCELED] = "operation canceled",
+    [MAILAUTH_EDNS] = "DNS layer failure",
+    [MAILAUTH_ECRYPTO] = "crypto library failure",
+    [MAILAUTH_ENOTSUP] = "not supported",
+    [MAILAUTH_EINTERNAL] = "internal error",
+};
+
+static const char *const status_names[] = {
+    [MAILAUTH_OK] = "MAILAUTH_OK",
+    [MAILAUTH_EAGAIN] = "MAILAUTH_EAGAIN",
+    [MAILAUTH_ENOMEM] = "MAILAUTH_ENOMEM",
+    [MAILAUTH_EINVAL] = "MAILAUTH_EINVAL",
+    [MAILAUTH_ESTATE] = "MAILAUTH_ESTATE",
+    [MAILAUTH_ELIMIT] = "MAILAUTH_ELIMIT",
+    [MAILAUTH_ENOSPC] = "MAILAUTH_ENOSPC",
+    [MAILAUTH_ETIMEOUT] = "MAILAUTH_ETIMEOUT",
+    [MAILAUTH_ECANCELED] = "MAILAUTH_ECANCELED",
+    [MAILAUTH_EDNS] = "MAILAUTH_EDNS",
+    [MAILAUTH_ECRYPTO] = "MAILAUTH_ECRYPTO",
+    [MAILAUTH_ENOTSUP] = "MAILAUTH_ENOTSUP",
+    [MAILAUTH_EINTERNAL] = "MAILAUTH_EINTERNAL",
+};
+
+/* RFC 8601 §2.7 result words. */
+static const char *const verdict_names[] = {
+    [MAILAUTH_VERDICT_NONE] = "none",         [MAILAUTH_VERDICT_PASS] = "pass",
+    [MAILAUTH_VERDICT_FAIL] = "fail",         [MAILAUTH_VERDICT_SOFTFAIL] = "softfail",
+    [MAILAUTH_VERDICT_NEUTRAL] = "neutral",   [MAILAUTH_VERDICT_TEMPERROR] = "temperror",
+    [MAILAUTH_VERDICT_PERMERROR] = "permerror", [MAILAUTH_VERDICT_POLICY] = "policy",
+};
+
+/* Stable tokens: "<method>.<what>"; append only, like the enum. */
+static const char *const reason_names[] = {
+    [MAILAUTH_REASON_NONE] = "none",
+    [MAILAUTH_REASON_SPF_NO_RECORD] = "spf.no-record",
+    [MAILAUTH_REASON_SPF_MULTIPLE_RECORDS] = "spf.multiple-records",
+    [MAILAUTH_REASON_SPF_SYNTAX] = "spf.syntax",
+    [MAILAUTH_REASON_SPF_DNS_LIMIT] = "spf.dns-limit",
+    [MAILAUTH_REASON_SPF_VOID_LIMIT] = "spf.void-limit",
+    [MAILAUTH_REASON_SPF_MX_LIMIT] = "spf.mx-limit",
+    [MAILAUTH_REASON_SPF_PTR_LIMIT] = "spf.ptr-limit",
+    [MAILAUTH_REASON_SPF_INCLUDE_NONE] = "spf.include-none",
+    [MAILAUTH_REASON_SPF_REDIRECT_NONE] = "spf.redirect-none",
+    [MAILAUTH_REASON_SPF_DNS_TEMPFAIL] = "spf.dns-tempfail",
+    [MAILAUTH_REASON_SPF_BAD_DOMAIN] = "spf.bad-domain",
+    [MAILAUTH_REASON_SPF_MATCHED] = "spf.matched",
+    [MAILAUTH_REASON_SPF_DEFAULT] = "spf.default",
+    [MAILAUTH_REASON_SPF_MACRO] = "spf.macro",
+    [MAILAUTH_REASON_DEADLINE] = "deadline",
+};
+
+static const char *const log_level_names[] = {
+    [MAILAUTH_LOG_ERROR] = "error",
+    [MAILAUTH_LOG_WARNING] = "warning",
+    [MAILAUTH_LOG_INFO] = "info",
+    [MAILAUTH_LOG_DEBUG] = "debug",
+};
+
+static const char *const limit_names[] = {
+    [MAILAUTH_LIMIT_SPF_DNS_TERMS] = "spf-dns-terms",
+    [MAILAUTH_LIMIT_SPF_VOID_LOOKUPS] = "spf-void-lookups",
+    [MAILAUTH_LIMIT_SPF_MX_NAMES] = "spf-mx-names",
+    [MAILAUTH_LIMIT_SPF_PTR_NAMES] = "spf-ptr-names",
+    [MAILAUTH_LIMIT_DNS_QUERIES] = "dns-queries",
+    [MAILAUTH_LIMIT_DNS_TIMEOUT_MS] = "dns-timeout-ms",
+    [MAILAUTH_LIMIT_EVAL_TIMEOUT_MS] = "eval-timeout-ms",
+    [MAILAUTH_LIMIT_DNS_CACHE_ENTRIES] = "dns-cache-entries",
+    [MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX] = "dns-cache-ttl-max",
+    [MAILAUTH_LIMIT_HEADER_MAX_BYTES] = "header-max-bytes",
+    [MAILAUTH_LIMIT_HEADER_MAX_COUNT] = "header-max-count",
+    [MAILAUTH_LIMIT_DKIM_SIGNATURES] = "dkim-signatures",
+    [MAILAUTH_LIMIT_RSA_MIN_BITS] = "rsa-min-bits",
+    [MAILAUTH_LIMIT_RSA_MAX_BITS] = "rsa-max-bits",
+    [MAILAUTH_LIMIT_ARC_INSTANCES] = "arc-instances",
+};
+
+_Static_assert(ARRAY_LEN(status_text) == MAILAUTH_EINTERNAL + 1, "status_text incomplete");
+_Static_assert(ARRAY_LEN(status_names) == MAILAUTH_EINTERNAL + 1, "status_names incomplete");
+_Static_assert(ARRAY_LEN(verdict_names) == MAILAUTH_VERDICT_POLICY + 1, "verdicts incomplete");
+_Static_assert(ARRAY_LEN(reason_names) == MAILAUTH_REASON__COUNT, "reason_names incomplete");
+_Static_assert(ARRAY_LEN(limit_names) == MAILAUTH_LIMIT__COUNT, "limit_names incomplete");
+
+/* Table lookup tolerant of out-of-range values and holes. */
+static const char *
+pick(const char *const *table, size_t n, unsigned i, const char *fallback)
+{
+    if (i >= n || table[i] == NULL)
+        return fallback;
+    return table[i];
+}
+
+const char *
+mailauth_strerror(mailauth_status_t st)
+{
+    return pick(status_text, ARRAY_LEN(status_text), (unsigned)st, "unknown status");
+}
+
+const char *
+mailauth_status_name(mailauth_status_t st)
+{
+    return pick(status_names, ARRAY_LEN(status_names), (unsigned)st, "MAILAUTH_UNKNOWN");
+}
+
+const char *
+mailauth_verdict_name(mailauth_verdict_t v)
+{
+    return pick(verdict_names, ARRAY_LEN(verdict_names), (unsigned)v, "none");
+}
+
+mailauth_status_t
+mailauth_verdict_from_name(const char *name, mailauth_verdict_t *out)
+{
+    if (name == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    for (size_t i = 0; i < ARRAY_LEN(verdict_names); i++) {
+        if (mailauth__eq_ci(name, verdict_names[i])) {
+            *out = (mailauth_verdict_t)i;
+            return MAILAUTH_OK;
+        }
+    }
+    return MAILAUTH_EINVAL;
+}
+
+const char *
+mailauth_reason_name(mailauth_reason_t r)
+{
+    return pick(reason_names, ARRAY_LEN(reason_names), (unsigned)r, "none");
+}
+
+const char *
+mailauth_log_level_name(mailauth_log_level_t level)
+{
+    return pick(log_level_names, ARRAY_LEN(log_level_names), (unsigned)level, "unknown");
+}
+
+const char *
+mailauth_limit_name(mailauth_limit_t limit)
+{
+    return pick(limit_names, ARRAY_LEN(limit_names), (unsigned)limit, "unknown");
+}
+
+const char *
+mailauth_method_name(mailauth_method_t m)
+{
+    switch (m) {
+    case MAILAUTH_METHOD_SPF:
+        return "spf";
+    case MAILAUTH_METHOD_DKIM:
+        return "dkim";
+    case MAILAUTH_METHOD_DMARC:
+        return "dmarc";
+    case MAILAUTH_METHOD_ARC:
+        return "arc";
+    case MAILAUTH_METHOD_ALL:
+        break;
+    }
+    return "unknown";
+}
