@@ -1,0 +1,134 @@
+/* ASCII helpers: locale-independent replacements for <ctype.h>. */
+#include "util/str.h"
+
+#include <string.h>
+
+bool
+mailauth__is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool
+mailauth__is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool
+mailauth__is_alnum(int c)
+{
+    return mailauth__is_alpha(c) || mailauth__is_digit(c);
+}
+
+bool
+mailauth__is_hex(int c)
+{
+    return mailauth__hex_val(c) >= 0;
+}
+
+bool
+mailauth__is_wsp(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+bool
+mailauth__is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool
+mailauth__is_vchar(int c)
+{
+    return c >= 0x21 && c <= 0x7e;
+}
+
+bool
+mailauth__is_print(int c)
+{
+    return c >= 0x20 && c <= 0x7e;
+}
+
+int
+mailauth__to_lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+int
+mailauth__to_upper(int c)
+{
+    return (c >= 'a' && c <= 'z') ? c - ('a' - 'A') : c;
+}
+
+int
+mailauth__hex_val(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool
+mailauth__eq_ci_n(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (mailauth__to_lower((unsigned char)a[i]) != mailauth__to_lower((unsigned char)b[i]))
+            return false;
+    }
+    return true;
+}
+
+bool
+mailauth__eq_ci(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (strlen(b) != n)
+        return false;
+    return mailauth__eq_ci_n(a, b, n);
+}
+
+bool
+mailauth__mem_eq_ci(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen != blen)
+        return false;
+    return mailauth__eq_ci_n(a, b, alen);
+}
+
+void
+mailauth__lower_inplace(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)mailauth__to_lower((unsigned char)s[i]);
+}
+
+const char *
+mailauth__memchr(const char *s, size_t n, char c)
+{
+    if (s == NULL || n == 0)
+        return NULL;
+    return memchr(s, (unsigned char)c, n);
+}
+
+void
+mailauth__trim(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t      len = *n;
+    while (len > 0 && mailauth__is_space((unsigned char)p[0])) {
+        p++;
+        len--;
+    }
+    while (len > 0 && mailauth__is_space((unsigned char)p[len - 1]))
+        len--;
+    *s = p;
+    *n = len;
+}
