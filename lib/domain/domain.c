@@ -93,11 +93,13 @@ mailauth__domain_to_alabel(mailauth__arena_t *a, const char *name, size_t len, c
         *out = NULL;
     if (a == NULL || name == NULL || out == NULL)
         return MAILAUTH_EINVAL;
-    len = strip_dot(name, len);
     if (len == 0 || mailauth__memchr(name, len, '\0') != NULL)
         return MAILAUTH_EINVAL;
     if (is_ascii(name, len)) {
         /* Already A-labels (or a name with '_' that IDNA would refuse). */
+        len = strip_dot(name, len);
+        if (len == 0)
+            return MAILAUTH_EINVAL;
         copy = mailauth__arena_strndup(a, name, len);
         if (copy == NULL)
             return MAILAUTH_ENOMEM;
@@ -114,11 +116,16 @@ mailauth__domain_to_alabel(mailauth__arena_t *a, const char *name, size_t len, c
         idn2_free(res);
         return MAILAUTH_EINVAL; /* invalid UTF-8, disallowed code point, too long */
     }
-    len = strip_dot(res, strlen(res));
-    copy = len != 0 ? mailauth__arena_strndup(a, res, len) : NULL;
-    idn2_free(res);
-    if (len == 0)
+    /* UTS #46 maps other full stops (U+3002, ...) to '.', so empty labels
+     * can only be seen after conversion: check the result's shape. */
+    len = strlen(res);
+    if (!mailauth__domain_check(res, len, 0)) {
+        idn2_free(res);
         return MAILAUTH_EINVAL;
+    }
+    len = strip_dot(res, len);
+    copy = mailauth__arena_strndup(a, res, len);
+    idn2_free(res);
     if (copy == NULL)
         return MAILAUTH_ENOMEM;
     mailauth__lower_inplace(copy, len);

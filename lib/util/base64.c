@@ -53,7 +53,7 @@ check_tail(const char *in, size_t n, size_t i, size_t quantum)
     if (pads == 0)
         return MAILAUTH_OK;
     /* Padding must fill the final quantum exactly: "xx==" or "xxx=". */
-    if (quantum + pads != 4)
+    if (quantum < 2 || quantum + pads != 4)
         return MAILAUTH_EINVAL;
     return MAILAUTH_OK;
 }
