@@ -41,4 +41,10 @@ mailauth_status_t mailauth__spf_step(mailauth__spf_t *s);
 /* The result (valid once step returned MAILAUTH_OK; lives in the arena). */
 const mailauth_spf_result_t *mailauth__spf_result(const mailauth__spf_t *s);
 
+/* Append this result as an RFC 8601 "spf" entry (result word, reason,
+ * smtp.mailfrom or smtp.helo property, comment) to ar.
+ * Returns MAILAUTH_OK or MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__spf_add_authres(const mailauth_spf_result_t *res,
+                                            mailauth_authres_t *ar);
+
 #endif
