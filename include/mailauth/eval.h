@@ -16,8 +16,11 @@ MAILAUTH_BEGIN_DECLS
  *  verdicts. Feed it in order: envelope setters (any time before
  *  end_headers), header() for each field, end_headers(), body() chunks,
  *  end_message(); or message() for a whole buffer. Then finish() or
- *  finish_sync(). DNS questions start as soon as the data allows (SPF when
- *  the envelope is complete). Bound to the thread of its resolver. */
+ *  finish_sync(). finish() may also come right after the envelope, with no
+ *  header fed at all: an SPF-only evaluation, in which the message-based
+ *  methods (DKIM, DMARC, ARC) are not evaluated. DNS questions start as
+ *  soon as the data allows (SPF when the client IP and MAIL FROM are set).
+ *  Bound to the thread of its resolver. */
 typedef struct mailauth_eval mailauth_eval_t;
 
 /*! Completion callback of mailauth_eval_finish(): called exactly once, from
@@ -38,18 +41,28 @@ MAILAUTH_API mailauth_status_t mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_r
 MAILAUTH_API void mailauth_eval_free(mailauth_eval_t *ev);
 
 /*! SMTP client address, IPv4 dotted quad or IPv6 text (a v4-mapped IPv6
- *  address is treated as IPv4, RFC 7208 §5). Copied.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not an address), MAILAUTH_ESTATE (after end_headers). */
+ *  address is treated as IPv4, RFC 7208 §5). Copied. Starts the SPF check
+ *  if MAIL FROM is known.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not an address), MAILAUTH_ESTATE (after
+ *          end_headers, finish or cancel, or once an SPF check has started),
+ *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_client_ip(mailauth_eval_t *ev, const char *ip);
 
-/*! HELO/EHLO name as given (may be an address literal "[192.0.2.1]"). Copied.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+/*! HELO/EHLO name as given (may be an address literal "[192.0.2.1]", which
+ *  gets no HELO check). Copied. Set it before MAIL FROM, as SMTP does: the
+ *  HELO identity is checked along with MAIL FROM (RFC 7208 §2.3).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL or empty), MAILAUTH_ESTATE (after
+ *          end_headers, finish or cancel, or once a check using the HELO name has
+ *          started), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_helo(mailauth_eval_t *ev, const char *helo);
 
-/*! MAIL FROM address without angle brackets; "" is the null sender (SPF
- *  then checks postmaster@HELO, RFC 7208 §2.4). Copied. Starts the SPF check
- *  if the client IP and HELO are known.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+/*! MAIL FROM address without angle brackets (one enclosing pair is
+ *  removed); "" is the null sender (SPF then checks postmaster@HELO, RFC
+ *  7208 §2.4). The domain follows the last '@' and is checked in A-label
+ *  form. Copied. Starts the SPF checks if the client IP is known (for the
+ *  null sender, once HELO is known too, or at finish).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (after end_headers, finish or
+ *          cancel, or once the MAIL FROM check has started), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_mail_from(mailauth_eval_t *ev,
                                                            const char *mail_from);
 
@@ -74,26 +87,37 @@ MAILAUTH_API mailauth_status_t mailauth_eval_body(mailauth_eval_t *ev, const voi
 MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
 
 /*! Feed a whole message (header section, blank line, body). LF line ends
- *  are accepted and treated as CRLF. Equivalent to header()..end_message().
- *  \return as the calls it replaces. */
+ *  are accepted and treated as CRLF; a bare CR and NUL bytes are kept as
+ *  data. A line starting with SP/HTAB continues the previous field. A first
+ *  line "From " (mbox) is skipped. A line that is not a header field ends
+ *  the header section and starts the body; with no blank line at all, the
+ *  whole buffer is the header section. Equivalent to header()..end_message().
+ *  Only before any header() call.
+ *  \return as the calls it replaces; MAILAUTH_ELIMIT if a field was refused by a
+ *          limit (the message was still fed completely and the eval goes on). */
 MAILAUTH_API mailauth_status_t mailauth_eval_message(mailauth_eval_t *ev, const void *msg,
                                                      size_t len);
 
 /*! Start finishing asynchronously. `cb` is called exactly once, later, from
- *  the resolver's processing functions. Drive the resolver (process_fd,
- *  process_timeouts) until then.
+ *  the resolver's processing functions (even when every verdict is already
+ *  known). Drive the resolver (process_fd, process_timeouts) until then.
+ *  Allowed after end_message(), or before any header was fed (SPF only).
  *  \return MAILAUTH_EAGAIN (callback pending), MAILAUTH_EINVAL, MAILAUTH_ESTATE
- *          (already finishing, or the message is not complete). */
+ *          (already finishing or finished, canceled, or the message is fed only in
+ *          part), MAILAUTH_ENOMEM (no callback will come). */
 MAILAUTH_API mailauth_status_t mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb,
                                                     void *ud);
 
-/*! Finish, blocking up to `timeout_ms` (-1: the ctx evaluation deadline).
+/*! Finish, blocking up to `timeout_ms` (-1: the ctx evaluation deadline,
+ *  which also caps a larger timeout). Same rules as mailauth_eval_finish().
  *  \return MAILAUTH_OK (verdicts ready; DNS that did not answer in time is a
- *          temperror verdict), MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+ *          temperror verdict), MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM,
+ *          MAILAUTH_ETIMEOUT (only with a clock that does not advance). */
 MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, int timeout_ms);
 
 /*! Cancel: pending questions are dropped; a pending finish() callback is
- *  called with MAILAUTH_ECANCELED at the next processing call.
+ *  called with MAILAUTH_ECANCELED at the next processing call. Afterwards
+ *  feeding and finishing return MAILAUTH_ESTATE. No-op once finished.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_eval_cancel(mailauth_eval_t *ev);
 

@@ -1,0 +1,41 @@
+/* Result assembly: Authentication-Results and the per-method views of a
+ * finished evaluation. */
+#include "core/eval_int.h"
+
+#include "core/ctx_int.h"
+
+mailauth_status_t
+mailauth__eval_build_authres(mailauth_eval_t *ev)
+{
+    mailauth_authres_t *ar = NULL;
+    mailauth_status_t   st = mailauth_authres_new(&ev->ctx->al, ev->ctx->authserv_id, &ar);
+    /* RFC 8601 §2.7.2: one spf entry per identity checked, MAIL FROM first. */
+    for (int i = 0; i < EVAL_SPF_N && st == MAILAUTH_OK; i++) {
+        if (ev->spf[i] != NULL && ev->spf_done[i])
+            st = mailauth__spf_add_authres(mailauth__spf_result(ev->spf[i]), ar);
+    }
+    if (st != MAILAUTH_OK) {
+        mailauth_authres_free(ar);
+        return st == MAILAUTH_ENOMEM ? st : MAILAUTH_EINTERNAL;
+    }
+    ev->ar = ar;
+    return MAILAUTH_OK;
+}
+
+/* Results are shown only once the evaluation finished normally. */
+static bool
+results_ready(const mailauth_eval_t *ev)
+{
+    return ev != NULL && ev->fin == EVAL_DONE && ev->ar != NULL;
+}
+
+const mailauth_spf_result_t *
+mailauth_eval_spf(const mailauth_eval_t *ev, mailauth_spf_identity_t id)
+{
+    int which = id == MAILAUTH_SPF_HELO ? EVAL_SPF_HELO : EVAL_SPF_MAILFROM;
+    if (!results_ready(ev) || (id != MAILAUTH_SPF_MAILFROM && id != MAILAUTH_SPF_HELO))
+        return NULL;
+    if (ev->spf[which] == NULL || !ev->spf_done[which])
+        return NULL;
+    return mailauth__spf_result(ev->spf[which]);
+}

@@ -1,0 +1,149 @@
+/* Header field index: every field as received, in order, in the eval arena. */
+#include "msg/msg.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/str.h"
+
+void
+mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
+                         size_t max_bytes)
+{
+    memset(idx, 0, sizeof(*idx));
+    idx->arena = a;
+    idx->max_count = max_count;
+    idx->max_bytes = max_bytes;
+}
+
+/* RFC 5322 §3.6.8: ftext is printable US-ASCII except ':'. */
+static bool
+is_ftext(int c)
+{
+    return c >= 33 && c <= 126 && c != ':';
+}
+
+size_t
+mailauth__hdr_name_len(const char *field, size_t len, size_t *colon)
+{
+    size_t i = 0;
+    size_t name_len = 0;
+    while (i < len && is_ftext((unsigned char)field[i]))
+        i++;
+    name_len = i;
+    /* RFC 5322 §4.5 (obs-optional): WSP may sit between the name and ':'. */
+    while (i < len && mailauth__is_wsp((unsigned char)field[i]))
+        i++;
+    if (name_len == 0 || i >= len || field[i] != ':')
+        return 0;
+    if (colon != NULL)
+        *colon = i;
+    return name_len;
+}
+
+/* Make room for one more entry; the old array stays in the arena (bounded
+ * by max_count, so at most twice the final size is spent). */
+static mailauth_status_t
+grow(mailauth__hdr_index_t *idx)
+{
+    size_t           cap = idx->cap != 0 ? idx->cap * 2 : 16;
+    mailauth__hdr_t *v = NULL;
+    if (idx->max_count != 0 && cap > idx->max_count)
+        cap = idx->max_count;
+    v = mailauth__arena_calloc(idx->arena, cap, sizeof(*v));
+    if (v == NULL)
+        return MAILAUTH_ENOMEM;
+    if (idx->n != 0)
+        memcpy(v, idx->v, idx->n * sizeof(*v));
+    idx->v = v;
+    idx->cap = cap;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field, size_t len)
+{
+    size_t           colon = 0;
+    size_t           name_len = 0;
+    char            *copy = NULL;
+    mailauth__hdr_t *h = NULL;
+    if (idx == NULL || (field == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    if (len >= 2 && field[len - 2] == '\r' && field[len - 1] == '\n')
+        len -= 2;
+    else if (len >= 1 && field[len - 1] == '\n')
+        len -= 1;
+    name_len = mailauth__hdr_name_len(field, len, &colon);
+    if (name_len == 0)
+        return MAILAUTH_EINVAL;
+    if ((idx->max_bytes != 0 && len > idx->max_bytes) ||
+        (idx->max_count != 0 && idx->n >= idx->max_count)) {
+        idx->refused++;
+        return MAILAUTH_ELIMIT;
+    }
+    if (idx->n == idx->cap && grow(idx) != MAILAUTH_OK)
+        return MAILAUTH_ENOMEM;
+    copy = mailauth__arena_strndup(idx->arena, field, len);
+    if (copy == NULL)
+        return MAILAUTH_ENOMEM;
+    h = &idx->v[idx->n++];
+    h->raw = copy;
+    h->len = len;
+    h->name_len = name_len;
+    h->value = copy + colon + 1;
+    h->value_len = len - colon - 1;
+    return MAILAUTH_OK;
+}
+
+size_t
+mailauth__hdr_index_count(const mailauth__hdr_index_t *idx)
+{
+    return idx != NULL ? idx->n : 0;
+}
+
+const mailauth__hdr_t *
+mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i)
+{
+    if (idx == NULL || i >= idx->n)
+        return NULL;
+    return &idx->v[i];
+}
+
+static bool
+name_is(const mailauth__hdr_t *h, const char *name)
+{
+    return mailauth__mem_eq_ci(h->raw, h->name_len, name);
+}
+
+const mailauth__hdr_t *
+mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
+{
+    if (idx == NULL || name == NULL || pos == NULL)
+        return NULL;
+    for (size_t i = *pos; i < idx->n; i++) {
+        if (name_is(&idx->v[i], name)) {
+            *pos = i + 1;
+            return &idx->v[i];
+        }
+    }
+    *pos = idx->n;
+    return NULL;
+}
+
+const mailauth__hdr_t *
+mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
+{
+    size_t i = 0;
+    if (idx == NULL || name == NULL || pos == NULL)
+        return NULL;
+    i = *pos < idx->n ? *pos : idx->n;
+    while (i > 0) {
+        i--;
+        if (name_is(&idx->v[i], name)) {
+            *pos = i;
+            return &idx->v[i];
+        }
+    }
+    *pos = 0;
+    return NULL;
+}
