@@ -23,35 +23,35 @@ enum { NEED_DOT = MAILAUTH__DOMAIN_NEED_DOT, LDH = MAILAUTH__DOMAIN_LDH };
 
 struct check_case {
     const char *name, *in;
-    unsigned flags;
-    bool want;
-    size_t len; /* 0: strlen(in) */
+    unsigned    flags;
+    bool        want;
+    size_t      len; /* 0: strlen(in) */
 };
 static const struct check_case check_cases[] = {
-    { "check: simple", "example.com", 0, true, 0 },
-    { "check: trailing dot", "example.com.", 0, true, 0 },
-    { "check: single label", "com", 0, true, 0 },
-    { "check: single label needs dot", "com", NEED_DOT, false, 0 },
-    { "check: single label dot needs dot", "com.", NEED_DOT, false, 0 },
-    { "check: two labels need dot", "example.com", NEED_DOT | LDH, true, 0 },
-    { "check: empty", "", 0, false, 0 },
-    { "check: root only", ".", 0, false, 0 },
-    { "check: two dots", "..", 0, false, 0 },
-    { "check: empty label", "a..b", 0, false, 0 },
-    { "check: leading dot", ".example.com", 0, false, 0 },
-    { "check: two trailing dots", "example.com..", 0, false, 0 },
-    { "check: 63-octet label", L63 ".com", LDH, true, 0 },
-    { "check: 64-octet label", L63 "a.com", 0, false, 0 },
-    { "check: 253 octets", N253, LDH, true, 0 },
-    { "check: 253 octets and dot", N253 ".", LDH, true, 0 },
-    { "check: 254 octets", N253 "a", 0, false, 0 },
-    { "check: underscore is LDH", "_dmarc.example.com", LDH, true, 0 },
-    { "check: selector name", "s1._domainkey.example.com", LDH | NEED_DOT, true, 0 },
-    { "check: space not LDH", "exa mple.com", LDH, false, 0 },
-    { "check: space without LDH", "exa mple.com", 0, true, 0 },
-    { "check: UTF-8 not LDH", "b\xc3\xbc" "cher.example", LDH, false, 0 },
-    { "check: UTF-8 without LDH", "b\xc3\xbc" "cher.example", 0, true, 0 },
-    { "check: embedded NUL", "exa\0mple.com", 0, false, 12 },
+    {"check: simple", "example.com", 0, true, 0},
+    {"check: trailing dot", "example.com.", 0, true, 0},
+    {"check: single label", "com", 0, true, 0},
+    {"check: single label needs dot", "com", NEED_DOT, false, 0},
+    {"check: single label dot needs dot", "com.", NEED_DOT, false, 0},
+    {"check: two labels need dot", "example.com", NEED_DOT | LDH, true, 0},
+    {"check: empty", "", 0, false, 0},
+    {"check: root only", ".", 0, false, 0},
+    {"check: two dots", "..", 0, false, 0},
+    {"check: empty label", "a..b", 0, false, 0},
+    {"check: leading dot", ".example.com", 0, false, 0},
+    {"check: two trailing dots", "example.com..", 0, false, 0},
+    {"check: 63-octet label", L63 ".com", LDH, true, 0},
+    {"check: 64-octet label", L63 "a.com", 0, false, 0},
+    {"check: 253 octets", N253, LDH, true, 0},
+    {"check: 253 octets and dot", N253 ".", LDH, true, 0},
+    {"check: 254 octets", N253 "a", 0, false, 0},
+    {"check: underscore is LDH", "_dmarc.example.com", LDH, true, 0},
+    {"check: selector name", "s1._domainkey.example.com", LDH | NEED_DOT, true, 0},
+    {"check: space not LDH", "exa mple.com", LDH, false, 0},
+    {"check: space without LDH", "exa mple.com", 0, true, 0},
+    {"check: UTF-8 not LDH", "bücher.example", LDH, false, 0},
+    {"check: UTF-8 without LDH", "bücher.example", 0, true, 0},
+    {"check: embedded NUL", "exa\0mple.com", 0, false, 12},
 };
 
 static void
@@ -65,44 +65,40 @@ test_domain_check(void **state)
 /* ---- A-labels -------------------------------------------------------- */
 
 struct alabel_case {
-    const char *name, *in;
+    const char       *name, *in;
     mailauth_status_t st;
-    const char *want;
-    size_t len; /* 0: strlen(in) */
+    const char       *want;
+    size_t            len; /* 0: strlen(in) */
 };
 static const struct alabel_case alabel_cases[] = {
-    { "alabel: ascii lower-cased", "Example.COM", MAILAUTH_OK, "example.com", 0 },
-    { "alabel: ascii underscore", "_DMARC.Example.com", MAILAUTH_OK, "_dmarc.example.com", 0 },
-    { "alabel: trailing dot dropped", "example.com.", MAILAUTH_OK, "example.com", 0 },
-    { "alabel: a-label kept", "XN--BCHER-KVA.example", MAILAUTH_OK, "xn--bcher-kva.example", 0 },
-    { "alabel: u-label", "b\xc3\xbc" "cher.example", MAILAUTH_OK, "xn--bcher-kva.example", 0 },
-    { "alabel: u-label upper case", "B\xc3\x9c" "CHER.Example", MAILAUTH_OK,
-      "xn--bcher-kva.example", 0 },
-    { "alabel: u-label trailing dot", "b\xc3\xbc" "cher.example.", MAILAUTH_OK,
-      "xn--bcher-kva.example", 0 },
+    {"alabel: ascii lower-cased", "Example.COM", MAILAUTH_OK, "example.com", 0},
+    {"alabel: ascii underscore", "_DMARC.Example.com", MAILAUTH_OK, "_dmarc.example.com", 0},
+    {"alabel: trailing dot dropped", "example.com.", MAILAUTH_OK, "example.com", 0},
+    {"alabel: a-label kept", "XN--BCHER-KVA.example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
+    {"alabel: u-label", "bücher.example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
+    {"alabel: u-label upper case", "BÜCHER.Example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
+    {"alabel: u-label trailing dot", "bücher.example.", MAILAUTH_OK, "xn--bcher-kva.example", 0},
     /* UTS #46 non-transitional: sharp s kept (IDNA2008) rather than mapped to "ss" */
-    { "alabel: sharp s non-transitional", "fa\xc3\x9f.de", MAILAUTH_OK, "xn--fa-hia.de", 0 },
+    {"alabel: sharp s non-transitional", "faß.de", MAILAUTH_OK, "xn--fa-hia.de", 0},
     /* U+3002 ideographic full stop separates labels */
-    { "alabel: ideographic full stop", "b\xc3\xbc" "cher\xe3\x80\x82" "example", MAILAUTH_OK,
-      "xn--bcher-kva.example", 0 },
-    { "alabel: underscore with u-label", "_dmarc.b\xc3\xbc" "cher.example", MAILAUTH_OK,
-      "_dmarc.xn--bcher-kva.example", 0 },
+    {"alabel: ideographic full stop", "bücher。example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
+    {"alabel: underscore with u-label", "_dmarc.bücher.example", MAILAUTH_OK,
+     "_dmarc.xn--bcher-kva.example", 0},
     /* U+2603 snowman: invalid in IDNA2008, allowed by the transitional fallback */
-    { "alabel: transitional fallback", "a\xe2\x98\x83.example", MAILAUTH_OK,
-      "xn--a-1xp.example", 0 },
-    { "alabel: invalid UTF-8 (latin-1)", "b\xfc" "cher.example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: truncated UTF-8", "example.b\xc3", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: overlong UTF-8", "\xc0\xaf.example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: UTF-16 surrogate", "\xed\xa0\x80.example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: C1 control", "\xc2\x80x.example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: hyphens in 3-4", "ab--cd.b\xc3\xbc" "cher", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: leading hyphen", "-b\xc3\xbc" "cher.example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: empty label after mapping", "\xc3\xbc.example..", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: label too long", "\xc3\xbc" L63 ".example", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: empty", "", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: root only", ".", MAILAUTH_EINVAL, NULL, 0 },
-    { "alabel: embedded NUL", "b\xc3\xbc\0.example", MAILAUTH_EINVAL, NULL, 11 },
-    { "alabel: ascii embedded NUL", "a\0.example", MAILAUTH_EINVAL, NULL, 10 },
+    {"alabel: transitional fallback", "a☃.example", MAILAUTH_OK, "xn--a-1xp.example", 0},
+    {"alabel: invalid UTF-8 (latin-1)", "b\374cher.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: truncated UTF-8", "example.b\xc3", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: overlong UTF-8", "\xc0\xaf.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: UTF-16 surrogate", "\xed\xa0\x80.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: C1 control", "\xc2\x80x.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: hyphens in 3-4", "ab--cd.bücher", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: leading hyphen", "-bücher.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: empty label after mapping", "ü.example..", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: label too long", "ü" L63 ".example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: empty", "", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: root only", ".", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: embedded NUL", "b\xc3\xbc\0.example", MAILAUTH_EINVAL, NULL, 11},
+    {"alabel: ascii embedded NUL", "a\0.example", MAILAUTH_EINVAL, NULL, 10},
 };
 
 static void
@@ -125,7 +121,7 @@ static void
 test_domain_alabel_oom(void **state)
 {
     (void)state;
-    static const char *const names[] = { "Example.COM", "b\xc3\xbc" "cher.example" };
+    static const char *const names[] = {"Example.COM", "bücher.example"};
     for (size_t k = 0; k < ARRAY_LEN(names); k++) {
         fail_alloc_t      fa;
         mailauth__arena_t a;
@@ -151,7 +147,7 @@ test_domain_alabel_args(void **state)
     assert_int_equal(mailauth__domain_to_alabel(&a, NULL, 1, &out), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__domain_to_alabel(&a, "a", 1, NULL), MAILAUTH_EINVAL);
     /* not NUL-terminated: only len bytes are read */
-    static const char buf[] = { 'b', '\xc3', '\xbc', 'c', 'h', 'e', 'r', '.', 'x', '!' };
+    static const char buf[] = {'b', '\xc3', '\xbc', 'c', 'h', 'e', 'r', '.', 'x', '!'};
     assert_int_equal(mailauth__domain_to_alabel(&a, buf, 9, &out), MAILAUTH_OK);
     assert_string_equal(out, "xn--bcher-kva.x");
     mailauth__arena_clear(&a);
@@ -161,23 +157,23 @@ test_domain_alabel_args(void **state)
 
 struct pair_case {
     const char *name, *a, *b;
-    bool eq, sub; /* domain_eq(a, b); domain_is_sub(a, parent b) */
+    bool        eq, sub; /* domain_eq(a, b); domain_is_sub(a, parent b) */
 };
 static const struct pair_case pair_cases[] = {
-    { "pair: identical", "example.com", "example.com", true, true },
-    { "pair: case differs", "EXAMPLE.com", "example.COM", true, true },
-    { "pair: trailing dot left", "example.com.", "example.com", true, true },
-    { "pair: trailing dot right", "example.com", "example.com.", true, true },
-    { "pair: two trailing dots", "example.com..", "example.com", false, false },
-    { "pair: subdomain", "mail.Example.com", "example.com", false, true },
-    { "pair: deep subdomain", "a.b.c.example.com.", "EXAMPLE.com.", false, true },
-    { "pair: parent is not sub", "example.com", "mail.example.com", false, false },
-    { "pair: suffix without dot", "badexample.com", "example.com", false, false },
-    { "pair: different", "example.org", "example.com", false, false },
-    { "pair: empty parent", "example.com", "", false, false },
-    { "pair: root parent", "example.com", ".", false, false },
-    { "pair: both empty", "", "", true, false },
-    { "pair: non-ascii bytes exact", "b\xc3\xbc.example", "b\xc3\xbc.example", true, true },
+    {"pair: identical", "example.com", "example.com", true, true},
+    {"pair: case differs", "EXAMPLE.com", "example.COM", true, true},
+    {"pair: trailing dot left", "example.com.", "example.com", true, true},
+    {"pair: trailing dot right", "example.com", "example.com.", true, true},
+    {"pair: two trailing dots", "example.com..", "example.com", false, false},
+    {"pair: subdomain", "mail.Example.com", "example.com", false, true},
+    {"pair: deep subdomain", "a.b.c.example.com.", "EXAMPLE.com.", false, true},
+    {"pair: parent is not sub", "example.com", "mail.example.com", false, false},
+    {"pair: suffix without dot", "badexample.com", "example.com", false, false},
+    {"pair: different", "example.org", "example.com", false, false},
+    {"pair: empty parent", "example.com", "", false, false},
+    {"pair: root parent", "example.com", ".", false, false},
+    {"pair: both empty", "", "", true, false},
+    {"pair: non-ascii bytes exact", "b\xc3\xbc.example", "b\xc3\xbc.example", true, true},
 };
 
 static void
@@ -192,16 +188,19 @@ test_domain_pair(void **state)
 
 #define ADD_TABLE(tab, fn)                                                                         \
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
-    tests[nt++] = (struct CMUnitTest){ .name = tab[i].name, .test_func = fn,                       \
-                                       .initial_state = (void *)&tab[i] }
-#define ADD_TEST(fn) tests[nt++] = (struct CMUnitTest){ .name = #fn, .test_func = fn }
+        tests[nt++] = (struct CMUnitTest)                                                          \
+        {                                                                                          \
+            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+        }
+#define ADD_TEST(fn)                                                                               \
+    tests[nt++] = (struct CMUnitTest) { .name = #fn, .test_func = fn }
 
 int
 main(void)
 {
-    struct CMUnitTest tests[ARRAY_LEN(check_cases) + ARRAY_LEN(alabel_cases) +
-                            ARRAY_LEN(pair_cases) + 2];
-    size_t            nt = 0;
+    struct CMUnitTest
+           tests[ARRAY_LEN(check_cases) + ARRAY_LEN(alabel_cases) + ARRAY_LEN(pair_cases) + 2];
+    size_t nt = 0;
     ADD_TABLE(check_cases, test_domain_check);
     ADD_TABLE(alabel_cases, test_domain_alabel);
     ADD_TEST(test_domain_alabel_oom);

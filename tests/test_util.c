@@ -20,20 +20,20 @@
 
 struct size_case {
     const char *name;
-    int op; /* '*' or '+' */
-    size_t a, b;
-    bool ok;
-    size_t want;
+    int         op; /* '*' or '+' */
+    size_t      a, b;
+    bool        ok;
+    size_t      want;
 };
 static const struct size_case size_cases[] = {
-    { "size_mul: small", '*', 6, 7, true, 42 },
-    { "size_mul: zero times max", '*', 0, SIZE_MAX, true, 0 },
-    { "size_mul: max times one", '*', SIZE_MAX, 1, true, SIZE_MAX },
-    { "size_mul: overflow", '*', SIZE_MAX / 2 + 1, 2, false, 0 },
-    { "size_mul: just fits", '*', SIZE_MAX / 3, 3, true, SIZE_MAX / 3 * 3 },
-    { "size_add: small", '+', 1, 2, true, 3 },
-    { "size_add: to max", '+', SIZE_MAX - 1, 1, true, SIZE_MAX },
-    { "size_add: overflow", '+', SIZE_MAX, 1, false, 0 },
+    {"size_mul: small", '*', 6, 7, true, 42},
+    {"size_mul: zero times max", '*', 0, SIZE_MAX, true, 0},
+    {"size_mul: max times one", '*', SIZE_MAX, 1, true, SIZE_MAX},
+    {"size_mul: overflow", '*', SIZE_MAX / 2 + 1, 2, false, 0},
+    {"size_mul: just fits", '*', SIZE_MAX / 3, 3, true, SIZE_MAX / 3 * 3},
+    {"size_add: small", '+', 1, 2, true, 3},
+    {"size_add: to max", '+', SIZE_MAX - 1, 1, true, SIZE_MAX},
+    {"size_add: overflow", '+', SIZE_MAX, 1, false, 0},
 };
 
 static void
@@ -41,8 +41,8 @@ test_util_size_arith(void **state)
 {
     const struct size_case *c = *state;
     size_t                  out = 12345;
-    bool ok = c->op == '*' ? mailauth__size_mul(c->a, c->b, &out)
-                           : mailauth__size_add(c->a, c->b, &out);
+    bool                    ok =
+        c->op == '*' ? mailauth__size_mul(c->a, c->b, &out) : mailauth__size_add(c->a, c->b, &out);
     assert_int_equal(ok, c->ok);
     if (ok)
         assert_true(out == c->want);
@@ -157,7 +157,7 @@ test_util_arena_copies(void **state)
     assert_string_equal(mailauth__arena_strdup(&a, ""), "");
     assert_null(mailauth__arena_strdup(&a, NULL));
     assert_null(mailauth__arena_strndup(&a, NULL, 3));
-    const uint8_t bytes[] = { 0, 1, 2, 0, 255 };
+    const uint8_t bytes[] = {0, 1, 2, 0, 255};
     uint8_t      *m = mailauth__arena_memdup(&a, bytes, sizeof(bytes));
     assert_memory_equal(m, bytes, sizeof(bytes));
     assert_non_null(mailauth__arena_memdup(&a, NULL, 0));
@@ -293,19 +293,19 @@ test_util_sb_oom_walk(void **state)
 /* ---- copy_out -------------------------------------------------------- */
 
 struct copy_case {
-    const char *name, *src;
-    size_t cap;
+    const char       *name, *src;
+    size_t            cap;
     mailauth_status_t st;
-    const char *want; /* buffer after; NULL: untouched */
+    const char       *want; /* buffer after; NULL: untouched */
 };
 static const struct copy_case copy_cases[] = {
-    { "copy_out: fits", "abc", 8, MAILAUTH_OK, "abc" },
-    { "copy_out: fits exactly with NUL", "abc", 4, MAILAUTH_OK, "abc" },
-    { "copy_out: no room for NUL", "abc", 3, MAILAUTH_ENOSPC, "ab" },
-    { "copy_out: cap 1", "abc", 1, MAILAUTH_ENOSPC, "" },
-    { "copy_out: cap 0 leaves buffer", "abc", 0, MAILAUTH_ENOSPC, NULL },
-    { "copy_out: empty string", "", 1, MAILAUTH_OK, "" },
-    { "copy_out: empty string cap 0", "", 0, MAILAUTH_ENOSPC, NULL },
+    {"copy_out: fits", "abc", 8, MAILAUTH_OK, "abc"},
+    {"copy_out: fits exactly with NUL", "abc", 4, MAILAUTH_OK, "abc"},
+    {"copy_out: no room for NUL", "abc", 3, MAILAUTH_ENOSPC, "ab"},
+    {"copy_out: cap 1", "abc", 1, MAILAUTH_ENOSPC, ""},
+    {"copy_out: cap 0 leaves buffer", "abc", 0, MAILAUTH_ENOSPC, NULL},
+    {"copy_out: empty string", "", 1, MAILAUTH_OK, ""},
+    {"copy_out: empty string cap 0", "", 0, MAILAUTH_ENOSPC, NULL},
 };
 
 static void
@@ -330,26 +330,26 @@ test_util_copy_out(void **state)
 
 struct uint_case {
     const char *name, *in;
-    uint64_t max;
-    bool ok;
-    uint64_t want;
-    size_t pos; /* cursor position afterwards */
+    uint64_t    max;
+    bool        ok;
+    uint64_t    want;
+    size_t      pos; /* cursor position afterwards */
 };
 static const struct uint_case uint_cases[] = {
-    { "cur_uint: simple", "123", 1000, true, 123, 3 },
-    { "cur_uint: stops at non-digit", "42abc", 1000, true, 42, 2 },
-    { "cur_uint: equal to max", "255", 255, true, 255, 3 },
-    { "cur_uint: over max", "256", 255, false, 0, 0 },
-    { "cur_uint: digit over max", "7", 5, false, 0, 0 },
-    { "cur_uint: leading zeros", "0007", 10, true, 7, 4 },
-    { "cur_uint: zero with max zero", "0", 0, true, 0, 1 },
-    { "cur_uint: one with max zero", "1", 0, false, 0, 0 },
-    { "cur_uint: uint64 max", "18446744073709551615", UINT64_MAX, true, UINT64_MAX, 20 },
-    { "cur_uint: uint64 overflow", "18446744073709551616", UINT64_MAX, false, 0, 0 },
-    { "cur_uint: very long", "9999999999999999999999999999", UINT64_MAX, false, 0, 0 },
-    { "cur_uint: no digit", "abc", 10, false, 0, 0 },
-    { "cur_uint: sign", "+1", 10, false, 0, 0 },
-    { "cur_uint: empty", "", 10, false, 0, 0 },
+    {"cur_uint: simple", "123", 1000, true, 123, 3},
+    {"cur_uint: stops at non-digit", "42abc", 1000, true, 42, 2},
+    {"cur_uint: equal to max", "255", 255, true, 255, 3},
+    {"cur_uint: over max", "256", 255, false, 0, 0},
+    {"cur_uint: digit over max", "7", 5, false, 0, 0},
+    {"cur_uint: leading zeros", "0007", 10, true, 7, 4},
+    {"cur_uint: zero with max zero", "0", 0, true, 0, 1},
+    {"cur_uint: one with max zero", "1", 0, false, 0, 0},
+    {"cur_uint: uint64 max", "18446744073709551615", UINT64_MAX, true, UINT64_MAX, 20},
+    {"cur_uint: uint64 overflow", "18446744073709551616", UINT64_MAX, false, 0, 0},
+    {"cur_uint: very long", "9999999999999999999999999999", UINT64_MAX, false, 0, 0},
+    {"cur_uint: no digit", "abc", 10, false, 0, 0},
+    {"cur_uint: sign", "+1", 10, false, 0, 0},
+    {"cur_uint: empty", "", 10, false, 0, 0},
 };
 
 static void
@@ -450,11 +450,9 @@ struct trim_case {
     const char *name, *in, *want;
 };
 static const struct trim_case trim_cases[] = {
-    { "trim: nothing", "abc", "abc" },
-    { "trim: both ends", " \t\r\nabc d\r\n", "abc d" },
-    { "trim: all space", " \t \r\n", "" },
-    { "trim: empty", "", "" },
-    { "trim: inner kept", "a  b", "a  b" },
+    {"trim: nothing", "abc", "abc"},      {"trim: both ends", " \t\r\nabc d\r\n", "abc d"},
+    {"trim: all space", " \t \r\n", ""},  {"trim: empty", "", ""},
+    {"trim: inner kept", "a  b", "a  b"},
 };
 
 static void
@@ -473,40 +471,40 @@ test_util_trim(void **state)
 
 struct b64_case {
     const char *name, *in;
-    bool ok;
+    bool        ok;
     const char *want; /* decoded bytes */
-    size_t want_len;
-    bool canon;    /* encoding want gives back in */
-    size_t in_len; /* 0: strlen(in) */
+    size_t      want_len;
+    bool        canon;  /* encoding want gives back in */
+    size_t      in_len; /* 0: strlen(in) */
 };
 static const struct b64_case b64_cases[] = {
     /* RFC 4648 §10 test vectors */
-    { "b64: rfc4648 empty", "", true, "", 0, true, 0 },
-    { "b64: rfc4648 f", "Zg==", true, "f", 1, true, 0 },
-    { "b64: rfc4648 fo", "Zm8=", true, "fo", 2, true, 0 },
-    { "b64: rfc4648 foo", "Zm9v", true, "foo", 3, true, 0 },
-    { "b64: rfc4648 foob", "Zm9vYg==", true, "foob", 4, true, 0 },
-    { "b64: rfc4648 fooba", "Zm9vYmE=", true, "fooba", 5, true, 0 },
-    { "b64: rfc4648 foobar", "Zm9vYmFy", true, "foobar", 6, true, 0 },
-    { "b64: binary bytes", "AP+A/w==", true, "\x00\xff\x80\xff", 4, true, 0 },
-    { "b64: padding omitted (2)", "Zm9vYg", true, "foob", 4, false, 0 },
-    { "b64: padding omitted (3)", "Zm9vYmE", true, "fooba", 5, false, 0 },
-    { "b64: folding whitespace", "Zm9v\r\n\tYm\r\n Fy", true, "foobar", 6, false, 0 },
-    { "b64: whitespace around padding", "Zm9vYg =\t=\r\n", true, "foob", 4, false, 0 },
-    { "b64: leading and trailing space", " \tZm9v \r\n", true, "foo", 3, false, 0 },
-    { "b64: only whitespace", " \r\n\t", true, "", 0, false, 0 },
-    { "b64: bad char", "Zm9v!", false, NULL, 0, false, 0 },
-    { "b64: url-safe alphabet", "Zm-_", false, NULL, 0, false, 0 },
-    { "b64: 8-bit byte", "Zm9v\xc3\xa9", false, NULL, 0, false, 0 },
-    { "b64: NUL byte", "Zm\0v", false, NULL, 0, false, 4 },
-    { "b64: lone trailing char", "Zm9vY", false, NULL, 0, false, 0 },
-    { "b64: lone char", "Z", false, NULL, 0, false, 0 },
-    { "b64: three pads", "Zg===", false, NULL, 0, false, 0 },
-    { "b64: one pad where two needed", "Zg=", false, NULL, 0, false, 0 },
-    { "b64: pad after full quantum", "Zm9v=", false, NULL, 0, false, 0 },
-    { "b64: pad only", "====", false, NULL, 0, false, 0 },
-    { "b64: data after padding", "Zg==Zm9v", false, NULL, 0, false, 0 },
-    { "b64: pad inside quantum", "Z=g=", false, NULL, 0, false, 0 },
+    {"b64: rfc4648 empty", "", true, "", 0, true, 0},
+    {"b64: rfc4648 f", "Zg==", true, "f", 1, true, 0},
+    {"b64: rfc4648 fo", "Zm8=", true, "fo", 2, true, 0},
+    {"b64: rfc4648 foo", "Zm9v", true, "foo", 3, true, 0},
+    {"b64: rfc4648 foob", "Zm9vYg==", true, "foob", 4, true, 0},
+    {"b64: rfc4648 fooba", "Zm9vYmE=", true, "fooba", 5, true, 0},
+    {"b64: rfc4648 foobar", "Zm9vYmFy", true, "foobar", 6, true, 0},
+    {"b64: binary bytes", "AP+A/w==", true, "\x00\xff\x80\xff", 4, true, 0},
+    {"b64: padding omitted (2)", "Zm9vYg", true, "foob", 4, false, 0},
+    {"b64: padding omitted (3)", "Zm9vYmE", true, "fooba", 5, false, 0},
+    {"b64: folding whitespace", "Zm9v\r\n\tYm\r\n Fy", true, "foobar", 6, false, 0},
+    {"b64: whitespace around padding", "Zm9vYg =\t=\r\n", true, "foob", 4, false, 0},
+    {"b64: leading and trailing space", " \tZm9v \r\n", true, "foo", 3, false, 0},
+    {"b64: only whitespace", " \r\n\t", true, "", 0, false, 0},
+    {"b64: bad char", "Zm9v!", false, NULL, 0, false, 0},
+    {"b64: url-safe alphabet", "Zm-_", false, NULL, 0, false, 0},
+    {"b64: 8-bit byte", "Zm9v\xc3\xa9", false, NULL, 0, false, 0},
+    {"b64: NUL byte", "Zm\0v", false, NULL, 0, false, 4},
+    {"b64: lone trailing char", "Zm9vY", false, NULL, 0, false, 0},
+    {"b64: lone char", "Z", false, NULL, 0, false, 0},
+    {"b64: three pads", "Zg===", false, NULL, 0, false, 0},
+    {"b64: one pad where two needed", "Zg=", false, NULL, 0, false, 0},
+    {"b64: pad after full quantum", "Zm9v=", false, NULL, 0, false, 0},
+    {"b64: pad only", "====", false, NULL, 0, false, 0},
+    {"b64: data after padding", "Zg==Zm9v", false, NULL, 0, false, 0},
+    {"b64: pad inside quantum", "Z=g=", false, NULL, 0, false, 0},
 };
 
 static size_t
@@ -566,9 +564,12 @@ test_util_b64_roundtrip(void **state)
 
 #define ADD_TABLE(tab, fn)                                                                         \
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
-    tests[nt++] = (struct CMUnitTest){ .name = tab[i].name, .test_func = fn,                       \
-                                       .initial_state = (void *)&tab[i] }
-#define ADD_TEST(fn) tests[nt++] = (struct CMUnitTest){ .name = #fn, .test_func = fn }
+        tests[nt++] = (struct CMUnitTest)                                                          \
+        {                                                                                          \
+            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+        }
+#define ADD_TEST(fn)                                                                               \
+    tests[nt++] = (struct CMUnitTest) { .name = #fn, .test_func = fn }
 
 int
 main(void)

@@ -6,9 +6,9 @@
 
 #include "util/str.h"
 
-#define NAME_MAX_OCTETS 253  /* RFC 1035 §2.3.4: 255 on the wire = 253 in text */
-#define LABEL_MAX_OCTETS 63  /* RFC 1035 §2.3.4 */
-#define UTF8_INPUT_MAX 1024  /* a U-label name longer than this cannot fit 253 octets */
+#define NAME_MAX_OCTETS 253 /* RFC 1035 §2.3.4: 255 on the wire = 253 in text */
+#define LABEL_MAX_OCTETS 63 /* RFC 1035 §2.3.4 */
+#define UTF8_INPUT_MAX 1024 /* a U-label name longer than this cannot fit 253 octets */
 
 /* Drop one trailing dot (the root label), if any. */
 static size_t

@@ -7,13 +7,13 @@
 #include "util/alloc.h"
 
 #define ALIGN 16u
-#define CHUNK_MIN 4096u           /* first chunk */
-#define CHUNK_MAX (64u * 1024u)   /* chunks stop growing here */
+#define CHUNK_MIN 4096u         /* first chunk */
+#define CHUNK_MAX (64u * 1024u) /* chunks stop growing here */
 
 struct mailauth__arena_chunk {
     mailauth__arena_chunk_t *next;
-    size_t size; /* usable bytes after the header, from the aligned start */
-    size_t off;  /* bytes used */
+    size_t                   size; /* usable bytes after the header, from the aligned start */
+    size_t                   off;  /* bytes used */
 };
 
 /* First usable byte of a chunk, aligned to ALIGN whatever malloc's alignment. */

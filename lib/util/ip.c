@@ -157,7 +157,7 @@ mailauth__ip_parse(const char *s, size_t n, mailauth__ip_t *out)
 static bool
 is_v4_mapped(const mailauth__ip_t *ip)
 {
-    static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     return ip->family == 6 && memcmp(ip->addr, prefix, sizeof(prefix)) == 0;
 }
 

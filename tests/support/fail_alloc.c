@@ -6,7 +6,7 @@
 
 /* Each block carries its size in front so free can keep live_bytes right. */
 typedef union hdr {
-    size_t size;
+    size_t      size;
     max_align_t align;
 } hdr_t;
 

@@ -20,12 +20,12 @@
 #include <mailauth/ctx.h>
 
 typedef struct fail_alloc {
-    mailauth_allocator_t al; /* pass &fa.al; its ud points back here */
-    unsigned long fail_at;   /* 1-based index of the attempt to fail; 0: never */
-    unsigned long attempts;  /* malloc and realloc calls so far */
-    unsigned long failures;  /* attempts refused */
-    long live;               /* blocks allocated and not yet freed */
-    size_t live_bytes;       /* bytes in those blocks */
+    mailauth_allocator_t al;         /* pass &fa.al; its ud points back here */
+    unsigned long        fail_at;    /* 1-based index of the attempt to fail; 0: never */
+    unsigned long        attempts;   /* malloc and realloc calls so far */
+    unsigned long        failures;   /* attempts refused */
+    long                 live;       /* blocks allocated and not yet freed */
+    size_t               live_bytes; /* bytes in those blocks */
 } fail_alloc_t;
 
 /* Set up a fresh allocator (counters zeroed). fail_at 0 never fails. */
