@@ -21,14 +21,18 @@ bool mailauth__domain_check(const char *name, size_t len, unsigned flags);
 
 /* Convert a possibly-U-label domain (UTF-8) to lower-case A-label form,
  * without trailing dot. Pure ASCII input is only lower-cased. MAILAUTH_EINVAL
- * if IDNA conversion fails. Result allocated from the arena. */
+ * if IDNA conversion fails (invalid UTF-8, disallowed code point, empty
+ * label, too long); the non-transitional UTS #46 mapping is tried first,
+ * then the transitional one. MAILAUTH_ENOMEM. Result allocated from the arena. */
 mailauth_status_t mailauth__domain_to_alabel(mailauth__arena_t *a, const char *name, size_t len,
                                              char **out);
 
 /* Case-insensitive equality ignoring one trailing dot on either side. */
 bool mailauth__domain_eq(const char *a, size_t alen, const char *b, size_t blen);
 
-/* True if `sub` equals `parent` or ends with "." + parent (case-insensitive). */
+/* True if `sub` equals `parent` or ends with "." + parent (case-insensitive),
+ * ignoring one trailing dot on either side. An empty parent (or ".") is
+ * never matched. */
 bool mailauth__domain_is_sub(const char *sub, size_t sublen, const char *parent, size_t plen);
 
 #endif

@@ -7,7 +7,9 @@
 
 #include <mailauth/ctx.h>
 
-/* The C library allocator wrapped as a mailauth_allocator_t. */
+/* The C library allocator wrapped as a mailauth_allocator_t. Every function
+ * below also accepts al == NULL, meaning this allocator. Sizes of 0 are
+ * allocated as 1 byte, so NULL always means out of memory. */
 extern const mailauth_allocator_t mailauth__default_allocator;
 
 void *mailauth__malloc(const mailauth_allocator_t *al, size_t n);

@@ -16,7 +16,8 @@ typedef struct mailauth__arena {
     size_t limit;                  /* 0: unlimited; else alloc fails past it */
 } mailauth__arena_t;
 
-/* Embedded init; never fails (allocates lazily). */
+/* Embedded init; never fails (allocates lazily). al NULL: the C library's.
+ * Set a->limit after init to cap the bytes handed out (rounded up to 16 each). */
 void mailauth__arena_init(mailauth__arena_t *a, const mailauth_allocator_t *al);
 /* Free every chunk; the arena is reusable afterwards. */
 void mailauth__arena_clear(mailauth__arena_t *a);

@@ -50,7 +50,9 @@ mailauth_status_t mailauth__sb_printf(mailauth__sb_t *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "" if empty; valid until the next change. */
 const char *mailauth__sb_str(const mailauth__sb_t *sb);
-/* Copy to caller buffer snprintf-style: OK, or ENOSPC with *need set. */
+/* Copy to caller buffer snprintf-style: *need = n (without the NUL) always;
+ * OK if n < cap, else ENOSPC with the prefix that fits, NUL-terminated when
+ * cap > 0 (buf may be NULL when cap is 0). */
 mailauth_status_t mailauth__copy_out(const char *s, size_t n, char *buf, size_t cap, size_t *need);
 
 #endif
