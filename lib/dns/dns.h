@@ -46,11 +46,13 @@ typedef struct mailauth__dnsc {
     bool expired;           /* deadline passed: pending questions read as TEMPFAIL */
     uint32_t asked;         /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
     uint32_t max_asked;
-    /* held questions (released by clear) */
+    /* held questions (released by clear); waiters[i] is the resolver's
+     * wait-list node for held[i] while that question is pending, else NULL */
     mailauth__dns_q_t **held;
+    struct mailauth__dns_waiter **waiters;
     size_t nheld, capheld;
     /* links owned by the resolver (pending-wake and deadline lists) */
-    struct mailauth__dnsc *next_wake;
+    struct mailauth__dnsc *next_wake, *prev_wake;
     bool wake_queued;
     struct mailauth__dnsc *dl_prev, *dl_next;
 } mailauth__dnsc_t;

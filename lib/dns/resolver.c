@@ -1,0 +1,283 @@
+/* The resolver object and its run loop: wake queue, client deadlines,
+ * timers, blocking wait, statistics. Wake callbacks run only from here. */
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+
+#include "dns/dns_int.h"
+#include "util/alloc.h"
+
+#define WAKE_PASSES 4 /* wakes queued by wakes run in the same call, this many rounds */
+
+uint64_t
+mailauth__dns_now(const mailauth_resolver_t *r)
+{
+    return mailauth__ctx_mono_ms(r->ctx);
+}
+
+mailauth_status_t
+mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
+                           mailauth_resolver_t **out)
+{
+    mailauth_resolver_t *r;
+    *out = NULL;
+    r = mailauth__calloc(&ctx->al, 1, sizeof(*r));
+    if (r == NULL)
+        return MAILAUTH_ENOMEM;
+    mailauth__ctx_freeze(ctx);
+    r->ctx = ctx;
+    r->al = &ctx->al;
+    r->drv = drv;
+    r->q_timeout_ms = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_TIMEOUT_MS);
+    r->cache_max = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_ENTRIES);
+    r->ttl_max_s = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
+    if (mailauth__dns_qtab_init(r) != MAILAUTH_OK) {
+        mailauth__free(r->al, r);
+        return MAILAUTH_ENOMEM;
+    }
+    *out = r;
+    return MAILAUTH_OK;
+}
+
+void
+mailauth_resolver_free(mailauth_resolver_t *r)
+{
+    if (r == NULL)
+        return;
+    /* Pending questions are canceled in the driver before it goes away. */
+    mailauth__dns_qtab_free(r);
+    if (r->drv->destroy != NULL)
+        r->drv->destroy(r);
+    mailauth__free(r->al, r);
+}
+
+struct mailauth_ctx *
+mailauth__resolver_ctx(const mailauth_resolver_t *r)
+{
+    return r != NULL ? r->ctx : NULL;
+}
+
+/* --- wake queue --- */
+
+void
+mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c)
+{
+    if (c->wake_queued)
+        return;
+    c->next_wake = NULL;
+    c->prev_wake = r->wq_tail;
+    if (r->wq_tail != NULL)
+        r->wq_tail->next_wake = c;
+    else
+        r->wq_head = c;
+    r->wq_tail = c;
+    c->wake_queued = true;
+    r->nwake++;
+}
+
+void
+mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
+{
+    if (!c->wake_queued)
+        return;
+    if (c->prev_wake != NULL)
+        c->prev_wake->next_wake = c->next_wake;
+    else
+        r->wq_head = c->next_wake;
+    if (c->next_wake != NULL)
+        c->next_wake->prev_wake = c->prev_wake;
+    else
+        r->wq_tail = c->prev_wake;
+    c->next_wake = c->prev_wake = NULL;
+    c->wake_queued = false;
+    r->nwake--;
+}
+
+void
+mailauth__resolver_run_wakes(mailauth_resolver_t *r)
+{
+    if (r == NULL)
+        return;
+    /* Each round runs only the clients queued when it began, so a client
+     * that keeps poking itself cannot hold the loop; the rest waits for the
+     * next call (mailauth_resolver_timeout_ms() says 0 meanwhile). */
+    for (int pass = 0; pass < WAKE_PASSES && r->nwake > 0; pass++) {
+        size_t n = r->nwake;
+        while (n-- > 0 && r->wq_head != NULL) {
+            mailauth__dnsc_t *c = r->wq_head;
+            mailauth__dns_wake_unlink(r, c);
+            /* c may be cleared or freed by its wake: not touched afterwards. */
+            if (c->wake != NULL)
+                c->wake(c->wake_ud);
+        }
+    }
+}
+
+/* --- deadlines: clients sorted by deadline_ms; in the list while set and not expired --- */
+
+void
+mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
+{
+    if (c->deadline_ms == 0 || c->expired)
+        return;
+    if (c->dl_prev != NULL)
+        c->dl_prev->dl_next = c->dl_next;
+    else
+        r->dl_head = c->dl_next;
+    if (c->dl_next != NULL)
+        c->dl_next->dl_prev = c->dl_prev;
+    else
+        r->dl_tail = c->dl_prev;
+    c->dl_prev = c->dl_next = NULL;
+}
+
+void
+mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c)
+{
+    /* Deadlines are mostly set in time order: search from the tail. */
+    mailauth__dnsc_t *p = r->dl_tail;
+    while (p != NULL && p->deadline_ms > c->deadline_ms)
+        p = p->dl_prev;
+    c->dl_prev = p;
+    c->dl_next = p != NULL ? p->dl_next : r->dl_head;
+    if (c->dl_next != NULL)
+        c->dl_next->dl_prev = c;
+    else
+        r->dl_tail = c;
+    if (p != NULL)
+        p->dl_next = c;
+    else
+        r->dl_head = c;
+}
+
+static void
+expire_deadlines(mailauth_resolver_t *r, uint64_t now)
+{
+    mailauth__dnsc_t *c;
+    while ((c = r->dl_head) != NULL && c->deadline_ms <= now) {
+        mailauth__dns_deadline_unlink(r, c);
+        c->expired = true;
+        mailauth__dns_wake_queue(r, c);
+    }
+}
+
+/* --- loop --- */
+
+static void
+run_timers(mailauth_resolver_t *r)
+{
+    if (r->drv->process_timers != NULL)
+        r->drv->process_timers(r, mailauth__dns_now(r));
+    mailauth__dns_qtab_timeouts(r, mailauth__dns_now(r));
+    expire_deadlines(r, mailauth__dns_now(r));
+}
+
+static int64_t
+ms_until(uint64_t when, uint64_t now)
+{
+    return when > now ? (int64_t)(when - now) : 0;
+}
+
+static int64_t
+earliest(int64_t a, int64_t b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
+int
+mailauth_resolver_timeout_ms(mailauth_resolver_t *r)
+{
+    uint64_t now;
+    int64_t t = -1;
+    if (r == NULL)
+        return -1;
+    if (r->nwake > 0)
+        return 0;
+    now = mailauth__dns_now(r);
+    if (r->drv->next_ms != NULL)
+        t = r->drv->next_ms(r, now);
+    if (r->fl_head != NULL)
+        t = earliest(t, ms_until(r->fl_head->sent_ms + r->q_timeout_ms, now));
+    if (r->dl_head != NULL)
+        t = earliest(t, ms_until(r->dl_head->deadline_ms, now));
+    return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+mailauth_status_t
+mailauth_resolver_process_timeouts(mailauth_resolver_t *r)
+{
+    if (r == NULL)
+        return MAILAUTH_EINVAL;
+    run_timers(r);
+    mailauth__resolver_run_wakes(r);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_resolver_process_fd(mailauth_resolver_t *r, int fd, int readable, int writable)
+{
+    if (r == NULL || fd < 0)
+        return MAILAUTH_EINVAL;
+    if (r->drv->process_fd != NULL)
+        r->drv->process_fd(r, fd, readable, writable);
+    run_timers(r);
+    mailauth__resolver_run_wakes(r);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_resolver_run_once(mailauth_resolver_t *r, int timeout_ms)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    int t;
+    if (r == NULL)
+        return MAILAUTH_EINVAL;
+    t = mailauth_resolver_timeout_ms(r);
+    if (timeout_ms >= 0 && (t < 0 || timeout_ms < t))
+        t = timeout_ms;
+    if (t != 0) {
+        if (r->drv->wait != NULL)
+            st = r->drv->wait(r, t);
+        else if (t > 0)
+            (void)poll(NULL, 0, t); /* nothing to watch: only time can bring answers */
+    }
+    run_timers(r);
+    mailauth__resolver_run_wakes(r);
+    return st;
+}
+
+mailauth_status_t
+mailauth_resolver_set_sock_callback(mailauth_resolver_t *r, mailauth_sock_fn fn, void *ud)
+{
+    if (r == NULL)
+        return MAILAUTH_EINVAL;
+    r->sock_fn = fn;
+    r->sock_ud = ud;
+    if (fn != NULL && r->drv->sock_changed != NULL)
+        r->drv->sock_changed(r);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_resolver_get_stats(const mailauth_resolver_t *r, mailauth_resolver_stats_t *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (r == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    *out = r->stats;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_resolver_flush_cache(mailauth_resolver_t *r)
+{
+    if (r == NULL)
+        return MAILAUTH_EINVAL;
+    mailauth__dns_qtab_flush(r);
+    return MAILAUTH_OK;
+}
