@@ -127,8 +127,8 @@ test_ctx_authserv_id(void **state)
     mailauth_ctx_t       *ctx = NULL;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_ctx_set_authserv_id(ctx, c->id), c->want);
-    assert_string_equal(mailauth_ctx_get_authserv_id(ctx), c->want == MAILAUTH_OK ? c->id
-                                                                                  : "localhost");
+    assert_string_equal(mailauth_ctx_get_authserv_id(ctx),
+                        c->want == MAILAUTH_OK ? c->id : "localhost");
     mailauth_ctx_free(ctx);
 }
 
@@ -291,8 +291,7 @@ test_ctx_log_long(void **state)
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_set_logger(ctx, log_sink, buf, MAILAUTH_LOG_DEBUG),
-                     MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_logger(ctx, log_sink, buf, MAILAUTH_LOG_DEBUG), MAILAUTH_OK);
     assert_int_equal(mailauth_ctx_set_logger(ctx, log_sink, buf, (mailauth_log_level_t)9),
                      MAILAUTH_EINVAL);
     mailauth__log(ctx, MAILAUTH_LOG_DEBUG, "%s", big); /* truncated, not allocated */
@@ -414,8 +413,8 @@ test_ctx_reason_tokens(void **state)
 }
 
 struct verdict_case {
-    const char       *word;
-    mailauth_status_t st;
+    const char        *word;
+    mailauth_status_t  st;
     mailauth_verdict_t v;
 };
 static const struct verdict_case verdict_cases[] = {
@@ -511,10 +510,12 @@ test_ctx_enomem(void **state)
     }
 }
 
-#define CASES(tab, fn)                                                                        \
-    for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                               \
-    tests[n++] = (struct CMUnitTest){.name = tab[i].name, .test_func = fn,                   \
-                                     .initial_state = (void *)&tab[i]}
+#define CASES(tab, fn)                                                                             \
+    for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
+        tests[n++] = (struct CMUnitTest)                                                           \
+        {                                                                                          \
+            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+        }
 
 int
 main(void)

@@ -99,8 +99,7 @@ struct split_case {
 };
 static const struct split_case split_cases[] = {
     {"split: CRLF", "A: 1\r\nB: 2\r\n\r\nbody\r\n", 0, "H{A: 1}H{B: 2}EB{body\\r\\n}"},
-    {"split: bare LF", "A: 1\nB: 2\n\nbody\nline2\n", 0,
-     "H{A: 1}H{B: 2}EB{body\\r\\nline2\\r\\n}"},
+    {"split: bare LF", "A: 1\nB: 2\n\nbody\nline2\n", 0, "H{A: 1}H{B: 2}EB{body\\r\\nline2\\r\\n}"},
     {"split: folded CRLF", "Subject: a\r\n b\r\n\tc\r\nX: y\r\n\r\n", 0,
      "H{Subject: a\\r\\n b\\r\\n\tc}H{X: y}E"},
     {"split: folded LF", "Subject: a\n b\n\nx", 0, "H{Subject: a\\r\\n b}EB{x}"},
@@ -112,8 +111,7 @@ static const struct split_case split_cases[] = {
      "H{A: 1}EB{Bad Name: x\\r\\n\\r\\n}"},
     {"split: NUL kept", "A: x\0y\r\n\r\nb\0c", 13, "H{A: x\\0y}EB{b\\0c}"},
     {"split: bare CR kept", "A: x\ry\r\n\r\nb\rc\r\n", 0, "H{A: x\\ry}EB{b\\rc\\r\\n}"},
-    {"split: CR CR LF line starts the body", "A: 1\r\n\r\r\nbody", 0,
-     "H{A: 1}EB{\\r\\r\\nbody}"},
+    {"split: CR CR LF line starts the body", "A: 1\r\n\r\r\nbody", 0, "H{A: 1}EB{\\r\\r\\nbody}"},
     {"split: mbox From line skipped", "From sender@example.org Mon Jan 1\nA: 1\n\nb", 0,
      "H{A: 1}EB{b}"},
     {"split: From: is a field", "From: a@example.org\r\n\r\n", 0, "H{From: a@example.org}E"},
@@ -134,8 +132,8 @@ static const struct split_case split_cases[] = {
 static void
 run_split(const char *in, size_t len, size_t max_field, transcript_t *t, mailauth_status_t want)
 {
-    mailauth__msg_sink_t sink = {.ud = t, .header = sink_header, .end_headers = sink_end,
-                                 .body = sink_body};
+    mailauth__msg_sink_t sink = {
+        .ud = t, .header = sink_header, .end_headers = sink_end, .body = sink_body};
     assert_int_equal(mailauth__msg_split(NULL, in, len, max_field, &sink), want);
     close_body(t);
 }
@@ -194,9 +192,9 @@ test_msg_split_body_normalized(void **state)
 {
     static char          in[100006];
     counter_t            c;
-    mailauth__msg_sink_t sink = {.ud = &c, .header = count_header, .end_headers = count_end,
-                                 .body = count_body};
-    size_t               n = 6, lines = 0;
+    mailauth__msg_sink_t sink = {
+        .ud = &c, .header = count_header, .end_headers = count_end, .body = count_body};
+    size_t n = 6, lines = 0;
     (void)state;
     memcpy(in, "A: 1\n\n", 6);
     while (n + 4 <= sizeof(in)) {
@@ -228,8 +226,8 @@ test_msg_split_sink_errors(void **state)
 {
     transcript_t         t;
     counter_t            c;
-    mailauth__msg_sink_t sink = {.ud = &c, .header = count_header, .end_headers = count_end,
-                                 .body = count_body};
+    mailauth__msg_sink_t sink = {
+        .ud = &c, .header = count_header, .end_headers = count_end, .body = count_body};
     (void)state;
     memset(&t, 0, sizeof(t));
     t.header_st = MAILAUTH_ELIMIT;
@@ -265,9 +263,9 @@ test_msg_split_enomem(void **state)
     for (unsigned long n = 1;; n++) {
         fail_alloc_t         fa;
         transcript_t         t;
-        mailauth__msg_sink_t sink = {.ud = &t, .header = sink_header, .end_headers = sink_end,
-                                     .body = sink_body};
-        mailauth_status_t    st;
+        mailauth__msg_sink_t sink = {
+            .ud = &t, .header = sink_header, .end_headers = sink_end, .body = sink_body};
+        mailauth_status_t st;
         memset(&t, 0, sizeof(t));
         fail_alloc_init(&fa, n);
         st = mailauth__msg_split(&fa.al, "A: 1\n b\nB: 2\n\nx\n", 16, 65536, &sink);
@@ -286,7 +284,7 @@ struct add_case {
     const char       *name;
     const char       *field;
     mailauth_status_t want;
-    const char       *raw;   /* stored field */
+    const char       *raw; /* stored field */
     size_t            name_len;
     const char       *value;
 };
@@ -357,8 +355,8 @@ test_msg_hdr_count_limit(void **state)
 static void
 test_msg_hdr_lookup(void **state)
 {
-    static const char *const fields[] = {"From: a", "Received: 1", "to: b", "received: 2",
-                                         "Subject: s", "RECEIVED: 3"};
+    static const char *const fields[] = {"From: a",     "Received: 1", "to: b",
+                                         "received: 2", "Subject: s",  "RECEIVED: 3"};
     mailauth__arena_t        a;
     mailauth__hdr_index_t    idx;
     const mailauth__hdr_t   *h = NULL;
@@ -438,10 +436,12 @@ main(void)
     for (size_t i = 0; i < ARRAY_LEN(single); i++)
         tests[n++] = single[i];
     for (size_t i = 0; i < ARRAY_LEN(split_cases); i++)
-        tests[n++] = (struct CMUnitTest){.name = split_cases[i].name, .test_func = test_msg_split,
+        tests[n++] = (struct CMUnitTest){.name = split_cases[i].name,
+                                         .test_func = test_msg_split,
                                          .initial_state = (void *)&split_cases[i]};
     for (size_t i = 0; i < ARRAY_LEN(add_cases); i++)
-        tests[n++] = (struct CMUnitTest){.name = add_cases[i].name, .test_func = test_msg_hdr_add,
+        tests[n++] = (struct CMUnitTest){.name = add_cases[i].name,
+                                         .test_func = test_msg_hdr_add,
                                          .initial_state = (void *)&add_cases[i]};
     return _cmocka_run_group_tests("msg", tests, n, NULL, NULL);
 }

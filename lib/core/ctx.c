@@ -10,10 +10,10 @@
 
 /* Defaults documented next to each limit in include/mailauth/ctx.h. */
 static const uint32_t default_limits[MAILAUTH_LIMIT__COUNT] = {
-    [MAILAUTH_LIMIT_SPF_DNS_TERMS] = 10,      /* RFC 7208 §4.6.4 */
-    [MAILAUTH_LIMIT_SPF_VOID_LOOKUPS] = 2,    /* RFC 7208 §4.6.4 */
-    [MAILAUTH_LIMIT_SPF_MX_NAMES] = 10,       /* RFC 7208 §4.6.4 */
-    [MAILAUTH_LIMIT_SPF_PTR_NAMES] = 10,      /* RFC 7208 §4.6.4 */
+    [MAILAUTH_LIMIT_SPF_DNS_TERMS] = 10,   /* RFC 7208 §4.6.4 */
+    [MAILAUTH_LIMIT_SPF_VOID_LOOKUPS] = 2, /* RFC 7208 §4.6.4 */
+    [MAILAUTH_LIMIT_SPF_MX_NAMES] = 10,    /* RFC 7208 §4.6.4 */
+    [MAILAUTH_LIMIT_SPF_PTR_NAMES] = 10,   /* RFC 7208 §4.6.4 */
     [MAILAUTH_LIMIT_DNS_QUERIES] = 64,
     [MAILAUTH_LIMIT_DNS_TIMEOUT_MS] = 5000,
     [MAILAUTH_LIMIT_EVAL_TIMEOUT_MS] = 20000,
@@ -22,9 +22,9 @@ static const uint32_t default_limits[MAILAUTH_LIMIT__COUNT] = {
     [MAILAUTH_LIMIT_HEADER_MAX_BYTES] = 65536,
     [MAILAUTH_LIMIT_HEADER_MAX_COUNT] = 1000,
     [MAILAUTH_LIMIT_DKIM_SIGNATURES] = 8,
-    [MAILAUTH_LIMIT_RSA_MIN_BITS] = 1024,     /* RFC 8301 §3.2 */
+    [MAILAUTH_LIMIT_RSA_MIN_BITS] = 1024, /* RFC 8301 §3.2 */
     [MAILAUTH_LIMIT_RSA_MAX_BITS] = 8192,
-    [MAILAUTH_LIMIT_ARC_INSTANCES] = 50,      /* RFC 8617 §4.2.1 */
+    [MAILAUTH_LIMIT_ARC_INSTANCES] = 50, /* RFC 8617 §4.2.1 */
 };
 
 static const char default_authserv_id[] = "localhost";
@@ -32,8 +32,8 @@ static const char default_authserv_id[] = "localhost";
 static bool
 allocator_ok(const mailauth_allocator_t *al)
 {
-    return al->version == MAILAUTH_ALLOCATOR_VERSION && al->malloc != NULL &&
-           al->realloc != NULL && al->free != NULL;
+    return al->version == MAILAUTH_ALLOCATOR_VERSION && al->malloc != NULL && al->realloc != NULL &&
+           al->free != NULL;
 }
 
 mailauth_status_t

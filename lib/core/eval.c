@@ -206,9 +206,9 @@ sink_body(void *ud, const void *p, size_t n)
 mailauth_status_t
 mailauth_eval_message(mailauth_eval_t *ev, const void *msg, size_t len)
 {
-    mailauth__msg_sink_t sink = { .header = sink_header, .end_headers = sink_end_headers,
-                                  .body = sink_body };
-    mailauth_status_t    st = MAILAUTH_OK, end = MAILAUTH_OK;
+    mailauth__msg_sink_t sink = {
+        .header = sink_header, .end_headers = sink_end_headers, .body = sink_body};
+    mailauth_status_t st = MAILAUTH_OK, end = MAILAUTH_OK;
     if (ev == NULL || (msg == NULL && len != 0))
         return MAILAUTH_EINVAL;
     if (!feeding_open(ev) || ev->phase != EVAL_ENVELOPE)

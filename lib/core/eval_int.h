@@ -26,7 +26,7 @@ typedef enum eval_phase {
 
 /* Where the finishing is. */
 typedef enum eval_finish {
-    EVAL_RUNNING = 0, /* finish() not called yet */
+    EVAL_RUNNING = 0,  /* finish() not called yet */
     EVAL_FINISH_ASYNC, /* callback pending */
     EVAL_FINISH_SYNC,  /* inside finish_sync() */
     EVAL_DONE,         /* verdicts built (or failed); callback called */
@@ -35,35 +35,35 @@ typedef enum eval_finish {
 enum { EVAL_SPF_MAILFROM = 0, EVAL_SPF_HELO = 1, EVAL_SPF_N = 2 };
 
 struct mailauth_eval {
-    mailauth_ctx_t *ctx;
+    mailauth_ctx_t      *ctx;
     mailauth_resolver_t *r;
-    mailauth__arena_t arena;
-    mailauth__dnsc_t dns;
+    mailauth__arena_t    arena;
+    mailauth__dnsc_t     dns;
 
     /* envelope, heap copies (replaceable until the checks using them start) */
-    bool have_ip;
+    bool           have_ip;
     mailauth__ip_t ip;
-    char *helo;      /* as given; NULL: not set */
-    char *mail_from; /* without <>; "" null sender; NULL: not set */
+    char          *helo;      /* as given; NULL: not set */
+    char          *mail_from; /* without <>; "" null sender; NULL: not set */
 
     /* SPF checks, by identity; NULL: not started */
     mailauth__spf_t *spf[EVAL_SPF_N];
-    bool spf_done[EVAL_SPF_N];
+    bool             spf_done[EVAL_SPF_N];
 
     /* message */
-    eval_phase_t phase;
+    eval_phase_t          phase;
     mailauth__hdr_index_t hdrs;
-    uint64_t body_bytes;
+    uint64_t              body_bytes;
 
     /* finishing */
-    eval_finish_t fin;
+    eval_finish_t         fin;
     mailauth_eval_done_fn cb;
-    void *cb_ud;
-    bool canceled;
-    bool stepping;         /* inside step: a nested wake is deferred */
-    uint64_t wakes;        /* wake hook calls, for the blocking driver's stall check */
-    mailauth_status_t err; /* sticky failure (ENOMEM) of a background step */
-    mailauth_authres_t *ar;
+    void                 *cb_ud;
+    bool                  canceled;
+    bool                  stepping; /* inside step: a nested wake is deferred */
+    uint64_t              wakes;    /* wake hook calls, for the blocking driver's stall check */
+    mailauth_status_t     err;      /* sticky failure (ENOMEM) of a background step */
+    mailauth_authres_t   *ar;
 };
 
 /* eval_run.c */

@@ -11,9 +11,9 @@
 /* Consecutive blocking-loop turns in which neither the clock moved nor the
  * eval was woken: first end the deadline now, then give up. Only a clock
  * that does not advance (or a broken driver) gets there. */
-#define STALL_FORCE  64u
+#define STALL_FORCE 64u
 #define STALL_GIVEUP 1024u
-#define WAIT_MAX_MS  1000
+#define WAIT_MAX_MS 1000
 
 bool
 mailauth__eval_spf_started(const mailauth_eval_t *ev, int which)

@@ -42,9 +42,9 @@ static const char *const status_names[] = {
 
 /* RFC 8601 §2.7 result words. */
 static const char *const verdict_names[] = {
-    [MAILAUTH_VERDICT_NONE] = "none",         [MAILAUTH_VERDICT_PASS] = "pass",
-    [MAILAUTH_VERDICT_FAIL] = "fail",         [MAILAUTH_VERDICT_SOFTFAIL] = "softfail",
-    [MAILAUTH_VERDICT_NEUTRAL] = "neutral",   [MAILAUTH_VERDICT_TEMPERROR] = "temperror",
+    [MAILAUTH_VERDICT_NONE] = "none",           [MAILAUTH_VERDICT_PASS] = "pass",
+    [MAILAUTH_VERDICT_FAIL] = "fail",           [MAILAUTH_VERDICT_SOFTFAIL] = "softfail",
+    [MAILAUTH_VERDICT_NEUTRAL] = "neutral",     [MAILAUTH_VERDICT_TEMPERROR] = "temperror",
     [MAILAUTH_VERDICT_PERMERROR] = "permerror", [MAILAUTH_VERDICT_POLICY] = "policy",
 };
 

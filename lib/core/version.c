@@ -2,7 +2,7 @@
 #include <mailauth/version.h>
 
 #define STR2(x) #x
-#define STR(x)  STR2(x)
+#define STR(x) STR2(x)
 
 const char *
 mailauth_version(void)

@@ -22,20 +22,20 @@
 /* One header field. All pointers into one arena copy of the field; a NUL
  * follows raw[len] (not counted), though NUL bytes may occur inside. */
 typedef struct mailauth__hdr {
-    const char *raw;   /* "Name: value" as received, folding kept, no trailing CRLF */
-    size_t len;
-    size_t name_len;   /* raw[0..name_len) is the field name, WSP before ':' excluded */
-    const char *value; /* bytes after the ':' (leading WSP kept), up to raw + len */
-    size_t value_len;
+    const char *raw; /* "Name: value" as received, folding kept, no trailing CRLF */
+    size_t      len;
+    size_t      name_len; /* raw[0..name_len) is the field name, WSP before ':' excluded */
+    const char *value;    /* bytes after the ':' (leading WSP kept), up to raw + len */
+    size_t      value_len;
 } mailauth__hdr_t;
 
 typedef struct mailauth__hdr_index {
     mailauth__arena_t *arena;
-    mailauth__hdr_t *v;
-    size_t n, cap;
-    size_t max_count;  /* MAILAUTH_LIMIT_HEADER_MAX_COUNT */
-    size_t max_bytes;  /* MAILAUTH_LIMIT_HEADER_MAX_BYTES */
-    size_t refused;    /* fields dropped by a limit (verdicts may want to know) */
+    mailauth__hdr_t   *v;
+    size_t             n, cap;
+    size_t             max_count; /* MAILAUTH_LIMIT_HEADER_MAX_COUNT */
+    size_t             max_bytes; /* MAILAUTH_LIMIT_HEADER_MAX_BYTES */
+    size_t             refused;   /* fields dropped by a limit (verdicts may want to know) */
 } mailauth__hdr_index_t;
 
 void mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
@@ -57,12 +57,12 @@ size_t mailauth__hdr_index_count(const mailauth__hdr_index_t *idx);
 const mailauth__hdr_t *mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i);
 /* Next field named `name` (case-insensitive) at or after *pos, top-down;
  * *pos is left just past it. NULL when there is none. */
-const mailauth__hdr_t *mailauth__hdr_index_next(const mailauth__hdr_index_t *idx,
-                                                const char *name, size_t *pos);
+const mailauth__hdr_t *mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name,
+                                                size_t *pos);
 /* Previous field named `name` strictly before *pos, bottom-up (RFC 6376
  * §5.4.2 order for h=); start with *pos = count. NULL when there is none. */
-const mailauth__hdr_t *mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx,
-                                                const char *name, size_t *pos);
+const mailauth__hdr_t *mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name,
+                                                size_t *pos);
 
 /* Receiver of a split message. header() gets one whole field with internal
  * line ends as CRLF and no trailing CRLF; body() gets CRLF-normalized bytes.

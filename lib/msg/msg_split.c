@@ -10,13 +10,13 @@
 
 typedef struct splitter {
     const mailauth_allocator_t *al;
-    const char *m;
-    size_t len;
-    size_t max_field;
+    const char                 *m;
+    size_t                      len;
+    size_t                      max_field;
     const mailauth__msg_sink_t *sink;
-    mailauth_status_t soft; /* first ELIMIT/EINVAL from the sink */
-    char stage[STAGE_CAP];  /* small body pieces are gathered before body() */
-    size_t staged;
+    mailauth_status_t           soft;             /* first ELIMIT/EINVAL from the sink */
+    char                        stage[STAGE_CAP]; /* small body pieces are gathered before body() */
+    size_t                      staged;
 } splitter_t;
 
 /* ELIMIT and EINVAL concern one piece only: remember, go on. */
@@ -169,8 +169,8 @@ split_headers(splitter_t *sp, size_t pos, size_t *body_start)
 }
 
 mailauth_status_t
-mailauth__msg_split(const mailauth_allocator_t *al, const void *msg, size_t len,
-                    size_t max_field, const mailauth__msg_sink_t *sink)
+mailauth__msg_split(const mailauth_allocator_t *al, const void *msg, size_t len, size_t max_field,
+                    const mailauth__msg_sink_t *sink)
 {
     splitter_t        sp;
     size_t            pos = 0, body = 0, cend = 0;
