@@ -42,17 +42,17 @@ tempfail(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 static void
 answer_a(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
 {
-    size_t cap = ancount(abuf, alen);
-    struct ares_addrttl *t = mailauth__calloc(r->al, cap, sizeof(*t));
+    size_t                 cap = ancount(abuf, alen);
+    struct ares_addrttl   *t = mailauth__calloc(r->al, cap, sizeof(*t));
     mailauth_dns_record_t *recs = mailauth__calloc(r->al, cap, sizeof(*recs));
-    int n = (int)cap;
-    int st = ARES_ENOMEM;
+    int                    n = (int)cap;
+    int                    st = ARES_ENOMEM;
     if (t != NULL && recs != NULL)
         st = ares_parse_a_reply(abuf, (int)alen, NULL, t, &n);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
         for (int i = 0; i < n && st == ARES_SUCCESS; i++)
-            recs[i] = (mailauth_dns_record_t){ .data = &t[i].ipaddr, .len = 4,
-                                               .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0 };
+            recs[i] = (mailauth_dns_record_t){
+                .data = &t[i].ipaddr, .len = 4, .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0};
         finish(r, q, recs, st == ARES_SUCCESS ? (size_t)n : 0, abuf, alen);
     } else {
         tempfail(r, q);
@@ -64,17 +64,17 @@ answer_a(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size
 static void
 answer_aaaa(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
 {
-    size_t cap = ancount(abuf, alen);
-    struct ares_addr6ttl *t = mailauth__calloc(r->al, cap, sizeof(*t));
+    size_t                 cap = ancount(abuf, alen);
+    struct ares_addr6ttl  *t = mailauth__calloc(r->al, cap, sizeof(*t));
     mailauth_dns_record_t *recs = mailauth__calloc(r->al, cap, sizeof(*recs));
-    int n = (int)cap;
-    int st = ARES_ENOMEM;
+    int                    n = (int)cap;
+    int                    st = ARES_ENOMEM;
     if (t != NULL && recs != NULL)
         st = ares_parse_aaaa_reply(abuf, (int)alen, NULL, t, &n);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
         for (int i = 0; i < n && st == ARES_SUCCESS; i++)
-            recs[i] = (mailauth_dns_record_t){ .data = &t[i].ip6addr, .len = 16,
-                                               .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0 };
+            recs[i] = (mailauth_dns_record_t){
+                .data = &t[i].ip6addr, .len = 16, .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0};
         finish(r, q, recs, st == ARES_SUCCESS ? (size_t)n : 0, abuf, alen);
     } else {
         tempfail(r, q);
@@ -89,10 +89,10 @@ static void
 txt_records(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct ares_txt_ext *list,
             const uint8_t *abuf, size_t alen)
 {
-    size_t nrec = 0, off = 0, k = 0;
-    uint32_t ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    size_t                 nrec = 0, off = 0, k = 0;
+    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
     mailauth_dns_record_t *recs;
-    uint8_t *bytes;
+    uint8_t               *bytes;
     for (const struct ares_txt_ext *t = list; t != NULL; t = t->next)
         nrec += (t == list || t->record_start) ? 1 : 0;
     recs = mailauth__calloc(r->al, nrec != 0 ? nrec : 1, sizeof(*recs));
@@ -103,7 +103,7 @@ txt_records(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct ares_txt_
         for (const struct ares_txt_ext *t = list; t != NULL && off + t->length <= alen;
              t = t->next) {
             if (t == list || t->record_start)
-                recs[k++] = (mailauth_dns_record_t){ .data = bytes + off, .ttl = ttl };
+                recs[k++] = (mailauth_dns_record_t){.data = bytes + off, .ttl = ttl};
             if (t->length > 0)
                 memcpy(bytes + off, t->txt, t->length);
             off += t->length;
@@ -119,7 +119,7 @@ static void
 answer_txt(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
 {
     struct ares_txt_ext *list = NULL;
-    int st = ares_parse_txt_reply_ext(abuf, (int)alen, &list);
+    int                  st = ares_parse_txt_reply_ext(abuf, (int)alen, &list);
     if (st == ARES_SUCCESS || st == ARES_ENODATA)
         txt_records(r, q, st == ARES_SUCCESS ? list : NULL, abuf, alen);
     else
@@ -131,17 +131,17 @@ answer_txt(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, si
 static void
 answer_mx(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
 {
-    struct ares_mx_reply *list = NULL;
+    struct ares_mx_reply  *list = NULL;
     mailauth_dns_record_t *recs = NULL;
-    uint32_t ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
-    size_t n = 0;
-    int st = ares_parse_mx_reply(abuf, (int)alen, &list);
+    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    size_t                 n = 0;
+    int                    st = ares_parse_mx_reply(abuf, (int)alen, &list);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
         recs = mailauth__calloc(r->al, ancount(abuf, alen), sizeof(*recs));
         for (const struct ares_mx_reply *m = list; recs != NULL && m != NULL; m = m->next) {
             if (n < ancount(abuf, alen))
-                recs[n++] = (mailauth_dns_record_t){ .data = m->host, .len = strlen(m->host),
-                                                     .preference = m->priority, .ttl = ttl };
+                recs[n++] = (mailauth_dns_record_t){
+                    .data = m->host, .len = strlen(m->host), .preference = m->priority, .ttl = ttl};
         }
     }
     if (recs != NULL)
@@ -156,20 +156,20 @@ answer_mx(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, siz
 static void
 answer_ptr(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
 {
-    static const uint8_t any_addr[4] = { 0, 0, 0, 0 }; /* only copied into the hostent */
-    struct hostent *h = NULL;
+    static const uint8_t   any_addr[4] = {0, 0, 0, 0}; /* only copied into the hostent */
+    struct hostent        *h = NULL;
     mailauth_dns_record_t *recs = NULL;
-    uint32_t ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
-    size_t n = 0;
-    int st = ares_parse_ptr_reply(abuf, (int)alen, any_addr, 4, AF_INET, &h);
+    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    size_t                 n = 0;
+    int                    st = ares_parse_ptr_reply(abuf, (int)alen, any_addr, 4, AF_INET, &h);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
         recs = mailauth__calloc(r->al, ancount(abuf, alen), sizeof(*recs));
         /* every PTR target is in h_aliases, in answer order */
         for (size_t i = 0; recs != NULL && h != NULL && h->h_aliases != NULL &&
                            h->h_aliases[i] != NULL && n < ancount(abuf, alen);
              i++)
-            recs[n++] = (mailauth_dns_record_t){ .data = h->h_aliases[i],
-                                                 .len = strlen(h->h_aliases[i]), .ttl = ttl };
+            recs[n++] = (mailauth_dns_record_t){
+                .data = h->h_aliases[i], .len = strlen(h->h_aliases[i]), .ttl = ttl};
     }
     if (recs != NULL)
         finish(r, q, recs, n, abuf, alen);

@@ -26,34 +26,34 @@ typedef struct mailauth__dns_q mailauth__dns_q_t;
  * has no NUL inside. MX/PTR: the name, without trailing dot, NUL-terminated. */
 typedef struct mailauth__dns_rr {
     const uint8_t *data;
-    size_t len;
-    uint16_t pref;
-    uint32_t ttl;
+    size_t         len;
+    uint16_t       pref;
+    uint32_t       ttl;
 } mailauth__dns_rr_t;
 
 typedef struct mailauth__dns_result {
-    mailauth_dns_rcode_t rcode;
-    size_t count;                  /* > 0 only for MAILAUTH_DNS_RECORDS */
-    const mailauth__dns_rr_t *rr;  /* in answer order */
+    mailauth_dns_rcode_t      rcode;
+    size_t                    count; /* > 0 only for MAILAUTH_DNS_RECORDS */
+    const mailauth__dns_rr_t *rr;    /* in answer order */
 } mailauth__dns_result_t;
 
 /* Per-evaluation DNS client. Embedded in the evaluation; init/clear. */
 typedef struct mailauth__dnsc {
     mailauth_resolver_t *r;
     void (*wake)(void *ud); /* called from the resolver run loop when an answer arrives */
-    void *wake_ud;
-    uint64_t deadline_ms;   /* monotonic; 0: none */
-    bool expired;           /* deadline passed: pending questions read as TEMPFAIL */
-    uint32_t asked;         /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
+    void    *wake_ud;
+    uint64_t deadline_ms; /* monotonic; 0: none */
+    bool     expired;     /* deadline passed: pending questions read as TEMPFAIL */
+    uint32_t asked;       /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
     uint32_t max_asked;
     /* held questions (released by clear); waiters[i] is the resolver's
      * wait-list node for held[i] while that question is pending, else NULL */
-    mailauth__dns_q_t **held;
+    mailauth__dns_q_t           **held;
     struct mailauth__dns_waiter **waiters;
-    size_t nheld, capheld;
+    size_t                        nheld, capheld;
     /* links owned by the resolver (pending-wake and deadline lists) */
     struct mailauth__dnsc *next_wake, *prev_wake;
-    bool wake_queued;
+    bool                   wake_queued;
     struct mailauth__dnsc *dl_prev, *dl_next;
 } mailauth__dnsc_t;
 

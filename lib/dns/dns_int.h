@@ -27,31 +27,31 @@
 
 /* One client waiting on a pending question (node of the question's list). */
 struct mailauth__dns_waiter {
-    mailauth__dnsc_t *c;
-    size_t idx; /* c->held[idx] is the question */
+    mailauth__dnsc_t            *c;
+    size_t                       idx; /* c->held[idx] is the question */
     struct mailauth__dns_waiter *prev, *next;
 };
 
 struct mailauth__dns_q {
-    mailauth__dns_q_t *hnext; /* hash chain */
-    uint32_t hash;
-    uint16_t type;
-    uint8_t namelen;
-    bool in_table;
-    bool done;
-    uint32_t refs; /* clients holding it */
+    mailauth__dns_q_t     *hnext; /* hash chain */
+    uint32_t               hash;
+    uint16_t               type;
+    uint8_t                namelen;
+    bool                   in_table;
+    bool                   done;
+    uint32_t               refs; /* clients holding it */
     mailauth__dns_result_t res;
-    void *block; /* rr array and record bytes of res (NULL if none) */
-    uint64_t sent_ms;    /* pending: when it went to the driver */
-    uint64_t expires_ms; /* done and cached: end of its TTL */
+    void                  *block;      /* rr array and record bytes of res (NULL if none) */
+    uint64_t               sent_ms;    /* pending: when it went to the driver */
+    uint64_t               expires_ms; /* done and cached: end of its TTL */
     /* pending: in-flight list (send order); done and cached: LRU list */
-    mailauth__dns_q_t *prev, *next;
+    mailauth__dns_q_t           *prev, *next;
     struct mailauth__dns_waiter *whead;
     /* driver's per-query state */
-    void *drv;
+    void              *drv;
     mailauth__dns_q_t *dprev, *dnext;
-    uint64_t due_ms;
-    char name[MAILAUTH__DNS_NAME_MAX + 1]; /* lower-cased, NUL-terminated */
+    uint64_t           due_ms;
+    char               name[MAILAUTH__DNS_NAME_MAX + 1]; /* lower-cased, NUL-terminated */
 };
 
 /* What a driver provides. Every function but send may be NULL. A driver
@@ -76,27 +76,27 @@ typedef struct mailauth__dns_drv {
 } mailauth__dns_drv_t;
 
 struct mailauth_resolver {
-    mailauth_ctx_t *ctx;
+    mailauth_ctx_t             *ctx;
     const mailauth_allocator_t *al;
-    const mailauth__dns_drv_t *drv;
-    void *drv_state;
+    const mailauth__dns_drv_t  *drv;
+    void                       *drv_state;
     /* question table */
     mailauth__dns_q_t **buckets;
-    size_t nbuckets, nq;
+    size_t              nbuckets, nq;
     /* done questions in the table, least recently used first */
     mailauth__dns_q_t *lru_head, *lru_tail;
-    size_t ncached;
+    size_t             ncached;
     /* pending questions, oldest first (per-query timeouts) */
     mailauth__dns_q_t *fl_head, *fl_tail;
-    size_t inflight;
+    size_t             inflight;
     /* clients to wake, FIFO */
     mailauth__dnsc_t *wq_head, *wq_tail;
-    size_t nwake;
+    size_t            nwake;
     /* clients with a deadline, earliest first */
-    mailauth__dnsc_t *dl_head, *dl_tail;
+    mailauth__dnsc_t         *dl_head, *dl_tail;
     mailauth_resolver_stats_t stats;
-    mailauth_sock_fn sock_fn;
-    void *sock_ud;
+    mailauth_sock_fn          sock_fn;
+    void                     *sock_ud;
     /* limits, read once from the (frozen) ctx */
     uint32_t q_timeout_ms, cache_max, ttl_max_s;
 };
@@ -104,15 +104,15 @@ struct mailauth_resolver {
 /* resolver.c */
 mailauth_status_t mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
                                              mailauth_resolver_t **out);
-uint64_t mailauth__dns_now(const mailauth_resolver_t *r);
-void mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+uint64_t          mailauth__dns_now(const mailauth_resolver_t *r);
+void              mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void              mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void              mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void              mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 
 /* qtab.c: question table, cache and completion */
 mailauth_status_t mailauth__dns_qtab_init(mailauth_resolver_t *r);
-void mailauth__dns_qtab_free(mailauth_resolver_t *r);
+void              mailauth__dns_qtab_free(mailauth_resolver_t *r);
 /* Find the live question for a normalized key (expired cache entries are
  * dropped on the way); NULL if none. Refreshes the LRU position on a hit. */
 mailauth__dns_q_t *mailauth__dns_qtab_find(mailauth_resolver_t *r, const char *name, size_t len,
@@ -120,8 +120,7 @@ mailauth__dns_q_t *mailauth__dns_qtab_find(mailauth_resolver_t *r, const char *n
 /* Create a question held once by the caller and send it to the driver. It
  * may already be done on return (the driver answered at once or failed). */
 mailauth_status_t mailauth__dns_qtab_create(mailauth_resolver_t *r, const char *name, size_t len,
-                                            uint32_t hash, uint16_t type,
-                                            mailauth__dns_q_t **out);
+                                            uint32_t hash, uint16_t type, mailauth__dns_q_t **out);
 /* Drop one hold; frees the question when nothing needs it any more. */
 void mailauth__dns_q_release(mailauth_resolver_t *r, mailauth__dns_q_t *q);
 /* Expire pending questions older than the per-query timeout. */
@@ -136,7 +135,7 @@ mailauth_status_t mailauth__dns_records_check(uint16_t type, const mailauth_dns_
  * NODATA) and queue a wake for every waiting client. Ignored if q is done.
  * MAILAUTH_ENOMEM if the copy failed (q is then TEMPFAIL). */
 mailauth_status_t mailauth__dns_complete(mailauth_resolver_t *r, mailauth__dns_q_t *q,
-                                         mailauth_dns_rcode_t rcode,
+                                         mailauth_dns_rcode_t         rcode,
                                          const mailauth_dns_record_t *recs, size_t n,
                                          uint32_t neg_ttl);
 
@@ -144,19 +143,19 @@ mailauth_status_t mailauth__dns_complete(mailauth_resolver_t *r, mailauth__dns_q
 /* Lower-case name into out (>= MAILAUTH__DNS_NAME_MAX + 1 bytes), drop one
  * trailing dot, check the RFC 1035 §2.3.4 lengths (name 1..253, labels
  * 1..63) and refuse NUL bytes. Returns the length, or 0 if invalid. */
-size_t mailauth__dns_name_norm(const char *name, size_t len, char *out);
+size_t   mailauth__dns_name_norm(const char *name, size_t len, char *out);
 uint32_t mailauth__dns_hash(const char *name, size_t len, uint16_t type);
 
 /* Zone text (zone_parse.c) */
 typedef struct mailauth__dns_zrec {
-    const char *owner; /* normalized */
-    size_t ownerlen;
-    uint16_t type;   /* DNS type code; 0 for a type name we do not know */
-    bool tempfail;   /* rdata TIMEOUT or SERVFAIL */
-    uint16_t pref;   /* MX */
-    uint32_t ttl;
+    const char    *owner; /* normalized */
+    size_t         ownerlen;
+    uint16_t       type;     /* DNS type code; 0 for a type name we do not know */
+    bool           tempfail; /* rdata TIMEOUT or SERVFAIL */
+    uint16_t       pref;     /* MX */
+    uint32_t       ttl;
     const uint8_t *data; /* A/AAAA: address; TXT: strings concatenated; MX/PTR/CNAME: name */
-    size_t len;
+    size_t         len;
 } mailauth__dns_zrec_t;
 
 #define MAILAUTH__DNS_CNAME 5
@@ -164,16 +163,14 @@ typedef struct mailauth__dns_zrec {
 /* Parse zone text, calling fn for each record (fn NULL: check only). Stops
  * at the first syntax error (MAILAUTH_EINVAL, *errline set to its 1-based
  * line) or the first error fn returns. */
-mailauth_status_t mailauth__dns_zone_parse(const mailauth_allocator_t *al, const char *text,
-                                           size_t len, size_t *errline,
-                                           mailauth_status_t (*fn)(void *ud,
-                                                                   const mailauth__dns_zrec_t *rec),
-                                           void *ud);
+mailauth_status_t mailauth__dns_zone_parse(
+    const mailauth_allocator_t *al, const char *text, size_t len, size_t *errline,
+    mailauth_status_t (*fn)(void *ud, const mailauth__dns_zrec_t *rec), void *ud);
 
 /* Zone store (zone_store.c) */
 typedef struct mailauth__dns_zone mailauth__dns_zone_t;
-mailauth__dns_zone_t *mailauth__dns_zone_new(const mailauth_allocator_t *al);
-void mailauth__dns_zone_free(mailauth__dns_zone_t *z);
+mailauth__dns_zone_t             *mailauth__dns_zone_new(const mailauth_allocator_t *al);
+void                              mailauth__dns_zone_free(mailauth__dns_zone_t *z);
 mailauth_status_t mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec);
 /* Answer (name, type) from the zone, following CNAMEs, and complete q. */
 mailauth_status_t mailauth__dns_zone_answer(mailauth_resolver_t *r, const mailauth__dns_zone_t *z,

@@ -49,7 +49,7 @@ skip_name(const uint8_t *m, size_t len, size_t *pos)
 struct rr_view {
     uint16_t type;
     uint32_t ttl;
-    size_t rdata, rdlen;
+    size_t   rdata, rdlen;
 };
 
 static bool
@@ -89,8 +89,8 @@ answer_start(const uint8_t *m, size_t len, size_t *pos)
 uint32_t
 mailauth__dns_msg_answer_ttl(const uint8_t *m, size_t len)
 {
-    size_t pos = 0;
-    uint32_t ttl = UINT32_MAX;
+    size_t         pos = 0;
+    uint32_t       ttl = UINT32_MAX;
     struct rr_view rr;
     if (!answer_start(m, len, &pos))
         return 0;
@@ -106,7 +106,7 @@ mailauth__dns_msg_answer_ttl(const uint8_t *m, size_t len)
 uint32_t
 mailauth__dns_msg_negative_ttl(const uint8_t *m, size_t len)
 {
-    size_t pos = 0;
+    size_t         pos = 0;
     struct rr_view rr;
     if (!answer_start(m, len, &pos))
         return 0;

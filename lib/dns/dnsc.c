@@ -7,8 +7,7 @@
 
 /* What a pending question reads as once the client's deadline has passed. */
 static const mailauth__dns_result_t expired_result = {
-    .rcode = MAILAUTH_DNS_TEMPFAIL, .count = 0, .rr = NULL
-};
+    .rcode = MAILAUTH_DNS_TEMPFAIL, .count = 0, .rr = NULL};
 
 void
 mailauth__dnsc_init(mailauth__dnsc_t *c, mailauth_resolver_t *r, void (*wake)(void *ud), void *ud)
@@ -84,7 +83,7 @@ reserve(mailauth__dnsc_t *c)
 {
     size_t cap = c->capheld != 0 ? c->capheld * 2 : 8;
     size_t bytes = 0;
-    void *p;
+    void  *p;
     if (c->nheld < c->capheld)
         return MAILAUTH_OK;
     if (!mailauth__size_mul(cap, sizeof(*c->held), &bytes))
@@ -134,11 +133,11 @@ mailauth_status_t
 mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_dns_type_t type,
                    mailauth__dns_q_t **out)
 {
-    char key[MAILAUTH__DNS_NAME_MAX + 1];
+    char               key[MAILAUTH__DNS_NAME_MAX + 1];
     mailauth__dns_q_t *q = NULL;
-    mailauth_status_t st;
-    size_t n, idx;
-    uint32_t h;
+    mailauth_status_t  st;
+    size_t             n, idx;
+    uint32_t           h;
     if (out != NULL)
         *out = NULL;
     if (c == NULL || c->r == NULL || out == NULL || !known_type(type))
@@ -151,7 +150,8 @@ mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_d
         return MAILAUTH_OK;
     if (c->asked >= c->max_asked)
         return MAILAUTH_ELIMIT;
-    if ((st = reserve(c)) != MAILAUTH_OK || (st = acquire(c->r, key, n, h, type, &q)) != MAILAUTH_OK)
+    if ((st = reserve(c)) != MAILAUTH_OK ||
+        (st = acquire(c->r, key, n, h, type, &q)) != MAILAUTH_OK)
         return st;
     idx = c->nheld;
     c->held[idx] = q;
@@ -165,7 +165,7 @@ mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_d
             mailauth__dns_q_release(c->r, q);
             return MAILAUTH_ENOMEM;
         }
-        *w = (struct mailauth__dns_waiter){ .c = c, .idx = idx, .next = q->whead };
+        *w = (struct mailauth__dns_waiter){.c = c, .idx = idx, .next = q->whead};
         if (q->whead != NULL)
             q->whead->prev = w;
         q->whead = w;

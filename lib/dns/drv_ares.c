@@ -18,23 +18,23 @@
 #define STACK_FDS 16
 
 struct afd {
-    int fd;
+    int  fd;
     bool rd, wr;
 };
 
 struct adrv {
     mailauth_resolver_t *r;
-    ares_channel ch;
-    bool ch_ok;
-    struct afd *fds;
-    size_t nfds, capfds;
+    ares_channel         ch;
+    bool                 ch_ok;
+    struct afd          *fds;
+    size_t               nfds, capfds;
 };
 
 /* One ares_query in flight. q is NULL once we stopped waiting for it
  * (query timeout, resolver freed); c-ares still calls back later, maybe
  * with ARES_EDESTRUCTION from ares_destroy(), and the callback frees it. */
 struct areq {
-    struct adrv *ad;
+    struct adrv       *ad;
     mailauth__dns_q_t *q;
 };
 
@@ -51,7 +51,7 @@ fd_set_state(struct adrv *ad, int fd, bool rd, bool wr)
     }
     if (i == ad->nfds) {
         if (ad->nfds == ad->capfds) {
-            size_t cap = ad->capfds != 0 ? ad->capfds * 2 : 8;
+            size_t      cap = ad->capfds != 0 ? ad->capfds * 2 : 8;
             struct afd *p = mailauth__realloc(ad->r->al, ad->fds, cap * sizeof(*p));
             if (p == NULL)
                 return; /* not polled by run_once; the query times out instead */
@@ -60,13 +60,13 @@ fd_set_state(struct adrv *ad, int fd, bool rd, bool wr)
         }
         ad->nfds++;
     }
-    ad->fds[i] = (struct afd){ .fd = fd, .rd = rd, .wr = wr };
+    ad->fds[i] = (struct afd){.fd = fd, .rd = rd, .wr = wr};
 }
 
 static void
 on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-    struct adrv *ad = data;
+    struct adrv         *ad = data;
     mailauth_resolver_t *r = ad->r;
     fd_set_state(ad, fd, readable != 0, writable != 0);
     if (r->sock_fn != NULL)
@@ -76,9 +76,9 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 static void
 on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-    struct areq *rq = arg;
+    struct areq         *rq = arg;
     mailauth_resolver_t *r = rq->ad->r;
-    mailauth__dns_q_t *q = rq->q;
+    mailauth__dns_q_t   *q = rq->q;
     (void)timeouts;
     mailauth__free(r->al, rq);
     if (q == NULL)
@@ -108,7 +108,7 @@ static mailauth_status_t
 drv_send(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 {
     struct adrv *ad = r->drv_state;
-    char name[2 * MAILAUTH__DNS_NAME_MAX + 1];
+    char         name[2 * MAILAUTH__DNS_NAME_MAX + 1];
     struct areq *rq = mailauth__calloc(r->al, 1, sizeof(*rq));
     if (rq == NULL)
         return MAILAUTH_ENOMEM;
@@ -151,7 +151,7 @@ drv_timers(mailauth_resolver_t *r, uint64_t now)
 static int64_t
 drv_next_ms(mailauth_resolver_t *r, uint64_t now)
 {
-    struct adrv *ad = r->drv_state;
+    struct adrv   *ad = r->drv_state;
     struct timeval tv, *tp;
     (void)now;
     tp = ares_timeout(ad->ch, NULL, &tv);
@@ -175,10 +175,10 @@ dispatch(struct adrv *ad, const struct pollfd *p, size_t n)
 static mailauth_status_t
 drv_wait(mailauth_resolver_t *r, int timeout_ms)
 {
-    struct adrv *ad = r->drv_state;
+    struct adrv  *ad = r->drv_state;
     struct pollfd stack[STACK_FDS], *p = stack;
-    size_t n = ad->nfds;
-    int rc;
+    size_t        n = ad->nfds;
+    int           rc;
     if (n == 0) {
         if (timeout_ms > 0)
             (void)poll(NULL, 0, timeout_ms);
@@ -188,9 +188,9 @@ drv_wait(mailauth_resolver_t *r, int timeout_ms)
         return MAILAUTH_ENOMEM;
     /* A copy: processing one socket may open or close others. */
     for (size_t i = 0; i < n; i++)
-        p[i] = (struct pollfd){ .fd = ad->fds[i].fd,
-                                .events = (short)((ad->fds[i].rd ? POLLIN : 0) |
-                                                  (ad->fds[i].wr ? POLLOUT : 0)) };
+        p[i] = (struct pollfd){
+            .fd = ad->fds[i].fd,
+            .events = (short)((ad->fds[i].rd ? POLLIN : 0) | (ad->fds[i].wr ? POLLOUT : 0))};
     rc = poll(p, (nfds_t)n, timeout_ms);
     if (rc > 0)
         dispatch(ad, p, n);
@@ -238,7 +238,7 @@ channel_open(struct adrv *ad, const char *servers)
     int mask = ARES_OPT_FLAGS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
                ARES_OPT_TRIES | ARES_OPT_LOOKUPS;
     uint32_t qt = ad->r->q_timeout_ms;
-    int rc;
+    int      rc;
     memset(&o, 0, sizeof(o));
     o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
     o.sock_state_cb = on_sock_state;
@@ -264,8 +264,8 @@ mailauth_status_t
 mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers, mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
-    struct adrv *ad;
-    mailauth_status_t st;
+    struct adrv         *ad;
+    mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
     if (ctx == NULL || out == NULL || (servers != NULL && servers[0] == '\0'))

@@ -7,13 +7,13 @@
  * (query timeout) while the driver has no cancel function: the handle then
  * stays valid until the caller answers it or the resolver is freed. */
 struct mailauth_dns_query {
-    mailauth_resolver_t *r;
-    mailauth__dns_q_t *q;
+    mailauth_resolver_t       *r;
+    mailauth__dns_q_t         *q;
     struct mailauth_dns_query *prev, *next;
 };
 
 struct cdrv {
-    mailauth_dns_ops_t ops;
+    mailauth_dns_ops_t         ops;
     struct mailauth_dns_query *head; /* live handles */
 };
 
@@ -32,9 +32,9 @@ handle_free(struct cdrv *cd, mailauth_dns_query_t *h)
 static mailauth_status_t
 custom_send(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 {
-    struct cdrv *cd = r->drv_state;
+    struct cdrv          *cd = r->drv_state;
     mailauth_dns_query_t *h = mailauth__calloc(r->al, 1, sizeof(*h));
-    mailauth_status_t st;
+    mailauth_status_t     st;
     if (h == NULL)
         return MAILAUTH_ENOMEM;
     h->r = r;
@@ -56,7 +56,7 @@ custom_send(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 static void
 custom_cancel(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 {
-    struct cdrv *cd = r->drv_state;
+    struct cdrv          *cd = r->drv_state;
     mailauth_dns_query_t *h = q->drv;
     if (h == NULL)
         return;
@@ -93,8 +93,8 @@ mailauth_resolver_new_custom(mailauth_ctx_t *ctx, const mailauth_dns_ops_t *ops,
                              mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
-    struct cdrv *cd;
-    mailauth_status_t st;
+    struct cdrv         *cd;
+    mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
     if (ctx == NULL || ops == NULL || out == NULL || ops->version != MAILAUTH_DNS_OPS_VERSION ||
@@ -119,7 +119,7 @@ mailauth_dns_query_answer(mailauth_dns_query_t *h, mailauth_dns_rcode_t rcode,
                           const mailauth_dns_record_t *records, size_t count)
 {
     mailauth_resolver_t *r;
-    mailauth__dns_q_t *q;
+    mailauth__dns_q_t   *q;
     if (h == NULL || (unsigned)rcode > (unsigned)MAILAUTH_DNS_TEMPFAIL)
         return MAILAUTH_EINVAL;
     r = h->r;

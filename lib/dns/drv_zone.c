@@ -8,8 +8,8 @@
 
 struct zdrv {
     mailauth__dns_zone_t *zone;
-    uint32_t delay_ms;
-    mailauth__dns_q_t *head, *tail; /* queued questions, by due time */
+    uint32_t              delay_ms;
+    mailauth__dns_q_t    *head, *tail; /* queued questions, by due time */
 };
 
 static void
@@ -53,7 +53,7 @@ zone_cancel(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 static void
 zone_timers(mailauth_resolver_t *r, uint64_t now)
 {
-    struct zdrv *zd = r->drv_state;
+    struct zdrv       *zd = r->drv_state;
     mailauth__dns_q_t *q;
     /* Every question due now answers in this one step: with a delay, the
      * questions sent together make one round trip. */
@@ -94,7 +94,7 @@ static const mailauth__dns_drv_t zone_driver = {
 mailauth_status_t
 mailauth_resolver_zone_add(mailauth_resolver_t *r, const char *text, size_t len, size_t *errline)
 {
-    struct zdrv *zd;
+    struct zdrv      *zd;
     mailauth_status_t st;
     if (errline != NULL)
         *errline = 0;
@@ -115,8 +115,8 @@ mailauth_resolver_new_zone(mailauth_ctx_t *ctx, const char *text, size_t len, si
                            mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
-    struct zdrv *zd;
-    mailauth_status_t st;
+    struct zdrv         *zd;
+    mailauth_status_t    st;
     if (errline != NULL)
         *errline = 0;
     if (out != NULL)

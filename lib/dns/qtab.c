@@ -108,7 +108,7 @@ mailauth__dns_qtab_free(mailauth_resolver_t *r)
 static void
 grow(mailauth_resolver_t *r)
 {
-    size_t n = r->nbuckets * 2;
+    size_t              n = r->nbuckets * 2;
     mailauth__dns_q_t **nb = NULL;
     if (n < r->nbuckets || (nb = mailauth__calloc(r->al, n, sizeof(*nb))) == NULL)
         return;
@@ -153,7 +153,7 @@ mailauth__dns_qtab_create(mailauth_resolver_t *r, const char *name, size_t len, 
                           uint16_t type, mailauth__dns_q_t **out)
 {
     mailauth__dns_q_t *q = mailauth__calloc(r->al, 1, sizeof(*q));
-    size_t b = hash & (r->nbuckets - 1);
+    size_t             b = hash & (r->nbuckets - 1);
     *out = NULL;
     if (q == NULL)
         return MAILAUTH_ENOMEM;
@@ -247,9 +247,9 @@ static mailauth_status_t
 build(mailauth_resolver_t *r, mailauth__dns_q_t *q, const mailauth_dns_record_t *recs, size_t n,
       uint32_t *minttl)
 {
-    size_t need = 0, off = 0;
+    size_t              need = 0, off = 0;
     mailauth__dns_rr_t *rr;
-    uint8_t *bytes;
+    uint8_t            *bytes;
     if (!mailauth__size_mul(n, sizeof(*rr), &need))
         return MAILAUTH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -270,8 +270,8 @@ build(mailauth_resolver_t *r, mailauth__dns_q_t *q, const mailauth_dns_record_t 
         if (len > 0)
             memcpy(bytes + off, recs[i].data, len);
         bytes[off + len] = 0;
-        rr[i] = (mailauth__dns_rr_t){ .data = bytes + off, .len = len,
-                                      .pref = recs[i].preference, .ttl = recs[i].ttl };
+        rr[i] = (mailauth__dns_rr_t){
+            .data = bytes + off, .len = len, .pref = recs[i].preference, .ttl = recs[i].ttl};
         off += len + 1;
         if (recs[i].ttl < *minttl)
             *minttl = recs[i].ttl;
@@ -318,7 +318,7 @@ mailauth__dns_complete(mailauth_resolver_t *r, mailauth__dns_q_t *q, mailauth_dn
                        const mailauth_dns_record_t *recs, size_t n, uint32_t neg_ttl)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    uint32_t ttl = neg_ttl;
+    uint32_t          ttl = neg_ttl;
     if (q->done)
         return MAILAUTH_OK;
     list_unlink(&r->fl_head, &r->fl_tail, q);

@@ -192,7 +192,7 @@ int
 mailauth_resolver_timeout_ms(mailauth_resolver_t *r)
 {
     uint64_t now;
-    int64_t t = -1;
+    int64_t  t = -1;
     if (r == NULL)
         return -1;
     if (r->nwake > 0)
@@ -233,7 +233,7 @@ mailauth_status_t
 mailauth_resolver_run_once(mailauth_resolver_t *r, int timeout_ms)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    int t;
+    int               t;
     if (r == NULL)
         return MAILAUTH_EINVAL;
     t = mailauth_resolver_timeout_ms(r);

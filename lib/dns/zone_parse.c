@@ -26,8 +26,8 @@
 /* Growable byte buffer, bounded by RDATA_MAX. */
 struct zbuf {
     const mailauth_allocator_t *al;
-    uint8_t *p;
-    size_t len, cap;
+    uint8_t                    *p;
+    size_t                      len, cap;
 };
 
 static mailauth_status_t
@@ -36,7 +36,7 @@ zb_put(struct zbuf *b, uint8_t ch)
     if (b->len >= RDATA_MAX)
         return MAILAUTH_EINVAL;
     if (b->len == b->cap) {
-        size_t cap = b->cap != 0 ? b->cap * 2 : 256;
+        size_t   cap = b->cap != 0 ? b->cap * 2 : 256;
         uint8_t *p = mailauth__realloc(b->al, b->p, cap);
         if (p == NULL)
             return MAILAUTH_ENOMEM;
@@ -50,7 +50,7 @@ zb_put(struct zbuf *b, uint8_t ch)
 /* Cursor over one line (without its line ending). */
 struct lcur {
     const char *s;
-    size_t n, i;
+    size_t      n, i;
 };
 
 static int
@@ -103,7 +103,7 @@ read_raw(struct lcur *c, const char **tok, size_t *len)
 static mailauth_status_t
 read_escape(struct lcur *c, struct zbuf *out)
 {
-    int ch = peek(c);
+    int      ch = peek(c);
     unsigned v = 0;
     if (ch < 0)
         return MAILAUTH_EINVAL;
@@ -125,7 +125,7 @@ read_escape(struct lcur *c, struct zbuf *out)
 static mailauth_status_t
 read_bare(struct lcur *c, struct zbuf *out)
 {
-    size_t start = c->i;
+    size_t            start = c->i;
     mailauth_status_t st = MAILAUTH_OK;
     while (st == MAILAUTH_OK && bare_char(peek(c))) {
         int ch = (unsigned char)c->s[c->i++];
@@ -201,10 +201,10 @@ parse_uint(const char *tok, size_t len, uint32_t max, uint32_t *out)
 
 static const struct {
     const char *name;
-    uint16_t code;
+    uint16_t    code;
 } known_types[] = {
-    { "A", MAILAUTH_DNS_A },     { "AAAA", MAILAUTH_DNS_AAAA }, { "MX", MAILAUTH_DNS_MX },
-    { "TXT", MAILAUTH_DNS_TXT }, { "PTR", MAILAUTH_DNS_PTR },   { "CNAME", MAILAUTH__DNS_CNAME },
+    {"A", MAILAUTH_DNS_A},     {"AAAA", MAILAUTH_DNS_AAAA}, {"MX", MAILAUTH_DNS_MX},
+    {"TXT", MAILAUTH_DNS_TXT}, {"PTR", MAILAUTH_DNS_PTR},   {"CNAME", MAILAUTH__DNS_CNAME},
 };
 
 /* Type name to code (0: unknown but well-formed); false if malformed. */
@@ -212,7 +212,8 @@ static bool
 type_code(const char *tok, size_t len, uint16_t *code)
 {
     for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++) {
-        if (strlen(known_types[i].name) == len && mailauth__eq_ci_n(tok, known_types[i].name, len)) {
+        if (strlen(known_types[i].name) == len &&
+            mailauth__eq_ci_n(tok, known_types[i].name, len)) {
             *code = known_types[i].code;
             return true;
         }
@@ -228,8 +229,8 @@ type_code(const char *tok, size_t len, uint16_t *code)
 }
 
 struct pstate {
-    struct zbuf name, data;
-    char target[MAILAUTH__DNS_NAME_MAX + 1];
+    struct zbuf          name, data;
+    char                 target[MAILAUTH__DNS_NAME_MAX + 1];
     mailauth__dns_zrec_t rec;
 };
 
@@ -237,8 +238,8 @@ static mailauth_status_t
 rdata_addr(struct lcur *c, struct pstate *ps, int af)
 {
     const char *tok;
-    size_t len;
-    char text[64];
+    size_t      len;
+    char        text[64];
     ps->data.len = 0;
     if (!read_raw(c, &tok, &len) || len >= sizeof(text))
         return MAILAUTH_EINVAL;
@@ -260,11 +261,11 @@ static mailauth_status_t
 rdata_name(struct lcur *c, struct pstate *ps, bool mx)
 {
     mailauth_status_t st;
-    size_t len = 0;
+    size_t            len = 0;
     if (mx) {
         const char *tok;
-        size_t toklen;
-        uint32_t pref = 0;
+        size_t      toklen;
+        uint32_t    pref = 0;
         if (!read_raw(c, &tok, &toklen) || !parse_uint(tok, toklen, 65535, &pref))
             return MAILAUTH_EINVAL;
         ps->rec.pref = (uint16_t)pref;
@@ -316,9 +317,9 @@ rdata_fails(struct lcur *c)
 {
     struct lcur save = *c;
     const char *tok;
-    size_t len;
-    if (read_raw(c, &tok, &len) && (mailauth__mem_eq_ci(tok, len, "TIMEOUT") ||
-                                    mailauth__mem_eq_ci(tok, len, "SERVFAIL"))) {
+    size_t      len;
+    if (read_raw(c, &tok, &len) &&
+        (mailauth__mem_eq_ci(tok, len, "TIMEOUT") || mailauth__mem_eq_ci(tok, len, "SERVFAIL"))) {
         skip_ws(c);
         if (at_end(c))
             return true;
@@ -357,8 +358,8 @@ rdata(struct lcur *c, struct pstate *ps)
 static mailauth_status_t
 header(struct lcur *c, struct pstate *ps, char *owner)
 {
-    const char *tok;
-    size_t len;
+    const char       *tok;
+    size_t            len;
     mailauth_status_t st = read_name(c, &ps->name, false, owner, &ps->rec.ownerlen);
     if (st != MAILAUTH_OK)
         return st;
@@ -385,8 +386,8 @@ static mailauth_status_t
 parse_line(struct pstate *ps, const char *s, size_t n,
            mailauth_status_t (*fn)(void *ud, const mailauth__dns_zrec_t *rec), void *ud)
 {
-    struct lcur c = { .s = s, .n = n, .i = 0 };
-    char owner[MAILAUTH__DNS_NAME_MAX + 1];
+    struct lcur       c = {.s = s, .n = n, .i = 0};
+    char              owner[MAILAUTH__DNS_NAME_MAX + 1];
     mailauth_status_t st;
     skip_ws(&c);
     if (at_end(&c))
@@ -410,17 +411,17 @@ mailauth__dns_zone_parse(const mailauth_allocator_t *al, const char *text, size_
                          mailauth_status_t (*fn)(void *ud, const mailauth__dns_zrec_t *rec),
                          void *ud)
 {
-    struct pstate ps = { .name = { .al = al }, .data = { .al = al } };
+    struct pstate     ps = {.name = {.al = al}, .data = {.al = al}};
     mailauth_status_t st = MAILAUTH_OK;
-    size_t pos = 0, line = 0;
+    size_t            pos = 0, line = 0;
     if (errline != NULL)
         *errline = 0;
     if (text == NULL && len > 0)
         return MAILAUTH_EINVAL;
     while (st == MAILAUTH_OK && pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl != NULL ? (size_t)(nl - text) : len;
-        size_t n = end - pos;
+        size_t      end = nl != NULL ? (size_t)(nl - text) : len;
+        size_t      n = end - pos;
         line++;
         if (n > 0 && text[pos + n - 1] == '\r')
             n--;

@@ -5,31 +5,31 @@
 #include "dns/dns_int.h"
 #include "util/alloc.h"
 
-#define CNAME_HOPS 8       /* longer chains (or loops) answer TEMPFAIL */
-#define STACK_RECORDS 32   /* records answered without a heap array */
+#define CNAME_HOPS 8     /* longer chains (or loops) answer TEMPFAIL */
+#define STACK_RECORDS 32 /* records answered without a heap array */
 
 struct zrr {
     uint16_t type;
-    bool tempfail;
+    bool     tempfail;
     uint16_t pref;
     uint32_t ttl;
-    size_t len;
+    size_t   len;
     uint8_t *data;
 };
 
 struct znode {
     struct znode *hnext;
-    uint32_t hash;
-    size_t namelen;
-    struct zrr *rr; /* in zone order */
-    size_t nrr, caprr;
-    char name[MAILAUTH__DNS_NAME_MAX + 1];
+    uint32_t      hash;
+    size_t        namelen;
+    struct zrr   *rr; /* in zone order */
+    size_t        nrr, caprr;
+    char          name[MAILAUTH__DNS_NAME_MAX + 1];
 };
 
 struct mailauth__dns_zone {
     const mailauth_allocator_t *al;
-    struct znode **buckets;
-    size_t nbuckets, nnodes;
+    struct znode              **buckets;
+    size_t                      nbuckets, nnodes;
 };
 
 mailauth__dns_zone_t *
@@ -71,7 +71,7 @@ mailauth__dns_zone_free(mailauth__dns_zone_t *z)
 static const struct znode *
 find(const mailauth__dns_zone_t *z, const char *name, size_t len)
 {
-    uint32_t h = mailauth__dns_hash(name, len, 0);
+    uint32_t            h = mailauth__dns_hash(name, len, 0);
     const struct znode *n = z->buckets[h & (z->nbuckets - 1)];
     for (; n != NULL; n = n->hnext) {
         if (n->hash == h && n->namelen == len && memcmp(n->name, name, len) == 0)
@@ -83,7 +83,7 @@ find(const mailauth__dns_zone_t *z, const char *name, size_t len)
 static void
 grow(mailauth__dns_zone_t *z)
 {
-    size_t nb = z->nbuckets * 2;
+    size_t         nb = z->nbuckets * 2;
     struct znode **b = mailauth__calloc(z->al, nb, sizeof(*b));
     if (b == NULL)
         return; /* longer chains, still correct */
@@ -105,7 +105,7 @@ static struct znode *
 node_get(mailauth__dns_zone_t *z, const char *name, size_t len)
 {
     struct znode *n = (struct znode *)find(z, name, len);
-    size_t b;
+    size_t        b;
     if (n != NULL)
         return n;
     n = mailauth__calloc(z->al, 1, sizeof(*n));
@@ -126,8 +126,8 @@ mailauth_status_t
 mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec)
 {
     mailauth__dns_zone_t *z = zone;
-    struct znode *n = node_get(z, rec->owner, rec->ownerlen);
-    struct zrr *rr;
+    struct znode         *n = node_get(z, rec->owner, rec->ownerlen);
+    struct zrr           *rr;
     if (n == NULL)
         return MAILAUTH_ENOMEM;
     if (n->nrr == n->caprr) {
@@ -139,8 +139,11 @@ mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec)
         n->caprr = cap;
     }
     rr = &n->rr[n->nrr];
-    *rr = (struct zrr){ .type = rec->type, .tempfail = rec->tempfail, .pref = rec->pref,
-                        .ttl = rec->ttl, .len = rec->len };
+    *rr = (struct zrr){.type = rec->type,
+                       .tempfail = rec->tempfail,
+                       .pref = rec->pref,
+                       .ttl = rec->ttl,
+                       .len = rec->len};
     rr->data = mailauth__malloc(z->al, rec->len + 1);
     if (rr->data == NULL)
         return MAILAUTH_ENOMEM;
@@ -155,10 +158,10 @@ mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec)
 static mailauth_status_t
 serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_t count)
 {
-    mailauth_dns_record_t stack[STACK_RECORDS];
+    mailauth_dns_record_t  stack[STACK_RECORDS];
     mailauth_dns_record_t *recs = stack;
-    mailauth_status_t st;
-    size_t k = 0;
+    mailauth_status_t      st;
+    size_t                 k = 0;
     if (count > STACK_RECORDS) {
         recs = mailauth__calloc(r->al, count, sizeof(*recs));
         if (recs == NULL)
@@ -167,8 +170,8 @@ serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_
     for (size_t i = 0; i < n->nrr && k < count; i++) {
         const struct zrr *rr = &n->rr[i];
         if (rr->type == q->type)
-            recs[k++] = (mailauth_dns_record_t){ .data = rr->data, .len = rr->len,
-                                                 .preference = rr->pref, .ttl = rr->ttl };
+            recs[k++] = (mailauth_dns_record_t){
+                .data = rr->data, .len = rr->len, .preference = rr->pref, .ttl = rr->ttl};
     }
     st = mailauth__dns_complete(r, q, MAILAUTH_DNS_RECORDS, recs, k, 0);
     if (recs != stack)
@@ -181,12 +184,12 @@ mailauth__dns_zone_answer(mailauth_resolver_t *r, const mailauth__dns_zone_t *z,
                           mailauth__dns_q_t *q)
 {
     const char *name = q->name;
-    size_t len = q->namelen;
+    size_t      len = q->namelen;
     for (int hop = 0; hop <= CNAME_HOPS; hop++) {
         const struct znode *n = find(z, name, len);
-        const struct zrr *cname = NULL;
-        size_t count = 0;
-        bool fail = false;
+        const struct zrr   *cname = NULL;
+        size_t              count = 0;
+        bool                fail = false;
         if (n == NULL) /* RFC 2308 §2.1: NXDOMAIN also ends a CNAME chain */
             return mailauth__dns_complete(r, q, MAILAUTH_DNS_NXDOMAIN, NULL, 0,
                                           MAILAUTH__DNS_NEG_TTL);
