@@ -1,0 +1,246 @@
+/* mailauth-check: verify one message and print its Authentication-Results.
+ * Contract: DESIGN.md "mailauth-check contract"; manual: docs/mailauth-check.1.md. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* The clock behind --now: the wall time is pinned, deadlines still run on
+ * the real monotonic clock so DNS timeouts keep working. */
+struct fixed_clock {
+    uint64_t wall_ms;
+};
+
+static uint64_t
+fixed_clock_now(void *ud, mailauth_clock_kind_t kind)
+{
+    const struct fixed_clock *c = ud;
+    struct timespec ts;
+    if (kind == MAILAUTH_CLOCK_WALL)
+        return c->wall_ms;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+lib_error(const char *what, mailauth_status_t st)
+{
+    fprintf(stderr, "%s: %s: %s\n", CHECK_PROG, what, mailauth_strerror(st));
+    return st == MAILAUTH_EINVAL ? CHECK_EXIT_USAGE : CHECK_EXIT_SOFTWARE;
+}
+
+/* authserv-id: --authserv-id, else the host name, else "localhost". */
+static int
+set_authserv_id(mailauth_ctx_t *ctx, const char *id)
+{
+    char host[256];
+    mailauth_status_t st;
+    if (id != NULL) {
+        st = mailauth_ctx_set_authserv_id(ctx, id);
+        if (st == MAILAUTH_EINVAL) {
+            fprintf(stderr, "%s: --authserv-id: not a valid authserv-id '%s'\n", CHECK_PROG, id);
+            return CHECK_EXIT_USAGE;
+        }
+        return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("--authserv-id", st);
+    }
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        st = mailauth_ctx_set_authserv_id(ctx, host);
+        if (st == MAILAUTH_OK)
+            return CHECK_EXIT_OK;
+        if (st != MAILAUTH_EINVAL)
+            return lib_error("authserv-id", st);
+    }
+    st = mailauth_ctx_set_authserv_id(ctx, "localhost");
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("authserv-id", st);
+}
+
+static int
+setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **out)
+{
+    mailauth_status_t st = mailauth_ctx_new(NULL, out);
+    int rc;
+    if (st != MAILAUTH_OK)
+        return lib_error("cannot create a context", st);
+    rc = set_authserv_id(*out, o->authserv_id);
+    if (rc != CHECK_EXIT_OK)
+        return rc;
+    if (o->have_now) {
+        clk->wall_ms = o->now * 1000u;
+        st = mailauth_ctx_set_clock(*out, fixed_clock_now, clk);
+        if (st != MAILAUTH_OK)
+            return lib_error("--now", st);
+    }
+    st = mailauth_ctx_set_methods(*out, o->methods);
+    if (st == MAILAUTH_EINVAL) {
+        fprintf(stderr, "%s: --only: none of these methods is built into this version\n",
+                CHECK_PROG);
+        return CHECK_EXIT_USAGE;
+    }
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("--only", st);
+}
+
+/* One --zone file into the zone resolver (created by the first one). */
+static int
+load_zone(mailauth_ctx_t *ctx, const char *path, mailauth_resolver_t **r)
+{
+    char *text = NULL;
+    size_t len = 0, errline = 0;
+    mailauth_status_t st;
+    int rc = check_read_input(path, &text, &len);
+    if (rc != CHECK_EXIT_OK)
+        return rc;
+    if (*r == NULL)
+        st = mailauth_resolver_new_zone(ctx, text, len, &errline, r);
+    else
+        st = mailauth_resolver_zone_add(*r, text, len, &errline);
+    free(text);
+    if (st == MAILAUTH_EINVAL) {
+        if (errline > 0)
+            fprintf(stderr, "%s: %s:%zu: syntax error\n", CHECK_PROG, path, errline);
+        else
+            fprintf(stderr, "%s: %s: syntax error\n", CHECK_PROG, path);
+        return CHECK_EXIT_USAGE;
+    }
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error(path, st);
+}
+
+static int
+setup_resolver(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t **r)
+{
+    mailauth_status_t st;
+    for (size_t i = 0; i < o->nzones; i++) {
+        int rc = load_zone(ctx, o->zones[i], r);
+        if (rc != CHECK_EXIT_OK)
+            return rc;
+    }
+    if (o->nzones > 0)
+        return CHECK_EXIT_OK;
+    st = mailauth_resolver_new_ares(ctx, o->dns_server, r);
+    if (st == MAILAUTH_EINVAL && o->dns_server != NULL) {
+        fprintf(stderr, "%s: --dns-server: not ADDR or ADDR:PORT '%s'\n", CHECK_PROG,
+                o->dns_server);
+        return CHECK_EXIT_USAGE;
+    }
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("cannot set up DNS", st);
+}
+
+/* The envelope setters name the option that was refused. */
+static int
+set_envelope(mailauth_eval_t *ev, const struct check_opts *o)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    const char *what = NULL;
+    if (o->ip != NULL && (st = mailauth_eval_set_client_ip(ev, o->ip)) != MAILAUTH_OK)
+        what = "--ip";
+    else if (o->helo != NULL && (st = mailauth_eval_set_helo(ev, o->helo)) != MAILAUTH_OK)
+        what = "--helo";
+    else if (o->mail_from != NULL &&
+             (st = mailauth_eval_set_mail_from(ev, o->mail_from)) != MAILAUTH_OK)
+        what = "--mail-from";
+    if (what == NULL)
+        return CHECK_EXIT_OK;
+    if (st == MAILAUTH_EINVAL) {
+        fprintf(stderr, "%s: %s: value refused\n", CHECK_PROG, what);
+        return CHECK_EXIT_USAGE;
+    }
+    return lib_error(what, st);
+}
+
+/* Run the evaluation: envelope, then the message (none with --spf-only: an
+ * envelope-only evaluation may finish at once), then wait for the verdicts. */
+static int
+evaluate(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t *r,
+         const char *msg, size_t len, mailauth_eval_t **ev)
+{
+    mailauth_status_t st = mailauth_eval_new(ctx, r, ev);
+    int rc;
+    if (st != MAILAUTH_OK)
+        return lib_error("cannot create an evaluation", st);
+    rc = set_envelope(*ev, o);
+    if (rc != CHECK_EXIT_OK)
+        return rc;
+    if (!o->spf_only) {
+        st = mailauth_eval_message(*ev, msg, len);
+        /* EINVAL, ELIMIT: a malformed or over-long header field was left out;
+         * the message still ended and the evaluation goes on without it. */
+        if (st == MAILAUTH_EINVAL || st == MAILAUTH_ELIMIT)
+            fprintf(stderr, "%s: %s: note: a header field was left out (%s)\n", CHECK_PROG,
+                    o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin",
+                    mailauth_strerror(st));
+        else if (st != MAILAUTH_OK)
+            return lib_error("reading the message", st);
+    }
+    st = mailauth_eval_finish_sync(*ev, -1);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("evaluation", st);
+}
+
+static int
+print_result(const struct check_opts *o, const mailauth_eval_t *ev)
+{
+    const mailauth_authres_t *ar = mailauth_eval_authres(ev);
+    int rc;
+    if (ar == NULL) {
+        fprintf(stderr, "%s: the evaluation has no result\n", CHECK_PROG);
+        return CHECK_EXIT_SOFTWARE;
+    }
+    rc = o->json ? check_print_json(stdout, ev, ar) : check_print_text(stdout, ar);
+    if (rc == CHECK_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "%s: cannot write the output\n", CHECK_PROG);
+        rc = CHECK_EXIT_SOFTWARE;
+    }
+    return rc;
+}
+
+static int
+run(const struct check_opts *o)
+{
+    struct fixed_clock clk = { 0 };
+    mailauth_ctx_t *ctx = NULL;
+    mailauth_resolver_t *r = NULL;
+    mailauth_eval_t *ev = NULL;
+    char *msg = NULL;
+    size_t len = 0;
+    int rc = CHECK_EXIT_OK;
+    if (!o->spf_only)
+        rc = check_read_input(o->input, &msg, &len);
+    if (rc == CHECK_EXIT_OK)
+        rc = setup_ctx(o, &clk, &ctx);
+    if (rc == CHECK_EXIT_OK)
+        rc = setup_resolver(o, ctx, &r);
+    if (rc == CHECK_EXIT_OK)
+        rc = evaluate(o, ctx, r, msg, len, &ev);
+    if (rc == CHECK_EXIT_OK)
+        rc = print_result(o, ev);
+    mailauth_eval_free(ev);
+    mailauth_resolver_free(r);
+    mailauth_ctx_free(ctx);
+    free(msg);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct check_opts o;
+    const char **zones = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*zones));
+    int rc;
+    if (zones == NULL) {
+        fprintf(stderr, "%s: out of memory\n", CHECK_PROG);
+        return CHECK_EXIT_SOFTWARE;
+    }
+    memset(&o, 0, sizeof(o));
+    rc = check_parse_options(argc, argv, zones, &o);
+    if (rc == CHECK_EXIT_OK && o.help) {
+        check_print_usage(stdout);
+    } else if (rc == CHECK_EXIT_OK && o.version) {
+        printf("%s (mailauth %s)\n", CHECK_PROG, mailauth_version());
+    } else if (rc == CHECK_EXIT_OK) {
+        rc = run(&o);
+    }
+    free(zones);
+    return rc;
+}

@@ -1,0 +1,252 @@
+/* mailauth-check: command-line options (the contract of DESIGN.md). */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "check.h"
+
+enum opt_id {
+    OPT_IP,
+    OPT_HELO,
+    OPT_MAIL_FROM,
+    OPT_AUTHSERV_ID,
+    OPT_ZONE,
+    OPT_DNS_SERVER,
+    OPT_NOW,
+    OPT_ONLY,
+    OPT_SPF_ONLY,
+    OPT_DMARC_MODE,
+    OPT_JSON,
+    OPT_HELP,
+    OPT_VERSION
+};
+
+struct opt_def {
+    const char *name; /* without the leading "--" */
+    enum opt_id id;
+    bool has_arg;
+};
+
+static const struct opt_def opt_defs[] = {
+    { "ip", OPT_IP, true },
+    { "helo", OPT_HELO, true },
+    { "mail-from", OPT_MAIL_FROM, true },
+    { "authserv-id", OPT_AUTHSERV_ID, true },
+    { "zone", OPT_ZONE, true },
+    { "dns-server", OPT_DNS_SERVER, true },
+    { "now", OPT_NOW, true },
+    { "only", OPT_ONLY, true },
+    { "spf-only", OPT_SPF_ONLY, false },
+    { "dmarc-mode", OPT_DMARC_MODE, true },
+    { "json", OPT_JSON, false },
+    { "help", OPT_HELP, false },
+    { "version", OPT_VERSION, false },
+};
+
+#define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+void
+check_print_usage(FILE *f)
+{
+    fputs("Usage: " CHECK_PROG " [options] [FILE|-]\n"
+          "Verify one message (read from FILE, or stdin without FILE or with -) and print\n"
+          "its Authentication-Results header field.\n"
+          "\n"
+          "Options:\n"
+          "  --ip ADDR              SMTP client address (IPv4 or IPv6)\n"
+          "  --helo NAME            HELO/EHLO name\n"
+          "  --mail-from ADDR       envelope sender; \"\" is the null sender\n"
+          "  --authserv-id ID       authserv-id of the result and SPF's %{r} (default: host name)\n"
+          "  --zone FILE            answer DNS only from this zone file (repeatable; no network)\n"
+          "  --dns-server ADDR[:PORT]  ask this DNS server instead of those of resolv.conf\n"
+          "  --now EPOCH            evaluation time, seconds since 1970-01-01 UTC\n"
+          "  --only LIST            methods to run, a subset of spf,dkim,dmarc,arc\n"
+          "  --spf-only             read no message: SPF for --ip/--helo/--mail-from only\n"
+          "  --dmarc-mode 7489|9989 organizational domain by PSL (7489, default) or DNS tree walk\n"
+          "  --json                 print a JSON object instead of the header field\n"
+          "  --help                 print this help and exit\n"
+          "  --version              print the library version and exit\n"
+          "\n"
+          "Exit status: 0 evaluation done (whatever the verdicts), 64 usage error,\n"
+          "66 input unreadable, 70 internal error.\n",
+          f);
+}
+
+static int
+usage_error(const char *what, const char *arg)
+{
+    if (arg != NULL)
+        fprintf(stderr, "%s: %s '%s' (see --help)\n", CHECK_PROG, what, arg);
+    else
+        fprintf(stderr, "%s: %s (see --help)\n", CHECK_PROG, what);
+    return CHECK_EXIT_USAGE;
+}
+
+/* Seconds since the epoch: decimal digits only, at most year 9999. */
+static bool
+parse_epoch(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return false;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > 253402300799u) /* 9999-12-31T23:59:59Z */
+            return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool
+parse_ip(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* Comma-separated subset of spf,dkim,dmarc,arc (empty items are ignored). */
+static bool
+parse_methods(const char *s, unsigned *out)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        { "spf", MAILAUTH_METHOD_SPF },
+        { "dkim", MAILAUTH_METHOD_DKIM },
+        { "dmarc", MAILAUTH_METHOD_DMARC },
+        { "arc", MAILAUTH_METHOD_ARC },
+    };
+    unsigned bits = 0;
+    while (*s != '\0') {
+        size_t n = strcspn(s, ",");
+        bool found = n == 0;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
+            if (strlen(names[i].name) == n && strncmp(names[i].name, s, n) == 0) {
+                bits |= names[i].bit;
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    *out = bits;
+    return bits != 0;
+}
+
+static int
+apply_opt(enum opt_id id, const char *arg, struct check_opts *o)
+{
+    switch (id) {
+    case OPT_IP:
+        if (!parse_ip(arg))
+            return usage_error("--ip: not an IPv4 or IPv6 address:", arg);
+        o->ip = arg;
+        break;
+    case OPT_HELO: o->helo = arg; break;
+    case OPT_MAIL_FROM: o->mail_from = arg; break;
+    case OPT_AUTHSERV_ID: o->authserv_id = arg; break;
+    case OPT_ZONE: o->zones[o->nzones++] = arg; break;
+    case OPT_DNS_SERVER: o->dns_server = arg; break;
+    case OPT_NOW:
+        if (!parse_epoch(arg, &o->now))
+            return usage_error("--now: not a time in seconds since the epoch:", arg);
+        o->have_now = true;
+        break;
+    case OPT_ONLY:
+        if (!parse_methods(arg, &o->methods))
+            return usage_error("--only: expected a list of spf,dkim,dmarc,arc, got", arg);
+        break;
+    case OPT_SPF_ONLY: o->spf_only = true; break;
+    case OPT_DMARC_MODE:
+        if (strcmp(arg, "7489") == 0)
+            o->dmarc_mode = CHECK_DMARC_7489;
+        else if (strcmp(arg, "9989") == 0)
+            o->dmarc_mode = CHECK_DMARC_9989;
+        else
+            return usage_error("--dmarc-mode: expected 7489 or 9989, got", arg);
+        break;
+    case OPT_JSON: o->json = true; break;
+    case OPT_HELP: o->help = true; break;
+    case OPT_VERSION: o->version = true; break;
+    }
+    return CHECK_EXIT_OK;
+}
+
+/* One "--name", "--name=value" or "--name value" at argv[*i]. */
+static int
+parse_long(int argc, char **argv, int *i, struct check_opts *o)
+{
+    const char *name = argv[*i] + 2;
+    const char *eq = strchr(name, '=');
+    size_t n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+    for (size_t k = 0; k < N_OPTS; k++) {
+        const struct opt_def *d = &opt_defs[k];
+        const char *arg = NULL;
+        if (strlen(d->name) != n || strncmp(d->name, name, n) != 0)
+            continue;
+        if (!d->has_arg) {
+            if (eq != NULL)
+                return usage_error("option takes no value:", argv[*i]);
+        } else if (eq != NULL) {
+            arg = eq + 1;
+        } else if (*i + 1 < argc) {
+            arg = argv[++*i];
+        } else {
+            return usage_error("option needs a value:", argv[*i]);
+        }
+        return apply_opt(d->id, arg, o);
+    }
+    return usage_error("unknown option", argv[*i]);
+}
+
+static int
+check_combination(struct check_opts *o)
+{
+    if (o->help || o->version)
+        return CHECK_EXIT_OK;
+    if (o->nzones > 0 && o->dns_server != NULL)
+        return usage_error("--zone and --dns-server exclude each other", NULL);
+    if (o->spf_only) {
+        if (o->input != NULL)
+            return usage_error("--spf-only reads no message, but got", o->input);
+        if (o->ip == NULL)
+            return usage_error("--spf-only needs --ip", NULL);
+        if (o->methods != 0 && o->methods != MAILAUTH_METHOD_SPF)
+            return usage_error("--spf-only conflicts with --only", NULL);
+        o->methods = MAILAUTH_METHOD_SPF;
+    }
+    if (o->methods == 0)
+        o->methods = MAILAUTH_METHOD_ALL;
+    return CHECK_EXIT_OK;
+}
+
+int
+check_parse_options(int argc, char **argv, const char **zones_buf, struct check_opts *o)
+{
+    bool opts_done = false;
+    o->zones = zones_buf;
+    o->dmarc_mode = CHECK_DMARC_7489;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc = CHECK_EXIT_OK;
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;
+        } else if (!opts_done && strncmp(a, "--", 2) == 0) {
+            rc = parse_long(argc, argv, &i, o);
+        } else if (!opts_done && strcmp(a, "-h") == 0) {
+            o->help = true;
+        } else if (!opts_done && a[0] == '-' && a[1] != '\0') {
+            rc = usage_error("unknown option", a);
+        } else if (o->input != NULL) {
+            rc = usage_error("more than one message given:", a);
+        } else {
+            o->input = a;
+        }
+        if (rc != CHECK_EXIT_OK)
+            return rc;
+    }
+    return check_combination(o);
+}

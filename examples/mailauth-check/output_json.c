@@ -1,0 +1,132 @@
+/* mailauth-check: --json output (schema: DESIGN.md "mailauth-check contract",
+ * docs/mailauth-check.1.md). Keys are written in the documented order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629 §4), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;                 /* continuation byte, overlong lead, or > U+10FFFF */
+    if (c == 0xE0)
+        lo = 0xA0;                /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F;                /* UTF-16 surrogates */
+    else if (c == 0xF0)
+        lo = 0x90;                /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F;                /* over U+10FFFF */
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;             /* also stops at the NUL terminator */
+    return n;
+}
+
+static void
+print_control(FILE *f, unsigned char c)
+{
+    switch (c) {
+    case '\n': fputs("\\n", f); break;
+    case '\r': fputs("\\r", f); break;
+    case '\t': fputs("\\t", f); break;
+    default: fprintf(f, "\\u%04x", (unsigned)c); break;
+    }
+}
+
+void
+check_json_string(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    putc('"', f);
+    while (*p != '\0') {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", f); /* not UTF-8: RFC 8259 §8.1 requires UTF-8 text */
+            p++;
+        } else if (*p == '"' || *p == '\\') {
+            putc('\\', f);
+            putc(*p++, f);
+        } else if (*p < 0x20 || *p == 0x7F) {
+            print_control(f, *p++); /* RFC 8259 §7 */
+        } else {
+            fwrite(p, 1, n, f);
+            p += n;
+        }
+    }
+    putc('"', f);
+}
+
+static void
+json_key(FILE *f, const char *key, bool first)
+{
+    fputs(first ? "" : ", ", f);
+    check_json_string(f, key);
+    fputs(": ", f);
+}
+
+/* {"result", "identity", "domain", "explanation", "reason"} or null. */
+static void
+print_spf(FILE *f, const mailauth_spf_result_t *res, mailauth_spf_identity_t id)
+{
+    mailauth_reason_t reason;
+    if (res == NULL) {
+        fputs("null", f);
+        return;
+    }
+    reason = mailauth_spf_result_reason(res);
+    putc('{', f);
+    json_key(f, "result", true);
+    check_json_string(f, mailauth_verdict_name(mailauth_spf_result_verdict(res)));
+    json_key(f, "identity", false);
+    check_json_string(f, mailauth_spf_identity_name(id));
+    json_key(f, "domain", false);
+    check_json_string(f, mailauth_spf_result_domain(res));
+    json_key(f, "explanation", false);
+    check_json_string(f, mailauth_spf_result_explanation(res));
+    json_key(f, "reason", false);
+    check_json_string(f, reason == MAILAUTH_REASON_NONE ? NULL : mailauth_reason_name(reason));
+    putc('}', f);
+}
+
+int
+check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar)
+{
+    char *line = check_authres_line(ar);
+    if (line == NULL) {
+        fprintf(stderr, "%s: cannot format the Authentication-Results field\n", CHECK_PROG);
+        return CHECK_EXIT_SOFTWARE;
+    }
+    fputs("{\n  \"spf\": ", f);
+    print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM), MAILAUTH_SPF_MAILFROM);
+    fputs(",\n  \"helo_spf\": ", f);
+    print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
+    /* DKIM, DMARC and ARC are not built into this version: not evaluated is null. */
+    fputs(",\n  \"dkim\": null", f);
+    fputs(",\n  \"dmarc\": null", f);
+    fputs(",\n  \"arc\": null", f);
+    fputs(",\n  \"authentication_results\": ", f);
+    check_json_string(f, line);
+    fputs("\n}\n", f);
+    free(line);
+    return CHECK_EXIT_OK;
+}

@@ -1,0 +1,36 @@
+# Packaging tests (included by tests/CMakeLists.txt):
+#   symbols  the shared library exports only mailauth_* (never mailauth__*) and
+#            has a versioned SONAME;
+#   install  `cmake --install` into a scratch prefix, then a program built with
+#            pkg-config and a find_package(mailauth) project, both against the
+#            installed tree only, link and run.
+set(MAILAUTH_TEST_ENV
+    "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1"
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+
+find_program(MAILAUTH_NM NAMES nm)
+find_program(MAILAUTH_READELF NAMES readelf)
+if(MAILAUTH_NM AND MAILAUTH_READELF)
+  add_test(NAME symbols COMMAND ${CMAKE_COMMAND}
+           -DLIB=$<TARGET_FILE:mailauth> -DNM=${MAILAUTH_NM} -DREADELF=${MAILAUTH_READELF}
+           -P ${CMAKE_CURRENT_LIST_DIR}/tools/check_symbols.cmake)
+endif()
+
+find_program(MAILAUTH_PKG_CONFIG NAMES pkg-config pkgconf)
+if(MAILAUTH_PKG_CONFIG)
+  set(MAILAUTH_TEST_SAN_FLAGS "")
+  if(MAILAUTH_SANITIZE)
+    # The installed library needs the sanitizer runtimes: build the consumers alike.
+    set(MAILAUTH_TEST_SAN_FLAGS "-fsanitize=address,undefined -fno-omit-frame-pointer")
+  endif()
+  add_test(NAME install COMMAND ${CMAKE_COMMAND}
+           -DBUILD_DIR=${PROJECT_BINARY_DIR}
+           -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install-test
+           -DTOOLS_DIR=${CMAKE_CURRENT_LIST_DIR}/tools
+           -DCC=${CMAKE_C_COMPILER}
+           -DPKG_CONFIG=${MAILAUTH_PKG_CONFIG}
+           -DSAN_FLAGS=${MAILAUTH_TEST_SAN_FLAGS}
+           -DGENERATOR=${CMAKE_GENERATOR}
+           -P ${CMAKE_CURRENT_LIST_DIR}/tools/check_install.cmake)
+  set_tests_properties(install PROPERTIES ENVIRONMENT "${MAILAUTH_TEST_ENV}" TIMEOUT 600)
+endif()

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# ctest "cli": mailauth-check against the contract of DESIGN.md, offline.
+#   cli_test.sh MAILAUTH_CHECK DATA_DIR
+# DATA_DIR is tests/data/cli (zones spf.zone, extra.zone, bad.zone; message.eml).
+# Every case runs the real binary (sanitizers included in the test build) and
+# checks the exit code, stdout and stderr. Prints one line per failure.
+set -u
+
+if (($# != 2)); then
+    echo "usage: cli_test.sh MAILAUTH_CHECK DATA_DIR" >&2
+    exit 2
+fi
+bin="$1"
+data="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+cases=0
+
+zone="$data/spf.zone"
+base=(--zone "$zone" --authserv-id mx.test.example --now 1700000000)
+
+# run ARGS... (stdin from $stdin_file when set): sets rc; output in $tmp/out, $tmp/err.
+run() {
+    if [[ -n "${stdin_file:-}" ]]; then
+        "$bin" "$@" <"$stdin_file" >"$tmp/out" 2>"$tmp/err"
+    else
+        "$bin" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+    fi
+    rc=$?
+}
+
+fail() {
+    failures=$((failures + 1))
+    echo "FAIL: $1: $2"
+    echo "  stdout: $(head -c 600 "$tmp/out")"
+    echo "  stderr: $(head -c 600 "$tmp/err")"
+}
+
+# Unfold a header field (RFC 5322 §2.2.3): a line break before white space goes.
+unfold() {
+    sed -e ':a' -e 'N' -e '$!ba' -e 's/\n\([ \t]\)/\1/g'
+}
+
+# expect NAME RC [ERE]: exit code, a pattern on the unfolded stdout, and for
+# exit 0 a silent stderr (a sanitizer report or a stray warning fails).
+expect() {
+    local name="$1" want="$2" pattern="${3:-}"
+    cases=$((cases + 1))
+    if [[ "$rc" != "$want" ]]; then
+        fail "$name" "exit $rc, want $want"
+    elif [[ -n "$pattern" ]] && ! unfold <"$tmp/out" | grep -Eq -- "$pattern"; then
+        fail "$name" "stdout (unfolded) does not match /$pattern/"
+    elif [[ "$want" == 0 && -s "$tmp/err" ]]; then
+        fail "$name" "unexpected stderr"
+    elif [[ "$want" != 0 && "$(wc -l <"$tmp/err")" -ne 1 ]]; then
+        fail "$name" "want exactly one line on stderr"
+    fi
+}
+
+# expect_err NAME RC EXACT-STDERR-LINE
+expect_err() {
+    cases=$((cases + 1))
+    if [[ "$rc" != "$2" ]]; then
+        fail "$1" "exit $rc, want $2"
+    elif [[ "$(cat "$tmp/err")" != "$3" ]]; then
+        fail "$1" "stderr is not '$3'"
+    fi
+}
+
+# check_json NAME EXPECTED-JSON: top-level keys in the documented order, spf
+# and helo_spf objects with exactly the documented keys, listed values equal.
+check_json() {
+    cases=$((cases + 1))
+    if ! python3 - "$tmp/out" "$2" >"$tmp/py" 2>&1 <<'PY'; then
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))
+want = json.loads(sys.argv[2])
+top = ["spf", "helo_spf", "dkim", "dmarc", "arc", "authentication_results"]
+assert list(got) == top, "top-level keys %r" % list(got)
+for k in ("spf", "helo_spf"):
+    if got[k] is not None:
+        keys = ["result", "identity", "domain", "explanation", "reason"]
+        assert list(got[k]) == keys, "%s keys %r" % (k, list(got[k]))
+for k in ("dkim", "dmarc", "arc"):
+    assert got[k] is None, "%s is %r, want null (not evaluated)" % (k, got[k])
+ar = got["authentication_results"]
+assert ar.startswith("Authentication-Results: "), "authentication_results %r" % ar
+assert "\r" not in ar and "\n" not in ar, "authentication_results not on one line"
+for k, v in want.items():
+    if isinstance(v, dict):
+        assert got[k] is not None, "%s is null" % k
+        for kk, vv in v.items():
+            assert got[k][kk] == vv, "%s.%s = %r, want %r" % (k, kk, got[k][kk], vv)
+    else:
+        assert got[k] == v, "%s = %r, want %r" % (k, got[k], v)
+PY
+        failures=$((failures + 1))
+        echo "FAIL: $1: $(cat "$tmp/py")"
+        echo "  stdout: $(head -c 800 "$tmp/out")"
+    fi
+}
+
+# check_folding NAME: every output line fits in 78 columns, continuation
+# lines start with white space, no CR, and the field did need folding.
+check_folding() {
+    cases=$((cases + 1))
+    if grep -q $'\r' "$tmp/out"; then
+        fail "$1" "CR in the output"
+    elif awk 'length($0) > 78 { bad = 1 } END { exit !bad }' "$tmp/out"; then
+        fail "$1" "a line is longer than 78 columns"
+    elif awk 'NR > 1 && !/^[ \t]/ { bad = 1 } END { exit !bad }' "$tmp/out"; then
+        fail "$1" "a continuation line does not start with white space"
+    elif [[ "$(wc -l <"$tmp/out")" -lt 2 ]]; then
+        fail "$1" "expected a folded (multi-line) field"
+    fi
+}
+
+# --- help and version ------------------------------------------------------
+run --help
+expect "help" 0 '^Usage: mailauth-check '
+run --version
+expect "version" 0 '^mailauth-check \(mailauth [0-9]+\.[0-9]+\.[0-9]+\)$'
+
+# --- --spf-only verdicts from the zone -------------------------------------
+spf_case() { # NAME DOMAIN VERDICT [extra args]
+    local name="$1" domain="$2" verdict="$3"
+    shift 3
+    run "${base[@]}" --spf-only --ip 192.0.2.1 --helo mx.pass.example \
+        --mail-from "user@$domain" "$@"
+    expect "spf-only $name" 0 "^Authentication-Results: mx\.test\.example;.*spf=$verdict( |;|\$)"
+}
+spf_case pass pass.example pass
+spf_case fail fail.example fail
+spf_case softfail softfail.example softfail
+spf_case neutral neutral.example neutral
+spf_case none none.example none
+spf_case temperror temp.example temperror
+spf_case permerror perm.example permerror
+spf_case "second zone" second.example pass --zone "$data/extra.zone"
+spf_case "ipv6 client" pass.example fail --ip 2001:db8::1
+
+run "${base[@]}" --spf-only --ip 192.0.2.1 --helo mx.pass.example --mail-from a@pass.example
+expect "smtp.mailfrom property" 0 'smtp\.mailfrom=a@pass\.example'
+grep -q $'\r' "$tmp/out" && fail "no CR" "the text output has CR"
+[[ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" == '\n' ]] ||
+    fail "final newline" "the output does not end with a newline"
+
+# --- --json ------------------------------------------------------------------
+run "${base[@]}" --json --spf-only --ip 192.0.2.1 --helo mx.pass.example \
+    --mail-from someone@pass.example
+expect "json pass" 0
+check_json "json pass" '{"spf": {"result": "pass", "identity": "mailfrom",
+    "domain": "pass.example", "explanation": null},
+  "helo_spf": {"result": "pass", "identity": "helo", "domain": "mx.pass.example",
+    "explanation": null}}'
+
+run "${base[@]}" --json --spf-only --ip 192.0.2.1 --helo mx.pass.example \
+    --mail-from someone@exp.example
+expect "json fail with explanation" 0
+check_json "json fail with explanation" '{"spf": {"result": "fail", "domain": "exp.example",
+    "explanation": "192.0.2.1 is not a \"server\" of exp.example"}}'
+
+run "${base[@]}" --json --spf-only --ip 192.0.2.1 --helo mx.pass.example \
+    --mail-from someone@temp.example
+expect "json temperror" 0
+check_json "json temperror" '{"spf": {"result": "temperror", "reason": "spf.dns-tempfail"}}'
+
+run "${base[@]}" --json --spf-only --ip 192.0.2.1 --helo mx.pass.example \
+    --mail-from someone@none.example
+expect "json none" 0
+check_json "json none" '{"spf": {"result": "none", "reason": "spf.no-record"}}'
+
+run "${base[@]}" --json --spf-only --ip 192.0.2.1 --helo mx.pass.example --mail-from ""
+expect "json null sender" 0
+check_json "json null sender" '{"spf": {"result": "pass", "identity": "mailfrom",
+    "domain": "mx.pass.example"}}'
+
+run "${base[@]}" --json --only dkim,dmarc,arc --ip 192.0.2.1 --helo mx.pass.example \
+    --mail-from a@pass.example "$data/message.eml"
+if [[ "$rc" == 0 ]]; then
+    check_json "json --only without spf" '{"spf": null, "helo_spf": null}'
+else
+    expect "json --only without spf" 64 # acceptable while no such method is built in
+fi
+
+# --- message input: file, "-", stdin ------------------------------------------
+msg_args=("${base[@]}" --ip 192.0.2.1 --helo mx.pass.example --mail-from a@pass.example)
+run "${msg_args[@]}" "$data/message.eml"
+expect "message file" 0 'spf=pass'
+stdin_file="$data/message.eml"
+run "${msg_args[@]}" -
+expect "message on stdin (-)" 0 'spf=pass'
+run "${msg_args[@]}"
+expect "message on stdin (no FILE)" 0 'spf=pass'
+stdin_file=""
+run --authserv-id mx.test.example --zone "$zone" --json --ip 192.0.2.1 \
+    --helo mx.pass.example --mail-from a@pass.example -- "$data/message.eml"
+expect "options end at --" 0
+
+# --- folding at 78 columns ----------------------------------------------------
+long=a-rather-long-subdomain-name-for-folding.with-many-labels.long.example
+run "${base[@]}" --spf-only --ip 192.0.2.1 --helo "mx.$long" \
+    --mail-from "a.fairly.long.local.part.for.the.folding.test@$long"
+expect "long field" 0 'spf=pass'
+check_folding "long field"
+
+# --- usage errors: exit 64 with one line on stderr ----------------------------
+run --bogus
+expect "unknown option" 64
+run -x
+expect "unknown short option" 64
+run "${base[@]}" --spf-only --ip 300.1.2.3 --mail-from a@pass.example
+expect "bad --ip" 64
+run "${base[@]}" --spf-only --ip 192.0.2.1/24 --mail-from a@pass.example
+expect "bad --ip with prefix" 64
+run "${base[@]}" --spf-only --ip
+expect "--ip without value" 64
+run "${base[@]}" --spf-only --mail-from a@pass.example
+expect "--spf-only without --ip" 64
+run "${base[@]}" --spf-only --ip 192.0.2.1 "$data/message.eml"
+expect "--spf-only with a FILE" 64
+run "${base[@]}" --dmarc-mode 1234 "$data/message.eml"
+expect "bad --dmarc-mode" 64
+run "${base[@]}" --only spf,bimi "$data/message.eml"
+expect "bad --only" 64
+run "${base[@]}" --now yesterday "$data/message.eml"
+expect "bad --now" 64
+run "${base[@]}" --json=yes "$data/message.eml"
+expect "value for a flag" 64
+run "${base[@]}" "$data/message.eml" "$data/message.eml"
+expect "two messages" 64
+run "${base[@]}" --dns-server 127.0.0.1 "$data/message.eml"
+expect "--zone with --dns-server" 64
+run --zone "$data/bad.zone" --spf-only --ip 192.0.2.1 --mail-from a@ok.example
+expect_err "bad zone line" 64 "mailauth-check: $data/bad.zone:3: syntax error"
+
+# --- unreadable input: exit 66 ------------------------------------------------
+run "${base[@]}" --ip 192.0.2.1 "$tmp/no-such-message.eml"
+expect "missing message" 66
+run --zone "$tmp/no-such.zone" --spf-only --ip 192.0.2.1 --mail-from a@pass.example
+expect "missing zone file" 66
+run "${base[@]}" --ip 192.0.2.1 "$data"
+expect "message is a directory" 66
+
+echo "cli: $cases checks, $failures failed"
+((failures == 0))

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# ctest "examples": the bundled demo (what scripts/demo prints) and the API
+# examples of examples/api/, run on examples/demo/ with DNS from its zone.
+#   examples_test.sh MAILAUTH_CHECK EXAMPLE_VERIFY EXAMPLE_EVENT_LOOP DEMO_DIR
+set -u
+
+if (($# != 4)); then
+    echo "usage: examples_test.sh MAILAUTH_CHECK EXAMPLE_VERIFY EXAMPLE_EVENT_LOOP DEMO_DIR" >&2
+    exit 2
+fi
+check="$1"
+verify="$2"
+loop="$3"
+demo="$4"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+    failures=$((failures + 1))
+    echo "FAIL: $1"
+    echo "  stdout: $(head -c 800 "$tmp/out")"
+    echo "  stderr: $(head -c 800 "$tmp/err")"
+}
+
+# The envelope of the demo message (same as scripts/demo).
+envelope=(--ip 198.51.100.17 --helo out1.mailer.example.net --mail-from alice@example.org)
+
+"$check" --zone "$demo/example.zone" "${envelope[@]}" --authserv-id mx.example.net \
+    --now 1700000000 "$demo/message.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -ne 0 ]] || ! grep -q '^Authentication-Results: mx\.example\.net;' "$tmp/out" ||
+    ! grep -q 'spf=pass' "$tmp/out"; then
+    fail "demo: mailauth-check (exit $rc)"
+fi
+
+"$check" --zone "$demo/example.zone" "${envelope[@]}" --authserv-id mx.example.net \
+    --now 1700000000 --json "$demo/message.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -ne 0 ]] || ! python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["spf"]["result"] == "pass" and d["spf"]["domain"] == "example.org", d["spf"]
+assert d["helo_spf"]["result"] == "pass", d["helo_spf"]
+' "$tmp/out" 2>>"$tmp/err"; then
+    fail "demo: mailauth-check --json (exit $rc)"
+fi
+
+"$verify" 198.51.100.17 out1.mailer.example.net alice@example.org "$demo/example.zone" \
+    <"$demo/message.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -ne 0 ]] || ! grep -q '^Authentication-Results: mx\.example\.net;' "$tmp/out" ||
+    ! grep -q 'spf=pass' "$tmp/out"; then
+    fail "api/verify.c (exit $rc)"
+fi
+
+# Three evaluations in flight on one resolver: pass, pass, none (no record).
+"$loop" --zone "$demo/example.zone" 198.51.100.17 out1.mailer.example.net \
+    alice@example.org bounce@example.org someone@example.com >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -ne 0 ]] || [[ "$(wc -l <"$tmp/out")" -ne 3 ]] ||
+    ! grep -q '^alice@example.org: spf=pass; ' "$tmp/out" ||
+    ! grep -q '^bounce@example.org: spf=pass; ' "$tmp/out" ||
+    ! grep -q '^someone@example.com: spf=none; ' "$tmp/out"; then
+    fail "api/event_loop.c (exit $rc)"
+fi
+
+echo "examples: $failures failed"
+((failures == 0))
