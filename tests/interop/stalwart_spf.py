@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""ctest spf_stalwart: Stalwart mail-auth SPF scenarios through mailauth-check.
+
+    stalwart_spf.py MAILAUTH_CHECK TESTDATA_DIR [-v] [--keep DIR]
+
+Reads TESTDATA_DIR/spf/stalwart-mail-auth/*.yml (format: that folder's
+README.md; not YAML, read line by line like upstream does) and runs every
+`expect:` line as one `mailauth-check --spf-only --json` call on a zone file
+holding the records defined so far. Exit 0 when every check agrees (or is a
+listed RFC disagreement), 1 otherwise, 77 when the test data is absent.
+
+How the upstream runner works, and what we reproduce:
+  * records accumulate per file (one cache for all scenarios of a file);
+    a later record for the same (owner, type) replaces the earlier one;
+  * `spf:` / `exp:` are TXT records; `a:`/`aaaa:` address lists; `ptr:`
+    `<ip> <names>`; `mx: <owner> <ips>` invents exchanges mx.<ip>.<pos>
+    (preference pos+1) each holding that address;
+  * a name containing `_dns_error.` that has no records fails with a DNS
+    error (TIMEOUT records here); anything else unknown is NXDOMAIN;
+  * each check is upstream's SpfParameters::verify(ip, helo,
+    "localdomain.org", sender): the HELO identity is checked first and the
+    MAIL FROM result is reported only when HELO passed. We run both checks
+    (spf, helo_spf) and combine them the same way; %{r} is localdomain.org.
+"""
+
+import concurrent.futures
+import glob
+import ipaddress
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as ic  # noqa: E402
+
+RECEIVER = "localdomain.org"
+
+# Checks whose expectation we believe contradicts RFC 7208. Key:
+# (file, scenario name, check number within the scenario, 1-based). Every
+# entry carries the argument; a listed check that disagrees is reported as
+# "listed" and does not fail the test. A listed check that agrees fails it
+# (stale list).
+RFC_DISAGREEMENTS = {
+}
+
+
+def parse_ip(text):
+    return ipaddress.ip_address(text.strip())
+
+
+class Check:
+    def __init__(self, where, scenario, num, zone_text, zone, helo, sender, ip, result, exp):
+        self.where, self.scenario, self.num = where, scenario, num
+        self.zone_text, self.zone = zone_text, zone
+        self.helo, self.sender, self.ip = helo, sender, ip
+        self.result, self.exp = result, exp
+
+
+class SnapshotZone(ic.Zone):
+    """A frozen copy of the file's records at one `expect:` line."""
+
+    def __init__(self, rrs):
+        super().__init__()
+        # An owner that no DNS can hold (a label over 63 octets, a name over
+        # 255, RFC 1035 §2.3.4) is left out: a query for it cannot be asked.
+        self.rrs = {k: {t: (v if v in ic.FAILURES else list(v)) for t, v in d.items()}
+                    for k, d in rrs.items() if dns_name_ok(k)}
+
+
+def dns_name_ok(name):
+    labels = name.split(".")
+    return len(name) <= 253 and all(0 < len(l) <= 63 for l in labels)
+
+
+def names_in(text):
+    """Domain-looking tokens of a line, for the `_dns_error.` magic."""
+    return re.findall(r"[A-Za-z0-9_.%{}-]*_dns_error\.[A-Za-z0-9_.-]*", text)
+
+
+def read_file(path):
+    """Yield Check objects in file order."""
+    base = os.path.basename(path)
+    zone = ic.Zone()
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    error_names = set()
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        error_names.update(n.rstrip(".") for n in names_in(line))
+    scenario = ""
+    helo, sender, ip = "", "", "127.0.0.1"
+    num = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line == "---":
+            scenario, helo, sender, ip, num = "", "", "", "127.0.0.1", 0
+            continue
+        if line.startswith("#"):
+            continue
+        if line.startswith("-"):
+            line = line[1:].strip()
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        value = value.strip()
+        if key == "name" and not scenario:
+            scenario = value
+        elif key in ("spf", "exp"):
+            owner, _, rec = value.partition(" ")
+            zone.set(owner, "TXT", [])
+            zone.add_txt(owner, rec.strip())
+        elif key in ("a", "aaaa"):
+            owner, _, rec = value.partition(" ")
+            zone.set(owner, "A" if key == "a" else "AAAA",
+                     [str(parse_ip(x)) for x in rec.split(",") if x.strip()])
+        elif key == "ptr":
+            addr, _, rec = value.partition(" ")
+            zone.set(ic.reverse_name(addr.strip()), "PTR",
+                     [x.strip() for x in rec.split(",") if x.strip()])
+        elif key == "mx":
+            owner, _, rec = value.partition(" ")
+            mxs = []
+            for pos, item in enumerate(x for x in rec.split(",") if x.strip()):
+                addr = parse_ip(item)
+                exch = "mx.%s.%d" % (addr, pos)
+                zone.set(exch, "A" if addr.version == 4 else "AAAA", [str(addr)])
+                mxs.append((pos + 1, exch))
+            zone.set(owner, "MX", mxs)
+        elif key == "domain":
+            helo = value
+        elif key == "sender":
+            sender = value
+        elif key == "ip":
+            ip = value
+        elif key == "expect":
+            num += 1
+            result, _, exp = value.partition(" ")
+            snap = SnapshotZone(zone.rrs)
+            for name in error_names:
+                if ic.norm_name(name) not in snap.rrs:
+                    for rtype in ("TXT", "A", "AAAA", "MX", "PTR"):
+                        snap.fail(name, rtype)
+            yield Check(base, scenario, num, None, snap, helo, sender, ip, result.strip(),
+                        exp.strip())
+
+
+def run_check(cli, chk, workdir):
+    """(combined result, explanation, error, argv, zone path) for one check."""
+    doc, err, argv, path = ic.run_cli(cli, chk.zone, chk.ip, chk.helo, chk.sender, RECEIVER,
+                                      workdir=workdir)
+    if doc is None:
+        return None, None, err, argv, path
+    helo_res, helo_exp = ic.spf_part(doc, "helo_spf")
+    mf_res, mf_exp = ic.spf_part(doc, "spf")
+    if helo_res is None or mf_res is None:
+        return None, None, "missing spf/helo_spf in %r" % (doc,), argv, path
+    # upstream SpfParameters::verify: HELO first, MAIL FROM only after a HELO pass
+    if helo_res != "pass":
+        return helo_res, helo_exp, err, argv, path
+    return mf_res, mf_exp, err, argv, path
+
+
+def main(argv):
+    verbose = "-v" in argv
+    keep = None
+    if "--keep" in argv:
+        keep = argv[argv.index("--keep") + 1]
+        os.makedirs(keep, exist_ok=True)
+    args = [a for a in argv[1:] if not a.startswith("-") and a != keep]
+    if len(args) != 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    cli, data = args
+    folder = os.path.join(data, "spf", "stalwart-mail-auth")
+    files = sorted(glob.glob(os.path.join(folder, "*.yml")))
+    if not files:
+        print("SKIP: no Stalwart SPF scenarios in %s" % folder)
+        return 77
+    if not os.access(cli, os.X_OK):
+        print("mailauth-check not executable: %s" % cli)
+        return 1
+    checks = [chk for path in files for chk in read_file(path)]
+    total = agree = listed = 0
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = keep or tmp
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = list(pool.map(lambda c: run_check(cli, c, workdir), checks))
+    for chk, (res, exp, err, cli_argv, _zpath) in zip(checks, outcomes):
+        total += 1
+        key = (chk.where, chk.scenario, chk.num)
+        ok = res == chk.result and (not chk.exp or exp == chk.exp) and err is None
+        what = "%s: %s #%d (helo %s, mail-from %r, ip %s)" % (
+            chk.where, chk.scenario, chk.num, chk.helo, chk.sender, chk.ip)
+        if key in RFC_DISAGREEMENTS:
+            if ok:
+                failures.append("%s: listed as an RFC disagreement but agrees" % what)
+            else:
+                listed += 1
+                if verbose:
+                    print("LISTED %s: got %s, upstream %s -- %s" % (
+                        what, res, chk.result, RFC_DISAGREEMENTS[key]))
+            continue
+        if ok:
+            agree += 1
+            if verbose:
+                print("ok %s: %s" % (what, res))
+            continue
+        msg = "%s: got %s%s, want %s%s" % (
+            what, res, " (%r)" % exp if exp else "", chk.result,
+            " (%r)" % chk.exp if chk.exp else "")
+        if err:
+            msg += "\n    error: " + err
+        msg += "\n    run: " + ic.shell_quote(cli_argv)
+        if keep is None:
+            msg += "\n    zone:\n" + "".join(
+                "      " + l + "\n" for l in chk.zone.text().splitlines())
+        failures.append(msg)
+    for msg in failures:
+        print("FAIL " + msg)
+    print("stalwart SPF: %d checks, %d agree, %d listed RFC disagreements, %d failures" % (
+        total, agree, listed, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
