@@ -225,13 +225,27 @@ test_dns_tempfail_held(void **state)
     env_zone(&e);
     tc_init(&t1, e.r);
     tc_init(&t2, e.r);
+    ask(&t2, "a.example", MAILAUTH_DNS_TXT);
+    ask(&t2, "b.example", MAILAUTH_DNS_TXT);
+    run(&e); /* two answers cached */
     q1 = ask(&t1, "slow.example", MAILAUTH_DNS_TXT);
     run(&e);
     assert_int_equal(mailauth__dnsc_result(&t1.c, q1)->rcode, MAILAUTH_DNS_TEMPFAIL);
+    mailauth__dnsc_clear(&t2.c);
     q2 = ask(&t2, "slow.example", MAILAUTH_DNS_TXT);
     assert_ptr_not_equal(q1, q2);
     assert_ptr_equal(ask(&t1, "slow.example", MAILAUTH_DNS_TXT), q1); /* still its own */
-    assert_int_equal(stats(e.r).queries, 2);
+    assert_int_equal(stats(e.r).queries, 4);
+    /* the dropped TEMPFAIL left the cache intact: hits, then a full flush */
+    ask(&t2, "a.example", MAILAUTH_DNS_TXT);
+    ask(&t2, "b.example", MAILAUTH_DNS_TXT);
+    assert_int_equal(stats(e.r).cache_hits, 2);
+    mailauth__dnsc_clear(&t2.c);
+    assert_int_equal(mailauth_resolver_flush_cache(e.r), MAILAUTH_OK);
+    ask(&t2, "a.example", MAILAUTH_DNS_TXT);
+    ask(&t2, "b.example", MAILAUTH_DNS_TXT);
+    assert_int_equal(stats(e.r).queries, 6);
+    run(&e);
     mailauth__dnsc_clear(&t1.c);
     mailauth__dnsc_clear(&t2.c);
     env_free(&e);

@@ -12,11 +12,15 @@
 #include "dns/dns_msg.h"
 #include "util/alloc.h"
 
-/* Answer count from the header: an upper bound of the records we get. */
+/* Answer count from the header: an upper bound of the records we get. A
+ * record takes at least 11 bytes, so a lying header cannot make us
+ * allocate more than the message could hold. */
 static size_t
 ancount(const uint8_t *abuf, size_t alen)
 {
     size_t n = alen >= 12 ? (size_t)((abuf[6] << 8) | abuf[7]) : 0;
+    if (n > alen / 11)
+        n = alen / 11;
     return n > 0 ? n : 1;
 }
 

@@ -7,7 +7,8 @@
  * cached. A done question leaves the table when its TTL runs out, when the
  * LRU bound evicts it, or at once when it is not cacheable (TEMPFAIL, TTL
  * 0); clients that still hold it keep reading it until they clear. It is
- * freed when it is neither in the table nor held.
+ * freed when it is neither in the table nor held. Cached questions (done,
+ * in the table, TTL running) form the LRU list.
  */
 #ifndef MAILAUTH__DNS_INT_H
 #define MAILAUTH__DNS_INT_H
@@ -38,6 +39,7 @@ struct mailauth__dns_q {
     uint16_t               type;
     uint8_t                namelen;
     bool                   in_table;
+    bool                   cached; /* in the LRU list */
     bool                   done;
     uint32_t               refs; /* clients holding it */
     mailauth__dns_result_t res;

@@ -63,8 +63,9 @@ unhash(mailauth_resolver_t *r, mailauth__dns_q_t *q)
     q->hnext = NULL;
     q->in_table = false;
     r->nq--;
-    if (q->done) { /* a done question in the table is always in the LRU list */
+    if (q->cached) {
         list_unlink(&r->lru_head, &r->lru_tail, q);
+        q->cached = false;
         r->ncached--;
     }
 }
@@ -305,6 +306,7 @@ cache_or_drop(mailauth_resolver_t *r, mailauth__dns_q_t *q, uint32_t ttl)
         ttl = r->ttl_max_s;
     q->expires_ms = mailauth__dns_now(r) + (uint64_t)ttl * 1000u;
     list_append(&r->lru_head, &r->lru_tail, q);
+    q->cached = true;
     r->ncached++;
     while (r->ncached > r->cache_max) {
         mailauth__dns_q_t *old = r->lru_head;
