@@ -46,6 +46,12 @@ test_dns_deadline(void **state)
                      MAILAUTH_OK);
     run(&e);
     assert_int_equal(mailauth__dnsc_result(&t.c, q)->rcode, MAILAUTH_DNS_RECORDS);
+    /* past the deadline, a new question reads TEMPFAIL and still wakes */
+    q = ask(&t, "b.example", MAILAUTH_DNS_A);
+    assert_int_equal(mailauth__dnsc_result(&t.c, q)->rcode, MAILAUTH_DNS_TEMPFAIL);
+    assert_int_equal(mailauth_resolver_timeout_ms(e.r), 0);
+    run(&e);
+    assert_int_equal(t.wakes, 3);
     mailauth__dnsc_clear(&t.c);
     env_free(&e);
 }

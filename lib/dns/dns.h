@@ -68,6 +68,9 @@ void mailauth__dnsc_set_timeout(mailauth__dnsc_t *c, uint32_t ms);
 /* Ask (name, type). The name is matched case-insensitively, trailing dot
  * ignored. The question is held by the client until clear. If the same
  * question is already held, the same pointer is returned (not counted twice).
+ * The client is woken when the answer arrives; if it is known already
+ * (cache) or the client is past its deadline, a wake is queued at once, so
+ * the news always comes from the run loop, never from inside this call.
  * Returns MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ELIMIT (per-message query
  * limit reached: *out is NULL, treat as TEMPFAIL), MAILAUTH_EINVAL (name
  * empty, longer than 253 octets, or a label over 63: treat as no answer). */

@@ -156,10 +156,12 @@ mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_d
     idx = c->nheld;
     c->held[idx] = q;
     c->waiters[idx] = NULL;
-    if (q->done) {
-        /* An answer already known still arrives through the run loop. */
+    if (q->done || c->expired) {
+        /* An answer already known (or the TEMPFAIL of a client past its
+         * deadline) still arrives through the run loop. */
         mailauth__dns_wake_queue(c->r, c);
-    } else {
+    }
+    if (!q->done) {
         struct mailauth__dns_waiter *w = mailauth__calloc(c->r->al, 1, sizeof(*w));
         if (w == NULL) {
             mailauth__dns_q_release(c->r, q);
