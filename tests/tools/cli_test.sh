@@ -103,12 +103,15 @@ PY
 
 # check_folding NAME: every output line fits in 78 columns, continuation
 # lines start with white space, no CR, and the field did need folding.
+# RFC 5322 §2.2.3 folds only at white space, so a longer line is accepted
+# only when it is one token that has none (nothing could be done).
 check_folding() {
     cases=$((cases + 1))
     if grep -q $'\r' "$tmp/out"; then
         fail "$1" "CR in the output"
-    elif awk 'length($0) > 78 { bad = 1 } END { exit !bad }' "$tmp/out"; then
-        fail "$1" "a line is longer than 78 columns"
+    elif awk '{ t = $0; sub(/^[ \t]+/, "", t) }
+              length($0) > 78 && t ~ /[ \t]/ { bad = 1 } END { exit !bad }' "$tmp/out"; then
+        fail "$1" "a line longer than 78 columns could have been folded"
     elif awk 'NR > 1 && !/^[ \t]/ { bad = 1 } END { exit !bad }' "$tmp/out"; then
         fail "$1" "a continuation line does not start with white space"
     elif [[ "$(wc -l <"$tmp/out")" -lt 2 ]]; then
@@ -128,7 +131,7 @@ spf_case() { # NAME DOMAIN VERDICT [extra args]
     shift 3
     run "${base[@]}" --spf-only --ip 192.0.2.1 --helo mx.pass.example \
         --mail-from "user@$domain" "$@"
-    expect "spf-only $name" 0 "^Authentication-Results: mx\.test\.example;.*spf=$verdict( |;|\$)"
+    expect "spf-only $name" 0 "^Authentication-Results: mx\.test\.example;.*spf=$verdict([[:space:];]|\$)"
 }
 spf_case pass pass.example pass
 spf_case fail fail.example fail
@@ -199,9 +202,8 @@ run --authserv-id mx.test.example --zone "$zone" --json --ip 192.0.2.1 \
 expect "options end at --" 0
 
 # --- folding at 78 columns ----------------------------------------------------
-long=a-rather-long-subdomain-name-for-folding.with-many-labels.long.example
-run "${base[@]}" --spf-only --ip 192.0.2.1 --helo "mx.$long" \
-    --mail-from "a.fairly.long.local.part.for.the.folding.test@$long"
+long=folding-test.with-several-labels.long.example
+run "${base[@]}" --spf-only --ip 192.0.2.1 --helo "mx.$long" --mail-from "postmaster@$long"
 expect "long field" 0 'spf=pass'
 check_folding "long field"
 
