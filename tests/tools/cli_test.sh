@@ -244,6 +244,11 @@ run --zone "$tmp/no-such.zone" --spf-only --ip 192.0.2.1 --mail-from a@pass.exam
 expect "missing zone file" 66
 run "${base[@]}" --ip 192.0.2.1 "$data"
 expect "message is a directory" 66
+truncate -s $((64 * 1024 * 1024 + 1)) "$tmp/huge.eml" # sparse: no disk space used
+run "${base[@]}" --ip 192.0.2.1 "$tmp/huge.eml"
+expect "message over 64 MiB" 66
+grep -q 'too large' "$tmp/err" || fail "message over 64 MiB" "stderr does not say 'too large'"
+rm -f "$tmp/huge.eml"
 
 echo "cli: $cases checks, $failures failed"
 ((failures == 0))
