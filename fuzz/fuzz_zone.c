@@ -5,8 +5,11 @@
  *  - a rejected text reports a line between 1 and the number of lines;
  *  - an accepted text gives, for every owner and every type we ask, exactly
  *    one of the four outcomes; records only with RECORDS; A is 4 bytes,
- *    AAAA 16; every record is followed by a NUL;
- *  - the same question asked twice by two clients is one query. */
+ *    AAAA 16; MX and PTR are names without NUL inside; every record is
+ *    followed by a NUL;
+ *  - the same question asked twice by two clients is one query;
+ *  - the same text added a second time (duplicate records, cache flush) is
+ *    accepted again. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,8 @@ check_result(const mailauth__dns_result_t *res, mailauth_dns_type_t t)
             check(res->rr[i].len == 4);
         if (t == MAILAUTH_DNS_AAAA)
             check(res->rr[i].len == 16);
+        if (t == MAILAUTH_DNS_MX || t == MAILAUTH_DNS_PTR)
+            check(strlen((const char *)res->rr[i].data) == res->rr[i].len);
     }
 }
 
@@ -114,6 +119,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (st == MAILAUTH_OK) {
         check(errline == 0);
         check(mailauth__dns_zone_parse(NULL, text, size, NULL, note_owner, &o) == MAILAUTH_OK);
+        ask_all(r, &o);
+        check(mailauth_resolver_zone_add(r, text, size, &errline) == MAILAUTH_OK);
         ask_all(r, &o);
     }
     mailauth_resolver_free(r);
