@@ -1,43 +1,392 @@
-/* SPF check_host() evaluator (RFC 7208 §4). Placeholder until the state
- * machine lands: every check ends at once with temperror, so the library
- * links and the core can be built and tested. */
+/* SPF check_host() (RFC 7208 §4) as a resumable state machine.
+ *
+ * The walk is the sequential left-to-right evaluation of §4.6.2: a stack of
+ * frames (the top record and the includes being evaluated), each at one
+ * mechanism. All §4.6.4 accounting happens here, in walk order, so the
+ * verdict never depends on when answers arrive; the prefetch planner of
+ * spf_lookup.c only asks early for what the walk will ask anyway.
+ */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "spf/spf.h"
+#include "core/ctx_int.h"
+#include "domain/domain.h"
 #include "spf/spf_int.h"
+#include "util/alloc.h"
+#include "util/str.h"
 
-struct mailauth__spf {
-    mailauth_spf_result_t res;
-};
+/* ---- Errors and accounting ---- */
+
+void
+mailauth__spf_error(mailauth__spf_t *s, mailauth_verdict_t v, mailauth_reason_t reason,
+                    const char *fmt, ...)
+{
+    char    buf[400];
+    va_list ap;
+    int     n;
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        buf[0] = '\0';
+    for (char *p = buf; *p != '\0'; p++) { /* record text can hold anything */
+        if (!mailauth__is_print((unsigned char)*p))
+            *p = '?';
+    }
+    if (v == MAILAUTH_VERDICT_TEMPERROR && s->dns->expired)
+        reason = MAILAUTH_REASON_DEADLINE;
+    s->res.verdict = v;
+    s->res.reason = reason;
+    s->res.mechanism = NULL;
+    s->res.problem = mailauth__arena_strdup(s->a, buf); /* NULL on ENOMEM: just no detail */
+    s->st = MAILAUTH__SPF_S_DONE;
+}
+
+void
+mailauth__spf_tempfail(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what,
+                       const char *name, size_t len)
+{
+    const char *why = s->dns->expired ? "evaluation deadline passed" : "DNS failure";
+    if (t != NULL)
+        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
+                            "%s for %s %.*s at %.*s", why, what, (int)len, name, (int)t->text_len,
+                            t->text);
+    else
+        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
+                            "%s for %s %.*s", why, what, (int)len, name);
+}
+
+mailauth__spf_rv_t
+mailauth__spf_ask(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *name, size_t len,
+                  mailauth_dns_type_t type, mailauth__dns_q_t **q)
+{
+    mailauth_status_t st = mailauth__dnsc_ask(s->dns, name, len, type, q);
+    if (st == MAILAUTH_ENOMEM)
+        return MAILAUTH__SPF_NOMEM;
+    if (st == MAILAUTH_ELIMIT) {
+        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
+                            "DNS query limit of the message reached at %.*s",
+                            t != NULL ? (int)t->text_len : 0, t != NULL ? t->text : "");
+        return MAILAUTH__SPF_MOVED;
+    }
+    if (st != MAILAUTH_OK)
+        *q = NULL;
+    return MAILAUTH__SPF_NOMATCH;
+}
+
+bool
+mailauth__spf_count(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what)
+{
+    /* §4.6.4: counted before the lookup; the 11th is a permerror */
+    if (++s->terms <= s->max_terms)
+        return true;
+    s->terms--; /* not performed */
+    mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
+                        "too many DNS lookups at %s%.*s", what, (int)t->text_len, t->text);
+    return false;
+}
+
+void
+mailauth__spf_op_reset(mailauth__spf_t *s)
+{
+    s->op.phase = MAILAUTH__SPF_OP_START;
+    s->op.q = NULL;
+    s->op.rc = NULL;
+    s->op.mx = NULL;
+    s->op.name = NULL;
+    s->op.nlen = 0;
+}
+
+/* ---- Frames ---- */
+
+static bool
+push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
+{
+    mailauth__spf_frame_t *f = &s->frames[s->depth];
+    /* Depth is bounded: each frame above the first came from a counted include. */
+    if (s->depth >= (size_t)s->max_terms + 1)
+        return false;
+    f->rec = rc->rec;
+    f->domain = rc->name;
+    f->dlen = rc->len;
+    f->idx = 0;
+    f->phase = MAILAUTH__SPF_F_MECHS;
+    s->depth++;
+    mailauth__spf_op_reset(s);
+    return true;
+}
+
+/* The final verdict of the top frame (a match, or §4.7's neutral default). */
+static void
+conclude(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_t *t)
+{
+    s->res.verdict = v;
+    s->res.reason = t != NULL ? MAILAUTH_REASON_SPF_MATCHED : MAILAUTH_REASON_SPF_DEFAULT;
+    s->res.mechanism = t != NULL ? mailauth__arena_strndup(s->a, t->text, t->text_len) : NULL;
+    /* §6.2: exp= of the record that produced the result, never of an include */
+    s->exp_rec = s->frames[0].rec;
+    s->exp_domain = s->frames[0].domain;
+    s->exp_dlen = s->frames[0].dlen;
+    s->exp_phase = 0;
+    s->st = v == MAILAUTH_VERDICT_FAIL ? MAILAUTH__SPF_S_EXP : MAILAUTH__SPF_S_DONE;
+}
+
+/* A frame finished with verdict v; t matched (NULL: default). */
+static void
+frame_return(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_t *t)
+{
+    for (;;) {
+        mailauth__spf_frame_t *f;
+        if (s->depth == 1) {
+            conclude(s, v, t);
+            return;
+        }
+        s->depth--;
+        mailauth__spf_op_reset(s);
+        f = &s->frames[s->depth - 1];
+        /* §5.2: the include matches only on pass; fail, softfail, neutral do not match */
+        if (v != MAILAUTH_VERDICT_PASS) {
+            f->idx++;
+            return;
+        }
+        t = &f->rec->mech[f->idx];
+        v = (mailauth_verdict_t)t->verdict;
+    }
+}
+
+static mailauth__spf_rv_t
+walk(mailauth__spf_t *s)
+{
+    while (s->st == MAILAUTH__SPF_S_WALK) {
+        mailauth__spf_frame_t        *f = &s->frames[s->depth - 1];
+        const mailauth__spf_record_t *r = f->rec;
+        mailauth__spf_rv_t            rv;
+        if (f->phase == MAILAUTH__SPF_F_MECHS && f->idx < r->nmech) {
+            const mailauth__spf_term_t *t = &r->mech[f->idx];
+            rv = mailauth__spf_mech(s, f, t);
+            if (rv == MAILAUTH__SPF_MATCH) {
+                frame_return(s, (mailauth_verdict_t)t->verdict, t);
+            } else if (rv == MAILAUTH__SPF_NOMATCH) {
+                f->idx++;
+                mailauth__spf_op_reset(s);
+            } else if (rv != MAILAUTH__SPF_MOVED) {
+                return rv;
+            }
+            continue;
+        }
+        /* §4.7: no match; §6.1: redirect, ignored when the record has "all" */
+        if (f->phase == MAILAUTH__SPF_F_MECHS) {
+            if (r->redirect == NULL || r->has_all) {
+                frame_return(s, MAILAUTH_VERDICT_NEUTRAL, NULL);
+                continue;
+            }
+            f->phase = MAILAUTH__SPF_F_REDIRECT;
+            mailauth__spf_op_reset(s);
+        }
+        rv = mailauth__spf_redirect(s, f);
+        if (rv == MAILAUTH__SPF_WAIT || rv == MAILAUTH__SPF_NOMEM)
+            return rv;
+    }
+    return MAILAUTH__SPF_MOVED;
+}
+
+mailauth__spf_rv_t
+mailauth__spf_push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
+{
+    if (!push(s, rc))
+        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
+                            "includes nested too deeply");
+    return MAILAUTH__SPF_MOVED;
+}
+
+/* §4.4, §4.5: the record of the top <domain>. */
+static mailauth__spf_rv_t
+top(mailauth__spf_t *s)
+{
+    mailauth__spf_rc_t *rc = mailauth__spf_rc_get(s, s->domain, s->dlen, true);
+    if (rc == NULL)
+        return MAILAUTH__SPF_NOMEM;
+    if (!mailauth__spf_rc_settle(s, rc))
+        return MAILAUTH__SPF_NOMEM;
+    switch (rc->state) {
+    case MAILAUTH__SPF_RC_ASKED:
+        return MAILAUTH__SPF_WAIT;
+    case MAILAUTH__SPF_RC_READY:
+        s->st = MAILAUTH__SPF_S_WALK;
+        (void)push(s, rc);
+        return MAILAUTH__SPF_MOVED;
+    case MAILAUTH__SPF_RC_NONE: /* §4.3 NXDOMAIN, §4.5 no record: none */
+        s->res.verdict = MAILAUTH_VERDICT_NONE;
+        s->res.reason = MAILAUTH_REASON_SPF_NO_RECORD;
+        s->st = MAILAUTH__SPF_S_DONE;
+        return MAILAUTH__SPF_MOVED;
+    case MAILAUTH__SPF_RC_MULTI: /* §4.5 */
+        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MULTIPLE_RECORDS,
+                            "multiple SPF records for %.*s", (int)s->dlen, s->domain);
+        return MAILAUTH__SPF_MOVED;
+    case MAILAUTH__SPF_RC_SYNTAX: /* §4.6 */
+        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, rc->syn.reason,
+                            "%s at '%.*s' in the record of %.*s", rc->syn.what,
+                            (int)rc->syn.term_len, rc->syn.term, (int)s->dlen, s->domain);
+        return MAILAUTH__SPF_MOVED;
+    default: /* §4.4: DNS error: temperror */
+        mailauth__spf_tempfail(s, NULL, "TXT", s->domain, s->dlen);
+        return MAILAUTH__SPF_MOVED;
+    }
+}
+
+/* ---- Start ---- */
+
+static bool
+set_sender(mailauth__spf_t *s, const char *sender, const char *domain)
+{
+    static const char pm[] = "postmaster";
+    const char       *at = sender != NULL ? strrchr(sender, '@') : NULL;
+    size_t            llen = at != NULL ? (size_t)(at - sender) : 0;
+    const char       *o = at != NULL ? at + 1 : domain;
+    char             *copy;
+    size_t            olen = strlen(o), total = 0;
+    if (llen == 0) { /* §4.3: no local-part: "postmaster" */
+        sender = pm;
+        llen = sizeof(pm) - 1;
+    }
+    if (!mailauth__size_add(llen, olen, &total) || !mailauth__size_add(total, 2, &total) ||
+        (copy = mailauth__arena_alloc(s->a, total)) == NULL)
+        return false;
+    memcpy(copy, sender, llen);
+    copy[llen] = '@';
+    memcpy(copy + llen + 1, o, olen + 1);
+    s->res.sender = copy;
+    s->env.s = (mailauth__spf_str_t){copy, total - 1};
+    s->env.l = (mailauth__spf_str_t){copy, llen};
+    s->env.o = (mailauth__spf_str_t){copy + llen + 1, olen};
+    return true;
+}
+
+static void
+set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
+{
+    const char *id = mailauth_ctx_get_authserv_id(s->ctx);
+    mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
+    mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c));         /* %{c} */
+    s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
+    s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
+    s->env.v =
+        s->ip.family == 4 ? (mailauth__spf_str_t){"in-addr", 7} : (mailauth__spf_str_t){"ip6", 3};
+    if (s->res.helo != NULL)
+        s->env.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
+    if (id != NULL)
+        s->env.r = (mailauth__spf_str_t){id, strlen(id)};
+    s->env.t = mailauth__ctx_wall_s(s->ctx);
+    s->res.client_ip = s->ip_c;
+    s->res.receiver = id;
+    s->res.identity = in->identity;
+}
+
+static mailauth_status_t
+alloc_state(mailauth__spf_t *s)
+{
+    s->max_terms = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_DNS_TERMS);
+    s->max_void = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
+    s->max_mx = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_MX_NAMES);
+    s->max_ptr = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_PTR_NAMES);
+    s->frames = mailauth__arena_calloc(s->a, (size_t)s->max_terms + 2, sizeof(*s->frames));
+    s->hq = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hq));
+    if (s->frames == NULL || s->hq == NULL)
+        return MAILAUTH_ENOMEM;
+    return MAILAUTH_OK;
+}
 
 mailauth_status_t
 mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
                     const mailauth__spf_input_t *in, mailauth__spf_t **out)
 {
     mailauth__spf_t *s;
-    (void)ctx;
-    (void)dns;
+    const char      *d;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || in == NULL || out == NULL)
+    if (a == NULL || ctx == NULL || dns == NULL || in == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     s = mailauth__arena_calloc(a, 1, sizeof(*s));
+    d = in->domain != NULL ? in->domain : "";
     if (s == NULL)
         return MAILAUTH_ENOMEM;
-    s->res.verdict = MAILAUTH_VERDICT_TEMPERROR;
-    s->res.reason = MAILAUTH_REASON_SPF_DNS_TEMPFAIL;
-    s->res.identity = in->identity;
-    s->res.domain = in->domain != NULL ? mailauth__arena_strdup(a, in->domain) : NULL;
-    s->res.sender = in->sender != NULL ? mailauth__arena_strdup(a, in->sender) : NULL;
-    s->res.problem = "SPF evaluation not implemented yet";
+    s->ctx = ctx;
+    s->a = a;
+    s->dns = dns;
+    s->ip = in->ip;
+    mailauth__ip_unmap_v4(&s->ip); /* §5: an IPv4-mapped address is IPv4 */
+    s->atype = s->ip.family == 6 ? MAILAUTH_DNS_AAAA : MAILAUTH_DNS_A;
+    s->dlen = strlen(d);
+    if (s->dlen > 0 && d[s->dlen - 1] == '.')
+        s->dlen--;
+    s->domain = mailauth__arena_strndup(a, d, s->dlen);
+    s->res.domain = s->domain;
+    s->res.helo = in->helo != NULL ? mailauth__arena_strdup(a, in->helo) : NULL;
+    if (s->domain == NULL || (in->helo != NULL && s->res.helo == NULL) ||
+        !set_sender(s, in->sender, s->domain) || alloc_state(s) != MAILAUTH_OK)
+        return MAILAUTH_ENOMEM;
+    set_env(s, in);
     *out = s;
+    /* §4.3: a malformed or single-label <domain> gives none, without any lookup */
+    if ((s->ip.family != 4 && s->ip.family != 6) ||
+        !mailauth__domain_check(s->domain, s->dlen,
+                                MAILAUTH__DOMAIN_NEED_DOT | MAILAUTH__DOMAIN_LDH)) {
+        s->res.verdict = MAILAUTH_VERDICT_NONE;
+        s->res.reason = MAILAUTH_REASON_SPF_BAD_DOMAIN;
+        s->res.problem = s->ip.family != 4 && s->ip.family != 6 ? "no client address"
+                                                                : "not a valid domain name";
+        s->st = MAILAUTH__SPF_S_DONE;
+    }
     return MAILAUTH_OK;
+}
+
+/* ---- Step ---- */
+
+static mailauth__spf_rv_t
+run(mailauth__spf_t *s)
+{
+    for (;;) {
+        mailauth__spf_rv_t rv;
+        switch (s->st) {
+        case MAILAUTH__SPF_S_TOP:
+            rv = top(s);
+            break;
+        case MAILAUTH__SPF_S_WALK:
+            rv = walk(s);
+            break;
+        case MAILAUTH__SPF_S_EXP:
+            rv = mailauth__spf_exp_step(s);
+            break;
+        default:
+            return MAILAUTH__SPF_MOVED;
+        }
+        if (rv == MAILAUTH__SPF_WAIT || rv == MAILAUTH__SPF_NOMEM)
+            return rv;
+    }
 }
 
 mailauth_status_t
 mailauth__spf_step(mailauth__spf_t *s)
 {
-    return s != NULL ? MAILAUTH_OK : MAILAUTH_EINVAL;
+    mailauth__spf_rv_t rv;
+    if (s == NULL)
+        return MAILAUTH_EINVAL;
+    if (s->st == MAILAUTH__SPF_S_NOMEM)
+        return MAILAUTH_ENOMEM;
+    if (s->st == MAILAUTH__SPF_S_DONE)
+        return MAILAUTH_OK;
+    rv = mailauth__spf_rc_poll(s) ? run(s) : MAILAUTH__SPF_NOMEM;
+    if (rv == MAILAUTH__SPF_WAIT && s->st == MAILAUTH__SPF_S_WALK && s->plan_dirty &&
+        mailauth__spf_plan(s) != MAILAUTH_OK)
+        rv = MAILAUTH__SPF_NOMEM;
+    s->res.dns_terms = s->terms;
+    if (rv == MAILAUTH__SPF_NOMEM) {
+        s->st = MAILAUTH__SPF_S_NOMEM;
+        return MAILAUTH_ENOMEM;
+    }
+    return rv == MAILAUTH__SPF_WAIT ? MAILAUTH_EAGAIN : MAILAUTH_OK;
 }
 
 const mailauth_spf_result_t *
