@@ -10,7 +10,9 @@
 
 #include <cmocka.h>
 
+#include "spf/spf.h"
 #include "support/case_file.h"
+#include "support/fail_alloc.h"
 #include "support/spf_harness.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -117,6 +119,156 @@ test_spf_eval_prefetch_round_trips(void **state)
     assert_int_equal(o.stats.round_trips, 4);
 }
 
+/* A sequential walk asks 1 + 10 TXT and stops at the 11th include: the
+ * planner must not ask for the ones past the budget either. */
+static void
+test_spf_eval_prefetch_within_budget(void **state)
+{
+    char               zone[4096];
+    size_t             n = 0;
+    spf_harness_case_t c;
+    spf_harness_out_t  o;
+    (void)state;
+    n += (size_t)snprintf(zone + n, sizeof(zone) - n, "top.example TXT \"v=spf1");
+    for (int i = 1; i <= 15; i++)
+        n += (size_t)snprintf(zone + n, sizeof(zone) - n, " include:i%d.example", i);
+    n += (size_t)snprintf(zone + n, sizeof(zone) - n, " -all\"\n");
+    for (int i = 1; i <= 15; i++)
+        n += (size_t)snprintf(zone + n, sizeof(zone) - n, "i%d.example TXT \"v=spf1 -all\"\n", i);
+    memset(&c, 0, sizeof(c));
+    c.zone = zone;
+    c.zone_len = n;
+    c.ip = "192.0.2.1";
+    c.mailfrom = "u@top.example";
+    c.async = true;
+    assert_int_equal(spf_harness_run(&c, &o), 0);
+    assert_int_equal(o.verdict, MAILAUTH_VERDICT_PERMERROR);
+    assert_int_equal(o.reason, MAILAUTH_REASON_SPF_DNS_LIMIT);
+    assert_string_equal(o.problem, "too many DNS lookups at include:i11.example");
+    assert_int_equal(o.dns_terms, 10);
+    assert_int_equal(o.stats.queries, 11);
+    assert_int_equal(o.stats.round_trips, 2);
+}
+
+/* The per-message DNS question limit: a temperror, never a crash or a hang. */
+static void
+test_spf_eval_query_limit(void **state)
+{
+    static const char  zone[] = "top.example TXT \"v=spf1 a:a.example a:b.example a:c.example "
+                                "a:d.example -all\"\n";
+    spf_harness_case_t c;
+    spf_harness_out_t  o;
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.zone = zone;
+    c.zone_len = sizeof(zone) - 1;
+    c.ip = "192.0.2.1";
+    c.mailfrom = "u@top.example";
+    c.limits[MAILAUTH_LIMIT_DNS_QUERIES] = 3;
+    c.limits[MAILAUTH_LIMIT_SPF_VOID_LOOKUPS] = 10;
+    for (int async = 0; async < 2; async++) {
+        c.async = async != 0;
+        assert_int_equal(spf_harness_run(&c, &o), 0);
+        assert_int_equal(o.verdict, MAILAUTH_VERDICT_TEMPERROR);
+        assert_int_equal(o.reason, MAILAUTH_REASON_SPF_DNS_TEMPFAIL);
+        assert_non_null(strstr(o.problem, "query limit"));
+        assert_true(o.stats.questions <= 3);
+    }
+}
+
+/* Answers slower than the evaluation deadline: temperror, reason deadline. */
+static void
+test_spf_eval_deadline(void **state)
+{
+    static const char  zone[] = "top.example TXT \"v=spf1 -all\"\n";
+    spf_harness_case_t c;
+    spf_harness_out_t  o;
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.zone = zone;
+    c.zone_len = sizeof(zone) - 1;
+    c.ip = "192.0.2.1";
+    c.mailfrom = "u@top.example";
+    c.async = true;
+    c.delay_ms = 60000;
+    c.limits[MAILAUTH_LIMIT_EVAL_TIMEOUT_MS] = 5000;
+    assert_int_equal(spf_harness_run(&c, &o), 0);
+    assert_int_equal(o.verdict, MAILAUTH_VERDICT_TEMPERROR);
+    assert_int_equal(o.reason, MAILAUTH_REASON_DEADLINE);
+}
+
+/* Every allocation of the check's arena fails in turn: ENOMEM, nothing leaks. */
+static void
+test_spf_eval_oom(void **state)
+{
+    static const char zone[] =
+        "top.example TXT \"v=spf1 include:i.example mx ptr -all exp=e.example\"\n"
+        "i.example TXT \"v=spf1 a:%{l}.i.example ~all\"\n"
+        "top.example MX 10 mx.top.example\n"
+        "mx.top.example A 192.0.2.7\n"
+        "9.2.0.192.in-addr.arpa PTR h.example\n"
+        "h.example A 192.0.2.9\n"
+        "e.example TXT \"%{i} via %{p} is not %{d}\"\n";
+    unsigned long k;
+    (void)state;
+    for (k = 1; k < 10000; k++) {
+        fail_alloc_t       fa;
+        spf_harness_case_t c;
+        spf_harness_out_t  o;
+        int                rc;
+        fail_alloc_init(&fa, k);
+        memset(&c, 0, sizeof(c));
+        c.zone = zone;
+        c.zone_len = sizeof(zone) - 1;
+        c.ip = "192.0.2.9";
+        c.mailfrom = "user@top.example";
+        c.arena_al = &fa.al;
+        c.async = (k % 2) == 0;
+        rc = spf_harness_run(&c, &o);
+        assert_int_equal(fa.live, 0);
+        if (!fail_alloc_reached(&fa)) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(o.verdict, MAILAUTH_VERDICT_FAIL);
+            assert_string_equal(o.explanation, "192.0.2.9 via h.example is not top.example");
+            break;
+        }
+        assert_int_equal(rc, -1);
+        assert_int_equal(o.status, MAILAUTH_ENOMEM);
+    }
+    assert_true(k > 1 && k < 10000);
+}
+
+/* Contract edges of the internal API. */
+static void
+test_spf_eval_api(void **state)
+{
+    mailauth__arena_t     a;
+    mailauth__spf_input_t in;
+    mailauth__spf_t      *s = (mailauth__spf_t *)&a;
+    mailauth__dnsc_t      dns;
+    mailauth_ctx_t       *ctx = NULL;
+    (void)state;
+    mailauth__arena_init(&a, NULL);
+    memset(&in, 0, sizeof(in));
+    memset(&dns, 0, sizeof(dns));
+    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_start(NULL, ctx, &dns, &in, &s), MAILAUTH_EINVAL);
+    assert_null(s);
+    assert_int_equal(mailauth__spf_start(&a, ctx, &dns, NULL, &s), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__spf_step(NULL), MAILAUTH_EINVAL);
+    assert_null(mailauth__spf_result(NULL));
+    /* no client address, no domain: finished at once with none, idempotent */
+    assert_int_equal(mailauth__spf_start(&a, ctx, &dns, &in, &s), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_step(s), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_step(s), MAILAUTH_OK);
+    assert_int_equal(mailauth_spf_result_verdict(mailauth__spf_result(s)), MAILAUTH_VERDICT_NONE);
+    assert_int_equal(mailauth_spf_result_reason(mailauth__spf_result(s)),
+                     MAILAUTH_REASON_SPF_BAD_DOMAIN);
+    assert_string_equal(mailauth_spf_result_sender(mailauth__spf_result(s)), "postmaster@");
+    mailauth__arena_clear(&a);
+    mailauth_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -154,6 +306,11 @@ main(void)
         }
     }
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_prefetch_round_trips);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_prefetch_within_budget);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_query_limit);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_deadline);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_oom);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_eval_api);
     rc = _cmocka_run_group_tests("spf_eval", tests, k, NULL, NULL);
     for (size_t f = 0; f < nfiles; f++)
         case_file_free(&files[f]);

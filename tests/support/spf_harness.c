@@ -141,7 +141,7 @@ check(const spf_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t *r, 
     in.identity = c->helo_identity ? MAILAUTH_SPF_HELO : MAILAUTH_SPF_MAILFROM;
     mailauth__dnsc_init(&dns, r, wake_fn, rs);
     mailauth__dnsc_set_timeout(&dns, mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
-    mailauth__arena_init(&a, NULL);
+    mailauth__arena_init(&a, c->arena_al);
     st = mailauth__spf_start(&a, ctx, &dns, &in, &s);
     while (st == MAILAUTH_OK) {
         rs->woken = false;
@@ -155,6 +155,7 @@ check(const spf_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t *r, 
     }
     if (st != MAILAUTH_OK) {
         snprintf(out->error, sizeof(out->error), "spf failed: %s", mailauth_strerror(st));
+        out->status = st;
         goto done;
     }
     collect(mailauth__spf_result(s), out);

@@ -12,18 +12,19 @@
 #include <mailauth/mailauth.h>
 
 typedef struct spf_harness_case {
-    const char *zone; /* zone text */
-    size_t      zone_len;
-    const char *ip;                            /* client address */
-    const char *helo;                          /* may be NULL */
-    const char *mailfrom;                      /* "" is the null sender: postmaster@HELO */
-    bool        helo_identity;                 /* check the HELO identity instead of MAIL FROM */
-    const char *default_exp;                   /* ctx default explanation, or NULL */
-    const char *authserv_id;                   /* NULL: the ctx default */
-    int64_t     now;                           /* wall clock, seconds (for %{t}) */
-    bool        async;                         /* delayed answers, process_timeouts loop */
-    uint32_t    delay_ms;                      /* async answer delay (0: 1 ms) */
-    uint32_t    limits[MAILAUTH_LIMIT__COUNT]; /* 0: default */
+    const char                 *zone; /* zone text */
+    size_t                      zone_len;
+    const char                 *ip;            /* client address */
+    const char                 *helo;          /* may be NULL */
+    const char                 *mailfrom;      /* "" is the null sender: postmaster@HELO */
+    bool                        helo_identity; /* check the HELO identity instead of MAIL FROM */
+    const char                 *default_exp;   /* ctx default explanation, or NULL */
+    const char                 *authserv_id;   /* NULL: the ctx default */
+    int64_t                     now;           /* wall clock, seconds (for %{t}) */
+    bool                        async;         /* delayed answers, process_timeouts loop */
+    uint32_t                    delay_ms;      /* async answer delay (0: 1 ms) */
+    uint32_t                    limits[MAILAUTH_LIMIT__COUNT]; /* 0: default */
+    const mailauth_allocator_t *arena_al; /* allocator of the check's arena; NULL: libc */
 } spf_harness_case_t;
 
 typedef struct spf_harness_out {
@@ -38,6 +39,7 @@ typedef struct spf_harness_out {
     mailauth_resolver_stats_t stats;
     unsigned                  steps;      /* mailauth__spf_step() calls */
     char                      error[200]; /* harness failure (not a verdict), "" if none */
+    mailauth_status_t         status;     /* what start/step failed with, MAILAUTH_OK if none */
 } spf_harness_out_t;
 
 /* Returns 0, or -1 with out->error set (setup failed, or the check stalled). */
