@@ -163,7 +163,7 @@ class Scenario:
         roll = r.random()
         if roll < 0.2:
             self.helo = self.domain
-        elif roll < 0.93:
+        elif roll < 0.97:
             self.helo = r.choice(["mx", "smtp", "out"]) + "%d.%s" % (r.randint(1, 9),
                                                                    r.choice(ZONES))
         else:
@@ -408,7 +408,7 @@ class Scenario:
         elif roll < 0.86:
             self.zone.add_txt(name, "one")
             self.zone.add_txt(name, "two")                # two records: none used
-        elif roll < 0.93:
+        elif roll < 0.97:
             self.zone.add_txt(name, "broken %{ macro")
         return spec
 

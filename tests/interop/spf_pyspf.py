@@ -26,9 +26,11 @@ Exit 0: all agree or explained; 1: unexplained disagreement; 77: no pyspf.
 
 import concurrent.futures
 import os
+import re
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as ic  # noqa: E402
 import spf_gen  # noqa: E402
@@ -113,15 +115,194 @@ def _lower_i(q):
     q.i = q.i.lower()
 
 
+def _pyspf_caller():
+    """The pyspf function that called the current wrapper: frames of this
+    file (wrappers stack when tweaks combine) and comprehension frames are
+    skipped."""
+    f = sys._getframe(1)
+    while f is not None and (f.f_code.co_filename == __file__
+                             or f.f_code.co_name.startswith("<")):
+        f = f.f_back
+    return f
+
+
+def _redirect_charged_when_followed(q):
+    """Charge redirect= against the 10-term limit when it is followed, not
+    when the record is parsed. pyspf's check0 calls check_lookups() for
+    redirect= while reading modifiers (its local `m` is then the list from
+    the modifier regex) and dns_spf(redirect) when it follows it."""
+    real_check, real_spf = q.check_lookups, q.dns_spf
+    state = {"include": False}
+
+    def check_lookups():
+        f = _pyspf_caller()
+        if f.f_code.co_name == "check0" and isinstance(f.f_locals.get("m"), list):
+            return None                          # parse time: not yet a lookup
+        state["include"] = f.f_code.co_name == "check0" and f.f_locals.get("m") == "include"
+        return real_check()
+
+    def dns_spf(domain):
+        f = _pyspf_caller()
+        if (f.f_code.co_name == "check0" and not state["include"]
+                and f.f_locals.get("redirect") == domain):
+            real_check()                         # following redirect= now
+        state["include"] = False
+        return real_spf(domain)
+
+    q.check_lookups, q.dns_spf = check_lookups, dns_spf
+
+
+def _ptr_dns_error_no_match(q):
+    """§5.5: a DNS error on the PTR query makes ptr not match; one on the
+    address query of a PTR name skips that name. pyspf raises temperror."""
+    real_ptr, real_a = q.dns_ptr, q.dns_a
+
+    def dns_ptr(i):
+        try:
+            return real_ptr(i)
+        except spf.TempError:
+            return []
+
+    def dns_a(name, A="A"):
+        f = _pyspf_caller()
+        if f is not None and f.f_code.co_name == "validated_ptrs":
+            try:
+                return real_a(name, A)
+            except spf.TempError:
+                return []
+        return real_a(name, A)
+
+    q.dns_ptr, q.dns_a = dns_ptr, dns_a
+
+
+def _void_per_term(q):
+    """§4.6.4 limits the number of *terms* whose DNS queries come back
+    void. pyspf also counts each void address lookup made for the MX names
+    of one mx term and for the PTR names of ptr / %{p}."""
+    real_a = q.dns_a
+
+    def dns_a(name, A="A"):
+        f = _pyspf_caller()
+        in_term = getattr(q, "interop_in_mx", False) or (
+            f is not None and f.f_code.co_name in ("dns_mx", "validated_ptrs"))
+        if not in_term:
+            return real_a(name, A)
+        saved = q.void_lookups
+        q.void_lookups = -1000                   # pyspf raises inside dns()
+        try:
+            return real_a(name, A)
+        finally:
+            q.void_lookups = saved
+
+    q.dns_a = dns_a
+
+
+def _include_self_evaluated(q):
+    """pyspf refuses include:<the current domain> while parsing (permerror
+    before any term is evaluated). The term is well-formed (§5.2, §12);
+    the loop only ends in permerror through the 10-term limit when it is
+    reached (§4.6.4), so earlier terms may match or fail first."""
+    real = q.validate_mechanism
+
+    def validate_mechanism(mech):
+        try:
+            return real(mech)
+        except spf.PermError as exc:
+            if "trivial recursion" not in str(exc):
+                raise
+            result = spf.RESULTS.get(mech[:1], "pass")
+            return mech, "include", q.d, q.cidrmax, result
+
+    q.validate_mechanism = validate_mechanism
+
+
+def _zero_digit_refused(q):
+    """§7.1: \"If a DIGIT is specified, the value MUST be nonzero\": %{d0} is
+    a syntax error, so the record is permerror (§4.6) before evaluation.
+    pyspf expands it (to all labels but the first)."""
+    real = q.expand
+
+    def expand(text, stripdot=True):
+        if re.search(r"%\{[A-Za-z]0", text):
+            raise spf.PermError("zero DIGIT transformer", text)
+        return real(text, stripdot)
+
+    q.expand = expand
+
+
+def _mx_in_preference_order(q):
+    """Look up the exchanges one by one in preference order and stop at the
+    first whose address matches; a DNS error on an exchange reached before
+    that is temperror (§5). pyspf resolves every exchange up front, so an
+    error on any of them is temperror even when another one matches."""
+    real_mx, real_a = q.dns_mx, q.dns_a
+
+    def dns_mx(domainname):
+        f = _pyspf_caller()
+        cidr = f.f_locals.get("cidrlength", q.cidrmax) if f is not None else q.cidrmax
+        names = []
+        q.dns_a = lambda name, A="A": names.append(name) or []
+        try:
+            real_mx(domainname)       # the MX query and pyspf's 10-name check
+        finally:
+            q.dns_a = real_a
+        out = []
+        q.interop_in_mx = True        # for _void_per_term when combined
+        try:
+            for name in names:        # pyspf sorted them by (preference, name)
+                got = real_a(name, q.A)
+                out.extend(got)
+                if q.cidrmatch(got, cidr):
+                    break
+        finally:
+            q.interop_in_mx = False
+        return out
+
+    q.dns_mx = dns_mx
+
+
+
+def _cname_void_once(q):
+    """A lookup that follows a CNAME to an empty answer is one void lookup
+    (§4.6.4: a query answered NODATA/NXDOMAIN). pyspf's dns() counts it in
+    the recursive call for the CNAME target and again in the outer call."""
+    real = q.dns
+
+    def dns(name, qtype, cnames=None, ignore_void=False):
+        return real(name, qtype, cnames=cnames, ignore_void=ignore_void or cnames is not None)
+
+    q.dns = dns
+
+
+def _unknown_modifier_repeats(q):
+    """§6: only redirect= and exp= MUST NOT repeat; \"Unrecognized modifiers
+    MUST be ignored no matter where, or how often, they appear in a
+    record.\" pyspf's strict mode makes any repeated modifier permerror."""
+    real = q.note_error
+
+    def note_error(*msg):
+        m = re.match(r"(\S+)= MUST appear at most once", str(msg[0]) if msg else "")
+        if m and m.group(1).lower() not in ("exp", "redirect"):
+            return None
+        return real(*msg)
+
+    q.note_error = note_error
+
+
+def _all_tweaks(q):
+    for tweak in TWEAKS.values():
+        tweak(q)
+
+
 def _rerun(scn, ident, tweak=None, zone=None):
     sender = scn.sender if ident == "spf" else ""
     return pyspf_check(zone or scn.zone, scn.ip, sender, scn.helo, scn.receiver, tweak)
 
 
-def _explains_ipv6_i_case(scn, ident, ours, theirs):
-    if ":" not in scn.ip or ours[0] != theirs[0]:
-        return False
-    return _rerun(scn, ident, _lower_i) == ours
+def _by_tweak(name):
+    def recognise(scn, ident, ours, theirs):
+        return compare(ours, _rerun(scn, ident, TWEAKS[name]))
+    return recognise
 
 
 def _explains_single_label(scn, ident, ours, theirs):
@@ -129,16 +310,82 @@ def _explains_single_label(scn, ident, ours, theirs):
     return "." not in dom and ours == ("none", None)
 
 
+def _explains_combined(scn, ident, ours, theirs):
+    return compare(ours, _rerun(scn, ident, _all_tweaks))
+
+
+TWEAKS = {
+    "ipv6-i-uppercase": _lower_i,
+    "void-counted-per-query": _void_per_term,
+    "include-self-refused-at-parse": _include_self_evaluated,
+    "zero-digit-transformer": _zero_digit_refused,
+    "mx-exchanges-resolved-eagerly": _mx_in_preference_order,
+    "cname-void-counted-twice": _cname_void_once,
+    "unknown-modifier-repeated": _unknown_modifier_repeats,
+    "redirect-charged-at-parse": _redirect_charged_when_followed,
+    "ptr-dns-error-temperror": _ptr_dns_error_no_match,
+}
+
 PYSPF_DEVIATIONS = {
     "ipv6-i-uppercase": (
         "RFC 7208 §7.3/§7.4: for IPv6 %{i} is the dot-format nibble address; the"
         " §7.4 example expands 2001:db8::cb01 in lower case. pyspf upper-cases the"
         " nibbles, visible in exp= text (DNS names compare case-insensitively).",
-        _explains_ipv6_i_case),
+        _by_tweak("ipv6-i-uppercase")),
+    "redirect-charged-at-parse": (
+        "RFC 7208 §4.6.4 counts the terms that cause DNS queries during"
+        " evaluation, and §6.1 ignores redirect= when the record has \"all\" and"
+        " uses it only when nothing matched. pyspf charges redirect= against the"
+        " 10-term limit as soon as it reads the record, so a record whose"
+        " evaluation stays within 10 terms can give permerror.",
+        _by_tweak("redirect-charged-at-parse")),
+    "ptr-dns-error-temperror": (
+        "RFC 7208 §5.5: \"If a DNS error occurs while doing the PTR RR lookup,"
+        " then this mechanism fails to match\", and an error on the address"
+        " lookup of one PTR name skips that name. pyspf returns temperror.",
+        _by_tweak("ptr-dns-error-temperror")),
+    "void-counted-per-query": (
+        "RFC 7208 §4.6.4 limits the number of \"terms\" for which DNS queries"
+        " return NODATA or NXDOMAIN (void lookups) to two. pyspf counts every void"
+        " query, including the address lookups of each MX name of one mx term and"
+        " of each PTR name (names the sender does not control, §4.6.4).",
+        _by_tweak("void-counted-per-query")),
+    "include-self-refused-at-parse": (
+        "RFC 7208 §5.2/§12: include:<current domain> is well-formed; the loop is"
+        " ended by the 10-term limit (§4.6.4) only if evaluation reaches it, so a"
+        " term before it may decide the result. pyspf returns permerror while"
+        " parsing (\"include has trivial recursion\").",
+        _by_tweak("include-self-refused-at-parse")),
+    "zero-digit-transformer": (
+        "RFC 7208 §7.1: \"If a DIGIT is specified, the value MUST be nonzero\";"
+        " a record with %{d0} has a syntax error: permerror (§4.6) before any"
+        " term is evaluated. pyspf accepts it.",
+        _by_tweak("zero-digit-transformer")),
+    "mx-exchanges-resolved-eagerly": (
+        "RFC 7208 §5.4 looks up the address of each MX name and matches if <ip>"
+        " is one of them; it fixes no order and does not say whether lookups go on"
+        " after a match. We (like Mail::SPF) take the exchanges in preference"
+        " order and stop at the first match, so an error on a later exchange is"
+        " never seen; pyspf resolves every exchange first and any DNS error is"
+        " temperror (§5). An ambiguity of the text, not settled by the RFC.",
+        _by_tweak("mx-exchanges-resolved-eagerly")),
+    "cname-void-counted-twice": (
+        "RFC 7208 §4.6.4: a void lookup is a query answered NODATA or NXDOMAIN;"
+        " one that goes through a CNAME is still one query. pyspf counts it twice"
+        " (once for the CNAME target, once for the name asked).",
+        _by_tweak("cname-void-counted-twice")),
+    "unknown-modifier-repeated": (
+        "RFC 7208 §6: redirect= and exp= MUST NOT appear more than once, but"
+        " \"Unrecognized modifiers MUST be ignored no matter where, or how often,"
+        " they appear in a record.\" pyspf (strict) returns permerror.",
+        _by_tweak("unknown-modifier-repeated")),
     "single-label-domain": (
         "RFC 7208 §4.3: a <domain> that is not a multi-label domain name gives"
         " \"none\" at once; pyspf looks up its TXT record anyway.",
         _explains_single_label),
+    "combined": (
+        "more than one of the departures above in the same check",
+        _explains_combined),
 }
 
 
@@ -220,7 +467,9 @@ def minimize(cli, case, ident, ours, theirs):
         for z in zone_variants(case.zone):
             trial = Case(case, z)
             o, t = outcome(cli, trial, ident, None)
-            if (o[0], t[0]) == target and not compare(o, t):
+            kind = "helo" if ident == "helo_spf" or not trial.sender else "spf"
+            if ((o[0], t[0]) == target and not compare(o, t)
+                    and explain(trial, kind, o, t) is None):
                 case, changed = trial, True
                 break
     return case
