@@ -156,8 +156,10 @@ typedef struct mailauth__spf_macro_env {
  * DOMAIN: out needs cap >= 254; a trailing dot is dropped and a result over
  * 253 octets loses whole labels on the left (§7.3); *outlen 0 means nothing
  * usable was left. EXPLAIN and PLAIN: output longer than cap - 1 is cut.
- * out is NUL-terminated. The work is linear in n and in the values, whatever
- * the input: the output is never larger than cap.
+ * out is NUL-terminated and never larger than cap. The work is bounded
+ * whatever the input: after 1 MiB of macro values looked at (or, for a
+ * domain, 64 KiB produced before truncation) the expansion stops: a domain
+ * is then unusable (*outlen 0), an explanation cut.
  * Returns MAILAUTH_OK or MAILAUTH_EINVAL (syntax error, cap too small). */
 mailauth_status_t mailauth__spf_macro_expand(const mailauth__spf_macro_env_t *env, const char *s,
                                              size_t n, int kind, char *out, size_t cap,

@@ -14,6 +14,7 @@
 #define WIN_SIZE (2u * WIN_KEEP) /* window; shifted when full */
 #define DOMAIN_WORK_MAX 65536u   /* octets produced before truncation: beyond, unusable */
 #define DIGITS_MAX 1000u         /* larger transformer values mean "all parts" anyway */
+#define SCAN_MAX (1024u * 1024u) /* value octets scanned per expansion: beyond, stop */
 
 /* One parsed "%{...}" (§7.1). */
 typedef struct macro {
@@ -193,8 +194,9 @@ typedef struct writer {
     char  *buf;
     size_t cap; /* bytes of buf usable for text (NUL excluded) */
     size_t len;
-    size_t total; /* DOMAIN: octets produced so far */
-    bool   full;  /* stop: explanation cut, or domain work exhausted */
+    size_t total;   /* DOMAIN: octets produced so far */
+    size_t scanned; /* value octets looked at, against SCAN_MAX */
+    bool   full;    /* stop: explanation cut, or domain work exhausted */
 } writer_t;
 
 static void
@@ -275,6 +277,12 @@ static void
 put_value(writer_t *w, const macro_t *m, const char *v, size_t vn)
 {
     size_t parts = 1, keep, start = 0, seen = 0;
+    /* Hostile values cannot make the work grow without bound. */
+    if (vn > SCAN_MAX - w->scanned) {
+        w->full = true;
+        return;
+    }
+    w->scanned += vn;
     for (size_t k = 0; k < vn; k++)
         parts += is_split(m, (unsigned char)v[k]) ? 1u : 0u;
     keep = (m->digits == 0 || m->digits > parts) ? parts : m->digits;
@@ -402,6 +410,10 @@ mailauth__spf_macro_expand(const mailauth__spf_macro_env_t *env, const char *s, 
         *outlen = 0;
     if (env == NULL || out == NULL || cap == 0 || (s == NULL && n != 0) ||
         (kind == MAILAUTH__SPF_MACRO_DOMAIN && cap < DOMAIN_MAX + 1))
+        return MAILAUTH_EINVAL;
+    /* The whole string is checked first: a cut explanation still refuses
+     * what the checker refuses, and the loop below may trust the syntax. */
+    if (mailauth__spf_macro_check(s, n, kind, NULL, NULL) != MAILAUTH_OK)
         return MAILAUTH_EINVAL;
     out[0] = '\0';
     memset(&w, 0, sizeof(w));
