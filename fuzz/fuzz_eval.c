@@ -17,6 +17,7 @@
  * the same number of entries. No leak, no sanitizer report, no hang (DNS
  * and evaluation deadlines are short). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,7 +185,7 @@ run(const char *zone, size_t zlen, const uint8_t *sel, const char *msg, size_t m
     if (sel[1] & 0x80)
         from_zone_owner(zone, zlen, from, sizeof(from));
     else
-        memcpy(from, froms[sel[1] % N(froms)], strlen(froms[sel[1] % N(froms)]) + 1);
+        (void)snprintf(from, sizeof(from), "%s", froms[sel[1] % N(froms)]);
     check(mailauth_eval_set_client_ip(ev, ips[sel[0] % N(ips)]) == MAILAUTH_OK);
     if (helo != NULL)
         check(mailauth_eval_set_helo(ev, helo) == MAILAUTH_OK);
@@ -213,7 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t               zlen = nul != NULL ? (size_t)(nul - data) : size;
     size_t               rest = nul != NULL ? size - zlen - 1 : 0;
     const uint8_t       *sel = rest >= 4 ? nul + 1 : none;
+    const uint8_t       *msg = rest >= 4 ? nul + 5 : none;
     size_t               mlen = rest >= 4 ? rest - 4 : 0;
-    run((const char *)data, zlen, sel, (const char *)sel + 4 * (rest >= 4), mlen);
+    run((const char *)data, zlen, sel, (const char *)msg, mlen);
     return 0;
 }

@@ -87,7 +87,7 @@ check_cidr(const char *s, size_t n)
     check(prefix <= (ip.family == 4 ? 32u : 128u));
     check(mailauth__ip_match(&ip, &ip, prefix));
     mailauth__ip_format(&ip, text, sizeof(text));
-    snprintf(cidr, sizeof(cidr), "%s/%u", text, prefix);
+    (void)snprintf(cidr, sizeof(cidr), "%s/%u", text, prefix);
     check(mailauth__cidr_parse(cidr, strlen(cidr), &back, &prefix2));
     check(prefix2 == prefix && mailauth__ip_equal(&ip, &back));
 }

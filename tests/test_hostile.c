@@ -438,26 +438,22 @@ b_ar_entries(input_t *in)
 typedef struct hostile_case {
     const char *name;
     void (*build)(input_t *in);
-    mailauth_status_t  st;      /* message feeding (eval rows) or parse (A-R rows) */
-    mailauth_verdict_t verdict; /* SPF MAIL FROM verdict (eval rows) */
-    mailauth_reason_t  reason;  /* its reason */
-    size_t             n;       /* header fields indexed (eval) or entries (A-R) */
+    size_t             n;        /* header fields indexed (eval) or entries (A-R) */
+    size_t             max_peak; /* bytes live at once through the ctx allocator */
+    mailauth_status_t  st;       /* message feeding (eval rows) or parse (A-R rows) */
+    mailauth_verdict_t verdict;  /* SPF MAIL FROM verdict (eval rows) */
+    mailauth_reason_t  reason;   /* its reason */
     unsigned           max_ms;
-    size_t             max_peak;
 } hostile_case_t;
 
-#define MSG(name, fn, st, n, peak)                                                                 \
-    {                                                                                              \
-        name, fn, st, MAILAUTH_VERDICT_PASS, ANY_R, n, 2000, peak                                  \
-    }
-#define SPF(name, fn, v, r, peak)                                                                  \
-    {                                                                                              \
-        name, fn, MAILAUTH_OK, v, r, ANY_N, 2000, peak                                             \
-    }
-#define AR(name, fn, st, n, peak)                                                                  \
-    {                                                                                              \
-        name, fn, st, ANY_V, ANY_R, n, 2000, peak                                                  \
-    }
+/* clang-format off */
+#define ROW(nm, fn, st_, v, r, n_, peak)                                                           \
+    {.name = (nm), .build = (fn), .n = (n_), .max_peak = (peak), .st = (st_), .verdict = (v),      \
+     .reason = (r), .max_ms = 2000}
+/* clang-format on */
+#define MSG(nm, fn, st, n, peak) ROW(nm, fn, st, MAILAUTH_VERDICT_PASS, ANY_R, n, peak)
+#define SPF(nm, fn, v, r, peak) ROW(nm, fn, MAILAUTH_OK, v, r, ANY_N, peak)
+#define AR(nm, fn, st, n, peak) ROW(nm, fn, st, ANY_V, ANY_R, n, peak)
 
 static const hostile_case_t cases[] = {
     MSG("msg: 10,000 header fields", b_many_fields, MAILAUTH_ELIMIT, 1000, 1 * MIB),
