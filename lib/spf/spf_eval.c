@@ -268,20 +268,30 @@ static void
 set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
 {
     const char *id = mailauth_ctx_get_authserv_id(s->ctx);
-    mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
-    mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c));         /* %{c} */
-    s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
-    s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
     s->env.v =
         s->ip.family == 4 ? (mailauth__spf_str_t){"in-addr", 7} : (mailauth__spf_str_t){"ip6", 3};
     if (s->res.helo != NULL)
         s->env.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
     if (id != NULL)
         s->env.r = (mailauth__spf_str_t){id, strlen(id)};
-    s->env.t = mailauth__ctx_wall_s(s->ctx);
-    s->res.client_ip = s->ip_c;
     s->res.receiver = id;
     s->res.identity = in->identity;
+}
+
+/* i, c and t cost a formatting and a clock read: done when first needed. */
+const mailauth__spf_macro_env_t *
+mailauth__spf_env(mailauth__spf_t *s)
+{
+    if (!s->env_ready) {
+        mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
+        mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c));         /* %{c} */
+        s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
+        s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
+        s->env.t = mailauth__ctx_wall_s(s->ctx);
+        s->res.client_ip = s->ip_c;
+        s->env_ready = true;
+    }
+    return &s->env;
 }
 
 static mailauth_status_t
@@ -375,8 +385,10 @@ mailauth__spf_step(mailauth__spf_t *s)
         return MAILAUTH_EINVAL;
     if (s->st == MAILAUTH__SPF_S_NOMEM)
         return MAILAUTH_ENOMEM;
-    if (s->st == MAILAUTH__SPF_S_DONE)
+    if (s->st == MAILAUTH__SPF_S_DONE) {
+        (void)mailauth__spf_env(s); /* the result shows %{c} */
         return MAILAUTH_OK;
+    }
     rv = mailauth__spf_rc_poll(s) ? run(s) : MAILAUTH__SPF_NOMEM;
     if (rv == MAILAUTH__SPF_WAIT && s->st == MAILAUTH__SPF_S_WALK && s->plan_dirty &&
         mailauth__spf_plan(s) != MAILAUTH_OK)
@@ -386,7 +398,10 @@ mailauth__spf_step(mailauth__spf_t *s)
         s->st = MAILAUTH__SPF_S_NOMEM;
         return MAILAUTH_ENOMEM;
     }
-    return rv == MAILAUTH__SPF_WAIT ? MAILAUTH_EAGAIN : MAILAUTH_OK;
+    if (rv == MAILAUTH__SPF_WAIT)
+        return MAILAUTH_EAGAIN;
+    (void)mailauth__spf_env(s);
+    return MAILAUTH_OK;
 }
 
 const mailauth_spf_result_t *

@@ -19,7 +19,7 @@ static mailauth__spf_rv_t
 expand(mailauth__spf_t *s, const char *txt, size_t n)
 {
     char                      out[MAILAUTH__SPF_EXP_MAX + 1];
-    mailauth__spf_macro_env_t env = s->env;
+    mailauth__spf_macro_env_t env = *mailauth__spf_env(s);
     unsigned                  found = 0;
     size_t                    len = 0;
     if (mailauth__spf_macro_check(txt, n, MAILAUTH__SPF_MACRO_EXPLAIN, &found, NULL) != MAILAUTH_OK)

@@ -130,6 +130,7 @@ struct mailauth__spf {
     unsigned                  voids;    /* §4.6.4 void lookups */
     bool                      ptr_seen; /* a ptr or %{p} was reached by the walk (p counts once) */
     bool                      plan_dirty; /* a record was parsed since the last prefetch plan */
+    bool                      env_ready;  /* env.i, env.c, env.t and res.client_ip are set */
     uint8_t                   st;         /* MAILAUTH__SPF_S_* */
     uint8_t                   exp_phase;
     mailauth__spf_frame_t    *frames;
@@ -161,6 +162,8 @@ mailauth__spf_rv_t mailauth__spf_ask(mailauth__spf_t *s, const mailauth__spf_ter
                                      mailauth__dns_q_t **q);
 /* Count a DNS-causing term (§4.6.4); false: limit exceeded, permerror set. */
 bool mailauth__spf_count(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what);
+/* The macro values, completed on first use. */
+const mailauth__spf_macro_env_t *mailauth__spf_env(mailauth__spf_t *s);
 /* Reset the per-term state. */
 void mailauth__spf_op_reset(mailauth__spf_t *s);
 /* Evaluate an include target's record in a new frame (§5.2). Always MOVED. */

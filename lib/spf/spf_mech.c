@@ -56,7 +56,7 @@ mailauth__spf_target(mailauth__spf_t *s, const mailauth__spf_term_t *t, const ch
         if (rv != MAILAUTH__SPF_NOMATCH)
             return rv;
     }
-    env = s->env;
+    env = *mailauth__spf_env(s);
     env.d = (mailauth__spf_str_t){dom, dlen};
     env.p = mailauth__spf_vp_pick(s, dom, dlen);
     if (mailauth__spf_macro_expand(&env, t->spec, t->spec_len, MAILAUTH__SPF_MACRO_DOMAIN, buf,

@@ -34,14 +34,37 @@ mailauth__spf_term_is_dns(const mailauth__spf_term_t *t)
     }
 }
 
-static const struct {
-    const char *name;
-    uint8_t     mech;
-} mech_names[] = {
-    {"all", MAILAUTH__SPF_ALL}, {"include", MAILAUTH__SPF_INCLUDE}, {"a", MAILAUTH__SPF_A},
-    {"mx", MAILAUTH__SPF_MX},   {"ptr", MAILAUTH__SPF_PTR},         {"ip4", MAILAUTH__SPF_IP4},
-    {"ip6", MAILAUTH__SPF_IP6}, {"exists", MAILAUTH__SPF_EXISTS},
-};
+/* Mechanism name (§5, case-insensitive) to kind; 0xff if unknown. Sorted by
+ * length so a record costs one comparison per term. */
+static uint8_t
+mech_kind(const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        uint8_t     mech;
+    } three[] = {{"all", MAILAUTH__SPF_ALL},
+                 {"ptr", MAILAUTH__SPF_PTR},
+                 {"ip4", MAILAUTH__SPF_IP4},
+                 {"ip6", MAILAUTH__SPF_IP6}};
+    switch (n) {
+    case 1:
+        return (s[0] == 'a' || s[0] == 'A') ? MAILAUTH__SPF_A : 0xff;
+    case 2:
+        return mailauth__eq_ci_n(s, "mx", 2) ? MAILAUTH__SPF_MX : 0xff;
+    case 3:
+        for (size_t i = 0; i < sizeof(three) / sizeof(three[0]); i++) {
+            if (mailauth__eq_ci_n(s, three[i].name, 3))
+                return three[i].mech;
+        }
+        return 0xff;
+    case 6:
+        return mailauth__eq_ci_n(s, "exists", 6) ? MAILAUTH__SPF_EXISTS : 0xff;
+    case 7:
+        return mailauth__eq_ci_n(s, "include", 7) ? MAILAUTH__SPF_INCLUDE : 0xff;
+    default:
+        return 0xff;
+    }
+}
 
 typedef struct parser {
     mailauth__arena_t      *a;
@@ -181,11 +204,7 @@ parse_directive(parser_t *p, mailauth__spf_term_t *t, const char *s, size_t n)
     }
     for (nl = 0; nl < n && s[nl] != ':' && s[nl] != '/'; nl++)
         ;
-    t->mech = 0xff;
-    for (size_t i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++) {
-        if (mailauth__mem_eq_ci(s, nl, mech_names[i].name))
-            t->mech = mech_names[i].mech;
-    }
+    t->mech = mech_kind(s, nl);
     s += nl;
     n -= nl;
     switch (t->mech) {
