@@ -29,6 +29,15 @@ def norm_name(name):
     return name[:-1] if name.endswith(".") else name
 
 
+def dns_name_ok(name):
+    """Can DNS hold this owner? Labels of 1..63 octets, at most 253 in all
+    (RFC 1035 §2.3.4, without the final dot)."""
+    name = norm_name(name)
+    labels = name.split(".")
+    return 0 < len(name.encode("utf-8")) <= 253 and all(
+        0 < len(l.encode("utf-8")) <= 63 for l in labels)
+
+
 def reverse_name(ip):
     """The PTR owner of an address (RFC 1035 §3.5, RFC 3596 §2.5)."""
     import ipaddress
@@ -50,6 +59,8 @@ class Zone:
         self.rrs = {}
 
     def add(self, owner, rtype, rdata):
+        if not dns_name_ok(owner):
+            return                  # no DNS can hold it: no query can reach it
         slot = self.rrs.setdefault(norm_name(owner), {})
         cur = slot.get(rtype)
         if cur in FAILURES:
@@ -58,6 +69,8 @@ class Zone:
 
     def set(self, owner, rtype, rdatas):
         """Replace (owner, type): a list of rdata, or TIMEOUT / SERVFAIL."""
+        if not dns_name_ok(owner):
+            return
         slot = self.rrs.setdefault(norm_name(owner), {})
         slot[rtype] = rdatas if rdatas in FAILURES else list(rdatas)
 

@@ -27,7 +27,7 @@ from interop_common import Zone, SERVFAIL, TIMEOUT, reverse_name
 V4_NETS = ["192.0.2.", "198.51.100.", "203.0.113."]
 V6_NETS = ["2001:db8:1::", "2001:db8:2:3::", "2001:db8:ff00::"]
 LOCALS = ["user", "strong-bad", "first.last", "x+tag", "a_b", "Mixed.Case", "postmaster",
-          "joe-q.public", "o'neil"]
+          "joe-q.public", "o'neil", "long-" + "x" * 58]
 ZONES = ["example.com", "example.org", "example.net", "mail.example", "sub.example.co.uk"]
 RECEIVERS = ["mx.receiver.example", "localdomain.org", "in.example.net"]
 
@@ -39,7 +39,12 @@ EXISTS_SPECS = [
     "%{o}.org.{Z}", "%{ir}.%{l1r+}.%{d}", "%{d1}.tld.{Z}", "%{i}._ip.%{d}",
     "%{v}.%{d3r}.{Z}", "%{L}.enc.{Z}", "%{s}.snd.{Z}", "_%{l}._spf.%{d}",
     "%{ir}.%{v}._spf.%{d2}", "%{l-}.x%%y.{Z}", "%{d}.", "%{h2}.%{o1}.{Z}",
+    "%{l}.%{l}.%{l}.%{l}.%{l}.{Z}", "%{S}.%{O}.{Z}", "%{l1r+-=}.%{D}", "%{i}.%{i}.%{d}",
 ]
+
+# domain-specs with macros for a:, mx:, include: and redirect= (§7.1).
+TARGET_SPECS = ["_a.%{d}", "%{l}.h.{Z}", "%{d2}", "%{o}", "h.%{d1r}.{Z}", "%{h}",
+                "%{ir}.r.{Z}", "_spf.%{d2}."]
 
 # exp= TXT texts (§6.2, §7); no %{p} or %{t} (timing and PTR policy differ).
 EXP_TEXTS = [
@@ -166,8 +171,10 @@ class Scenario:
         elif roll < 0.97:
             self.helo = r.choice(["mx", "smtp", "out"]) + "%d.%s" % (r.randint(1, 9),
                                                                    r.choice(ZONES))
-        else:
+        elif roll < 0.99:
             self.helo = r.choice(["mailhost", "localhost"])   # not multi-label (§4.3)
+        else:
+            self.helo = "[%s]" % self.client                  # address literal
         self.receiver = r.choice(RECEIVERS)
         if self.sender == "":
             self.domain = self.helo
@@ -276,6 +283,8 @@ class Scenario:
             fam = 4 if kind == "ip4" else 6
             addr = self.addr_near(fam, r.choice(["same", "near", "mid", "far"]))
             c = self.cidr(fam)
+            if kind == "ip6" and self.client.version == 4 and r.random() < 0.2:
+                addr, c = "::ffff:" + self.addr_near(4, "same"), r.choice([None, 96, 120])
             return q + kind + ":" + addr + ("" if c is None else "/%d" % c)
         if kind == "a":
             roll = r.random()
@@ -284,18 +293,30 @@ class Scenario:
                     self.zone_names.add(domain)
                     self.host(domain, kind=r.choice(["same", "near", "far", "both"]))
                 return q + "a" + self.dual()
-            return q + "a:" + self.host() + self.dual()
+            if roll < 0.5:
+                spec, name = self.macro_target(domain)
+                if name not in self.zone_names:
+                    self.zone_names.add(name)
+                    self.host(name)
+                return q + "a:" + spec + self.dual()
+            return q + "a:" + self.dot(self.host()) + self.dual()
         if kind == "mx":
             if r.random() < 0.4:
                 if domain not in self.zone_names:
                     self.zone_names.add(domain)
                     self.mx_set(domain)
                 return q + "mx" + self.dual()
-            target = self.new_name("mxd")
-            self.mx_set(target)
-            return q + "mx:" + target + self.dual()
+            if r.random() < 0.25:
+                spec, target = self.macro_target(domain)
+            else:
+                target = self.new_name("mxd")
+                spec = self.dot(target)
+            if target not in self.zone_names:
+                self.zone_names.add(target)
+                self.mx_set(target)
+            return q + "mx:" + spec + self.dual()
         if kind == "include":
-            return q + "include:" + self.policy_target(depth)
+            return q + "include:" + self.policy_target(depth, domain)
         if kind == "exists":
             spec = r.choice(EXISTS_SPECS).replace("{Z}", r.choice(ZONES))
             name = expand(spec, self.env(domain))
@@ -316,15 +337,30 @@ class Scenario:
                              "ptr/24", "?ip4:1.2.3.4//8", "exists"])
         return r.choice(["foo=bar", "x-y=%{d}", "moo.cow=a.b.c", "v2=ok"])
 
-    def policy_target(self, depth):
+    def dot(self, name):
+        """Sometimes the absolute form: domain-end may end in "." (§7.1)."""
+        return name + "." if self.rng.random() < 0.08 else name
+
+    def macro_target(self, domain):
+        """(domain-spec with macros, the name it expands to here)."""
+        spec = self.rng.choice(TARGET_SPECS).replace("{Z}", self.rng.choice(ZONES))
+        return spec, expand(spec, self.env(domain))
+
+    def policy_target(self, depth, domain=None):
         """A name for include:/redirect=, with its own policy or a failure."""
         r = self.rng
         roll = r.random()
         if roll < 0.62 and depth < 3 and self.depth_budget > 0:
             self.depth_budget -= 1
+            if domain is not None and r.random() < 0.2:
+                spec, name = self.macro_target(domain)
+                if name != domain and name not in self.zone_names:
+                    self.zone_names.add(name)
+                    self.record_for(name, depth + 1)
+                    return spec
             name = self.new_name("inc")
             self.record_for(name, depth + 1)
-            return name
+            return self.dot(name)
         if roll < 0.7:
             return self.new_name("none")            # NXDOMAIN
         if roll < 0.76:
@@ -374,7 +410,7 @@ class Scenario:
             q = "-" if with_exp and r.random() < 0.6 else self.qual()
             terms.append(q + r.choice(["all", "all", "all", "ALL"]))
         if r.random() < 0.18:
-            terms.append("redirect=" + self.policy_target(depth))
+            terms.append("redirect=" + self.policy_target(depth, domain))
         if with_exp:
             terms.insert(r.randint(0, len(terms)), "exp=" + self.exp_target(domain))
         if r.random() < 0.03:
@@ -382,7 +418,13 @@ class Scenario:
         text = " ".join(["v=spf1"] + terms)
         if r.random() < 0.05:
             text = text.replace(" ", "  ", 1)            # 1*SP between terms (§12)
-        self.zone.add_txt(domain, text)
+        if r.random() < 0.15:
+            # several character-strings, concatenated without spaces (§3.3)
+            cuts = sorted(r.sample(range(1, len(text)), min(3, len(text) - 1)))
+            parts = [text[i:j] for i, j in zip([0] + cuts, cuts + [len(text)])]
+            self.zone.add(domain, "TXT", [p.encode() for p in parts])
+        else:
+            self.zone.add_txt(domain, text)
         if r.random() < 0.1:
             self.zone.add_txt(domain, "v=spf10 not ours")   # version must end (§4.5)
         return text

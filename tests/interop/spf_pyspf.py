@@ -230,36 +230,45 @@ def _zero_digit_refused(q):
     q.expand = expand
 
 
-def _mx_in_preference_order(q):
-    """Look up the exchanges one by one in preference order and stop at the
-    first whose address matches; a DNS error on an exchange reached before
-    that is temperror (§5). pyspf resolves every exchange up front, so an
+def _mx_sequential(order):
+    """Look up the exchanges one at a time and stop at the first whose
+    address matches; a DNS error on an exchange reached before that is
+    temperror (§5). `order`: "preference" (lowest first) or "answer" (as the
+    MX RRset came from DNS). pyspf resolves every exchange up front, so an
     error on any of them is temperror even when another one matches."""
-    real_mx, real_a = q.dns_mx, q.dns_a
 
-    def dns_mx(domainname):
-        f = _pyspf_caller()
-        cidr = f.f_locals.get("cidrlength", q.cidrmax) if f is not None else q.cidrmax
-        names = []
-        q.dns_a = lambda name, A="A": names.append(name) or []
-        try:
-            real_mx(domainname)       # the MX query and pyspf's 10-name check
-        finally:
-            q.dns_a = real_a
-        out = []
-        q.interop_in_mx = True        # for _void_per_term when combined
-        try:
-            for name in names:        # pyspf sorted them by (preference, name)
-                got = real_a(name, q.A)
-                out.extend(got)
-                if q.cidrmatch(got, cidr):
-                    break
-        finally:
-            q.interop_in_mx = False
-        return out
+    def tweak(q):
+        real_mx, real_a = q.dns_mx, q.dns_a
 
-    q.dns_mx = dns_mx
+        def dns_mx(domainname):
+            f = _pyspf_caller()
+            cidr = f.f_locals.get("cidrlength", q.cidrmax) if f is not None else q.cidrmax
+            names = []
+            q.dns_a = lambda name, A="A": names.append(name) or []
+            try:
+                real_mx(domainname)   # the MX query and pyspf's 10-name check
+            finally:
+                q.dns_a = real_a
+            if order == "answer":
+                kind, data = spf.DNSLookup.zone.lookup(domainname, "MX")
+                ans = [ic.norm_name(rd[1]) for rd in data] if kind == "records" else []
+                names.sort(key=lambda n: ans.index(ic.norm_name(n))
+                           if ic.norm_name(n) in ans else len(ans))
+            out = []
+            q.interop_in_mx = True    # for _void_per_term when combined
+            try:
+                for name in names:
+                    got = real_a(name, q.A)
+                    out.extend(got)
+                    if q.cidrmatch(got, cidr):
+                        break
+            finally:
+                q.interop_in_mx = False
+            return out
 
+        q.dns_mx = dns_mx
+
+    return tweak
 
 
 def _cname_void_once(q):
@@ -305,13 +314,26 @@ def _by_tweak(name):
     return recognise
 
 
-def _explains_single_label(scn, ident, ours, theirs):
+def _explains_not_a_domain(scn, ident, ours, theirs):
     dom = scn.domain if ident == "spf" and scn.sender else scn.helo
-    return "." not in dom and ours == ("none", None)
+    if "." in dom and not dom.startswith("["):
+        return False
+    return ours in (("none", None), (None, None))
+
+
+def _explains_mx_order(scn, ident, ours, theirs):
+    return any(compare(ours, _rerun(scn, ident, _mx_sequential(order)))
+               for order in ("preference", "answer"))
 
 
 def _explains_combined(scn, ident, ours, theirs):
-    return compare(ours, _rerun(scn, ident, _all_tweaks))
+    if compare(ours, _rerun(scn, ident, _all_tweaks)):
+        return True
+
+    def with_answer_order(q):
+        _all_tweaks(q)
+        _mx_sequential("answer")(q)
+    return compare(ours, _rerun(scn, ident, with_answer_order))
 
 
 TWEAKS = {
@@ -319,7 +341,7 @@ TWEAKS = {
     "void-counted-per-query": _void_per_term,
     "include-self-refused-at-parse": _include_self_evaluated,
     "zero-digit-transformer": _zero_digit_refused,
-    "mx-exchanges-resolved-eagerly": _mx_in_preference_order,
+    "mx-exchanges-resolved-eagerly": _mx_sequential("preference"),
     "cname-void-counted-twice": _cname_void_once,
     "unknown-modifier-repeated": _unknown_modifier_repeats,
     "redirect-charged-at-parse": _redirect_charged_when_followed,
@@ -364,11 +386,11 @@ PYSPF_DEVIATIONS = {
     "mx-exchanges-resolved-eagerly": (
         "RFC 7208 §5.4 looks up the address of each MX name and matches if <ip>"
         " is one of them; it fixes no order and does not say whether lookups go on"
-        " after a match. We (like Mail::SPF) take the exchanges in preference"
-        " order and stop at the first match, so an error on a later exchange is"
-        " never seen; pyspf resolves every exchange first and any DNS error is"
-        " temperror (§5). An ambiguity of the text, not settled by the RFC.",
-        _by_tweak("mx-exchanges-resolved-eagerly")),
+        " after a match. Taking the exchanges one at a time (in preference or in"
+        " answer order) and stopping at the first match never"
+        " sees an error on a later exchange; pyspf resolves every exchange first"
+        " and any DNS error is temperror (§5). The text does not settle it.",
+        _explains_mx_order),
     "cname-void-counted-twice": (
         "RFC 7208 §4.6.4: a void lookup is a query answered NODATA or NXDOMAIN;"
         " one that goes through a CNAME is still one query. pyspf counts it twice"
@@ -379,10 +401,13 @@ PYSPF_DEVIATIONS = {
         " \"Unrecognized modifiers MUST be ignored no matter where, or how often,"
         " they appear in a record.\" pyspf (strict) returns permerror.",
         _by_tweak("unknown-modifier-repeated")),
-    "single-label-domain": (
+    "not-a-domain-name": (
         "RFC 7208 §4.3: a <domain> that is not a multi-label domain name gives"
-        " \"none\" at once; pyspf looks up its TXT record anyway.",
-        _explains_single_label),
+        " \"none\" at once, and §2.3: the HELO check \"can only be performed when"
+        " the HELO string is a valid, multi-label domain name\" (we give none or"
+        " skip it). pyspf looks up the TXT record of a single label or an address"
+        " literal anyway.",
+        _explains_not_a_domain),
     "combined": (
         "more than one of the departures above in the same check",
         _explains_combined),
