@@ -7,9 +7,15 @@
  * right away for the questions of terms without macros: the TXT record of
  * include: and redirect= targets, the address/MX question of a, mx, exists,
  * the PTR of ptr. A term is asked ahead only if its position in that replay
- * is within the budget (a lower bound of the walk's count, since records not
- * yet known can only add terms before it), so nothing past the limit is ever
- * asked. When those records arrive they are parsed and planned in turn, so
+ * is within the budget: the replay counts every term the walk will count
+ * before it, except those of records not known yet, so its position there
+ * is a lower bound of the walk's, and nothing known to lie past the limit is
+ * ever asked. A question asked ahead and never asked by the walk means the
+ * walk stopped before that term (a match, an error, or a record that
+ * arrived later and pushed the term past the limit); there are at most
+ * limit such questions per check, and half of the message's DNS question
+ * budget is always left to the walk. When those records arrive they are
+ * parsed and planned in turn, so
  * the wall time of a check grows with the include depth, not with the
  * number of lookups. The walk still asks (the client returns the question
  * already held) and does all accounting, so the result is exactly that of

@@ -264,7 +264,9 @@ mech_ptr(mailauth__spf_t *s, const mailauth__spf_term_t *t)
                                                              : MAILAUTH__SPF_NOMATCH;
 }
 
-/* The record lookup of include/redirect: settle it, report what is not a record. */
+/* The record lookup of include/redirect: settle it, report what is not a
+ * record. An empty answer here is not counted as a void lookup (§4.6.4): it
+ * is a permerror already (§5.2, §6.1), with the more telling reason. */
 static mailauth__spf_rv_t
 record_of(mailauth__spf_t *s, const mailauth__spf_term_t *t)
 {
