@@ -12,9 +12,9 @@
  * is a lower bound of the walk's, and nothing known to lie past the limit is
  * ever asked. A question asked ahead and never asked by the walk means the
  * walk stopped before that term (a match, an error, or a record that
- * arrived later and pushed the term past the limit); there are at most
- * limit such questions per check, and half of the message's DNS question
- * budget is always left to the walk. When those records arrive they are
+ * arrived later and pushed the term past the limit). Asking ahead stops
+ * at half of the message's DNS question budget, so the other half is always
+ * left to the walk. When those records arrive they are
  * parsed and planned in turn, so
  * the wall time of a check grows with the include depth, not with the
  * number of lookups. The walk still asks (the client returns the question
