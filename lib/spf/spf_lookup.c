@@ -14,10 +14,9 @@
  * walk stopped before that term (a match, an error, or a record that
  * arrived later and pushed the term past the limit). Asking ahead stops
  * at half of the message's DNS question budget, so the other half is always
- * left to the walk. When those records arrive they are
- * parsed and planned in turn, so
- * the wall time of a check grows with the include depth, not with the
- * number of lookups. The walk still asks (the client returns the question
+ * left to the walk. When records asked ahead arrive they are parsed and
+ * planned in turn, so the wall time of a check grows with the include
+ * depth, not with the number of lookups. The walk still asks (the client returns the question
  * already held) and does all accounting, so the result is exactly that of
  * the sequential evaluation.
  */
