@@ -73,18 +73,27 @@ eval_loop(const struct impl *im, const struct bench_case *c, uint64_t limit, uin
     return n;
 }
 
-/* Evaluations per second of one case: warm up, then N iterations or `seconds`.
- * *share: CPU time this thread got over the wall time (below 1: the machine was busy). */
-static double
-measure(const struct impl *im, const struct bench_case *c, const struct opts *o, double *share)
+/* One timed run of one case: evaluations per wall second, CPU microseconds per
+ * evaluation, and the CPU share (thread CPU time over wall time; below 1, the
+ * machine was busy and the wall rate is low). */
+struct sample {
+    double rate, cpu_us, share;
+};
+
+/* Warm up, then N iterations or `seconds`. */
+static struct sample
+measure(const struct impl *im, const struct bench_case *c, const struct opts *o)
 {
-    uint64_t t0, t1, c0, n, budget = (uint64_t)(o->seconds * 1e9);
+    uint64_t      t0, t1, c0, n, budget = (uint64_t)(o->seconds * 1e9);
+    struct sample out;
     eval_loop(im, c, o->iterations > 0 ? o->iterations / 10 + 1 : 0, budget / 10, now_ns(), &t1);
     c0 = cpu_ns();
     t0 = now_ns();
     n = eval_loop(im, c, o->iterations, budget, t0, &t1);
-    *share = (double)(cpu_ns() - c0) / (double)(t1 - t0);
-    return (double)n / ((double)(t1 - t0) / 1e9);
+    out.cpu_us = (double)(cpu_ns() - c0) / 1e3 / (double)n;
+    out.share = (double)n * out.cpu_us * 1e3 / (double)(t1 - t0);
+    out.rate = (double)n / ((double)(t1 - t0) / 1e9);
+    return out;
 }
 
 static int
@@ -94,35 +103,60 @@ cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median over rounds, alternating the libraries so that drift hits both alike. */
+static double
+median(double *v, unsigned n)
+{
+    qsort(v, n, sizeof(v[0]), cmp_double);
+    return v[n / 2];
+}
+
+/* Medians over rounds, alternating the libraries so that drift hits both alike. */
 static void
 measure_case(const struct impl im[2], const bool on[2], const struct bench_case *c,
-             const struct opts *o, double rate[2], double *min_share)
+             const struct opts *o, struct sample res[2], double *min_share)
 {
-    double   r[2][32], share;
+    double   rate[2][32], cpu[2][32];
     unsigned rounds = o->rounds > 32 ? 32 : o->rounds;
     for (unsigned k = 0; k < rounds; k++)
         for (int i = 0; i < 2; i++)
             if (on[i]) {
-                r[i][k] = measure(&im[i], c, o, &share);
-                *min_share = share < *min_share ? share : *min_share;
+                struct sample x = measure(&im[i], c, o);
+                rate[i][k] = x.rate;
+                cpu[i][k] = x.cpu_us;
+                *min_share = x.share < *min_share ? x.share : *min_share;
             }
     for (int i = 0; i < 2; i++) {
-        rate[i] = 0;
-        if (on[i]) {
-            qsort(r[i], rounds, sizeof(r[i][0]), cmp_double);
-            rate[i] = r[i][rounds / 2];
-        }
+        res[i] = (struct sample){0, 0, 0};
+        if (on[i])
+            res[i] = (struct sample){median(rate[i], rounds), median(cpu[i], rounds), 0};
     }
 }
 
 static void
-print_rate(double rate)
+print_sample(const struct sample *x)
 {
-    if (rate > 0)
-        printf("  %12.0f %8.2f", rate, 1e6 / rate);
+    if (x->rate > 0)
+        printf("  %10.0f %7.2f %7.2f", x->rate, 1e6 / x->rate, x->cpu_us);
     else
-        printf("  %12s %8s", "-", "-");
+        printf("  %10s %7s %7s", "-", "-", "-");
+}
+
+static void
+print_throughput_head(const struct opts *o)
+{
+    printf("\nthroughput: answers from memory (mailauth: zone resolver, cache warm; libspf2: "
+           "SPF_dns_zone)\n");
+    if (o->iterations > 0)
+        printf("%llu timed iterations per case per round", (unsigned long long)o->iterations);
+    else
+        printf("~%.1f s per case per round", o->seconds);
+    printf(", median of %u rounds; us = microseconds per evaluation, wall and CPU;\n"
+           "ratio = mailauth speed / libspf2 speed (above 1: mailauth is faster)\n\n",
+           o->rounds);
+    printf("%-6s %-7s  %10s %7s %7s  %10s %7s %7s  %6s %6s\n", "", "", "mailauth", "", "",
+           "libspf2", "", "", "ratio", "ratio");
+    printf("%-6s %-7s  %10s %7s %7s  %10s %7s %7s  %6s %6s\n", "case", "result", "eval/s",
+           "us wall", "us cpu", "eval/s", "us wall", "us cpu", "wall", "cpu");
 }
 
 static void
@@ -135,31 +169,23 @@ run_throughput(const struct policy *pol, const struct bench_case cases[3], const
     double       min_share = 1.0;
     if (on[0])
         ma_open(&m, pol, 0);
-    printf("\nthroughput: answers from memory (mailauth: zone resolver, cache warm; libspf2: "
-           "SPF_dns_zone)\n");
-    if (o->iterations > 0)
-        printf("%llu timed iterations per case per round", (unsigned long long)o->iterations);
-    else
-        printf("~%.1f s per case per round", o->seconds);
-    printf(", median of %u rounds\n\n", o->rounds);
-    printf("%-6s %-7s  %12s %8s  %12s %8s  %14s\n", "case", "result", "mailauth/s", "us/eval",
-           "libspf2/s", "us/eval", "ratio ma/spf2");
+    print_throughput_head(o);
     for (int k = 0; k < 3; k++) {
-        double rate[2];
+        struct sample x[2];
         if (!(o->cases & (1u << k)))
             continue;
-        measure_case(im, on, &cases[k], o, rate, &min_share);
+        measure_case(im, on, &cases[k], o, x, &min_share);
         printf("%-6s %-7s", cases[k].name, mailauth_verdict_name(cases[k].expect));
-        print_rate(rate[0]);
-        print_rate(rate[1]);
-        if (rate[0] > 0 && rate[1] > 0)
-            printf("  %14.2f\n", rate[0] / rate[1]);
+        print_sample(&x[0]);
+        print_sample(&x[1]);
+        if (on[0] && on[1])
+            printf("  %6.2f %6.2f\n", x[0].rate / x[1].rate, x[1].cpu_us / x[0].cpu_us);
         else
-            printf("  %14s\n", "-");
+            printf("  %6s %6s\n", "-", "-");
         fflush(stdout);
     }
     printf("\nCPU share of the timed loops: at least %.0f%%%s\n", min_share * 100,
-           min_share < 0.9 ? " -- the machine was busy, absolute numbers are low" : "");
+           min_share < 0.9 ? " -- the machine was busy: trust the CPU columns more" : "");
     if (on[0])
         ma_close(&m);
     if (on[1])
