@@ -20,8 +20,9 @@ typedef struct mailauth_resinfo mailauth_resinfo_t;
 
 /*! Create an empty field.
  *  \param[in]  alloc         Allocator to use (copied), or NULL for the C library's.
- *  \param[in]  authserv_id   Copied; must be a valid RFC 8601 authserv-id (value token or
- *                            dot-atom; no CR, LF, ';', '(' or ')').
+ *  \param[in]  authserv_id   Copied; printable text (UTF-8 allowed) without CR, LF, NUL or
+ *                            other control bytes; written as a quoted-string when it is not
+ *                            an RFC 2045 token (RFC 8601 §2.2 authserv-id = value).
  *  \param[out] out           Freed with mailauth_authres_free().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_authres_new(const mailauth_allocator_t *alloc,
