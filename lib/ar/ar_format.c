@@ -64,21 +64,8 @@ put_value(sink_t *s, const char *v, bool addr_ok)
         put_quoted(s, v);
 }
 
-/* RFC 5322 §3.2.2 comment: parentheses and backslash become quoted-pairs. */
-static void
-put_comment(sink_t *s, const char *c)
-{
-    putc_(s, '(');
-    for (; *c != '\0'; c++) {
-        if (*c == '(' || *c == ')' || *c == '\\')
-            putc_(s, '\\');
-        putc_(s, *c);
-    }
-    putc_(s, ')');
-}
-
 /* The unit between two possible folding points. */
-typedef enum elem_kind { E_ID, E_NONE, E_METHOD, E_COMMENT, E_REASON, E_PROP } elem_kind_t;
+typedef enum elem_kind { E_ID, E_NONE, E_METHOD, E_COMMENT, E_CWORD, E_REASON, E_PROP } elem_kind_t;
 
 typedef struct elem {
     elem_kind_t               kind;
@@ -86,7 +73,21 @@ typedef struct elem {
     const mailauth_resinfo_t *ri;
     size_t                    prop;
     bool                      semi; /* ends with the ";" that separates it from the next resinfo */
+    const char               *word; /* E_CWORD: one space-separated word of the comment */
+    size_t                    wlen;
+    bool                      open, close; /* E_CWORD: first / last word of the comment */
 } elem_t;
+
+/* Comment text escaped as RFC 5322 §3.2.2 ctext / quoted-pair. */
+static void
+put_ctext(sink_t *s, const char *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c[i] == '(' || c[i] == ')' || c[i] == '\\')
+            putc_(s, '\\');
+        putc_(s, c[i]);
+    }
+}
 
 static void
 put_elem(sink_t *s, const elem_t *e)
@@ -104,8 +105,17 @@ put_elem(sink_t *s, const elem_t *e)
         putc_(s, '=');
         puts_(s, e->ri->result);
         break;
-    case E_COMMENT:
-        put_comment(s, e->ri->comment);
+    case E_COMMENT: /* RFC 5322 §3.2.2 */
+        putc_(s, '(');
+        put_ctext(s, e->ri->comment, strlen(e->ri->comment));
+        putc_(s, ')');
+        break;
+    case E_CWORD:
+        if (e->open)
+            putc_(s, '(');
+        put_ctext(s, e->word, e->wlen);
+        if (e->close)
+            putc_(s, ')');
         break;
     case E_REASON:
         puts_(s, "reason="); /* RFC 8601 §2.2 reasonspec, always quoted as it is prose */
@@ -154,19 +164,46 @@ emit(writer_t *w, const elem_t *e)
     w->col = len <= SIZE_MAX - w->col ? w->col + len : SIZE_MAX;
 }
 
+/* A comment is folded at its spaces (RFC 5322 §3.2.2: FWS may appear inside a comment), so a long
+ * prose comment does not push a line past 78 columns; unfolded it is one element. */
+static void
+emit_comment(writer_t *w, elem_t *e)
+{
+    const char *c = e->ri->comment;
+    bool        semi = e->semi;
+    if (!w->fold) {
+        e->kind = E_COMMENT;
+        emit(w, e);
+        return;
+    }
+    e->kind = E_CWORD;
+    e->open = true;
+    for (;;) {
+        const char *sp = strchr(c, ' ');
+        e->word = c;
+        e->wlen = sp != NULL ? (size_t)(sp - c) : strlen(c);
+        e->close = sp == NULL;
+        e->semi = semi && sp == NULL;
+        emit(w, e);
+        if (sp == NULL)
+            break;
+        e->open = false;
+        c = sp + 1;
+    }
+}
+
 /* Elements of one resinfo: method=result [(comment)] [reason="..."] *prop; the last one carries
  * the ";" when another resinfo follows. */
 static void
 emit_resinfo(writer_t *w, const mailauth_resinfo_t *ri, bool more)
 {
-    elem_t e = {E_METHOD, NULL, ri, 0, false};
+    elem_t e = {.kind = E_METHOD, .ri = ri};
     bool   has_c = ri->comment != NULL, has_r = ri->reason != NULL;
     e.semi = more && !has_c && !has_r && ri->nprops == 0;
     emit(w, &e);
     if (has_c) {
-        e.kind = E_COMMENT;
         e.semi = more && !has_r && ri->nprops == 0;
-        emit(w, &e);
+        emit_comment(w, &e);
     }
     if (has_r) {
         e.kind = E_REASON;
@@ -185,7 +222,7 @@ static mailauth_status_t
 format(const mailauth_authres_t *ar, bool fold, char *buf, size_t cap, size_t *need)
 {
     writer_t w = {{buf, cap, 0}, fold, true, 0};
-    elem_t   e = {E_ID, ar, NULL, 0, true};
+    elem_t   e = {.kind = E_ID, .ar = ar, .semi = true};
     if (need != NULL)
         *need = 0;
     if (cap != 0 && buf != NULL)

@@ -86,6 +86,11 @@ read_comment(parser_t *ps, mailauth__sb_t *into)
             continue;
         if (ch == ')' && --depth == 0)
             return MAILAUTH_OK;
+        if (ch == '\n' && mailauth__is_wsp(mailauth__cur_peek(&ps->c))) {
+            /* A fold inside a comment stands for one space (how the formatter folds). */
+            mailauth__cur_skip(&ps->c, mailauth__is_wsp);
+            ch = ' ';
+        }
         st = keep(into, ch);
     }
     if (fatal(st))

@@ -158,7 +158,7 @@ mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec)
 static mailauth_status_t
 serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_t count)
 {
-    mailauth_dns_record_t  stack[STACK_RECORDS];
+    mailauth_dns_record_t  stack[STACK_RECORDS] = {{0}};
     mailauth_dns_record_t *recs = stack;
     mailauth_status_t      st;
     size_t                 k = 0;
