@@ -67,10 +67,13 @@ check_spec(const mailauth__spf_term_t *t, const char *txt, size_t len)
 static void
 check_record(const mailauth__spf_record_t *r, const char *txt, size_t len)
 {
-    int all = 0;
+    int                  all = 0;
+    size_t               pos = 0, count = 0;
+    mailauth__spf_term_t term;
     check(mailauth__spf_is_v1(txt, len));
-    for (size_t i = 0; i < r->nmech; i++) {
-        const mailauth__spf_term_t *t = &r->mech[i];
+    while (mailauth__spf_record_next(r, &pos, &term)) {
+        const mailauth__spf_term_t *t = &term;
+        count++;
         check(t->text_len > 0 && inside(t->text, t->text_len, txt, len));
         check(t->mech <= MAILAUTH__SPF_EXISTS);
         check(t->verdict >= MAILAUTH_VERDICT_PASS && t->verdict <= MAILAUTH_VERDICT_NEUTRAL);
@@ -84,7 +87,7 @@ check_record(const mailauth__spf_record_t *r, const char *txt, size_t len)
         all |= t->mech == MAILAUTH__SPF_ALL;
         check_spec(t, txt, len);
     }
-    check(all == (int)r->has_all);
+    check(all == (int)r->has_all && count == r->nmech);
     if (r->redirect != NULL) {
         check(r->redirect->mech == MAILAUTH__SPF_REDIRECT && r->redirect->spec != NULL);
         check_spec(r->redirect, txt, len);

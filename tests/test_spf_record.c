@@ -161,9 +161,14 @@ describe_term(char *buf, size_t cap, const mailauth__spf_term_t *t)
 static void
 describe(char *buf, size_t cap, const mailauth__spf_record_t *r)
 {
+    mailauth__spf_term_t t;
+    size_t               pos = 0, n = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < r->nmech; i++)
-        describe_term(buf, cap, &r->mech[i]);
+    while (mailauth__spf_record_next(r, &pos, &t)) {
+        describe_term(buf, cap, &t);
+        n++;
+    }
+    assert_int_equal(n, r->nmech);
     if (r->redirect != NULL)
         describe_term(buf, cap, r->redirect);
     if (r->exp != NULL)
@@ -237,15 +242,18 @@ test_spf_record_dns_terms(void **state)
     (void)state;
     mailauth__arena_init(&a, NULL);
     assert_int_equal(mailauth__spf_record_parse(&a, txt, strlen(txt), &rec, NULL), MAILAUTH_OK);
-    for (size_t i = 0; i < rec->nmech; i++)
-        n += mailauth__spf_term_is_dns(&rec->mech[i]) ? 1u : 0u;
+    mailauth__spf_term_t t;
+    size_t               pos = 0;
+    while (mailauth__spf_record_next(rec, &pos, &t))
+        n += mailauth__spf_term_is_dns(&t) ? 1u : 0u;
     assert_int_equal(n, 5);
     assert_true(mailauth__spf_term_is_dns(rec->redirect));
     assert_false(mailauth__spf_term_is_dns(rec->exp));
     mailauth__arena_clear(&a);
 }
 
-/* Hostile sizes: many terms, a long record; every allocation failure is clean. */
+/* Hostile sizes: many terms, a long record; one allocation whatever the
+ * number of terms; every allocation failure is clean. */
 static void
 test_spf_record_large_and_oom(void **state)
 {
@@ -265,12 +273,21 @@ test_spf_record_large_and_oom(void **state)
         fail_alloc_init(&fa, k);
         mailauth__arena_init(&a, &fa.al);
         st = mailauth__spf_record_parse(&a, buf, n, &rec, NULL);
-        if (st == MAILAUTH_OK)
+        if (st == MAILAUTH_OK) {
+            mailauth__spf_term_t t;
+            size_t               pos = 0, count = 0;
             assert_int_equal(rec->nmech, (n - 6) / 10);
+            assert_null(rec->terms); /* read again from the text as the walk goes */
+            while (mailauth__spf_record_next(rec, &pos, &t))
+                assert_int_equal(t.mech, count++ % 2 ? MAILAUTH__SPF_A : MAILAUTH__SPF_IP4);
+            assert_int_equal(count, rec->nmech);
+        }
         mailauth__arena_clear(&a);
         assert_int_equal(fa.live, 0);
         if (!fail_alloc_reached(&fa)) {
             assert_int_equal(st, MAILAUTH_OK);
+            assert_int_equal(k, 2); /* one arena chunk: memory does not grow with the terms */
+            assert_true(n > 6 + 20 * MAILAUTH__SPF_KEEP_TERMS);
             break;
         }
         assert_int_equal(st, MAILAUTH_ENOMEM);

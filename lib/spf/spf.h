@@ -89,12 +89,22 @@ typedef struct mailauth__spf_term {
     uint8_t        flags;   /* MAILAUTH__SPF_T_* */
 } mailauth__spf_term_t;
 
+/* Terms up to which a record keeps its parsed mechanisms. */
+#define MAILAUTH__SPF_KEEP_TERMS 64u
+
+/* A parsed record. A small one keeps its parsed mechanisms; a larger one
+ * only what the walk needs at once, its terms being read again from the
+ * text as the walk reaches them: memory never grows with the number of
+ * terms past MAILAUTH__SPF_KEEP_TERMS. */
 typedef struct mailauth__spf_record {
-    const mailauth__spf_term_t *mech; /* mechanisms, left to right (§4.6.2) */
-    size_t                      nmech;
+    const char                 *txt; /* the record text ("v=spf1 ..."), kept by the caller */
+    size_t                      len;
+    const mailauth__spf_term_t *terms;    /* the mechanisms, or NULL for a large record */
+    size_t                      nmech;    /* mechanisms, left to right (§4.6.2) */
     const mailauth__spf_term_t *redirect; /* NULL if absent */
     const mailauth__spf_term_t *exp;      /* NULL if absent */
     bool                        has_all;  /* §6.1: redirect is then ignored */
+    mailauth__spf_term_t        mods[2];  /* storage of redirect and exp */
 } mailauth__spf_record_t;
 
 /* Where and why a record was rejected. */
@@ -109,11 +119,16 @@ typedef struct mailauth__spf_syntax {
 bool mailauth__spf_is_v1(const char *txt, size_t len);
 
 /* Parse a whole record ("v=spf1 ..."); every term is checked before any is
- * evaluated (§4.6). Terms point into txt. `err` may be NULL.
+ * evaluated (§4.6). The record points into txt. `err` may be NULL.
  * Returns MAILAUTH_OK, MAILAUTH_EINVAL (syntax error: *err filled), MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
                                              const mailauth__spf_record_t **out,
                                              mailauth__spf_syntax_t        *err);
+
+/* The mechanism at cursor *pos (0: the first) into *t, the cursor moved
+ * past it; false at the end. Only for records mailauth__spf_record_parse() accepted. */
+bool mailauth__spf_record_next(const mailauth__spf_record_t *r, size_t *pos,
+                               mailauth__spf_term_t *t);
 
 /* include, a, mx, ptr, exists, redirect: counted against §4.6.4's 10. */
 bool mailauth__spf_term_is_dns(const mailauth__spf_term_t *t);

@@ -110,7 +110,8 @@ push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
     f->rec = rc->rec;
     f->domain = rc->name;
     f->dlen = rc->len;
-    f->idx = 0;
+    f->pos = 0;
+    f->have_cur = false;
     f->phase = MAILAUTH__SPF_F_MECHS;
     s->depth++;
     mailauth__spf_op_reset(s);
@@ -147,10 +148,10 @@ frame_return(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_
         f = &s->frames[s->depth - 1];
         /* §5.2: the include matches only on pass; fail, softfail, neutral do not match */
         if (v != MAILAUTH_VERDICT_PASS) {
-            f->idx++;
+            f->have_cur = false;
             return;
         }
-        t = &f->rec->mech[f->idx];
+        t = &f->cur;
         v = (mailauth_verdict_t)t->verdict;
     }
 }
@@ -162,13 +163,15 @@ walk(mailauth__spf_t *s)
         mailauth__spf_frame_t        *f = &s->frames[s->depth - 1];
         const mailauth__spf_record_t *r = f->rec;
         mailauth__spf_rv_t            rv;
-        if (f->phase == MAILAUTH__SPF_F_MECHS && f->idx < r->nmech) {
-            const mailauth__spf_term_t *t = &r->mech[f->idx];
+        if (f->phase == MAILAUTH__SPF_F_MECHS && !f->have_cur)
+            f->have_cur = mailauth__spf_record_next(r, &f->pos, &f->cur);
+        if (f->phase == MAILAUTH__SPF_F_MECHS && f->have_cur) {
+            const mailauth__spf_term_t *t = &f->cur;
             rv = mailauth__spf_mech(s, f, t);
             if (rv == MAILAUTH__SPF_MATCH) {
                 frame_return(s, (mailauth_verdict_t)t->verdict, t);
             } else if (rv == MAILAUTH__SPF_NOMATCH) {
-                f->idx++;
+                f->have_cur = false;
                 mailauth__spf_op_reset(s);
             } else if (rv != MAILAUTH__SPF_MOVED) {
                 return rv;

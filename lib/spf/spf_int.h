@@ -66,8 +66,10 @@ typedef struct mailauth__spf_frame {
     const mailauth__spf_record_t *rec;
     const char                   *domain; /* <domain>, without trailing dot */
     size_t                        dlen;
-    uint32_t                      idx;   /* current mechanism */
-    uint8_t                       phase; /* MAILAUTH__SPF_F_* */
+    size_t                        pos;      /* text offset after the current mechanism */
+    mailauth__spf_term_t          cur;      /* the current mechanism */
+    bool                          have_cur; /* cur is read and not finished */
+    uint8_t                       phase;    /* MAILAUTH__SPF_F_* */
 } mailauth__spf_frame_t;
 
 enum {

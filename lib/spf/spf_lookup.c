@@ -226,11 +226,13 @@ plan_term(plan_t *p, const mailauth__spf_term_t *t, const char *dom, size_t dlen
         plan_target(p, t, name, len);
 }
 
+/* The mechanisms after text offset pos. */
 static void
-plan_terms(plan_t *p, const mailauth__spf_record_t *rec, size_t from, const char *dom, size_t dlen)
+plan_terms(plan_t *p, const mailauth__spf_record_t *rec, size_t pos, const char *dom, size_t dlen)
 {
-    for (size_t i = from; i < rec->nmech && !p->stop; i++)
-        plan_term(p, &rec->mech[i], dom, dlen);
+    mailauth__spf_term_t t;
+    while (!p->stop && mailauth__spf_record_next(rec, &pos, &t))
+        plan_term(p, &t, dom, dlen);
 }
 
 static void
@@ -263,7 +265,9 @@ mailauth__spf_plan(mailauth__spf_t *s)
          * an outer frame's current term is the include being evaluated. */
         bool started = d + 1 < s->depth || s->op.phase != MAILAUTH__SPF_OP_START;
         if (f->phase == MAILAUTH__SPF_F_MECHS) {
-            plan_terms(&p, f->rec, f->idx + (started ? 1u : 0u), f->domain, f->dlen);
+            if (f->have_cur && !started)
+                plan_term(&p, &f->cur, f->domain, f->dlen);
+            plan_terms(&p, f->rec, f->pos, f->domain, f->dlen);
             plan_redirect(&p, f->rec, f->domain, f->dlen);
         } else if (!started) {
             plan_redirect(&p, f->rec, f->domain, f->dlen);

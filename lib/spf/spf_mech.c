@@ -360,7 +360,8 @@ mailauth__spf_redirect(mailauth__spf_t *s, mailauth__spf_frame_t *f)
     f->rec = s->op.rc->rec;
     f->domain = s->op.rc->name;
     f->dlen = s->op.rc->len;
-    f->idx = 0;
+    f->pos = 0;
+    f->have_cur = false;
     f->phase = MAILAUTH__SPF_F_MECHS;
     mailauth__spf_op_reset(s);
     return MAILAUTH__SPF_MOVED;

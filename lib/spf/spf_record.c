@@ -281,7 +281,7 @@ parse_modifier(parser_t *p, mods_t *m, const char *s, size_t n, size_t nl)
     return MAILAUTH_OK;
 }
 
-/* Count the space-separated terms after the version, for an exact allocation. */
+/* Space-separated terms after the version. */
 static size_t
 count_terms(const char *s, size_t n)
 {
@@ -293,44 +293,81 @@ count_terms(const char *s, size_t n)
     return count;
 }
 
-static mailauth_status_t
-parse_terms(parser_t *p, const char *s, size_t n, mailauth__spf_term_t *mech, size_t *nmech,
-            mods_t *m)
+/* The next term of s[0..n) from *i: *start, *len; false at the end. */
+static bool
+next_term(const char *s, size_t n, size_t *i, size_t *start, size_t *len)
 {
-    size_t i = 0;
-    while (i < n) {
-        size_t            start, nl;
+    size_t k = *i;
+    while (k < n && s[k] == ' ')
+        k++;
+    if (k == n)
+        return false;
+    *start = k;
+    while (k < n && s[k] != ' ')
+        k++;
+    *len = k - *start;
+    *i = k;
+    return true;
+}
+
+/* §4.6.1: terms = *( 1*SP ( directive / modifier ) ); record = version terms *SP.
+ * Mechanisms are kept in `keep` when given (small records), else read again
+ * from the text by mailauth__spf_record_next(). */
+static mailauth_status_t
+parse_terms(parser_t *p, mailauth__spf_record_t *rec, mods_t *m, mailauth__spf_term_t *keep)
+{
+    size_t i = 6, start = 0, len = 0;
+    while (next_term(rec->txt, rec->len, &i, &start, &len)) {
+        size_t            nl;
         mailauth_status_t st;
-        /* §4.6.1: terms = *( 1*SP ( directive / modifier ) ); record = version terms *SP */
-        if (s[i] != ' ') {
-            p->term = s + i;
-            p->term_len = 0;
-            return fail(p, "terms must be separated by spaces", MAILAUTH_REASON_SPF_SYNTAX);
-        }
-        while (i < n && s[i] == ' ')
-            i++;
-        if (i == n)
-            break;
-        start = i;
-        while (i < n && s[i] != ' ')
-            i++;
-        p->term = s + start;
-        p->term_len = i - start;
+        p->term = rec->txt + start;
+        p->term_len = len;
         nl = modifier_name(p->term, p->term_len);
         if (nl != 0) {
             st = parse_modifier(p, m, p->term, p->term_len, nl);
         } else {
-            mailauth__spf_term_t *t = &mech[*nmech];
-            memset(t, 0, sizeof(*t));
-            t->text = p->term;
-            t->text_len = (uint32_t)p->term_len;
-            st = parse_directive(p, t, p->term, p->term_len);
-            (*nmech)++;
+            mailauth__spf_term_t t;
+            memset(&t, 0, sizeof(t));
+            t.text = p->term;
+            t.text_len = (uint32_t)p->term_len;
+            st = parse_directive(p, &t, p->term, p->term_len);
+            if (keep != NULL)
+                keep[rec->nmech] = t;
+            rec->nmech++;
+            rec->has_all |= t.mech == MAILAUTH__SPF_ALL;
         }
         if (st != MAILAUTH_OK)
             return st;
     }
     return MAILAUTH_OK;
+}
+
+bool
+mailauth__spf_record_next(const mailauth__spf_record_t *r, size_t *pos, mailauth__spf_term_t *t)
+{
+    size_t                 start = 0, len = 0;
+    mailauth__spf_syntax_t err;
+    parser_t               p = {.err = &err};
+    if (r->terms != NULL) { /* small record: parsed once */
+        if (*pos >= r->nmech)
+            return false;
+        *t = r->terms[(*pos)++];
+        return true;
+    }
+    if (*pos < 6)
+        *pos = 6;
+    while (next_term(r->txt, r->len, pos, &start, &len)) {
+        if (modifier_name(r->txt + start, len) != 0)
+            continue;
+        memset(t, 0, sizeof(*t));
+        t->text = r->txt + start;
+        t->text_len = (uint32_t)len;
+        p.term = t->text;
+        p.term_len = len;
+        /* checked by mailauth__spf_record_parse(): cannot fail here */
+        return parse_directive(&p, t, t->text, len) == MAILAUTH_OK;
+    }
+    return false;
 }
 
 mailauth_status_t
@@ -341,8 +378,8 @@ mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
     parser_t                p;
     mods_t                  m;
     mailauth__spf_record_t *rec = NULL;
-    mailauth__spf_term_t   *mech = NULL;
-    size_t                  nterms, nmech = 0;
+    mailauth__spf_term_t   *keep = NULL;
+    size_t                  nterms;
     mailauth_status_t       st;
     if (out != NULL)
         *out = NULL;
@@ -357,28 +394,26 @@ mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
     p.term_len = 0;
     if (!mailauth__spf_is_v1(txt, len) || len > UINT32_MAX)
         return fail(&p, "not an SPF version 1 record", MAILAUTH_REASON_SPF_SYNTAX);
-    nterms = count_terms(txt + 6, len - 6);
     rec = mailauth__arena_calloc(a, 1, sizeof(*rec));
-    mech = mailauth__arena_calloc(a, nterms + 1, sizeof(*mech));
-    if (rec == NULL || mech == NULL)
+    if (rec == NULL)
         return MAILAUTH_ENOMEM;
+    rec->txt = txt;
+    rec->len = len;
+    nterms = count_terms(txt + 6, len - 6);
+    if (nterms <= MAILAUTH__SPF_KEEP_TERMS) {
+        keep = mailauth__arena_alloc(a, (nterms + 1) * sizeof(*keep));
+        if (keep == NULL)
+            return MAILAUTH_ENOMEM;
+    }
     memset(&m, 0, sizeof(m));
-    st = parse_terms(&p, txt + 6, len - 6, mech, &nmech, &m);
+    st = parse_terms(&p, rec, &m, keep);
+    rec->terms = keep;
     if (st != MAILAUTH_OK)
         return st;
-    for (size_t i = 0; i < nmech; i++)
-        rec->has_all |= mech[i].mech == MAILAUTH__SPF_ALL;
-    rec->mech = mech;
-    rec->nmech = nmech;
-    if (m.have_redirect || m.have_exp) {
-        mailauth__spf_term_t *mods = mailauth__arena_alloc(a, 2 * sizeof(*mods));
-        if (mods == NULL)
-            return MAILAUTH_ENOMEM;
-        mods[0] = m.redirect;
-        mods[1] = m.exp;
-        rec->redirect = m.have_redirect ? &mods[0] : NULL;
-        rec->exp = m.have_exp ? &mods[1] : NULL;
-    }
+    rec->mods[0] = m.redirect;
+    rec->mods[1] = m.exp;
+    rec->redirect = m.have_redirect ? &rec->mods[0] : NULL;
+    rec->exp = m.have_exp ? &rec->mods[1] : NULL;
     *out = rec;
     return MAILAUTH_OK;
 }
