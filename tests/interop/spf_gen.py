@@ -46,7 +46,7 @@ EXISTS_SPECS = [
 TARGET_SPECS = ["_a.%{d}", "%{l}.h.{Z}", "%{d2}", "%{o}", "h.%{d1r}.{Z}", "%{h}",
                 "%{ir}.r.{Z}", "_spf.%{d2}."]
 
-# exp= TXT texts (§6.2, §7); no %{p} or %{t} (timing and PTR policy differ).
+# exp= TXT texts (§6.2, §7); no %{t} (the clocks differ).
 EXP_TEXTS = [
     "%{i} is not one of %{d}'s designated mail servers.",
     "Sender %{s} via %{h} rejected by %{r}",
@@ -56,6 +56,7 @@ EXP_TEXTS = [
     "%{d2} %{l-} %{lr} %{l1r-} %{ir}",
     "Denied.",
     "%{C} %{R} %{H}",
+    "host %{p} is not allowed to send for %{d}",
 ]
 
 
