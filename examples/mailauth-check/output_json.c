@@ -104,6 +104,10 @@ print_spf(FILE *f, const mailauth_spf_result_t *res, mailauth_spf_identity_t id)
     json_key(f, "explanation", false);
     check_json_string(f, mailauth_spf_result_explanation(res));
     json_key(f, "reason", false);
+    /* A mechanism or the default decided the result: nothing went wrong, so no reason (the
+     * DESIGN.md contract shows null for pass); none/temperror/permerror say why. */
+    if (reason == MAILAUTH_REASON_SPF_MATCHED || reason == MAILAUTH_REASON_SPF_DEFAULT)
+        reason = MAILAUTH_REASON_NONE;
     check_json_string(f, reason == MAILAUTH_REASON_NONE ? NULL : mailauth_reason_name(reason));
     putc('}', f);
 }
