@@ -1,6 +1,7 @@
 /* Turn a c-ares 1.18 answer into our records: ares_parse_*_reply for the
  * rdata, dns_msg.c for the TTLs c-ares does not report. */
 #include <netdb.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/select.h> /* ares.h needs fd_set and struct timeval */
 #include <sys/socket.h>
@@ -43,42 +44,37 @@ tempfail(mailauth_resolver_t *r, mailauth__dns_q_t *q)
     (void)mailauth__dns_complete(r, q, MAILAUTH_DNS_TEMPFAIL, NULL, 0, 0);
 }
 
-static void
-answer_a(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
+/* The record of address i of an A (v6 false) or AAAA (v6 true) parse result. */
+static mailauth_dns_record_t
+addr_record(const void *t, int i, bool v6)
 {
-    size_t                 cap = ancount(abuf, alen);
-    struct ares_addrttl   *t = mailauth__calloc(r->al, cap, sizeof(*t));
-    mailauth_dns_record_t *recs = mailauth__calloc(r->al, cap, sizeof(*recs));
-    int                    n = (int)cap;
-    int                    st = ARES_ENOMEM;
-    if (t != NULL && recs != NULL)
-        st = ares_parse_a_reply(abuf, (int)alen, NULL, t, &n);
-    if (st == ARES_SUCCESS || st == ARES_ENODATA) {
-        for (int i = 0; i < n && st == ARES_SUCCESS; i++)
-            recs[i] = (mailauth_dns_record_t){
-                .data = &t[i].ipaddr, .len = 4, .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0};
-        finish(r, q, recs, st == ARES_SUCCESS ? (size_t)n : 0, abuf, alen);
-    } else {
-        tempfail(r, q);
+    if (v6) {
+        const struct ares_addr6ttl *e = (const struct ares_addr6ttl *)t + i;
+        return (mailauth_dns_record_t){
+            .data = &e->ip6addr, .len = 16, .ttl = e->ttl > 0 ? (uint32_t)e->ttl : 0};
     }
-    mailauth__free(r->al, t);
-    mailauth__free(r->al, recs);
+    const struct ares_addrttl *e = (const struct ares_addrttl *)t + i;
+    return (mailauth_dns_record_t){
+        .data = &e->ipaddr, .len = 4, .ttl = e->ttl > 0 ? (uint32_t)e->ttl : 0};
 }
 
+/* A and AAAA: c-ares gives addresses with their TTLs. */
 static void
-answer_aaaa(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen)
+answer_addr(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, size_t alen,
+            bool v6)
 {
     size_t                 cap = ancount(abuf, alen);
-    struct ares_addr6ttl  *t = mailauth__calloc(r->al, cap, sizeof(*t));
+    void                  *t = mailauth__calloc(
+        r->al, cap, v6 ? sizeof(struct ares_addr6ttl) : sizeof(struct ares_addrttl));
     mailauth_dns_record_t *recs = mailauth__calloc(r->al, cap, sizeof(*recs));
     int                    n = (int)cap;
     int                    st = ARES_ENOMEM;
     if (t != NULL && recs != NULL)
-        st = ares_parse_aaaa_reply(abuf, (int)alen, NULL, t, &n);
+        st = v6 ? ares_parse_aaaa_reply(abuf, (int)alen, NULL, t, &n)
+                : ares_parse_a_reply(abuf, (int)alen, NULL, t, &n);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
         for (int i = 0; i < n && st == ARES_SUCCESS; i++)
-            recs[i] = (mailauth_dns_record_t){
-                .data = &t[i].ip6addr, .len = 16, .ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0};
+            recs[i] = addr_record(t, i, v6);
         finish(r, q, recs, st == ARES_SUCCESS ? (size_t)n : 0, abuf, alen);
     } else {
         tempfail(r, q);
@@ -191,10 +187,10 @@ mailauth__dns_ares_deliver(mailauth_resolver_t *r, mailauth__dns_q_t *q, int sta
     if (status == ARES_SUCCESS && abuf != NULL) {
         switch (q->type) {
         case MAILAUTH_DNS_A:
-            answer_a(r, q, abuf, alen);
+            answer_addr(r, q, abuf, alen, false);
             return;
         case MAILAUTH_DNS_AAAA:
-            answer_aaaa(r, q, abuf, alen);
+            answer_addr(r, q, abuf, alen, true);
             return;
         case MAILAUTH_DNS_TXT:
             answer_txt(r, q, abuf, alen);
