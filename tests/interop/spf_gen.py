@@ -27,7 +27,7 @@ from interop_common import Zone, SERVFAIL, TIMEOUT, reverse_name
 V4_NETS = ["192.0.2.", "198.51.100.", "203.0.113."]
 V6_NETS = ["2001:db8:1::", "2001:db8:2:3::", "2001:db8:ff00::"]
 LOCALS = ["user", "strong-bad", "first.last", "x+tag", "a_b", "Mixed.Case", "postmaster",
-          "joe-q.public", "o'neil", "long-" + "x" * 58]
+          "joe-q.public", "o'neil", "long-" + "x" * 58, "100%_sure"]
 ZONES = ["example.com", "example.org", "example.net", "mail.example", "sub.example.co.uk"]
 RECEIVERS = ["mx.receiver.example", "localdomain.org", "in.example.net"]
 
@@ -165,7 +165,13 @@ class Scenario:
         if roll < 0.12:
             self.sender = ""               # null sender: postmaster@HELO (§2.4)
         else:
-            self.sender = "%s@%s" % (self.local, self.domain)
+            dom = self.domain
+            roll = r.random()
+            if roll < 0.05:
+                dom = dom.upper()                  # <domain> as written (§4.1)
+            elif roll < 0.08:
+                dom += "."                         # absolute form
+            self.sender = "%s@%s" % (self.local, dom)
         roll = r.random()
         if roll < 0.2:
             self.helo = self.domain

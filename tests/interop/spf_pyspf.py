@@ -9,7 +9,7 @@ data is written as a zone file for `mailauth-check --spf-only --json` and
 served to pyspf (Debian python3-spf) by replacing its DNSLookup function.
 Both identities are compared: MAIL FROM (`spf`, or postmaster@HELO for the
 null sender) and HELO (`helo_spf`), and for a fail the exp= explanation
-when both sides have one.
+(none on both sides, or the same text).
 
 pyspf runs in its RFC 7208 mode: query(..., strict=True) -- the 10-term
 limit (MAX_LOOKUP), 10 MX / 10 PTR names and 2 void lookups
@@ -17,7 +17,7 @@ limit (MAX_LOOKUP), 10 MX / 10 PTR names and 2 void lookups
 them 4-fold; strict=2 is a record linter that returns "ambiguous".)
 
 Disagreements are decided by the RFC 7208 text. Where pyspf departs from it
-the departure is listed in PYSPF_DEVIATIONS with its section: each entry is
+the departure is listed in pm.DEPARTURES with its section: each entry is
 a check that recognises the case (by re-running pyspf with the departure
 corrected, or from the scenario data). A disagreement no entry explains is
 a failure: either our bug or a new pyspf departure to study.
@@ -26,475 +26,26 @@ Exit 0: all agree or explained; 1: unexplained disagreement; 77: no pyspf.
 
 import concurrent.futures
 import os
-import re
 import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as ic  # noqa: E402
+import pyspf_model as pm  # noqa: E402
 import spf_gen  # noqa: E402
+from pyspf_model import Case, compare, explain  # noqa: E402
 
 DEFAULT_COUNT = 300  # ~20 s on 2 cores; --count 3000 for a deeper run
 DEFAULT_SEED = 7208
 
 
-def import_pyspf():
-    """pyspf is Debian's python3-spf; a python3 from elsewhere (pyenv, venv)
-    may not see dist-packages, so try that path too."""
-    try:
-        import spf
-        return spf, None
-    except ImportError as exc:
-        first = str(exc)
-    for path in ("/usr/lib/python3/dist-packages",):
-        if os.path.isdir(path) and path not in sys.path:
-            sys.path.append(path)
-    try:
-        import spf
-        return spf, None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no pyspf"
-        return None, "%s; then %s" % (first, exc)
-
-
-spf = None
-
-
-# --- pyspf side ---------------------------------------------------------------
-
-class PyspfDNS:
-    """The scenario's zone as pyspf's DNSLookup(name, qtype, strict, timeout).
-
-    Answers are lists of ((name, type), data) like pyspf's dnspython
-    driver: A/AAAA text, MX (pref, name), PTR name, TXT list of bytes. A
-    CNAME is answered as such and pyspf follows it itself. TIMEOUT and
-    SERVFAIL raise spf.TempError, which pyspf turns into temperror.
-    """
-
-    def __init__(self, zone):
-        self.zone = zone
-        self.asked = []
-
-    def __call__(self, name, qtype, strict=True, timeout=None):
-        self.asked.append((name, qtype))
-        kind, data = self.zone.lookup(name, qtype)
-        if kind in ic.FAILURES:
-            raise spf.TempError("DNS %s for %s/%s" % (kind, name, qtype))
-        if kind == "cname":
-            return [((name, "CNAME"), data)]
-        if kind != "records":
-            return []
-        return [((name, qtype), d) for d in data]
-
-
-def pyspf_check(zone, ip, sender, helo, receiver, tweak=None):
-    """(result, explanation or None) from pyspf; explanation only for exp=."""
-    saved = spf.DNSLookup
-    spf.DNSLookup = PyspfDNS(zone)
-    try:
-        q = spf.query(i=ip, s=sender, h=helo, receiver=receiver, strict=True, querytime=0)
-        if tweak is not None:
-            tweak(q)
-        res, _code, exp = q.check()
-    except Exception as exc:  # noqa: BLE001 - report, do not abort the run
-        return "pyspf-crash", "%s: %s" % (type(exc).__name__, exc)
-    finally:
-        spf.DNSLookup = saved
-    if exp == spf.EXPLANATIONS.get(res) or res != "fail":
-        exp = None
-    return res, exp
-
-
-# --- departures of pyspf from RFC 7208 ---------------------------------------
-# Each: name -> (RFC argument, recogniser(scn, ident, ours, theirs) -> bool).
-# A recogniser re-runs pyspf with the departure corrected (or inspects the
-# data) and says whether that alone explains the disagreement.
-
-
-def _lower_i(q):
-    q.i = q.i.lower()
-
-
-def _pyspf_caller():
-    """The pyspf function that called the current wrapper: frames of this
-    file (wrappers stack when tweaks combine) and comprehension frames are
-    skipped."""
-    f = sys._getframe(1)
-    while f is not None and (f.f_code.co_filename == __file__
-                             or f.f_code.co_name.startswith("<")):
-        f = f.f_back
-    return f
-
-
-def _redirect_charged_when_followed(q):
-    """Charge redirect= against the 10-term limit when it is followed, not
-    when the record is parsed. pyspf's check0 calls check_lookups() for
-    redirect= while reading modifiers (its local `m` is then the list from
-    the modifier regex) and dns_spf(redirect) when it follows it."""
-    real_check, real_spf = q.check_lookups, q.dns_spf
-    state = {"include": False}
-
-    def check_lookups():
-        f = _pyspf_caller()
-        if f.f_code.co_name == "check0" and isinstance(f.f_locals.get("m"), list):
-            return None                          # parse time: not yet a lookup
-        state["include"] = f.f_code.co_name == "check0" and f.f_locals.get("m") == "include"
-        return real_check()
-
-    def dns_spf(domain):
-        f = _pyspf_caller()
-        if (f.f_code.co_name == "check0" and not state["include"]
-                and f.f_locals.get("redirect") == domain):
-            real_check()                         # following redirect= now
-        state["include"] = False
-        return real_spf(domain)
-
-    q.check_lookups, q.dns_spf = check_lookups, dns_spf
-
-
-def _ptr_dns_error_no_match(q):
-    """§5.5: a DNS error on the PTR query makes ptr not match; one on the
-    address query of a PTR name skips that name. pyspf raises temperror."""
-    real_ptr, real_a = q.dns_ptr, q.dns_a
-
-    def dns_ptr(i):
-        try:
-            return real_ptr(i)
-        except spf.TempError:
-            return []
-
-    def dns_a(name, A="A"):
-        f = _pyspf_caller()
-        if f is not None and f.f_code.co_name == "validated_ptrs":
-            try:
-                return real_a(name, A)
-            except spf.TempError:
-                return []
-        return real_a(name, A)
-
-    q.dns_ptr, q.dns_a = dns_ptr, dns_a
-
-
-def _void_per_term(q):
-    """§4.6.4 limits the number of *terms* whose DNS queries come back
-    void. pyspf also counts each void address lookup made for the MX names
-    of one mx term and for the PTR names of ptr / %{p}."""
-    real_a = q.dns_a
-
-    def dns_a(name, A="A"):
-        f = _pyspf_caller()
-        in_term = getattr(q, "interop_in_mx", False) or (
-            f is not None and f.f_code.co_name in ("dns_mx", "validated_ptrs"))
-        if not in_term:
-            return real_a(name, A)
-        saved = q.void_lookups
-        q.void_lookups = -1000                   # pyspf raises inside dns()
-        try:
-            return real_a(name, A)
-        finally:
-            q.void_lookups = saved
-
-    q.dns_a = dns_a
-
-
-def _include_self_evaluated(q):
-    """pyspf refuses include:<the current domain> while parsing (permerror
-    before any term is evaluated). The term is well-formed (§5.2, §12);
-    the loop only ends in permerror through the 10-term limit when it is
-    reached (§4.6.4), so earlier terms may match or fail first."""
-    real = q.validate_mechanism
-
-    def validate_mechanism(mech):
-        try:
-            return real(mech)
-        except spf.PermError as exc:
-            if "trivial recursion" not in str(exc):
-                raise
-            result = spf.RESULTS.get(mech[:1], "pass")
-            return mech, "include", q.d, q.cidrmax, result
-
-    q.validate_mechanism = validate_mechanism
-
-
-def _zero_digit_refused(q):
-    """§7.1: \"If a DIGIT is specified, the value MUST be nonzero\": %{d0} is
-    a syntax error, so the record is permerror (§4.6) before evaluation.
-    pyspf expands it (to all labels but the first)."""
-    real = q.expand
-
-    def expand(text, stripdot=True):
-        if re.search(r"%\{[A-Za-z]0", text):
-            raise spf.PermError("zero DIGIT transformer", text)
-        return real(text, stripdot)
-
-    q.expand = expand
-
-
-def _mx_sequential(order):
-    """Look up the exchanges one at a time and stop at the first whose
-    address matches; a DNS error on an exchange reached before that is
-    temperror (§5). `order`: "preference" (lowest first) or "answer" (as the
-    MX RRset came from DNS). pyspf resolves every exchange up front, so an
-    error on any of them is temperror even when another one matches."""
-
-    def tweak(q):
-        real_mx, real_a = q.dns_mx, q.dns_a
-
-        def dns_mx(domainname):
-            f = _pyspf_caller()
-            cidr = f.f_locals.get("cidrlength", q.cidrmax) if f is not None else q.cidrmax
-            names = []
-            q.dns_a = lambda name, A="A": names.append(name) or []
-            try:
-                real_mx(domainname)   # the MX query and pyspf's 10-name check
-            finally:
-                q.dns_a = real_a
-            if order == "answer":
-                kind, data = spf.DNSLookup.zone.lookup(domainname, "MX")
-                ans = [ic.norm_name(rd[1]) for rd in data] if kind == "records" else []
-                names.sort(key=lambda n: ans.index(ic.norm_name(n))
-                           if ic.norm_name(n) in ans else len(ans))
-            out = []
-            q.interop_in_mx = True    # for _void_per_term when combined
-            try:
-                for name in names:
-                    got = real_a(name, q.A)
-                    out.extend(got)
-                    if q.cidrmatch(got, cidr):
-                        break
-            finally:
-                q.interop_in_mx = False
-            return out
-
-        q.dns_mx = dns_mx
-
-    return tweak
-
-
-def _cname_void_once(q):
-    """A lookup that follows a CNAME to an empty answer is one void lookup
-    (§4.6.4: a query answered NODATA/NXDOMAIN). pyspf's dns() counts it in
-    the recursive call for the CNAME target and again in the outer call."""
-    real = q.dns
-
-    def dns(name, qtype, cnames=None, ignore_void=False):
-        return real(name, qtype, cnames=cnames, ignore_void=ignore_void or cnames is not None)
-
-    q.dns = dns
-
-
-def _unknown_modifier_repeats(q):
-    """§6: only redirect= and exp= MUST NOT repeat; \"Unrecognized modifiers
-    MUST be ignored no matter where, or how often, they appear in a
-    record.\" pyspf's strict mode makes any repeated modifier permerror."""
-    real = q.note_error
-
-    def note_error(*msg):
-        m = re.match(r"(\S+)= MUST appear at most once", str(msg[0]) if msg else "")
-        if m and m.group(1).lower() not in ("exp", "redirect"):
-            return None
-        return real(*msg)
-
-    q.note_error = note_error
-
-
-def _truncate_left(q):
-    """§7.3: an expanded domain name over 253 octets loses labels on the left
-    \"until the total length does not exceed 253 characters\". pyspf drops
-    one label only."""
-    real = q.expand
-
-    def expand(text, stripdot=True):
-        out = real(text, stripdot)
-        while stripdot and len(out) > 253 and "." in out:
-            out = out.split(".", 1)[1]
-        return out
-
-    q.expand = expand
-
-
-def _exp_syntax_checked(q):
-    """§6.2: an explanation with a syntax error is ignored (\"proceed as if no
-    exp modifier was given\"); macro-expand needs its closing brace (§7.1).
-    pyspf passes an unterminated \"%{\" through as text."""
-    real = q.get_explanation
-
-    def get_explanation(spec):
-        text = real(spec)
-        if text is None:
-            return None
-        kind, data = spf.DNSLookup.zone.lookup(spec, "TXT")
-        raw = b"".join(data[0]).decode("ascii", "replace") if kind == "records" and data else ""
-        if re.search(r"%\{[^}]*$", raw):
-            return None
-        return text
-
-    q.get_explanation = get_explanation
-
-
-def _all_tweaks(q, mx_order="preference"):
-    for name, tweak in TWEAKS.items():
-        if name != "mx-exchanges-resolved-eagerly":
-            tweak(q)
-    _mx_sequential(mx_order)(q)
-
-
-def _rerun(scn, ident, tweak=None, zone=None):
-    sender = scn.sender if ident == "spf" else ""
-    return pyspf_check(zone or scn.zone, scn.ip, sender, scn.helo, scn.receiver, tweak)
-
-
-def _by_tweak(name):
-    def recognise(scn, ident, ours, theirs):
-        return compare(ours, _rerun(scn, ident, TWEAKS[name]))
-    return recognise
-
-
-def _explains_not_a_domain(scn, ident, ours, theirs):
-    dom = scn.domain if ident == "spf" and scn.sender else scn.helo
-    if "." in dom and not dom.startswith("["):
-        return False
-    return ours in (("none", None), (None, None))
-
-
-def _explains_mx_order(scn, ident, ours, theirs):
-    return any(compare(ours, _rerun(scn, ident, _mx_sequential(order)))
-               for order in ("preference", "answer"))
-
-
-def _explains_combined(scn, ident, ours, theirs):
-    return any(compare(ours, _rerun(scn, ident, lambda q, o=order: _all_tweaks(q, o)))
-               for order in ("preference", "answer"))
-
-
-TWEAKS = {
-    "ipv6-i-uppercase": _lower_i,
-    "void-counted-per-query": _void_per_term,
-    "include-self-refused-at-parse": _include_self_evaluated,
-    "zero-digit-transformer": _zero_digit_refused,
-    "mx-exchanges-resolved-eagerly": _mx_sequential("preference"),
-    "cname-void-counted-twice": _cname_void_once,
-    "unknown-modifier-repeated": _unknown_modifier_repeats,
-    "macro-truncated-by-one-label": _truncate_left,
-    "exp-unterminated-macro-kept": _exp_syntax_checked,
-    "redirect-charged-at-parse": _redirect_charged_when_followed,
-    "ptr-dns-error-temperror": _ptr_dns_error_no_match,
-}
-
-PYSPF_DEVIATIONS = {
-    "ipv6-i-uppercase": (
-        "RFC 7208 §7.3/§7.4: for IPv6 %{i} is the dot-format nibble address; the"
-        " §7.4 example expands 2001:db8::cb01 in lower case. pyspf upper-cases the"
-        " nibbles, visible in exp= text (DNS names compare case-insensitively).",
-        _by_tweak("ipv6-i-uppercase")),
-    "redirect-charged-at-parse": (
-        "RFC 7208 §4.6.4 counts the terms that cause DNS queries during"
-        " evaluation, and §6.1 ignores redirect= when the record has \"all\" and"
-        " uses it only when nothing matched. pyspf charges redirect= against the"
-        " 10-term limit as soon as it reads the record, so a record whose"
-        " evaluation stays within 10 terms can give permerror.",
-        _by_tweak("redirect-charged-at-parse")),
-    "ptr-dns-error-temperror": (
-        "RFC 7208 §5.5: \"If a DNS error occurs while doing the PTR RR lookup,"
-        " then this mechanism fails to match\", and an error on the address"
-        " lookup of one PTR name skips that name. pyspf returns temperror.",
-        _by_tweak("ptr-dns-error-temperror")),
-    "void-counted-per-query": (
-        "RFC 7208 §4.6.4 limits the number of \"terms\" for which DNS queries"
-        " return NODATA or NXDOMAIN (void lookups) to two. pyspf counts every void"
-        " query, including the address lookups of each MX name of one mx term and"
-        " of each PTR name (names the sender does not control, §4.6.4).",
-        _by_tweak("void-counted-per-query")),
-    "include-self-refused-at-parse": (
-        "RFC 7208 §5.2/§12: include:<current domain> is well-formed; the loop is"
-        " ended by the 10-term limit (§4.6.4) only if evaluation reaches it, so a"
-        " term before it may decide the result. pyspf returns permerror while"
-        " parsing (\"include has trivial recursion\").",
-        _by_tweak("include-self-refused-at-parse")),
-    "zero-digit-transformer": (
-        "RFC 7208 §7.1: \"If a DIGIT is specified, the value MUST be nonzero\";"
-        " a record with %{d0} has a syntax error: permerror (§4.6) before any"
-        " term is evaluated. pyspf accepts it.",
-        _by_tweak("zero-digit-transformer")),
-    "mx-exchanges-resolved-eagerly": (
-        "RFC 7208 §5.4 looks up the address of each MX name and matches if <ip>"
-        " is one of them; it fixes no order and does not say whether lookups go on"
-        " after a match. Taking the exchanges one at a time (in preference or in"
-        " answer order) and stopping at the first match never"
-        " sees an error on a later exchange; pyspf resolves every exchange first"
-        " and any DNS error is temperror (§5). The text does not settle it.",
-        _explains_mx_order),
-    "cname-void-counted-twice": (
-        "RFC 7208 §4.6.4: a void lookup is a query answered NODATA or NXDOMAIN;"
-        " one that goes through a CNAME is still one query. pyspf counts it twice"
-        " (once for the CNAME target, once for the name asked).",
-        _by_tweak("cname-void-counted-twice")),
-    "unknown-modifier-repeated": (
-        "RFC 7208 §6: redirect= and exp= MUST NOT appear more than once, but"
-        " \"Unrecognized modifiers MUST be ignored no matter where, or how often,"
-        " they appear in a record.\" pyspf (strict) returns permerror.",
-        _by_tweak("unknown-modifier-repeated")),
-    "macro-truncated-by-one-label": (
-        "RFC 7208 §7.3: an expanded name longer than 253 characters is truncated"
-        " on the left \"by removing successive domain labels (and their following"
-        " dots) until the total length does not exceed 253 characters\". pyspf"
-        " removes one label only and then queries an over-long name.",
-        _by_tweak("macro-truncated-by-one-label")),
-    "exp-unterminated-macro-kept": (
-        "RFC 7208 §6.2: if the explanation string has syntax errors, proceed as"
-        " if no exp modifier was given; \"%{\" without its \"}\" is one (§7.1"
-        " macro-expand). pyspf keeps it as literal text.",
-        _by_tweak("exp-unterminated-macro-kept")),
-    "not-a-domain-name": (
-        "RFC 7208 §4.3: a <domain> that is not a multi-label domain name gives"
-        " \"none\" at once, and §2.3: the HELO check \"can only be performed when"
-        " the HELO string is a valid, multi-label domain name\" (we give none or"
-        " skip it). pyspf looks up the TXT record of a single label or an address"
-        " literal anyway.",
-        _explains_not_a_domain),
-    "combined": (
-        "more than one of the departures above in the same check",
-        _explains_combined),
-}
-
-
-def explain(scn, ident, ours, theirs):
-    for name, (_why, rec) in PYSPF_DEVIATIONS.items():
-        if rec(scn, ident, ours, theirs):
-            return name
-    return None
-
-
-# --- running ------------------------------------------------------------------
-
-
-def compare(ours, theirs):
-    """Equal results and, for fail, the same exp= explanation (or none on
-    both sides; pyspf's built-in default text counts as none)."""
-    if ours[0] != theirs[0]:
-        return False
-    return ours[0] != "fail" or ours[1] == theirs[1]
-
-
-class Case:
-    """What one CLI run and one pyspf run need; minimize() edits copies."""
-
-    def __init__(self, scn, zone=None):
-        self.ip, self.helo, self.sender = scn.ip, scn.helo, scn.sender
-        self.receiver, self.domain = scn.receiver, scn.domain
-        self.title = scn.describe()
-        self.zone = zone if zone is not None else scn.zone
-
-    def describe(self):
-        return self.title
-
-
-def outcome(cli, case, ident, workdir):
+def outcome(cli, case, ident):
     """(ours, theirs) for one identity ('spf' / 'helo_spf')."""
     doc, _err, _argv, _path = ic.run_cli(cli, case.zone, case.ip, case.helo, case.sender,
                                          case.receiver, workdir=None)
     ours = ic.spf_part(doc, ident) if doc is not None else ("cli-error", None)
-    theirs = _rerun(case, "helo" if ident == "helo_spf" or not case.sender else "spf")
+    theirs = pm.rerun(case, identity_kind(ident, case))
     return ours, theirs
 
 
@@ -534,8 +85,8 @@ def minimize(cli, case, ident, ours, theirs):
         changed = False
         for z in zone_variants(case.zone):
             trial = Case(case, z)
-            o, t = outcome(cli, trial, ident, None)
-            kind = "helo" if ident == "helo_spf" or not trial.sender else "spf"
+            o, t = outcome(cli, trial, ident)
+            kind = identity_kind(ident, trial)
             if ((o[0], t[0]) == target and not compare(o, t)
                     and explain(trial, kind, o, t) is None):
                 case, changed = trial, True
@@ -580,72 +131,79 @@ def report(scn, ident, ours, theirs, res):
     return "\n".join(lines)
 
 
+def identity_kind(ident, case):
+    """Which pyspf check matches our field: the null sender's MAIL FROM
+    check is the HELO one (postmaster@HELO, RFC 7208 §2.4)."""
+    return "helo" if ident == "helo_spf" or not case.sender else "spf"
+
+
+def run_all(cli, scenarios, opts):
+    """mailauth-check on every scenario, `jobs` at a time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = opts["keep"] or tmp
+        with concurrent.futures.ThreadPoolExecutor(max_workers=opts["jobs"]) as pool:
+            futs = [pool.submit(ic.run_cli, cli, s.zone, s.ip, s.helo, s.sender, s.receiver,
+                                workdir) for s in scenarios]
+            return [f.result() for f in futs]
+
+
 def main(argv):
-    global spf
     opts, rest = parse_args(argv)
     if len(rest) != 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     cli = rest[0]
-    spf, why = import_pyspf()
-    if spf is None:
+    ok, why = pm.load()
+    if not ok:
         print("SKIP: pyspf (Debian python3-spf) cannot be imported by %s: %s" % (
             sys.executable, why))
         return 77
     if not os.access(cli, os.X_OK):
         print("mailauth-check not executable: %s" % cli)
         return 1
-    indexes = opts["only"] or list(range(opts["count"]))
-    scenarios = [spf_gen.Scenario(opts["seed"], i) for i in indexes]
     if opts["keep"]:
         os.makedirs(opts["keep"], exist_ok=True)
-    stats = {"checks": 0, "agree": 0, "explained": 0}
+    indexes = opts["only"] or list(range(opts["count"]))
+    scenarios = [spf_gen.Scenario(opts["seed"], i) for i in indexes]
+    results = run_all(cli, scenarios, opts)
+    checks = agree = 0
     explained = {}
     failures = []
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = opts["keep"] or tmp
-        with concurrent.futures.ThreadPoolExecutor(max_workers=opts["jobs"]) as pool:
-            futs = [pool.submit(ic.run_cli, cli, s.zone, s.ip, s.helo, s.sender, s.receiver,
-                                workdir) for s in scenarios]
-            results = [f.result() for f in futs]
-    for scn0, (doc, err, argv_, path) in zip(scenarios, results):
-        scn = Case(scn0)
-        res = {"argv": argv_, "zone_path": path}
+    for scn, (doc, err, cli_argv, path) in zip(scenarios, results):
+        case = Case(scn)
+        res = {"argv": cli_argv, "zone_path": path}
         if doc is None or err:
             failures.append("%s: mailauth-check failed: %s\n    run: %s" % (
-                scn.describe(), err, ic.shell_quote(argv_)))
+                case.describe(), err, ic.shell_quote(cli_argv)))
             if doc is None:
                 continue
         for ident in ("spf", "helo_spf"):
+            kind = identity_kind(ident, case)
             ours = ic.spf_part(doc, ident)
-            theirs = _rerun(scn, "helo" if (ident == "helo_spf" or not scn.sender) else "spf")
-            stats["checks"] += 1
+            theirs = pm.rerun(case, kind)
+            checks += 1
             if compare(ours, theirs):
-                stats["agree"] += 1
+                agree += 1
                 continue
-            ident_kind = "helo" if ident == "helo_spf" or not scn.sender else "spf"
-            why = explain(scn, ident_kind, ours, theirs)
+            why = explain(case, kind, ours, theirs)
             if why:
-                stats["explained"] += 1
-                explained.setdefault(why, []).append("%s [%s]" % (scn.describe(), ident))
+                explained.setdefault(why, []).append("%s [%s]" % (case.describe(), ident))
                 if opts["verbose"]:
-                    print("EXPLAINED (%s): %s" % (why, report(scn, ident, ours, theirs, res)))
+                    print("EXPLAINED (%s): %s" % (why, report(case, ident, ours, theirs, res)))
                 continue
-            msg = report(scn, ident, ours, theirs, res)
+            msg = report(case, ident, ours, theirs, res)
             if opts["minimize"]:
-                small = minimize(cli, Case(scn), ident, ours, theirs)
+                small = minimize(cli, case, ident, ours, theirs)
                 msg += "\n  minimized (%s: ours %s, pyspf %s):" % (ident, ours[0], theirs[0])
                 msg += "".join("\n    zone: " + l for l in small.zone.text().splitlines())
             failures.append(msg)
     for msg in failures:
         print("DISAGREE " + msg)
     for why, items in sorted(explained.items()):
-        print("explained by pyspf departure %s (%d): %s" % (why, len(items),
-                                                           PYSPF_DEVIATIONS[why][0]))
+        print("explained by %s (%d): %s" % (why, len(items), pm.DEPARTURES[why][0]))
     print("pyspf interop: %d scenarios, %d checks, %d agree, %d explained, %d unexplained" % (
-        len(scenarios), stats["checks"], stats["agree"], stats["explained"], len(failures)))
+        len(scenarios), checks, agree, sum(len(v) for v in explained.values()), len(failures)))
     return 1 if failures else 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
