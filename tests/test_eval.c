@@ -83,6 +83,8 @@ run_spf_case(const struct spf_case *c, bool async)
     assert_null(mailauth_eval_spf(h.ev, MAILAUTH_SPF_MAILFROM));
     assert_int_equal(harness_finish(&h), MAILAUTH_OK);
     assert_non_null(mailauth_eval_authres(h.ev));
+    /* built once, on the first call, then the same object */
+    assert_ptr_equal(mailauth_eval_authres(h.ev), mailauth_eval_authres(h.ev));
     assert_string_equal(mailauth_authres_authserv_id(mailauth_eval_authres(h.ev)),
                         "mx.example.net");
     harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, c->mf, c->mf_domain, c->mf_sender);

@@ -316,6 +316,9 @@ full_eval(fail_alloc_t *fa, bool async)
             st = h.cb_st;
         }
     }
+    /* The Authentication-Results are built on first use: their allocations come here. */
+    if (st == MAILAUTH_OK && mailauth_eval_authres(h.ev) == NULL)
+        st = MAILAUTH_ENOMEM;
     if (st == MAILAUTH_OK && !fail_alloc_reached(fa)) {
         harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.org", NULL);
         harness_check_spf(h.ev, MAILAUTH_SPF_HELO, MAILAUTH_VERDICT_PASS, "mail.example.org", NULL);

@@ -121,8 +121,12 @@ MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, in
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_eval_cancel(mailauth_eval_t *ev);
 
-/*! The Authentication-Results of a finished evaluation, or NULL before.
- *  Borrowed until mailauth_eval_free(). */
+/*! The Authentication-Results of a finished evaluation. The first call
+ *  builds them from the verdicts (a caller that reads only the verdicts never
+ *  pays for them) and later calls return the same object, so the first call
+ *  on an eval must not race with another call on it. NULL before the
+ *  evaluation finished normally, and NULL when building them ran out of
+ *  memory (a later call tries again). Borrowed until mailauth_eval_free(). */
 MAILAUTH_API const mailauth_authres_t *mailauth_eval_authres(const mailauth_eval_t *ev);
 
 MAILAUTH_END_DECLS

@@ -236,11 +236,3 @@ mailauth_eval_cancel(mailauth_eval_t *ev)
         return mailauth__dnsc_poke(&ev->dns); /* ECANCELED comes from the next processing call */
     return MAILAUTH_OK;
 }
-
-const mailauth_authres_t *
-mailauth_eval_authres(const mailauth_eval_t *ev)
-{
-    if (ev == NULL || ev->fin != EVAL_DONE)
-        return NULL;
-    return ev->ar;
-}

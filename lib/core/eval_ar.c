@@ -26,7 +26,21 @@ mailauth__eval_build_authres(mailauth_eval_t *ev)
 static bool
 results_ready(const mailauth_eval_t *ev)
 {
-    return ev != NULL && ev->fin == EVAL_DONE && ev->ar != NULL;
+    return ev != NULL && ev->fin == EVAL_DONE && ev->results;
+}
+
+const mailauth_authres_t *
+mailauth_eval_authres(const mailauth_eval_t *ev)
+{
+    if (!results_ready(ev))
+        return NULL;
+    /* Built on the first call and cached: ev->ar is a cache of what the
+     * verdicts say, so filling it does not change the evaluation the const
+     * promises to leave alone (ev itself was allocated writable). On ENOMEM
+     * NULL now, and another try on the next call. */
+    if (ev->ar == NULL)
+        (void)mailauth__eval_build_authres((mailauth_eval_t *)ev);
+    return ev->ar;
 }
 
 const mailauth_spf_result_t *

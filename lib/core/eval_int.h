@@ -63,6 +63,9 @@ struct mailauth_eval {
     bool                  stepping; /* inside step: a nested wake is deferred */
     uint64_t              wakes;    /* wake hook calls, for the blocking driver's stall check */
     mailauth_status_t     err;      /* sticky failure (ENOMEM) of a background step */
+    bool                  results;  /* finished normally: the verdicts can be read */
+    /* A cache, not state: built from the verdicts by the first
+     * mailauth_eval_authres() (a const getter), NULL until then. */
     mailauth_authres_t   *ar;
 };
 
