@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -140,6 +141,22 @@ test_ip_format_truncates(void **state)
     ip.family = 5; /* not an address: empty text */
     mailauth__ip_format(&ip, buf, sizeof(buf));
     assert_string_equal(buf, "");
+}
+
+/* Every octet value in every position, against the C library's formatting. */
+static void
+test_ip_format_v4_octets(void **state)
+{
+    (void)state;
+    for (unsigned v = 0; v < 256; v++) {
+        mailauth__ip_t ip = {.family = 4, .addr = {(uint8_t)v, (uint8_t)(255 - v), 0, (uint8_t)v}};
+        char           want[16], got[16], nib[16];
+        snprintf(want, sizeof(want), "%u.%u.0.%u", v, 255 - v, v);
+        mailauth__ip_format(&ip, got, sizeof(got));
+        mailauth__ip_format_nibbles(&ip, nib, sizeof(nib));
+        assert_string_equal(got, want);
+        assert_string_equal(nib, want);
+    }
 }
 
 /* ---- v4-mapped ------------------------------------------------------- */
@@ -307,11 +324,13 @@ main(void)
 {
     struct CMUnitTest tests[ARRAY_LEN(parse_cases) + ARRAY_LEN(unmap_cases) +
                             ARRAY_LEN(nibble_cases) + ARRAY_LEN(match_cases) +
-                            ARRAY_LEN(cidr_cases) + 1];
+                            ARRAY_LEN(cidr_cases) + 2];
     size_t            nt = 0;
     ADD_TABLE(parse_cases, test_ip_parse_format);
     tests[nt++] = (struct CMUnitTest){.name = "format: truncation and bad family",
                                       .test_func = test_ip_format_truncates};
+    tests[nt++] = (struct CMUnitTest){.name = "format: every IPv4 octet value",
+                                      .test_func = test_ip_format_v4_octets};
     ADD_TABLE(unmap_cases, test_ip_unmap);
     ADD_TABLE(nibble_cases, test_ip_nibbles);
     ADD_TABLE(match_cases, test_ip_match);

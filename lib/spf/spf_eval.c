@@ -281,17 +281,21 @@ set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
     s->res.identity = in->identity;
 }
 
-/* i, c and t cost a formatting and a clock read: done when first needed. */
+/* i, c and t cost a formatting and a clock read: done only when a macro
+ * is expanded (the result formats the address itself when shown). */
 const mailauth__spf_macro_env_t *
 mailauth__spf_env(mailauth__spf_t *s)
 {
     if (!s->env_ready) {
-        mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
-        mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c));         /* %{c} */
-        s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
+        mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c)); /* %{c} */
         s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
+        if (s->ip.family == 4) { /* §7.3: %{i} of IPv4 is the dotted quad, as %{c} */
+            s->env.i = s->env.c;
+        } else {
+            mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
+            s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
+        }
         s->env.t = mailauth__ctx_wall_s(s->ctx);
-        s->res.client_ip = s->ip_c;
         s->env_ready = true;
     }
     return &s->env;
@@ -330,6 +334,7 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__d
     s->dns = dns;
     s->ip = in->ip;
     mailauth__ip_unmap_v4(&s->ip); /* §5: an IPv4-mapped address is IPv4 */
+    s->res.client = s->ip;         /* shown in the %{c} form by spf_result.c */
     s->atype = s->ip.family == 6 ? MAILAUTH_DNS_AAAA : MAILAUTH_DNS_A;
     s->dlen = strlen(d);
     if (s->dlen > 0 && d[s->dlen - 1] == '.')
@@ -388,10 +393,8 @@ mailauth__spf_step(mailauth__spf_t *s)
         return MAILAUTH_EINVAL;
     if (s->st == MAILAUTH__SPF_S_NOMEM)
         return MAILAUTH_ENOMEM;
-    if (s->st == MAILAUTH__SPF_S_DONE) {
-        (void)mailauth__spf_env(s); /* the result shows %{c} */
+    if (s->st == MAILAUTH__SPF_S_DONE)
         return MAILAUTH_OK;
-    }
     rv = mailauth__spf_rc_poll(s) ? run(s) : MAILAUTH__SPF_NOMEM;
     if (rv == MAILAUTH__SPF_WAIT && s->st == MAILAUTH__SPF_S_WALK && s->plan_dirty &&
         mailauth__spf_plan(s) != MAILAUTH_OK)
@@ -403,7 +406,6 @@ mailauth__spf_step(mailauth__spf_t *s)
     }
     if (rv == MAILAUTH__SPF_WAIT)
         return MAILAUTH_EAGAIN;
-    (void)mailauth__spf_env(s);
     return MAILAUTH_OK;
 }
 

@@ -22,7 +22,8 @@ struct mailauth_spf_result {
     const char             *domain;      /* <domain> checked */
     const char             *sender;      /* <sender> checked */
     const char             *helo;        /* HELO as given, or NULL */
-    const char             *client_ip;   /* %{c} form */
+    const char             *client_ip;   /* %{c} form, or NULL: formatted from client on use */
+    mailauth__ip_t          client;      /* the client address checked */
     const char             *receiver;    /* authserv-id, or NULL */
     const char             *explanation; /* fail only, or NULL */
     const char             *mechanism;   /* matched term, or NULL */
@@ -132,7 +133,7 @@ struct mailauth__spf {
     unsigned                  voids;    /* §4.6.4 void lookups */
     bool                      ptr_seen; /* a ptr or %{p} was reached by the walk (p counts once) */
     bool                      plan_dirty; /* a record was parsed since the last prefetch plan */
-    bool                      env_ready;  /* env.i, env.c, env.t and res.client_ip are set */
+    bool                      env_ready;  /* env.i, env.c and env.t are set */
     uint8_t                   st;         /* MAILAUTH__SPF_S_* */
     uint8_t                   exp_phase;
     mailauth__spf_frame_t    *frames;

@@ -227,12 +227,23 @@ put_kv(out_t *o, const char *key, const char *value, bool last)
     put(o, last ? "" : "; ", last ? 0 : 2);
 }
 
+/* The client address in the %{c} form (§7.3), "" when there is none. */
+static const char *
+client_text(const mailauth_spf_result_t *r, char buf[static 48])
+{
+    if (r->client_ip != NULL)
+        return r->client_ip;
+    mailauth__ip_format(&r->client, buf, 48);
+    return buf;
+}
+
 /* The human-readable explanation of a verdict, as in the §9.1 examples. */
 static void
 put_comment_text(out_t *o, const mailauth_spf_result_t *r)
 {
+    char        ipbuf[48];
     const char *who = r->sender != NULL ? r->sender : "";
-    const char *ip = r->client_ip != NULL ? r->client_ip : "";
+    const char *ip = client_text(r, ipbuf);
     switch (r->verdict) {
     case MAILAUTH_VERDICT_PASS:
         puts_(o, "domain of ");
@@ -281,6 +292,7 @@ mailauth_spf_result_received_spf(const mailauth_spf_result_t *res, char *buf, si
 {
     out_t o;
     bool  err;
+    char  ipbuf[48];
     if (need != NULL)
         *need = 0;
     if (res == NULL || (buf == NULL && cap != 0))
@@ -300,7 +312,7 @@ mailauth_spf_result_received_spf(const mailauth_spf_result_t *res, char *buf, si
     }
     put_comment_text(&o, res);
     puts_(&o, ") ");
-    put_kv(&o, "client-ip", res->client_ip, false);
+    put_kv(&o, "client-ip", client_text(res, ipbuf), false);
     put_kv(&o, "envelope-from", res->sender, false);
     put_kv(&o, "helo", res->helo, false);
     put_kv(&o, "receiver", res->receiver, false);

@@ -186,11 +186,24 @@ put_out(const char *s, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
+/* Dotted quad into o (16 bytes), NUL-terminated; the length. A digit loop:
+ * this runs once per SPF check and snprintf costs ten times as much. */
 static size_t
 fmt_v4(const uint8_t *a, char *o)
 {
-    int n = snprintf(o, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-    return n > 0 ? (size_t)n : 0;
+    size_t p = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned v = a[k];
+        if (k > 0)
+            o[p++] = '.';
+        if (v >= 100)
+            o[p++] = (char)('0' + v / 100);
+        if (v >= 10)
+            o[p++] = (char)('0' + v / 10 % 10);
+        o[p++] = (char)('0' + v % 10);
+    }
+    o[p] = '\0';
+    return p;
 }
 
 /* RFC 5952 §4.2: "::" replaces the longest run (>= 2) of zero groups, the
