@@ -89,7 +89,7 @@ typedef struct mailauth__spf_term {
     uint8_t        flags;   /* MAILAUTH__SPF_T_* */
 } mailauth__spf_term_t;
 
-/* Terms up to which a record keeps its parsed mechanisms. */
+/* Mechanisms up to which a record keeps them parsed. */
 #define MAILAUTH__SPF_KEEP_TERMS 64u
 
 /* A parsed record. A small one keeps its parsed mechanisms; a larger one

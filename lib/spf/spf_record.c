@@ -34,29 +34,38 @@ mailauth__spf_term_is_dns(const mailauth__spf_term_t *t)
     }
 }
 
-/* Mechanism name (§5, case-insensitive) to kind; 0xff if unknown. Sorted by
- * length so a record costs one comparison per term. */
+/* ASCII letter folded to lower case; other bytes unchanged. Local so the
+ * per-term paths below need no call. */
+static inline int
+lc(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* Mechanism name (§5, case-insensitive) to kind; 0xff if unknown. Chosen by
+ * length, then by the first letter, so a record costs one comparison per term. */
 static uint8_t
 mech_kind(const char *s, size_t n)
 {
-    static const struct {
-        const char *name;
-        uint8_t     mech;
-    } three[] = {{"all", MAILAUTH__SPF_ALL},
-                 {"ptr", MAILAUTH__SPF_PTR},
-                 {"ip4", MAILAUTH__SPF_IP4},
-                 {"ip6", MAILAUTH__SPF_IP6}};
     switch (n) {
     case 1:
-        return (s[0] == 'a' || s[0] == 'A') ? MAILAUTH__SPF_A : 0xff;
+        return lc((unsigned char)s[0]) == 'a' ? MAILAUTH__SPF_A : 0xff;
     case 2:
-        return mailauth__eq_ci_n(s, "mx", 2) ? MAILAUTH__SPF_MX : 0xff;
+        return lc((unsigned char)s[0]) == 'm' && lc((unsigned char)s[1]) == 'x' ? MAILAUTH__SPF_MX
+                                                                                 : 0xff;
     case 3:
-        for (size_t i = 0; i < sizeof(three) / sizeof(three[0]); i++) {
-            if (mailauth__eq_ci_n(s, three[i].name, 3))
-                return three[i].mech;
+        switch (lc((unsigned char)s[0])) {
+        case 'i': /* ip4, ip6 */
+            if (lc((unsigned char)s[1]) != 'p' || (s[2] != '4' && s[2] != '6'))
+                return 0xff;
+            return s[2] == '4' ? MAILAUTH__SPF_IP4 : MAILAUTH__SPF_IP6;
+        case 'a':
+            return mailauth__eq_ci_n(s, "all", 3) ? MAILAUTH__SPF_ALL : 0xff;
+        case 'p':
+            return mailauth__eq_ci_n(s, "ptr", 3) ? MAILAUTH__SPF_PTR : 0xff;
+        default:
+            return 0xff;
         }
-        return 0xff;
     case 6:
         return mailauth__eq_ci_n(s, "exists", 6) ? MAILAUTH__SPF_EXISTS : 0xff;
     case 7:
@@ -239,11 +248,12 @@ static size_t
 modifier_name(const char *s, size_t n)
 {
     size_t k = 0;
-    if (n == 0 || !mailauth__is_alpha((unsigned char)s[0]))
+    if (n == 0 || lc((unsigned char)s[0]) < 'a' || lc((unsigned char)s[0]) > 'z')
         return 0;
     for (k = 1; k < n; k++) {
-        unsigned char c = (unsigned char)s[k];
-        if (!mailauth__is_alnum(c) && c != '-' && c != '_' && c != '.')
+        int c = lc((unsigned char)s[k]);
+        if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '-' && c != '_' &&
+            c != '.')
             break;
     }
     return (k < n && s[k] == '=') ? k : 0;
@@ -281,38 +291,27 @@ parse_modifier(parser_t *p, mods_t *m, const char *s, size_t n, size_t nl)
     return MAILAUTH_OK;
 }
 
-/* Space-separated terms after the version. */
-static size_t
-count_terms(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && (i == 0 || s[i - 1] == ' '))
-            count++;
-    }
-    return count;
-}
-
 /* The next term of s[0..n) from *i: *start, *len; false at the end. */
 static bool
 next_term(const char *s, size_t n, size_t *i, size_t *start, size_t *len)
 {
-    size_t k = *i;
+    size_t      k = *i;
+    const char *sp;
     while (k < n && s[k] == ' ')
         k++;
     if (k == n)
         return false;
     *start = k;
-    while (k < n && s[k] != ' ')
-        k++;
+    sp = memchr(s + k, ' ', n - k);
+    k = sp != NULL ? (size_t)(sp - s) : n;
     *len = k - *start;
     *i = k;
     return true;
 }
 
 /* §4.6.1: terms = *( 1*SP ( directive / modifier ) ); record = version terms *SP.
- * Mechanisms are kept in `keep` when given (small records), else read again
- * from the text by mailauth__spf_record_next(). */
+ * The first MAILAUTH__SPF_KEEP_TERMS mechanisms are put in keep; a record
+ * with more is read again from the text by mailauth__spf_record_next(). */
 static mailauth_status_t
 parse_terms(parser_t *p, mailauth__spf_record_t *rec, mods_t *m, mailauth__spf_term_t *keep)
 {
@@ -331,7 +330,7 @@ parse_terms(parser_t *p, mailauth__spf_record_t *rec, mods_t *m, mailauth__spf_t
             t.text = p->term;
             t.text_len = (uint32_t)p->term_len;
             st = parse_directive(p, &t, p->term, p->term_len);
-            if (keep != NULL)
+            if (rec->nmech < MAILAUTH__SPF_KEEP_TERMS)
                 keep[rec->nmech] = t;
             rec->nmech++;
             rec->has_all |= t.mech == MAILAUTH__SPF_ALL;
@@ -377,9 +376,9 @@ mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
     mailauth__spf_syntax_t  dummy;
     parser_t                p;
     mods_t                  m;
-    mailauth__spf_record_t *rec = NULL;
-    mailauth__spf_term_t   *keep = NULL;
-    size_t                  nterms;
+    mailauth__spf_record_t  r, *rec = NULL;
+    mailauth__spf_term_t    keep[MAILAUTH__SPF_KEEP_TERMS];
+    size_t                  nkeep;
     mailauth_status_t       st;
     if (out != NULL)
         *out = NULL;
@@ -394,22 +393,25 @@ mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
     p.term_len = 0;
     if (!mailauth__spf_is_v1(txt, len) || len > UINT32_MAX)
         return fail(&p, "not an SPF version 1 record", MAILAUTH_REASON_SPF_SYNTAX);
-    rec = mailauth__arena_calloc(a, 1, sizeof(*rec));
-    if (rec == NULL)
-        return MAILAUTH_ENOMEM;
-    rec->txt = txt;
-    rec->len = len;
-    nterms = count_terms(txt + 6, len - 6);
-    if (nterms <= MAILAUTH__SPF_KEEP_TERMS) {
-        keep = mailauth__arena_alloc(a, (nterms + 1) * sizeof(*keep));
-        if (keep == NULL)
-            return MAILAUTH_ENOMEM;
-    }
+    memset(&r, 0, sizeof(r));
+    r.txt = txt;
+    r.len = len;
     memset(&m, 0, sizeof(m));
-    st = parse_terms(&p, rec, &m, keep);
-    rec->terms = keep;
+    st = parse_terms(&p, &r, &m, keep);
     if (st != MAILAUTH_OK)
         return st;
+    /* One allocation: the record, and its mechanisms when it keeps them. */
+    nkeep = r.nmech <= MAILAUTH__SPF_KEEP_TERMS ? r.nmech : 0;
+    rec = mailauth__arena_alloc(a, sizeof(*rec) + nkeep * sizeof(keep[0]));
+    if (rec == NULL)
+        return MAILAUTH_ENOMEM;
+    *rec = r;
+    if (r.nmech <= MAILAUTH__SPF_KEEP_TERMS) {
+        mailauth__spf_term_t *terms = (mailauth__spf_term_t *)(void *)(rec + 1);
+        if (nkeep != 0)
+            memcpy(terms, keep, nkeep * sizeof(keep[0]));
+        rec->terms = terms;
+    }
     rec->mods[0] = m.redirect;
     rec->mods[1] = m.exp;
     rec->redirect = m.have_redirect ? &rec->mods[0] : NULL;

@@ -10,6 +10,13 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
+/* Local: these run per character of every address SPF records hold. */
+static inline bool
+dig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /* Dotted quad in s[0..n): exactly four parts 0..255, no leading zeros
  * (RFC 3986 §3.2.2 dec-octet; also what RFC 7208 §5.6 ip4-network means). */
 static bool
@@ -24,7 +31,7 @@ parse_v4(const char *s, size_t n, uint8_t out[4])
                 return false;
             start = ++i;
         }
-        while (i < n && mailauth__is_digit((unsigned char)s[i]) && i - start < 3)
+        while (i < n && dig(s[i]) && i - start < 3)
             v = v * 10 + (unsigned)(s[i++] - '0');
         if (i == start || v > 255)
             return false;
@@ -134,24 +141,27 @@ parse_v6(const char *s, size_t n, uint8_t out[16])
     return true;
 }
 
+/* s[0..n) as an address of the given family (6 when it holds a ':'). */
+static bool
+parse_family(const char *s, size_t n, bool v6, mailauth__ip_t *out)
+{
+    mailauth__ip_t ip;
+    if (n == 0 || n > IP6_TEXT_MAX)
+        return false;
+    memset(&ip, 0, sizeof(ip));
+    if (v6 ? !parse_v6(s, n, ip.addr) : !parse_v4(s, n, ip.addr))
+        return false;
+    ip.family = v6 ? 6 : 4;
+    *out = ip;
+    return true;
+}
+
 bool
 mailauth__ip_parse(const char *s, size_t n, mailauth__ip_t *out)
 {
-    mailauth__ip_t ip;
     if (s == NULL || out == NULL || n == 0 || n > IP6_TEXT_MAX)
         return false;
-    memset(&ip, 0, sizeof(ip));
-    if (mailauth__memchr(s, n, ':') != NULL) {
-        if (!parse_v6(s, n, ip.addr))
-            return false;
-        ip.family = 6;
-    } else {
-        if (!parse_v4(s, n, ip.addr))
-            return false;
-        ip.family = 4;
-    }
-    *out = ip;
-    return true;
+    return parse_family(s, n, memchr(s, ':', n) != NULL, out);
 }
 
 static bool
@@ -351,19 +361,20 @@ mailauth__ip_equal(const mailauth__ip_t *a, const mailauth__ip_t *b)
 bool
 mailauth__cidr_parse(const char *s, size_t n, mailauth__ip_t *ip, unsigned *prefix)
 {
-    const char    *slash;
     mailauth__ip_t tmp;
-    size_t         alen;
+    size_t         alen = 0;
     unsigned       len = 0;
     unsigned       width;
+    bool           colon = false;
     if (s == NULL || ip == NULL || prefix == NULL)
         return false;
-    slash = mailauth__memchr(s, n, '/');
-    alen = slash != NULL ? (size_t)(slash - s) : n;
-    if (!mailauth__ip_parse(s, alen, &tmp))
+    /* one pass finds the '/' and whether the address is IPv6 */
+    for (; alen < n && s[alen] != '/'; alen++)
+        colon = colon || s[alen] == ':';
+    if (!parse_family(s, alen, colon, &tmp))
         return false;
     width = tmp.family == 4 ? 32u : 128u;
-    if (slash == NULL) {
+    if (alen == n) {
         len = width;
     } else {
         size_t i = alen + 1;
@@ -372,7 +383,7 @@ mailauth__cidr_parse(const char *s, size_t n, mailauth__ip_t *ip, unsigned *pref
         if (digits == 0 || digits > 3 || (s[i] == '0' && digits > 1))
             return false;
         for (; i < n; i++) {
-            if (!mailauth__is_digit((unsigned char)s[i]))
+            if (!dig(s[i]))
                 return false;
             len = len * 10 + (unsigned)(s[i] - '0');
         }
