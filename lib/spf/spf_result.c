@@ -87,10 +87,12 @@ typedef struct out {
 static void
 raw(out_t *o, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++, o->len++) {
-        if (o->len + 1 < o->cap)
-            o->buf[o->len] = s[i];
+    /* what fits before the NUL; len counts the rest too (snprintf-style) */
+    if (o->cap != 0 && o->len < o->cap - 1) {
+        size_t fit = o->cap - 1 - o->len;
+        memcpy(o->buf + o->len, s, n < fit ? n : fit);
     }
+    o->len += n;
 }
 
 /* Decide how the current word is separated from the previous one. */
@@ -121,9 +123,37 @@ end_word(out_t *o)
     o->decided = false;
 }
 
+/* Unfolded output is the text as given, except that a space still pending
+ * at the end is dropped, as the folding writer does: words go out in runs. */
+static void
+put_flat(out_t *o, const char *s, size_t n)
+{
+    while (n > 0) {
+        const char *sp = memchr(s, ' ', n);
+        size_t      k = sp != NULL ? (size_t)(sp - s) : n;
+        if (k > 0) {
+            if (o->sep)
+                raw(o, " ", 1);
+            o->sep = false;
+            raw(o, s, k);
+        } else {
+            if (o->sep) /* two spaces in a row: keep both */
+                raw(o, " ", 1);
+            o->sep = true;
+            k = 1;
+        }
+        s += k;
+        n -= k;
+    }
+}
+
 static void
 put(out_t *o, const char *s, size_t n)
 {
+    if (!o->fold) {
+        put_flat(o, s, n);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         if (s[i] == ' ') {
             end_word(o);
@@ -161,19 +191,28 @@ finish(out_t *o, size_t *need)
     return o->len < o->cap ? MAILAUTH_OK : MAILAUTH_ENOSPC;
 }
 
-/* Text with controls made harmless ('?'); '(' ')' '\' escaped if asked. */
+/* Text with controls made harmless ('?'); '(' ')' '\' escaped if asked.
+ * Runs of plain characters go to put() at once. */
 static void
 put_text(out_t *o, const char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
+    while (s != NULL && *s != '\0') {
+        size_t k = 0;
+        while (s[k] != '\0' && (unsigned char)s[k] >= 0x20 && s[k] != 0x7f &&
+               !(o->esc && (s[k] == '(' || s[k] == ')' || s[k] == '\\')))
+            k++;
+        if (k > 0) {
+            put(o, s, k);
+            s += k;
+            continue;
+        }
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
             put(o, "?", 1);
-        else if (o->esc && (c == '(' || c == ')' || c == '\\')) {
+        } else {
             put(o, "\\", 1);
             put(o, s, 1);
-        } else
-            put(o, s, 1);
+        }
+        s++;
     }
 }
 
