@@ -38,6 +38,9 @@ static const struct limit_case limit_cases[] = {
     {MAILAUTH_LIMIT_RSA_MIN_BITS, "rsa-min-bits", 1024},
     {MAILAUTH_LIMIT_RSA_MAX_BITS, "rsa-max-bits", 8192},
     {MAILAUTH_LIMIT_ARC_INSTANCES, "arc-instances", 50},
+    {MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S, "dkim-clock-skew-s", 300},
+    {MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES, "dkim-key-cache-entries", 1024},
+    {MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, "dmarc-treewalk-queries", 8},
 };
 _Static_assert(ARRAY_LEN(limit_cases) == MAILAUTH_LIMIT__COUNT, "a limit has no case");
 
@@ -400,6 +403,48 @@ static const struct reason_case reason_cases[] = {
     {MAILAUTH_REASON_SPF_DEFAULT, "spf.default"},
     {MAILAUTH_REASON_SPF_MACRO, "spf.macro"},
     {MAILAUTH_REASON_DEADLINE, "deadline"},
+    {MAILAUTH_REASON_DKIM_SYNTAX, "dkim.syntax"},
+    {MAILAUTH_REASON_DKIM_DUPLICATE_TAG, "dkim.duplicate-tag"},
+    {MAILAUTH_REASON_DKIM_VERSION, "dkim.version"},
+    {MAILAUTH_REASON_DKIM_ALGORITHM, "dkim.algorithm"},
+    {MAILAUTH_REASON_DKIM_SHA1, "dkim.sha1"},
+    {MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED, "dkim.from-not-signed"},
+    {MAILAUTH_REASON_DKIM_AUID_MISMATCH, "dkim.auid-mismatch"},
+    {MAILAUTH_REASON_DKIM_EXPIRED, "dkim.expired"},
+    {MAILAUTH_REASON_DKIM_FUTURE, "dkim.future"},
+    {MAILAUTH_REASON_DKIM_QUERY_METHOD, "dkim.query-method"},
+    {MAILAUTH_REASON_DKIM_NO_KEY, "dkim.no-key"},
+    {MAILAUTH_REASON_DKIM_KEY_SYNTAX, "dkim.key-syntax"},
+    {MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "dkim.key-multiple"},
+    {MAILAUTH_REASON_DKIM_KEY_REVOKED, "dkim.key-revoked"},
+    {MAILAUTH_REASON_DKIM_KEY_TOO_SMALL, "dkim.key-too-small"},
+    {MAILAUTH_REASON_DKIM_KEY_TOO_LARGE, "dkim.key-too-large"},
+    {MAILAUTH_REASON_DKIM_KEY_MISMATCH, "dkim.key-mismatch"},
+    {MAILAUTH_REASON_DKIM_KEY_SERVICE, "dkim.key-service"},
+    {MAILAUTH_REASON_DKIM_KEY_STRICT, "dkim.key-strict"},
+    {MAILAUTH_REASON_DKIM_DNS_TEMPFAIL, "dkim.dns-tempfail"},
+    {MAILAUTH_REASON_DKIM_BODY_HASH, "dkim.body-hash"},
+    {MAILAUTH_REASON_DKIM_SIGNATURE, "dkim.signature"},
+    {MAILAUTH_REASON_DKIM_BODY_LENGTH, "dkim.body-length"},
+    {MAILAUTH_REASON_DKIM_PARTIAL_BODY, "dkim.partial-body"},
+    {MAILAUTH_REASON_DKIM_TOO_MANY, "dkim.too-many"},
+    {MAILAUTH_REASON_DMARC_NO_RECORD, "dmarc.no-record"},
+    {MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS, "dmarc.multiple-records"},
+    {MAILAUTH_REASON_DMARC_SYNTAX, "dmarc.syntax"},
+    {MAILAUTH_REASON_DMARC_DNS_TEMPFAIL, "dmarc.dns-tempfail"},
+    {MAILAUTH_REASON_DMARC_NO_FROM, "dmarc.no-from"},
+    {MAILAUTH_REASON_DMARC_MULTIPLE_FROM, "dmarc.multiple-from"},
+    {MAILAUTH_REASON_DMARC_BAD_FROM, "dmarc.bad-from"},
+    {MAILAUTH_REASON_DMARC_ALIGNED, "dmarc.aligned"},
+    {MAILAUTH_REASON_DMARC_NOT_ALIGNED, "dmarc.not-aligned"},
+    {MAILAUTH_REASON_ARC_NO_SETS, "arc.no-sets"},
+    {MAILAUTH_REASON_ARC_STRUCTURE, "arc.structure"},
+    {MAILAUTH_REASON_ARC_TOO_MANY, "arc.too-many"},
+    {MAILAUTH_REASON_ARC_SYNTAX, "arc.syntax"},
+    {MAILAUTH_REASON_ARC_CV, "arc.cv"},
+    {MAILAUTH_REASON_ARC_AMS, "arc.ams"},
+    {MAILAUTH_REASON_ARC_SEAL, "arc.seal"},
+    {MAILAUTH_REASON_ARC_DNS_TEMPFAIL, "arc.dns-tempfail"},
 };
 _Static_assert(ARRAY_LEN(reason_cases) == MAILAUTH_REASON__COUNT, "a reason has no case");
 
@@ -484,6 +529,10 @@ setup_ctx(const mailauth_allocator_t *al)
         st = mailauth_ctx_set_spf_default_explanation(ctx, "see %{d}");
     if (st == MAILAUTH_OK)
         st = mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT_DNS_QUERIES, 10);
+    if (st == MAILAUTH_OK)
+        st = mailauth_ctx_add_trusted_sealer(ctx, "arc.example.org");
+    if (st == MAILAUTH_OK)
+        st = mailauth_ctx_add_trusted_sealer(ctx, "Sealer.Example.COM.");
     if (ctx != NULL && st == MAILAUTH_ENOMEM) {
         /* a failed setter leaves the previous value */
         assert_non_null(mailauth_ctx_get_authserv_id(ctx));
@@ -510,6 +559,60 @@ test_ctx_enomem(void **state)
     }
 }
 
+static uint32_t
+pinned_random(void *ud)
+{
+    return *(const uint32_t *)ud;
+}
+
+/* Policy knobs of the DKIM, DMARC and ARC issues: defaults, setters, freeze. */
+static void
+test_ctx_policy_knobs(void **state)
+{
+    mailauth_ctx_t *ctx = NULL;
+    uint32_t        seven = 7;
+    (void)state;
+    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 0);
+    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY), 0);
+    assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1, 5), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 1);
+    assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH_FLAG__COUNT, 1), MAILAUTH_EINVAL);
+    assert_string_equal(mailauth_flag_name(MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY),
+                        "dkim-require-full-body");
+    assert_string_equal(mailauth_flag_name(MAILAUTH_FLAG__COUNT), "unknown");
+
+    assert_int_equal(mailauth_ctx_get_dmarc_mode(ctx), MAILAUTH_DMARC_RFC7489);
+    assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, MAILAUTH_DMARC_RFC9989), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_get_dmarc_mode(ctx), MAILAUTH_DMARC_RFC9989);
+    assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, (mailauth_dmarc_mode_t)7), MAILAUTH_EINVAL);
+    assert_string_equal(mailauth_dmarc_mode_name(MAILAUTH_DMARC_RFC9989), "9989");
+
+    assert_int_equal(mailauth_ctx_set_psl_file(ctx, "/nonexistent/psl.dat"), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_ctx_set_psl_file(ctx, NULL), MAILAUTH_OK);
+    assert_non_null(mailauth__ctx_psl(ctx)); /* the default list opens */
+
+    assert_int_equal(mailauth_ctx_set_random(ctx, pinned_random, &seven), MAILAUTH_OK);
+    assert_int_equal(mailauth__ctx_random(ctx), 7);
+
+    assert_int_equal(mailauth_ctx_add_trusted_sealer(ctx, "Arc.Example.ORG."), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_add_trusted_sealer(ctx, "bad domain"), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_ctx_add_trusted_sealer(ctx, ""), MAILAUTH_EINVAL);
+    assert_true(mailauth__ctx_sealer_trusted(ctx, "arc.example.org", 15));
+    assert_true(mailauth__ctx_sealer_trusted(ctx, "ARC.example.org.", 16));
+    assert_false(mailauth__ctx_sealer_trusted(ctx, "example.org", 11));
+    assert_false(mailauth__ctx_sealer_trusted(ctx, "x.arc.example.org", 17));
+
+    mailauth__ctx_freeze(ctx);
+    assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1, 0),
+                     MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, MAILAUTH_DMARC_RFC7489), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_ctx_set_psl_file(ctx, NULL), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_ctx_set_random(ctx, NULL, NULL), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_ctx_add_trusted_sealer(ctx, "x.example"), MAILAUTH_ESTATE);
+    mailauth_ctx_free(ctx);
+}
+
 #define CASES(tab, fn)                                                                             \
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
         tests[n++] = (struct CMUnitTest)                                                           \
@@ -534,6 +637,7 @@ main(void)
         cmocka_unit_test(test_ctx_strerror),
         cmocka_unit_test(test_ctx_version),
         cmocka_unit_test(test_ctx_enomem),
+        cmocka_unit_test(test_ctx_policy_knobs),
     };
     struct CMUnitTest tests[ARRAY_LEN(single) + ARRAY_LEN(limit_cases) + ARRAY_LEN(id_cases) +
                             ARRAY_LEN(methods_cases) + ARRAY_LEN(log_cases)];

@@ -70,6 +70,9 @@ typedef enum mailauth_limit {
     MAILAUTH_LIMIT_RSA_MIN_BITS,        /*!< [1024] RFC 8301 §3.2 */
     MAILAUTH_LIMIT_RSA_MAX_BITS,        /*!< [8192] */
     MAILAUTH_LIMIT_ARC_INSTANCES,       /*!< [50] RFC 8617 §4.2.1 */
+    MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S,   /*!< [300] seconds a DKIM t= may lie in the future */
+    MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES, /*!< [1024] decoded DKIM/ARC keys kept by the ctx */
+    MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, /*!< [8] RFC 9989 tree walk: policy queries per walk */
     MAILAUTH_LIMIT__COUNT
 } mailauth_limit_t;
 
@@ -140,6 +143,76 @@ MAILAUTH_API unsigned mailauth_ctx_get_methods(const mailauth_ctx_t *ctx);
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_spf_default_explanation(mailauth_ctx_t *ctx,
                                                                         const char *text);
+
+/*! On/off policy knobs; defaults in brackets. */
+typedef enum mailauth_flag {
+    /*! [off] Accept rsa-sha1 DKIM/ARC signatures. RFC 8301 §3.1 says verifiers
+     *  must not consider them valid; when off they give `permerror` with
+     *  MAILAUTH_REASON_DKIM_SHA1. */
+    MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1 = 0,
+    /*! [off] Do not pass a DKIM signature whose l= leaves body bytes
+     *  unsigned (RFC 6376 §8.2): it gives `policy` with
+     *  MAILAUTH_REASON_DKIM_PARTIAL_BODY. When off, such a signature can
+     *  pass and the detail view reports the unsigned byte count. */
+    MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY,
+    MAILAUTH_FLAG__COUNT
+} mailauth_flag_t;
+
+/*! Name of a flag ("dkim-accept-rsa-sha1"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_flag_name(mailauth_flag_t flag);
+
+/*! Turn a flag on (non-zero) or off (0).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (unknown flag), MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_flag(mailauth_ctx_t *ctx, mailauth_flag_t flag,
+                                                     int on);
+
+/*! 1 if the flag is on, 0 if off or unknown. */
+MAILAUTH_API int mailauth_ctx_get_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag);
+
+/*! How DMARC finds the policy record and the organizational domain. */
+typedef enum mailauth_dmarc_mode {
+    MAILAUTH_DMARC_RFC7489 = 0, /*!< [default] Public Suffix List (RFC 7489 §3.2, §6.6.3) */
+    MAILAUTH_DMARC_RFC9989 = 1  /*!< DNS tree walk (RFC 9989), with np, psd and t */
+} mailauth_dmarc_mode_t;
+
+/*! Name of a DMARC mode ("7489", "9989"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_dmarc_mode_name(mailauth_dmarc_mode_t mode);
+
+/*! Choose the DMARC mode. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_dmarc_mode(mailauth_ctx_t *ctx,
+                                                           mailauth_dmarc_mode_t mode);
+
+/*! The DMARC mode. */
+MAILAUTH_API mailauth_dmarc_mode_t mailauth_ctx_get_dmarc_mode(const mailauth_ctx_t *ctx);
+
+/*! Load the Public Suffix List used for RFC 7489 organizational domains
+ *  from a file (the publicsuffix.org text format, or libpsl's DAFSA). By
+ *  default the system list is used (Debian: package publicsuffix), falling
+ *  back to the list built into libpsl.
+ *  \param[in] path  File to read now; NULL goes back to the default.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (unreadable or not a list),
+ *          MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_psl_file(mailauth_ctx_t *ctx, const char *path);
+
+/*! Random source for DMARC pct= sampling (RFC 7489 §6.6.4): return a
+ *  uniformly distributed 32-bit value. Tests pin it to make sampling
+ *  deterministic. Must be thread-safe if the ctx is shared by threads.
+ *  NULL (the default) uses the operating system's random numbers. */
+typedef uint32_t (*mailauth_random_fn)(void *ud);
+
+/*! Replace the random source. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_random(mailauth_ctx_t *ctx, mailauth_random_fn fn,
+                                                       void *ud);
+
+/*! Trust ARC sealers of this domain for the local-policy DMARC override
+ *  (RFC 8617 §7.2): when DMARC fails but the ARC chain passes and every
+ *  sealer up to the oldest passing instance is trusted, the DMARC result
+ *  carries an override (the dmarc=fail itself stays visible). Repeatable.
+ *  \param[in] domain  A domain name, copied (compared case-insensitively).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a domain name), MAILAUTH_ESTATE,
+ *          MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_ctx_add_trusted_sealer(mailauth_ctx_t *ctx,
+                                                               const char *domain);
 
 MAILAUTH_END_DECLS
 

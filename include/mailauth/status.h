@@ -72,6 +72,51 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_SPF_DEFAULT,            /*!< no mechanism matched, no redirect */
     MAILAUTH_REASON_SPF_MACRO,              /*!< §7: macro expansion error */
     MAILAUTH_REASON_DEADLINE,               /*!< the evaluation deadline passed */
+    /* DKIM, RFC 6376 / RFC 8463 / RFC 8301 */
+    MAILAUTH_REASON_DKIM_SYNTAX,            /*!< §3.5: signature field malformed or a required tag missing */
+    MAILAUTH_REASON_DKIM_DUPLICATE_TAG,     /*!< §3.2: a tag appears twice */
+    MAILAUTH_REASON_DKIM_VERSION,           /*!< §3.5: v= is not 1 */
+    MAILAUTH_REASON_DKIM_ALGORITHM,         /*!< §3.5: a= unknown */
+    MAILAUTH_REASON_DKIM_SHA1,              /*!< RFC 8301 §3.1: rsa-sha1 not accepted (policy) */
+    MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED,   /*!< §5.4: h= does not include From */
+    MAILAUTH_REASON_DKIM_AUID_MISMATCH,     /*!< §3.5: i= is not d= or a subdomain of it */
+    MAILAUTH_REASON_DKIM_EXPIRED,           /*!< §3.5: x= is in the past */
+    MAILAUTH_REASON_DKIM_FUTURE,            /*!< §3.5: t= is in the future (beyond the allowance) */
+    MAILAUTH_REASON_DKIM_QUERY_METHOD,      /*!< §3.5: q= has no dns/txt */
+    MAILAUTH_REASON_DKIM_NO_KEY,            /*!< §6.1.2: no key record (NXDOMAIN / NODATA) */
+    MAILAUTH_REASON_DKIM_KEY_SYNTAX,        /*!< §3.6.1: key record malformed (or p= not a key) */
+    MAILAUTH_REASON_DKIM_KEY_MULTIPLE,      /*!< several key records at the selector */
+    MAILAUTH_REASON_DKIM_KEY_REVOKED,       /*!< §3.6.1: p= empty */
+    MAILAUTH_REASON_DKIM_KEY_TOO_SMALL,     /*!< RFC 8301 §3.2: RSA key below the minimum (policy) */
+    MAILAUTH_REASON_DKIM_KEY_TOO_LARGE,     /*!< RSA key above the ctx maximum (policy) */
+    MAILAUTH_REASON_DKIM_KEY_MISMATCH,      /*!< §3.6.1: k= or h= of the key does not fit a= */
+    MAILAUTH_REASON_DKIM_KEY_SERVICE,       /*!< §3.6.1: s= excludes email */
+    MAILAUTH_REASON_DKIM_KEY_STRICT,        /*!< §3.6.1: t=s and the i= domain is not d= */
+    MAILAUTH_REASON_DKIM_DNS_TEMPFAIL,      /*!< the key lookup failed temporarily */
+    MAILAUTH_REASON_DKIM_BODY_HASH,         /*!< §6.1.3: body hash mismatch */
+    MAILAUTH_REASON_DKIM_SIGNATURE,         /*!< §6.1.3: signature does not verify */
+    MAILAUTH_REASON_DKIM_BODY_LENGTH,       /*!< §3.5: l= larger than the body */
+    MAILAUTH_REASON_DKIM_PARTIAL_BODY,      /*!< l= leaves body bytes unsigned and the ctx refuses it (policy) */
+    MAILAUTH_REASON_DKIM_TOO_MANY,          /*!< over MAILAUTH_LIMIT_DKIM_SIGNATURES: not verified */
+    /* DMARC, RFC 7489 / RFC 9989 */
+    MAILAUTH_REASON_DMARC_NO_RECORD,        /*!< no DMARC policy record found */
+    MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS, /*!< several v=DMARC1 records */
+    MAILAUTH_REASON_DMARC_SYNTAX,           /*!< record unusable (v= not first, p= invalid with no fallback) */
+    MAILAUTH_REASON_DMARC_DNS_TEMPFAIL,     /*!< a policy lookup failed temporarily */
+    MAILAUTH_REASON_DMARC_NO_FROM,          /*!< no RFC5322.From field */
+    MAILAUTH_REASON_DMARC_MULTIPLE_FROM,    /*!< several From fields, or authors in different domains */
+    MAILAUTH_REASON_DMARC_BAD_FROM,         /*!< the From field has no usable domain */
+    MAILAUTH_REASON_DMARC_ALIGNED,          /*!< pass: an aligned SPF or DKIM pass */
+    MAILAUTH_REASON_DMARC_NOT_ALIGNED,      /*!< fail: no aligned pass */
+    /* ARC, RFC 8617 */
+    MAILAUTH_REASON_ARC_NO_SETS,            /*!< no ARC header fields */
+    MAILAUTH_REASON_ARC_STRUCTURE,          /*!< §5.2 step 2: missing, duplicated or non-contiguous sets */
+    MAILAUTH_REASON_ARC_TOO_MANY,           /*!< more than MAILAUTH_LIMIT_ARC_INSTANCES sets */
+    MAILAUTH_REASON_ARC_SYNTAX,             /*!< an ARC field is malformed */
+    MAILAUTH_REASON_ARC_CV,                 /*!< a cv= value breaks the chain (i=1 not none, later not pass, or fail) */
+    MAILAUTH_REASON_ARC_AMS,                /*!< the newest ARC-Message-Signature does not verify */
+    MAILAUTH_REASON_ARC_SEAL,               /*!< an ARC-Seal does not verify */
+    MAILAUTH_REASON_ARC_DNS_TEMPFAIL,       /*!< a key lookup failed temporarily */
     MAILAUTH_REASON__COUNT
 } mailauth_reason_t;
 

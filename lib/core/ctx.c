@@ -6,7 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/random.h>
+
+#include "domain/domain.h"
+#include "domain/psl.h"
 #include "util/alloc.h"
+#include "util/str.h"
 
 /* Defaults documented next to each limit in include/mailauth/ctx.h. */
 static const uint32_t default_limits[MAILAUTH_LIMIT__COUNT] = {
@@ -25,6 +30,9 @@ static const uint32_t default_limits[MAILAUTH_LIMIT__COUNT] = {
     [MAILAUTH_LIMIT_RSA_MIN_BITS] = 1024, /* RFC 8301 §3.2 */
     [MAILAUTH_LIMIT_RSA_MAX_BITS] = 8192,
     [MAILAUTH_LIMIT_ARC_INSTANCES] = 50, /* RFC 8617 §4.2.1 */
+    [MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S] = 300,
+    [MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES] = 1024,
+    [MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES] = 8, /* RFC 9989 tree walk */
 };
 
 static const char default_authserv_id[] = "localhost";
@@ -52,6 +60,11 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
     ctx->log_level = MAILAUTH_LOG_ERROR;
     memcpy(ctx->limits, default_limits, sizeof(ctx->limits));
     ctx->methods = MAILAUTH_METHOD_ALL;
+    ctx->dmarc_mode = MAILAUTH_DMARC_RFC7489;
+    if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+        mailauth__free(al, ctx);
+        return MAILAUTH_ENOMEM;
+    }
     ctx->authserv_id = mailauth__strdup(&ctx->al, default_authserv_id);
     if (ctx->authserv_id == NULL) {
         mailauth_ctx_free(ctx);
@@ -70,6 +83,11 @@ mailauth_ctx_free(mailauth_ctx_t *ctx)
     al = ctx->al; /* the ctx itself is freed with its own allocator */
     mailauth__free(&al, ctx->authserv_id);
     mailauth__free(&al, ctx->spf_default_exp);
+    mailauth__psl_close(&al, ctx->psl);
+    for (size_t i = 0; i < ctx->nsealers; i++)
+        mailauth__free(&al, ctx->sealers[i]);
+    mailauth__free(&al, ctx->sealers);
+    pthread_mutex_destroy(&ctx->lock);
     mailauth__free(&al, ctx);
 }
 
@@ -249,4 +267,142 @@ mailauth__log(const mailauth_ctx_t *ctx, mailauth_log_level_t level, const char 
         msg[0] = '\0';
     va_end(ap);
     ctx->log(ctx->log_ud, level, msg);
+}
+
+mailauth_status_t
+mailauth_ctx_set_flag(mailauth_ctx_t *ctx, mailauth_flag_t flag, int on)
+{
+    if (ctx == NULL || (unsigned)flag >= (unsigned)MAILAUTH_FLAG__COUNT)
+        return MAILAUTH_EINVAL;
+    if (ctx->frozen)
+        return MAILAUTH_ESTATE;
+    ctx->flags[flag] = on != 0;
+    return MAILAUTH_OK;
+}
+
+int
+mailauth_ctx_get_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag)
+{
+    return mailauth__ctx_flag(ctx, flag) ? 1 : 0;
+}
+
+bool
+mailauth__ctx_flag(const mailauth_ctx_t *ctx, mailauth_flag_t f)
+{
+    return ctx != NULL && (unsigned)f < (unsigned)MAILAUTH_FLAG__COUNT && ctx->flags[f];
+}
+
+mailauth_status_t
+mailauth_ctx_set_dmarc_mode(mailauth_ctx_t *ctx, mailauth_dmarc_mode_t mode)
+{
+    if (ctx == NULL || (mode != MAILAUTH_DMARC_RFC7489 && mode != MAILAUTH_DMARC_RFC9989))
+        return MAILAUTH_EINVAL;
+    if (ctx->frozen)
+        return MAILAUTH_ESTATE;
+    ctx->dmarc_mode = mode;
+    return MAILAUTH_OK;
+}
+
+mailauth_dmarc_mode_t
+mailauth_ctx_get_dmarc_mode(const mailauth_ctx_t *ctx)
+{
+    return ctx != NULL ? ctx->dmarc_mode : MAILAUTH_DMARC_RFC7489;
+}
+
+mailauth_status_t
+mailauth_ctx_set_psl_file(mailauth_ctx_t *ctx, const char *path)
+{
+    mailauth__psl_t  *psl = NULL;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (ctx == NULL)
+        return MAILAUTH_EINVAL;
+    if (ctx->frozen)
+        return MAILAUTH_ESTATE;
+    if (path != NULL) {
+        st = mailauth__psl_open(&ctx->al, path, &psl);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
+    mailauth__psl_close(&ctx->al, ctx->psl);
+    ctx->psl = psl; /* NULL: the default, opened on first use */
+    ctx->psl_failed = false;
+    return MAILAUTH_OK;
+}
+
+const struct mailauth__psl *
+mailauth__ctx_psl(mailauth_ctx_t *ctx)
+{
+    const struct mailauth__psl *psl = NULL;
+    /* Opened lazily (most ctx never run DMARC); threads may race here. */
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->psl == NULL && !ctx->psl_failed &&
+        mailauth__psl_open(&ctx->al, NULL, &ctx->psl) != MAILAUTH_OK)
+        ctx->psl_failed = true;
+    psl = ctx->psl;
+    pthread_mutex_unlock(&ctx->lock);
+    return psl;
+}
+
+mailauth_status_t
+mailauth_ctx_set_random(mailauth_ctx_t *ctx, mailauth_random_fn fn, void *ud)
+{
+    if (ctx == NULL)
+        return MAILAUTH_EINVAL;
+    if (ctx->frozen)
+        return MAILAUTH_ESTATE;
+    ctx->random = fn;
+    ctx->random_ud = fn != NULL ? ud : NULL;
+    return MAILAUTH_OK;
+}
+
+uint32_t
+mailauth__ctx_random(const mailauth_ctx_t *ctx)
+{
+    uint32_t v = 0;
+    if (ctx->random != NULL)
+        return ctx->random(ctx->random_ud);
+    /* Sampling needs no secrecy, only no bias an attacker can steer. */
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = (uint32_t)mailauth__ctx_mono_ms(ctx) * 2654435761u;
+    return v;
+}
+
+mailauth_status_t
+mailauth_ctx_add_trusted_sealer(mailauth_ctx_t *ctx, const char *domain)
+{
+    size_t n = 0;
+    char  *copy = NULL;
+    char **grown = NULL;
+    if (ctx == NULL || domain == NULL)
+        return MAILAUTH_EINVAL;
+    n = strlen(domain);
+    if (n > 0 && domain[n - 1] == '.')
+        n--;
+    if (n == 0 || !mailauth__domain_check(domain, n, MAILAUTH__DOMAIN_LDH))
+        return MAILAUTH_EINVAL;
+    if (ctx->frozen)
+        return MAILAUTH_ESTATE;
+    copy = mailauth__strndup(&ctx->al, domain, n);
+    grown = mailauth__realloc(&ctx->al, ctx->sealers, (ctx->nsealers + 1) * sizeof(*grown));
+    if (copy == NULL || grown == NULL) {
+        mailauth__free(&ctx->al, copy);
+        if (grown != NULL)
+            ctx->sealers = grown;
+        return MAILAUTH_ENOMEM;
+    }
+    mailauth__lower_inplace(copy, n);
+    ctx->sealers = grown;
+    ctx->sealers[ctx->nsealers++] = copy;
+    return MAILAUTH_OK;
+}
+
+bool
+mailauth__ctx_sealer_trusted(const mailauth_ctx_t *ctx, const char *domain, size_t len)
+{
+    if (len > 0 && domain[len - 1] == '.')
+        len--;
+    for (size_t i = 0; i < ctx->nsealers; i++)
+        if (strlen(ctx->sealers[i]) == len && mailauth__eq_ci_n(ctx->sealers[i], domain, len))
+            return true;
+    return false;
 }

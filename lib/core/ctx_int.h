@@ -2,6 +2,7 @@
 #ifndef MAILAUTH__CTX_INT_H
 #define MAILAUTH__CTX_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,7 +20,27 @@ struct mailauth_ctx {
     char *authserv_id;
     char *spf_default_exp; /* NULL: none */
     bool frozen;           /* set when first used: setters then return ESTATE */
+    bool flags[MAILAUTH_FLAG__COUNT];
+    mailauth_dmarc_mode_t dmarc_mode;
+    struct mailauth__psl *psl; /* NULL: the default list, opened on first use */
+    bool psl_failed;           /* the default list could not be opened */
+    pthread_mutex_t lock;      /* guards the lazy psl; the key cache has its own */
+    mailauth_random_fn random;
+    void *random_ud;
+    char **sealers;            /* trusted ARC sealer domains, lower case */
+    size_t nsealers;
+    struct mailauth__keycache *keys; /* decoded DKIM/ARC keys, shared by threads (lib/dkim) */
 };
+
+/* The Public Suffix List (opened on first use, thread-safe); NULL only
+ * when no list can be had (ENOMEM or no list at all). */
+const struct mailauth__psl *mailauth__ctx_psl(mailauth_ctx_t *ctx);
+/* Flag value. */
+bool mailauth__ctx_flag(const mailauth_ctx_t *ctx, mailauth_flag_t f);
+/* A uniformly distributed 32-bit value from the ctx random source. */
+uint32_t mailauth__ctx_random(const mailauth_ctx_t *ctx);
+/* True if `domain` (any case, no trailing dot) is a trusted ARC sealer. */
+bool mailauth__ctx_sealer_trusted(const mailauth_ctx_t *ctx, const char *domain, size_t len);
 
 /* Mark the ctx as in use (read-only from now on). */
 void mailauth__ctx_freeze(mailauth_ctx_t *ctx);

@@ -66,6 +66,48 @@ static const char *const reason_names[] = {
     [MAILAUTH_REASON_SPF_DEFAULT] = "spf.default",
     [MAILAUTH_REASON_SPF_MACRO] = "spf.macro",
     [MAILAUTH_REASON_DEADLINE] = "deadline",
+    [MAILAUTH_REASON_DKIM_SYNTAX] = "dkim.syntax",
+    [MAILAUTH_REASON_DKIM_DUPLICATE_TAG] = "dkim.duplicate-tag",
+    [MAILAUTH_REASON_DKIM_VERSION] = "dkim.version",
+    [MAILAUTH_REASON_DKIM_ALGORITHM] = "dkim.algorithm",
+    [MAILAUTH_REASON_DKIM_SHA1] = "dkim.sha1",
+    [MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED] = "dkim.from-not-signed",
+    [MAILAUTH_REASON_DKIM_AUID_MISMATCH] = "dkim.auid-mismatch",
+    [MAILAUTH_REASON_DKIM_EXPIRED] = "dkim.expired",
+    [MAILAUTH_REASON_DKIM_FUTURE] = "dkim.future",
+    [MAILAUTH_REASON_DKIM_QUERY_METHOD] = "dkim.query-method",
+    [MAILAUTH_REASON_DKIM_NO_KEY] = "dkim.no-key",
+    [MAILAUTH_REASON_DKIM_KEY_SYNTAX] = "dkim.key-syntax",
+    [MAILAUTH_REASON_DKIM_KEY_MULTIPLE] = "dkim.key-multiple",
+    [MAILAUTH_REASON_DKIM_KEY_REVOKED] = "dkim.key-revoked",
+    [MAILAUTH_REASON_DKIM_KEY_TOO_SMALL] = "dkim.key-too-small",
+    [MAILAUTH_REASON_DKIM_KEY_TOO_LARGE] = "dkim.key-too-large",
+    [MAILAUTH_REASON_DKIM_KEY_MISMATCH] = "dkim.key-mismatch",
+    [MAILAUTH_REASON_DKIM_KEY_SERVICE] = "dkim.key-service",
+    [MAILAUTH_REASON_DKIM_KEY_STRICT] = "dkim.key-strict",
+    [MAILAUTH_REASON_DKIM_DNS_TEMPFAIL] = "dkim.dns-tempfail",
+    [MAILAUTH_REASON_DKIM_BODY_HASH] = "dkim.body-hash",
+    [MAILAUTH_REASON_DKIM_SIGNATURE] = "dkim.signature",
+    [MAILAUTH_REASON_DKIM_BODY_LENGTH] = "dkim.body-length",
+    [MAILAUTH_REASON_DKIM_PARTIAL_BODY] = "dkim.partial-body",
+    [MAILAUTH_REASON_DKIM_TOO_MANY] = "dkim.too-many",
+    [MAILAUTH_REASON_DMARC_NO_RECORD] = "dmarc.no-record",
+    [MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS] = "dmarc.multiple-records",
+    [MAILAUTH_REASON_DMARC_SYNTAX] = "dmarc.syntax",
+    [MAILAUTH_REASON_DMARC_DNS_TEMPFAIL] = "dmarc.dns-tempfail",
+    [MAILAUTH_REASON_DMARC_NO_FROM] = "dmarc.no-from",
+    [MAILAUTH_REASON_DMARC_MULTIPLE_FROM] = "dmarc.multiple-from",
+    [MAILAUTH_REASON_DMARC_BAD_FROM] = "dmarc.bad-from",
+    [MAILAUTH_REASON_DMARC_ALIGNED] = "dmarc.aligned",
+    [MAILAUTH_REASON_DMARC_NOT_ALIGNED] = "dmarc.not-aligned",
+    [MAILAUTH_REASON_ARC_NO_SETS] = "arc.no-sets",
+    [MAILAUTH_REASON_ARC_STRUCTURE] = "arc.structure",
+    [MAILAUTH_REASON_ARC_TOO_MANY] = "arc.too-many",
+    [MAILAUTH_REASON_ARC_SYNTAX] = "arc.syntax",
+    [MAILAUTH_REASON_ARC_CV] = "arc.cv",
+    [MAILAUTH_REASON_ARC_AMS] = "arc.ams",
+    [MAILAUTH_REASON_ARC_SEAL] = "arc.seal",
+    [MAILAUTH_REASON_ARC_DNS_TEMPFAIL] = "arc.dns-tempfail",
 };
 
 static const char *const log_level_names[] = {
@@ -91,6 +133,9 @@ static const char *const limit_names[] = {
     [MAILAUTH_LIMIT_RSA_MIN_BITS] = "rsa-min-bits",
     [MAILAUTH_LIMIT_RSA_MAX_BITS] = "rsa-max-bits",
     [MAILAUTH_LIMIT_ARC_INSTANCES] = "arc-instances",
+    [MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S] = "dkim-clock-skew-s",
+    [MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES] = "dkim-key-cache-entries",
+    [MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES] = "dmarc-treewalk-queries",
 };
 
 _Static_assert(ARRAY_LEN(status_text) == MAILAUTH_EINTERNAL + 1, "status_text incomplete");
@@ -172,6 +217,32 @@ mailauth_method_name(mailauth_method_t m)
         return "arc";
     case MAILAUTH_METHOD_ALL:
         break;
+    }
+    return "unknown";
+}
+
+const char *
+mailauth_flag_name(mailauth_flag_t flag)
+{
+    switch (flag) {
+    case MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1:
+        return "dkim-accept-rsa-sha1";
+    case MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY:
+        return "dkim-require-full-body";
+    case MAILAUTH_FLAG__COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+const char *
+mailauth_dmarc_mode_name(mailauth_dmarc_mode_t mode)
+{
+    switch (mode) {
+    case MAILAUTH_DMARC_RFC7489:
+        return "7489";
+    case MAILAUTH_DMARC_RFC9989:
+        return "9989";
     }
     return "unknown";
 }
