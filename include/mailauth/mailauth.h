@@ -4,9 +4,11 @@
 
 #include <mailauth/authres.h>
 #include <mailauth/ctx.h>
+#include <mailauth/dkim.h>
 #include <mailauth/dns.h>
 #include <mailauth/eval.h>
 #include <mailauth/export.h>
+#include <mailauth/sign.h>
 #include <mailauth/spf.h>
 #include <mailauth/status.h>
 #include <mailauth/verify.h>

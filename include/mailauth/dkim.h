@@ -1,0 +1,71 @@
+/* mailauth: DKIM (RFC 6376, RFC 8463, RFC 8301) detail view. */
+#ifndef MAILAUTH_DKIM_H
+#define MAILAUTH_DKIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/eval.h>
+#include <mailauth/export.h>
+#include <mailauth/status.h>
+
+MAILAUTH_BEGIN_DECLS
+
+/*! The verdict for one DKIM-Signature field of one evaluation. */
+typedef struct mailauth_dkim_result mailauth_dkim_result_t;
+
+/*! Number of DKIM-Signature fields the finished evaluation reports (every
+ *  one in the header, top to bottom; those beyond
+ *  MAILAUTH_LIMIT_DKIM_SIGNATURES are reported `neutral` with
+ *  MAILAUTH_REASON_DKIM_TOO_MANY, not verified). 0 if DKIM was not
+ *  evaluated or the message has no signature. */
+MAILAUTH_API size_t mailauth_eval_dkim_count(const mailauth_eval_t *ev);
+
+/*! Result i (0 = topmost field), or NULL if out of range or not finished.
+ *  Borrowed until mailauth_eval_free(). */
+MAILAUTH_API const mailauth_dkim_result_t *mailauth_eval_dkim(const mailauth_eval_t *ev,
+                                                              size_t i);
+
+/*! Verdict: pass, fail, neutral, policy, temperror, permerror. */
+MAILAUTH_API mailauth_verdict_t mailauth_dkim_result_verdict(const mailauth_dkim_result_t *res);
+
+/*! Machine-readable reason (MAILAUTH_REASON_NONE for a pass). */
+MAILAUTH_API mailauth_reason_t mailauth_dkim_result_reason(const mailauth_dkim_result_t *res);
+
+/*! Human-readable detail of a non-pass ("body hash mismatch"), or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_problem(const mailauth_dkim_result_t *res);
+
+/*! Signing domain d= (lower case), or NULL when the field had none. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_domain(const mailauth_dkim_result_t *res);
+
+/*! Selector s=, or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_selector(const mailauth_dkim_result_t *res);
+
+/*! Agent or user identifier i= (default "@" d=), or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_auid(const mailauth_dkim_result_t *res);
+
+/*! Algorithm a= as written ("rsa-sha256", "ed25519-sha256"), or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_algorithm(const mailauth_dkim_result_t *res);
+
+/*! The signature b= without whitespace, or NULL. Its first 8 characters are
+ *  the header.b of RFC 6008. Borrowed. */
+MAILAUTH_API const char *mailauth_dkim_result_signature(const mailauth_dkim_result_t *res);
+
+/*! Key size in bits (RSA modulus, 256 for Ed25519); 0 when no key was read. */
+MAILAUTH_API unsigned mailauth_dkim_result_key_bits(const mailauth_dkim_result_t *res);
+
+/*! 1 if the key record has t=y (the domain is testing DKIM, RFC 6376 §3.6.1). */
+MAILAUTH_API int mailauth_dkim_result_testing(const mailauth_dkim_result_t *res);
+
+/*! Signature timestamp t= and expiry x= (seconds since the epoch); -1 if absent. */
+MAILAUTH_API int64_t mailauth_dkim_result_timestamp(const mailauth_dkim_result_t *res);
+MAILAUTH_API int64_t mailauth_dkim_result_expiry(const mailauth_dkim_result_t *res);
+
+/*! Body length l= (-1 if absent) and the number of canonicalized body
+ *  bytes it leaves unsigned (0 without l=). */
+MAILAUTH_API int64_t mailauth_dkim_result_body_length(const mailauth_dkim_result_t *res);
+MAILAUTH_API uint64_t mailauth_dkim_result_unsigned_bytes(const mailauth_dkim_result_t *res);
+
+MAILAUTH_END_DECLS
+
+#endif

@@ -1,0 +1,102 @@
+/* Internal: the only door to OpenSSL. Hashes, DKIM public keys, signature
+ * verification, private keys and signing.
+ *
+ * No other file includes OpenSSL headers. Keys are reference-counted so
+ * that a decoded key can sit in the ctx key cache and be used by several
+ * threads at once (verification does not modify a key).
+ *
+ * DKIM hashes the canonicalized header data once (SHA-256 or SHA-1), and
+ * the signature is checked against that digest:
+ *   rsa-*:   RSASSA-PKCS1-v1_5 over the digest (RFC 6376 §3.3.1, §3.3.2);
+ *   ed25519: PureEdDSA over the 32-byte SHA-256 digest itself (RFC 8463 §3).
+ * So every verify/sign call takes the digest, never the data.
+ */
+#ifndef MAILAUTH__CRYPTO_H
+#define MAILAUTH__CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/ctx.h>
+#include <mailauth/status.h>
+
+typedef enum mailauth__hash_alg {
+    MAILAUTH__HASH_SHA256 = 0,
+    MAILAUTH__HASH_SHA1 = 1,
+} mailauth__hash_alg_t;
+
+enum { MAILAUTH__HASH_MAX = 32 }; /* largest digest in bytes (SHA-256) */
+
+/* Digest length of an algorithm (32 or 20). */
+size_t mailauth__hash_len(mailauth__hash_alg_t alg);
+
+/* Incremental hash. Opaque; allocated with the given allocator. */
+typedef struct mailauth__hash mailauth__hash_t;
+
+/* MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+mailauth_status_t mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg,
+                                     mailauth__hash_t **out);
+/* Feed bytes. Cheap for large blocks; callers batch small pieces. */
+void mailauth__hash_update(mailauth__hash_t *h, const void *p, size_t n);
+/* Write the digest (mailauth__hash_len bytes) and reset for reuse. */
+mailauth_status_t mailauth__hash_final(mailauth__hash_t *h, uint8_t *out);
+void mailauth__hash_free(mailauth__hash_t *h);
+/* One-shot digest. */
+mailauth_status_t mailauth__hash_once(mailauth__hash_alg_t alg, const void *p, size_t n,
+                                      uint8_t *out);
+
+typedef enum mailauth__key_type {
+    MAILAUTH__KEY_RSA = 0,
+    MAILAUTH__KEY_ED25519 = 1,
+} mailauth__key_type_t;
+
+/* A public key (shared, reference-counted, immutable). */
+typedef struct mailauth__pubkey mailauth__pubkey_t;
+
+/* Decode the p= data of a DKIM key record (already base64-decoded).
+ *   RSA: DER SubjectPublicKeyInfo (RFC 6376 §3.6.1); a bare RSAPublicKey
+ *        (PKCS#1) is accepted too, as deployed keys sometimes are.
+ *        Built from (n, e) with EVP_PKEY_fromdata: far cheaper than d2i.
+ *   Ed25519: exactly 32 raw bytes (RFC 8463 §4).
+ * *bits gets the modulus size (RSA) or 256 (Ed25519).
+ * MAILAUTH_OK, MAILAUTH_EINVAL (not such a key), MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__pubkey_decode(mailauth__key_type_t type, const uint8_t *der, size_t n,
+                                          mailauth__pubkey_t **out, unsigned *bits);
+mailauth__pubkey_t *mailauth__pubkey_ref(mailauth__pubkey_t *k); /* +1, thread-safe */
+void mailauth__pubkey_unref(mailauth__pubkey_t *k);              /* -1, frees at 0; NULL ok */
+mailauth__key_type_t mailauth__pubkey_type(const mailauth__pubkey_t *k);
+unsigned mailauth__pubkey_bits(const mailauth__pubkey_t *k);
+
+/* Verify `sig` over `digest` (see the top of this file).
+ * MAILAUTH_OK (valid), MAILAUTH_ECRYPTO (does not verify, or malformed
+ * signature), MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__pubkey_verify(const mailauth__pubkey_t *k, mailauth__hash_alg_t alg,
+                                          const uint8_t *digest, size_t dlen, const uint8_t *sig,
+                                          size_t slen);
+
+/* A private key for signing (RSA or Ed25519). */
+typedef struct mailauth__privkey mailauth__privkey_t;
+
+/* Load a PEM private key: RSA as PKCS#1 ("BEGIN RSA PRIVATE KEY") or
+ * PKCS#8 ("BEGIN PRIVATE KEY"), Ed25519 as PKCS#8. Unencrypted only.
+ * MAILAUTH_OK, MAILAUTH_EINVAL (not a supported key), MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__privkey_load_pem(const char *pem, size_t len,
+                                             mailauth__privkey_t **out);
+void mailauth__privkey_free(mailauth__privkey_t *k);
+mailauth__key_type_t mailauth__privkey_type(const mailauth__privkey_t *k);
+unsigned mailauth__privkey_bits(const mailauth__privkey_t *k);
+/* Size in bytes of a signature this key makes (RSA: modulus bytes; Ed25519: 64). */
+size_t mailauth__privkey_sig_len(const mailauth__privkey_t *k);
+/* The public half as a DKIM p= value (DER SPKI for RSA, 32 raw bytes for
+ * Ed25519), allocated with `al`; for tests and for printing DNS records. */
+mailauth_status_t mailauth__privkey_public_der(const mailauth__privkey_t *k,
+                                               const mailauth_allocator_t *al, uint8_t **der,
+                                               size_t *len);
+/* Sign `digest` into sig (capacity *slen; set to the length written).
+ * MAILAUTH_OK, MAILAUTH_ENOSPC, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__privkey_sign(const mailauth__privkey_t *k, mailauth__hash_alg_t alg,
+                                         const uint8_t *digest, size_t dlen, uint8_t *sig,
+                                         size_t *slen);
+
+#endif
