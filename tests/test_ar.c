@@ -372,6 +372,29 @@ test_ar_fold(void **state)
     mailauth_authres_free(ar);
 }
 
+/* A comment folded at a space comes back as written, blank runs after the
+ * fold included (fuzz_authres regression "regress-comment-fold-wsp"). */
+static void
+test_ar_comment_fold_blanks(void **state)
+{
+    static const char   comment[] = "this comment is long enough to be folded by the formatter "
+                                    "somewhere about \t\t\there and  there with tabs";
+    mailauth_authres_t *ar = NULL, *back = NULL;
+    mailauth_resinfo_t *ri = NULL;
+    char               *text = NULL;
+    (void)state;
+    assert_int_equal(mailauth_authres_new(NULL, "mx.example.net", &ar), MAILAUTH_OK);
+    assert_int_equal(mailauth_authres_add(ar, "spf", "pass", &ri), MAILAUTH_OK);
+    assert_int_equal(mailauth_resinfo_set_comment(ri, comment), MAILAUTH_OK);
+    text = format_alloc(ar, 0);
+    assert_non_null(strstr(text, "\r\n"));
+    assert_int_equal(mailauth_authres_parse(NULL, text, strlen(text), NULL, &back), MAILAUTH_OK);
+    assert_string_equal(mailauth_resinfo_comment(mailauth_authres_get(back, 0)), comment);
+    free(text);
+    mailauth_authres_free(back);
+    mailauth_authres_free(ar);
+}
+
 static void
 test_ar_nospc(void **state)
 {
@@ -546,7 +569,7 @@ main(void)
 {
     static struct CMUnitTest tests[2 * ARRAY_LEN(rt_cases) + ARRAY_LEN(appendix_b) +
                                    ARRAY_LEN(lenient) + ARRAY_LEN(hostile) + ARRAY_LEN(setters) +
-                                   ARRAY_LEN(folds) + ARRAY_LEN(nospc) + ARRAY_LEN(ooms) + 3];
+                                   ARRAY_LEN(folds) + ARRAY_LEN(nospc) + ARRAY_LEN(ooms) + 4];
     static char              parse_names[ARRAY_LEN(rt_cases)][96];
     size_t                   n = 0;
     ADD_ROWS(rt_cases, test_ar_format_table, name);
@@ -568,5 +591,7 @@ main(void)
         (struct CMUnitTest){.name = "model: allocator", .test_func = test_ar_model_allocator};
     tests[n++] = (struct CMUnitTest){.name = "model: no authserv-id is not formatted",
                                      .test_func = test_ar_model_no_id_not_formatted};
+    tests[n++] = (struct CMUnitTest){.name = "fold: comment blanks survive a fold",
+                                     .test_func = test_ar_comment_fold_blanks};
     return _cmocka_run_group_tests("ar", tests, n, NULL, NULL);
 }

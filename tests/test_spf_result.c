@@ -215,10 +215,49 @@ test_spf_result_authres(void **state)
     mailauth_authres_free(ar);
 }
 
+/* An envelope longer than SMTP allows must not make an A-R line over 998
+ * octets: the mailfrom falls back to its domain, a too-long HELO is left out. */
+static void
+test_spf_result_authres_long_envelope(void **state)
+{
+    static char           local[10241];
+    static char           sender[10300];
+    static char           helo[400];
+    mailauth_authres_t   *ar = NULL;
+    mailauth_spf_result_t mf = {.verdict = MAILAUTH_VERDICT_FAIL,
+                                .identity = MAILAUTH_SPF_MAILFROM,
+                                .domain = "example.org",
+                                .client_ip = "192.0.2.1"};
+    mailauth_spf_result_t he = {
+        .verdict = MAILAUTH_VERDICT_NONE, .identity = MAILAUTH_SPF_HELO, .client_ip = "192.0.2.1"};
+    char        buf[4096];
+    const char *line = NULL;
+    (void)state;
+    memset(local, 'x', sizeof(local) - 1);
+    snprintf(sender, sizeof(sender), "%s@example.org", local);
+    memset(helo, 'h', sizeof(helo) - 1);
+    mf.sender = sender;
+    he.helo = helo;
+    he.domain = helo;
+    assert_int_equal(mailauth_authres_new(NULL, "mx.example", &ar), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_add_authres(&mf, ar), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_add_authres(&he, ar), MAILAUTH_OK);
+    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 0), "smtp", "mailfrom"),
+                        "example.org");
+    assert_null(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 1), "smtp", "helo"));
+    assert_int_equal(mailauth_authres_format(ar, buf, sizeof(buf), NULL), MAILAUTH_OK);
+    for (line = buf; line != NULL;) {
+        const char *end = strstr(line, "\r\n");
+        assert_true((size_t)(end != NULL ? end - line : (ptrdiff_t)strlen(line)) <= 998);
+        line = end != NULL ? end + 2 : NULL;
+    }
+    mailauth_authres_free(ar);
+}
+
 int
 main(void)
 {
-    struct CMUnitTest tests[ARRAY_LEN(cases) + 4];
+    struct CMUnitTest tests[ARRAY_LEN(cases) + 5];
     size_t            k = 0;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++)
         tests[k++] = (struct CMUnitTest){.name = cases[i].name,
@@ -227,5 +266,6 @@ main(void)
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_result_received_spf_nospc);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_result_getters);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_result_authres);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_result_authres_long_envelope);
     return _cmocka_run_group_tests("spf_result", tests, k, NULL, NULL);
 }

@@ -87,8 +87,10 @@ read_comment(parser_t *ps, mailauth__sb_t *into)
         if (ch == ')' && --depth == 0)
             return MAILAUTH_OK;
         if (ch == '\n' && mailauth__is_wsp(mailauth__cur_peek(&ps->c))) {
-            /* A fold inside a comment stands for one space (how the formatter folds). */
-            mailauth__cur_skip(&ps->c, mailauth__is_wsp);
+            /* A fold inside a comment stands for one space: the formatter
+             * writes CRLF + one WSP where a space was, so exactly that one
+             * WSP goes (any further blanks were in the text). */
+            (void)mailauth__cur_next(&ps->c);
             ch = ' ';
         }
         st = keep(into, ch);

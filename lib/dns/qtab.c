@@ -230,7 +230,8 @@ mailauth__dns_records_check(uint16_t type, const mailauth_dns_record_t *recs, si
         case MAILAUTH_DNS_MX:
         case MAILAUTH_DNS_PTR:
             /* a name in text form: at most 253 octets plus the root dot */
-            if (rec->len > MAILAUTH__DNS_NAME_MAX + 1 || memchr(rec->data, 0, rec->len) != NULL)
+            if (rec->len > MAILAUTH__DNS_NAME_MAX + 1 ||
+                (rec->len > 0 && memchr(rec->data, 0, rec->len) != NULL))
                 return MAILAUTH_EINVAL;
             break;
         default:

@@ -402,7 +402,9 @@ parse_line(struct pstate *ps, const char *s, size_t n,
     skip_ws(&c);
     if (!at_end(&c))
         return MAILAUTH_EINVAL;
-    return fn != NULL ? fn(ud, &ps->rec) : MAILAUTH_OK;
+    st = fn != NULL ? fn(ud, &ps->rec) : MAILAUTH_OK;
+    ps->rec.owner = NULL; /* pointed at `owner`, which ends here */
+    return st;
 }
 
 mailauth_status_t

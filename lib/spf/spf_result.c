@@ -9,8 +9,9 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-#define FOLD_AT 78u  /* RFC 5322 §2.1.1: lines SHOULD be 78 characters or less */
-#define PEND_MAX 80u /* a word this long cannot fit a line anyway */
+#define FOLD_AT 78u       /* RFC 5322 §2.1.1: lines SHOULD be 78 characters or less */
+#define PEND_MAX 80u      /* a word this long cannot fit a line anyway */
+#define ENVELOPE_MAX 256u /* longest smtp.mailfrom / smtp.helo written into A-R */
 
 const char *
 mailauth_spf_identity_name(mailauth_spf_identity_t id)
@@ -372,6 +373,7 @@ mailauth__spf_add_authres(const mailauth_spf_result_t *res, mailauth_authres_t *
     out_t               o;
     size_t              need = 0;
     mailauth_resinfo_t *ri = NULL;
+    const char         *value = NULL;
     mailauth_status_t   st;
     if (res == NULL || ar == NULL)
         return MAILAUTH_EINVAL;
@@ -389,11 +391,19 @@ mailauth__spf_add_authres(const mailauth_spf_result_t *res, mailauth_authres_t *
         return st;
     /* RFC 7208 §9.2: smtp.mailfrom for the MAIL FROM identity, smtp.helo for HELO */
     if (res->identity == MAILAUTH_SPF_HELO)
-        st = mailauth_resinfo_add_prop(ri, "smtp", "helo",
-                                       res->helo != NULL ? res->helo : res->domain);
+        value = res->helo != NULL ? res->helo : res->domain;
     else
-        st = mailauth_resinfo_add_prop(ri, "smtp", "mailfrom",
-                                       res->sender != NULL ? res->sender : "");
+        value = res->sender != NULL ? res->sender : "";
+    /* A property value is one token the formatter cannot fold: an envelope
+     * longer than SMTP allows (RFC 5321 §4.5.3.1.2-3: 255-octet domain,
+     * 256-octet path) would make a header line over RFC 5322's 998. The
+     * mailfrom falls back to its domain, and what is still too long is left out. */
+    if (strlen(value) > ENVELOPE_MAX && res->identity != MAILAUTH_SPF_HELO)
+        value = res->domain != NULL ? res->domain : "";
+    if (strlen(value) > ENVELOPE_MAX)
+        return MAILAUTH_OK;
+    st = mailauth_resinfo_add_prop(ri, "smtp",
+                                   res->identity == MAILAUTH_SPF_HELO ? "helo" : "mailfrom", value);
     /* A value the model refuses (controls inside) is left out, not an error. */
     return st == MAILAUTH_ENOMEM ? st : MAILAUTH_OK;
 }
