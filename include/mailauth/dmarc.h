@@ -1,0 +1,151 @@
+/* mailauth: DMARC (RFC 7489; RFC 9989 as an option) detail view.
+ *
+ * One result per evaluation: the verdict (RFC 8601 words: pass, fail, none,
+ * temperror, permerror) with a machine-readable reason, the author domain,
+ * where the policy came from, what alignment found, the disposition after
+ * pct (RFC 7489) or t=y (RFC 9989), and the parsed record for report
+ * generators. docs/dmarc.md describes every decision.
+ */
+#ifndef MAILAUTH_DMARC_H
+#define MAILAUTH_DMARC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailauth/ctx.h>
+#include <mailauth/export.h>
+#include <mailauth/status.h>
+
+MAILAUTH_BEGIN_DECLS
+
+/*! The DMARC result of one evaluation. */
+typedef struct mailauth_dmarc_result mailauth_dmarc_result_t;
+
+/*! A policy (the p=, sp= and np= values) or a disposition. */
+typedef enum mailauth_dmarc_policy {
+    MAILAUTH_DMARC_POLICY_UNSPECIFIED = 0, /*!< no policy: no usable record */
+    MAILAUTH_DMARC_POLICY_NONE = 1,
+    MAILAUTH_DMARC_POLICY_QUARANTINE = 2,
+    MAILAUTH_DMARC_POLICY_REJECT = 3
+} mailauth_dmarc_policy_t;
+
+/*! "none", "quarantine", "reject"; "unspecified" for
+ *  MAILAUTH_DMARC_POLICY_UNSPECIFIED, "unknown" out of range. */
+MAILAUTH_API const char *mailauth_dmarc_policy_name(mailauth_dmarc_policy_t p);
+
+/*! Identifier alignment mode (adkim=, aspf=). */
+typedef enum mailauth_dmarc_align {
+    MAILAUTH_DMARC_ALIGN_RELAXED = 0, /*!< r: same organizational domain (the default) */
+    MAILAUTH_DMARC_ALIGN_STRICT = 1   /*!< s: identical domains */
+} mailauth_dmarc_align_t;
+
+/*! "relaxed", "strict"; "unknown" out of range. */
+MAILAUTH_API const char *mailauth_dmarc_align_name(mailauth_dmarc_align_t a);
+
+/*! How the policy record and the organizational domain were found. */
+typedef enum mailauth_dmarc_discovery {
+    MAILAUTH_DMARC_DISCOVERY_PSL = 0,     /*!< RFC 7489 §3.2, §6.6.3: Public Suffix List */
+    MAILAUTH_DMARC_DISCOVERY_TREEWALK = 1 /*!< RFC 9989 §4.10: DNS tree walk */
+} mailauth_dmarc_discovery_t;
+
+/*! "psl", "treewalk"; "unknown" out of range. */
+MAILAUTH_API const char *mailauth_dmarc_discovery_name(mailauth_dmarc_discovery_t d);
+
+/*! Verdict: pass, fail, none (no policy record, or DMARC not applicable),
+ *  temperror (a policy or tree-walk lookup failed temporarily), permerror
+ *  (unusable record, or no single author domain: see the reason). */
+MAILAUTH_API mailauth_verdict_t mailauth_dmarc_result_verdict(const mailauth_dmarc_result_t *res);
+
+/*! Machine-readable reason (MAILAUTH_REASON_DMARC_*). */
+MAILAUTH_API mailauth_reason_t mailauth_dmarc_result_reason(const mailauth_dmarc_result_t *res);
+
+/*! Human-readable detail ("no DMARC record at _dmarc.example.com"), or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_problem(const mailauth_dmarc_result_t *res);
+
+/*! The DMARC mode the result was computed in. */
+MAILAUTH_API mailauth_dmarc_mode_t mailauth_dmarc_result_mode(const mailauth_dmarc_result_t *res);
+
+/*! The author domain (RFC5322.From domain, lower-case A-labels), or NULL
+ *  when the message has no single one. Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_header_from(const mailauth_dmarc_result_t *res);
+
+/*! The policy that applies to this author domain: p= for the policy
+ *  domain itself, sp= (or np= in RFC 9989 mode for a non-existent author
+ *  domain) for a subdomain, before pct= / t=. UNSPECIFIED without a
+ *  usable record. Reported for pass too. */
+MAILAUTH_API mailauth_dmarc_policy_t mailauth_dmarc_result_policy(const mailauth_dmarc_result_t *res);
+
+/*! Which tag gave the policy: "p", "sp" or "np"; NULL when UNSPECIFIED.
+ *  "p" also when an invalid record was read as p=none (RFC 7489 §6.6.3). */
+MAILAUTH_API const char *mailauth_dmarc_result_policy_tag(const mailauth_dmarc_result_t *res);
+
+/*! What the receiver is asked to do with this message: NONE for anything
+ *  but fail; for fail the policy, one level lower when pct= sampling left
+ *  the message out (RFC 7489 §6.6.4) or t=y asks for testing (RFC 9989 §4.7). */
+MAILAUTH_API mailauth_dmarc_policy_t
+mailauth_dmarc_result_disposition(const mailauth_dmarc_result_t *res);
+
+/*! 1 if pct= sampling did not select this failing message (the disposition
+ *  was lowered; aggregate reports call it "sampled_out"); 0 otherwise. */
+MAILAUTH_API int mailauth_dmarc_result_sampled_out(const mailauth_dmarc_result_t *res);
+
+/*! The organizational domain of the author domain, or NULL when not
+ *  known (no author domain, or the tree walk failed). Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_org_domain(const mailauth_dmarc_result_t *res);
+
+/*! The domain whose _dmarc record was used (the DMARC Policy Domain), or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_policy_domain(const mailauth_dmarc_result_t *res);
+
+/*! How the organizational domain was found. */
+MAILAUTH_API mailauth_dmarc_discovery_t
+mailauth_dmarc_result_discovery(const mailauth_dmarc_result_t *res);
+
+/*! 1 if the SPF MAIL FROM pass is aligned with the author domain. */
+MAILAUTH_API int mailauth_dmarc_result_spf_aligned(const mailauth_dmarc_result_t *res);
+
+/*! 1 if at least one passing DKIM signature's d= is aligned. */
+MAILAUTH_API int mailauth_dmarc_result_dkim_aligned(const mailauth_dmarc_result_t *res);
+
+/*! The d= of the first aligned passing DKIM signature, or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_dkim_domain(const mailauth_dmarc_result_t *res);
+
+/* ---- the policy record (report data); defaults when there is none ---- */
+
+/*! The record text that was used, or NULL. Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_record(const mailauth_dmarc_result_t *res);
+
+/*! Number of aggregate report URIs (rua=) and URI i (as written, an
+ *  RFC 7489 "!size" suffix kept; NULL out of range). At most 16 are kept.
+ *  Borrowed. */
+MAILAUTH_API size_t mailauth_dmarc_result_rua_count(const mailauth_dmarc_result_t *res);
+MAILAUTH_API const char *mailauth_dmarc_result_rua(const mailauth_dmarc_result_t *res, size_t i);
+
+/*! Number of failure report URIs (ruf=) and URI i, as for rua. Borrowed. */
+MAILAUTH_API size_t mailauth_dmarc_result_ruf_count(const mailauth_dmarc_result_t *res);
+MAILAUTH_API const char *mailauth_dmarc_result_ruf(const mailauth_dmarc_result_t *res, size_t i);
+
+/*! Failure reporting options fo= ("0" by default, or e.g. "1:d"). Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_fo(const mailauth_dmarc_result_t *res);
+
+/*! pct= (0..100, default 100). Applied only in RFC 7489 mode. */
+MAILAUTH_API unsigned mailauth_dmarc_result_pct(const mailauth_dmarc_result_t *res);
+
+/*! adkim= and aspf= (relaxed by default). */
+MAILAUTH_API mailauth_dmarc_align_t mailauth_dmarc_result_adkim(const mailauth_dmarc_result_t *res);
+MAILAUTH_API mailauth_dmarc_align_t mailauth_dmarc_result_aspf(const mailauth_dmarc_result_t *res);
+
+/*! Failure report format rf= ("afrf" by default). Borrowed. */
+MAILAUTH_API const char *mailauth_dmarc_result_rf(const mailauth_dmarc_result_t *res);
+
+/*! Aggregate report interval ri= in seconds (86400 by default). */
+MAILAUTH_API uint32_t mailauth_dmarc_result_ri(const mailauth_dmarc_result_t *res);
+
+/*! 1 if the record has t=y (RFC 9989 testing; applied only in RFC 9989 mode). */
+MAILAUTH_API int mailauth_dmarc_result_testing(const mailauth_dmarc_result_t *res);
+
+/*! psd= of the record: 'y', 'n' or 'u' (the default). */
+MAILAUTH_API char mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res);
+
+MAILAUTH_END_DECLS
+
+#endif
