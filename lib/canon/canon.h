@@ -96,7 +96,10 @@ mailauth_status_t mailauth__canon_header_sig(mailauth__hash_t *h, mailauth__cano
                                              size_t b_len);
 
 /* Canonicalized form of a field into a caller buffer (tests, signer
- * debugging); *need gets the full length; MAILAUTH_ENOSPC if cap is short. */
+ * debugging): exactly the bytes mailauth__canon_header() hashes, its final
+ * CRLF included. Like snprintf: *need gets the full length without the
+ * NUL; buf is NUL-terminated when cap > 0; MAILAUTH_ENOSPC if cap <= *need
+ * (retry with *need + 1), MAILAUTH_EINVAL on bad arguments. */
 mailauth_status_t mailauth__canon_header_text(mailauth__canon_t canon, const char *raw, size_t len,
                                               char *buf, size_t cap, size_t *need);
 

@@ -1,0 +1,320 @@
+/* DKIM body canonicalization (RFC 6376 §3.4.3 simple, §3.4.4 relaxed),
+ * streaming and fused with hashing.
+ *
+ * Most canonical output is the input itself. A chunk is cut into
+ *   - a head: bytes that settle what the previous chunk left pending (a CR
+ *     that may start a CRLF, a WSP run whose fate depends on what follows);
+ *   - a middle that ends in a byte which is neither WSP, CR nor LF, so every
+ *     decision inside it can be made from the chunk alone: simple emits it
+ *     as is, relaxed emits it in runs between the few places that change;
+ *   - a tail of WSP/CR/LF bytes, walked byte by byte, whose CRLFs (possible
+ *     trailing empty lines) and WSP run are held back.
+ * Output goes through a staging buffer so the hash sees large blocks
+ * (SHA-256 is markedly cheaper per byte on big updates than on lines), and
+ * only the first `limit` canonical bytes (l=, §3.5) reach the hash while
+ * the whole canonical length keeps being counted. */
+#include "canon/canon.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+
+#define STAGE_CAP 16384u
+
+struct mailauth__body_canon {
+    const mailauth_allocator_t *al;
+    mailauth__hash_t           *h;
+    uint64_t                    limit;
+    uint64_t                    len;  /* canonical bytes produced, not cut by limit */
+    uint64_t                    crlf; /* CRLFs held back: they may be trailing empty lines */
+    mailauth__canon_t           canon;
+    bool                        cr;      /* last byte was a CR that may start a CRLF */
+    bool                        wsp;     /* relaxed: a WSP run is held back */
+    bool                        content; /* relaxed: some non-empty line was produced */
+    bool                        ended;
+    size_t                      stage_len;
+    uint8_t                     stage[STAGE_CAP];
+};
+
+#define CRLF4  "\r\n\r\n\r\n\r\n"
+#define CRLF32 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4
+static const uint8_t crlfs[] = CRLF32;
+
+static void
+flush(mailauth__body_canon_t *bc)
+{
+    mailauth__hash_update(bc->h, bc->stage, bc->stage_len);
+    bc->stage_len = 0;
+}
+
+/* Produce n canonical bytes: count them all, hash those within the limit. */
+static void
+emit(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
+{
+    uint64_t room;
+    if (bc->len >= bc->limit) {
+        bc->len += n;
+        return;
+    }
+    room = bc->limit - bc->len;
+    bc->len += n;
+    if (n > room)
+        n = (size_t)room;
+    if (n >= STAGE_CAP) {
+        flush(bc);
+        mailauth__hash_update(bc->h, p, n);
+        return;
+    }
+    if (n > STAGE_CAP - bc->stage_len)
+        flush(bc);
+    memcpy(bc->stage + bc->stage_len, p, n);
+    bc->stage_len += n;
+}
+
+static void
+emit_byte(mailauth__body_canon_t *bc, uint8_t c)
+{
+    emit(bc, &c, 1);
+}
+
+/* The held-back empty lines were not trailing after all. */
+static void
+flush_crlf(mailauth__body_canon_t *bc)
+{
+    if (bc->len >= bc->limit) {
+        bc->len += 2 * bc->crlf;
+        bc->crlf = 0;
+    }
+    while (bc->crlf > 0) {
+        uint64_t k = bc->crlf < sizeof(crlfs) / 2 ? bc->crlf : sizeof(crlfs) / 2;
+        emit(bc, crlfs, (size_t)(2 * k));
+        bc->crlf -= k;
+    }
+}
+
+/* A byte that ends a possible run of empty lines; in relaxed mode a held
+ * WSP run before it was inside a line, so it becomes one SP (§3.4.4 a). */
+static void
+put_content(mailauth__body_canon_t *bc, uint8_t c)
+{
+    flush_crlf(bc);
+    if (bc->wsp) {
+        emit_byte(bc, ' ');
+        bc->wsp = false;
+    }
+    emit_byte(bc, c);
+    bc->content = true;
+}
+
+/* One byte, for heads and tails. Input is CRLF-normalized, so a bare CR or
+ * LF is an ordinary byte; only CR LF ends a line. */
+static void
+slow_byte(mailauth__body_canon_t *bc, uint8_t c)
+{
+    if (bc->cr) {
+        bc->cr = false;
+        if (c == '\n') {
+            bc->wsp = false; /* §3.4.4 a: WSP at the end of a line is ignored */
+            bc->crlf++;
+            return;
+        }
+        put_content(bc, '\r');
+    }
+    if (c == '\r') {
+        bc->cr = true;
+        return;
+    }
+    if (bc->canon == MAILAUTH__CANON_RELAXED && (c == ' ' || c == '\t')) {
+        bc->wsp = true;
+        return;
+    }
+    put_content(bc, c);
+}
+
+/* ---- relaxed middle: find the places that change, word at a time ---- */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
+
+static uint64_t
+load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* High bit of each byte of w that equals b (exact, no false positives). */
+static uint64_t
+eq_mask(uint64_t w, uint8_t b)
+{
+    uint64_t z = w ^ (ONES * b);
+    return ~(((z & ~HIGH) + ~HIGH) | z) & HIGH;
+}
+
+/* High bit of each byte of w that is <= 0x20 (exact). */
+static uint64_t
+le20_mask(uint64_t w)
+{
+    return ~(((w & ~HIGH) + ONES * 0x5f) | w) & HIGH;
+}
+
+static bool
+special_at(const uint8_t *p, size_t i, size_t n)
+{
+    return p[i] == '\t' || (p[i] == ' ' && i + 1 < n && p[i + 1] <= 0x20);
+}
+
+/* First i' >= i where relaxed output may differ from the input: an HTAB, or
+ * an SP followed by SP, HTAB, CR (or another control byte: a false
+ * positive that the caller passes through). A lone SP between two other
+ * bytes, by far the most common WSP, is left alone. */
+static size_t
+next_special(const uint8_t *p, size_t i, size_t n)
+{
+    for (; i + 9 <= n; i += 8) {
+        uint64_t w = load64(p + i);
+        uint64_t m = eq_mask(w, '\t') | (eq_mask(w, ' ') & le20_mask(load64(p + i + 1)));
+        if (m == 0)
+            continue;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return i + (size_t)(__builtin_ctzll(m) >> 3);
+#else
+        break;
+#endif
+    }
+    while (i < n && !special_at(p, i, n))
+        i++;
+    return i;
+}
+
+/* p[0, n) ends in a byte that is not WSP, CR or LF, and nothing is pending
+ * but empty lines; so every WSP run in it is followed by a known byte. */
+static void
+relaxed_middle(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
+{
+    size_t start = 0, i = 0;
+    flush_crlf(bc);
+    bc->content = true;
+    while ((i = next_special(p, i, n)) < n) {
+        size_t j = i;
+        while (p[j] == ' ' || p[j] == '\t')
+            j++; /* stops before n: p[n - 1] is not WSP */
+        if (p[j] == '\r' && p[j + 1] == '\n') {
+            /* §3.4.4 a: WSP at the end of a line is ignored. */
+            emit(bc, p + start, i - start);
+            start = j;
+        } else if (j - i > 1 || p[i] == '\t') {
+            /* §3.4.4 a: a WSP run inside a line becomes one SP. */
+            emit(bc, p + start, i - start);
+            emit_byte(bc, ' ');
+            start = j;
+        } /* else one SP before a bare CR or a control byte: unchanged */
+        i = j;
+    }
+    emit(bc, p + start, n - start);
+}
+
+static bool
+is_tail_byte(mailauth__canon_t canon, uint8_t c)
+{
+    return c == '\r' || c == '\n' || (canon == MAILAUTH__CANON_RELAXED && (c == ' ' || c == '\t'));
+}
+
+static void
+feed(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
+{
+    size_t i = 0, e = n;
+    while (i < n && (bc->cr || bc->wsp))
+        slow_byte(bc, p[i++]);
+    while (e > i && is_tail_byte(bc->canon, p[e - 1]))
+        e--;
+    if (e > i) {
+        if (bc->canon == MAILAUTH__CANON_RELAXED) {
+            relaxed_middle(bc, p + i, e - i);
+        } else {
+            flush_crlf(bc); /* §3.4.3: simple changes nothing but trailing CRLFs */
+            emit(bc, p + i, e - i);
+        }
+    }
+    for (i = e; i < n; i++)
+        slow_byte(bc, p[i]);
+}
+
+mailauth_status_t
+mailauth__body_canon_new(const mailauth_allocator_t *al, mailauth__canon_t canon,
+                         mailauth__hash_alg_t alg, uint64_t limit, mailauth__body_canon_t **out)
+{
+    mailauth__body_canon_t *bc = NULL;
+    mailauth_status_t       st = MAILAUTH_ENOMEM;
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || (canon != MAILAUTH__CANON_SIMPLE && canon != MAILAUTH__CANON_RELAXED))
+        return MAILAUTH_EINVAL;
+    bc = mailauth__malloc(al, sizeof(*bc));
+    if (bc == NULL)
+        goto fail;
+    memset(bc, 0, offsetof(mailauth__body_canon_t, stage));
+    bc->al = al;
+    bc->canon = canon;
+    bc->limit = limit;
+    st = mailauth__hash_new(al, alg, &bc->h);
+    if (st != MAILAUTH_OK)
+        goto fail;
+    *out = bc;
+    return MAILAUTH_OK;
+fail:
+    mailauth__body_canon_free(bc);
+    return st;
+}
+
+mailauth_status_t
+mailauth__body_canon_feed(mailauth__body_canon_t *bc, const void *p, size_t n)
+{
+    if (bc == NULL || (p == NULL && n > 0))
+        return MAILAUTH_EINVAL;
+    if (bc->ended)
+        return MAILAUTH_ESTATE;
+    if (n > 0)
+        feed(bc, p, n);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__body_canon_end(mailauth__body_canon_t *bc, uint8_t *out, uint64_t *canon_len)
+{
+    mailauth_status_t st;
+    if (canon_len != NULL)
+        *canon_len = 0;
+    if (bc == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    if (bc->ended)
+        return MAILAUTH_ESTATE;
+    bc->ended = true;
+    if (bc->cr) { /* a CR at the very end is an ordinary byte */
+        bc->cr = false;
+        put_content(bc, '\r');
+    }
+    bc->wsp = false; /* §3.4.4 a: WSP at the end of the last line is ignored */
+    /* §3.4.3: "*CRLF" at the end becomes one CRLF, and an empty body or one
+     * without a final CRLF gets one. §3.4.4 b: trailing empty lines are
+     * ignored and a CRLF is added only if the body is non-empty, so a body
+     * of empty (or WSP-only) lines canonicalizes to nothing. */
+    bc->crlf = 0;
+    if (bc->canon == MAILAUTH__CANON_SIMPLE || bc->content)
+        emit(bc, crlfs, 2);
+    flush(bc);
+    st = mailauth__hash_final(bc->h, out);
+    if (canon_len != NULL)
+        *canon_len = bc->len;
+    return st;
+}
+
+void
+mailauth__body_canon_free(mailauth__body_canon_t *bc)
+{
+    if (bc == NULL)
+        return;
+    mailauth__hash_free(bc->h);
+    mailauth__free(bc->al, bc);
+}

@@ -1,0 +1,113 @@
+/* Message digests for DKIM: SHA-256 and SHA-1 (RFC 6376 §3.3) over
+ * OpenSSL's EVP_MD_CTX.
+ *
+ * Each hash object fetches its algorithm once (EVP_MD_fetch) and keeps one
+ * EVP_MD_CTX. Passing a fetched EVP_MD to EVP_DigestInit_ex() again after
+ * a final re-initializes the provider context in place: no new fetch, no
+ * new allocation, so a hash object is cheap to reuse for every header
+ * field set and every signature of a message. */
+#include "crypto/crypto.h"
+
+#include <openssl/evp.h>
+
+#include "util/alloc.h"
+
+struct mailauth__hash {
+    const mailauth_allocator_t *al;
+    EVP_MD                     *md; /* fetched, owned */
+    EVP_MD_CTX                 *ctx;
+    mailauth__hash_alg_t        alg;
+    bool                        broken; /* an update failed: final reports it */
+};
+
+size_t
+mailauth__hash_len(mailauth__hash_alg_t alg)
+{
+    return alg == MAILAUTH__HASH_SHA1 ? 20 : 32;
+}
+
+static const char *
+md_name(mailauth__hash_alg_t alg)
+{
+    return alg == MAILAUTH__HASH_SHA1 ? "SHA1" : "SHA256";
+}
+
+mailauth_status_t
+mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg, mailauth__hash_t **out)
+{
+    mailauth__hash_t *h = NULL;
+    mailauth_status_t st = MAILAUTH_ENOMEM;
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || (alg != MAILAUTH__HASH_SHA256 && alg != MAILAUTH__HASH_SHA1))
+        return MAILAUTH_EINVAL;
+    h = mailauth__calloc(al, 1, sizeof(*h));
+    if (h == NULL)
+        goto fail;
+    h->al = al;
+    h->alg = alg;
+    h->ctx = EVP_MD_CTX_new();
+    if (h->ctx == NULL)
+        goto fail;
+    st = MAILAUTH_ECRYPTO;
+    h->md = EVP_MD_fetch(NULL, md_name(alg), NULL);
+    if (h->md == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1)
+        goto fail;
+    *out = h;
+    return MAILAUTH_OK;
+fail:
+    mailauth__hash_free(h);
+    return st;
+}
+
+void
+mailauth__hash_update(mailauth__hash_t *h, const void *p, size_t n)
+{
+    if (h == NULL || n == 0)
+        return;
+    if (EVP_DigestUpdate(h->ctx, p, n) != 1)
+        h->broken = true;
+}
+
+mailauth_status_t
+mailauth__hash_final(mailauth__hash_t *h, uint8_t *out)
+{
+    unsigned int      len = 0;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (h == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != mailauth__hash_len(h->alg) ||
+        h->broken)
+        st = MAILAUTH_ECRYPTO;
+    /* Reset for the next message part, whatever happened above. */
+    h->broken = EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1;
+    return st;
+}
+
+void
+mailauth__hash_free(mailauth__hash_t *h)
+{
+    if (h == NULL)
+        return;
+    EVP_MD_CTX_free(h->ctx);
+    EVP_MD_free(h->md);
+    mailauth__free(h->al, h);
+}
+
+mailauth_status_t
+mailauth__hash_once(mailauth__hash_alg_t alg, const void *p, size_t n, uint8_t *out)
+{
+    unsigned int len = 0;
+    const EVP_MD *md = NULL;
+    if (out == NULL || (p == NULL && n > 0))
+        return MAILAUTH_EINVAL;
+    if (alg == MAILAUTH__HASH_SHA256)
+        md = EVP_sha256();
+    else if (alg == MAILAUTH__HASH_SHA1)
+        md = EVP_sha1();
+    else
+        return MAILAUTH_EINVAL;
+    if (EVP_Digest(n > 0 ? p : "", n, out, &len, md, NULL) != 1 || len != mailauth__hash_len(alg))
+        return MAILAUTH_ECRYPTO;
+    return MAILAUTH_OK;
+}
