@@ -69,7 +69,9 @@ finish_domain(scan_t *sc, const char **dom)
     char             *alabel = NULL;
     mailauth_status_t st;
     *dom = NULL;
-    if (m->bad || m->angle || !m->at || m->dlen == 0 || m->dom[m->dlen - 1] == '.')
+    /* One trailing dot (the root) is taken off by the A-label conversion:
+     * "victim.example." must still get victim.example's policy. */
+    if (m->bad || m->angle || !m->at || m->dlen == 0 || (m->dlen == 1 && m->dom[0] == '.'))
         return MAILAUTH_OK;
     st = mailauth__domain_to_alabel(sc->a, m->dom, m->dlen, &alabel);
     if (st == MAILAUTH_ENOMEM)
