@@ -18,6 +18,14 @@
  * each evaluation, and wall time and DNS round trips per evaluation are shown:
  * mailauth asks independent questions in parallel, libspf2 one at a time.
  *
+ * Like for like: by default mailauth checks MAIL FROM and HELO (it does
+ * whenever it is given a HELO name) and libspf2 MAIL FROM only; -M (mailauth
+ * without the HELO name) or -H (libspf2 checks HELO too) make them check the
+ * same identities. libspf2 writes its Received-SPF and comment text in every
+ * response; -A makes mailauth format its Authentication-Results field too.
+ * -C empties mailauth's DNS cache before every evaluation, so it fetches and
+ * parses every record each time, as libspf2 does.
+ *
  * Both libraries must give the expected verdict for every case on every
  * evaluation; the run aborts loudly otherwise. */
 
@@ -38,7 +46,8 @@ struct opts {
     unsigned delay_ms; /* latency mode */
     unsigned reps;     /* latency mode evaluations per case */
     unsigned cases;    /* bit k: run case k */
-    bool     throughput, latency, use_ma, use_spf2, spf2_helo, print_zone;
+    bool     throughput, latency, use_ma, use_spf2, spf2_helo, ma_helo, ma_authres, ma_cold,
+             print_zone;
 };
 
 typedef mailauth_verdict_t (*eval_fn)(void *impl, const struct bench_case *c);
@@ -167,8 +176,10 @@ run_throughput(const struct policy *pol, const struct bench_case cases[3], const
     struct impl  im[2] = {{"mailauth", ma_eval, &m}, {"libspf2", spf2_eval, s}};
     bool         on[2] = {o->use_ma, o->use_spf2};
     double       min_share = 1.0;
-    if (on[0])
-        ma_open(&m, pol, 0);
+    if (on[0]) {
+        ma_open(&m, pol, 0, o->ma_helo, o->ma_authres);
+        m.cold = o->ma_cold;
+    }
     print_throughput_head(o);
     for (int k = 0; k < 3; k++) {
         struct sample x[2];
@@ -236,7 +247,7 @@ run_latency(const struct policy *pol, const struct bench_case cases[3], const st
     struct ma    m;
     struct spf2 *s = o->use_spf2 ? spf2_new(pol, (int)o->delay_ms, o->spf2_helo) : NULL;
     if (o->use_ma)
-        ma_open(&m, pol, o->delay_ms);
+        ma_open(&m, pol, o->delay_ms, o->ma_helo, o->ma_authres);
     printf("\nlatency: every DNS answer delayed %u ms, mailauth cache flushed before each "
            "evaluation, %u evaluations per case\n\n",
            o->delay_ms, o->reps);
@@ -268,7 +279,8 @@ usage(FILE *f)
 {
     fputs(
         "usage: bench_spf [-n ITER] [-t SEC] [-k ROUNDS] [-m throughput|latency|all]\n"
-        "                 [-d MS] [-r REPS] [-i both|mailauth|libspf2] [-c CASES] [-H] [-z]\n"
+        "                 [-d MS] [-r REPS] [-i both|mailauth|libspf2] [-c CASES]\n"
+        "                 [-H] [-M] [-A] [-C] [-z]\n"
         "  -n ITER   timed evaluations per case and round (default: run for -t seconds)\n"
         "  -t SEC    seconds per case and round when -n is not given (default 1)\n"
         "  -k ROUNDS rounds per case, the median is shown (default 3)\n"
@@ -277,7 +289,13 @@ usage(FILE *f)
         "  -r REPS   latency mode: evaluations per case (default 20)\n"
         "  -i IMPL   run one library only (e.g. under callgrind)\n"
         "  -c CASES  comma-separated subset of best,worst,fail (default all)\n"
-        "  -H        libspf2 also checks HELO, as mailauth always does (default: MAIL FROM only)\n"
+        "  -H        libspf2 also checks HELO, as mailauth does (default: MAIL FROM only)\n"
+        "  -M        mailauth checks MAIL FROM only: the HELO name is not given (default:\n"
+        "            MAIL FROM and HELO). Same identities: -M, or -H\n"
+        "  -A        mailauth also formats its Authentication-Results field every time\n"
+        "            (libspf2 always builds its Received-SPF text)\n"
+        "  -C        throughput: mailauth empties its DNS cache before every evaluation,\n"
+        "            so every record is fetched and parsed again (libspf2 always parses)\n"
         "  -z        print the policy as zone text and exit\n",
         f);
 }
@@ -329,8 +347,9 @@ parse_opts(int argc, char **argv, struct opts *o)
                        .throughput = true,
                        .latency = true,
                        .use_ma = true,
-                       .use_spf2 = true};
-    while ((ch = getopt(argc, argv, "n:t:k:m:d:r:i:c:Hzh")) != -1) {
+                       .use_spf2 = true,
+                       .ma_helo = true};
+    while ((ch = getopt(argc, argv, "n:t:k:m:d:r:i:c:HMACzh")) != -1) {
         switch (ch) {
         case 'n':
             o->iterations = num_arg(optarg, 1000000000ul);
@@ -352,6 +371,15 @@ parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 'H':
             o->spf2_helo = true;
+            break;
+        case 'M':
+            o->ma_helo = false;
+            break;
+        case 'A':
+            o->ma_authres = true;
+            break;
+        case 'C':
+            o->ma_cold = true;
             break;
         case 'c':
             o->cases = case_mask(optarg);
@@ -390,7 +418,7 @@ cross_check(const struct policy *pol, const struct bench_case cases[3], const st
     for (int k = 0; k < 3; k++) {
         mailauth_verdict_t vm = cases[k].expect, vs = cases[k].expect;
         if (o->use_ma) {
-            ma_open(&m, pol, 0);
+            ma_open(&m, pol, 0, o->ma_helo, o->ma_authres);
             vm = ma_eval(&m, &cases[k]);
             ma_close(&m);
         }
@@ -425,8 +453,11 @@ main(int argc, char **argv)
     printf("policy: %d records (sender + 2 include chains 3 deep), %d ip4/ip6 ranges each, "
            "sender %s, helo %s\n",
            N_RECORDS, N_RANGES, SENDER, HELO);
-    printf("checks per evaluation: mailauth MAIL FROM + HELO (HELO: none), libspf2 %s\n",
-           o.spf2_helo ? "MAIL FROM + HELO (-H)" : "MAIL FROM only (-H adds HELO)");
+    printf("checks per evaluation: mailauth %s%s%s, libspf2 %s%s\n",
+           o.ma_helo ? "MAIL FROM + HELO (HELO: none)" : "MAIL FROM only (-M)",
+           o.ma_authres ? " + A-R text (-A)" : "", o.ma_cold ? ", cache emptied (-C)" : "",
+           o.spf2_helo ? "MAIL FROM + HELO (-H)" : "MAIL FROM only",
+           o.ma_helo == o.spf2_helo ? " -- same identities" : " -- NOT the same identities");
     for (int k = 0; k < 3; k++)
         printf("  %-5s client %-12s -> %s\n", cases[k].name, cases[k].ip,
                mailauth_verdict_name(cases[k].expect));

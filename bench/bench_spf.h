@@ -40,12 +40,17 @@ uint64_t       now_ns(void); /* CLOCK_MONOTONIC */
 uint64_t       cpu_ns(void); /* CLOCK_THREAD_CPUTIME_ID */
 void           sleep_ms(unsigned ms);
 
-/* mailauth: ctx + zone resolver; delay_ms > 0 delays every answer. */
+/* mailauth: ctx + zone resolver; delay_ms > 0 delays every answer; helo: give
+ * the HELO name (mailauth then checks the HELO identity too); authres: also
+ * format the Authentication-Results field of every evaluation; cold (set
+ * after ma_open): empty the resolver cache before every evaluation, so each
+ * one fetches and parses every record again, as libspf2 does. */
 struct ma {
     mailauth_ctx_t      *ctx;
     mailauth_resolver_t *r;
+    bool                 helo, authres, cold;
 };
-void               ma_open(struct ma *m, const struct policy *pol, unsigned delay_ms);
+void ma_open(struct ma *m, const struct policy *pol, unsigned delay_ms, bool helo, bool authres);
 void               ma_close(struct ma *m);
 mailauth_verdict_t ma_eval(void *impl, const struct bench_case *c);
 
