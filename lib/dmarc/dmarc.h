@@ -132,7 +132,8 @@ bool mailauth__dmarc_is_v1(const char *txt, size_t len);
  * §4.7: missing is p=none) or an invalid sp= (np= in 9989 mode) makes the
  * record p=none when rua= holds a valid URI (as_none), else
  * MAILAUTH__DMARC_REC_INVALID (RFC 7489 §6.6.3 step 6, RFC 9989 §4.10.1).
- * `detail` (may be NULL) gets a static English text for non-OK statuses.
+ * `detail` (may be NULL) gets a static English text for non-OK statuses
+ * and for as_none (why the policy was read as p=none); NULL otherwise.
  * Returns MAILAUTH_OK (see *st) or MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__dmarc_record_parse(mailauth__arena_t *a, mailauth_dmarc_mode_t mode,
                                                const char *txt, size_t len,
