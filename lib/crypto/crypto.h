@@ -59,7 +59,12 @@ typedef struct mailauth__pubkey mailauth__pubkey_t;
  *        (PKCS#1) is accepted too, as deployed keys sometimes are.
  *        Built from (n, e) with EVP_PKEY_fromdata: far cheaper than d2i.
  *   Ed25519: exactly 32 raw bytes (RFC 8463 §4).
- * *bits gets the modulus size (RSA) or 256 (Ed25519).
+ * *bits gets the modulus size (RSA) or 256 (Ed25519); bits may be NULL.
+ * Refused as EINVAL: anything but one DER SEQUENCE with nothing after it,
+ * an OID other than rsaEncryption, non-minimal or negative INTEGERs, an
+ * even n, e even or < 3 or >= n or over 64 bits, n over 16384 bits. The
+ * key size policy (RFC 8301 minimum, ctx maximum) is the caller's.
+ * Leaves OpenSSL's per-thread error queue as it found it (so do all below).
  * MAILAUTH_OK, MAILAUTH_EINVAL (not such a key), MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__pubkey_decode(mailauth__key_type_t type, const uint8_t *der, size_t n,
                                           mailauth__pubkey_t **out, unsigned *bits);
@@ -68,9 +73,12 @@ void mailauth__pubkey_unref(mailauth__pubkey_t *k);              /* -1, frees at
 mailauth__key_type_t mailauth__pubkey_type(const mailauth__pubkey_t *k);
 unsigned mailauth__pubkey_bits(const mailauth__pubkey_t *k);
 
-/* Verify `sig` over `digest` (see the top of this file).
- * MAILAUTH_OK (valid), MAILAUTH_ECRYPTO (does not verify, or malformed
- * signature), MAILAUTH_ENOMEM. */
+/* Verify `sig` over `digest` (see the top of this file). Thread-safe on a
+ * shared key. dlen must be the digest length of alg; Ed25519 takes SHA-256
+ * only (ed25519-sha256 is the only Ed25519 algorithm, RFC 8463 §3).
+ * MAILAUTH_OK (valid), MAILAUTH_ECRYPTO (does not verify, malformed or
+ * wrong-length signature, Ed25519 with SHA-1), MAILAUTH_ENOMEM,
+ * MAILAUTH_EINVAL (NULL key or digest, unknown alg, wrong dlen). */
 mailauth_status_t mailauth__pubkey_verify(const mailauth__pubkey_t *k, mailauth__hash_alg_t alg,
                                           const uint8_t *digest, size_t dlen, const uint8_t *sig,
                                           size_t slen);
@@ -79,7 +87,9 @@ mailauth_status_t mailauth__pubkey_verify(const mailauth__pubkey_t *k, mailauth_
 typedef struct mailauth__privkey mailauth__privkey_t;
 
 /* Load a PEM private key: RSA as PKCS#1 ("BEGIN RSA PRIVATE KEY") or
- * PKCS#8 ("BEGIN PRIVATE KEY"), Ed25519 as PKCS#8. Unencrypted only.
+ * PKCS#8 ("BEGIN PRIVATE KEY"), Ed25519 as PKCS#8. Unencrypted only: an
+ * encrypted key is refused without prompting. No size policy here (RSA up
+ * to 16384 bits); the public mailauth_key_load_pem() applies its minimum.
  * MAILAUTH_OK, MAILAUTH_EINVAL (not a supported key), MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__privkey_load_pem(const char *pem, size_t len,
                                              mailauth__privkey_t **out);
@@ -94,7 +104,10 @@ mailauth_status_t mailauth__privkey_public_der(const mailauth__privkey_t *k,
                                                const mailauth_allocator_t *al, uint8_t **der,
                                                size_t *len);
 /* Sign `digest` into sig (capacity *slen; set to the length written).
- * MAILAUTH_OK, MAILAUTH_ENOSPC, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
+ * On MAILAUTH_ENOSPC nothing is written and *slen is set to the length
+ * needed (mailauth__privkey_sig_len). Ed25519 signs SHA-256 digests only.
+ * MAILAUTH_OK, MAILAUTH_ENOSPC, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM,
+ * MAILAUTH_EINVAL (NULL key/digest/slen, unknown alg, wrong dlen). */
 mailauth_status_t mailauth__privkey_sign(const mailauth__privkey_t *k, mailauth__hash_alg_t alg,
                                          const uint8_t *digest, size_t dlen, uint8_t *sig,
                                          size_t *slen);
