@@ -65,9 +65,9 @@ static void
 parse(const char *txt, size_t len)
 {
     for (int m = 0; m < 2; m++) {
-        mailauth_dmarc_mode_t        mode = m == 0 ? MAILAUTH_DMARC_RFC7489 : MAILAUTH_DMARC_RFC9989;
-        mailauth__arena_t            a;
-        mailauth__dmarc_record_t     r;
+        mailauth_dmarc_mode_t    mode = m == 0 ? MAILAUTH_DMARC_RFC7489 : MAILAUTH_DMARC_RFC9989;
+        mailauth__arena_t        a;
+        mailauth__dmarc_record_t r;
         mailauth__dmarc_rec_status_t st = MAILAUTH__DMARC_REC_OK;
         const char                  *detail = NULL;
         bool                         v1 = mailauth__dmarc_is_v1(txt, len);

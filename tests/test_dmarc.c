@@ -30,7 +30,7 @@ struct rec_case {
     const char *name;
     unsigned    modes;
     const char *txt;
-    int         status; /* mailauth__dmarc_rec_status_t */
+    int         status;           /* mailauth__dmarc_rec_status_t */
     const char *p, *sp, *np;      /* policy names; NULL: not checked */
     int         pct;              /* -1: not checked */
     const char *adkim, *aspf;     /* "relaxed"/"strict"; NULL: not checked */
@@ -47,8 +47,8 @@ struct rec_case {
 #define ANY NULL, NULL, NULL, -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, -1
 
 static const struct rec_case rec_cases[] = {
-    {"minimal", B | S, "v=DMARC1; p=none", OK, "none", "unspecified", "unspecified", 100,
-     "relaxed", "relaxed", "0", "afrf", 86400, "", "", 'u', 0, 0},
+    {"minimal", B | S, "v=DMARC1; p=none", OK, "none", "unspecified", "unspecified", 100, "relaxed",
+     "relaxed", "0", "afrf", 86400, "", "", 'u', 0, 0},
     {"every RFC 7489 tag", B | S,
      "v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s; pct=20; fo=1:d; rf=afrf; ri=3600; "
      "rua=mailto:a@example.com,mailto:b@example.net!10m; ruf=mailto:f@example.com",
@@ -59,37 +59,37 @@ static const struct rec_case rec_cases[] = {
     {"np is not an RFC 7489 tag", B, "v=DMARC1; p=reject; np=quarantine; np=junk", OK, "reject",
      NULL, "unspecified", -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, -1},
     {"uppercase tags and values (RFC 5234 §2.3)", B | S,
-     "V=DMARC1; P=REJECT; SP=Quarantine; ADKIM=S; ASPF=R; PCT=50", OK, "reject", "quarantine",
-     NULL, 50, "strict", "relaxed", NULL, NULL, -1, NULL, NULL, 0, -1, 0},
+     "V=DMARC1; P=REJECT; SP=Quarantine; ADKIM=S; ASPF=R; PCT=50", OK, "reject", "quarantine", NULL,
+     50, "strict", "relaxed", NULL, NULL, -1, NULL, NULL, 0, -1, 0},
     {"DMARC1 is case-sensitive", B | S, "v=dmarc1; p=reject", NOTD, ANY},
     {"v must be first", B | S, "p=reject; v=DMARC1", NOTD, ANY},
     {"v=DMARC10 is another version", B | S, "v=DMARC10; p=reject", NOTD, ANY},
     {"v alone: RFC 7489 needs p", B, "v=DMARC1", INV, ANY},
-    {"v alone: RFC 9989 reads p=none", S, "v=DMARC1", OK, "none", NULL, NULL, -1, NULL, NULL,
-     NULL, NULL, -1, NULL, NULL, 0, -1, 0},
+    {"v alone: RFC 9989 reads p=none", S, "v=DMARC1", OK, "none", NULL, NULL, -1, NULL, NULL, NULL,
+     NULL, -1, NULL, NULL, 0, -1, 0},
     {"spaces everywhere", B | S, "  v = DMARC1 ;  p = reject ;; sp=none ;", OK, "reject", "none",
      NULL, -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
     {"invalid p without rua", B | S, "v=DMARC1; p=bogus", INV, ANY},
     {"invalid p with a valid rua reads p=none (§6.6.3)", B | S,
-     "v=DMARC1; p=bogus; sp=reject; rua=mailto:x@example.com", OK, "none", "unspecified", NULL,
-     -1, NULL, NULL, NULL, NULL, -1, "mailto:x@example.com", NULL, 0, -1, 1},
+     "v=DMARC1; p=bogus; sp=reject; rua=mailto:x@example.com", OK, "none", "unspecified", NULL, -1,
+     NULL, NULL, NULL, NULL, -1, "mailto:x@example.com", NULL, 0, -1, 1},
     {"invalid p with only an invalid rua", B | S, "v=DMARC1; p=bogus; rua=not a uri", INV, ANY},
     {"invalid sp invalidates (§6.6.3 step 6)", B | S, "v=DMARC1; p=reject; sp=maybe", INV, ANY},
     {"invalid np invalidates in 9989", S, "v=DMARC1; p=reject; np=maybe", INV, ANY},
-    {"missing p with rua in 7489 reads p=none", B, "v=DMARC1; rua=mailto:x@example.com", OK,
-     "none", NULL, NULL, -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 1},
+    {"missing p with rua in 7489 reads p=none", B, "v=DMARC1; rua=mailto:x@example.com", OK, "none",
+     NULL, NULL, -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 1},
     {"bad values fall back to defaults", B | S,
      "v=DMARC1; p=reject; adkim=x; aspf=; pct=101; ri=-1; fo=2; rf=a b; psd=maybe; t=sure", OK,
      "reject", NULL, NULL, 100, "relaxed", "relaxed", "0", "afrf", 86400, NULL, NULL, 'u', 0, 0},
     {"pct bounds", B | S, "v=DMARC1; p=reject; pct=0", OK, "reject", NULL, NULL, 0, NULL, NULL,
      NULL, NULL, -1, NULL, NULL, 0, -1, 0},
-    {"pct with four digits is invalid", B | S, "v=DMARC1; p=reject; pct=0050", OK, NULL, NULL,
-     NULL, 100, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
+    {"pct with four digits is invalid", B | S, "v=DMARC1; p=reject; pct=0050", OK, NULL, NULL, NULL,
+     100, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
     {"repeated tag: the first counts", B | S, "v=DMARC1; p=none; p=reject; pct=10; PCT=90", OK,
      "none", NULL, NULL, 10, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
     {"unknown tags and broken specs are ignored", B | S,
-     "v=DMARC1; x-future=1; p=quarantine; what; =; 9z=1; foo bar", OK, "quarantine", NULL, NULL,
-     -1, NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
+     "v=DMARC1; x-future=1; p=quarantine; what; =; 9z=1; foo bar", OK, "quarantine", NULL, NULL, -1,
+     NULL, NULL, NULL, NULL, -1, NULL, NULL, 0, -1, 0},
     {"rua list: spaces trimmed, bad URIs dropped", B | S,
      "v=DMARC1; p=none; rua= mailto:a@x.example , nope ,https://r.example/x, mailto:b@y!k", OK,
      NULL, NULL, NULL, -1, NULL, NULL, NULL, NULL, -1, "mailto:a@x.example,https://r.example/x",
@@ -256,8 +256,8 @@ test_dmarc_oom(void **state)
 int
 main(void)
 {
-    static case_file_t files[MAX_FILES];
-    static block_ref_t refs[MAX_BLOCKS];
+    static case_file_t       files[MAX_FILES];
+    static block_ref_t       refs[MAX_BLOCKS];
     static struct CMUnitTest tests[ARRAY_LEN(rec_cases) + MAX_BLOCKS + 1];
     size_t                   nfiles = load_all(files, MAX_FILES);
     size_t                   nt = 0, nrefs = 0;
@@ -287,6 +287,7 @@ main(void)
         fprintf(stderr, "no DMARC case files under %s/dmarc\n", MAILAUTH_TEST_DATA);
         return 1;
     }
-    tests[nt++] = (struct CMUnitTest){.name = "out of memory everywhere", .test_func = test_dmarc_oom};
+    tests[nt++] =
+        (struct CMUnitTest){.name = "out of memory everywhere", .test_func = test_dmarc_oom};
     return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }

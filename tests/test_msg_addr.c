@@ -19,7 +19,7 @@
 struct addr_case {
     const char *name;
     const char *value;
-    const char *want;  /* domains joined by " ", "-" for a mailbox without one */
+    const char *want;   /* domains joined by " ", "-" for a mailbox without one */
     int         syntax; /* 1: MAILAUTH__ADDR_SYNTAX expected, 0: not, -1: either */
 };
 
@@ -27,11 +27,12 @@ static const struct addr_case cases[] = {
     {"addr-spec", "user@example.com", "example.com", 0},
     {"angle address", "<user@example.com>", "example.com", 0},
     {"display name", "John Doe <jdoe@machine.example>", "machine.example", 0},
-    {"A.1.1 quoted display name", "\"Joe Q. Public\" <john.q.public@example.com>",
-     "example.com", 0},
+    {"A.1.1 quoted display name", "\"Joe Q. Public\" <john.q.public@example.com>", "example.com",
+     0},
     {"A.1.2 mailbox list", "Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>",
      "x.test example.org y.test", 0},
-    {"A.1.2 quoted with comma", "<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
+    {"A.1.2 quoted with comma",
+     "<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
      "nil.test example.net", 0},
     {"A.1.3 group", "A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;",
      "a.test where.test one.test", 0},
@@ -150,7 +151,7 @@ test_msg_addr_deep_comments(void **state)
 {
     size_t                len;
     mailauth__addr_list_t l;
-    char *s = repeat("a@example.com ", "(", 1u << 20, "", &len); /* 1 MiB of '(' */
+    char                 *s = repeat("a@example.com ", "(", 1u << 20, "", &len); /* 1 MiB of '(' */
     (void)state;
     parse_hostile(s, len, 8, &l);
     assert_true(l.flags & MAILAUTH__ADDR_SYNTAX);
@@ -167,7 +168,7 @@ test_msg_addr_many_mailboxes(void **state)
 {
     size_t                len;
     mailauth__addr_list_t l;
-    char *s = repeat("", "a@b.example,", 100000, "c@d.example", &len);
+    char                 *s = repeat("", "a@b.example,", 100000, "c@d.example", &len);
     (void)state;
     parse_hostile(s, len, 32, &l);
     assert_int_equal(l.n, 32);
@@ -182,7 +183,7 @@ test_msg_addr_long_domain(void **state)
 {
     size_t                len;
     mailauth__addr_list_t l;
-    char *s = repeat("x <a@", "label.", 200000, "example>", &len);
+    char                 *s = repeat("x <a@", "label.", 200000, "example>", &len);
     (void)state;
     parse_hostile(s, len, 4, &l);
     assert_int_equal(l.n, 1);
@@ -198,10 +199,10 @@ test_msg_addr_long_domain(void **state)
 static void
 test_msg_addr_specials_only(void **state)
 {
-    static const char specials[] = "()<>[]:;@\\,.\" \t\r\n\x01\x7f\x80\xff";
-    char              buf[4096];
+    static const char     specials[] = "()<>[]:;@\\,.\" \t\r\n\x01\x7f\x80\xff";
+    char                  buf[4096];
     mailauth__addr_list_t l;
-    uint32_t          x = 12345;
+    uint32_t              x = 12345;
     (void)state;
     for (int round = 0; round < 2000; round++) {
         size_t n = (size_t)(round % (int)sizeof(buf));
@@ -243,14 +244,14 @@ main(void)
                                          .initial_state = (void *)&cases[i]};
     tests[n++] = (struct CMUnitTest){.name = "1 MiB of nested comments",
                                      .test_func = test_msg_addr_deep_comments};
-    tests[n++] = (struct CMUnitTest){.name = "100k mailboxes",
-                                     .test_func = test_msg_addr_many_mailboxes};
+    tests[n++] =
+        (struct CMUnitTest){.name = "100k mailboxes", .test_func = test_msg_addr_many_mailboxes};
     tests[n++] = (struct CMUnitTest){.name = "long domain and local part",
                                      .test_func = test_msg_addr_long_domain};
-    tests[n++] = (struct CMUnitTest){.name = "random specials",
-                                     .test_func = test_msg_addr_specials_only};
-    tests[n++] = (struct CMUnitTest){.name = "bad arguments",
-                                     .test_func = test_msg_addr_bad_arguments};
+    tests[n++] =
+        (struct CMUnitTest){.name = "random specials", .test_func = test_msg_addr_specials_only};
+    tests[n++] =
+        (struct CMUnitTest){.name = "bad arguments", .test_func = test_msg_addr_bad_arguments};
     int rc;
     mailauth__arena_init(&hostile_arena, NULL);
     rc = cmocka_run_group_tests_name("msg_addr", tests, NULL, NULL);

@@ -73,7 +73,8 @@ MAILAUTH_API const char *mailauth_dmarc_result_header_from(const mailauth_dmarc_
  *  domain itself, sp= (or np= in RFC 9989 mode for a non-existent author
  *  domain) for a subdomain, before pct= / t=. UNSPECIFIED without a
  *  usable record. Reported for pass too. */
-MAILAUTH_API mailauth_dmarc_policy_t mailauth_dmarc_result_policy(const mailauth_dmarc_result_t *res);
+MAILAUTH_API mailauth_dmarc_policy_t
+mailauth_dmarc_result_policy(const mailauth_dmarc_result_t *res);
 
 /*! Which tag gave the policy: "p", "sp" or "np"; NULL when UNSPECIFIED.
  *  "p" also when an invalid record was read as p=none (RFC 7489 §6.6.3). */
@@ -117,11 +118,11 @@ MAILAUTH_API const char *mailauth_dmarc_result_record(const mailauth_dmarc_resul
 /*! Number of aggregate report URIs (rua=) and URI i (as written, an
  *  RFC 7489 "!size" suffix kept; NULL out of range). At most 16 are kept.
  *  Borrowed. */
-MAILAUTH_API size_t mailauth_dmarc_result_rua_count(const mailauth_dmarc_result_t *res);
+MAILAUTH_API size_t      mailauth_dmarc_result_rua_count(const mailauth_dmarc_result_t *res);
 MAILAUTH_API const char *mailauth_dmarc_result_rua(const mailauth_dmarc_result_t *res, size_t i);
 
 /*! Number of failure report URIs (ruf=) and URI i, as for rua. Borrowed. */
-MAILAUTH_API size_t mailauth_dmarc_result_ruf_count(const mailauth_dmarc_result_t *res);
+MAILAUTH_API size_t      mailauth_dmarc_result_ruf_count(const mailauth_dmarc_result_t *res);
 MAILAUTH_API const char *mailauth_dmarc_result_ruf(const mailauth_dmarc_result_t *res, size_t i);
 
 /*! Failure reporting options fo= ("0" by default, or e.g. "1:d"). Borrowed. */

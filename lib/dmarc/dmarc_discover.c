@@ -83,10 +83,10 @@ mailauth__dmarc_lookup(mailauth__dmarc_t *d, const char *dom, size_t len)
 static bool
 select_record(mailauth__dmarc_t *d, mailauth__dmarc_lk_t *lk, const mailauth__dns_result_t *r)
 {
-    const mailauth__dns_rr_t     *pick = NULL;
-    mailauth__dmarc_record_t     *rec;
-    mailauth__dmarc_rec_status_t  rs = MAILAUTH__DMARC_REC_OK;
-    char                         *txt;
+    const mailauth__dns_rr_t    *pick = NULL;
+    mailauth__dmarc_record_t    *rec;
+    mailauth__dmarc_rec_status_t rs = MAILAUTH__DMARC_REC_OK;
+    char                        *txt;
     for (size_t i = 0; i < r->count; i++) {
         if (!mailauth__dmarc_is_v1((const char *)r->rr[i].data, r->rr[i].len))
             continue;
@@ -108,8 +108,8 @@ select_record(mailauth__dmarc_t *d, mailauth__dmarc_lk_t *lk, const mailauth__dn
             MAILAUTH_OK)
         return false;
     lk->rec = rec;
-    lk->state = rs == MAILAUTH__DMARC_REC_OK ? MAILAUTH__DMARC_LK_RECORD
-                                             : MAILAUTH__DMARC_LK_INVALID;
+    lk->state =
+        rs == MAILAUTH__DMARC_REC_OK ? MAILAUTH__DMARC_LK_RECORD : MAILAUTH__DMARC_LK_INVALID;
     return true;
 }
 
@@ -172,7 +172,7 @@ mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
 {
     mailauth__dmarc_walk_t *w;
     size_t                  off[MAILAUTH__DMARC_WALK_MAX];
-    size_t                  limit = mailauth__ctx_limit(d->ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
+    size_t limit = mailauth__ctx_limit(d->ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
     for (size_t i = 0; i < d->nwalks; i++) {
         if (mailauth__domain_eq(d->walks[i].start, d->walks[i].slen, dom, len))
             return &d->walks[i];
@@ -371,7 +371,8 @@ find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
         return MAILAUTH_OK;
     }
     if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */
-        from_error(d, nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
+        from_error(d,
+                   nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
                    nfrom == 0 ? "no From field" : "several From fields");
         return MAILAUTH_OK;
     }
@@ -444,7 +445,7 @@ mailauth__dmarc_start(mailauth__arena_t *a, mailauth_ctx_t *ctx, mailauth__dnsc_
     d->mode = mailauth_ctx_get_dmarc_mode(ctx);
     d->res.mode = d->mode;
     d->res.discovery = d->mode == MAILAUTH_DMARC_RFC9989 ? MAILAUTH_DMARC_DISCOVERY_TREEWALK
-                                                        : MAILAUTH_DMARC_DISCOVERY_PSL;
+                                                         : MAILAUTH_DMARC_DISCOVERY_PSL;
     d->res.verdict = MAILAUTH_VERDICT_NONE;
     if (d->mode == MAILAUTH_DMARC_RFC7489)
         d->psl = mailauth__ctx_psl(ctx);
@@ -469,7 +470,8 @@ mailauth__dmarc_prefetch(mailauth__dmarc_t *d, const char *domain)
     len = strlen(domain);
     if (len > 0 && domain[len - 1] == '.')
         len--;
-    if (!mailauth__domain_check(domain, len, 0) || mailauth__domain_eq(domain, len, d->author, d->alen))
+    if (!mailauth__domain_check(domain, len, 0) ||
+        mailauth__domain_eq(domain, len, d->author, d->alen))
         return MAILAUTH_OK; /* no walk needed (or possible) */
     low = mailauth__arena_strndup(d->a, domain, len);
     if (low == NULL)

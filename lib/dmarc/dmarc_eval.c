@@ -138,12 +138,14 @@ check_exists(mailauth__dmarc_t *d, const mailauth__dmarc_lk_t *author)
     const mailauth__dns_result_t *r;
     if (d->exist == MAILAUTH__DMARC_EXIST_UNKNOWN) {
         /* _dmarc.<author> exists (records, NODATA): so does the author. */
-        if (author->state != MAILAUTH__DMARC_LK_TEMPFAIL && author->rcode != MAILAUTH_DNS_NXDOMAIN) {
+        if (author->state != MAILAUTH__DMARC_LK_TEMPFAIL &&
+            author->rcode != MAILAUTH_DNS_NXDOMAIN) {
             d->exist = MAILAUTH__DMARC_EXIST_YES;
             return true;
         }
         d->exist = MAILAUTH__DMARC_EXIST_ASKED;
-        if (mailauth__dnsc_ask(d->dns, d->author, d->alen, MAILAUTH_DNS_A, &d->exist_q) != MAILAUTH_OK)
+        if (mailauth__dnsc_ask(d->dns, d->author, d->alen, MAILAUTH_DNS_A, &d->exist_q) !=
+            MAILAUTH_OK)
             d->exist = d->exist_q == NULL ? MAILAUTH__DMARC_EXIST_TEMPFAIL : d->exist;
     }
     if (d->exist != MAILAUTH__DMARC_EXIST_ASKED)
@@ -151,7 +153,7 @@ check_exists(mailauth__dmarc_t *d, const mailauth__dmarc_lk_t *author)
     r = mailauth__dnsc_result(d->dns, d->exist_q);
     if (r == NULL)
         return false;
-    d->exist = r->rcode == MAILAUTH_DNS_NXDOMAIN  ? MAILAUTH__DMARC_EXIST_NO
+    d->exist = r->rcode == MAILAUTH_DNS_NXDOMAIN   ? MAILAUTH__DMARC_EXIST_NO
                : r->rcode == MAILAUTH_DNS_TEMPFAIL ? MAILAUTH__DMARC_EXIST_TEMPFAIL
                                                    : MAILAUTH__DMARC_EXIST_YES;
     return true;
@@ -187,8 +189,9 @@ result_without_policy(mailauth__dmarc_t *d)
     case MAILAUTH__DMARC_DISC_INVALID:
         d->res.policy_domain = lk->dom;
         set_verdict(d, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DMARC_SYNTAX,
-                    mailauth__dmarc_problem(d, "unusable DMARC record at _dmarc.%s: %s and no valid rua=",
-                                            lk->dom, lk->detail != NULL ? lk->detail : "bad policy"));
+                    mailauth__dmarc_problem(
+                        d, "unusable DMARC record at _dmarc.%s: %s and no valid rua=", lk->dom,
+                        lk->detail != NULL ? lk->detail : "bad policy"));
         break;
     case MAILAUTH__DMARC_DISC_TEMPFAIL:
         set_verdict(d, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_DMARC_DNS_TEMPFAIL,
@@ -207,8 +210,8 @@ result_with_policy(mailauth__dmarc_t *d)
 {
     const mailauth__dmarc_lk_t     *lk = &d->lk[d->policy_lk];
     const mailauth__dmarc_record_t *rec = lk->rec;
-    bool own = mailauth__domain_eq(lk->dom, lk->len, d->author, d->alen);
-    bool unknown = false;
+    bool                            own = mailauth__domain_eq(lk->dom, lk->len, d->author, d->alen);
+    bool                            unknown = false;
     if (np_applies(d, rec, own) && !check_exists(d, &d->lk[d->walks[0].lk[0]]))
         return false;
     if (!check_alignment(d, rec, &unknown))

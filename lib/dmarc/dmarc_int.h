@@ -48,9 +48,9 @@ typedef struct mailauth__dmarc_lk {
     const char                     *dom; /* the domain under _dmarc, lower case, arena */
     size_t                          len;
     mailauth__dns_q_t              *q;
-    uint8_t                         state; /* mailauth__dmarc_lk_state_t */
-    uint8_t                         rcode; /* mailauth_dns_rcode_t of the answer */
-    const mailauth__dmarc_record_t *rec;   /* RECORD and INVALID */
+    uint8_t                         state;  /* mailauth__dmarc_lk_state_t */
+    uint8_t                         rcode;  /* mailauth_dns_rcode_t of the answer */
+    const mailauth__dmarc_record_t *rec;    /* RECORD and INVALID */
     const char                     *detail; /* INVALID: why */
 } mailauth__dmarc_lk_t;
 
@@ -71,10 +71,10 @@ typedef struct mailauth__dmarc_walk {
     size_t      slen;
     size_t      lk[MAILAUTH__DMARC_WALK_MAX]; /* lookup table indexes */
     size_t      n;
-    uint8_t     state;   /* mailauth__dmarc_walk_state_t */
-    size_t      last;    /* walk position of the last record found; n if none */
-    bool        multi;   /* a name of the walk had several records */
-    const char *org;     /* §4.10.2 organizational domain, once DONE (arena) */
+    uint8_t     state; /* mailauth__dmarc_walk_state_t */
+    size_t      last;  /* walk position of the last record found; n if none */
+    bool        multi; /* a name of the walk had several records */
+    const char *org;   /* §4.10.2 organizational domain, once DONE (arena) */
 } mailauth__dmarc_walk_t;
 
 typedef enum mailauth__dmarc_disc {
@@ -111,19 +111,19 @@ struct mailauth__dmarc {
     mailauth__dmarc_walk_t *walks;
     size_t                  nwalks;
     /* discovery */
-    uint8_t     disc;      /* mailauth__dmarc_disc_t */
-    size_t      policy_lk; /* lookup of the record used (DISC_RECORD, DISC_INVALID) */
-    const char *org7489;   /* RFC 7489 organizational domain of the author */
-    uint8_t     exist;     /* mailauth__dmarc_exist_t */
+    uint8_t            disc;      /* mailauth__dmarc_disc_t */
+    size_t             policy_lk; /* lookup of the record used (DISC_RECORD, DISC_INVALID) */
+    const char        *org7489;   /* RFC 7489 organizational domain of the author */
+    uint8_t            exist;     /* mailauth__dmarc_exist_t */
     mailauth__dns_q_t *exist_q;
     /* finish */
-    bool                     finished; /* inputs given */
-    bool                     done;     /* result ready */
-    mailauth_verdict_t       spf_verdict;
-    const char              *spf_domain; /* lower case, arena, or NULL */
-    mailauth__dmarc_dkim_t  *dkim;       /* arena copies, lower-case domains */
-    size_t                   ndkim;
-    bool                     nomem;
+    bool                         finished; /* inputs given */
+    bool                         done;     /* result ready */
+    mailauth_verdict_t           spf_verdict;
+    const char                  *spf_domain; /* lower case, arena, or NULL */
+    mailauth__dmarc_dkim_t      *dkim;       /* arena copies, lower-case domains */
+    size_t                       ndkim;
+    bool                         nomem;
     struct mailauth_dmarc_result res;
 };
 

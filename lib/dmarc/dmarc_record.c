@@ -18,8 +18,8 @@
 
 enum { T_P, T_SP, T_NP, T_ADKIM, T_ASPF, T_PCT, T_FO, T_RF, T_RI, T_RUA, T_RUF, T_PSD, T_T, T__N };
 
-static const char *const tag_names[T__N] = {"p",  "sp", "np", "adkim", "aspf", "pct", "fo",
-                                            "rf", "ri", "rua", "ruf", "psd", "t"};
+static const char *const tag_names[T__N] = {"p",  "sp", "np",  "adkim", "aspf", "pct", "fo",
+                                            "rf", "ri", "rua", "ruf",   "psd",  "t"};
 
 /* Per-parse state beyond the record itself. */
 typedef struct rstate {
@@ -141,8 +141,8 @@ valid_uri(const char *u, size_t n)
     size_t i = 0, bang = n;
     if (n == 0 || !mailauth__is_alpha((unsigned char)u[0]))
         return false;
-    while (i < n && (mailauth__is_alnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' ||
-                     u[i] == '.'))
+    while (i < n &&
+           (mailauth__is_alnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.'))
         i++;
     if (i >= n || u[i] != ':' || i + 1 >= n)
         return false;
@@ -315,8 +315,8 @@ check_policies(mailauth__dmarc_record_t *r, const rstate_t *rs, mailauth_dmarc_m
         bad = true; /* RFC 7489 §6.3: p is REQUIRED */
         *detail = "no p= tag";
     } else if (bad) {
-        *detail = rs->p_bad ? "p= is not a policy" : (rs->sp_bad ? "sp= is not a policy"
-                                                                 : "np= is not a policy");
+        *detail = rs->p_bad ? "p= is not a policy"
+                            : (rs->sp_bad ? "sp= is not a policy" : "np= is not a policy");
     }
     if (!bis)
         r->np = MAILAUTH_DMARC_POLICY_UNSPECIFIED; /* RFC 9989 (RFC 9091) tag */

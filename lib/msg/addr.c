@@ -14,16 +14,16 @@
 
 /* The mailbox being read. */
 typedef struct mbx {
-    bool   content;    /* a token other than CFWS was seen */
-    bool   angle;      /* inside "<...>" */
-    bool   angle_done; /* a whole angle-addr was read: nothing but CFWS may follow */
-    bool   at;         /* after the addr-spec '@': atoms and dots build the domain */
-    bool   atom_last;  /* the last domain token was an atom (two in a row: not a domain) */
-    bool   bad;        /* no usable domain */
-    bool   local;      /* inside "<...>": a local part was seen before '@' (not a route) */
-    unsigned ats;      /* '@' since the start (or since '<', or a route separator) */
-    size_t dlen;
-    char   dom[DOM_MAX];
+    bool     content;    /* a token other than CFWS was seen */
+    bool     angle;      /* inside "<...>" */
+    bool     angle_done; /* a whole angle-addr was read: nothing but CFWS may follow */
+    bool     at;         /* after the addr-spec '@': atoms and dots build the domain */
+    bool     atom_last;  /* the last domain token was an atom (two in a row: not a domain) */
+    bool     bad;        /* no usable domain */
+    bool     local;      /* inside "<...>": a local part was seen before '@' (not a route) */
+    unsigned ats;        /* '@' since the start (or since '<', or a route separator) */
+    size_t   dlen;
+    char     dom[DOM_MAX];
 } mbx_t;
 
 typedef struct scan {
@@ -78,8 +78,7 @@ finish_domain(scan_t *sc, const char **dom)
         return st;
     /* RFC 7489 §6.6.1 / RFC 9989 §5.3.1: U-labels become A-labels; what is
      * left must be a host name (LDH labels), not just any dot-atom. */
-    if (st == MAILAUTH_OK &&
-        mailauth__domain_check(alabel, strlen(alabel), MAILAUTH__DOMAIN_LDH))
+    if (st == MAILAUTH_OK && mailauth__domain_check(alabel, strlen(alabel), MAILAUTH__DOMAIN_LDH))
         *dom = alabel;
     return MAILAUTH_OK;
 }
@@ -332,23 +331,43 @@ next_token(scan_t *sc)
 {
     char c = sc->s[sc->i];
     switch (c) {
-    case ' ': case '\t': case '\r': case '\n':
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
         sc->i++;
         return MAILAUTH_OK;
     case '(':
         skip_comment(sc);
         return MAILAUTH_OK;
-    case '"': case '[':
+    case '"':
+    case '[':
         on_quoted(sc, c);
         return MAILAUTH_OK;
-    case ',': case ':': case ';':
+    case ',':
+    case ':':
+    case ';':
         sc->i++;
         return on_struct(sc, c);
-    case '<': sc->i++; on_langle(sc); return MAILAUTH_OK;
-    case '>': sc->i++; on_rangle(sc); return MAILAUTH_OK;
-    case '@': sc->i++; on_at(sc); return MAILAUTH_OK;
-    case '.': sc->i++; on_dot(sc); return MAILAUTH_OK;
-    case ')': case ']': case '\\':
+    case '<':
+        sc->i++;
+        on_langle(sc);
+        return MAILAUTH_OK;
+    case '>':
+        sc->i++;
+        on_rangle(sc);
+        return MAILAUTH_OK;
+    case '@':
+        sc->i++;
+        on_at(sc);
+        return MAILAUTH_OK;
+    case '.':
+        sc->i++;
+        on_dot(sc);
+        return MAILAUTH_OK;
+    case ')':
+    case ']':
+    case '\\':
         sc->i++;
         sc->m.content = true;
         syntax(sc, true);

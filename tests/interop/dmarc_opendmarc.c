@@ -122,7 +122,8 @@ inject_zone(const char *zone)
             buf[n] = '\0';
             if (sscanf(buf, "%299s %15s %n", owner, type, &used) == 2 && used > 0 &&
                 strcasecmp(type, "TXT") == 0 && strncasecmp(owner, "_dmarc.", 7) == 0 &&
-                txt_rdata(buf + used, rdata, sizeof(rdata)) == 0 && strstr(rdata, "v=DMARC") != NULL)
+                txt_rdata(buf + used, rdata, sizeof(rdata)) == 0 &&
+                strstr(rdata, "v=DMARC") != NULL)
                 opendmarc_dns_fake_record(owner, rdata);
         }
         line = end != NULL ? end + 1 : line + n;

@@ -52,9 +52,8 @@ setup_ctx(const dmarc_harness_case_t *c, run_t *rs, mailauth_ctx_t **ctx, dmarc_
         mailauth_ctx_set_clock(*ctx, clock_fn, rs) != MAILAUTH_OK ||
         mailauth_ctx_set_dmarc_mode(*ctx, c->mode) != MAILAUTH_OK ||
         mailauth_ctx_set_random(*ctx, random_fn, rs) != MAILAUTH_OK ||
-        (c->treewalk != 0 &&
-         mailauth_ctx_set_limit(*ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, c->treewalk) !=
-             MAILAUTH_OK) ||
+        (c->treewalk != 0 && mailauth_ctx_set_limit(*ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES,
+                                                    c->treewalk) != MAILAUTH_OK) ||
         (c->max_queries != 0 &&
          mailauth_ctx_set_limit(*ctx, MAILAUTH_LIMIT_DNS_QUERIES, c->max_queries) != MAILAUTH_OK)) {
         copy_str(out->error, sizeof(out->error), "ctx setup failed");
@@ -98,7 +97,8 @@ settle(const dmarc_harness_case_t *c, mailauth__dmarc_t *d, mailauth_status_t st
 }
 
 static void
-join_uris(char *dst, size_t cap, size_t n, const char *(*get)(const mailauth_dmarc_result_t *, size_t),
+join_uris(char *dst, size_t cap, size_t n,
+          const char *(*get)(const mailauth_dmarc_result_t *, size_t),
           const mailauth_dmarc_result_t *res)
 {
     size_t k = 0;
@@ -133,10 +133,10 @@ collect(const mailauth_dmarc_result_t *res, dmarc_harness_out_t *o)
     copy_str(o->fo, sizeof(o->fo), mailauth_dmarc_result_fo(res));
     copy_str(o->rf, sizeof(o->rf), mailauth_dmarc_result_rf(res));
     copy_str(o->record, sizeof(o->record), mailauth_dmarc_result_record(res));
-    join_uris(o->rua, sizeof(o->rua), mailauth_dmarc_result_rua_count(res), mailauth_dmarc_result_rua,
-              res);
-    join_uris(o->ruf, sizeof(o->ruf), mailauth_dmarc_result_ruf_count(res), mailauth_dmarc_result_ruf,
-              res);
+    join_uris(o->rua, sizeof(o->rua), mailauth_dmarc_result_rua_count(res),
+              mailauth_dmarc_result_rua, res);
+    join_uris(o->ruf, sizeof(o->ruf), mailauth_dmarc_result_ruf_count(res),
+              mailauth_dmarc_result_ruf, res);
 }
 
 /* The questions the client holds, in the order asked. */
@@ -172,7 +172,9 @@ evaluate(const dmarc_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t
     mailauth__dnsc_set_timeout(&dns, mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     st = mailauth__dmarc_start(&a, ctx, &dns, &idx, &d);
     for (size_t i = 0; st == MAILAUTH_OK && c->prefetch && i <= c->ndkim; i++)
-        st = mailauth__dmarc_prefetch(d, i < c->ndkim ? c->dkim[i].domain : c->spf_domain != NULL ? c->spf_domain : "");
+        st = mailauth__dmarc_prefetch(d, i < c->ndkim            ? c->dkim[i].domain
+                                         : c->spf_domain != NULL ? c->spf_domain
+                                                                 : "");
     if (st == MAILAUTH_OK)
         st = settle(c, d, mailauth__dmarc_step(d), r, rs, out);
     if (st == MAILAUTH_OK)
@@ -387,8 +389,8 @@ expect(const struct case_block *b, const dmarc_harness_out_t *o, mailauth_dmarc_
         return snprintf(why, cap, "%s/%s: %s", mname, drive_name, o->error), -1;
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
         const char *w = want(b, checks[i].key, mode);
-        bool ok = w == NULL || (checks[i].substring ? strstr(checks[i].got, w) != NULL
-                                                    : strcmp(checks[i].got, w) == 0);
+        bool        ok = w == NULL || (checks[i].substring ? strstr(checks[i].got, w) != NULL
+                                                           : strcmp(checks[i].got, w) == 0);
         if (!ok)
             return snprintf(why, cap, "%s/%s: %s is \"%s\", want \"%s\" (result %s, problem: %s)",
                             mname, drive_name, checks[i].key, checks[i].got, w,

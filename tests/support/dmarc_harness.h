@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mailauth/mailauth.h>
 #include <mailauth/dmarc.h>
+#include <mailauth/mailauth.h>
 
 #include "dmarc/dmarc.h"
 
@@ -27,10 +27,10 @@ typedef struct dmarc_harness_case {
     const char            *spf_domain;
     mailauth__dmarc_dkim_t dkim[DMARC_HARNESS_DKIM_MAX];
     size_t                 ndkim;
-    uint32_t               random;    /* what the pinned random source returns */
-    uint32_t               treewalk;  /* MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, 0: default */
+    uint32_t               random;      /* what the pinned random source returns */
+    uint32_t               treewalk;    /* MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, 0: default */
     uint32_t               max_queries; /* MAILAUTH_LIMIT_DNS_QUERIES, 0: default */
-    bool                   prefetch;  /* call mailauth__dmarc_prefetch() for SPF and DKIM domains */
+    bool                   prefetch; /* call mailauth__dmarc_prefetch() for SPF and DKIM domains */
     bool                   async;
     const mailauth_allocator_t *arena_al; /* allocator of the evaluation's arena; NULL: libc */
 } dmarc_harness_case_t;
