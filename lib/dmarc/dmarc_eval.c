@@ -234,15 +234,21 @@ result_with_policy(mailauth__dmarc_t *d)
     return true;
 }
 
-/* The author's organizational domain for the result, when known. */
-static void
+/* The author's organizational domain for the result: in RFC 9989 mode the
+ * walk's, waited for (its questions went out at start) so that the report
+ * does not depend on answer timing; NULL if the walk failed. false while
+ * it is pending. */
+static bool
 report_org(mailauth__dmarc_t *d)
 {
     if (d->mode != MAILAUTH_DMARC_RFC9989 || d->nwalks == 0)
-        return;
+        return true;
     mailauth__dmarc_walk_eval(d, &d->walks[0]);
+    if (d->walks[0].state == MAILAUTH__DMARC_WALK_PENDING)
+        return false;
     if (d->walks[0].state == MAILAUTH__DMARC_WALK_DONE)
         d->res.org_domain = d->walks[0].org;
+    return true;
 }
 
 /* Before finish: ask for the author domain's existence as soon as the
@@ -273,14 +279,16 @@ mailauth__dmarc_step(mailauth__dmarc_t *d)
         ask_early(d);
         return MAILAUTH_OK;
     }
+    /* Results are computed once everything they need is in (dispose()
+     * draws the pct random number exactly once). */
+    if (d->disc != MAILAUTH__DMARC_DISC_FROM && !report_org(d))
+        return MAILAUTH_EAGAIN;
     if (d->disc == MAILAUTH__DMARC_DISC_RECORD) {
         if (!result_with_policy(d))
             return d->nomem ? MAILAUTH_ENOMEM : MAILAUTH_EAGAIN;
     } else if (d->disc != MAILAUTH__DMARC_DISC_FROM) {
         result_without_policy(d);
     }
-    if (d->disc != MAILAUTH__DMARC_DISC_FROM)
-        report_org(d);
     if (d->nomem)
         return MAILAUTH_ENOMEM;
     d->done = true;
