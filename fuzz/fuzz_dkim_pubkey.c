@@ -78,9 +78,9 @@ openssl_verify(EVP_PKEY *k, const uint8_t *d, const uint8_t *sig, size_t slen)
 {
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
     int           ok = pc != NULL && EVP_PKEY_verify_init(pc) == 1 &&
-               EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-               EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
-               EVP_PKEY_verify(pc, sig, slen, d, 32) == 1;
+             EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
+             EVP_PKEY_verify(pc, sig, slen, d, 32) == 1;
     EVP_PKEY_CTX_free(pc);
     ERR_clear_error();
     return ok;

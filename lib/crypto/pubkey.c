@@ -35,7 +35,7 @@ struct mailauth__pubkey {
 
 enum {
     RSA_MAX_BYTES = MAILAUTH__RSA_MAX_BITS / 8,
-    RSA_E_MAX_BYTES = 8, /* e up to 64 bits, see rsa_check() */
+    RSA_E_MAX_BYTES = 8,  /* e up to 64 bits, see rsa_check() */
     ED25519_KEY_LEN = 32, /* RFC 8032 §5.1.5 */
     ED25519_SIG_LEN = 64, /* RFC 8032 §5.1.6 */
 };
@@ -139,8 +139,7 @@ static bool
 rsa_spki(der_t seq, der_t *n, der_t *e)
 {
     der_t alg, oid, par, bits, inner;
-    if (!der_take(&seq, TAG_SEQUENCE, &alg) || !der_take(&seq, TAG_BIT_STRING, &bits) ||
-        seq.n != 0)
+    if (!der_take(&seq, TAG_SEQUENCE, &alg) || !der_take(&seq, TAG_BIT_STRING, &bits) || seq.n != 0)
         return false;
     if (!der_take(&alg, TAG_OID, &oid) || oid.n != sizeof(rsa_oid) ||
         memcmp(oid.p, rsa_oid, sizeof(rsa_oid)) != 0)
