@@ -33,8 +33,8 @@ aligned(mailauth__dmarc_t *d, const char *id, uint8_t mode)
         return AL_NO;
     if (mailauth__domain_eq(id, len, d->author, d->alen))
         return AL_YES;
-    if (mode == MAILAUTH_DMARC_ALIGN_STRICT)
-        return AL_NO;
+    if (mode == MAILAUTH_DMARC_ALIGN_STRICT || !mailauth__domain_check(id, len, 0))
+        return AL_NO; /* a d= or MAIL FROM domain that is no name aligns with nothing */
     if (d->mode == MAILAUTH_DMARC_RFC7489)
         return strcmp(org_7489(d, id), d->org7489) == 0 ? AL_YES : AL_NO;
     wa = &d->walks[0];
