@@ -253,12 +253,52 @@ test_dmarc_oom(void **state)
     }
 }
 
+/* ---- hostile records: 50 KiB of tags and URIs stay linear and bounded ---- */
+
+static void
+test_dmarc_hostile_record(void **state)
+{
+    static const char    head[] = "_dmarc.example.com TXT \"v=DMARC1; p=reject; rua=\"";
+    size_t               cap = 64 * 1024, k = 0;
+    char                *zone = malloc(cap);
+    dmarc_harness_case_t c;
+    dmarc_harness_out_t  o;
+    (void)state;
+    assert_non_null(zone);
+    k += (size_t)snprintf(zone + k, cap - k, "%s", head);
+    for (int i = 0; i < 100; i++) /* 100 strings of 240 octets: URIs, then junk tags */
+        k += (size_t)snprintf(
+            zone + k, cap - k, " \"%s\"",
+            i < 50 ? "mailto:a@example.com,mailto:b@example.com,mailto:c@example.com,"
+                     "mailto:d@example.com,mailto:e@example.com,mailto:f@example.com,"
+                     "mailto:g@example.com,mailto:h@example.com,mailto:i@example.com,"
+                     "mailto:j@example.com,"
+                   : ";x=1;;y=2;p=none;sp=none;=;;;z;x=1;;y=2;p=none;sp=none;=;;;z;"
+                     "x=1;;y=2;p=none;sp=none;=;;;z;x=1;;y=2;p=none;sp=none;=;;;z;"
+                     "x=1;;y=2;p=none;sp=none;=;;;z;x=1;;y=2;p=none;sp=none;=;;;z;"
+                     "x=1;;y=2;p=none;sp=none;=;;;z");
+    k += (size_t)snprintf(zone + k, cap - k, "\n");
+    memset(&c, 0, sizeof(c));
+    c.zone = zone;
+    c.zone_len = k;
+    c.fields[0] = "From: a@sub.example.com";
+    c.nfields = 1;
+    for (int m = 0; m < 2; m++) {
+        c.mode = m == 0 ? MAILAUTH_DMARC_RFC7489 : MAILAUTH_DMARC_RFC9989;
+        assert_int_equal(dmarc_harness_run(&c, &o), 0);
+        assert_int_equal(o.verdict, MAILAUTH_VERDICT_FAIL);
+        assert_int_equal(o.policy, MAILAUTH_DMARC_POLICY_NONE); /* the first sp= (none) */
+        assert_true(strlen(o.rua) > 0);
+    }
+    free(zone);
+}
+
 int
 main(void)
 {
     static case_file_t       files[MAX_FILES];
     static block_ref_t       refs[MAX_BLOCKS];
-    static struct CMUnitTest tests[ARRAY_LEN(rec_cases) + MAX_BLOCKS + 1];
+    static struct CMUnitTest tests[ARRAY_LEN(rec_cases) + MAX_BLOCKS + 2];
     size_t                   nfiles = load_all(files, MAX_FILES);
     size_t                   nt = 0, nrefs = 0;
     for (size_t i = 0; i < ARRAY_LEN(rec_cases); i++)
@@ -289,5 +329,7 @@ main(void)
     }
     tests[nt++] =
         (struct CMUnitTest){.name = "out of memory everywhere", .test_func = test_dmarc_oom};
+    tests[nt++] = (struct CMUnitTest){.name = "hostile 24 KiB record",
+                                      .test_func = test_dmarc_hostile_record};
     return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }
