@@ -1,11 +1,14 @@
-/* Internal: RFC 5322 message intake: header field index and whole-buffer splitter.
+/* Internal: RFC 5322 message intake: header field index and splitter.
  *
  * The header index keeps every field as received (folding kept, trailing
  * CRLF removed) in an arena, in order, for DKIM, DMARC and ARC to look up.
- * The splitter cuts a whole message buffer into header fields, end of
- * headers and body bytes, and hands them to a sink (the eval's feeding
- * functions, or a test). Both are bounded: one field at most max_bytes, at
- * most max_count fields; the splitter never copies more than one field.
+ * The splitter cuts a message into header fields, end of headers and body
+ * bytes, and hands them to a sink (the eval's feeding functions, or a
+ * test). It is incremental (mailauth__msg_stream_*: bytes in chunks cut
+ * anywhere) and mailauth__msg_split() is the same engine over one buffer.
+ * Both are bounded: one field at most max_bytes, at most max_count fields;
+ * the splitter keeps at most max_field + 3 bytes of one field and never
+ * copies body bytes.
  */
 #ifndef MAILAUTH__MSG_H
 #define MAILAUTH__MSG_H
@@ -64,10 +67,14 @@ const mailauth__hdr_t *mailauth__hdr_index_next(const mailauth__hdr_index_t *idx
 const mailauth__hdr_t *mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name,
                                                 size_t *pos);
 
-/* Receiver of a split message. header() gets one whole field with internal
- * line ends as CRLF and no trailing CRLF; body() gets CRLF-normalized bytes.
- * A sink returning MAILAUTH_ELIMIT or MAILAUTH_EINVAL does not stop the
- * split; any other error does. */
+/* Receiver of a split message. header() gets one whole field with every
+ * internal line end as CRLF and no trailing line end; body() gets
+ * CRLF-normalized bytes, never 0 of them. Pointers are valid during the
+ * call only. A field longer than max_field is reported once, by its first
+ * min(length, max_field + 3) bytes: the sink must refuse a field over
+ * max_field (mailauth__hdr_index_add() does: even with a trailing CRLF
+ * removed it is still over). A sink returning MAILAUTH_ELIMIT or
+ * MAILAUTH_EINVAL does not stop the split; any other error does. */
 typedef struct mailauth__msg_sink {
     void *ud;
     mailauth_status_t (*header)(void *ud, const char *field, size_t len);
@@ -75,15 +82,71 @@ typedef struct mailauth__msg_sink {
     mailauth_status_t (*body)(void *ud, const void *p, size_t n);
 } mailauth__msg_sink_t;
 
-/* Split a whole message (RFC 5322 §2.1: fields, empty line, body).
+/* How a message is split (RFC 5322 §2.1: fields, empty line, body):
  * Lines end at LF (CRLF or bare LF); a bare CR is an ordinary byte; NUL
- * bytes are kept. A line starting with WSP continues the previous field.
- * A first line "From " (mbox separator) is skipped. A line that is not a
- * field ends the header section and starts the body; no empty line at all
- * means everything is header. Bare LF becomes CRLF. Fields longer than
- * max_field are passed raw (the sink refuses them).
+ * bytes are kept. A line starting with WSP continues the previous field
+ * (one before any field is dropped). A first line "From " (mbox separator)
+ * is skipped. A line that is not a field ends the header section and
+ * starts the body; no empty line at all means everything is header. Bare
+ * LF becomes CRLF, in fields and body. Fields longer than max_field are
+ * reported by their first bytes (see the sink). A line whose first
+ * max_field + 3 bytes are all field-name characters and WSP, with no ':'
+ * yet, is taken as an over-long field whatever follows: deciding it could
+ * take unbounded memory (the only case where a line without ':' does not
+ * start the body). */
+
+/* Incremental splitter: the bytes of one message in chunks cut anywhere
+ * (inside a field, between CR and LF) give exactly the sink calls the
+ * whole message gives, except for how body bytes are grouped into body()
+ * calls. Memory: one field buffer of at most max_field + 3 bytes, freed
+ * at the end of the header section; body bytes pass straight from the
+ * caller's chunk to the sink. Fields are all private; use the functions. */
+typedef struct mailauth__msg_stream {
+    const mailauth_allocator_t *al;
+    mailauth__msg_sink_t        sink;
+    size_t                      max_field;
+    size_t                      hold;  /* bytes of one field kept: max_field + 3 */
+    int                         state; /* msg_stream.c */
+    char                       *buf;   /* first bytes of the current field, CRLF-normalized */
+    size_t                      cap, kept;
+    size_t flen; /* normalized length of the field so far (saturating), pending line end included */
+    size_t fend; /* field length without its pending line end */
+    bool   in_field; /* a field has begun (its name and ':' seen, or over-long) */
+    bool   prev_cr;  /* the byte before the current one was CR (same line, or body) */
+    char   start[5]; /* first bytes of the message, to recognise "From " */
+    size_t nstart;
+    mailauth_status_t soft;  /* first ELIMIT/EINVAL from the sink */
+    mailauth_status_t error; /* the error that stopped the stream */
+} mailauth__msg_stream_t;
+
+/* Set up a stream for one message. `al` (NULL: the C library) must outlive
+ * the stream; `*sink` is copied. Allocates nothing. MAILAUTH_OK, or
+ * MAILAUTH_EINVAL (NULL stream or sink, or a sink callback missing). */
+mailauth_status_t mailauth__msg_stream_init(mailauth__msg_stream_t     *s,
+                                            const mailauth_allocator_t *al, size_t max_field,
+                                            const mailauth__msg_sink_t *sink);
+
+/* Feed the next n bytes (p may be NULL when n is 0). The sink is called
+ * for whatever they complete; bytes are not kept beyond the call except
+ * the current field's first bytes. MAILAUTH_OK (even if the sink refused a
+ * piece: see end()), MAILAUTH_EINVAL (NULL arguments), MAILAUTH_ESTATE
+ * (after end()), or the error that stopped the stream (MAILAUTH_ENOMEM or
+ * a sink's): it then stays stopped and answers that error again. */
+mailauth_status_t mailauth__msg_stream_feed(mailauth__msg_stream_t *s, const void *p, size_t n);
+
+/* End of the message: the last field, end_headers() (always exactly once
+ * per message, unless the stream stopped) and the last body bytes.
+ * MAILAUTH_OK, the first MAILAUTH_ELIMIT/MAILAUTH_EINVAL a sink reported,
+ * MAILAUTH_ESTATE (called twice), or the error that stopped the stream. */
+mailauth_status_t mailauth__msg_stream_end(mailauth__msg_stream_t *s);
+
+/* Free what the stream holds. Safe on a zeroed or already cleared stream. */
+void mailauth__msg_stream_clear(mailauth__msg_stream_t *s);
+
+/* Split a whole message: init, one feed, end, clear.
  * Returns MAILAUTH_OK, or the first MAILAUTH_ELIMIT/MAILAUTH_EINVAL a sink
- * reported (after splitting everything), or the error that stopped it. */
+ * reported (after splitting everything), or the error that stopped it
+ * (MAILAUTH_EINVAL: msg NULL with len > 0, or a bad sink). */
 mailauth_status_t mailauth__msg_split(const mailauth_allocator_t *al, const void *msg, size_t len,
                                       size_t max_field, const mailauth__msg_sink_t *sink);
 
