@@ -15,6 +15,7 @@
 #include "dns/dns.h"
 #include "support/dns_fixture.h"
 #include "support/fail_alloc.h"
+#include "util/alloc.h"
 
 /* ---- tests -------------------------------------------------------------- */
 
@@ -402,6 +403,67 @@ test_dns_oom(void **state)
     }
 }
 
+/* A memo counts its frees in its first int. */
+static void
+memo_free(const mailauth_allocator_t *al, void *memo)
+{
+    (*(int **)memo)[0]++;
+    mailauth__free(al, memo);
+}
+
+static void
+other_free(const mailauth_allocator_t *al, void *memo)
+{
+    mailauth__free(al, memo);
+}
+
+/* A memo kept with an answer: only on an answered question, only once, seen
+ * only through its own free function, shared by every client reading the
+ * cached answer, and freed with the question (ASan would see a leak). */
+static void
+test_dns_memo(void **state)
+{
+    struct env                  e;
+    struct tc                   t1, t2;
+    mailauth__dns_q_t          *q;
+    const mailauth_allocator_t *al;
+    int                         frees = 0;
+    int                       **memo, **other;
+    (void)state;
+    env_ctx(&e, NULL);
+    env_zone(&e);
+    tc_init(&t1, e.r);
+    tc_init(&t2, e.r);
+    al = mailauth__dnsc_allocator(&t1.c);
+    assert_null(mailauth__dnsc_allocator(NULL));
+    memo = mailauth__malloc(al, sizeof(*memo));
+    other = mailauth__malloc(al, sizeof(*other));
+    assert_non_null(memo);
+    assert_non_null(other);
+    *memo = *other = &frees;
+    q = ask(&t1, "a.example", MAILAUTH_DNS_TXT);
+    assert_false(mailauth__dnsc_set_memo(&t1.c, q, memo, memo_free)); /* no answer yet */
+    assert_null(mailauth__dnsc_memo(&t1.c, q, memo_free));
+    run(&e);
+    assert_false(mailauth__dnsc_set_memo(&t1.c, q, NULL, memo_free));
+    assert_false(mailauth__dnsc_set_memo(&t1.c, q, memo, NULL));
+    assert_true(mailauth__dnsc_set_memo(&t1.c, q, memo, memo_free));
+    assert_false(mailauth__dnsc_set_memo(&t1.c, q, other, other_free)); /* one memo */
+    other_free(al, other);
+    assert_ptr_equal(mailauth__dnsc_memo(&t1.c, q, memo_free), memo);
+    assert_null(mailauth__dnsc_memo(&t1.c, q, other_free));
+    assert_null(mailauth__dnsc_memo(NULL, q, memo_free));
+    mailauth__dnsc_clear(&t1.c);
+    /* the cached answer keeps it for the next client */
+    assert_ptr_equal(ask(&t2, "a.example", MAILAUTH_DNS_TXT), q);
+    assert_ptr_equal(mailauth__dnsc_memo(&t2.c, q, memo_free), memo);
+    assert_int_equal(mailauth_resolver_flush_cache(e.r), MAILAUTH_OK);
+    assert_int_equal(frees, 0); /* still held by t2 */
+    mailauth__dnsc_clear(&t2.c);
+    assert_int_equal(frees, 1);
+    env_free(&e);
+}
+
 int
 main(void)
 {
@@ -418,6 +480,7 @@ main(void)
         cmocka_unit_test(test_dns_custom_args),
         cmocka_unit_test(test_dns_round_trips),
         cmocka_unit_test(test_dns_oom),
+        cmocka_unit_test(test_dns_memo),
     };
     return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
 }

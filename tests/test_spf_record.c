@@ -217,6 +217,43 @@ test_spf_record_parse(void **state)
     mailauth__arena_clear(&a);
 }
 
+/* The heap parse (kept with a cached DNS answer) gives the same record and
+ * the same error as the arena parse. */
+static void
+heap_agrees(const struct rec_case *c)
+{
+    size_t                        len = c->len ? c->len : strlen(c->txt);
+    mailauth__arena_t             a;
+    const mailauth__spf_record_t *rec = NULL, *hrec = NULL;
+    mailauth__spf_syntax_t        err, herr;
+    char                          buf[512], hbuf[512];
+    mailauth__arena_init(&a, NULL);
+    assert_int_equal(mailauth__spf_record_parse_heap(NULL, c->txt, len, &hrec, &herr),
+                     mailauth__spf_record_parse(&a, c->txt, len, &rec, &err));
+    if (rec != NULL) {
+        assert_non_null(hrec);
+        describe(buf, sizeof(buf), rec);
+        describe(hbuf, sizeof(hbuf), hrec);
+        assert_string_equal(hbuf, buf);
+    } else {
+        assert_null(hrec);
+        assert_ptr_equal(herr.term, err.term);
+        assert_int_equal(herr.term_len, err.term_len);
+        assert_string_equal(herr.what, err.what);
+        assert_int_equal(herr.reason, err.reason);
+    }
+    mailauth__free(NULL, (void *)(uintptr_t)hrec);
+    mailauth__arena_clear(&a);
+}
+
+static void
+test_spf_record_parse_heap(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        heap_agrees(&cases[i]);
+}
+
 /* ---- §4.5 version detection ---------------------------------------------- */
 
 struct v1_case {
@@ -306,12 +343,13 @@ test_spf_record_large_and_oom(void **state)
 int
 main(void)
 {
-    struct CMUnitTest tests[ARRAY_LEN(cases) + 3];
+    struct CMUnitTest tests[ARRAY_LEN(cases) + 4];
     size_t            k = 0;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++)
         tests[k++] = (struct CMUnitTest){.name = cases[i].name,
                                          .test_func = test_spf_record_parse,
                                          .initial_state = (void *)&cases[i]};
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_record_parse_heap);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_record_is_v1);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_record_dns_terms);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_spf_record_large_and_oom);

@@ -79,6 +79,22 @@ mailauth_status_t mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size
 /* The answer, or NULL while pending. After the deadline, a pending question
  * yields a TEMPFAIL result. The result stays valid until clear. */
 const mailauth__dns_result_t *mailauth__dnsc_result(mailauth__dnsc_t *c, mailauth__dns_q_t *q);
+/* A form derived from an answer (a parsed SPF record, say), kept with the
+ * question and freed with it, so that every evaluation reading the same
+ * cached answer derives it once. A memo is allocated with the resolver's
+ * allocator (mailauth__dnsc_allocator()) and may point into the answer's
+ * records, which live exactly as long. It is seen only by code passing the
+ * free function it was stored with, so two kinds of memo never mix up. */
+typedef void (*mailauth__dns_memo_free_fn)(const mailauth_allocator_t *al, void *memo);
+const mailauth_allocator_t *mailauth__dnsc_allocator(const mailauth__dnsc_t *c);
+/* The memo stored with q's answer by free_fn's owner, or NULL. */
+void *mailauth__dnsc_memo(const mailauth__dnsc_t *c, const mailauth__dns_q_t *q,
+                          mailauth__dns_memo_free_fn free_fn);
+/* Store memo with q's answer. false when q has no answer yet or has a memo
+ * already: the caller keeps memo then. */
+bool mailauth__dnsc_set_memo(mailauth__dnsc_t *c, mailauth__dns_q_t *q, void *memo,
+                             mailauth__dns_memo_free_fn free_fn);
+
 /* Queue a wake of this client at the next run of the resolver loop (so a
  * finish() whose verdicts are already known still calls back later, never
  * from inside itself). mailauth_resolver_timeout_ms() returns 0 meanwhile. */

@@ -34,18 +34,20 @@ struct mailauth__dns_waiter {
 };
 
 struct mailauth__dns_q {
-    mailauth__dns_q_t     *hnext; /* hash chain */
-    uint32_t               hash;
-    uint16_t               type;
-    uint8_t                namelen;
-    bool                   in_table;
-    bool                   cached; /* in the LRU list */
-    bool                   done;
-    uint32_t               refs; /* clients holding it */
-    mailauth__dns_result_t res;
-    void                  *block;      /* rr array and record bytes of res (NULL if none) */
-    uint64_t               sent_ms;    /* pending: when it went to the driver */
-    uint64_t               expires_ms; /* done and cached: end of its TTL */
+    mailauth__dns_q_t         *hnext; /* hash chain */
+    uint32_t                   hash;
+    uint16_t                   type;
+    uint8_t                    namelen;
+    bool                       in_table;
+    bool                       cached; /* in the LRU list */
+    bool                       done;
+    uint32_t                   refs; /* clients holding it */
+    mailauth__dns_result_t     res;
+    void                      *block; /* rr array and record bytes of res (NULL if none) */
+    void                      *memo;  /* derived from res (mailauth__dnsc_set_memo), or NULL */
+    mailauth__dns_memo_free_fn memo_free;
+    uint64_t                   sent_ms;    /* pending: when it went to the driver */
+    uint64_t                   expires_ms; /* done and cached: end of its TTL */
     /* pending: in-flight list (send order); done and cached: LRU list */
     mailauth__dns_q_t           *prev, *next;
     struct mailauth__dns_waiter *whead;

@@ -199,3 +199,30 @@ mailauth__dnsc_poke(mailauth__dnsc_t *c)
     mailauth__dns_wake_queue(c->r, c);
     return MAILAUTH_OK;
 }
+
+const mailauth_allocator_t *
+mailauth__dnsc_allocator(const mailauth__dnsc_t *c)
+{
+    return c != NULL && c->r != NULL ? c->r->al : NULL;
+}
+
+void *
+mailauth__dnsc_memo(const mailauth__dnsc_t *c, const mailauth__dns_q_t *q,
+                    mailauth__dns_memo_free_fn free_fn)
+{
+    if (c == NULL || q == NULL || !q->done || q->memo_free != free_fn)
+        return NULL;
+    return q->memo;
+}
+
+bool
+mailauth__dnsc_set_memo(mailauth__dnsc_t *c, mailauth__dns_q_t *q, void *memo,
+                        mailauth__dns_memo_free_fn free_fn)
+{
+    /* Only a done question: its answer no longer changes. */
+    if (c == NULL || q == NULL || memo == NULL || free_fn == NULL || !q->done || q->memo != NULL)
+        return false;
+    q->memo = memo;
+    q->memo_free = free_fn;
+    return true;
+}

@@ -40,6 +40,8 @@ list_append(mailauth__dns_q_t **head, mailauth__dns_q_t **tail, mailauth__dns_q_
 static void
 q_free(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 {
+    if (q->memo != NULL)
+        q->memo_free(r->al, q->memo);
     mailauth__free(r->al, q->block);
     mailauth__free(r->al, q);
 }

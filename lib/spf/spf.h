@@ -125,6 +125,13 @@ mailauth_status_t mailauth__spf_record_parse(mailauth__arena_t *a, const char *t
                                              const mailauth__spf_record_t **out,
                                              mailauth__spf_syntax_t        *err);
 
+/* The same, the record in one allocation from al (freed with
+ * mailauth__free(al, rec)), so that it can outlive an arena: a parse kept
+ * with a cached DNS answer. */
+mailauth_status_t mailauth__spf_record_parse_heap(const mailauth_allocator_t *al, const char *txt,
+                                                  size_t len, const mailauth__spf_record_t **out,
+                                                  mailauth__spf_syntax_t *err);
+
 /* The mechanism at cursor *pos (0: the first) into *t, the cursor moved
  * past it; false at the end. Only for records mailauth__spf_record_parse() accepted. */
 bool mailauth__spf_record_next(const mailauth__spf_record_t *r, size_t *pos,

@@ -24,6 +24,7 @@
 
 #include "domain/domain.h"
 #include "spf/spf_int.h"
+#include "util/alloc.h"
 
 #define PLAN_DEPTH_MAX 32u /* nesting followed by the replay */
 
@@ -71,6 +72,38 @@ mailauth__spf_rc_get(mailauth__spf_t *s, const char *name, size_t len, bool ask)
     return rc;
 }
 
+static void
+free_record(const mailauth_allocator_t *al, void *rec)
+{
+    mailauth__free(al, rec);
+}
+
+/* Parse the record, or take the parse kept with the cached answer: the same
+ * text gives the same record, and evaluations of the same policy then parse
+ * it once per TTL. Only a record that parses is kept; a syntax error is
+ * found again by every evaluation. */
+static mailauth_status_t
+parse_answer(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_rr_t *pick)
+{
+    const mailauth_allocator_t   *al = mailauth__dnsc_allocator(s->dns);
+    const mailauth__spf_record_t *rec = mailauth__dnsc_memo(s->dns, rc->q, free_record);
+    mailauth_status_t             st;
+    if (rec != NULL) {
+        rc->rec = rec;
+        return MAILAUTH_OK;
+    }
+    st = mailauth__spf_record_parse_heap(al, (const char *)pick->data, pick->len, &rec, &rc->syn);
+    if (st != MAILAUTH_OK)
+        return st;
+    if (!mailauth__dnsc_set_memo(s->dns, rc->q, (void *)(uintptr_t)rec, free_record)) {
+        mailauth__free(al, (void *)(uintptr_t)rec); /* cannot be kept: parse into the arena */
+        return mailauth__spf_record_parse(s->a, (const char *)pick->data, pick->len, &rc->rec,
+                                          &rc->syn);
+    }
+    rc->rec = rec;
+    return MAILAUTH_OK;
+}
+
 /* §4.5: exactly one record starting "v=spf1"; TXT strings come joined (§3.3). */
 static bool
 select_record(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_result_t *r)
@@ -90,7 +123,7 @@ select_record(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_re
         rc->state = MAILAUTH__SPF_RC_NONE;
         return true;
     }
-    st = mailauth__spf_record_parse(s->a, (const char *)pick->data, pick->len, &rc->rec, &rc->syn);
+    st = parse_answer(s, rc, pick);
     if (st == MAILAUTH_ENOMEM)
         return false;
     rc->state = st == MAILAUTH_OK ? MAILAUTH__SPF_RC_READY : MAILAUTH__SPF_RC_SYNTAX;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "spf/spf.h"
+#include "util/alloc.h"
 #include "util/str.h"
 
 /* §4.5: "v=spf1" then SP or the end of the record. */
@@ -76,7 +77,6 @@ mech_kind(const char *s, size_t n)
 }
 
 typedef struct parser {
-    mailauth__arena_t      *a;
     mailauth__spf_syntax_t *err;
     const char             *term; /* current term, for error reports */
     size_t                  term_len;
@@ -369,17 +369,63 @@ mailauth__spf_record_next(const mailauth__spf_record_t *r, size_t *pos, mailauth
     return false;
 }
 
+/* The parse itself: r, m and keep filled from txt, nothing allocated. */
+static mailauth_status_t
+parse_record(const char *txt, size_t len, mailauth__spf_record_t *r, mods_t *m,
+             mailauth__spf_term_t *keep, mailauth__spf_syntax_t *err)
+{
+    parser_t p;
+    memset(err, 0, sizeof(*err));
+    p.err = err;
+    p.term = txt;
+    p.term_len = 0;
+    if (!mailauth__spf_is_v1(txt, len) || len > UINT32_MAX)
+        return fail(&p, "not an SPF version 1 record", MAILAUTH_REASON_SPF_SYNTAX);
+    memset(r, 0, sizeof(*r));
+    r->txt = txt;
+    r->len = len;
+    memset(m, 0, sizeof(*m));
+    return parse_terms(&p, r, m, keep);
+}
+
+/* Bytes of the one allocation holding a parsed record (and its mechanisms
+ * when it keeps them). */
+static size_t
+record_size(const mailauth__spf_record_t *r)
+{
+    size_t nkeep = r->nmech <= MAILAUTH__SPF_KEEP_TERMS ? r->nmech : 0;
+    return sizeof(*r) + nkeep * sizeof(mailauth__spf_term_t);
+}
+
+static const mailauth__spf_record_t *
+record_fill(void *mem, const mailauth__spf_record_t *r, const mods_t *m,
+            const mailauth__spf_term_t *keep)
+{
+    mailauth__spf_record_t *rec = mem;
+    *rec = *r;
+    if (r->nmech <= MAILAUTH__SPF_KEEP_TERMS) {
+        mailauth__spf_term_t *terms = (mailauth__spf_term_t *)(void *)(rec + 1);
+        if (r->nmech != 0)
+            memcpy(terms, keep, r->nmech * sizeof(keep[0]));
+        rec->terms = terms;
+    }
+    rec->mods[0] = m->redirect;
+    rec->mods[1] = m->exp;
+    rec->redirect = m->have_redirect ? &rec->mods[0] : NULL;
+    rec->exp = m->have_exp ? &rec->mods[1] : NULL;
+    return rec;
+}
+
 mailauth_status_t
 mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
                            const mailauth__spf_record_t **out, mailauth__spf_syntax_t *err)
 {
-    mailauth__spf_syntax_t  dummy;
-    parser_t                p;
-    mods_t                  m;
-    mailauth__spf_record_t  r, *rec = NULL;
-    mailauth__spf_term_t    keep[MAILAUTH__SPF_KEEP_TERMS];
-    size_t                  nkeep;
-    mailauth_status_t       st;
+    mailauth__spf_syntax_t dummy;
+    mods_t                 m;
+    mailauth__spf_record_t r;
+    mailauth__spf_term_t   keep[MAILAUTH__SPF_KEEP_TERMS];
+    void                  *mem;
+    mailauth_status_t      st;
     if (out != NULL)
         *out = NULL;
     if (err == NULL)
@@ -387,35 +433,39 @@ mailauth__spf_record_parse(mailauth__arena_t *a, const char *txt, size_t len,
     memset(err, 0, sizeof(*err));
     if (a == NULL || out == NULL || (txt == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    p.a = a;
-    p.err = err;
-    p.term = txt;
-    p.term_len = 0;
-    if (!mailauth__spf_is_v1(txt, len) || len > UINT32_MAX)
-        return fail(&p, "not an SPF version 1 record", MAILAUTH_REASON_SPF_SYNTAX);
-    memset(&r, 0, sizeof(r));
-    r.txt = txt;
-    r.len = len;
-    memset(&m, 0, sizeof(m));
-    st = parse_terms(&p, &r, &m, keep);
+    st = parse_record(txt, len, &r, &m, keep, err);
     if (st != MAILAUTH_OK)
         return st;
-    /* One allocation: the record, and its mechanisms when it keeps them. */
-    nkeep = r.nmech <= MAILAUTH__SPF_KEEP_TERMS ? r.nmech : 0;
-    rec = mailauth__arena_alloc(a, sizeof(*rec) + nkeep * sizeof(keep[0]));
-    if (rec == NULL)
+    mem = mailauth__arena_alloc(a, record_size(&r));
+    if (mem == NULL)
         return MAILAUTH_ENOMEM;
-    *rec = r;
-    if (r.nmech <= MAILAUTH__SPF_KEEP_TERMS) {
-        mailauth__spf_term_t *terms = (mailauth__spf_term_t *)(void *)(rec + 1);
-        if (nkeep != 0)
-            memcpy(terms, keep, nkeep * sizeof(keep[0]));
-        rec->terms = terms;
-    }
-    rec->mods[0] = m.redirect;
-    rec->mods[1] = m.exp;
-    rec->redirect = m.have_redirect ? &rec->mods[0] : NULL;
-    rec->exp = m.have_exp ? &rec->mods[1] : NULL;
-    *out = rec;
+    *out = record_fill(mem, &r, &m, keep);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__spf_record_parse_heap(const mailauth_allocator_t *al, const char *txt, size_t len,
+                                const mailauth__spf_record_t **out, mailauth__spf_syntax_t *err)
+{
+    mailauth__spf_syntax_t dummy;
+    mods_t                 m;
+    mailauth__spf_record_t r;
+    mailauth__spf_term_t   keep[MAILAUTH__SPF_KEEP_TERMS];
+    void                  *mem;
+    mailauth_status_t      st;
+    if (out != NULL)
+        *out = NULL;
+    if (err == NULL)
+        err = &dummy;
+    memset(err, 0, sizeof(*err));
+    if (out == NULL || (txt == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    st = parse_record(txt, len, &r, &m, keep, err);
+    if (st != MAILAUTH_OK)
+        return st;
+    mem = mailauth__malloc(al, record_size(&r));
+    if (mem == NULL)
+        return MAILAUTH_ENOMEM;
+    *out = record_fill(mem, &r, &m, keep);
     return MAILAUTH_OK;
 }
