@@ -46,8 +46,7 @@ struct opts {
     unsigned delay_ms; /* latency mode */
     unsigned reps;     /* latency mode evaluations per case */
     unsigned cases;    /* bit k: run case k */
-    bool     throughput, latency, use_ma, use_spf2, spf2_helo, ma_helo, ma_authres, ma_cold,
-             print_zone;
+    bool throughput, latency, use_ma, use_spf2, spf2_helo, ma_helo, ma_authres, ma_cold, print_zone;
 };
 
 typedef mailauth_verdict_t (*eval_fn)(void *impl, const struct bench_case *c);
@@ -277,27 +276,26 @@ run_latency(const struct policy *pol, const struct bench_case cases[3], const st
 static void
 usage(FILE *f)
 {
-    fputs(
-        "usage: bench_spf [-n ITER] [-t SEC] [-k ROUNDS] [-m throughput|latency|all]\n"
-        "                 [-d MS] [-r REPS] [-i both|mailauth|libspf2] [-c CASES]\n"
-        "                 [-H] [-M] [-A] [-C] [-z]\n"
-        "  -n ITER   timed evaluations per case and round (default: run for -t seconds)\n"
-        "  -t SEC    seconds per case and round when -n is not given (default 1)\n"
-        "  -k ROUNDS rounds per case, the median is shown (default 3)\n"
-        "  -m MODE   which measurements to run (default all)\n"
-        "  -d MS     latency mode: delay of every DNS answer (default 5)\n"
-        "  -r REPS   latency mode: evaluations per case (default 20)\n"
-        "  -i IMPL   run one library only (e.g. under callgrind)\n"
-        "  -c CASES  comma-separated subset of best,worst,fail (default all)\n"
-        "  -H        libspf2 also checks HELO, as mailauth does (default: MAIL FROM only)\n"
-        "  -M        mailauth checks MAIL FROM only: the HELO name is not given (default:\n"
-        "            MAIL FROM and HELO). Same identities: -M, or -H\n"
-        "  -A        mailauth also formats its Authentication-Results field every time\n"
-        "            (libspf2 always builds its Received-SPF text)\n"
-        "  -C        throughput: mailauth empties its DNS cache before every evaluation,\n"
-        "            so every record is fetched and parsed again (libspf2 always parses)\n"
-        "  -z        print the policy as zone text and exit\n",
-        f);
+    fputs("usage: bench_spf [-n ITER] [-t SEC] [-k ROUNDS] [-m throughput|latency|all]\n"
+          "                 [-d MS] [-r REPS] [-i both|mailauth|libspf2] [-c CASES]\n"
+          "                 [-H] [-M] [-A] [-C] [-z]\n"
+          "  -n ITER   timed evaluations per case and round (default: run for -t seconds)\n"
+          "  -t SEC    seconds per case and round when -n is not given (default 1)\n"
+          "  -k ROUNDS rounds per case, the median is shown (default 3)\n"
+          "  -m MODE   which measurements to run (default all)\n"
+          "  -d MS     latency mode: delay of every DNS answer (default 5)\n"
+          "  -r REPS   latency mode: evaluations per case (default 20)\n"
+          "  -i IMPL   run one library only (e.g. under callgrind)\n"
+          "  -c CASES  comma-separated subset of best,worst,fail (default all)\n"
+          "  -H        libspf2 also checks HELO, as mailauth does (default: MAIL FROM only)\n"
+          "  -M        mailauth checks MAIL FROM only: the HELO name is not given (default:\n"
+          "            MAIL FROM and HELO). Same identities: -M, or -H\n"
+          "  -A        mailauth also formats its Authentication-Results field every time\n"
+          "            (libspf2 always builds its Received-SPF text)\n"
+          "  -C        throughput: mailauth empties its DNS cache before every evaluation,\n"
+          "            so every record is fetched and parsed again (libspf2 always parses)\n"
+          "  -z        print the policy as zone text and exit\n",
+          f);
 }
 
 static unsigned long

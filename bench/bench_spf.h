@@ -51,7 +51,7 @@ struct ma {
     bool                 helo, authres, cold;
 };
 void ma_open(struct ma *m, const struct policy *pol, unsigned delay_ms, bool helo, bool authres);
-void               ma_close(struct ma *m);
+void ma_close(struct ma *m);
 mailauth_verdict_t ma_eval(void *impl, const struct bench_case *c);
 
 /* libspf2: SPF_dns_zone; delay_ms >= 0 adds a layer that counts lookups and
