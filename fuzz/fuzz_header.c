@@ -1,14 +1,20 @@
-/* Fuzz target: RFC 5322 message intake (lib/msg/msg_split.c, hdr_index.c)
- * and mailauth_eval_message() on top of it.
+/* Fuzz target: RFC 5322 message intake (lib/msg/msg_stream.c under
+ * msg_split.c, hdr_index.c) and mailauth_eval_message() on top of it.
  *
  * The input is a whole message. First it is split with a checking sink;
  * invariants (abort() on violation):
- *  - every field starts with a field name and a ':' (RFC 5322 §3.6.8), has
- *    no line end at its end, and (when under the copy limit) no bare LF;
- *    every line end inside a field is followed by WSP (§2.2.3 folding);
+ *  - every field within the limit starts with a field name and a ':'
+ *    (RFC 5322 §3.6.8), has no line end at its end, and every line end
+ *    inside it is CRLF followed by WSP (§2.2.3 folding); a field over the
+ *    limit is at most MAX_FIELD + 3 bytes (its first bytes), still without
+ *    bare LF, and starts with a name (a ':' may lie beyond the cut);
  *  - end_headers() comes exactly once, before any body byte;
  *  - the body has no bare LF and is exactly as long as the body bytes of
  *    the input plus one CR per bare LF (nothing lost, nothing invented).
+ * Then the same bytes go through a mailauth__msg_stream_t three times:
+ * in pieces whose sizes the input's own bytes choose, one byte at a time,
+ * and in two pieces cut at an input-chosen point; each run must give the
+ * same fields, end of headers, body bytes and status as the whole split.
  * Then the message is fed to an evaluation (small header limits, so the
  * ELIMIT paths run), finished over an empty zone, its header index checked
  * and its Authentication-Results formatted. No leak, no sanitizer report. */
@@ -23,7 +29,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_FIELD 512u /* small, so long fields take the raw (uncopied) path */
+#define MAX_FIELD 512u        /* small, so long fields take the over-long (cut) path */
+#define HOLD (MAX_FIELD + 3u) /* bytes of an over-long field the sink is shown */
 #define MAX_COUNT 32u
 
 struct watch {
@@ -40,20 +47,45 @@ check(int ok)
         abort();
 }
 
+static int
+is_ftext(unsigned char c)
+{
+    return c >= 33 && c <= 126 && c != ':';
+}
+
+/* Length of the ftext+ WSP* run at the start of f (the name part). */
+static size_t
+name_run(const char *f, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_ftext((unsigned char)f[i]))
+        i++;
+    if (i == 0)
+        return 0;
+    while (i < n && (f[i] == ' ' || f[i] == '\t'))
+        i++;
+    return i;
+}
+
 static mailauth_status_t
 w_header(void *ud, const char *f, size_t n)
 {
     struct watch *w = ud;
     size_t        colon = 0;
-    check(!w->ended);
-    check(mailauth__hdr_name_len(f, n, &colon) > 0 && colon < n);
-    check(f[n - 1] != '\n');
+    check(!w->ended && n > 0);
+    if (n > MAX_FIELD) {
+        /* its first bytes: a name then ':', or a name run filling the cut */
+        check(n <= HOLD);
+        check(mailauth__hdr_name_len(f, n, &colon) > 0 || name_run(f, n) == n);
+    } else {
+        check(mailauth__hdr_name_len(f, n, &colon) > 0 && colon < n);
+        check(f[n - 1] != '\n');
+    }
     for (size_t i = 0; i < n; i++) {
         if (f[i] != '\n')
             continue;
-        check(i + 1 < n && (f[i + 1] == ' ' || f[i + 1] == '\t'));
-        if (n <= MAX_FIELD)
-            check(i > 0 && f[i - 1] == '\r');
+        check(i > 0 && f[i - 1] == '\r');
+        check(i + 1 == n ? n > MAX_FIELD : (f[i + 1] == ' ' || f[i + 1] == '\t'));
     }
     w->fields++;
     return MAILAUTH_OK;
@@ -99,7 +131,8 @@ body_start(const char *m, size_t len)
         size_t      cend = (lf != NULL && end > pos && m[end - 1] == '\r') ? end - 1 : end;
         if (cend == pos)
             return next;
-        if (m[pos] != ' ' && m[pos] != '\t' &&
+        /* msg.h: a name run reaching HOLD bytes is an over-long field */
+        if (m[pos] != ' ' && m[pos] != '\t' && name_run(m + pos, cend - pos) < HOLD &&
             mailauth__hdr_name_len(m + pos, cend - pos, NULL) == 0)
             return pos;
         pos = next;
@@ -122,6 +155,118 @@ check_split(const char *m, size_t len)
     for (size_t i = start; i < len; i++)
         bare += m[i] == '\n' && (i == start || m[i - 1] != '\r');
     check(w.body == len - start + bare);
+}
+
+/* ---- the stream against the whole split ---- */
+
+struct rec {
+    char             *log; /* 'H' + length + bytes, 'E' */
+    size_t            len, cap;
+    char             *body; /* every body byte, however grouped */
+    size_t            blen, bcap;
+    mailauth_status_t st;
+};
+
+static void
+rec_put(char **b, size_t *len, size_t *cap, const void *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t c = *cap != 0 ? *cap : 256;
+        while (c < *len + n)
+            c *= 2;
+        *b = realloc(*b, c);
+        check(*b != NULL);
+        *cap = c;
+    }
+    if (n != 0)
+        memcpy(*b + *len, p, n);
+    *len += n;
+}
+
+static mailauth_status_t
+r_header(void *ud, const char *f, size_t n)
+{
+    struct rec *r = ud;
+    rec_put(&r->log, &r->len, &r->cap, "H", 1);
+    rec_put(&r->log, &r->len, &r->cap, &n, sizeof(n));
+    rec_put(&r->log, &r->len, &r->cap, f, n);
+    return n > MAX_FIELD ? MAILAUTH_ELIMIT : MAILAUTH_OK; /* as the header index */
+}
+
+static mailauth_status_t
+r_end(void *ud)
+{
+    struct rec *r = ud;
+    rec_put(&r->log, &r->len, &r->cap, "E", 1);
+    return MAILAUTH_OK;
+}
+
+static mailauth_status_t
+r_body(void *ud, const void *p, size_t n)
+{
+    struct rec *r = ud;
+    check(n > 0);
+    rec_put(&r->body, &r->blen, &r->bcap, p, n);
+    return MAILAUTH_OK;
+}
+
+/* Size of piece number `idx` at `pos`: mode 0 from the input's bytes
+ * (1..64), mode 1 one byte, mode 2 two pieces cut where the byte sum says
+ * (the first may be empty). */
+static size_t
+piece(const char *m, size_t len, size_t pos, size_t idx, int mode)
+{
+    size_t sum = 0;
+    if (mode == 1)
+        return 1;
+    if (mode == 0)
+        return 1 + (unsigned char)m[pos] % 64u;
+    if (idx != 0)
+        return len - pos;
+    for (size_t i = 0; i < len; i++)
+        sum += (unsigned char)m[i];
+    return sum % (len + 1);
+}
+
+static void
+record(struct rec *r, const char *m, size_t len, int mode)
+{
+    mailauth__msg_sink_t   sink = {r, r_header, r_end, r_body};
+    mailauth__msg_stream_t s;
+    mailauth_status_t      st = MAILAUTH_OK;
+    memset(r, 0, sizeof(*r));
+    if (mode < 0) {
+        r->st = mailauth__msg_split(NULL, m, len, MAX_FIELD, &sink);
+        return;
+    }
+    check(mailauth__msg_stream_init(&s, NULL, MAX_FIELD, &sink) == MAILAUTH_OK);
+    for (size_t pos = 0, idx = 0; pos < len && st == MAILAUTH_OK; idx++) {
+        size_t k = piece(m, len, pos, idx, mode);
+        if (k > len - pos)
+            k = len - pos;
+        st = mailauth__msg_stream_feed(&s, m + pos, k);
+        pos += k;
+    }
+    check(st == MAILAUTH_OK);
+    r->st = mailauth__msg_stream_end(&s);
+    mailauth__msg_stream_clear(&s);
+}
+
+static void
+check_stream(const char *m, size_t len)
+{
+    struct rec whole, cut;
+    record(&whole, m, len, -1);
+    for (int mode = 0; mode < 3; mode++) {
+        record(&cut, m, len, mode);
+        check(cut.st == whole.st && cut.len == whole.len && cut.blen == whole.blen);
+        check(whole.len == 0 || memcmp(cut.log, whole.log, whole.len) == 0);
+        check(whole.blen == 0 || memcmp(cut.body, whole.body, whole.blen) == 0);
+        free(cut.log);
+        free(cut.body);
+    }
+    free(whole.log);
+    free(whole.body);
 }
 
 static void
@@ -169,6 +314,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_split((const char *)data, size);
+    check_stream((const char *)data, size);
     run_eval((const char *)data, size);
     return 0;
 }
