@@ -1,0 +1,62 @@
+/* Internal to lib/arc: the verifier object shared by arc_verify.c (one
+ * signature: parse, hashes, key, verdict) and arc_run.c (the chain: start,
+ * step, the RFC 8617 §5.2 decision, lifecycle). */
+#ifndef MAILAUTH__ARC_INT_H
+#define MAILAUTH__ARC_INT_H
+
+#include "arc/arc.h"
+#include "dkim/dkim.h"
+#include "dkim/dkim_keyq.h"
+#include "dkim/dkim_verify.h"
+
+typedef enum mailauth__arc_item_state {
+    MAILAUTH__ARC_IT_IDLE = 0, /* not verified (an older AMS without oldest-pass) */
+    MAILAUTH__ARC_IT_KEY,      /* waiting for the key */
+    MAILAUTH__ARC_IT_READY,    /* AMS: signature checked, waiting for the body hash */
+    MAILAUTH__ARC_IT_DONE,     /* outcome final */
+} mailauth__arc_item_state_t;
+
+/* One ARC-Message-Signature or ARC-Seal to verify. */
+typedef struct mailauth__arc_item {
+    mailauth__sig_t            sig;
+    const mailauth__hdr_t     *field;
+    uint32_t                   inst;
+    bool                       seal;
+    mailauth__arc_item_state_t state;
+    bool                       ok;      /* outcome, once DONE */
+    mailauth_reason_t          reason;  /* ARC_* when not ok */
+    const char                *problem; /* when not ok */
+    bool                       sig_ok;  /* b= verified over the header hash */
+    size_t                     body_id;
+    mailauth__keyq_t           kq;
+    uint8_t                    digest[MAILAUTH__HASH_MAX];
+} mailauth__arc_item_t;
+
+struct mailauth__arc {
+    const mailauth_ctx_t        *ctx;
+    mailauth__arena_t           *a;
+    mailauth__dnsc_t            *dns;
+    const mailauth__hdr_index_t *hdrs;
+    mailauth__arc_chain_t        chain;
+    mailauth__body_set_t        *bs;
+    bool                         owns_bs;
+    bool                         body_wanted; /* an AMS asked the body set for a hash */
+    bool                         body_done;
+    mailauth__hdr_groups_t      *groups;   /* built for the first AMS */
+    mailauth__arc_item_t        *ams, *as; /* [chain.n], instance i at i - 1 */
+    unsigned                     options;
+    bool                         done;
+    mailauth_arc_result_t        res;
+};
+
+/* Parse and prepare item `it` for instance `inst` (arc_verify.c): checks,
+ * header hash, body hash wanted (AMS), key asked. Failures are outcomes.
+ * MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+mailauth_status_t mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it,
+                                           uint32_t inst, bool seal);
+/* Take the key answer if it came. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__arc_item_poll(mailauth__arc_t *v, mailauth__arc_item_t *it);
+/* The body hashes are final: finish a READY AMS. */
+void mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it);
+
+#endif

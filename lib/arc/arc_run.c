@@ -1,0 +1,231 @@
+/* ARC chain validation (RFC 8617 §5.2), driven by the eval (see
+ * arc/arc.h): collect, start every signature at end of headers, take keys
+ * on wakes, decide in the order of the RFC once the outcomes it needs are
+ * known. */
+#include <string.h>
+
+#include "arc/arc_int.h"
+#include "core/ctx_int.h"
+
+static void
+final(mailauth__arc_t *v, mailauth_verdict_t verdict, mailauth_reason_t reason, const char *problem,
+      uint32_t failed)
+{
+    v->res.verdict = verdict;
+    v->res.reason = reason;
+    v->res.problem = problem;
+    v->res.failed = failed;
+    v->done = true;
+}
+
+static void
+final_item(mailauth__arc_t *v, const mailauth__arc_item_t *it)
+{
+    final(v, MAILAUTH_VERDICT_FAIL, it->reason, it->problem, it->inst);
+}
+
+/* §5.2 in order: step 4 (newest AMS), step 8 (every AS, newest first),
+ * then steps 5-7 (oldest-pass) when asked. Waits while an outcome that
+ * decides comes before the ones known, so the reason never depends on the
+ * order answers arrive in. */
+static void
+decide(mailauth__arc_t *v)
+{
+    uint32_t                    n = v->chain.n;
+    const mailauth__arc_item_t *it = &v->ams[n - 1];
+    if (v->done)
+        return;
+    if (it->state != MAILAUTH__ARC_IT_DONE)
+        return;
+    if (!it->ok) {
+        final_item(v, it);
+        return;
+    }
+    for (uint32_t i = n; i >= 1; i--) {
+        it = &v->as[i - 1];
+        if (it->state != MAILAUTH__ARC_IT_DONE)
+            return;
+        if (!it->ok) {
+            final_item(v, it);
+            return;
+        }
+    }
+    if (v->options & MAILAUTH__ARC_OLDEST_PASS) {
+        int oldest = 0;
+        /* §5.2 step 5: the first older AMS that fails (M) makes oldest-pass
+         * M + 1; step 6: all verify, oldest-pass is 0. */
+        for (uint32_t m = n - 1; m >= 1; m--) {
+            it = &v->ams[m - 1];
+            if (it->state != MAILAUTH__ARC_IT_DONE)
+                return;
+            if (!it->ok) {
+                oldest = (int)m + 1;
+                break;
+            }
+        }
+        v->res.oldest_pass = oldest;
+    }
+    final(v, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE, NULL, 0); /* step 9 */
+}
+
+/* Every signature the decision needs, newest first; keys go out at once. */
+static mailauth_status_t
+start_items(mailauth__arc_t *v)
+{
+    uint32_t          n = v->chain.n;
+    mailauth_status_t st = mailauth__arc_item_start(v, &v->ams[n - 1], n, false);
+    for (uint32_t i = n; i >= 1 && st == MAILAUTH_OK; i--)
+        st = mailauth__arc_item_start(v, &v->as[i - 1], i, true);
+    if (!(v->options & MAILAUTH__ARC_OLDEST_PASS))
+        return st;
+    for (uint32_t m = n - 1; m >= 1 && st == MAILAUTH_OK; m--)
+        st = mailauth__arc_item_start(v, &v->ams[m - 1], m, false);
+    return st;
+}
+
+static mailauth_status_t
+start_chain(mailauth__arc_t *v, mailauth__body_set_t *bs)
+{
+    uint32_t          n = v->chain.n;
+    mailauth_status_t st = MAILAUTH_OK;
+    v->bs = bs;
+    if (v->bs == NULL) {
+        st = mailauth__body_set_new(&v->ctx->al, &v->bs);
+        if (st != MAILAUTH_OK)
+            return st;
+        v->owns_bs = true;
+    }
+    v->ams = mailauth__arena_calloc(v->a, n, sizeof(*v->ams));
+    v->as = mailauth__arena_calloc(v->a, n, sizeof(*v->as));
+    if (v->ams == NULL || v->as == NULL)
+        return MAILAUTH_ENOMEM;
+    st = start_items(v);
+    if (st == MAILAUTH_OK)
+        decide(v);
+    return st;
+}
+
+static mailauth_status_t
+set_sealers(mailauth__arc_t *v)
+{
+    const char **s = NULL;
+    v->res.instances = v->chain.n;
+    if (v->chain.sets == NULL)
+        return MAILAUTH_OK;
+    s = mailauth__arena_calloc(v->a, v->chain.n, sizeof(*s));
+    if (s == NULL)
+        return MAILAUTH_ENOMEM;
+    for (uint32_t i = 0; i < v->chain.n; i++)
+        s[i] = v->chain.sets[i].nas == 1 ? v->chain.sets[i].sealer : NULL;
+    v->res.sealers = s;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__arc_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+                    const mailauth__hdr_index_t *hdrs, mailauth__body_set_t *bs, unsigned options,
+                    mailauth__arc_t **out)
+{
+    mailauth__arc_t  *v = NULL;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (out != NULL)
+        *out = NULL;
+    if (a == NULL || ctx == NULL || dns == NULL || hdrs == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    v = mailauth__arena_calloc(a, 1, sizeof(*v));
+    if (v == NULL)
+        return MAILAUTH_ENOMEM;
+    v->ctx = ctx;
+    v->a = a;
+    v->dns = dns;
+    v->hdrs = hdrs;
+    v->options = options;
+    v->res.oldest_pass = -1;
+    *out = v; /* from here on, mailauth__arc_free() releases what was taken */
+    st = mailauth__arc_collect(a, hdrs, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_ARC_INSTANCES),
+                               &v->chain);
+    if (st == MAILAUTH_OK)
+        st = set_sealers(v);
+    if (st != MAILAUTH_OK)
+        return st;
+    if (v->chain.verdict != MAILAUTH_VERDICT_PASS) { /* decided by the structure */
+        final(v, v->chain.verdict, v->chain.reason, v->chain.problem, v->chain.failed);
+        return MAILAUTH_OK;
+    }
+    return start_chain(v, bs);
+}
+
+mailauth_status_t
+mailauth__arc_body(mailauth__arc_t *v, const void *p, size_t n)
+{
+    if (!v->owns_bs || !v->body_wanted || n == 0 || v->body_done)
+        return MAILAUTH_OK;
+    return mailauth__body_set_feed(v->bs, p, n);
+}
+
+mailauth_status_t
+mailauth__arc_end_body(mailauth__arc_t *v)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (v->body_done)
+        return MAILAUTH_OK;
+    if (v->owns_bs && v->bs != NULL) {
+        st = mailauth__body_set_end(v->bs);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
+    v->body_done = true;
+    for (uint32_t i = 0; v->ams != NULL && i < v->chain.n; i++)
+        mailauth__arc_item_body(v, &v->ams[i]);
+    decide(v);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__arc_step(mailauth__arc_t *v)
+{
+    for (uint32_t i = 0; !v->done && i < v->chain.n; i++) {
+        mailauth_status_t st = mailauth__arc_item_poll(v, &v->ams[i]);
+        if (st == MAILAUTH_OK)
+            st = mailauth__arc_item_poll(v, &v->as[i]);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
+    decide(v);
+    return v->done ? MAILAUTH_OK : MAILAUTH_EAGAIN;
+}
+
+bool
+mailauth__arc_done(const mailauth__arc_t *v)
+{
+    return v != NULL && v->done;
+}
+
+const mailauth_arc_result_t *
+mailauth__arc_result(const mailauth__arc_t *v)
+{
+    return v != NULL ? &v->res : NULL;
+}
+
+const mailauth__arc_chain_t *
+mailauth__arc_chain(const mailauth__arc_t *v)
+{
+    return v != NULL ? &v->chain : NULL;
+}
+
+void
+mailauth__arc_free(mailauth__arc_t *v)
+{
+    if (v == NULL)
+        return;
+    for (uint32_t i = 0; i < v->chain.n; i++) {
+        if (v->ams != NULL)
+            mailauth__keyq_clear(&v->ams[i].kq);
+        if (v->as != NULL)
+            mailauth__keyq_clear(&v->as[i].kq);
+    }
+    if (v->owns_bs)
+        mailauth__body_set_free(v->bs);
+    v->bs = NULL;
+    v->owns_bs = false;
+}

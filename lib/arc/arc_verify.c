@@ -1,0 +1,232 @@
+/* One ARC-Message-Signature or ARC-Seal (RFC 8617 §4.1.2, §4.1.3) checked
+ * like a DKIM signature (RFC 6376 §6.1): field syntax, policy, header
+ * hash, key, signature, and for the AMS the body hash. The chain decision
+ * is arc_run.c's. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arc/arc_int.h"
+#include "canon/canon.h"
+#include "core/ctx_int.h"
+#include "crypto/crypto.h"
+#include "util/str.h"
+
+static const char *const field_name[2] = {"ARC-Message-Signature", "ARC-Seal"};
+
+/* The outcome of an item: not ok with a reason and "<field> i=<n>: <text>". */
+static mailauth_status_t
+refuse(mailauth__arc_t *v, mailauth__arc_item_t *it, mailauth_reason_t reason, const char *text)
+{
+    char buf[160];
+    (void)snprintf(buf, sizeof(buf), "%s i=%u: %s", field_name[it->seal], (unsigned)it->inst,
+                   text != NULL ? text : "does not verify");
+    it->state = MAILAUTH__ARC_IT_DONE;
+    it->ok = false;
+    it->reason = reason;
+    it->problem = mailauth__arena_strdup(v->a, buf);
+    return it->problem != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
+}
+
+static mailauth_reason_t
+fail_reason(const mailauth__arc_item_t *it)
+{
+    return it->seal ? MAILAUTH_REASON_ARC_SEAL : MAILAUTH_REASON_ARC_AMS;
+}
+
+static void
+pass(mailauth__arc_item_t *it)
+{
+    it->state = MAILAUTH__ARC_IT_DONE;
+    it->ok = true;
+    it->reason = MAILAUTH_REASON_NONE;
+    it->problem = NULL;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+/* RFC 6376 §6.1.1 checks that need the clock or the ctx; RFC 8301 §3.1. */
+static const char *
+unacceptable(const mailauth__arc_t *v, const mailauth__sig_t *g)
+{
+    int64_t now = mailauth__ctx_wall_s(v->ctx);
+    int64_t skew = (int64_t)mailauth__ctx_limit(v->ctx, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
+    if (g->alg == MAILAUTH__ALG_RSA_SHA1 &&
+        !mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1))
+        return "rsa-sha1 is not accepted (RFC 8301)";
+    if (g->has_x && now > g->x && now - g->x > skew)
+        return "signature expired";
+    if (g->has_t && g->t > now && g->t - now > skew)
+        return "signature timestamp in the future";
+    return NULL;
+}
+
+/* RFC 8617 §4.1.2: ARC header fields MUST NOT be in the AMS h= list. A
+ * validator enforcing that for all three would refuse nearly every chain
+ * sealed to the drafts (they signed ARC-Authentication-Results); the
+ * ARC-Seal, which is made after the AMS and covers it, is the one whose
+ * inclusion makes no sense and is refused (docs/arc.md). */
+static bool
+signs_seal(const mailauth__sig_t *g)
+{
+    for (size_t k = 0; k < g->h_count; k++) {
+        if (mailauth__eq_ci(g->h[k], "arc-seal"))
+            return true;
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- header hashes */
+
+/* RFC 8617 §5.1.1: the seal of instance i covers AAR, AMS, AS of every
+ * instance 1..i in increasing order, relaxed, and itself last with an
+ * empty b= and no CRLF (RFC 6376 §3.7). */
+static mailauth_status_t
+seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    mailauth__hash_t      *h = NULL;
+    const mailauth__hdr_t *f = it->field;
+    mailauth_status_t      st = mailauth__hash_new(&v->ctx->al, it->sig.hash, &h);
+    for (uint32_t j = 1; j <= it->inst && st == MAILAUTH_OK; j++) {
+        const mailauth__arc_set_t *set = &v->chain.sets[j - 1];
+        st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
+        if (st == MAILAUTH_OK)
+            st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->ams->raw, set->ams->len);
+        if (st == MAILAUTH_OK && j < it->inst)
+            st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->as->raw, set->as->len);
+    }
+    if (st == MAILAUTH_OK)
+        st =
+            mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, f->raw, f->len,
+                                       (size_t)(f->value - f->raw) + it->sig.b_off, it->sig.b_area);
+    if (st == MAILAUTH_OK)
+        st = mailauth__hash_final(h, it->digest);
+    mailauth__hash_free(h);
+    return st;
+}
+
+/* The AMS: header hash like a DKIM signature (RFC 8617 §4.1.2), body hash
+ * asked from the (maybe shared) body set. */
+static mailauth_status_t
+ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    const mailauth__sig_t *g = &it->sig;
+    uint64_t               limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
+    mailauth_status_t st = mailauth__body_set_want(v->bs, g->c_body, g->hash, limit, &it->body_id);
+    if (st == MAILAUTH_ELIMIT || st == MAILAUTH_ESTATE)
+        return refuse(v, it, fail_reason(it), "not verified: no body hash available");
+    if (st != MAILAUTH_OK)
+        return st;
+    v->body_wanted = true;
+    if (v->groups == NULL) {
+        st = mailauth__hdr_groups_build(v->a, v->hdrs, &v->groups);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
+    return mailauth__dkim_header_digest(&v->ctx->al, v->groups, g, it->field, it->digest);
+}
+
+/* ---------------------------------------------------------------- key and signature */
+
+static mailauth_status_t
+key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    const char       *problem = NULL;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (it->kq.reason != MAILAUTH_REASON_NONE)
+        return refuse(v, it, it->kq.temp ? MAILAUTH_REASON_ARC_DNS_TEMPFAIL : fail_reason(it),
+                      it->kq.problem);
+    if (mailauth__key_fits(v->ctx, &it->kq.key, it->sig.key_type, it->sig.hash, &problem) !=
+        MAILAUTH_REASON_NONE)
+        return refuse(v, it, fail_reason(it), problem);
+    st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
+                                 mailauth__hash_len(it->sig.hash), it->sig.b, it->sig.b_len);
+    if (st != MAILAUTH_OK && st != MAILAUTH_ECRYPTO)
+        return st;
+    it->sig_ok = st == MAILAUTH_OK;
+    if (it->seal) {
+        if (!it->sig_ok)
+            return refuse(v, it, fail_reason(it), "signature does not verify");
+        pass(it);
+        return MAILAUTH_OK;
+    }
+    it->state = MAILAUTH__ARC_IT_READY;
+    if (v->body_done)
+        mailauth__arc_item_body(v, it);
+    return MAILAUTH_OK;
+}
+
+void
+mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    size_t         len = 0;
+    const uint8_t *bh = mailauth__body_set_digest(v->bs, it->body_id, &len);
+    uint64_t       canon = mailauth__body_set_canon_len(v->bs, it->body_id);
+    if (it->state != MAILAUTH__ARC_IT_READY)
+        return;
+    /* RFC 6376 §3.5 l=: longer than the body means the body is not all here.
+     * refuse() only fails on ENOMEM, which leaves the text NULL: the
+     * outcome is still recorded. */
+    if (it->sig.has_l && it->sig.l > canon)
+        (void)refuse(v, it, fail_reason(it), "l= is longer than the body");
+    else if (bh == NULL || len != it->sig.bh_len || memcmp(bh, it->sig.bh, len) != 0)
+        (void)refuse(v, it, fail_reason(it), "body hash mismatch");
+    else if (!it->sig_ok)
+        (void)refuse(v, it, fail_reason(it), "signature does not verify");
+    else
+        pass(it);
+}
+
+mailauth_status_t
+mailauth__arc_item_poll(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (it->state != MAILAUTH__ARC_IT_KEY)
+        return MAILAUTH_OK;
+    st = mailauth__keyq_poll(&it->kq, v->ctx, v->dns);
+    if (st == MAILAUTH_EAGAIN)
+        return MAILAUTH_OK;
+    if (st != MAILAUTH_OK)
+        return st;
+    return key_ready(v, it);
+}
+
+mailauth_status_t
+mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t inst, bool seal)
+{
+    const mailauth__arc_set_t *set = &v->chain.sets[inst - 1];
+    mailauth__sig_err_t        err = {MAILAUTH_REASON_NONE, NULL};
+    const char                *why = NULL;
+    mailauth_status_t          st = MAILAUTH_OK;
+    it->inst = inst;
+    it->seal = seal;
+    it->field = seal ? set->as : set->ams;
+    st = mailauth__sig_parse(v->a, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS, it->field->value,
+                             it->field->value_len, &it->sig, &err);
+    if (st != MAILAUTH_OK)
+        return st;
+    if (err.reason != MAILAUTH_REASON_NONE)
+        return refuse(v, it, MAILAUTH_REASON_ARC_SYNTAX, err.what);
+    /* The instance the collector placed the field by is the one parsed. */
+    if (it->sig.instance != inst)
+        return refuse(v, it, MAILAUTH_REASON_ARC_SYNTAX, "i= does not match its set");
+    /* An AMS without c=: RFC 6376 §3.5 would make it simple/simple; ARC
+     * sealers sign relaxed/relaxed (RFC 8617 §5.1.1 makes the seal
+     * relaxed) and the ARC implementations and test suite read a missing
+     * c= as relaxed/relaxed. docs/arc.md. */
+    if (!seal && !set->ams_c)
+        it->sig.c_header = it->sig.c_body = MAILAUTH__CANON_RELAXED;
+    why = unacceptable(v, &it->sig);
+    if (why == NULL && !seal && signs_seal(&it->sig))
+        why = "h= includes ARC-Seal (RFC 8617 4.1.2)";
+    if (why != NULL)
+        return refuse(v, it, fail_reason(it), why);
+    st = seal ? seal_digest(v, it) : ams_hashes(v, it);
+    if (st != MAILAUTH_OK || it->state == MAILAUTH__ARC_IT_DONE)
+        return st;
+    it->state = MAILAUTH__ARC_IT_KEY;
+    st = mailauth__keyq_ask(&it->kq, v->a, v->ctx, v->dns, it->sig.s, it->sig.d);
+    if (st != MAILAUTH_OK || !it->kq.done)
+        return st;
+    return key_ready(v, it);
+}
