@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <mailauth/ctx.h>
+#include <mailauth/dns.h>
 #include <mailauth/export.h>
 #include <mailauth/status.h>
 
@@ -46,7 +47,8 @@ MAILAUTH_API unsigned mailauth_key_bits(const mailauth_key_t *key);
 
 /*! Format the DNS TXT record that publishes the public half
  *  ("v=DKIM1; k=rsa; p=..."), like snprintf.
- *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL. */
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
+ *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_key_dns_record(const mailauth_key_t *key, char *buf,
                                                        size_t cap, size_t *need);
 
@@ -91,31 +93,39 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_canon(mailauth_dkim_sign
                                                               mailauth_canon_t body);
 
 /*! Sign exactly these header fields, in this order: a colon-separated list
- *  ("from:to:subject"). A name listed once more than the message has it is
- *  oversigned (RFC 6376 §5.4.2). Must include From.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (empty, bad name, no From), MAILAUTH_ESTATE,
- *          MAILAUTH_ENOMEM. */
+ *  ("from:to:subject"), written to h= as given (blanks around names
+ *  dropped). Each entry takes the next instance of its name from the bottom
+ *  of the header up (RFC 6376 §5.4.2); a name listed once more than the
+ *  message has it is oversigned. Must include From. Before the first header.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (empty, bad name, no From, more than
+ *          1024 names), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_headers(mailauth_dkim_signer_t *s,
                                                                 const char *list);
 
-/*! Include l= (the body length signed). Off by default: l= lets anyone
- *  append to the body (RFC 6376 §8.2). \return MAILAUTH_OK, MAILAUTH_ESTATE. */
+/*! Include l= (the body length signed: the whole canonicalized body). Off
+ *  by default: l= lets anyone append to the body (RFC 6376 §8.2). Until
+ *  end_message(). \return MAILAUTH_OK, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_body_length(mailauth_dkim_signer_t *s,
                                                                     int on);
 
-/*! Set x= to t= + seconds (0 removes it). \return MAILAUTH_OK, MAILAUTH_ESTATE. */
+/*! Set x= to t= + seconds (0 removes it). Until end_message().
+ *  \return MAILAUTH_OK, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_expiry(mailauth_dkim_signer_t *s,
                                                                uint32_t seconds);
 
 /*! Set i= (must be d= or a subdomain after the '@'); NULL removes it.
+ *  The domain is converted to A-labels; the local-part is written in
+ *  dkim-quoted-printable (RFC 6376 §2.11). Until end_message().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_auid(mailauth_dkim_signer_t *s,
                                                              const char *auid);
 
 /*! Feed one whole header field ("Name: value", folding kept, with or
- *  without the trailing CRLF), in message order.
+ *  without the trailing CRLF; a bare LF is taken as CRLF), in message
+ *  order. Only the fields to be signed are kept.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a field), MAILAUTH_ELIMIT
- *          (over the ctx header limits), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+ *          (over the ctx header limits: left out; if it was to be signed,
+ *          end_message() then fails), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_header(mailauth_dkim_signer_t *s,
                                                            const char *field, size_t len);
 
@@ -127,13 +137,18 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_headers(mailauth_dkim_si
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_body(mailauth_dkim_signer_t *s,
                                                          const void *chunk, size_t len);
 
-/*! Feed a whole message (header, empty line, body) instead of the calls
- *  above. \return as mailauth_dkim_signer_header(). */
+/*! Feed a whole message (header, empty line, body) instead of header(),
+ *  end_headers() and body(), split as mailauth_eval_message() does (LF line
+ *  ends accepted); then call end_message(). Only before any header() call.
+ *  \return as mailauth_dkim_signer_header(); MAILAUTH_ELIMIT or MAILAUTH_EINVAL
+ *          if a field was left out (the rest was still fed). */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_message(mailauth_dkim_signer_t *s,
                                                             const void *msg, size_t len);
 
-/*! End of message: computes the signature.
+/*! End of message: computes the signature (t= is the ctx wall clock now).
+ *  After MAILAUTH_ENOMEM it may be called again.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (the message has no From field),
+ *          MAILAUTH_ELIMIT (a field to be signed was refused by a limit),
  *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_signer_t *s);
 
@@ -143,6 +158,148 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_si
  *  MAILAUTH_ESTATE (end_message not done). */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_result(const mailauth_dkim_signer_t *s,
                                                            char *buf, size_t cap, size_t *need);
+
+/* ------------------------------------------------------------------ ARC sealing */
+
+/*! One ARC set being added to one message (RFC 8617 §5.1): an
+ *  ARC-Authentication-Results (AAR), an ARC-Message-Signature (AMS) and an
+ *  ARC-Seal (AS) with the next instance number. Fed like a DKIM signer;
+ *  not thread-safe (one message, one thread).
+ *
+ *  The chain validation status the seal states (cv=) comes from, in this
+ *  order: mailauth_arc_sealer_set_chain() (the verdict of the caller's own
+ *  evaluation: no second DNS round); else the sealer's own validation of
+ *  the incoming chain when a resolver was given
+ *  (mailauth_arc_sealer_set_resolver(), keys asked at end of headers);
+ *  else the `arc=` result of this host's Authentication-Results field (the
+ *  convention of the ARC test suite). A message without ARC sets gets
+ *  cv=none.
+ *
+ *  The AAR carries every result of the Authentication-Results fields whose
+ *  authserv-id is the sealer's (RFC 8617 §4.1.1), top to bottom, as
+ *  written, each on its own line, preceded by `arc=<cv>` when those fields
+ *  have no arc result. The AMS is made like a DKIM signature with
+ *  c=relaxed/relaxed over the body and the listed header fields; ARC
+ *  fields are never signed by it (RFC 8617 §4.1.2). The AS covers the ARC
+ *  sets 1..i in order, AAR, AMS, AS each (§5.1.1), or only the new set
+ *  when cv=fail (§5.1.2). When the newest seal already says cv=fail, no
+ *  set is added at all (§5.1 step 2: instance() is 0, result() is empty). */
+typedef struct mailauth_arc_sealer mailauth_arc_sealer_t;
+
+/*! The fields of an ARC set. */
+typedef enum mailauth_arc_field {
+    MAILAUTH_ARC_FIELD_AAR = 0, /*!< ARC-Authentication-Results */
+    MAILAUTH_ARC_FIELD_AMS = 1, /*!< ARC-Message-Signature */
+    MAILAUTH_ARC_FIELD_AS = 2   /*!< ARC-Seal */
+} mailauth_arc_field_t;
+
+/*! Create a sealer. a= is rsa-sha256 or ed25519-sha256 from the key; t= is
+ *  the ctx wall clock at end_message(); the AMS signs the default header
+ *  list (as mailauth_dkim_signer_new(), plus every DKIM-Signature, which
+ *  RFC 8617 §4.1.2 says the AMS SHOULD cover).
+ *  \param[in] ctx          Context (allocator, clock, limits); must outlive the sealer.
+ *  \param[in] key          Signing key; borrowed, must outlive the sealer.
+ *  \param[in] domain       d= of the AMS and AS (U-labels are converted); copied.
+ *  \param[in] selector     s=; copied.
+ *  \param[in] authserv_id  This host's authserv-id (RFC 8601 §2.5): picks the
+ *                          Authentication-Results fields the AAR carries; a
+ *                          token (no blanks, no specials); copied.
+ *  \param[out] out         New sealer, freed with mailauth_arc_sealer_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_new(mailauth_ctx_t *ctx,
+                                                       const mailauth_key_t *key,
+                                                       const char *domain, const char *selector,
+                                                       const char *authserv_id,
+                                                       mailauth_arc_sealer_t **out);
+
+/*! Free a sealer. NULL is a no-op. */
+MAILAUTH_API void mailauth_arc_sealer_free(mailauth_arc_sealer_t *s);
+
+/*! Sign exactly these header fields in the AMS (colon-separated, as
+ *  mailauth_dkim_signer_set_headers()); must include From and no
+ *  ARC-* or Authentication-Results field (RFC 8617 §4.1.2). Before the
+ *  first header.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_sealer_t *s,
+                                                               const char *list);
+
+/*! The validation status of the incoming chain, as the caller found it
+ *  (RFC 8617 §5.2): MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_FAIL or
+ *  MAILAUTH_VERDICT_NONE. end_message() refuses a status the message
+ *  contradicts (none with ARC sets, pass without a sound set structure).
+ *  Before end_message() has started.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer_t *s,
+                                                             mailauth_verdict_t cv);
+
+/*! Validate the incoming chain with this resolver (made from the same
+ *  ctx; it must outlive the sealer) unless set_chain() gives the status.
+ *  Keys are asked at end of headers, and end_message() returns
+ *  MAILAUTH_EAGAIN until they are in: run the resolver (its event-loop
+ *  hooks, or mailauth_resolver_run_once()) and call it again. The ctx
+ *  MAILAUTH_LIMIT_EVAL_TIMEOUT_MS bounds the wait. Before the first header.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_resolver(mailauth_arc_sealer_t *s,
+                                                                mailauth_resolver_t *r);
+
+/*! Feed one whole header field (as mailauth_dkim_signer_header()). Every
+ *  field is kept, up to the ctx header limits.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a field), MAILAUTH_ELIMIT (left
+ *          out: end_message() then refuses to seal), MAILAUTH_ESTATE,
+ *          MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_header(mailauth_arc_sealer_t *s,
+                                                          const char *field, size_t len);
+
+/*! End of the header section (with a resolver: the chain's keys are asked).
+ *  \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_headers(mailauth_arc_sealer_t *s);
+
+/*! Feed body bytes, any chunking (bare LF is taken as CRLF).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_body(mailauth_arc_sealer_t *s,
+                                                        const void *chunk, size_t len);
+
+/*! Feed a whole message instead of header(), end_headers() and body().
+ *  \return as mailauth_arc_sealer_header(). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_message(mailauth_arc_sealer_t *s,
+                                                           const void *msg, size_t len);
+
+/*! End of message: decides the chain status and makes the set (or none,
+ *  see above). May be called again after MAILAUTH_EAGAIN or MAILAUTH_ENOMEM.
+ *  \return MAILAUTH_OK; MAILAUTH_EAGAIN (own validation waiting for DNS);
+ *          MAILAUTH_EDNS (a key of the incoming chain could not be fetched
+ *          now: sealing it cv=fail would be wrong; retry later or give the
+ *          status with set_chain()); MAILAUTH_EINVAL (no From field, no
+ *          chain status to be had, or one the message contradicts);
+ *          MAILAUTH_ELIMIT (a header field was refused by a limit, or the
+ *          chain already has MAILAUTH_LIMIT_ARC_INSTANCES sets);
+ *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_message(mailauth_arc_sealer_t *s);
+
+/*! The instance of the set added (1..50), or 0 when none was (the newest
+ *  seal already says cv=fail) or before end_message() succeeded. */
+MAILAUTH_API unsigned mailauth_arc_sealer_instance(const mailauth_arc_sealer_t *s);
+
+/*! The chain validation status the seal states (cv=); MAILAUTH_VERDICT_NONE
+ *  before end_message() succeeded. */
+MAILAUTH_API mailauth_verdict_t mailauth_arc_sealer_chain(const mailauth_arc_sealer_t *s);
+
+/*! One field of the new set, "Name: value" folded with CRLF + TAB, without
+ *  the final CRLF ("" when no set was added). Like snprintf.
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
+ *          MAILAUTH_ESTATE (end_message not done). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_field(const mailauth_arc_sealer_t *s,
+                                                         mailauth_arc_field_t which, char *buf,
+                                                         size_t cap, size_t *need);
+
+/*! The three fields to prepend to the message, top to bottom: ARC-Seal,
+ *  ARC-Message-Signature, ARC-Authentication-Results (RFC 8617 §5.1 step
+ *  4 attaches AAR, then AMS, then AS, each on top), separated by CRLF,
+ *  without a final CRLF; "" when no set was added. Like snprintf.
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
+ *          MAILAUTH_ESTATE (end_message not done). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_result(const mailauth_arc_sealer_t *s,
+                                                          char *buf, size_t cap, size_t *need);
 
 MAILAUTH_END_DECLS
 
