@@ -1,0 +1,253 @@
+/* mailauth-sign: sign one message with DKIM and print it with the new
+ * DKIM-Signature field in front. Contract: DESIGN.md; manual:
+ * docs/mailauth-sign.1.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sign_tool.h"
+
+/* The clock behind --now: the wall time is pinned (t=); the monotonic
+ * time is not used by signing. */
+static uint64_t
+fixed_clock_now(void *ud, mailauth_clock_kind_t kind)
+{
+    const uint64_t *wall_ms = ud;
+    return kind == MAILAUTH_CLOCK_WALL ? *wall_ms : 0;
+}
+
+static int
+lib_error(const char *what, mailauth_status_t st)
+{
+    fprintf(stderr, "%s: %s: %s\n", SIGN_PROG, what, mailauth_strerror(st));
+    return SIGN_EXIT_SOFTWARE;
+}
+
+static int
+load_key(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t **key)
+{
+    char             *pem = NULL;
+    size_t            len = 0;
+    mailauth_status_t st;
+    int               rc = sign_read_file(o->key, SIGN_MAX_KEY, &pem, &len);
+    if (rc != SIGN_EXIT_OK)
+        return rc;
+    st = mailauth_key_load_pem(ctx, pem, len, key);
+    free(pem);
+    if (st == MAILAUTH_EINVAL) {
+        fprintf(stderr,
+                "%s: %s: not an unencrypted PEM private key: RSA (1024 bits or more) or "
+                "Ed25519\n",
+                SIGN_PROG, o->key);
+        return SIGN_EXIT_USAGE;
+    }
+    if (st != MAILAUTH_OK)
+        return lib_error(o->key, st);
+    if (o->have_alg && mailauth_key_type(*key) != o->alg) {
+        fprintf(stderr, "%s: --algorithm %s does not match the key in %s (%s)\n", SIGN_PROG,
+                o->alg == MAILAUTH_KEY_RSA ? "rsa-sha256" : "ed25519-sha256", o->key,
+                mailauth_key_type_name(mailauth_key_type(*key)));
+        return SIGN_EXIT_USAGE;
+    }
+    return SIGN_EXIT_OK;
+}
+
+/* The key's TXT record: a zone line "S._domainkey.D. TXT "..." ..." in
+ * strings of at most 255 octets (RFC 1035 §3.3.14), or the bare record
+ * without --domain/--selector. */
+static int
+print_dns_record(const struct sign_opts *o, const mailauth_key_t *key)
+{
+    char             *rec = NULL;
+    size_t            need = 0;
+    mailauth_status_t st = mailauth_key_dns_record(key, NULL, 0, &need);
+    if (st != MAILAUTH_OK && st != MAILAUTH_ENOSPC)
+        return lib_error("DNS record", st);
+    rec = malloc(need + 1);
+    if (rec == NULL)
+        return lib_error("DNS record", MAILAUTH_ENOMEM);
+    st = mailauth_key_dns_record(key, rec, need + 1, &need);
+    if (st != MAILAUTH_OK) {
+        free(rec);
+        return lib_error("DNS record", st);
+    }
+    if (o->domain == NULL) {
+        printf("%s\n", rec);
+    } else {
+        printf("%s._domainkey.%s. TXT", o->selector, o->domain);
+        for (size_t i = 0; i < need; i += 255)
+            printf(" \"%.*s\"", (int)(need - i < 255 ? need - i : 255), rec + i);
+        printf("\n");
+    }
+    free(rec);
+    return SIGN_EXIT_OK;
+}
+
+/* Options into the signer; a value the library refuses is a usage error. */
+static int
+setup_signer(const struct sign_opts *o, mailauth_dkim_signer_t *s)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    const char       *what = NULL;
+    if (o->have_canon &&
+        (st = mailauth_dkim_signer_set_canon(s, o->c_header, o->c_body)) != MAILAUTH_OK)
+        what = "--canon";
+    else if (o->headers != NULL &&
+             (st = mailauth_dkim_signer_set_headers(s, o->headers)) != MAILAUTH_OK)
+        what = "--headers";
+    else if (o->auid != NULL && (st = mailauth_dkim_signer_set_auid(s, o->auid)) != MAILAUTH_OK)
+        what = "--auid";
+    else if (o->expire != 0 && (st = mailauth_dkim_signer_set_expiry(s, o->expire)) != MAILAUTH_OK)
+        what = "--expire";
+    else if (o->body_length && (st = mailauth_dkim_signer_set_body_length(s, 1)) != MAILAUTH_OK)
+        what = "--body-length";
+    if (what == NULL)
+        return SIGN_EXIT_OK;
+    if (st == MAILAUTH_EINVAL) {
+        if (strcmp(what, "--headers") == 0)
+            fprintf(stderr,
+                    "%s: --headers: expected field names separated by ':', From among "
+                    "them\n",
+                    SIGN_PROG);
+        else if (strcmp(what, "--auid") == 0)
+            fprintf(stderr, "%s: --auid: expected [local-part]@domain, the domain %s or below\n",
+                    SIGN_PROG, o->domain);
+        else
+            fprintf(stderr, "%s: %s: value refused\n", SIGN_PROG, what);
+        return SIGN_EXIT_USAGE;
+    }
+    return lib_error(what, st);
+}
+
+static const char *
+input_name(const struct sign_opts *o)
+{
+    return o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin";
+}
+
+/* Feed the message and sign it. */
+static int
+sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *s, const char *msg, size_t len)
+{
+    mailauth_status_t st = mailauth_dkim_signer_message(s, msg, len);
+    if (st == MAILAUTH_EINVAL || st == MAILAUTH_ELIMIT)
+        fprintf(stderr, "%s: %s: note: a header field is not signed (%s)\n", SIGN_PROG,
+                input_name(o), mailauth_strerror(st));
+    else if (st != MAILAUTH_OK)
+        return lib_error("reading the message", st);
+    st = mailauth_dkim_signer_end_message(s);
+    if (st == MAILAUTH_EINVAL) {
+        fprintf(stderr, "%s: %s: no From header field: nothing to sign\n", SIGN_PROG,
+                input_name(o));
+        return SIGN_EXIT_NOINPUT;
+    }
+    if (st == MAILAUTH_ELIMIT) {
+        fprintf(stderr, "%s: %s: a header field to be signed is over the header limits\n",
+                SIGN_PROG, input_name(o));
+        return SIGN_EXIT_NOINPUT;
+    }
+    return st == MAILAUTH_OK ? SIGN_EXIT_OK : lib_error("signing", st);
+}
+
+/* The field with the message's own line ends (CRLF, or LF if its first
+ * line ends in a bare LF), then the message unchanged; an mbox "From "
+ * line stays first. */
+static int
+print_signed(const mailauth_dkim_signer_t *s, const char *msg, size_t len)
+{
+    const char *lf = memchr(msg, '\n', len);
+    bool        crlf = lf == NULL || (lf > msg && lf[-1] == '\r');
+    size_t      need = 0, skip = 0;
+    char       *field = NULL;
+    if (len >= 5 && memcmp(msg, "From ", 5) == 0)
+        skip = lf != NULL ? (size_t)(lf - msg) + 1 : len;
+    mailauth_dkim_signer_result(s, NULL, 0, &need);
+    field = malloc(need + 1);
+    if (field == NULL || mailauth_dkim_signer_result(s, field, need + 1, &need) != MAILAUTH_OK) {
+        free(field);
+        return lib_error("result", MAILAUTH_ENOMEM);
+    }
+    fwrite(msg, 1, skip, stdout);
+    for (size_t i = 0; i < need; i++) {
+        if (!crlf && field[i] == '\r' && i + 1 < need && field[i + 1] == '\n')
+            continue;
+        putchar(field[i]);
+    }
+    fputs(crlf ? "\r\n" : "\n", stdout);
+    fwrite(msg + skip, 1, len - skip, stdout);
+    free(field);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: cannot write the output\n", SIGN_PROG);
+        return SIGN_EXIT_SOFTWARE;
+    }
+    return SIGN_EXIT_OK;
+}
+
+static int
+run_dkim(const struct sign_opts *o, mailauth_ctx_t *ctx, const mailauth_key_t *key)
+{
+    mailauth_dkim_signer_t *s = NULL;
+    char                   *msg = NULL;
+    size_t                  len = 0;
+    mailauth_status_t       st = mailauth_dkim_signer_new(ctx, key, o->domain, o->selector, &s);
+    int                     rc = SIGN_EXIT_OK;
+    if (st == MAILAUTH_EINVAL) {
+        fprintf(stderr, "%s: --domain '%s' or --selector '%s' is not a valid name\n", SIGN_PROG,
+                o->domain, o->selector);
+        return SIGN_EXIT_USAGE;
+    }
+    if (st != MAILAUTH_OK)
+        return lib_error("cannot create a signer", st);
+    rc = setup_signer(o, s);
+    if (rc == SIGN_EXIT_OK)
+        rc = sign_read_file(o->input, SIGN_MAX_INPUT, &msg, &len);
+    if (rc == SIGN_EXIT_OK)
+        rc = sign_message(o, s, msg, len);
+    if (rc == SIGN_EXIT_OK)
+        rc = print_signed(s, msg, len);
+    mailauth_dkim_signer_free(s);
+    free(msg);
+    return rc;
+}
+
+static int
+run(const struct sign_opts *o)
+{
+    uint64_t          wall_ms = o->now * 1000u;
+    mailauth_ctx_t   *ctx = NULL;
+    mailauth_key_t   *key = NULL;
+    mailauth_status_t st = mailauth_ctx_new(NULL, &ctx);
+    int               rc = SIGN_EXIT_OK;
+    if (st != MAILAUTH_OK)
+        return lib_error("cannot create a context", st);
+    if (o->have_now && (st = mailauth_ctx_set_clock(ctx, fixed_clock_now, &wall_ms)) != MAILAUTH_OK)
+        rc = lib_error("--now", st);
+    if (rc == SIGN_EXIT_OK)
+        rc = load_key(o, ctx, &key);
+    if (rc == SIGN_EXIT_OK)
+        rc = o->dns_record ? print_dns_record(o, key) : run_dkim(o, ctx, key);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct sign_opts o;
+    int              rc;
+    memset(&o, 0, sizeof(o));
+    rc = sign_parse_options(argc, argv, &o);
+    if (rc != SIGN_EXIT_OK)
+        return rc;
+    if (o.help) {
+        sign_print_usage(stdout);
+    } else if (o.version) {
+        printf("%s (mailauth %s)\n", SIGN_PROG, mailauth_version());
+    } else if (o.cmd == SIGN_CMD_ARC) {
+        fprintf(stderr, "%s: arc: not yet supported\n", SIGN_PROG);
+        rc = SIGN_EXIT_USAGE;
+    } else {
+        rc = run(&o);
+    }
+    return rc;
+}

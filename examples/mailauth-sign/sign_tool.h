@@ -1,0 +1,62 @@
+/* mailauth-sign: declarations shared by the files of the command-line tool.
+ * The tool uses the public API only (<mailauth/mailauth.h>). */
+#ifndef MAILAUTH_SIGN_TOOL_H
+#define MAILAUTH_SIGN_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mailauth/mailauth.h>
+
+/* Exit codes (sysexits.h values, as mailauth-check). */
+enum {
+    SIGN_EXIT_OK = 0,     /* signed and printed */
+    SIGN_EXIT_USAGE = 64, /* EX_USAGE: bad option or value, unusable key, key/algorithm mismatch */
+    SIGN_EXIT_NOINPUT = 66, /* EX_NOINPUT: message or key unreadable, message not signable */
+    SIGN_EXIT_SOFTWARE = 70 /* EX_SOFTWARE: the library failed (out of memory, bug) */
+};
+
+/* Largest message read into memory, and largest key file. */
+#define SIGN_MAX_INPUT ((size_t)64 * 1024 * 1024)
+#define SIGN_MAX_KEY ((size_t)1024 * 1024)
+
+enum sign_cmd { SIGN_CMD_NONE = 0, SIGN_CMD_DKIM, SIGN_CMD_ARC };
+
+struct sign_opts {
+    enum sign_cmd       cmd;
+    const char         *key;        /* --key FILE */
+    const char         *domain;     /* --domain */
+    const char         *selector;   /* --selector */
+    const char         *headers;    /* --headers a:b:c, or NULL for the default list */
+    const char         *auid;       /* --auid (i=), or NULL */
+    bool                have_canon; /* --canon given */
+    mailauth_canon_t    c_header, c_body;
+    bool                have_alg; /* --algorithm given */
+    mailauth_key_type_t alg;
+    bool                have_now;    /* --now given */
+    uint64_t            now;         /* seconds since the epoch */
+    bool                body_length; /* --body-length: l= */
+    uint32_t            expire;      /* --expire SECONDS: x= (0: none) */
+    bool                dns_record;  /* --dns-record: print the key's TXT record, read no message */
+    const char         *input;       /* FILE, "-" or NULL (stdin) */
+    bool                help;
+    bool                version;
+};
+
+/* options.c: parse argv into `o` (zeroed by the caller). Prints a one-line
+ * message to stderr on error. Returns SIGN_EXIT_OK or SIGN_EXIT_USAGE. */
+int sign_parse_options(int argc, char **argv, struct sign_opts *o);
+/* options.c: the --help text. */
+void sign_print_usage(FILE *f);
+
+/* input.c: read a whole file ("-" or NULL: stdin) of at most `max` bytes
+ * into a new NUL-terminated buffer. On failure prints
+ * "mailauth-sign: NAME: why" and returns SIGN_EXIT_NOINPUT. */
+int sign_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* Prefix of every diagnostic. */
+#define SIGN_PROG "mailauth-sign"
+
+#endif
