@@ -233,7 +233,8 @@ block_step(uint8_t *dst, const uint8_t *src, unsigned *wsp)
 #endif
 
 /* SP unless the WSP run ending before p[e] ends its line (§3.4.4 a: WSP at
- * the end of a line is ignored; a WSP run inside a line becomes one SP). */
+ * the end of a line is ignored; a WSP run inside a line becomes one SP).
+ * Reads p[e + 1] whatever p[e] is (no branch): only for e <= BLOCK. */
 static size_t
 put_run(uint8_t *out, size_t w, const uint8_t *p, size_t e)
 {
@@ -269,7 +270,8 @@ block_fix(uint8_t *out, size_t *o, const uint8_t *p, unsigned m, unsigned wsp)
             size_t j = e;
             while (p[j] == ' ' || p[j] == '\t')
                 j++; /* stops before the end of the middle */
-            *o = put_run(out, w, p, j);
+            out[w] = ' '; /* as put_run(), but p[j] may be the last byte */
+            *o = w + !(p[j] == '\r' && p[j + 1] == '\n');
             return j;
         }
         w = put_run(out, w, p, e);
