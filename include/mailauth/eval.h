@@ -15,7 +15,8 @@ MAILAUTH_BEGIN_DECLS
 /*! Evaluation of one message: envelope, header fields, body, then
  *  verdicts. Feed it in order: envelope setters (any time before
  *  end_headers), header() for each field, end_headers(), body() chunks,
- *  end_message(); or message() for a whole buffer. Then finish() or
+ *  end_message(); or message() for a whole buffer; or feed() for the raw
+ *  bytes in chunks cut anywhere, then end_message(). Then finish() or
  *  finish_sync(). finish() may also come right after the envelope, with no
  *  header fed at all: an SPF-only evaluation, in which the message-based
  *  methods (DKIM, DMARC, ARC) are not evaluated. DNS questions start as
@@ -83,7 +84,13 @@ MAILAUTH_API mailauth_status_t mailauth_eval_end_headers(mailauth_eval_t *ev);
 MAILAUTH_API mailauth_status_t mailauth_eval_body(mailauth_eval_t *ev, const void *chunk,
                                                   size_t len);
 
-/*! End of the message. \return MAILAUTH_OK, MAILAUTH_ESTATE. */
+/*! End of the message. After mailauth_eval_feed(), this first ends the raw
+ *  stream: its last header field, the end of the header section (if no
+ *  empty line came) and its last body bytes.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE; after feed() also
+ *          MAILAUTH_ENOMEM, and MAILAUTH_ELIMIT or MAILAUTH_EINVAL when a header
+ *          field was refused (as mailauth_eval_message(): the message still ended
+ *          and the eval goes on without that field). */
 MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
 
 /*! Feed a whole message (header section, blank line, body). LF line ends
@@ -98,10 +105,28 @@ MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
 MAILAUTH_API mailauth_status_t mailauth_eval_message(mailauth_eval_t *ev, const void *msg,
                                                      size_t len);
 
+/*! Feed the raw message (RFC 5322 header section, empty line, body) as it
+ *  arrives: chunks of any size, cut anywhere (inside a field, between CR
+ *  and LF), with the splitting rules of mailauth_eval_message(); finish the
+ *  message with mailauth_eval_end_message(). Fields are handed on as they
+ *  complete, so DNS questions start at the end of the header section, and
+ *  body bytes are hashed as they pass, never kept: memory stays bounded
+ *  (one header field at most) whatever the message size. The first call
+ *  must come before any header() or message(); from then on header(),
+ *  end_headers(), body() and message() return MAILAUTH_ESTATE. Not copied
+ *  beyond the call.
+ *  \return MAILAUTH_OK (a field refused by a limit is reported by
+ *          mailauth_eval_end_message()), MAILAUTH_EINVAL, MAILAUTH_ESTATE (after
+ *          header() or message(), after end_message(), finish or cancel),
+ *          MAILAUTH_ENOMEM (the eval cannot go on: free it). */
+MAILAUTH_API mailauth_status_t mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk,
+                                                  size_t len);
+
 /*! Start finishing asynchronously. `cb` is called exactly once, later, from
  *  the resolver's processing functions (even when every verdict is already
  *  known). Drive the resolver (process_fd, process_timeouts) until then.
- *  Allowed after end_message(), or before any header was fed (SPF only).
+ *  Allowed after end_message(), or before any header (or raw byte, see
+ *  mailauth_eval_feed()) was fed (SPF only).
  *  \return MAILAUTH_EAGAIN (callback pending), MAILAUTH_EINVAL, MAILAUTH_ESTATE
  *          (already finishing or finished, canceled, or the message is fed only in
  *          part), MAILAUTH_ENOMEM (no callback will come). */

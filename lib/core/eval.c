@@ -39,6 +39,8 @@ mailauth_eval_free(mailauth_eval_t *ev)
         return;
     al = &ev->ctx->al;
     mailauth__dnsc_clear(&ev->dns); /* releases questions and unlinks from the resolver */
+    mailauth__dkim_verify_free(ev->dkim);
+    mailauth__msg_stream_clear(&ev->stream);
     mailauth_authres_free(ev->ar);
     mailauth__arena_clear(&ev->arena);
     mailauth__free(al, ev->helo);
@@ -124,12 +126,12 @@ feeding_open(const mailauth_eval_t *ev)
     return ev->fin == EVAL_RUNNING && !ev->canceled;
 }
 
-mailauth_status_t
-mailauth_eval_header(mailauth_eval_t *ev, const char *field, size_t len)
+/* The feeding steps; the public functions add the checks, and the splitter
+ * of mailauth_eval_message() / mailauth_eval_feed() calls these directly. */
+static mailauth_status_t
+add_header(mailauth_eval_t *ev, const char *field, size_t len)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    if (ev == NULL || (field == NULL && len != 0))
-        return MAILAUTH_EINVAL;
     if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
         return MAILAUTH_ESTATE;
     st = mailauth__hdr_index_add(&ev->hdrs, field, len);
@@ -142,26 +144,68 @@ mailauth_eval_header(mailauth_eval_t *ev, const char *field, size_t len)
 }
 
 mailauth_status_t
+mailauth_eval_header(mailauth_eval_t *ev, const char *field, size_t len)
+{
+    if (ev == NULL || (field == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    if (ev->streaming)
+        return MAILAUTH_ESTATE;
+    return add_header(ev, field, len);
+}
+
+/* DKIM: every signature parsed, its header hash computed and its key asked
+ * for now, all keys at once (DESIGN.md, data flow). */
+static mailauth_status_t
+start_dkim(mailauth_eval_t *ev)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if ((ev->ctx->methods & MAILAUTH_METHOD_DKIM) == 0 || ev->err != MAILAUTH_OK)
+        return ev->err;
+    st = mailauth__dkim_verify_start(&ev->arena, ev->ctx, &ev->dns, &ev->hdrs, &ev->dkim);
+    if (st != MAILAUTH_OK)
+        ev->err = st;
+    return st;
+}
+
+static mailauth_status_t
+end_headers(mailauth_eval_t *ev)
+{
+    if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
+        return MAILAUTH_ESTATE;
+    ev->phase = EVAL_BODY;
+    /* Hook: ARC key and DMARC record questions start here too, from the header index. */
+    return start_dkim(ev);
+}
+
+mailauth_status_t
 mailauth_eval_end_headers(mailauth_eval_t *ev)
 {
     if (ev == NULL)
         return MAILAUTH_EINVAL;
-    if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
-        return MAILAUTH_ESTATE;
-    ev->phase = EVAL_BODY;
-    /* Hook: DKIM key, ARC key and DMARC record questions start here
-     * (DESIGN.md, data flow), from the header index. */
-    return MAILAUTH_OK;
+    return ev->streaming ? MAILAUTH_ESTATE : end_headers(ev);
 }
 
-/* Hook: the body fan-out (DKIM body hashes per canon/algorithm/l=) goes
- * here; for now the body is only counted. */
+/* The body fan-out: each chunk goes to the DKIM body hashes (one per
+ * distinct canonicalization, algorithm and l=) and is not kept. */
 static mailauth_status_t
 body_fanout(mailauth_eval_t *ev, const void *chunk, size_t len)
 {
-    (void)chunk;
+    mailauth_status_t st = MAILAUTH_OK;
     ev->body_bytes += len;
-    return MAILAUTH_OK;
+    if (ev->dkim != NULL && ev->err == MAILAUTH_OK) {
+        st = mailauth__dkim_verify_body(ev->dkim, chunk, len);
+        if (st != MAILAUTH_OK)
+            ev->err = st;
+    }
+    return st;
+}
+
+static mailauth_status_t
+add_body(mailauth_eval_t *ev, const void *chunk, size_t len)
+{
+    if (!feeding_open(ev) || ev->phase != EVAL_BODY)
+        return MAILAUTH_ESTATE;
+    return body_fanout(ev, chunk, len);
 }
 
 mailauth_status_t
@@ -169,9 +213,26 @@ mailauth_eval_body(mailauth_eval_t *ev, const void *chunk, size_t len)
 {
     if (ev == NULL || (chunk == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    if (!feeding_open(ev) || ev->phase != EVAL_BODY)
+    return ev->streaming ? MAILAUTH_ESTATE : add_body(ev, chunk, len);
+}
+
+static mailauth_status_t end_message(mailauth_eval_t *ev);
+
+/* A stream ends with its last field, the end of headers and the last body
+ * bytes, then the message; a field a limit refused is reported like
+ * mailauth_eval_message() does. */
+static mailauth_status_t
+end_stream(mailauth_eval_t *ev)
+{
+    mailauth_status_t st = MAILAUTH_OK, end = MAILAUTH_OK;
+    if (!feeding_open(ev) || ev->phase == EVAL_COMPLETE)
         return MAILAUTH_ESTATE;
-    return body_fanout(ev, chunk, len);
+    st = mailauth__msg_stream_end(&ev->stream);
+    if (st != MAILAUTH_OK && st != MAILAUTH_ELIMIT && st != MAILAUTH_EINVAL)
+        return st; /* a stopped stream answers the same error again */
+    mailauth__msg_stream_clear(&ev->stream);
+    end = end_message(ev);
+    return end != MAILAUTH_OK ? end : st;
 }
 
 mailauth_status_t
@@ -179,46 +240,82 @@ mailauth_eval_end_message(mailauth_eval_t *ev)
 {
     if (ev == NULL)
         return MAILAUTH_EINVAL;
+    return ev->streaming ? end_stream(ev) : end_message(ev);
+}
+
+static mailauth_status_t
+end_message(mailauth_eval_t *ev)
+{
     if (!feeding_open(ev) || ev->phase != EVAL_BODY)
         return MAILAUTH_ESTATE;
     ev->phase = EVAL_COMPLETE;
+    if (ev->dkim != NULL && ev->err == MAILAUTH_OK) {
+        mailauth_status_t st = mailauth__dkim_verify_end_body(ev->dkim);
+        if (st != MAILAUTH_OK)
+            ev->err = st;
+        return st;
+    }
     return MAILAUTH_OK;
 }
 
 static mailauth_status_t
 sink_header(void *ud, const char *field, size_t len)
 {
-    return mailauth_eval_header(ud, field, len);
+    return add_header(ud, field, len);
 }
 
 static mailauth_status_t
 sink_end_headers(void *ud)
 {
-    return mailauth_eval_end_headers(ud);
+    return end_headers(ud);
 }
 
 static mailauth_status_t
 sink_body(void *ud, const void *p, size_t n)
 {
-    return mailauth_eval_body(ud, p, n);
+    return add_body(ud, p, n);
 }
+
+static const mailauth__msg_sink_t eval_sink = {
+    .header = sink_header, .end_headers = sink_end_headers, .body = sink_body};
 
 mailauth_status_t
 mailauth_eval_message(mailauth_eval_t *ev, const void *msg, size_t len)
 {
-    mailauth__msg_sink_t sink = {
-        .header = sink_header, .end_headers = sink_end_headers, .body = sink_body};
-    mailauth_status_t st = MAILAUTH_OK, end = MAILAUTH_OK;
+    mailauth__msg_sink_t sink = eval_sink;
+    mailauth_status_t    st = MAILAUTH_OK, end = MAILAUTH_OK;
     if (ev == NULL || (msg == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    if (!feeding_open(ev) || ev->phase != EVAL_ENVELOPE)
+    if (!feeding_open(ev) || ev->phase != EVAL_ENVELOPE || ev->streaming)
         return MAILAUTH_ESTATE;
     sink.ud = ev;
     st = mailauth__msg_split(&ev->ctx->al, msg, len, ev->hdrs.max_bytes, &sink);
     if (st != MAILAUTH_OK && st != MAILAUTH_ELIMIT && st != MAILAUTH_EINVAL)
         return st;
-    end = mailauth_eval_end_message(ev);
+    end = end_message(ev);
     return end != MAILAUTH_OK ? end : st; /* a refused field: the eval goes on without it */
+}
+
+mailauth_status_t
+mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk, size_t len)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (ev == NULL || (chunk == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    if (!feeding_open(ev) || ev->phase == EVAL_COMPLETE ||
+        (!ev->streaming && ev->phase != EVAL_ENVELOPE))
+        return MAILAUTH_ESTATE;
+    if (!ev->streaming) {
+        mailauth__msg_sink_t sink = eval_sink;
+        sink.ud = ev;
+        st = mailauth__msg_stream_init(&ev->stream, &ev->ctx->al, ev->hdrs.max_bytes, &sink);
+        if (st != MAILAUTH_OK)
+            return st;
+        ev->streaming = true;
+    }
+    /* Refused fields are reported by mailauth_eval_end_message(), as the
+     * stream reports them at its end. */
+    return mailauth__msg_stream_feed(&ev->stream, chunk, len);
 }
 
 mailauth_status_t

@@ -14,6 +14,9 @@ mailauth__eval_build_authres(mailauth_eval_t *ev)
         if (ev->spf[i] != NULL && ev->spf_done[i])
             st = mailauth__spf_add_authres(mailauth__spf_result(ev->spf[i]), ar);
     }
+    /* DKIM: one entry per signature in header order, or dkim=none. */
+    if (st == MAILAUTH_OK && ev->dkim != NULL && ev->dkim_done)
+        st = mailauth__dkim_add_authres(ev->dkim, ar);
     if (st != MAILAUTH_OK) {
         mailauth_authres_free(ar);
         return st == MAILAUTH_ENOMEM ? st : MAILAUTH_EINTERNAL;
@@ -52,4 +55,20 @@ mailauth_eval_spf(const mailauth_eval_t *ev, mailauth_spf_identity_t id)
     if (ev->spf[which] == NULL || !ev->spf_done[which])
         return NULL;
     return mailauth__spf_result(ev->spf[which]);
+}
+
+size_t
+mailauth_eval_dkim_count(const mailauth_eval_t *ev)
+{
+    if (!results_ready(ev) || ev->dkim == NULL || !ev->dkim_done)
+        return 0;
+    return mailauth__dkim_verify_count(ev->dkim);
+}
+
+const mailauth_dkim_result_t *
+mailauth_eval_dkim(const mailauth_eval_t *ev, size_t i)
+{
+    if (!results_ready(ev) || ev->dkim == NULL || !ev->dkim_done)
+        return NULL;
+    return mailauth__dkim_verify_result(ev->dkim, i);
 }

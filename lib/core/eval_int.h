@@ -10,6 +10,7 @@
 #include <mailauth/eval.h>
 #include <mailauth/spf.h>
 
+#include "dkim/dkim_verify.h"
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "spf/spf.h"
@@ -50,7 +51,13 @@ struct mailauth_eval {
     mailauth__spf_t *spf[EVAL_SPF_N];
     bool             spf_done[EVAL_SPF_N];
 
+    /* DKIM (RFC 6376), started at end of headers; NULL: not evaluated */
+    mailauth__dkim_verify_t *dkim;
+    bool                     dkim_done;
+
     /* message */
+    bool                   streaming; /* mailauth_eval_feed() used: raw bytes only from now on */
+    mailauth__msg_stream_t stream;    /* its splitter (zeroed until then) */
     eval_phase_t          phase;
     mailauth__hdr_index_t hdrs;
     uint64_t              body_bytes;

@@ -148,6 +148,13 @@ step_checks(mailauth_eval_t *ev)
         else if (st != MAILAUTH_EAGAIN)
             ev->err = st;
     }
+    if (ev->dkim != NULL && !ev->dkim_done && ev->err == MAILAUTH_OK) {
+        mailauth_status_t st = mailauth__dkim_verify_step(ev->dkim);
+        if (st == MAILAUTH_OK)
+            ev->dkim_done = true;
+        else if (st != MAILAUTH_EAGAIN)
+            ev->err = st;
+    }
 }
 
 static bool
@@ -157,7 +164,7 @@ all_done(const mailauth_eval_t *ev)
         if (ev->spf[i] != NULL && !ev->spf_done[i])
             return false;
     }
-    return true;
+    return ev->dkim == NULL || ev->dkim_done;
 }
 
 /* If finishing can end now, build the results and return true with the
@@ -208,6 +215,8 @@ may_finish(const mailauth_eval_t *ev)
     if (ev->fin != EVAL_RUNNING || ev->canceled)
         return MAILAUTH_ESTATE;
     if (ev->phase != EVAL_ENVELOPE && ev->phase != EVAL_COMPLETE)
+        return MAILAUTH_ESTATE;
+    if (ev->streaming && ev->phase != EVAL_COMPLETE) /* raw bytes fed, no field out yet */
         return MAILAUTH_ESTATE;
     return MAILAUTH_OK;
 }

@@ -1,0 +1,397 @@
+/* DKIM verification of one message (RFC 6376 §6; RFC 8301; RFC 8463).
+ *
+ * Verdicts, RFC 8601 §2.7.1 words for RFC 6376's outcomes:
+ *   permerror  the signature field or the key cannot be used, and asking
+ *              again will not change that: RFC 6376 §6.1.1 and §6.1.2
+ *              "ignore ... and return PERMFAIL" (syntax, expired or future
+ *              timestamps, rsa-sha1 refused, no key, bad or revoked key,
+ *              key that does not fit the signature);
+ *   fail       the signature was usable but the message does not match it
+ *              (§6.1.3: body hash, signature, l= beyond the body);
+ *   policy     the signature verifies or could, but this receiver's policy
+ *              refuses it (RSA key size, RFC 8301 §3.2; unsigned body bytes);
+ *   temperror  the key could not be fetched now (§6.1.2 TEMPFAIL);
+ *   neutral    not verified at all (over the signature limit).
+ */
+#include "dkim/dkim_verify.h"
+
+#include <string.h>
+
+#include "core/ctx_int.h"
+#include "dkim/dkim_keyq.h"
+#include "util/str.h"
+
+typedef enum sig_state {
+    SIG_NEW = 0, /* being prepared at end of headers */
+    SIG_KEY,     /* waiting for the key */
+    SIG_READY,   /* key accepted and signature checked; waiting for the body */
+    SIG_DONE,    /* verdict final */
+} sig_state_t;
+
+typedef struct vsig {
+    mailauth_dkim_result_t res;
+    mailauth__sig_t        sig;
+    const mailauth__hdr_t *field;
+    sig_state_t            state;
+    mailauth__keyq_t       key;    /* the key lookup (shared with ARC, dkim_keyq.c) */
+    bool                   sig_ok; /* the b= signature verified over the header hash */
+    size_t                 body_id;
+    uint8_t                hdigest[MAILAUTH__HASH_MAX];
+} vsig_t;
+
+struct mailauth__dkim_verify {
+    const mailauth_ctx_t        *ctx;
+    mailauth__arena_t           *arena;
+    mailauth__dnsc_t            *dns;
+    const mailauth__hdr_index_t *hdrs;
+    mailauth__body_set_t        *bs;
+    mailauth__hdr_groups_t      *groups; /* built for the first usable signature */
+    vsig_t                      *v;
+    size_t                       n;
+    uint64_t                     body_ids; /* bit set of the body hashers asked for */
+    bool                         body_done;
+};
+
+static const char sig_name[] = "DKIM-Signature";
+
+static void
+decide(vsig_t *s, mailauth_verdict_t verdict, mailauth_reason_t reason, const char *problem)
+{
+    s->res.verdict = verdict;
+    s->res.reason = reason;
+    s->res.problem = problem;
+    s->state = SIG_DONE;
+}
+
+/* ---------------------------------------------------------------- key */
+
+/* The domain of i= ("[local-part] @ domain", §3.5): after its last '@'. */
+static const char *
+auid_domain(const char *auid)
+{
+    const char *at = strrchr(auid, '@');
+    return at != NULL ? at + 1 : auid;
+}
+
+/* RFC 8601 §2.7.1 word for a key that cannot be used. */
+static mailauth_verdict_t
+key_verdict(const mailauth__keyq_t *k, mailauth_reason_t reason)
+{
+    if (k->temp) /* §6.1.2 step 2: TEMPFAIL (key unavailable) */
+        return MAILAUTH_VERDICT_TEMPERROR;
+    /* RFC 8301 §3.2 and the ctx bounds: the receiver's policy, not a broken key. */
+    if (reason == MAILAUTH_REASON_DKIM_KEY_TOO_SMALL ||
+        reason == MAILAUTH_REASON_DKIM_KEY_TOO_LARGE)
+        return MAILAUTH_VERDICT_POLICY;
+    /* §6.1.2 steps 3-8 are PERMFAIL. Step 7 (empty p=) says "treat this as a
+     * failed signature check", but also that "there is no defined semantic
+     * difference between a key that has been revoked and a key record that
+     * has been removed": so revoked is permerror, like no key (step 3). */
+    return MAILAUTH_VERDICT_PERMERROR;
+}
+
+static void finish_sig(mailauth__dkim_verify_t *v, vsig_t *s);
+
+/* The lookup is done: check the key against the signature (§3.6.1), verify
+ * the signature over the header hash now (while the body may still
+ * stream), then wait for the body hash. */
+static mailauth_status_t
+key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    const mailauth__keyq_t *k = &s->key;
+    const char             *problem = k->problem;
+    mailauth_reason_t       reason = k->reason;
+    mailauth_status_t       st = MAILAUTH_OK;
+    s->res.key_bits = k->held ? k->key.bits : 0;
+    s->res.testing = k->held && k->key.testing;
+    if (reason == MAILAUTH_REASON_NONE)
+        reason = mailauth__key_fits(v->ctx, &k->key, s->sig.key_type, s->sig.hash, &problem);
+    /* §3.6.1 t=s: the i= domain must be d= itself, not a subdomain. */
+    if (reason == MAILAUTH_REASON_NONE && k->key.strict &&
+        !mailauth__eq_ci(auid_domain(s->sig.i), s->sig.d)) {
+        reason = MAILAUTH_REASON_DKIM_KEY_STRICT;
+        problem = "key t=s and the i= domain is not d=";
+    }
+    if (reason != MAILAUTH_REASON_NONE) {
+        decide(s, key_verdict(k, reason), reason, problem != NULL ? problem : "key unusable");
+        return MAILAUTH_OK;
+    }
+    st = mailauth__pubkey_verify(k->key.pub, s->sig.hash, s->hdigest,
+                                 mailauth__hash_len(s->sig.hash), s->sig.b, s->sig.b_len);
+    if (st != MAILAUTH_OK && st != MAILAUTH_ECRYPTO)
+        return st;
+    s->sig_ok = st == MAILAUTH_OK;
+    s->state = SIG_READY;
+    if (v->body_done)
+        finish_sig(v, s);
+    return MAILAUTH_OK;
+}
+
+/* All keys are asked at once, at end of headers (the ctx cache may answer now). */
+static mailauth_status_t
+ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    mailauth_status_t st =
+        mailauth__keyq_ask(&s->key, v->arena, v->ctx, v->dns, s->sig.s, s->sig.d);
+    if (st != MAILAUTH_OK)
+        return st;
+    s->state = SIG_KEY;
+    return s->key.done ? key_ready(v, s) : MAILAUTH_OK;
+}
+
+/* ---------------------------------------------------------------- signature */
+
+/* §6.1.1 checks that need the clock or the ctx (the parser did the rest). */
+static bool
+sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    const mailauth__sig_t *g = &s->sig;
+    int64_t                now = mailauth__ctx_wall_s(v->ctx);
+    int64_t skew = (int64_t)mailauth__ctx_limit(v->ctx, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
+    /* RFC 8301 §3.1: "Verifiers MUST NOT consider signatures using RSA-SHA1
+     * to be valid"; the field is unusable as a whole, like a syntax error. */
+    if (g->alg == MAILAUTH__ALG_RSA_SHA1 &&
+        !mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1)) {
+        decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_SHA1,
+               "rsa-sha1 is not accepted (RFC 8301)");
+        return false;
+    }
+    /* §6.1.1: "Verifiers MAY ignore the DKIM-Signature header field and return
+     * PERMFAIL (signature expired)"; §3.5 x= lets receivers allow for clock
+     * drift, which the skew limit is. */
+    if (g->has_x && now > g->x && now - g->x > skew) {
+        decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_EXPIRED, "signature expired");
+        return false;
+    }
+    /* A t= in the future cannot be right beyond the drift: §6.1.1 lets the
+     * verifier return PERMFAIL (unacceptable signature header) for it. */
+    if (g->has_t && g->t > now && g->t - now > skew) {
+        decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_FUTURE,
+               "signature timestamp in the future");
+        return false;
+    }
+    return true;
+}
+
+/* The public view takes what the field said, usable or not. */
+static void
+fill_view(vsig_t *s)
+{
+    const mailauth__sig_t *g = &s->sig;
+    s->res.domain = g->d;
+    s->res.selector = g->s;
+    s->res.auid = g->i;
+    s->res.algorithm = g->a;
+    s->res.signature = g->b_text;
+    s->res.timestamp = g->has_t ? g->t : -1;
+    s->res.expiry = g->has_x ? g->x : -1;
+    s->res.body_length = g->has_l && g->l <= (uint64_t)INT64_MAX ? (int64_t)g->l : -1;
+}
+
+/* Register the body hash (deduplicated by the body set) of a usable signature. */
+static mailauth_status_t
+want_body(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    uint64_t          limit = s->sig.has_l ? s->sig.l : MAILAUTH__BODY_NO_LIMIT;
+    mailauth_status_t st =
+        mailauth__body_set_want(v->bs, s->sig.c_body, s->sig.hash, limit, &s->body_id);
+    if (st == MAILAUTH_ELIMIT) {
+        decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
+               "not verified: too many distinct body hashes");
+        return MAILAUTH_OK;
+    }
+    if (st == MAILAUTH_OK && s->body_id < 64)
+        v->body_ids |= (uint64_t)1 << s->body_id;
+    return st;
+}
+
+static mailauth_status_t
+prepare(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
+    mailauth_status_t   st = mailauth__sig_parse(v->arena, MAILAUTH__SIG_DKIM, s->field->value,
+                                                 s->field->value_len, &s->sig, &err);
+    if (st != MAILAUTH_OK)
+        return st;
+    fill_view(s);
+    if (err.reason != MAILAUTH_REASON_NONE) { /* §6.1.1: PERMFAIL (signature syntax error) */
+        decide(s, MAILAUTH_VERDICT_PERMERROR, err.reason,
+               err.what != NULL ? err.what : "signature field malformed");
+        return MAILAUTH_OK;
+    }
+    if (!sig_acceptable(v, s))
+        return MAILAUTH_OK;
+    st = want_body(v, s);
+    if (st != MAILAUTH_OK || s->state == SIG_DONE)
+        return st;
+    if (v->groups == NULL) {
+        st = mailauth__hdr_groups_build(v->arena, v->hdrs, &v->groups);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
+    st = mailauth__dkim_header_digest(&v->ctx->al, v->groups, &s->sig, s->field, s->hdigest);
+    if (st != MAILAUTH_OK)
+        return st;
+    return ask_key(v, s);
+}
+
+/* §6.1.3 once both the key and the body hash are known. */
+static void
+finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    size_t         len = 0;
+    const uint8_t *bh = mailauth__body_set_digest(v->bs, s->body_id, &len);
+    uint64_t       canon = mailauth__body_set_canon_len(v->bs, s->body_id);
+    /* §3.5 l=: "This value MUST NOT be larger than the actual number of
+     * octets in the canonicalized message body": the body the signature
+     * covered is not all here, so the message does not match it. */
+    if (s->sig.has_l && s->sig.l > canon) {
+        decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_LENGTH,
+               "l= is longer than the body");
+        return;
+    }
+    if (s->sig.has_l)
+        s->res.unsigned_bytes = canon - s->sig.l;
+    if (bh == NULL || len != s->sig.bh_len || memcmp(bh, s->sig.bh, len) != 0) {
+        decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH, "body hash mismatch");
+        return;
+    }
+    if (!s->sig_ok) {
+        decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_SIGNATURE,
+               "signature does not verify");
+        return;
+    }
+    /* RFC 6376 §8.2: content after l= is unsigned; a receiver may refuse it. */
+    if (s->res.unsigned_bytes > 0 &&
+        mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY)) {
+        decide(s, MAILAUTH_VERDICT_POLICY, MAILAUTH_REASON_DKIM_PARTIAL_BODY,
+               "l= leaves body bytes unsigned");
+        return;
+    }
+    decide(s, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE, NULL);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static size_t
+count_fields(const mailauth__hdr_index_t *hdrs)
+{
+    size_t n = 0, pos = 0;
+    while (mailauth__hdr_index_next(hdrs, sig_name, &pos) != NULL)
+        n++;
+    return n;
+}
+
+mailauth_status_t
+mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+                            const mailauth__hdr_index_t *hdrs, mailauth__dkim_verify_t **out)
+{
+    mailauth__dkim_verify_t *v = mailauth__arena_calloc(a, 1, sizeof(*v));
+    size_t                   limit = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DKIM_SIGNATURES);
+    size_t                   pos = 0;
+    mailauth_status_t        st = MAILAUTH_OK;
+    *out = NULL;
+    if (v == NULL)
+        return MAILAUTH_ENOMEM;
+    v->ctx = ctx;
+    v->arena = a;
+    v->dns = dns;
+    v->hdrs = hdrs;
+    v->n = count_fields(hdrs);
+    v->v = mailauth__arena_calloc(a, v->n + 1, sizeof(*v->v));
+    if (v->v == NULL)
+        return MAILAUTH_ENOMEM;
+    st = mailauth__body_set_new(&ctx->al, &v->bs);
+    if (st != MAILAUTH_OK)
+        return st;
+    *out = v; /* from here on, mailauth__dkim_verify_free() releases what was taken */
+    for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
+        vsig_t *s = &v->v[i];
+        s->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
+        s->res.timestamp = s->res.expiry = s->res.body_length = -1;
+        if (i >= limit) /* DESIGN.md limits: reported, never worked on */
+            decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
+                   "not verified: over the signature limit");
+        else
+            st = prepare(v, s);
+    }
+    return st;
+}
+
+mailauth_status_t
+mailauth__dkim_verify_body(mailauth__dkim_verify_t *v, const void *p, size_t n)
+{
+    if (v->body_ids == 0 || n == 0)
+        return MAILAUTH_OK; /* nothing to hash: the body is not even looked at */
+    return mailauth__body_set_feed(v->bs, p, n);
+}
+
+mailauth_status_t
+mailauth__dkim_verify_end_body(mailauth__dkim_verify_t *v)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (v->body_done)
+        return MAILAUTH_OK;
+    st = mailauth__body_set_end(v->bs);
+    if (st != MAILAUTH_OK)
+        return st;
+    v->body_done = true;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->v[i].state == SIG_READY)
+            finish_sig(v, &v->v[i]);
+    }
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__dkim_verify_step(mailauth__dkim_verify_t *v)
+{
+    bool waiting = !v->body_done;
+    for (size_t i = 0; i < v->n; i++) {
+        vsig_t           *s = &v->v[i];
+        mailauth_status_t st = MAILAUTH_OK;
+        if (s->state != SIG_KEY)
+            continue;
+        st = mailauth__keyq_poll(&s->key, v->ctx, v->dns);
+        if (st == MAILAUTH_OK)
+            st = key_ready(v, s);
+        else if (st == MAILAUTH_EAGAIN)
+            waiting = true;
+        if (st != MAILAUTH_OK && st != MAILAUTH_EAGAIN)
+            return st;
+    }
+    return waiting ? MAILAUTH_EAGAIN : MAILAUTH_OK;
+}
+
+void
+mailauth__dkim_verify_free(mailauth__dkim_verify_t *v)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < v->n; i++)
+        mailauth__keyq_clear(&v->v[i].key);
+    mailauth__body_set_free(v->bs);
+    v->bs = NULL;
+}
+
+size_t
+mailauth__dkim_verify_count(const mailauth__dkim_verify_t *v)
+{
+    return v != NULL ? v->n : 0;
+}
+
+const mailauth_dkim_result_t *
+mailauth__dkim_verify_result(const mailauth__dkim_verify_t *v, size_t i)
+{
+    return v != NULL && i < v->n ? &v->v[i].res : NULL;
+}
+
+size_t
+mailauth__dkim_verify_body_hashes(const mailauth__dkim_verify_t *v)
+{
+    size_t   n = 0;
+    uint64_t ids = v != NULL ? v->body_ids : 0;
+    for (; ids != 0; ids &= ids - 1)
+        n++;
+    return n;
+}
