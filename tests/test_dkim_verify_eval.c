@@ -1,0 +1,585 @@
+/* dkim_verify_eval: DKIM inside the evaluation: key lookups asked at once
+ * (round trips counted by the zone driver), beside SPF; body hashes shared
+ * by equal (canonicalization, hash, l=); the signature limit; the
+ * deadline; dkim=none and a DKIM not evaluated; bounded memory for a
+ * streamed 2 MiB body; cancel and free with keys pending; out-of-memory
+ * paths. Verdict-by-verdict cases are in test_dkim_verify.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mailauth/mailauth.h>
+
+#include "core/ctx_int.h"
+#include "core/eval_int.h"
+#include "support/dkim_harness.h"
+#include "support/fail_alloc.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define RR "relaxed/relaxed"
+
+static tsig_spec_t
+spec_for(const char *key, const char *a, const char *c, const char *s)
+{
+    tsig_spec_t sp = {key, a, c, "example.com", s, NULL, H_STD, NOW_S, -1, -1};
+    return sp;
+}
+
+static tsig_spec_t
+rsa_spec(const char *s)
+{
+    return spec_for("rsa2048.pem", "rsa-sha256", RR, s);
+}
+
+/* Sign n specs, build the message, run it; sigs freed. */
+static void
+run_signed(harness_t *h, const tsig_spec_t *specs, size_t n, bool with_spf)
+{
+    char    *sigs[16];
+    dk_msg_t m;
+    assert_true(n <= ARRAY_LEN(sigs));
+    for (size_t i = 0; i < n; i++)
+        sigs[i] = dk_sign(&specs[i]);
+    m = dk_message((const char *const *)sigs, n, M_NONE);
+    if (with_spf) {
+        assert_int_equal(mailauth_eval_set_client_ip(h->ev, "192.0.2.1"), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_set_mail_from(h->ev, "alice@example.com"), MAILAUTH_OK);
+    }
+    assert_int_equal(mailauth_eval_message(h->ev, m.p, m.n), MAILAUTH_OK);
+    assert_int_equal(harness_finish(h), MAILAUTH_OK);
+    for (size_t i = 0; i < n; i++)
+        free(sigs[i]);
+    free(m.p);
+}
+
+/* ---- none / not evaluated ------------------------------------------------------------ */
+
+static void
+test_dkim_verify_eval_none(void **state)
+{
+    (void)state;
+    for (int async = 0; async < 2; async++) {
+        harness_t                 h;
+        const mailauth_resinfo_t *ri[4];
+        dk_setup(&h, async != 0, 0, NULL, 0);
+        run_signed(&h, NULL, 0, true);
+        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
+        assert_int_equal(dk_ar_entries(h.ev, ri, ARRAY_LEN(ri)), 1);
+        assert_string_equal(mailauth_resinfo_result(ri[0]), "none");
+        assert_int_equal(mailauth_eval_dkim_count(h.ev), 0);
+        harness_teardown(&h);
+    }
+}
+
+/* A method not evaluated is absent, not none (DESIGN.md). */
+static void
+test_dkim_verify_eval_not_evaluated(void **state)
+{
+    harness_t                 h;
+    const mailauth_resinfo_t *ri[4];
+    tsig_spec_t               sp = rsa_spec("rsa");
+    (void)state;
+    memset(&h, 0, sizeof(h));
+    assert_int_equal(mailauth_ctx_new(NULL, &h.ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_methods(h.ctx, MAILAUTH_METHOD_SPF), MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_new_zone(h.ctx, dk_zone(), strlen(dk_zone()), NULL, &h.r),
+                     MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_new(h.ctx, h.r, &h.ev), MAILAUTH_OK);
+    run_signed(&h, &sp, 1, true);
+    harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
+    assert_int_equal(dk_ar_entries(h.ev, ri, ARRAY_LEN(ri)), 0);
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), 0);
+    assert_null(mailauth_eval_dkim(h.ev, 0));
+    assert_null(h.ev->dkim);
+    harness_teardown(&h);
+}
+
+/* ---- scheduling --------------------------------------------------------------------- */
+
+/* Three keys and the SPF record: one round trip, asked before finish. */
+static void
+test_dkim_verify_eval_parallel(void **state)
+{
+    tsig_spec_t specs[] = {rsa_spec("rsa"), spec_for("ed25519.pem", "ed25519-sha256", RR, "ed"),
+                           rsa_spec("testing")};
+    harness_t   h;
+    mailauth_resolver_stats_t st;
+    (void)state;
+    dk_setup(&h, true, 0, NULL, 0);
+    run_signed(&h, specs, ARRAY_LEN(specs), true);
+    for (size_t i = 0; i < ARRAY_LEN(specs); i++)
+        dk_check(h.ev, i, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+    harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
+    assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 4);
+    assert_int_equal(st.round_trips, 1);
+    harness_teardown(&h);
+}
+
+/* Keys go out at end of headers, before the body and before finish. */
+static void
+test_dkim_verify_eval_asked_at_end_of_headers(void **state)
+{
+    tsig_spec_t               sp = rsa_spec("rsa");
+    char                     *sig = dk_sign(&sp);
+    harness_t                 h;
+    mailauth_resolver_stats_t st;
+    (void)state;
+    dk_setup(&h, true, OPT_DKIM_ONLY, NULL, 0);
+    assert_int_equal(mailauth_eval_header(h.ev, sig, strlen(sig)), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_header(h.ev, "From: a@example.com", 19), MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 0);
+    assert_int_equal(mailauth_eval_end_headers(h.ev), MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 1);
+    /* the answer arrives while the body is still to come */
+    h.now += 1000;
+    assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
+    assert_false(h.ev->dkim_done);
+    assert_int_equal(mailauth_eval_body(h.ev, "x\r\n", 3), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    /* From was hashed from a different field than the one signed */
+    dk_check(h.ev, 0, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH);
+    harness_teardown(&h);
+    free(sig);
+}
+
+/* Equal (canonicalization, hash, l=) share one body hash. */
+static void
+test_dkim_verify_eval_shared_body_hash(void **state)
+{
+    tsig_spec_t specs[] = {
+        rsa_spec("rsa"),
+        spec_for("ed25519.pem", "ed25519-sha256", RR, "ed"),
+        spec_for("rsa2048.pem", "rsa-sha256", "simple/relaxed", "k1"),
+        spec_for("rsa2048.pem", "rsa-sha256", "relaxed/simple", "k2"),
+        spec_for("rsa2048.pem", "rsa-sha256", NULL, "k3"),
+    };
+    (void)state;
+    for (int async = 0; async < 2; async++) {
+        harness_t h;
+        dk_setup(&h, async != 0, 0, NULL, 0);
+        run_signed(&h, specs, ARRAY_LEN(specs), false);
+        for (size_t i = 0; i < ARRAY_LEN(specs); i++)
+            dk_check(h.ev, i, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        /* relaxed body (3 signatures) and simple body (2) */
+        assert_int_equal(mailauth__dkim_verify_body_hashes(h.ev->dkim), 2);
+        harness_teardown(&h);
+    }
+}
+
+/* Beyond MAILAUTH_LIMIT_DKIM_SIGNATURES: reported neutral, key not even asked. */
+static void
+test_dkim_verify_eval_too_many(void **state)
+{
+    static const uint32_t two[] = {MAILAUTH_LIMIT_DKIM_SIGNATURES, 2};
+    tsig_spec_t           specs[9];
+    char                  sel[9][8];
+    (void)state;
+    for (int i = 0; i < 9; i++) {
+        snprintf(sel[i], sizeof(sel[i]), "k%d", i + 1);
+        specs[i] = rsa_spec(sel[i]);
+    }
+    for (int async = 0; async < 2; async++) {
+        for (int limited = 0; limited < 2; limited++) {
+            harness_t                 h;
+            mailauth_resolver_stats_t st;
+            size_t                    n = limited ? 3 : 9, limit = limited ? 2 : 8;
+            dk_setup(&h, async != 0, 0, limited ? two : NULL, limited ? 2 : 0);
+            run_signed(&h, specs, n, false);
+            assert_int_equal(mailauth_eval_dkim_count(h.ev), n);
+            for (size_t i = 0; i < n; i++)
+                dk_check(h.ev, i, i < limit ? MAILAUTH_VERDICT_PASS : MAILAUTH_VERDICT_NEUTRAL,
+                         i < limit ? MAILAUTH_REASON_NONE : MAILAUTH_REASON_DKIM_TOO_MANY);
+            assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
+            assert_int_equal(st.questions, limit);
+            harness_teardown(&h);
+        }
+    }
+}
+
+/* The eval deadline turns pending key lookups into temperror. */
+static void
+test_dkim_verify_eval_deadline(void **state)
+{
+    static const uint32_t limits[] = {MAILAUTH_LIMIT_EVAL_TIMEOUT_MS, 100};
+    tsig_spec_t           specs[] = {rsa_spec("rsa"), rsa_spec("k1")};
+    (void)state;
+    for (int async = 0; async < 2; async++) {
+        harness_t h;
+        dk_setup(&h, async != 0, 0, limits, ARRAY_LEN(limits));
+        assert_int_equal(mailauth_resolver_zone_set_delay(h.r, 3000), MAILAUTH_OK);
+        run_signed(&h, specs, ARRAY_LEN(specs), true);
+        dk_check(h.ev, 0, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_DKIM_DNS_TEMPFAIL);
+        dk_check(h.ev, 1, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_DKIM_DNS_TEMPFAIL);
+        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_TEMPERROR, NULL, NULL);
+        harness_teardown(&h);
+    }
+}
+
+/* Cancel or free with keys pending and the body half fed: nothing leaks. */
+static void
+test_dkim_verify_eval_cancel_and_free(void **state)
+{
+    tsig_spec_t       sp = rsa_spec("rsa");
+    char             *sig = dk_sign(&sp);
+    const char *const sigs[] = {sig};
+    dk_msg_t          m = dk_message(sigs, 1, M_NONE);
+    harness_t         h;
+    (void)state;
+    dk_setup(&h, true, 0, NULL, 0);
+    assert_int_equal(mailauth_eval_message(h.ev, m.p, m.n), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_finish(h.ev, harness_done_cb, &h), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_cancel(h.ev), MAILAUTH_OK);
+    harness_drive(&h, 1000);
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(h.cb_st, MAILAUTH_ECANCELED);
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), 0);
+    harness_teardown(&h);
+    /* freed in the middle of the body, a key answer pending */
+    dk_setup(&h, true, 0, NULL, 0);
+    assert_int_equal(mailauth_eval_header(h.ev, sig, strlen(sig)), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_headers(h.ev), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_body(h.ev, "half", 4), MAILAUTH_OK);
+    harness_teardown(&h);
+    free(m.p);
+    free(sig);
+}
+
+/* A second message signed with the same key: the key comes from the ctx cache. */
+static void
+test_dkim_verify_eval_key_cache(void **state)
+{
+    tsig_spec_t               sp = rsa_spec("rsa");
+    harness_t                 h;
+    mailauth_resolver_stats_t st;
+    (void)state;
+    dk_setup(&h, false, 0, NULL, 0);
+    if (h.ctx->keys == NULL) {
+        harness_teardown(&h);
+        skip();
+    }
+    run_signed(&h, &sp, 1, false);
+    dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+    mailauth_eval_free(h.ev);
+    assert_int_equal(mailauth_eval_new(h.ctx, h.r, &h.ev), MAILAUTH_OK);
+    run_signed(&h, &sp, 1, false);
+    dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+    assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 1);
+    harness_teardown(&h);
+}
+
+/* ---- raw bytes: mailauth_eval_feed() ------------------------------------------------- */
+
+/* The message cut into pieces of every size from 1 byte, CRLF or bare LF: same verdicts. */
+static void
+test_dkim_verify_eval_feed(void **state)
+{
+    static const size_t sizes[] = {1, 2, 3, 7, 64, 1000, 1 << 20};
+    tsig_spec_t specs[] = {rsa_spec("rsa"), spec_for("ed25519.pem", "ed25519-sha256", NULL, "ed")};
+    char       *sigs[2] = {dk_sign(&specs[0]), dk_sign(&specs[1])};
+    dk_msg_t    m = dk_message((const char *const *)sigs, 2, M_NONE);
+    char       *lf = malloc(m.n + 1);
+    size_t      nlf = 0;
+    (void)state;
+    assert_non_null(lf);
+    for (size_t i = 0; i < m.n; i++) { /* every CRLF as a bare LF */
+        if (!(m.p[i] == '\r' && m.p[i + 1] == '\n'))
+            lf[nlf++] = m.p[i];
+    }
+    for (size_t k = 0; k < 2 * ARRAY_LEN(sizes); k++) {
+        const char *msg = k % 2 == 0 ? m.p : lf;
+        size_t      n = k % 2 == 0 ? m.n : nlf, step = sizes[k / 2];
+        harness_t   h;
+        dk_setup(&h, k % 4 < 2, 0, NULL, 0);
+        assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_set_mail_from(h.ev, "alice@example.com"), MAILAUTH_OK);
+        for (size_t off = 0; off < n; off += step)
+            assert_int_equal(mailauth_eval_feed(h.ev, msg + off, n - off < step ? n - off : step),
+                             MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+        assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+        dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        dk_check(h.ev, 1, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
+        harness_teardown(&h);
+    }
+    free(lf);
+    free(m.p);
+    free(sigs[0]);
+    free(sigs[1]);
+}
+
+/* feed() excludes the other ways of feeding; a refused field is reported at the end. */
+static void
+test_dkim_verify_eval_feed_rules(void **state)
+{
+    static const char     msg[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+    static const uint32_t small[] = {MAILAUTH_LIMIT_HEADER_MAX_BYTES, 64};
+    char                  big[200];
+    harness_t             h;
+    (void)state;
+    dk_setup(&h, false, 0, NULL, 0);
+    assert_int_equal(mailauth_eval_feed(NULL, msg, 4), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_feed(h.ev, NULL, 4), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_feed(h.ev, msg, 10), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_header(h.ev, "To: b@example.com", 17), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_end_headers(h.ev), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_body(h.ev, "x", 1), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_message(h.ev, msg, sizeof(msg) - 1), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_finish_sync(h.ev, -1), MAILAUTH_ESTATE); /* fed in part */
+    assert_int_equal(mailauth_eval_feed(h.ev, msg + 10, sizeof(msg) - 11), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_feed(h.ev, msg, 1), MAILAUTH_ESTATE);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(h.ev->body_bytes, 6);
+    harness_teardown(&h);
+    /* not after header() */
+    dk_setup(&h, false, 0, NULL, 0);
+    assert_int_equal(mailauth_eval_header(h.ev, "To: b@example.com", 17), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_feed(h.ev, msg, 4), MAILAUTH_ESTATE);
+    harness_teardown(&h);
+    /* nothing fed at all: an empty message */
+    dk_setup(&h, false, 0, NULL, 0);
+    assert_int_equal(mailauth_eval_feed(h.ev, NULL, 0), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), 0);
+    harness_teardown(&h);
+    /* a field over the limit: ELIMIT at the end, the eval goes on without it */
+    dk_setup(&h, false, 0, small, ARRAY_LEN(small));
+    memset(big, 'x', sizeof(big));
+    memcpy(big, "X-Big: ", 7);
+    assert_int_equal(mailauth_eval_feed(h.ev, big, sizeof(big)), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_feed(h.ev, "\r\n", 2), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_feed(h.ev, msg, sizeof(msg) - 1), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_ELIMIT);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(h.ev->hdrs.n, 2);
+    harness_teardown(&h);
+}
+
+/* ---- memory ------------------------------------------------------------------------- */
+
+/* An allocator that tracks the bytes live at its peak. */
+typedef struct peak_alloc {
+    mailauth_allocator_t al;
+    size_t               live, peak;
+} peak_alloc_t;
+
+enum { PA_HDR = 16 };
+
+static void *
+pa_malloc(void *ud, size_t n)
+{
+    peak_alloc_t  *pa = ud;
+    unsigned char *p = malloc(n + PA_HDR);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, &n, sizeof(n));
+    pa->live += n;
+    if (pa->live > pa->peak)
+        pa->peak = pa->live;
+    return p + PA_HDR;
+}
+
+static void
+pa_free(void *ud, void *ptr)
+{
+    peak_alloc_t  *pa = ud;
+    unsigned char *p = ptr;
+    size_t         n = 0;
+    if (p == NULL)
+        return;
+    memcpy(&n, p - PA_HDR, sizeof(n));
+    pa->live -= n;
+    free(p - PA_HDR);
+}
+
+static void *
+pa_realloc(void *ud, void *ptr, size_t n)
+{
+    size_t old = 0;
+    void  *q = NULL;
+    if (ptr == NULL)
+        return pa_malloc(ud, n);
+    memcpy(&old, (unsigned char *)ptr - PA_HDR, sizeof(old));
+    q = pa_malloc(ud, n);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, ptr, old < n ? old : n);
+    pa_free(ud, ptr);
+    return q;
+}
+
+/* Feed a header section field by field (folded fields kept whole). */
+static void
+feed_fields(mailauth_eval_t *ev, const char *text)
+{
+    while (*text != '\0') {
+        const char *end = strstr(text, "\r\n");
+        while (end != NULL && (end[2] == ' ' || end[2] == '\t'))
+            end = strstr(end + 2, "\r\n");
+        assert_non_null(end);
+        assert_int_equal(mailauth_eval_header(ev, text, (size_t)(end - text)), MAILAUTH_OK);
+        text = end + 2;
+    }
+}
+
+#define BIG_BODY ((size_t)2 << 20)
+#define CHUNK ((size_t)64 << 10)
+
+/* A 2 MiB body in 64 KiB chunks: verified with bounded memory (the body is never kept). */
+static void
+test_dkim_verify_eval_streaming(void **state)
+{
+    tsig_spec_t specs[] = {rsa_spec("rsa"),
+                           spec_for("ed25519.pem", "ed25519-sha256", "relaxed/simple", "ed")};
+    char       *body = malloc(BIG_BODY + 64), *sigs[2];
+    size_t      len = 0;
+    (void)state;
+    assert_non_null(body);
+    for (unsigned i = 0; len + 64 < BIG_BODY; i++)
+        len += (size_t)snprintf(body + len, 64, "line %07u of a  streamed body \t\r\n", i);
+    for (size_t i = 0; i < ARRAY_LEN(specs); i++)
+        sigs[i] = tsig_sign(&specs[i], dk_headers, body, len);
+    /* mode 0: header() / body(), sync; 1: the same, async; 2: raw bytes through feed() */
+    for (int mode = 0; mode < 3; mode++) {
+        peak_alloc_t pa = {
+            {MAILAUTH_ALLOCATOR_VERSION, NULL, pa_malloc, pa_realloc, pa_free}, 0, 0};
+        harness_t h;
+        pa.al.ud = &pa;
+        assert_int_equal(dk_setup_al(&h, mode == 1, OPT_DKIM_ONLY, NULL, 0, &pa.al), MAILAUTH_OK);
+        if (mode < 2) {
+            for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+                feed_fields(h.ev, sigs[i]);
+            feed_fields(h.ev, dk_headers);
+            assert_int_equal(mailauth_eval_end_headers(h.ev), MAILAUTH_OK);
+        } else {
+            for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+                assert_int_equal(mailauth_eval_feed(h.ev, sigs[i], strlen(sigs[i])), MAILAUTH_OK);
+            assert_int_equal(mailauth_eval_feed(h.ev, dk_headers, strlen(dk_headers)), MAILAUTH_OK);
+            assert_int_equal(mailauth_eval_feed(h.ev, "\r\n", 2), MAILAUTH_OK);
+        }
+        for (size_t off = 0; off < len; off += CHUNK) {
+            size_t take = len - off < CHUNK ? len - off : CHUNK;
+            assert_int_equal(mode < 2 ? mailauth_eval_body(h.ev, body + off, take)
+                                      : mailauth_eval_feed(h.ev, body + off, take),
+                             MAILAUTH_OK);
+        }
+        assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+        assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+        dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        dk_check(h.ev, 1, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        harness_teardown(&h);
+        assert_int_equal(pa.live, 0);
+        print_message("mode %d: peak %zu bytes allocated for a %zu-byte body\n", mode, pa.peak,
+                      len);
+        /* ctx, zone, resolver, eval and two body hashes: far below the body size */
+        if (pa.peak > BIG_BODY / 8)
+            fail_msg("peak %zu bytes for a %zu-byte body", pa.peak, len);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+        free(sigs[i]);
+    free(body);
+}
+
+/* Every allocation made for a signed message fails in turn: ENOMEM, no leak, no crash. */
+static mailauth_status_t
+oom_run(fail_alloc_t *fa, const dk_msg_t *m, bool async)
+{
+    harness_t         h;
+    mailauth_status_t st = dk_setup_al(&h, async, 0, NULL, 0, &fa->al);
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_set_client_ip(h.ev, "192.0.2.1");
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_set_mail_from(h.ev, "alice@example.com");
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_message(h.ev, m->p, m->n);
+    if (st == MAILAUTH_OK && !async)
+        st = mailauth_eval_finish_sync(h.ev, -1);
+    if (st == MAILAUTH_OK && async) {
+        st = mailauth_eval_finish(h.ev, harness_done_cb, &h);
+        if (st == MAILAUTH_EAGAIN) {
+            harness_drive(&h, 60000);
+            assert_int_equal(h.calls, 1);
+            st = h.cb_st;
+        }
+    }
+    if (st == MAILAUTH_OK && mailauth_eval_authres(h.ev) == NULL)
+        st = MAILAUTH_ENOMEM;
+    if (st == MAILAUTH_OK && !fail_alloc_reached(fa)) {
+        dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+        dk_check(h.ev, 1, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+    }
+    harness_teardown(&h);
+    return st;
+}
+
+static void
+test_dkim_verify_eval_enomem(void **state)
+{
+    tsig_spec_t specs[] = {rsa_spec("rsa"), spec_for("ed25519.pem", "ed25519-sha256", NULL, "ed")};
+    char       *sigs[2] = {dk_sign(&specs[0]), dk_sign(&specs[1])};
+    dk_msg_t    m = dk_message((const char *const *)sigs, 2, M_NONE);
+    (void)state;
+    for (int async = 0; async < 2; async++) {
+        for (unsigned long n = 1;; n++) {
+            fail_alloc_t      fa;
+            mailauth_status_t st;
+            fail_alloc_init(&fa, n);
+            st = oom_run(&fa, &m, async != 0);
+            if (fa.live != 0)
+                fail_msg("allocation %lu failed: %ld blocks leaked", n, fa.live);
+            if (!fail_alloc_reached(&fa)) {
+                assert_int_equal(st, MAILAUTH_OK);
+                break;
+            }
+            if (st != MAILAUTH_ENOMEM && st != MAILAUTH_OK)
+                fail_msg("allocation %lu failed: %s", n, mailauth_status_name(st));
+        }
+    }
+    free(sigs[0]);
+    free(sigs[1]);
+    free(m.p);
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    dk_zone_free();
+    return 0;
+}
+
+int
+main(void)
+{
+    static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dkim_verify_eval_none),
+        cmocka_unit_test(test_dkim_verify_eval_not_evaluated),
+        cmocka_unit_test(test_dkim_verify_eval_parallel),
+        cmocka_unit_test(test_dkim_verify_eval_asked_at_end_of_headers),
+        cmocka_unit_test(test_dkim_verify_eval_shared_body_hash),
+        cmocka_unit_test(test_dkim_verify_eval_too_many),
+        cmocka_unit_test(test_dkim_verify_eval_deadline),
+        cmocka_unit_test(test_dkim_verify_eval_cancel_and_free),
+        cmocka_unit_test(test_dkim_verify_eval_key_cache),
+        cmocka_unit_test(test_dkim_verify_eval_feed),
+        cmocka_unit_test(test_dkim_verify_eval_feed_rules),
+        cmocka_unit_test(test_dkim_verify_eval_streaming),
+        cmocka_unit_test(test_dkim_verify_eval_enomem),
+    };
+    return cmocka_run_group_tests_name("dkim_verify_eval", tests, NULL, group_teardown);
+}
