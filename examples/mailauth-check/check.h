@@ -63,6 +63,9 @@ char *check_authres_line(const mailauth_authres_t *ar);
 
 /* output_json.c: print the JSON object of DESIGN.md. Returns an exit code. */
 int check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
+/* output_dkim.c: the "dkim" value of the JSON output: an array with one
+ * object per DKIM-Signature, or null when DKIM was not evaluated. */
+void check_print_dkim(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
 /* output_json.c: write `s` as a JSON string (quotes included); NULL writes null.
  * Bytes < 0x20, '"', '\\' and DEL are escaped; invalid UTF-8 becomes U+FFFD. */
 void check_json_string(FILE *f, const char *s);

@@ -124,8 +124,9 @@ check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *a
     print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM), MAILAUTH_SPF_MAILFROM);
     fputs(",\n  \"helo_spf\": ", f);
     print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
-    /* DKIM, DMARC and ARC are not built into this version: not evaluated is null. */
-    fputs(",\n  \"dkim\": null", f);
+    fputs(",\n  \"dkim\": ", f);
+    check_print_dkim(f, ev, ar);
+    /* DMARC and ARC are not built into this version: not evaluated is null. */
     fputs(",\n  \"dmarc\": null", f);
     fputs(",\n  \"arc\": null", f);
     fputs(",\n  \"authentication_results\": ", f);

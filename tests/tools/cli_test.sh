@@ -82,13 +82,23 @@ for k in ("spf", "helo_spf"):
     if got[k] is not None:
         keys = ["result", "identity", "domain", "explanation", "reason"]
         assert list(got[k]) == keys, "%s keys %r" % (k, list(got[k]))
-for k in ("dkim", "dmarc", "arc"):
+if got["dkim"] is not None:
+    assert isinstance(got["dkim"], list), "dkim is %r, want a list or null" % (got["dkim"],)
+    for e in got["dkim"]:
+        keys = ["result", "domain", "selector", "algorithm", "key_bits", "reason"]
+        assert list(e) == keys, "dkim entry keys %r" % list(e)
+for k in ("dmarc", "arc"):
     assert got[k] is None, "%s is %r, want null (not evaluated)" % (k, got[k])
 ar = got["authentication_results"]
 assert ar.startswith("Authentication-Results: "), "authentication_results %r" % ar
 assert "\r" not in ar and "\n" not in ar, "authentication_results not on one line"
 for k, v in want.items():
-    if isinstance(v, dict):
+    if isinstance(v, list):  # entries in order, each with the listed values
+        assert got[k] is not None and len(got[k]) == len(v), "%s = %r" % (k, got[k])
+        for i, (ge, we) in enumerate(zip(got[k], v)):
+            for kk, vv in we.items():
+                assert ge[kk] == vv, "%s[%d].%s = %r, want %r" % (k, i, kk, ge[kk], vv)
+    elif isinstance(v, dict):
         assert got[k] is not None, "%s is null" % k
         for kk, vv in v.items():
             assert got[k][kk] == vv, "%s.%s = %r, want %r" % (k, kk, got[k][kk], vv)
@@ -200,6 +210,35 @@ stdin_file=""
 run --authserv-id mx.test.example --zone "$zone" --json --ip 192.0.2.1 \
     --helo mx.pass.example --mail-from a@pass.example -- "$data/message.eml"
 expect "options end at --" 0
+
+# --- DKIM: dkim.eml carries an ed25519 and an rsa signature made by dkimpy --------
+dkim_args=(--zone "$zone" --zone "$data/dkim.zone" --authserv-id mx.test.example
+    --ip 192.0.2.1 --helo mx.pass.example --mail-from someone@pass.example)
+run "${dkim_args[@]}" --now 1700000000 "$data/dkim.eml"
+expect "dkim pass" 0 'dkim=pass[[:space:]]+\(256-bit[[:space:]]+key\)[[:space:]]+header\.d=pass\.example[[:space:]]+header\.i=@pass\.example[[:space:]]+header\.s=cli-ed[[:space:]]+header\.a=ed25519-sha256[[:space:]]+header\.b="?[A-Za-z0-9+/]{8}"?;[[:space:]]+dkim=pass[[:space:]]+\(2048-bit[[:space:]]+key\)[[:space:]]+header\.d=pass\.example[[:space:]]+header\.i=@pass\.example[[:space:]]+header\.s=cli[[:space:]]+header\.a=rsa-sha256[[:space:]]+'
+run "${dkim_args[@]}" --now 1700000000 --json "$data/dkim.eml"
+expect "dkim json" 0
+check_json "dkim json" '{"spf": {"result": "pass"},
+  "dkim": [{"result": "pass", "domain": "pass.example", "selector": "cli-ed",
+            "algorithm": "ed25519-sha256", "key_bits": 256, "reason": null},
+           {"result": "pass", "domain": "pass.example", "selector": "cli",
+            "algorithm": "rsa-sha256", "key_bits": 2048, "reason": null}]}'
+# --now before the signing time (t=1699999000, beyond the 300 s allowance)
+run "${dkim_args[@]}" --now 1699990000 --json "$data/dkim.eml"
+expect "dkim t= in the future" 0
+check_json "dkim t= in the future" '{"dkim": [
+    {"result": "permerror", "selector": "cli-ed", "key_bits": null, "reason": "dkim.future"},
+    {"result": "permerror", "selector": "cli", "reason": "dkim.future"}]}'
+run "${base[@]}" --ip 192.0.2.1 --mail-from someone@pass.example "$data/dkim.eml"
+expect "dkim without the key" 0 'dkim=permerror[[:space:]]+\(no[[:space:]]+key[[:space:]]+record\)[[:space:]]+header\.d=pass\.example'
+run "${dkim_args[@]}" --now 1700000000 --json --only spf "$data/dkim.eml"
+expect "dkim left out" 0
+check_json "dkim left out" '{"dkim": null, "spf": {"result": "pass"}}'
+run "${msg_args[@]}" --json "$data/message.eml"
+expect "no signature" 0
+check_json "no signature" '{"dkim": []}'
+grep -q '"authentication_results": ".*dkim=none' "$tmp/out" ||
+    fail "no signature" "the field does not say dkim=none"
 
 # --- folding at 78 columns ----------------------------------------------------
 long=folding-test.with-several-labels.long.example

@@ -1,0 +1,59 @@
+/* mailauth-check: the "dkim" member of the --json output (DESIGN.md
+ * "mailauth-check contract"): one object per DKIM-Signature, top to
+ * bottom, or null when DKIM was not evaluated. */
+#include <string.h>
+
+#include <mailauth/dkim.h>
+
+#include "check.h"
+
+/* DKIM was evaluated when the field has a dkim entry: one per signature,
+ * or "dkim=none" for a message without any (a method left out has none). */
+static bool
+dkim_evaluated(const mailauth_authres_t *ar)
+{
+    for (size_t i = 0; i < mailauth_authres_count(ar); i++) {
+        if (strcmp(mailauth_resinfo_method(mailauth_authres_get(ar, i)), "dkim") == 0)
+            return true;
+    }
+    return false;
+}
+
+static void
+print_one(FILE *f, const mailauth_dkim_result_t *res)
+{
+    mailauth_reason_t reason = mailauth_dkim_result_reason(res);
+    unsigned          bits = mailauth_dkim_result_key_bits(res);
+    fputs("{\"result\": ", f);
+    check_json_string(f, mailauth_verdict_name(mailauth_dkim_result_verdict(res)));
+    fputs(", \"domain\": ", f);
+    check_json_string(f, mailauth_dkim_result_domain(res));
+    fputs(", \"selector\": ", f);
+    check_json_string(f, mailauth_dkim_result_selector(res));
+    fputs(", \"algorithm\": ", f);
+    check_json_string(f, mailauth_dkim_result_algorithm(res));
+    /* 0 means no key was read (the lookup or the signature field failed first). */
+    if (bits > 0)
+        fprintf(f, ", \"key_bits\": %u", bits);
+    else
+        fputs(", \"key_bits\": null", f);
+    fputs(", \"reason\": ", f);
+    check_json_string(f, reason == MAILAUTH_REASON_NONE ? NULL : mailauth_reason_name(reason));
+    putc('}', f);
+}
+
+void
+check_print_dkim(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar)
+{
+    size_t n = mailauth_eval_dkim_count(ev);
+    if (!dkim_evaluated(ar)) {
+        fputs("null", f);
+        return;
+    }
+    putc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i == 0 ? "\n    " : ",\n    ", f);
+        print_one(f, mailauth_eval_dkim(ev, i));
+    }
+    fputs(n > 0 ? "\n  ]" : "]", f);
+}
