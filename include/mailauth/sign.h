@@ -159,6 +159,148 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_si
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_result(const mailauth_dkim_signer_t *s,
                                                            char *buf, size_t cap, size_t *need);
 
+/* ------------------------------------------------------------------ ARC sealing */
+
+/*! One ARC set being added to one message (RFC 8617 §5.1): an
+ *  ARC-Authentication-Results (AAR), an ARC-Message-Signature (AMS) and an
+ *  ARC-Seal (AS) with the next instance number. Fed like a DKIM signer;
+ *  not thread-safe (one message, one thread).
+ *
+ *  The chain validation status the seal states (cv=) comes from, in this
+ *  order: mailauth_arc_sealer_set_chain() (the verdict of the caller's own
+ *  evaluation: no second DNS round); else the sealer's own validation of
+ *  the incoming chain when a resolver was given
+ *  (mailauth_arc_sealer_set_resolver(), keys asked at end of headers);
+ *  else the `arc=` result of this host's Authentication-Results field (the
+ *  convention of the ARC test suite). A message without ARC sets gets
+ *  cv=none.
+ *
+ *  The AAR carries every result of the Authentication-Results fields whose
+ *  authserv-id is the sealer's (RFC 8617 §4.1.1), top to bottom, as
+ *  written, each on its own line, preceded by `arc=<cv>` when those fields
+ *  have no arc result. The AMS is made like a DKIM signature with
+ *  c=relaxed/relaxed over the body and the listed header fields; ARC
+ *  fields are never signed by it (RFC 8617 §4.1.2). The AS covers the ARC
+ *  sets 1..i in order, AAR, AMS, AS each (§5.1.1), or only the new set
+ *  when cv=fail (§5.1.2). When the newest seal already says cv=fail, no
+ *  set is added at all (§5.1 step 2: instance() is 0, result() is empty). */
+typedef struct mailauth_arc_sealer mailauth_arc_sealer_t;
+
+/*! The fields of an ARC set. */
+typedef enum mailauth_arc_field {
+    MAILAUTH_ARC_FIELD_AAR = 0, /*!< ARC-Authentication-Results */
+    MAILAUTH_ARC_FIELD_AMS = 1, /*!< ARC-Message-Signature */
+    MAILAUTH_ARC_FIELD_AS = 2   /*!< ARC-Seal */
+} mailauth_arc_field_t;
+
+/*! Create a sealer. a= is rsa-sha256 or ed25519-sha256 from the key; t= is
+ *  the ctx wall clock at end_message(); the AMS signs the default header
+ *  list (as mailauth_dkim_signer_new(), plus every DKIM-Signature, which
+ *  RFC 8617 §4.1.2 says the AMS SHOULD cover).
+ *  \param[in] ctx          Context (allocator, clock, limits); must outlive the sealer.
+ *  \param[in] key          Signing key; borrowed, must outlive the sealer.
+ *  \param[in] domain       d= of the AMS and AS (U-labels are converted); copied.
+ *  \param[in] selector     s=; copied.
+ *  \param[in] authserv_id  This host's authserv-id (RFC 8601 §2.5): picks the
+ *                          Authentication-Results fields the AAR carries; a
+ *                          token (no blanks, no specials); copied.
+ *  \param[out] out         New sealer, freed with mailauth_arc_sealer_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_new(mailauth_ctx_t *ctx,
+                                                       const mailauth_key_t *key,
+                                                       const char *domain, const char *selector,
+                                                       const char *authserv_id,
+                                                       mailauth_arc_sealer_t **out);
+
+/*! Free a sealer. NULL is a no-op. */
+MAILAUTH_API void mailauth_arc_sealer_free(mailauth_arc_sealer_t *s);
+
+/*! Sign exactly these header fields in the AMS (colon-separated, as
+ *  mailauth_dkim_signer_set_headers()); must include From and no
+ *  ARC-* or Authentication-Results field (RFC 8617 §4.1.2). Before the
+ *  first header.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_sealer_t *s,
+                                                               const char *list);
+
+/*! The validation status of the incoming chain, as the caller found it
+ *  (RFC 8617 §5.2): MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_FAIL or
+ *  MAILAUTH_VERDICT_NONE. end_message() refuses a status the message
+ *  contradicts (none with ARC sets, pass without a sound set structure).
+ *  Before end_message() has started.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer_t *s,
+                                                             mailauth_verdict_t cv);
+
+/*! Validate the incoming chain with this resolver (made from the same
+ *  ctx; it must outlive the sealer) unless set_chain() gives the status.
+ *  Keys are asked at end of headers, and end_message() returns
+ *  MAILAUTH_EAGAIN until they are in: run the resolver (its event-loop
+ *  hooks, or mailauth_resolver_run_once()) and call it again. The ctx
+ *  MAILAUTH_LIMIT_EVAL_TIMEOUT_MS bounds the wait. Before the first header.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_resolver(mailauth_arc_sealer_t *s,
+                                                                mailauth_resolver_t *r);
+
+/*! Feed one whole header field (as mailauth_dkim_signer_header()). Every
+ *  field is kept, up to the ctx header limits.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a field), MAILAUTH_ELIMIT (left
+ *          out: end_message() then refuses to seal), MAILAUTH_ESTATE,
+ *          MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_header(mailauth_arc_sealer_t *s,
+                                                          const char *field, size_t len);
+
+/*! End of the header section (with a resolver: the chain's keys are asked).
+ *  \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_headers(mailauth_arc_sealer_t *s);
+
+/*! Feed body bytes, any chunking (bare LF is taken as CRLF).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_body(mailauth_arc_sealer_t *s,
+                                                        const void *chunk, size_t len);
+
+/*! Feed a whole message instead of header(), end_headers() and body().
+ *  \return as mailauth_arc_sealer_header(). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_message(mailauth_arc_sealer_t *s,
+                                                           const void *msg, size_t len);
+
+/*! End of message: decides the chain status and makes the set (or none,
+ *  see above). May be called again after MAILAUTH_EAGAIN or MAILAUTH_ENOMEM.
+ *  \return MAILAUTH_OK; MAILAUTH_EAGAIN (own validation waiting for DNS);
+ *          MAILAUTH_EDNS (a key of the incoming chain could not be fetched
+ *          now: sealing it cv=fail would be wrong; retry later or give the
+ *          status with set_chain()); MAILAUTH_EINVAL (no From field, no
+ *          chain status to be had, or one the message contradicts);
+ *          MAILAUTH_ELIMIT (a header field was refused by a limit, or the
+ *          chain already has MAILAUTH_LIMIT_ARC_INSTANCES sets);
+ *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_message(mailauth_arc_sealer_t *s);
+
+/*! The instance of the set added (1..50), or 0 when none was (the newest
+ *  seal already says cv=fail) or before end_message() succeeded. */
+MAILAUTH_API unsigned mailauth_arc_sealer_instance(const mailauth_arc_sealer_t *s);
+
+/*! The chain validation status the seal states (cv=); MAILAUTH_VERDICT_NONE
+ *  before end_message() succeeded. */
+MAILAUTH_API mailauth_verdict_t mailauth_arc_sealer_chain(const mailauth_arc_sealer_t *s);
+
+/*! One field of the new set, "Name: value" folded with CRLF + TAB, without
+ *  the final CRLF ("" when no set was added). Like snprintf.
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
+ *          MAILAUTH_ESTATE (end_message not done). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_field(const mailauth_arc_sealer_t *s,
+                                                         mailauth_arc_field_t which, char *buf,
+                                                         size_t cap, size_t *need);
+
+/*! The three fields to prepend to the message, top to bottom: ARC-Seal,
+ *  ARC-Message-Signature, ARC-Authentication-Results (RFC 8617 §5.1 step
+ *  4 attaches AAR, then AMS, then AS, each on top), separated by CRLF,
+ *  without a final CRLF; "" when no set was added. Like snprintf.
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
+ *          MAILAUTH_ESTATE (end_message not done). */
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_result(const mailauth_arc_sealer_t *s,
+                                                          char *buf, size_t cap, size_t *need);
+
 MAILAUTH_END_DECLS
 
 #endif

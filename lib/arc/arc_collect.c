@@ -261,11 +261,13 @@ gather(mailauth__arena_t *a, const mailauth__hdr_index_t *hdrs, seen_t **out, si
     k = 0;
     for (size_t i = 0; i < n; i++) {
         const mailauth__hdr_t *f = mailauth__hdr_index_get(hdrs, i);
-        seen_t                *s = &seen[k];
+        kind_t                 kind = kind_of(f);
+        seen_t                *s = NULL;
         mailauth_status_t      st = MAILAUTH_OK;
-        s->kind = kind_of(f);
-        if (s->kind == K_NONE)
+        if (kind == K_NONE)
             continue;
+        s = &seen[k];
+        s->kind = kind;
         s->f = f;
         s->cv = -1;
         if (s->kind == K_AAR)

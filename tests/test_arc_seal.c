@@ -1,0 +1,443 @@
+/* ARC sealing (include/mailauth/sign.h, lib/arc/arc_seal*.c):
+ *
+ *   - the ValiMail signing suite (17 tests, read in place, converted by
+ *     tests/tools/arcsuite2case.py): our AAR, AMS and AS compared with the
+ *     expected ones under the suite's convention (each field a set of
+ *     ';'-separated parts, whitespace removed), b= included: the sealer
+ *     writes the suite's layout (mailauth__arc_sealer_suite_format) and
+ *     RSA PKCS#1 v1.5 is deterministic, so equal b= means equal signed
+ *     bytes;
+ *   - chains of 1-3 hops sealed here (RSA and Ed25519, default layout)
+ *     validated by our validator, blocking and async; tampering after a
+ *     seal fails the chain; a failed chain sealed cv=fail covers only its
+ *     own set (RFC 8617 §5.1.2);
+ *   - the chain status sources (caller, own validation over a resolver,
+ *     this host's Authentication-Results) and the API contract. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include <mailauth/mailauth.h>
+
+#include "arc/arc.h"
+#include "arc/arc_seal.h"
+#include "support/arc_harness.h"
+#include "support/arc_suite.h"
+#include "support/fail_alloc.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SUITE_DIR MAILAUTH_TESTDATA_DIR "/arc/valimail-arc-test-suite"
+#define CASE_FILE MAILAUTH_BUILD_DIR "/tests/arc_suite/arc.case"
+#define SIGNING_TESTS 17
+#define NOW 1700000000
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint64_t
+wall_clock(void *ud, mailauth_clock_kind_t kind)
+{
+    const int64_t *now = ud;
+    return kind == MAILAUTH_CLOCK_WALL ? (uint64_t)*now * 1000u : 1000000u;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    long  n = 0;
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    rewind(f);
+    p = malloc((size_t)n + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+    p[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+static mailauth_key_t *
+load_key(mailauth_ctx_t *ctx, const char *file)
+{
+    char            path[512];
+    size_t          len = 0;
+    char           *pem = NULL;
+    mailauth_key_t *key = NULL;
+    snprintf(path, sizeof(path), "%s/keys/%s", MAILAUTH_TEST_DATA, file);
+    pem = read_file(path, &len);
+    assert_int_equal(mailauth_key_load_pem(ctx, pem, len, &key), MAILAUTH_OK);
+    free(pem);
+    return key;
+}
+
+/* "<selector>._domainkey.<domain> TXT "..."" for a key, appended to zone. */
+static void
+zone_add_key(char *zone, size_t cap, const mailauth_key_t *key, const char *owner)
+{
+    char   rec[2048], line[2300];
+    size_t need = 0, at = 0;
+    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
+    at = (size_t)snprintf(line, sizeof(line), "%s TXT", owner);
+    for (size_t i = 0; i < need; i += 200) /* TXT strings of at most 255 octets */
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " \"%.200s\"", rec + i);
+    snprintf(line + at, sizeof(line) - at, "\n");
+    assert_true(strlen(zone) + strlen(line) < cap);
+    strcat(zone, line);
+}
+
+typedef struct hop {
+    const char        *key;    /* file under tests/data/keys */
+    const char        *domain; /* d= and the authserv-id's domain */
+    mailauth_verdict_t cv;     /* given with set_chain() */
+} hop_t;
+
+/* One sealer run over msg with the ctx clock at now; returns the new
+ * message (the set prepended; free()) and the instance added. */
+static char *
+seal_once(const char *keyfile, const char *domain, const char *id, const char *msg, int cv,
+          int64_t *now, unsigned *instance)
+{
+    mailauth_ctx_t        *ctx = NULL;
+    mailauth_key_t        *key = NULL;
+    mailauth_arc_sealer_t *s = NULL;
+    size_t                 need = 0, len = strlen(msg);
+    char                  *out = NULL;
+    mailauth_status_t      st = MAILAUTH_OK;
+    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_clock(ctx, wall_clock, now), MAILAUTH_OK);
+    key = load_key(ctx, keyfile);
+    assert_int_equal(mailauth_arc_sealer_new(ctx, key, domain, "arc", id, &s), MAILAUTH_OK);
+    if (cv >= 0)
+        assert_int_equal(mailauth_arc_sealer_set_chain(s, (mailauth_verdict_t)cv), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_message(s, msg, len), MAILAUTH_OK);
+    st = mailauth_arc_sealer_end_message(s);
+    if (st != MAILAUTH_OK)
+        fail_msg("end_message: %s", mailauth_status_name(st));
+    *instance = mailauth_arc_sealer_instance(s);
+    /* snprintf-like: with no room even "" does not fit its NUL */
+    assert_int_equal(mailauth_arc_sealer_result(s, NULL, 0, &need), MAILAUTH_ENOSPC);
+    out = malloc(need + 2 + len + 1);
+    assert_non_null(out);
+    assert_int_equal(mailauth_arc_sealer_result(s, out, need + 1, &need), MAILAUTH_OK);
+    if (need > 0)
+        memcpy(out + need, "\r\n", 3);
+    strcat(out, msg);
+    mailauth_arc_sealer_free(s);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+    return out;
+}
+
+#define BASE_MSG                                                                                   \
+    "Received: from mail.example.com by mx.example.org; Tue, 14 Nov 2023 22:13:20 +0000\r\n"       \
+    "From: Alice <alice@example.com>\r\n"                                                          \
+    "To: list@example.org\r\n"                                                                     \
+    "Subject: ARC round trip\r\n"                                                                  \
+    "Date: Tue, 14 Nov 2023 22:13:14 +0000\r\n"                                                    \
+    "Message-ID: <arc-test@example.com>\r\n"                                                       \
+    "\r\n"                                                                                         \
+    "Hello list,\r\n\r\nthe  meeting is at  10.\r\n"
+
+static const char *
+zone_for_hops(void)
+{
+    static char zone[16384];
+    if (zone[0] == '\0') {
+        mailauth_ctx_t *ctx = NULL;
+        mailauth_key_t *rsa = NULL, *ed = NULL;
+        assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+        rsa = load_key(ctx, "rsa2048.pkcs8.pem");
+        ed = load_key(ctx, "ed25519.pkcs8.pem");
+        zone_add_key(zone, sizeof(zone), rsa, "arc._domainkey.hop1.example");
+        zone_add_key(zone, sizeof(zone), ed, "arc._domainkey.hop2.example");
+        zone_add_key(zone, sizeof(zone), rsa, "arc._domainkey.hop3.example");
+        strcat(zone, "arc._domainkey.temp.example TXT TIMEOUT\n");
+        mailauth_key_free(rsa);
+        mailauth_key_free(ed);
+        mailauth_ctx_free(ctx);
+    }
+    return zone;
+}
+
+/* ---------------------------------------------------------------- signing suite */
+
+/* The upstream runner's comparison: the ';'-separated parts of a value,
+ * all whitespace removed, compared as sets. */
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t
+parts(const char *value, char *buf, size_t cap, char **v, size_t vcap)
+{
+    size_t n = 0, k = 0;
+    for (const char *p = value; *p != '\0' && k + 1 < cap; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            buf[k++] = *p;
+    }
+    buf[k] = '\0';
+    for (char *tok = strtok(buf, ";"); tok != NULL && n < vcap; tok = strtok(NULL, ";"))
+        v[n++] = tok;
+    qsort(v, n, sizeof(*v), cmp_str);
+    return n;
+}
+
+static void
+same_parts(const char *name, const char *what, const char *got, const char *want)
+{
+    static char gb[8192], wb[8192];
+    char       *gv[64], *wv[64];
+    size_t      gn = parts(got, gb, sizeof(gb), gv, 64), wn = parts(want, wb, sizeof(wb), wv, 64);
+    bool        same = gn == wn;
+    for (size_t i = 0; same && i < gn; i++)
+        same = strcmp(gv[i], wv[i]) == 0;
+    if (!same)
+        fail_msg("%s: %s differs\n got:  %s\n want: %s", name, what, got, want);
+}
+
+/* The value of our field ("Name: value"). */
+static const char *
+field_value(const mailauth_arc_sealer_t *s, mailauth_arc_field_t which, char *buf, size_t cap)
+{
+    size_t      need = 0;
+    const char *colon = NULL;
+    assert_int_equal(mailauth_arc_sealer_field(s, which, buf, cap, &need), MAILAUTH_OK);
+    colon = strchr(buf, ':');
+    return colon != NULL ? colon + 1 : buf;
+}
+
+static void
+test_arc_seal_suite(void **state)
+{
+    const arc_case_t      *c = *state;
+    int64_t                now = strtoll(arc_case_get(c, "t", NULL), NULL, 10);
+    size_t                 klen = 0, mlen = 0;
+    const char            *pem = arc_case_get(c, "privatekey", &klen);
+    const char            *msg = arc_case_get(c, "message", &mlen);
+    const char            *want_as = arc_case_get(c, "AS", NULL);
+    mailauth_ctx_t        *ctx = NULL;
+    mailauth_key_t        *key = NULL;
+    mailauth_arc_sealer_t *s = NULL;
+    static char            buf[8192];
+    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_clock(ctx, wall_clock, &now), MAILAUTH_OK);
+    assert_int_equal(mailauth_key_load_pem(ctx, pem, klen, &key), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_new(ctx, key, arc_case_get(c, "domain", NULL),
+                                             arc_case_get(c, "selector", NULL),
+                                             arc_case_get(c, "srv-id", NULL), &s),
+                     MAILAUTH_OK);
+    mailauth__arc_sealer_suite_format(s, true);
+    assert_int_equal(mailauth_arc_sealer_set_headers(s, arc_case_get(c, "sig-headers", NULL)),
+                     MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_message(s, msg, mlen), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_end_message(s), MAILAUTH_OK);
+    if (want_as[0] == '\0') { /* §5.1 step 2: no set after a cv=fail seal */
+        assert_int_equal(mailauth_arc_sealer_instance(s), 0);
+        assert_int_equal(mailauth_arc_sealer_result(s, buf, sizeof(buf), NULL), MAILAUTH_OK);
+        assert_string_equal(buf, "");
+    } else {
+        same_parts(c->name, "AAR", field_value(s, MAILAUTH_ARC_FIELD_AAR, buf, sizeof(buf)),
+                   arc_case_get(c, "AAR", NULL));
+        same_parts(c->name, "AMS", field_value(s, MAILAUTH_ARC_FIELD_AMS, buf, sizeof(buf)),
+                   arc_case_get(c, "AMS", NULL));
+        same_parts(c->name, "AS", field_value(s, MAILAUTH_ARC_FIELD_AS, buf, sizeof(buf)), want_as);
+    }
+    mailauth_arc_sealer_free(s);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+}
+
+/* ---------------------------------------------------------------- round trips */
+
+static const hop_t hops[] = {
+    {"rsa2048.pkcs8.pem", "hop1.example", MAILAUTH_VERDICT_NONE},
+    {"ed25519.pkcs8.pem", "hop2.example", MAILAUTH_VERDICT_PASS},
+    {"rsa2048.pkcs8.pem", "hop3.example", MAILAUTH_VERDICT_PASS},
+};
+
+/* Seal BASE_MSG through the first n hops, each giving the status it found. */
+static char *
+chain_of(size_t n)
+{
+    char   *msg = strdup(BASE_MSG);
+    int64_t now = NOW;
+    assert_non_null(msg);
+    for (size_t i = 0; i < n; i++) {
+        char     id[64];
+        unsigned inst = 0;
+        char    *next = NULL;
+        snprintf(id, sizeof(id), "mx.%s", hops[i].domain);
+        next = seal_once(hops[i].key, hops[i].domain, id, msg, (int)hops[i].cv, &now, &inst);
+        assert_int_equal(inst, i + 1);
+        free(msg);
+        msg = next;
+        now += 60;
+    }
+    return msg;
+}
+
+static void
+validate(const char *msg, bool async, arc_outcome_t *out)
+{
+    const arc_opts_t o = {
+        .now_s = NOW + 3600, .async = async, .options = MAILAUTH__ARC_OLDEST_PASS};
+    arc_validate_ok(zone_for_hops(), msg, strlen(msg), &o, out);
+}
+
+static void
+test_arc_seal_round_trip(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= ARRAY_LEN(hops); n++) {
+        char         *msg = chain_of(n);
+        arc_outcome_t out;
+        for (int async = 0; async < 2; async++) {
+            validate(msg, async != 0, &out);
+            if (out.verdict != MAILAUTH_VERDICT_PASS)
+                fail_msg("%zu hops: arc=%s (%s)", n, arc_word(out.verdict), out.problem);
+            assert_int_equal(out.instances, n);
+            assert_int_equal(out.oldest_pass, 0);
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(out.sealers[i], hops[i].domain) != 0)
+                    fail_msg("sealer %zu: %s\n%s", i + 1, out.sealers[i], msg);
+            }
+        }
+        free(msg);
+    }
+}
+
+/* Changes after the last seal: body, a signed header, an ARC field. */
+static void
+test_arc_seal_tamper(void **state)
+{
+    static const struct {
+        const char       *from, *to;
+        mailauth_reason_t reason;
+    } edits[] = {
+        {"the  meeting is at  10.", "the meeting is at 11.", MAILAUTH_REASON_ARC_AMS},
+        {"Subject: ARC round trip", "Subject: ARC round trap", MAILAUTH_REASON_ARC_AMS},
+        {"i=1; mx.hop1.example", "i=1; mx.hop1.example.evil", MAILAUTH_REASON_ARC_SEAL},
+    };
+    (void)state;
+    for (size_t e = 0; e < ARRAY_LEN(edits); e++) {
+        char         *msg = chain_of(2);
+        char         *at = strstr(msg, edits[e].from);
+        char         *bad = NULL;
+        arc_outcome_t out;
+        assert_non_null(at);
+        bad = malloc(strlen(msg) + strlen(edits[e].to) + 1);
+        assert_non_null(bad);
+        snprintf(bad, strlen(msg) + strlen(edits[e].to) + 1, "%.*s%s%s", (int)(at - msg), msg,
+                 edits[e].to, at + strlen(edits[e].from));
+        validate(bad, false, &out);
+        assert_int_equal(out.verdict, MAILAUTH_VERDICT_FAIL);
+        assert_int_equal(out.reason, edits[e].reason);
+        free(bad);
+        free(msg);
+    }
+}
+
+/* A body change between hops: the newest AMS still passes (hop 3 signed
+ * the changed body), AMS(1) and AMS(2) do not: oldest-pass is 3. */
+static void
+test_arc_seal_oldest_pass(void **state)
+{
+    char         *msg = chain_of(2), *changed = NULL, *sealed = NULL;
+    char         *at = strstr(msg, "the  meeting");
+    int64_t       now = NOW + 120;
+    unsigned      inst = 0;
+    arc_outcome_t out;
+    (void)state;
+    assert_non_null(at);
+    at[4] = '_'; /* "the _meeting": a list footer, say */
+    changed = msg;
+    sealed = seal_once(hops[2].key, hops[2].domain, "mx.hop3.example", changed,
+                       MAILAUTH_VERDICT_PASS, &now, &inst);
+    assert_int_equal(inst, 3);
+    validate(sealed, false, &out);
+    assert_int_equal(out.verdict, MAILAUTH_VERDICT_PASS);
+    assert_int_equal(out.oldest_pass, 3);
+    free(sealed);
+    free(changed);
+}
+
+/* RFC 8617 §5.1.2: a failed chain is sealed cv=fail over the new set only;
+ * a validator then fails the chain at §5.2 step 2, and a next sealer adds
+ * nothing (§5.1 step 2). */
+static void
+test_arc_seal_failed_chain(void **state)
+{
+    char         *msg = chain_of(1), *failed = NULL, *again = NULL;
+    char         *at = strstr(msg, "the  meeting");
+    int64_t       now = NOW + 60;
+    unsigned      inst = 0;
+    arc_outcome_t out;
+    (void)state;
+    at[0] = 'T';
+    validate(msg, false, &out);
+    assert_int_equal(out.verdict, MAILAUTH_VERDICT_FAIL);
+    failed = seal_once(hops[1].key, hops[1].domain, "mx.hop2.example", msg, MAILAUTH_VERDICT_FAIL,
+                       &now, &inst);
+    assert_int_equal(inst, 2);
+    assert_non_null(strstr(failed, "cv=fail"));
+    validate(failed, false, &out);
+    assert_int_equal(out.verdict, MAILAUTH_VERDICT_FAIL);
+    assert_int_equal(out.reason, MAILAUTH_REASON_ARC_CV);
+    assert_int_equal(out.failed, 2);
+    again = seal_once(hops[2].key, hops[2].domain, "mx.hop3.example", failed, -1, &now, &inst);
+    assert_int_equal(inst, 0);
+    assert_string_equal(again, failed); /* nothing prepended */
+    free(again);
+    free(failed);
+    free(msg);
+}
+
+int
+main(void)
+{
+    static arc_cases_t             cs;
+    static const struct CMUnitTest own[] = {
+        cmocka_unit_test(test_arc_seal_round_trip),
+        cmocka_unit_test(test_arc_seal_tamper),
+        cmocka_unit_test(test_arc_seal_oldest_pass),
+        cmocka_unit_test(test_arc_seal_failed_chain),
+    };
+    struct CMUnitTest tests[64];
+    size_t            k = 0;
+    struct stat       st;
+    int               rc = 0;
+    for (size_t i = 0; i < ARRAY_LEN(own); i++)
+        tests[k++] = own[i];
+    if (stat(SUITE_DIR, &st) == 0) {
+        if (arc_cases_load(CASE_FILE, &cs) != 0)
+            return 1;
+        for (size_t i = 0; i < cs.n && k < ARRAY_LEN(tests); i++) {
+            if (strcmp(cs.v[i].kind, "sign") == 0)
+                tests[k++] = (struct CMUnitTest){.name = cs.v[i].name,
+                                                 .test_func = test_arc_seal_suite,
+                                                 .initial_state = (void *)&cs.v[i]};
+        }
+        if (k != ARRAY_LEN(own) + SIGNING_TESTS) {
+            fprintf(stderr, "expected %d signing tests\n", SIGNING_TESTS);
+            return 1;
+        }
+    } else {
+        printf("note: %s not found: the signing suite is not run\n", SUITE_DIR);
+    }
+    rc = _cmocka_run_group_tests("arc_seal", tests, k, NULL, NULL);
+    arc_cases_free(&cs);
+    return rc;
+}
