@@ -8,6 +8,7 @@
 
 #include <sys/random.h>
 
+#include "dkim/dkim.h"
 #include "domain/domain.h"
 #include "domain/psl.h"
 #include "util/alloc.h"
@@ -66,7 +67,7 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
         return MAILAUTH_ENOMEM;
     }
     ctx->authserv_id = mailauth__strdup(&ctx->al, default_authserv_id);
-    if (ctx->authserv_id == NULL) {
+    if (ctx->authserv_id == NULL || mailauth__keycache_new(&ctx->al, &ctx->keys) != MAILAUTH_OK) {
         mailauth_ctx_free(ctx);
         return MAILAUTH_ENOMEM;
     }
@@ -84,6 +85,7 @@ mailauth_ctx_free(mailauth_ctx_t *ctx)
     mailauth__free(&al, ctx->authserv_id);
     mailauth__free(&al, ctx->spf_default_exp);
     mailauth__psl_close(&al, ctx->psl);
+    mailauth__keycache_free(ctx->keys);
     for (size_t i = 0; i < ctx->nsealers; i++)
         mailauth__free(&al, ctx->sealers[i]);
     mailauth__free(&al, ctx->sealers);

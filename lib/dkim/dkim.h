@@ -78,7 +78,14 @@ typedef struct mailauth__sig_err {
  * tags, v=1, a= known, c= known, d= a domain, i= ending in d= or a
  * subdomain (§3.5), h= containing From (§5.4, DKIM and AMS), q= dns/txt,
  * l=/t=/x= numbers (x >= t), ARC i= in 1..1024, cv= known.
- * Returns MAILAUTH_OK (check err->reason), MAILAUTH_ENOMEM. */
+ * err->reason is a DKIM_* reason for DKIM-Signature and
+ * MAILAUTH_REASON_ARC_SYNTAX for both ARC kinds (err->what says which tag).
+ * A refused field keeps what was parsed before the problem (d= and s= come
+ * first, for results); an ARC-Seal gets c_header = c_body = relaxed
+ * (RFC 8617 §5.1.1). The field's value is passed without the CRLF that
+ * ends it (see tagval.h for FWS).
+ * Returns MAILAUTH_OK (check err->reason), MAILAUTH_ENOMEM, MAILAUTH_EINVAL
+ * (NULL arguments). */
 mailauth_status_t mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind,
                                       const char *field_value, size_t len, mailauth__sig_t *out,
                                       mailauth__sig_err_t *err);
@@ -104,7 +111,11 @@ typedef struct mailauth__key {
  * decoding to a key of type k. Unknown tags and unknown t= flags ignored.
  * The key is decoded (mailauth__pubkey_decode) here.
  * Returns MAILAUTH_OK (check *reason: NONE, DKIM_KEY_SYNTAX, DKIM_KEY_REVOKED
- * — a revoked key is a parsed key too), MAILAUTH_ENOMEM.
+ * — a revoked key is a parsed key too —, DKIM_KEY_TOO_LARGE when p= holds
+ * more than 4 KiB, past any key the ctx limits allow), MAILAUTH_ENOMEM,
+ * MAILAUTH_EINVAL (NULL arguments). out->pub is set only with NONE.
+ * Allocates nothing but the key (works on the stack), so it takes no
+ * allocator. Empty tag-specs (";;") are tolerated in key records.
  * `out` owns a reference to out->pub: release with mailauth__key_clear(). */
 mailauth_status_t mailauth__key_parse(const char *txt, size_t len, mailauth__key_t *out,
                                       mailauth_reason_t *reason);
@@ -122,12 +133,17 @@ typedef struct mailauth__keycache mailauth__keycache_t;
 mailauth_status_t mailauth__keycache_new(const mailauth_allocator_t *al,
                                          mailauth__keycache_t **out);
 void mailauth__keycache_free(mailauth__keycache_t *kc);
-/* Look up the key for the owner name "<s>._domainkey.<d>" (any case).
+/* Look up the key for the owner name "<s>._domainkey.<d>" (any case, one
+ * trailing dot ignored; names over 255 octets are never cached).
  * On a hit, *out is a copy whose pub holds a new reference (clear it) and
- * *reason is the cached parse outcome. Returns true on a hit. */
+ * *reason is the cached parse outcome. Returns true on a hit. An expired
+ * entry is dropped and is a miss. */
 bool mailauth__keycache_get(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
                             mailauth__key_t *out, mailauth_reason_t *reason);
-/* Store a parse outcome (the cache takes its own reference to k->pub). */
+/* Store a parse outcome (the cache takes its own reference to k->pub; k
+ * may be NULL for a negative result without a key), replacing any entry
+ * of that owner. ttl is capped by MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX; 0 only
+ * drops the old entry. Out of memory only loses the caching. */
 void mailauth__keycache_put(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
                             const mailauth__key_t *k, mailauth_reason_t reason, uint32_t ttl);
 
