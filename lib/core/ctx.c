@@ -58,6 +58,7 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
     if (ctx == NULL)
         return MAILAUTH_ENOMEM;
     ctx->al = *al; /* copied: the caller's struct may go away */
+    atomic_init(&ctx->frozen, false);
     ctx->log_level = MAILAUTH_LOG_ERROR;
     memcpy(ctx->limits, default_limits, sizeof(ctx->limits));
     ctx->methods = MAILAUTH_METHOD_ALL;
@@ -214,9 +215,12 @@ mailauth_ctx_set_spf_default_explanation(mailauth_ctx_t *ctx, const char *text)
 void
 mailauth__ctx_freeze(mailauth_ctx_t *ctx)
 {
-    /* Write only once, so threads that later share a frozen ctx only read it. */
-    if (ctx != NULL && !ctx->frozen)
-        ctx->frozen = true;
+    /* Atomic: threads sharing a ctx not used yet may all make their first
+     * resolver or eval at once. Written only once, then only read. Relaxed:
+     * the flag publishes nothing; the caller's hand-over of the ctx to its
+     * threads (pthread_create, a queue) orders the setters before any use. */
+    if (ctx != NULL && !atomic_load_explicit(&ctx->frozen, memory_order_relaxed))
+        atomic_store_explicit(&ctx->frozen, true, memory_order_relaxed);
 }
 
 static uint64_t

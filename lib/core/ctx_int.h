@@ -3,6 +3,7 @@
 #define MAILAUTH__CTX_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,7 +20,7 @@ struct mailauth_ctx {
     unsigned methods;
     char *authserv_id;
     char *spf_default_exp; /* NULL: none */
-    bool frozen;           /* set when first used: setters then return ESTATE */
+    atomic_bool frozen;    /* set when first used (by any thread): setters then return ESTATE */
     bool flags[MAILAUTH_FLAG__COUNT];
     mailauth_dmarc_mode_t dmarc_mode;
     struct mailauth__psl *psl; /* NULL: the default list, opened on first use */
