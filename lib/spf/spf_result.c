@@ -125,27 +125,16 @@ end_word(out_t *o)
 }
 
 /* Unfolded output is the text as given, except that a space still pending
- * at the end is dropped, as the folding writer does: words go out in runs. */
+ * at the end is dropped, as the folding writer does: every space but a
+ * final one goes out, so the text is copied as it comes and finish() takes
+ * back one trailing space. */
 static void
 put_flat(out_t *o, const char *s, size_t n)
 {
-    while (n > 0) {
-        const char *sp = memchr(s, ' ', n);
-        size_t      k = sp != NULL ? (size_t)(sp - s) : n;
-        if (k > 0) {
-            if (o->sep)
-                raw(o, " ", 1);
-            o->sep = false;
-            raw(o, s, k);
-        } else {
-            if (o->sep) /* two spaces in a row: keep both */
-                raw(o, " ", 1);
-            o->sep = true;
-            k = 1;
-        }
-        s += k;
-        n -= k;
-    }
+    if (n == 0)
+        return;
+    raw(o, s, n);
+    o->sep = s[n - 1] == ' ';
 }
 
 static void
@@ -184,6 +173,8 @@ static mailauth_status_t
 finish(out_t *o, size_t *need)
 {
     end_word(o);
+    if (!o->fold && o->sep)
+        o->len--; /* the trailing space of put_flat() */
     if (need != NULL)
         *need = o->len;
     if (o->cap == 0)
