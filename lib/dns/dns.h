@@ -37,6 +37,8 @@ typedef struct mailauth__dns_result {
     const mailauth__dns_rr_t *rr;    /* in answer order */
 } mailauth__dns_result_t;
 
+#define MAILAUTH__DNSC_INLINE 8
+
 /* Per-evaluation DNS client. Embedded in the evaluation; init/clear. */
 typedef struct mailauth__dnsc {
     mailauth_resolver_t *r;
@@ -47,10 +49,15 @@ typedef struct mailauth__dnsc {
     uint32_t asked;       /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
     uint32_t max_asked;
     /* held questions (released by clear); waiters[i] is the resolver's
-     * wait-list node for held[i] while that question is pending, else NULL */
+     * wait-list node for held[i] while that question is pending, else NULL.
+     * The first MAILAUTH__DNSC_INLINE live in the client itself (an SPF check
+     * of a common policy asks fewer), so a client must not be moved once it
+     * has asked. */
     mailauth__dns_q_t           **held;
     struct mailauth__dns_waiter **waiters;
     size_t                        nheld, capheld;
+    mailauth__dns_q_t            *held_in[MAILAUTH__DNSC_INLINE];
+    struct mailauth__dns_waiter  *waiters_in[MAILAUTH__DNSC_INLINE];
     /* links owned by the resolver (pending-wake and deadline lists) */
     struct mailauth__dnsc *next_wake, *prev_wake;
     bool                   wake_queued;

@@ -45,8 +45,10 @@ mailauth__dnsc_clear(mailauth__dnsc_t *c)
             unwait(r, c->held[i], c->waiters[i]);
         mailauth__dns_q_release(r, c->held[i]);
     }
-    mailauth__free(r->al, c->held);
-    mailauth__free(r->al, c->waiters);
+    if (c->held != c->held_in)
+        mailauth__free(r->al, c->held);
+    if (c->waiters != c->waiters_in)
+        mailauth__free(r->al, c->waiters);
     c->held = NULL;
     c->waiters = NULL;
     c->nheld = c->capheld = 0;
@@ -77,22 +79,42 @@ known_type(mailauth_dns_type_t t)
            t == MAILAUTH_DNS_MX || t == MAILAUTH_DNS_PTR;
 }
 
+/* An array grown to bytes (used bytes kept): out of the inline storage, or realloc. */
+static void *
+grow(const mailauth_allocator_t *al, void *cur, const void *in, size_t used, size_t bytes)
+{
+    void *p;
+    if (cur != in)
+        return mailauth__realloc(al, cur, bytes);
+    p = mailauth__malloc(al, bytes);
+    if (p != NULL)
+        memcpy(p, cur, used);
+    return p;
+}
+
 /* Room for one more held question in both arrays. */
 static mailauth_status_t
 reserve(mailauth__dnsc_t *c)
 {
-    size_t cap = c->capheld != 0 ? c->capheld * 2 : 8;
+    size_t cap = c->capheld * 2;
     size_t bytes = 0;
     void  *p;
     if (c->nheld < c->capheld)
         return MAILAUTH_OK;
+    if (c->capheld == 0) { /* the first questions need no allocation */
+        c->held = c->held_in;
+        c->waiters = c->waiters_in;
+        c->capheld = MAILAUTH__DNSC_INLINE;
+        return MAILAUTH_OK;
+    }
     if (!mailauth__size_mul(cap, sizeof(*c->held), &bytes))
         return MAILAUTH_ENOMEM;
-    p = mailauth__realloc(c->r->al, c->held, bytes);
+    p = grow(c->r->al, c->held, c->held_in, c->nheld * sizeof(*c->held), bytes);
     if (p == NULL)
         return MAILAUTH_ENOMEM;
     c->held = p;
-    p = mailauth__realloc(c->r->al, c->waiters, cap * sizeof(*c->waiters));
+    p = grow(c->r->al, c->waiters, c->waiters_in, c->nheld * sizeof(*c->waiters),
+             cap * sizeof(*c->waiters));
     if (p == NULL)
         return MAILAUTH_ENOMEM; /* held is bigger than capheld says: harmless */
     c->waiters = p;
