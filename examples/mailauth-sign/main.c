@@ -244,8 +244,7 @@ main(int argc, char **argv)
     } else if (o.version) {
         printf("%s (mailauth %s)\n", SIGN_PROG, mailauth_version());
     } else if (o.cmd == SIGN_CMD_ARC) {
-        fprintf(stderr, "%s: arc: not yet supported\n", SIGN_PROG);
-        rc = SIGN_EXIT_USAGE;
+        rc = sign_run_arc(&o);
     } else {
         rc = run(&o);
     }

@@ -16,7 +16,12 @@ enum opt_id {
     OPT_AUID,
     OPT_DNS_RECORD,
     OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_AUTHSERV_ID, /* arc */
+    OPT_IP,
+    OPT_HELO,
+    OPT_MAIL_FROM,
+    OPT_ZONE
 };
 
 struct opt_def {
@@ -39,6 +44,11 @@ static const struct opt_def opt_defs[] = {
     {"dns-record", OPT_DNS_RECORD, false},
     {"help", OPT_HELP, false},
     {"version", OPT_VERSION, false},
+    {"authserv-id", OPT_AUTHSERV_ID, true},
+    {"ip", OPT_IP, true},
+    {"helo", OPT_HELO, true},
+    {"mail-from", OPT_MAIL_FROM, true},
+    {"zone", OPT_ZONE, true},
 };
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -48,9 +58,11 @@ sign_print_usage(FILE *f)
 {
     fputs("Usage: " SIGN_PROG " dkim --key FILE --domain D --selector S [options] [FILE|-]\n"
           "       " SIGN_PROG " dkim --key FILE [--domain D --selector S] --dns-record\n"
-          "       " SIGN_PROG " arc ...   (not yet supported)\n"
+          "       " SIGN_PROG " arc --key FILE --domain D --selector S --authserv-id ID\n"
+          "                    [--ip A] [--helo H] [--mail-from M] [--zone FILE]... [FILE|-]\n"
           "Sign one message (read from FILE, or stdin without FILE or with -) and print\n"
-          "it with a new DKIM-Signature header field in front.\n"
+          "it with a new DKIM-Signature header field in front; arc: validate its ARC\n"
+          "chain, add this host's Authentication-Results and a new ARC set in front.\n"
           "\n"
           "Options:\n"
           "  --key FILE             PEM private key: RSA (PKCS#1 or PKCS#8) or Ed25519 (PKCS#8)\n"
@@ -66,11 +78,17 @@ sign_print_usage(FILE *f)
           "  --auid ADDR            add i= (the identity; its domain is d= or below)\n"
           "  --body-length          add l= (the body length signed; lets anyone append)\n"
           "  --dns-record           print the key's DNS TXT record (zone line) and exit\n"
+          "arc only:\n"
+          "  --authserv-id ID       this host's authserv-id (A-R fields carried by the AAR)\n"
+          "  --ip A, --helo H       SMTP client address and HELO name (SPF of this host)\n"
+          "  --mail-from M          envelope sender (\"\" is the null sender)\n"
+          "  --zone FILE            answer DNS from this zone file (repeatable; no network)\n"
           "  --help                 print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
           "Exit status: 0 signed, 64 usage error (also: unusable key, algorithm not the\n"
-          "key's), 66 input unreadable or not signable, 70 internal error.\n",
+          "key's), 66 input unreadable or not signable, 70 internal error, 75 arc: a key\n"
+          "of the incoming chain could not be fetched now (try again later).\n",
           f);
 }
 
@@ -184,6 +202,23 @@ apply_opt(enum opt_id id, const char *arg, struct sign_opts *o)
     case OPT_VERSION:
         o->version = true;
         break;
+    case OPT_AUTHSERV_ID:
+        o->authserv_id = arg;
+        break;
+    case OPT_IP:
+        o->ip = arg;
+        break;
+    case OPT_HELO:
+        o->helo = arg;
+        break;
+    case OPT_MAIL_FROM:
+        o->mail_from = arg;
+        break;
+    case OPT_ZONE:
+        if (o->nzones == SIGN_MAX_ZONES)
+            return usage_error("--zone given too often:", arg);
+        o->zones[o->nzones++] = arg;
+        break;
     }
     return SIGN_EXIT_OK;
 }
@@ -215,6 +250,25 @@ parse_long(int argc, char **argv, int *i, struct sign_opts *o)
     return usage_error("unknown option", argv[*i]);
 }
 
+/* arc: the set is always relaxed/relaxed, full body, no i=/x= (RFC 8617
+ * §4.1.2 fields are made by the sealer). */
+static int
+check_arc(const struct sign_opts *o)
+{
+    if (o->have_canon || o->auid != NULL || o->body_length || o->expire != 0 || o->dns_record)
+        return usage_error("arc takes no --canon, --auid, --body-length, --expire or --dns-record",
+                           NULL);
+    if (o->key == NULL)
+        return usage_error("--key is required", NULL);
+    if (o->domain == NULL || o->selector == NULL)
+        return usage_error("arc: --domain and --selector are required", NULL);
+    if (o->authserv_id == NULL)
+        return usage_error("arc: --authserv-id is required", NULL);
+    if (o->mail_from != NULL && o->ip == NULL)
+        return usage_error("arc: --mail-from needs --ip (the SPF check)", NULL);
+    return SIGN_EXIT_OK;
+}
+
 static int
 check_combination(const struct sign_opts *o)
 {
@@ -223,7 +277,11 @@ check_combination(const struct sign_opts *o)
     if (o->cmd == SIGN_CMD_NONE)
         return usage_error("expected a command: dkim or arc", NULL);
     if (o->cmd == SIGN_CMD_ARC)
-        return SIGN_EXIT_OK; /* main() says it is not supported yet */
+        return check_arc(o);
+    if (o->authserv_id != NULL || o->ip != NULL || o->helo != NULL || o->mail_from != NULL ||
+        o->nzones > 0)
+        return usage_error("--authserv-id, --ip, --helo, --mail-from and --zone are for arc",
+                           NULL);
     if (o->key == NULL)
         return usage_error("--key is required", NULL);
     if (o->dns_record) {
@@ -240,16 +298,15 @@ check_combination(const struct sign_opts *o)
     return SIGN_EXIT_OK;
 }
 
-/* The first word is the command; "arc" stops option parsing (its options
- * are not known to this version). */
+/* The first word is the command. */
 static int
 parse_command(const char *a, struct sign_opts *o, bool *stop)
 {
+    *stop = false;
     if (strcmp(a, "dkim") == 0) {
         o->cmd = SIGN_CMD_DKIM;
     } else if (strcmp(a, "arc") == 0) {
         o->cmd = SIGN_CMD_ARC;
-        *stop = true;
     } else {
         return usage_error("unknown command (expected dkim or arc):", a);
     }

@@ -15,8 +15,12 @@ enum {
     SIGN_EXIT_OK = 0,     /* signed and printed */
     SIGN_EXIT_USAGE = 64, /* EX_USAGE: bad option or value, unusable key, key/algorithm mismatch */
     SIGN_EXIT_NOINPUT = 66, /* EX_NOINPUT: message or key unreadable, message not signable */
-    SIGN_EXIT_SOFTWARE = 70 /* EX_SOFTWARE: the library failed (out of memory, bug) */
+    SIGN_EXIT_SOFTWARE = 70, /* EX_SOFTWARE: the library failed (out of memory, bug) */
+    SIGN_EXIT_TEMPFAIL = 75  /* EX_TEMPFAIL: arc: a key of the chain could not be fetched now */
 };
+
+/* arc: --zone may be given this many times. */
+#define SIGN_MAX_ZONES 16
 
 /* Largest message read into memory, and largest key file. */
 #define SIGN_MAX_INPUT ((size_t)64 * 1024 * 1024)
@@ -41,6 +45,11 @@ struct sign_opts {
     uint32_t            expire;      /* --expire SECONDS: x= (0: none) */
     bool                dns_record;  /* --dns-record: print the key's TXT record, read no message */
     const char         *input;       /* FILE, "-" or NULL (stdin) */
+    /* arc only */
+    const char *authserv_id;            /* --authserv-id */
+    const char *ip, *helo, *mail_from;  /* --ip, --helo, --mail-from (NULL: not given) */
+    const char *zones[SIGN_MAX_ZONES];  /* --zone FILE, repeatable */
+    size_t      nzones;
     bool                help;
     bool                version;
 };
@@ -55,6 +64,11 @@ void sign_print_usage(FILE *f);
  * into a new NUL-terminated buffer. On failure prints
  * "mailauth-sign: NAME: why" and returns SIGN_EXIT_NOINPUT. */
 int sign_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* arc.c: `mailauth-sign arc`: evaluate the message (this host's
+ * Authentication-Results), validate its ARC chain and print it with a new
+ * ARC set in front. Returns a SIGN_EXIT_* code. */
+int sign_run_arc(const struct sign_opts *o);
 
 /* Prefix of every diagnostic. */
 #define SIGN_PROG "mailauth-sign"

@@ -88,7 +88,7 @@ expect "512-bit RSA key" 64 "1024 bits"
 run dkim --key "$keys/README.md" --domain example.org --selector sel
 expect "not a key" 64 "not an unencrypted PEM"
 run dkim "${ed[@]}" "$tmp/crlf.eml" "$tmp/lf.eml"; expect "two messages" 64 "more than one"
-run arc --ip 192.0.2.1 "$tmp/crlf.eml"; expect "arc not yet" 64 "arc: not yet supported"
+run arc --ip 192.0.2.1 "$tmp/crlf.eml"; expect "arc without --key" 64 "--key is required"
 
 # ---- unreadable or unsignable input: 66
 run dkim --key "$tmp/none.pem" --domain example.org --selector sel
