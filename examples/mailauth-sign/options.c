@@ -280,8 +280,7 @@ check_combination(const struct sign_opts *o)
         return check_arc(o);
     if (o->authserv_id != NULL || o->ip != NULL || o->helo != NULL || o->mail_from != NULL ||
         o->nzones > 0)
-        return usage_error("--authserv-id, --ip, --helo, --mail-from and --zone are for arc",
-                           NULL);
+        return usage_error("--authserv-id, --ip, --helo, --mail-from and --zone are for arc", NULL);
     if (o->key == NULL)
         return usage_error("--key is required", NULL);
     if (o->dns_record) {

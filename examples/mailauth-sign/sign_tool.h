@@ -14,7 +14,7 @@
 enum {
     SIGN_EXIT_OK = 0,     /* signed and printed */
     SIGN_EXIT_USAGE = 64, /* EX_USAGE: bad option or value, unusable key, key/algorithm mismatch */
-    SIGN_EXIT_NOINPUT = 66, /* EX_NOINPUT: message or key unreadable, message not signable */
+    SIGN_EXIT_NOINPUT = 66,  /* EX_NOINPUT: message or key unreadable, message not signable */
     SIGN_EXIT_SOFTWARE = 70, /* EX_SOFTWARE: the library failed (out of memory, bug) */
     SIGN_EXIT_TEMPFAIL = 75  /* EX_TEMPFAIL: arc: a key of the chain could not be fetched now */
 };
@@ -45,13 +45,14 @@ struct sign_opts {
     uint32_t            expire;      /* --expire SECONDS: x= (0: none) */
     bool                dns_record;  /* --dns-record: print the key's TXT record, read no message */
     const char         *input;       /* FILE, "-" or NULL (stdin) */
-    /* arc only */
-    const char *authserv_id;            /* --authserv-id */
-    const char *ip, *helo, *mail_from;  /* --ip, --helo, --mail-from (NULL: not given) */
-    const char *zones[SIGN_MAX_ZONES];  /* --zone FILE, repeatable */
-    size_t      nzones;
     bool                help;
     bool                version;
+
+    /* arc only */
+    const char *authserv_id;           /* --authserv-id */
+    const char *ip, *helo, *mail_from; /* --ip, --helo, --mail-from (NULL: not given) */
+    const char *zones[SIGN_MAX_ZONES]; /* --zone FILE, repeatable */
+    size_t      nzones;
 };
 
 /* options.c: parse argv into `o` (zeroed by the caller). Prints a one-line
