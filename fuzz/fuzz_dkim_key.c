@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mailauth_status_t st;
     if (size > INPUT_MAX)
         return 0;
-    st = mailauth__key_parse((const char *)data, size, &k, &reason);
+    st = mailauth__key_parse(NULL, (const char *)data, size, &k, &reason);
     if (st == MAILAUTH_ENOMEM)
         return 0;
     check(st == MAILAUTH_OK);

@@ -128,7 +128,7 @@ one(mailauth__key_type_t type, const uint8_t *data, size_t size)
 {
     mailauth__pubkey_t *k = NULL;
     unsigned            bits = 99;
-    mailauth_status_t   st = mailauth__pubkey_decode(type, data, size, &k, &bits);
+    mailauth_status_t   st = mailauth__pubkey_decode(NULL, type, data, size, &k, &bits);
     check(ERR_peek_error() == 0);
     if (st != MAILAUTH_OK) {
         check(st == MAILAUTH_EINVAL || st == MAILAUTH_ENOMEM);

@@ -103,7 +103,7 @@ test_crypto_key_loads(void **state)
     assert_int_equal(mailauth__privkey_public_der(k, NULL, &der, &len), MAILAUTH_OK);
     assert_int_equal(len, want.n);
     assert_memory_equal(der, want.p, len);
-    assert_int_equal(mailauth__pubkey_decode(c->type, der, len, &pub, &bits), MAILAUTH_OK);
+    assert_int_equal(mailauth__pubkey_decode(NULL, c->type, der, len, &pub, &bits), MAILAUTH_OK);
     assert_int_equal(bits, c->bits);
     assert_int_equal(mailauth__pubkey_type(pub), c->type);
     mailauth__pubkey_unref(pub);
@@ -141,7 +141,7 @@ test_crypto_pem_refused(void **state)
         text = (const char *)b.p;
         n = c->keep != 0 && c->keep < b.n ? c->keep : b.n;
     }
-    assert_int_equal(mailauth__privkey_load_pem(text, n, &k), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__privkey_load_pem(NULL, text, n, &k), MAILAUTH_EINVAL);
     assert_null(k);
     assert_int_equal(ERR_peek_error(), 0);
     free(b.p);
@@ -199,7 +199,7 @@ test_crypto_roundtrip(void **state)
     assert_int_equal(mailauth__privkey_sign(k, c->alg, d, dlen, sig, &slen), MAILAUTH_OK);
     assert_int_equal(slen, mailauth__privkey_sig_len(k));
     assert_int_equal(mailauth__privkey_public_der(k, NULL, &der, &len), MAILAUTH_OK);
-    assert_int_equal(mailauth__pubkey_decode(mailauth__privkey_type(k), der, len, &pub, NULL),
+    assert_int_equal(mailauth__pubkey_decode(NULL, mailauth__privkey_type(k), der, len, &pub, NULL),
                      MAILAUTH_OK);
     fx_expect_verify(pub, c->alg, d, dlen, sig, slen, MAILAUTH_OK);
     fx_expect_verify(pub2, c->alg, d, dlen, sig, slen, MAILAUTH_OK);
@@ -262,9 +262,9 @@ test_crypto_rfc6376_key(void **state)
     uint8_t             *der = NULL;
     size_t               len = 0;
     (void)state;
-    assert_int_equal(mailauth__pubkey_decode(RSA, p.p, p.n, &pub, &bits), MAILAUTH_OK);
+    assert_int_equal(mailauth__pubkey_decode(NULL, RSA, p.p, p.n, &pub, &bits), MAILAUTH_OK);
     assert_int_equal(bits, 1024);
-    assert_int_equal(mailauth__privkey_load_pem((const char *)pem.p, pem.n, &k), MAILAUTH_OK);
+    assert_int_equal(mailauth__privkey_load_pem(NULL, (const char *)pem.p, pem.n, &k), MAILAUTH_OK);
     assert_int_equal(mailauth__privkey_public_der(k, NULL, &der, &len), MAILAUTH_OK);
     assert_int_equal(len, p.n);
     assert_memory_equal(der, p.p, len);
@@ -290,7 +290,7 @@ test_crypto_bare_pkcs1_record(void **state)
     p = fx_unbase64(s, (size_t)(end - s));
     assert_int_equal(p.p[0], 0x30);
     assert_int_equal(p.p[p.p[1] == 0x81 ? 3 : 4], 0x02); /* the SEQUENCE starts with n */
-    assert_int_equal(mailauth__pubkey_decode(RSA, p.p, p.n, &pub, &bits), MAILAUTH_OK);
+    assert_int_equal(mailauth__pubkey_decode(NULL, RSA, p.p, p.n, &pub, &bits), MAILAUTH_OK);
     assert_int_equal(bits, 1024);
     mailauth__pubkey_unref(pub);
     free(p.p);
@@ -324,7 +324,8 @@ rfc8463_private(mailauth__key_type_t type)
     char                 pem[256], b64[128];
     if (type == RSA) {
         text = fx_slurp_testdata(RFC8463 "a1-rsa-private.pem");
-        assert_int_equal(mailauth__privkey_load_pem((const char *)text.p, text.n, &k), MAILAUTH_OK);
+        assert_int_equal(mailauth__privkey_load_pem(NULL, (const char *)text.p, text.n, &k),
+                         MAILAUTH_OK);
         free(text.p);
         return k;
     }
@@ -335,7 +336,7 @@ rfc8463_private(mailauth__key_type_t type)
     memcpy(der + sizeof(prefix), seed.p, 32);
     mailauth__b64_encode(der, sizeof(der), b64);
     snprintf(pem, sizeof(pem), "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", b64);
-    assert_int_equal(mailauth__privkey_load_pem(pem, strlen(pem), &k), MAILAUTH_OK);
+    assert_int_equal(mailauth__privkey_load_pem(NULL, pem, strlen(pem), &k), MAILAUTH_OK);
     free(seed.p);
     free(text.p);
     return k;
@@ -359,7 +360,7 @@ test_crypto_rfc8463(void **state)
     snprintf(path, sizeof(path), "%s%s", RFC8463, c->header);
     hdr = fx_slurp_testdata(path);
     fx_digest(SHA256, hdr.p, hdr.n, d, &dlen);
-    assert_int_equal(mailauth__pubkey_decode(c->type, p.p, p.n, &pub, &bits), MAILAUTH_OK);
+    assert_int_equal(mailauth__pubkey_decode(NULL, c->type, p.p, p.n, &pub, &bits), MAILAUTH_OK);
     assert_int_equal(bits, c->type == RSA ? 1024 : 256);
     fx_expect_verify(pub, SHA256, d, dlen, b.p, b.n, MAILAUTH_OK);
     k = rfc8463_private(c->type);
@@ -435,11 +436,11 @@ test_crypto_error_queue(void **state)
     (void)state;
     ERR_raise(ERR_LIB_USER, 42);
     unsigned long mine = ERR_peek_last_error();
-    assert_int_equal(mailauth__pubkey_decode(RSA, junk, sizeof(junk), &none, NULL),
+    assert_int_equal(mailauth__pubkey_decode(NULL, RSA, junk, sizeof(junk), &none, NULL),
                      MAILAUTH_EINVAL);
     assert_int_equal(mailauth__pubkey_verify(pub, SHA256, d, 32, sig, sizeof(sig)),
                      MAILAUTH_ECRYPTO);
-    assert_int_equal(mailauth__privkey_load_pem("-----BEGIN PRIVATE KEY-----\n", 28, &k),
+    assert_int_equal(mailauth__privkey_load_pem(NULL, "-----BEGIN PRIVATE KEY-----\n", 28, &k),
                      MAILAUTH_EINVAL);
     assert_int_equal(ERR_get_error(), mine);
     assert_int_equal(ERR_get_error(), 0);
@@ -454,17 +455,17 @@ test_crypto_bad_arguments(void **state)
     uint8_t             *der = NULL;
     size_t               len = 0, slen = 64;
     (void)state;
-    assert_int_equal(mailauth__pubkey_decode(RSA, NULL, 10, &out, NULL), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__pubkey_decode(RSA, d, 0, &out, NULL), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__pubkey_decode(ED, d, 32, NULL, NULL), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__pubkey_decode((mailauth__key_type_t)7, d, 32, &out, NULL),
+    assert_int_equal(mailauth__pubkey_decode(NULL, RSA, NULL, 10, &out, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__pubkey_decode(NULL, RSA, d, 0, &out, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__pubkey_decode(NULL, ED, d, 32, NULL, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__pubkey_decode(NULL, (mailauth__key_type_t)7, d, 32, &out, NULL),
                      MAILAUTH_EINVAL);
     assert_int_equal(mailauth__pubkey_verify(NULL, SHA256, d, 32, d, 32), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__pubkey_verify(pub, SHA256, NULL, 32, d, 32), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__pubkey_verify(pub, (mailauth__hash_alg_t)9, d, 32, d, 32),
                      MAILAUTH_EINVAL);
     assert_int_equal(mailauth__pubkey_verify(pub, SHA256, d, 32, NULL, 64), MAILAUTH_ECRYPTO);
-    assert_int_equal(mailauth__privkey_load_pem(NULL, 5, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__privkey_load_pem(NULL, NULL, 5, NULL), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__privkey_public_der(NULL, NULL, &der, &len), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__privkey_sign(NULL, SHA256, d, 32, (uint8_t *)der, &slen),
                      MAILAUTH_EINVAL);

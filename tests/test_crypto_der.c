@@ -160,7 +160,7 @@ check_decode(mailauth__key_type_t type, const blob_t *der, mailauth_status_t wan
     mailauth__pubkey_t *pub = (mailauth__pubkey_t *)der; /* must be cleared */
     unsigned            bits = 12345;
     uint8_t             d[32] = {0}, sig[SIG_MAX];
-    assert_int_equal(mailauth__pubkey_decode(type, der->p, der->n, &pub, &bits), want);
+    assert_int_equal(mailauth__pubkey_decode(NULL, type, der->p, der->n, &pub, &bits), want);
     assert_int_equal(ERR_peek_error(), 0);
     if (want != MAILAUTH_OK) {
         assert_null(pub);
@@ -223,7 +223,8 @@ test_crypto_der_truncated(void **state)
         mailauth__pubkey_t *pub = NULL;
         assert_non_null(cut.p);
         memcpy(cut.p, full.p, len);
-        assert_int_equal(mailauth__pubkey_decode(c->type, cut.p, len, &pub, NULL), MAILAUTH_EINVAL);
+        assert_int_equal(mailauth__pubkey_decode(NULL, c->type, cut.p, len, &pub, NULL),
+                         MAILAUTH_EINVAL);
         assert_null(pub);
         free(cut.p);
     }

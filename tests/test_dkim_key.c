@@ -109,7 +109,7 @@ test_dkim_key_case(void **state)
     mailauth__key_t    k;
     mailauth_reason_t  reason = MAILAUTH_REASON_DKIM_SYNTAX;
     const char        *want;
-    assert_int_equal(mailauth__key_parse(rec, len, &k, &reason), MAILAUTH_OK);
+    assert_int_equal(mailauth__key_parse(NULL, rec, len, &k, &reason), MAILAUTH_OK);
     assert_string_equal(mailauth_reason_name(reason), case_block_get(c->b, "reason"));
     /* A key is there exactly when the record was accepted. */
     assert_int_equal(k.pub != NULL, reason == MAILAUTH_REASON_NONE);
@@ -141,17 +141,18 @@ test_dkim_key_api(void **state)
     mailauth__key_t   k, k2;
     mailauth_reason_t reason;
     (void)state;
-    assert_int_equal(mailauth__key_parse(NULL, 3, &k, &reason), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__key_parse(rec, sizeof(rec) - 1, NULL, &reason), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__key_parse(rec, sizeof(rec) - 1, &k, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__key_parse(NULL, NULL, 3, &k, &reason), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__key_parse(NULL, rec, sizeof(rec) - 1, NULL, &reason),
+                     MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__key_parse(NULL, rec, sizeof(rec) - 1, &k, NULL), MAILAUTH_EINVAL);
     assert_null(k.pub);
     /* Not NUL-terminated input: a prefix cut inside p= is a broken key. */
-    assert_int_equal(mailauth__key_parse(rec, sizeof(rec) - 5, &k, &reason), MAILAUTH_OK);
+    assert_int_equal(mailauth__key_parse(NULL, rec, sizeof(rec) - 5, &k, &reason), MAILAUTH_OK);
     assert_int_equal(reason, MAILAUTH_REASON_DKIM_KEY_SYNTAX);
     assert_null(k.pub);
     /* Two parses of one record share nothing but are equal. */
-    assert_int_equal(mailauth__key_parse(rec, sizeof(rec) - 1, &k, &reason), MAILAUTH_OK);
-    assert_int_equal(mailauth__key_parse(rec, sizeof(rec) - 1, &k2, &reason), MAILAUTH_OK);
+    assert_int_equal(mailauth__key_parse(NULL, rec, sizeof(rec) - 1, &k, &reason), MAILAUTH_OK);
+    assert_int_equal(mailauth__key_parse(NULL, rec, sizeof(rec) - 1, &k2, &reason), MAILAUTH_OK);
     assert_non_null(k.pub);
     assert_ptr_not_equal(k.pub, k2.pub);
     mailauth__key_clear(&k);

@@ -5,6 +5,13 @@
  * that a decoded key can sit in the ctx key cache and be used by several
  * threads at once (verification does not modify a key).
  *
+ * Allocators: the structures of this layer (hash state, keys) come from
+ * the allocator passed in (the ctx allocator; NULL means the C library's),
+ * and a key keeps a copy of it to free itself. The OpenSSL objects inside
+ * them (EVP_MD_CTX, EVP_PKEY, BIO) come from OpenSSL's own allocator,
+ * which is process-wide (CRYPTO_set_mem_functions) and not ours to set:
+ * see docs/allocator.md.
+ *
  * DKIM hashes the canonicalized header data once (SHA-256 or SHA-1), and
  * the signature is checked against that digest:
  *   rsa-*:   RSASSA-PKCS1-v1_5 over the digest (RFC 6376 §3.3.1, §3.3.2);
@@ -66,10 +73,15 @@ typedef struct mailauth__pubkey mailauth__pubkey_t;
  * key size policy (RFC 8301 minimum, ctx maximum) is the caller's.
  * Leaves OpenSSL's per-thread error queue as it found it (so do all below).
  * MAILAUTH_OK, MAILAUTH_EINVAL (not such a key), MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__pubkey_decode(mailauth__key_type_t type, const uint8_t *der, size_t n,
-                                          mailauth__pubkey_t **out, unsigned *bits);
+/* The key is allocated with `al` (NULL: the C library's) and keeps a copy
+ * of it: the last unref frees the key with it, on whichever thread that
+ * happens, so the allocator must stay usable (and be thread-safe if the
+ * key is shared) until every reference is gone. */
+mailauth_status_t mailauth__pubkey_decode(const mailauth_allocator_t *al, mailauth__key_type_t type,
+                                          const uint8_t *der, size_t n, mailauth__pubkey_t **out,
+                                          unsigned *bits);
 mailauth__pubkey_t *mailauth__pubkey_ref(mailauth__pubkey_t *k); /* +1, thread-safe */
-void mailauth__pubkey_unref(mailauth__pubkey_t *k);              /* -1, frees at 0; NULL ok */
+void mailauth__pubkey_unref(mailauth__pubkey_t *k); /* -1, frees at 0 with its allocator; NULL ok */
 mailauth__key_type_t mailauth__pubkey_type(const mailauth__pubkey_t *k);
 unsigned mailauth__pubkey_bits(const mailauth__pubkey_t *k);
 
@@ -90,9 +102,11 @@ typedef struct mailauth__privkey mailauth__privkey_t;
  * PKCS#8 ("BEGIN PRIVATE KEY"), Ed25519 as PKCS#8. Unencrypted only: an
  * encrypted key is refused without prompting. No size policy here (RSA up
  * to 16384 bits); the public mailauth_key_load_pem() applies its minimum.
+ * The key is allocated with `al` (NULL: the C library's), which it keeps
+ * (a copy) for mailauth__privkey_free().
  * MAILAUTH_OK, MAILAUTH_EINVAL (not a supported key), MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__privkey_load_pem(const char *pem, size_t len,
-                                             mailauth__privkey_t **out);
+mailauth_status_t mailauth__privkey_load_pem(const mailauth_allocator_t *al, const char *pem,
+                                             size_t len, mailauth__privkey_t **out);
 void mailauth__privkey_free(mailauth__privkey_t *k);
 mailauth__key_type_t mailauth__privkey_type(const mailauth__privkey_t *k);
 unsigned mailauth__privkey_bits(const mailauth__privkey_t *k);

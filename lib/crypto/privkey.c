@@ -21,6 +21,7 @@
 #include "util/alloc.h"
 
 struct mailauth__privkey {
+    mailauth_allocator_t al; /* what the key is freed with */
     mailauth__key_type_t type;
     unsigned             bits;
     size_t               sig_len;
@@ -66,7 +67,8 @@ describe(EVP_PKEY *pkey, mailauth__privkey_t *k)
 }
 
 mailauth_status_t
-mailauth__privkey_load_pem(const char *pem, size_t len, mailauth__privkey_t **out)
+mailauth__privkey_load_pem(const mailauth_allocator_t *al, const char *pem, size_t len,
+                           mailauth__privkey_t **out)
 {
     BIO                 *bio = NULL;
     EVP_PKEY            *pkey = NULL;
@@ -86,9 +88,10 @@ mailauth__privkey_load_pem(const char *pem, size_t len, mailauth__privkey_t **ou
         st = MAILAUTH_EINVAL; /* not PEM, not a private key, or encrypted */
         goto done;
     }
-    k = mailauth__calloc(NULL, 1, sizeof(*k));
+    k = mailauth__calloc(al, 1, sizeof(*k));
     if (k == NULL)
         goto done;
+    k->al = al != NULL ? *al : mailauth__default_allocator;
     st = describe(pkey, k);
     if (st == MAILAUTH_OK) {
         *out = k;
@@ -96,7 +99,7 @@ mailauth__privkey_load_pem(const char *pem, size_t len, mailauth__privkey_t **ou
         pkey = NULL;
     }
 done:
-    mailauth__free(NULL, k);
+    mailauth__free(al, k);
     EVP_PKEY_free(pkey);
     BIO_free(bio);
     ERR_pop_to_mark();
@@ -109,7 +112,7 @@ mailauth__privkey_free(mailauth__privkey_t *k)
     if (k == NULL)
         return;
     EVP_PKEY_free(k->pkey); /* OpenSSL clears the private numbers */
-    mailauth__free(NULL, k);
+    mailauth__free(&k->al, k);
 }
 
 mailauth__key_type_t

@@ -27,6 +27,7 @@
 
 struct mailauth__pubkey {
     atomic_uint          refs;
+    mailauth_allocator_t al; /* the last unref frees the key with it */
     mailauth__key_type_t type;
     unsigned             bits;
     size_t               sig_len; /* RSA: modulus bytes; Ed25519: 64 */
@@ -260,8 +261,8 @@ ed25519_decode(const uint8_t *raw, size_t len, EVP_PKEY **pkey, unsigned *bits)
 }
 
 mailauth_status_t
-mailauth__pubkey_decode(mailauth__key_type_t type, const uint8_t *der, size_t n,
-                        mailauth__pubkey_t **out, unsigned *bits)
+mailauth__pubkey_decode(const mailauth_allocator_t *al, mailauth__key_type_t type,
+                        const uint8_t *der, size_t n, mailauth__pubkey_t **out, unsigned *bits)
 {
     mailauth__pubkey_t *k = NULL;
     EVP_PKEY           *pkey = NULL;
@@ -279,11 +280,12 @@ mailauth__pubkey_decode(mailauth__key_type_t type, const uint8_t *der, size_t n,
     else if (type == MAILAUTH__KEY_ED25519)
         st = ed25519_decode(der, n, &pkey, &kbits);
     if (st == MAILAUTH_OK) {
-        k = mailauth__calloc(NULL, 1, sizeof(*k));
+        k = mailauth__calloc(al, 1, sizeof(*k));
         st = k != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
     }
     if (st == MAILAUTH_OK) {
         atomic_init(&k->refs, 1);
+        k->al = al != NULL ? *al : mailauth__default_allocator;
         k->type = type;
         k->bits = kbits;
         k->sig_len = type == MAILAUTH__KEY_RSA ? (kbits + 7) / 8 : ED25519_SIG_LEN;
@@ -315,7 +317,7 @@ mailauth__pubkey_unref(mailauth__pubkey_t *k)
     if (k == NULL || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
     EVP_PKEY_free(k->pkey);
-    mailauth__free(NULL, k);
+    mailauth__free(&k->al, k); /* reads k->al before the block goes */
 }
 
 mailauth__key_type_t

@@ -109,16 +109,17 @@ typedef struct mailauth__key {
 /* Parse one key record (the TXT strings already joined). Checks §3.6.1:
  * v= first if present and DKIM1, k= rsa/ed25519 (default rsa), p= base64
  * decoding to a key of type k. Unknown tags and unknown t= flags ignored.
- * The key is decoded (mailauth__pubkey_decode) here.
+ * The key is decoded (mailauth__pubkey_decode) here, allocated with `al`
+ * (the ctx allocator; NULL: the C library's), which the key keeps.
  * Returns MAILAUTH_OK (check *reason: NONE, DKIM_KEY_SYNTAX, DKIM_KEY_REVOKED
  * — a revoked key is a parsed key too —, DKIM_KEY_TOO_LARGE when p= holds
  * more than 4 KiB, past any key the ctx limits allow), MAILAUTH_ENOMEM,
  * MAILAUTH_EINVAL (NULL arguments). out->pub is set only with NONE.
- * Allocates nothing but the key (works on the stack), so it takes no
- * allocator. Empty tag-specs (";;") are tolerated in key records.
+ * Allocates nothing but the key (the parse works on the stack). Empty
+ * tag-specs (";;") are tolerated in key records.
  * `out` owns a reference to out->pub: release with mailauth__key_clear(). */
-mailauth_status_t mailauth__key_parse(const char *txt, size_t len, mailauth__key_t *out,
-                                      mailauth_reason_t *reason);
+mailauth_status_t mailauth__key_parse(const mailauth_allocator_t *al, const char *txt, size_t len,
+                                      mailauth__key_t *out, mailauth_reason_t *reason);
 void mailauth__key_clear(mailauth__key_t *k);
 
 /* ---------------------------------------------------------------- key cache */

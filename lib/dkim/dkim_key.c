@@ -75,7 +75,8 @@ key_lists(const mailauth__taglist_t *l, mailauth__key_t *k)
 /* p= (FWS removed, base64) to a key of type k->type. *reason set when
  * the data is not such a key. */
 static mailauth_status_t
-decode_p(const mailauth__tag_t *p, mailauth__key_t *k, mailauth_reason_t *reason)
+decode_p(const mailauth_allocator_t *al, const mailauth__tag_t *p, mailauth__key_t *k,
+         mailauth_reason_t *reason)
 {
     char              text[KEY_B64_MAX];
     uint8_t           der[KEY_DER_MAX];
@@ -94,7 +95,7 @@ decode_p(const mailauth__tag_t *p, mailauth__key_t *k, mailauth_reason_t *reason
         *reason = MAILAUTH_REASON_DKIM_KEY_SYNTAX;
         return MAILAUTH_OK;
     }
-    st = mailauth__pubkey_decode(k->type, der, n, &k->pub, &k->bits);
+    st = mailauth__pubkey_decode(al, k->type, der, n, &k->pub, &k->bits);
     if (st == MAILAUTH_ENOMEM)
         return st;
     if (st != MAILAUTH_OK || k->pub == NULL) {
@@ -105,7 +106,8 @@ decode_p(const mailauth__tag_t *p, mailauth__key_t *k, mailauth_reason_t *reason
 }
 
 mailauth_status_t
-mailauth__key_parse(const char *txt, size_t len, mailauth__key_t *out, mailauth_reason_t *reason)
+mailauth__key_parse(const mailauth_allocator_t *al, const char *txt, size_t len,
+                    mailauth__key_t *out, mailauth_reason_t *reason)
 {
     mailauth__tag_t        tags[KEY_MAX_TAGS];
     mailauth__taglist_t    l;
@@ -130,7 +132,7 @@ mailauth__key_parse(const char *txt, size_t len, mailauth__key_t *out, mailauth_
         *reason = MAILAUTH_REASON_DKIM_KEY_REVOKED;
         return MAILAUTH_OK;
     }
-    st = decode_p(p, out, reason);
+    st = decode_p(al, p, out, reason);
     if (st != MAILAUTH_OK) {
         memset(out, 0, sizeof(*out));
         return st;

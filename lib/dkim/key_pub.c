@@ -55,7 +55,7 @@ mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth
         *out = NULL;
     if (ctx == NULL || out == NULL || (pem == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    st = mailauth__privkey_load_pem(pem != NULL ? pem : "", len, &pk);
+    st = mailauth__privkey_load_pem(&ctx->al, pem != NULL ? pem : "", len, &pk);
     if (st != MAILAUTH_OK)
         return st;
     if (mailauth__privkey_type(pk) == MAILAUTH__KEY_RSA &&

@@ -76,7 +76,7 @@ load_key(const char *name)
 {
     const char          *pem = tsig_key(name);
     mailauth__privkey_t *k = NULL;
-    assert_int_equal(mailauth__privkey_load_pem(pem, strlen(pem), &k), MAILAUTH_OK);
+    assert_int_equal(mailauth__privkey_load_pem(NULL, pem, strlen(pem), &k), MAILAUTH_OK);
     return k;
 }
 
