@@ -33,12 +33,12 @@
 #define CORPUS (2u * 1024 * 1024)
 
 static const char *const words[] = {
-    "the",     "meeting", "is",      "on",       "Monday",   "please",  "review", "attached",
-    "report",  "and",     "send",    "comments", "before",   "Friday",  "we",     "will",
-    "discuss", "budget",  "for",     "next",     "quarter",  "thanks",  "a",      "of",
-    "to",      "in",      "that",    "it",       "with",     "as",      "at",     "this",
-    "project", "team",    "update",  "server",   "delivery", "message", "mail",   "results",
-    "should",  "could",   "would",   "about",    "schedule", "I",       "you",    "our"};
+    "the",     "meeting", "is",     "on",       "Monday",   "please",  "review", "attached",
+    "report",  "and",     "send",   "comments", "before",   "Friday",  "we",     "will",
+    "discuss", "budget",  "for",    "next",     "quarter",  "thanks",  "a",      "of",
+    "to",      "in",      "that",   "it",       "with",     "as",      "at",     "this",
+    "project", "team",    "update", "server",   "delivery", "message", "mail",   "results",
+    "should",  "could",   "would",  "about",    "schedule", "I",       "you",    "our"};
 
 static uint64_t
 rnd(uint64_t *s)
@@ -111,9 +111,12 @@ static void
 make_html(char *b, uint64_t seed)
 {
     static const char *const lines[] = {
-        "<div class=\"content\" style=\"margin:0;padding:0\">", "<p>",
+        "<div class=\"content\" style=\"margin:0;padding:0\">",
+        "<p>",
         "<a href=\"https://example.org/some/path?x=1&y=2\">link text</a>",
-        "<td align=\"left\" valign=\"top\" width=\"100%\">", "</p>", "</div>",
+        "<td align=\"left\" valign=\"top\" width=\"100%\">",
+        "</p>",
+        "</div>",
         "<span style=\"font-family: Arial, sans-serif; font-size: 14px\">Hello there</span>"};
     size_t n = 0;
     while (n < CORPUS) {

@@ -24,8 +24,8 @@
 #include "util/base64.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_CASES    128
-#define NLIMITS      6
+#define MAX_CASES 128
+#define NLIMITS 6
 
 static const char *const canon_names[2] = {"simple", "relaxed"};
 static const char *const alg_names[2] = {"sha256", "sha1"};
@@ -34,8 +34,8 @@ typedef struct body_case {
     char          name[200];
     char          set_name[210];
     canon_bytes_t body;
-    canon_bytes_t want[2];   /* [canon] */
-    const char   *bh[2][2];  /* [canon][alg], base64, or NULL */
+    canon_bytes_t want[2];  /* [canon] */
+    const char   *bh[2][2]; /* [canon][alg], base64, or NULL */
 } body_case_t;
 
 /* ---- helpers ---- */
@@ -83,8 +83,8 @@ check_way(const body_case_t *c, int canon, int alg, uint64_t limit, size_t split
 {
     uint8_t  got[MAILAUTH__HASH_MAX];
     uint64_t len = 0;
-    digest_pieces((mailauth__canon_t)canon, (mailauth__hash_alg_t)alg, limit, c->body.p,
-                  c->body.n, split, step, got, &len);
+    digest_pieces((mailauth__canon_t)canon, (mailauth__hash_alg_t)alg, limit, c->body.p, c->body.n,
+                  split, step, got, &len);
     if (len != c->want[canon].n ||
         memcmp(got, want, mailauth__hash_len((mailauth__hash_alg_t)alg)) != 0)
         fail_msg("%s: %s/%s l=%llu split %zu step %zu: canon_len %llu (want %zu) or digest differs",
@@ -254,7 +254,7 @@ test_canon_body_random(void **state)
         /* Short bodies reach every path of the byte-wise head and tail;
          * longer ones the block scanner (runs across blocks, several runs
          * in a block, runs at a block's end). */
-        size_t  n = (size_t)(next_rand(&seed) % (iter % 2 ? 48 : 320));
+        size_t      n = (size_t)(next_rand(&seed) % (iter % 2 ? 48 : 320));
         const char *alpha = iter % 4 < 2 ? dense : sparse;
         size_t      na = iter % 4 < 2 ? sizeof(dense) - 1 : sizeof(sparse) - 1;
         for (size_t i = 0; i < n; i++)
@@ -342,22 +342,22 @@ test_canon_body_set_api(void **state)
                                              MAILAUTH__BODY_NO_LIMIT, &b),
                      MAILAUTH_OK);
     assert_int_equal(a, b);
-    assert_int_equal(mailauth__body_set_want(bs, MAILAUTH__CANON_RELAXED, MAILAUTH__HASH_SHA256, 5,
-                                             &b),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth__body_set_want(bs, MAILAUTH__CANON_RELAXED, MAILAUTH__HASH_SHA256, 5, &b),
+        MAILAUTH_OK);
     assert_int_not_equal(a, b);
     /* Up to 32 distinct triples, then ELIMIT; known ones still resolve. */
     for (uint64_t l = 100; l < 130; l++)
-        assert_int_equal(mailauth__body_set_want(bs, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1,
-                                                 l, &id),
-                         MAILAUTH_OK);
+        assert_int_equal(
+            mailauth__body_set_want(bs, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1, l, &id),
+            MAILAUTH_OK);
     assert_int_equal(id, 31);
-    assert_int_equal(mailauth__body_set_want(bs, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1, 7,
-                                             &id),
-                     MAILAUTH_ELIMIT);
-    assert_int_equal(mailauth__body_set_want(bs, MAILAUTH__CANON_RELAXED, MAILAUTH__HASH_SHA256, 5,
-                                             &id),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth__body_set_want(bs, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1, 7, &id),
+        MAILAUTH_ELIMIT);
+    assert_int_equal(
+        mailauth__body_set_want(bs, MAILAUTH__CANON_RELAXED, MAILAUTH__HASH_SHA256, 5, &id),
+        MAILAUTH_OK);
     assert_int_equal(id, b);
     /* Results only after end; an empty feed does not start the body. */
     assert_null(mailauth__body_set_digest(bs, a, &len));
@@ -387,13 +387,13 @@ test_canon_body_canon_api(void **state)
     uint8_t                 d[MAILAUTH__HASH_MAX];
     uint64_t                len = 9;
     (void)state;
-    assert_int_equal(mailauth__body_canon_new(NULL, (mailauth__canon_t)5, MAILAUTH__HASH_SHA256,
-                                              0, &bc),
-                     MAILAUTH_EINVAL);
+    assert_int_equal(
+        mailauth__body_canon_new(NULL, (mailauth__canon_t)5, MAILAUTH__HASH_SHA256, 0, &bc),
+        MAILAUTH_EINVAL);
     assert_null(bc);
-    assert_int_equal(mailauth__body_canon_new(NULL, MAILAUTH__CANON_SIMPLE,
-                                              (mailauth__hash_alg_t)5, 0, &bc),
-                     MAILAUTH_EINVAL);
+    assert_int_equal(
+        mailauth__body_canon_new(NULL, MAILAUTH__CANON_SIMPLE, (mailauth__hash_alg_t)5, 0, &bc),
+        MAILAUTH_EINVAL);
     assert_int_equal(mailauth__body_canon_new(NULL, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1,
                                               MAILAUTH__BODY_NO_LIMIT, &bc),
                      MAILAUTH_OK);
@@ -442,13 +442,15 @@ test_canon_body_set_oom(void **state)
 static void
 test_canon_hash(void **state)
 {
-    static const uint8_t sha256_abc[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
-    static const uint8_t sha1_abc[20] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
-                                         0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
-    mailauth__hash_t *h = NULL;
-    uint8_t           d[MAILAUTH__HASH_MAX], e[MAILAUTH__HASH_MAX];
+    static const uint8_t sha256_abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                           0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                           0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                           0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    static const uint8_t sha1_abc[20] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81,
+                                         0x6a, 0xba, 0x3e, 0x25, 0x71, 0x78, 0x50,
+                                         0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+    mailauth__hash_t    *h = NULL;
+    uint8_t              d[MAILAUTH__HASH_MAX], e[MAILAUTH__HASH_MAX];
     (void)state;
     assert_int_equal(mailauth__hash_len(MAILAUTH__HASH_SHA256), 32);
     assert_int_equal(mailauth__hash_len(MAILAUTH__HASH_SHA1), 20);
@@ -530,9 +532,8 @@ main(void)
         if (load_case(&s->blocks[i], s->blocks[i].line, &cases[n++]) != 0)
             return 1;
     for (size_t i = 0; i < n; i++)
-        tests[k++] = (struct CMUnitTest){.name = cases[i].name,
-                                         .test_func = test_canon_body_case,
-                                         .initial_state = &cases[i]};
+        tests[k++] = (struct CMUnitTest){
+            .name = cases[i].name, .test_func = test_canon_body_case, .initial_state = &cases[i]};
     for (size_t i = 0; i < n; i++)
         tests[k++] = (struct CMUnitTest){.name = cases[i].set_name,
                                          .test_func = test_canon_body_set_case,

@@ -22,8 +22,8 @@ static const char *const canon_names[2] = {"simple", "relaxed"};
 
 typedef struct hdr_case {
     char          name[200];
-    canon_bytes_t raw;     /* markers removed */
-    bool          sig;     /* raw[b_off, b_off + b_len) is the b= value */
+    canon_bytes_t raw; /* markers removed */
+    bool          sig; /* raw[b_off, b_off + b_len) is the b= value */
     size_t        b_off, b_len;
     canon_bytes_t want[2]; /* [canon], without the CRLF */
 } hdr_case_t;
@@ -121,9 +121,9 @@ test_canon_header_long(void **state)
     memcpy(want + wn, "\r\n", 2);
     wn += 2;
     for (int canon = 0; canon < 2; canon++) {
-        assert_int_equal(mailauth__canon_header_text((mailauth__canon_t)canon, raw, N, text, N + 8,
-                                                     &need),
-                         MAILAUTH_OK);
+        assert_int_equal(
+            mailauth__canon_header_text((mailauth__canon_t)canon, raw, N, text, N + 8, &need),
+            MAILAUTH_OK);
         if (canon == 1) {
             assert_int_equal(need, wn);
             assert_memory_equal(text, want, wn);
@@ -163,8 +163,9 @@ test_canon_header_args(void **state)
                      MAILAUTH_EINVAL);
     assert_int_equal(mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, "a:b=c", 5, 4, 2),
                      MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, "a:b=c", 5, 4, SIZE_MAX),
-                     MAILAUTH_EINVAL);
+    assert_int_equal(
+        mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, "a:b=c", 5, 4, SIZE_MAX),
+        MAILAUTH_EINVAL);
     assert_int_equal(mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, "a:b=c", 5, 5, 0),
                      MAILAUTH_OK);
     assert_int_equal(mailauth__canon_header_text(MAILAUTH__CANON_SIMPLE, "a:b", 3, NULL, 4, &need),
@@ -172,8 +173,9 @@ test_canon_header_args(void **state)
     assert_int_equal(need, 0);
     assert_int_equal(mailauth__canon_header_text((mailauth__canon_t)9, "a:b", 3, buf, 16, &need),
                      MAILAUTH_EINVAL);
-    assert_int_equal(mailauth__canon_header_text(MAILAUTH__CANON_RELAXED, "A : b", 5, buf, 16, NULL),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth__canon_header_text(MAILAUTH__CANON_RELAXED, "A : b", 5, buf, 16, NULL),
+        MAILAUTH_OK);
     assert_string_equal(buf, "a:b\r\n");
     mailauth__hash_free(h);
 }
@@ -235,9 +237,8 @@ main(void)
         if (load_case(&s->blocks[i], &cases[n++]) != 0)
             return 1;
     for (size_t i = 0; i < n; i++)
-        tests[k++] = (struct CMUnitTest){.name = cases[i].name,
-                                         .test_func = test_canon_header_case,
-                                         .initial_state = &cases[i]};
+        tests[k++] = (struct CMUnitTest){
+            .name = cases[i].name, .test_func = test_canon_header_case, .initial_state = &cases[i]};
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_header_long);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_header_args);
     rc = _cmocka_run_group_tests("canon_header", tests, k, NULL, NULL);

@@ -24,7 +24,7 @@
 #include "util/str.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_FIELDS   256
+#define MAX_FIELDS 256
 
 typedef struct vec_file {
     const char *path;    /* under MAILAUTH_TESTDATA_DIR */
@@ -189,7 +189,7 @@ check_bh(const char *file, const msg_t *m, const struct field *f)
     tag_text(f, "c", c, sizeof(c));
     slash = strchr(c, '/');
     canon = slash != NULL && strcmp(slash + 1, "relaxed") == 0 ? MAILAUTH__CANON_RELAXED
-                                                              : MAILAUTH__CANON_SIMPLE;
+                                                               : MAILAUTH__CANON_SIMPLE;
     alg = strcmp(a, "rsa-sha1") == 0 ? MAILAUTH__HASH_SHA1 : MAILAUTH__HASH_SHA256;
     if (tag_text(f, "l", l, sizeof(l)))
         limit = strtoull(l, NULL, 10);
@@ -247,9 +247,9 @@ hash_signed_fields(msg_t *m, const struct field *sig, mailauth__hash_t *h)
         for (size_t i = m->nf; i-- > 0;) {
             if (!m->f[i].used && named(&m->f[i], name)) {
                 m->f[i].used = true;
-                assert_int_equal(mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, m->f[i].p,
-                                                        m->f[i].n),
-                                 MAILAUTH_OK);
+                assert_int_equal(
+                    mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, m->f[i].p, m->f[i].n),
+                    MAILAUTH_OK);
                 break;
             }
         } /* a name with no instance left contributes nothing (§5.4) */
@@ -288,9 +288,9 @@ test_canon_vectors_rfc8463_headers(void **state)
         assert_int_equal(mailauth__hash_new(NULL, MAILAUTH__HASH_SHA256, &h), MAILAUTH_OK);
         hash_signed_fields(m, &m->f[i], h);
         assert_true(tag(&m->f[i], "b", &off, &len));
-        assert_int_equal(mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, m->f[i].p,
-                                                    m->f[i].n, off, len),
-                         MAILAUTH_OK);
+        assert_int_equal(
+            mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, m->f[i].p, m->f[i].n, off, len),
+            MAILAUTH_OK);
         assert_int_equal(mailauth__hash_final(h, got), MAILAUTH_OK);
         mailauth__hash_free(h);
         assert_int_equal(mailauth__hash_once(MAILAUTH__HASH_SHA256, expect, dlen, want),

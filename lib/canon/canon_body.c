@@ -39,7 +39,7 @@ struct mailauth__body_canon {
     uint8_t                     stage[STAGE_CAP];
 };
 
-#define CRLF4  "\r\n\r\n\r\n\r\n"
+#define CRLF4 "\r\n\r\n\r\n\r\n"
 #define CRLF32 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4
 static const uint8_t crlfs[] = CRLF32;
 
@@ -186,8 +186,8 @@ block_step(uint8_t *dst, const uint8_t *src, unsigned *wsp)
 
 #else /* SWAR: eight bytes in a uint64_t */
 #define BLOCK 8u
-#define ONES  UINT64_C(0x0101010101010101)
-#define HIGH  UINT64_C(0x8080808080808080)
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
 
 /* High bit of each byte of w that equals b (exact, no false positives). */
 static uint64_t
@@ -269,7 +269,7 @@ block_fix(uint8_t *out, size_t *o, const uint8_t *p, unsigned m, unsigned wsp)
         if (e == BLOCK && (p[e] == ' ' || p[e] == '\t')) {
             size_t j = e;
             while (p[j] == ' ' || p[j] == '\t')
-                j++; /* stops before the end of the middle */
+                j++;      /* stops before the end of the middle */
             out[w] = ' '; /* as put_run(), but p[j] may be the last byte */
             *o = w + !(p[j] == '\r' && p[j + 1] == '\n');
             return j;

@@ -84,7 +84,7 @@ relax_byte(struct relax *r, struct sink *s, char c)
     if (r->cr) {
         r->cr = false;
         if (c == '\n')
-            return; /* unfold: the CRLF of a continuation line goes */
+            return;            /* unfold: the CRLF of a continuation line goes */
         relax_put(r, s, '\r'); /* a bare CR is an ordinary byte */
     }
     if (c == '\r') {

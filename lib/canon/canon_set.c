@@ -52,15 +52,15 @@ mailauth__body_set_free(mailauth__body_set_t *bs)
 }
 
 mailauth_status_t
-mailauth__body_set_want(mailauth__body_set_t *bs, mailauth__canon_t canon,
-                        mailauth__hash_alg_t alg, uint64_t limit, size_t *id)
+mailauth__body_set_want(mailauth__body_set_t *bs, mailauth__canon_t canon, mailauth__hash_alg_t alg,
+                        uint64_t limit, size_t *id)
 {
     struct set_entry *e;
     mailauth_status_t st;
     if (id != NULL)
         *id = 0;
-    if (bs == NULL || id == NULL || (canon != MAILAUTH__CANON_SIMPLE &&
-                                     canon != MAILAUTH__CANON_RELAXED) ||
+    if (bs == NULL || id == NULL ||
+        (canon != MAILAUTH__CANON_SIMPLE && canon != MAILAUTH__CANON_RELAXED) ||
         (alg != MAILAUTH__HASH_SHA256 && alg != MAILAUTH__HASH_SHA1))
         return MAILAUTH_EINVAL;
     if (bs->started || bs->ended)

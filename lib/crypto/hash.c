@@ -97,7 +97,7 @@ mailauth__hash_free(mailauth__hash_t *h)
 mailauth_status_t
 mailauth__hash_once(mailauth__hash_alg_t alg, const void *p, size_t n, uint8_t *out)
 {
-    unsigned int len = 0;
+    unsigned int  len = 0;
     const EVP_MD *md = NULL;
     if (out == NULL || (p == NULL && n > 0))
         return MAILAUTH_EINVAL;

@@ -71,11 +71,21 @@ escape(const char *s, size_t len, struct grow *g, size_t *used)
     uint8_t c;
     *used = 1;
     switch (s[0]) {
-    case 'r': c = '\r'; break;
-    case 'n': c = '\n'; break;
-    case 't': c = '\t'; break;
-    case 's': c = ' '; break;
-    case '\\': c = '\\'; break;
+    case 'r':
+        c = '\r';
+        break;
+    case 'n':
+        c = '\n';
+        break;
+    case 't':
+        c = '\t';
+        break;
+    case 's':
+        c = ' ';
+        break;
+    case '\\':
+        c = '\\';
+        break;
     case 'x':
         if (len < 3 || hexval(s[1]) < 0 || hexval(s[2]) < 0)
             return -1;
