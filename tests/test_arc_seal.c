@@ -29,8 +29,8 @@
 #include "arc/arc.h"
 #include "arc/arc_seal.h"
 #include "support/arc_harness.h"
+#include "support/arc_keys.h"
 #include "support/arc_suite.h"
-#include "support/fail_alloc.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SUITE_DIR MAILAUTH_TESTDATA_DIR "/arc/valimail-arc-test-suite"
@@ -38,7 +38,11 @@
 #define SIGNING_TESTS 17
 #define NOW 1700000000
 
-/* ---------------------------------------------------------------- helpers */
+typedef struct hop {
+    const char        *key;    /* file under tests/data/keys */
+    const char        *domain; /* d= and the authserv-id's domain */
+    mailauth_verdict_t cv;     /* given with set_chain() */
+} hop_t;
 
 static uint64_t
 wall_clock(void *ud, mailauth_clock_kind_t kind)
@@ -48,126 +52,11 @@ wall_clock(void *ud, mailauth_clock_kind_t kind)
 }
 
 static char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    long  n = 0;
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    rewind(f);
-    p = malloc((size_t)n + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-    p[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
-static mailauth_key_t *
-load_key(mailauth_ctx_t *ctx, const char *file)
-{
-    char            path[512];
-    size_t          len = 0;
-    char           *pem = NULL;
-    mailauth_key_t *key = NULL;
-    snprintf(path, sizeof(path), "%s/keys/%s", MAILAUTH_TEST_DATA, file);
-    pem = read_file(path, &len);
-    assert_int_equal(mailauth_key_load_pem(ctx, pem, len, &key), MAILAUTH_OK);
-    free(pem);
-    return key;
-}
-
-/* "<selector>._domainkey.<domain> TXT "..."" for a key, appended to zone. */
-static void
-zone_add_key(char *zone, size_t cap, const mailauth_key_t *key, const char *owner)
-{
-    char   rec[2048], line[2300];
-    size_t need = 0, at = 0;
-    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
-    at = (size_t)snprintf(line, sizeof(line), "%s TXT", owner);
-    for (size_t i = 0; i < need; i += 200) /* TXT strings of at most 255 octets */
-        at += (size_t)snprintf(line + at, sizeof(line) - at, " \"%.200s\"", rec + i);
-    snprintf(line + at, sizeof(line) - at, "\n");
-    assert_true(strlen(zone) + strlen(line) < cap);
-    strcat(zone, line);
-}
-
-typedef struct hop {
-    const char        *key;    /* file under tests/data/keys */
-    const char        *domain; /* d= and the authserv-id's domain */
-    mailauth_verdict_t cv;     /* given with set_chain() */
-} hop_t;
-
-/* One sealer run over msg with the ctx clock at now; returns the new
- * message (the set prepended; free()) and the instance added. */
-static char *
 seal_once(const char *keyfile, const char *domain, const char *id, const char *msg, int cv,
           int64_t *now, unsigned *instance)
 {
-    mailauth_ctx_t        *ctx = NULL;
-    mailauth_key_t        *key = NULL;
-    mailauth_arc_sealer_t *s = NULL;
-    size_t                 need = 0, len = strlen(msg);
-    char                  *out = NULL;
-    mailauth_status_t      st = MAILAUTH_OK;
-    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_set_clock(ctx, wall_clock, now), MAILAUTH_OK);
-    key = load_key(ctx, keyfile);
-    assert_int_equal(mailauth_arc_sealer_new(ctx, key, domain, "arc", id, &s), MAILAUTH_OK);
-    if (cv >= 0)
-        assert_int_equal(mailauth_arc_sealer_set_chain(s, (mailauth_verdict_t)cv), MAILAUTH_OK);
-    assert_int_equal(mailauth_arc_sealer_message(s, msg, len), MAILAUTH_OK);
-    st = mailauth_arc_sealer_end_message(s);
-    if (st != MAILAUTH_OK)
-        fail_msg("end_message: %s", mailauth_status_name(st));
-    *instance = mailauth_arc_sealer_instance(s);
-    /* snprintf-like: with no room even "" does not fit its NUL */
-    assert_int_equal(mailauth_arc_sealer_result(s, NULL, 0, &need), MAILAUTH_ENOSPC);
-    out = malloc(need + 2 + len + 1);
-    assert_non_null(out);
-    assert_int_equal(mailauth_arc_sealer_result(s, out, need + 1, &need), MAILAUTH_OK);
-    if (need > 0)
-        memcpy(out + need, "\r\n", 3);
-    strcat(out, msg);
-    mailauth_arc_sealer_free(s);
-    mailauth_key_free(key);
-    mailauth_ctx_free(ctx);
-    return out;
-}
-
-#define BASE_MSG                                                                                   \
-    "Received: from mail.example.com by mx.example.org; Tue, 14 Nov 2023 22:13:20 +0000\r\n"       \
-    "From: Alice <alice@example.com>\r\n"                                                          \
-    "To: list@example.org\r\n"                                                                     \
-    "Subject: ARC round trip\r\n"                                                                  \
-    "Date: Tue, 14 Nov 2023 22:13:14 +0000\r\n"                                                    \
-    "Message-ID: <arc-test@example.com>\r\n"                                                       \
-    "\r\n"                                                                                         \
-    "Hello list,\r\n\r\nthe  meeting is at  10.\r\n"
-
-static const char *
-zone_for_hops(void)
-{
-    static char zone[16384];
-    if (zone[0] == '\0') {
-        mailauth_ctx_t *ctx = NULL;
-        mailauth_key_t *rsa = NULL, *ed = NULL;
-        assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-        rsa = load_key(ctx, "rsa2048.pkcs8.pem");
-        ed = load_key(ctx, "ed25519.pkcs8.pem");
-        zone_add_key(zone, sizeof(zone), rsa, "arc._domainkey.hop1.example");
-        zone_add_key(zone, sizeof(zone), ed, "arc._domainkey.hop2.example");
-        zone_add_key(zone, sizeof(zone), rsa, "arc._domainkey.hop3.example");
-        strcat(zone, "arc._domainkey.temp.example TXT TIMEOUT\n");
-        mailauth_key_free(rsa);
-        mailauth_key_free(ed);
-        mailauth_ctx_free(ctx);
-    }
-    return zone;
+    (void)id; /* "mx." domain */
+    return arc_test_seal(keyfile, domain, "arc", msg, cv, *now, instance);
 }
 
 /* ---------------------------------------------------------------- signing suite */
@@ -272,7 +161,7 @@ static const hop_t hops[] = {
 static char *
 chain_of(size_t n)
 {
-    char   *msg = strdup(BASE_MSG);
+    char   *msg = strdup(ARC_BASE_MSG);
     int64_t now = NOW;
     assert_non_null(msg);
     for (size_t i = 0; i < n; i++) {
@@ -294,7 +183,7 @@ validate(const char *msg, bool async, arc_outcome_t *out)
 {
     const arc_opts_t o = {
         .now_s = NOW + 3600, .async = async, .options = MAILAUTH__ARC_OLDEST_PASS};
-    arc_validate_ok(zone_for_hops(), msg, strlen(msg), &o, out);
+    arc_validate_ok(arc_test_zone(), msg, strlen(msg), &o, out);
 }
 
 static void

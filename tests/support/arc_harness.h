@@ -21,8 +21,9 @@ typedef struct arc_opts {
     unsigned                    options; /* MAILAUTH__ARC_* of lib/arc/arc.h */
     const uint32_t             *limits;  /* (limit, value) pairs */
     size_t                      nlimits;
-    bool                        sha1; /* MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1 */
-    const mailauth_allocator_t *al;   /* NULL: the C library's */
+    bool                        sha1;   /* MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1 */
+    bool                        shared; /* pass a body set the harness owns, as DKIM would */
+    const mailauth_allocator_t *al;     /* NULL: the C library's */
 } arc_opts_t;
 
 typedef struct arc_outcome {
@@ -33,6 +34,8 @@ typedef struct arc_outcome {
     int                oldest_pass;
     char               sealers[8][64]; /* of instances 1..8, "" when NULL */
     bool               done_at_start;  /* the structure decided it */
+    size_t             next_body_id;   /* shared: the id a new triple got after start */
+    char               authres[512];   /* the "arc" entry, remote-ip 192.0.2.1, formatted */
 } arc_outcome_t;
 
 /* Validate one message (CRLF) with the keys of `zone` (zone text format).
