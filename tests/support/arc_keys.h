@@ -24,6 +24,8 @@
 
 /* Load tests/data/keys/<file> (asserts). */
 mailauth_key_t *arc_load_key(mailauth_ctx_t *ctx, const char *file);
+/* The same, giving the library's status (out-of-memory walks). */
+mailauth_status_t arc_try_load_key(mailauth_ctx_t *ctx, const char *file, mailauth_key_t **key);
 
 /* Zone text: arc._domainkey.hop1.example (RSA), .hop2.example (Ed25519),
  * .hop3.example (RSA), s1..s50._domainkey.many.example (RSA),
