@@ -61,6 +61,10 @@ static const struct {
     {"no sp: subdomains get p",
      "OpenDMARC has no organizational domain for a TLD missing from the PSL (.example); the "
      "PSL algorithm's implicit \"*\" rule makes nosp.example one (RFC 7489 §3.2)"},
+    {"identifiers that are not domain names never align (and ask nothing)",
+     "OpenDMARC compares the identifier text (\".example.com\", \"example..com\") without "
+     "checking it is a domain name; RFC 7489 §3.1 aligns domains, and these are none "
+     "(RFC 1035 §2.3.1: no empty labels)"},
     {"RFC 9989 §B.4.3 seen by RFC 7489: bank.example is not on the PSL, giant and mega align",
      "OpenDMARC has no organizational domain for a TLD missing from the PSL (.example); the "
      "implicit \"*\" rule makes bank.example the organizational domain of both (RFC 7489 §3.2)"},
