@@ -112,7 +112,7 @@ test_dkim_verify_eval_parallel(void **state)
     harness_t   h;
     mailauth_resolver_stats_t st;
     (void)state;
-    dk_setup(&h, true, 0, NULL, 0);
+    dk_setup(&h, true, OPT_SPF_DKIM, NULL, 0);
     run_signed(&h, specs, ARRAY_LEN(specs), true);
     for (size_t i = 0; i < ARRAY_LEN(specs); i++)
         dk_check(h.ev, i, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
@@ -194,7 +194,7 @@ test_dkim_verify_eval_too_many(void **state)
             harness_t                 h;
             mailauth_resolver_stats_t st;
             size_t                    n = limited ? 3 : 9, limit = limited ? 2 : 8;
-            dk_setup(&h, async != 0, 0, limited ? two : NULL, limited ? 2 : 0);
+            dk_setup(&h, async != 0, OPT_DKIM_ONLY, limited ? two : NULL, limited ? 2 : 0);
             run_signed(&h, specs, n, false);
             assert_int_equal(mailauth_eval_dkim_count(h.ev), n);
             for (size_t i = 0; i < n; i++)
@@ -263,7 +263,7 @@ test_dkim_verify_eval_key_cache(void **state)
     harness_t                 h;
     mailauth_resolver_stats_t st;
     (void)state;
-    dk_setup(&h, false, 0, NULL, 0);
+    dk_setup(&h, false, OPT_DKIM_ONLY, NULL, 0);
     if (h.ctx->keys == NULL) {
         harness_teardown(&h);
         skip();
@@ -277,6 +277,42 @@ test_dkim_verify_eval_key_cache(void **state)
     assert_int_equal(mailauth_resolver_get_stats(h.r, &st), MAILAUTH_OK);
     assert_int_equal(st.questions, 1);
     harness_teardown(&h);
+}
+
+/* Hostile: 900 fields of one name and 8 signatures each naming it ~15,000
+ * times in h= (60 KiB fields): the header hashes stay linear (one name table
+ * probe per h= name) and every signature gets its verdict. */
+static void
+test_dkim_verify_eval_hostile_h(void **state)
+{
+    static const char tail[] = "; bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=; b=dGVzdA==\r\n";
+    size_t            cap = (size_t)1 << 20, n = 0;
+    char             *msg = malloc(cap);
+    harness_t         h;
+    (void)state;
+    assert_non_null(msg);
+    for (int k = 0; k < 8; k++) {
+        n += (size_t)snprintf(msg + n, cap - n,
+                              "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+                              "s=rsa; h=from");
+        while (n < (size_t)(k + 1) * 60000)
+            n += (size_t)snprintf(msg + n, cap - n, ":x-a");
+        n += (size_t)snprintf(msg + n, cap - n, "%s", tail);
+    }
+    n += (size_t)snprintf(msg + n, cap - n, "From: a@example.com\r\n");
+    for (int i = 0; i < 900; i++)
+        n += (size_t)snprintf(msg + n, cap - n, "X-A: %d\r\n", i);
+    n += (size_t)snprintf(msg + n, cap - n, "\r\n");
+    dk_setup(&h, false, OPT_DKIM_ONLY, NULL, 0);
+    assert_int_equal(mailauth_eval_message(h.ev, msg, n), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), 8);
+    for (size_t i = 0; i < 8; i++) {
+        mailauth_verdict_t v = mailauth_dkim_result_verdict(mailauth_eval_dkim(h.ev, i));
+        assert_true(v == MAILAUTH_VERDICT_FAIL || v == MAILAUTH_VERDICT_PERMERROR);
+    }
+    harness_teardown(&h);
+    free(msg);
 }
 
 /* ---- raw bytes: mailauth_eval_feed() ------------------------------------------------- */
@@ -576,6 +612,7 @@ main(void)
         cmocka_unit_test(test_dkim_verify_eval_deadline),
         cmocka_unit_test(test_dkim_verify_eval_cancel_and_free),
         cmocka_unit_test(test_dkim_verify_eval_key_cache),
+        cmocka_unit_test(test_dkim_verify_eval_hostile_h),
         cmocka_unit_test(test_dkim_verify_eval_feed),
         cmocka_unit_test(test_dkim_verify_eval_feed_rules),
         cmocka_unit_test(test_dkim_verify_eval_streaming),

@@ -86,6 +86,8 @@ setup_ctx(harness_t *h, unsigned opts, const uint32_t *limits, size_t nlimits)
         st = mailauth_ctx_set_limit(h->ctx, MAILAUTH_LIMIT_RSA_MAX_BITS, 1024);
     if (st == MAILAUTH_OK && (opts & OPT_DKIM_ONLY))
         st = mailauth_ctx_set_methods(h->ctx, MAILAUTH_METHOD_DKIM);
+    if (st == MAILAUTH_OK && (opts & OPT_SPF_DKIM))
+        st = mailauth_ctx_set_methods(h->ctx, MAILAUTH_METHOD_SPF | MAILAUTH_METHOD_DKIM);
     for (size_t i = 0; i + 1 < nlimits && st == MAILAUTH_OK; i += 2)
         st = mailauth_ctx_set_limit(h->ctx, (mailauth_limit_t)limits[i], limits[i + 1]);
     return st;

@@ -36,6 +36,7 @@ enum dk_opt {
     OPT_FULL_BODY = 2, /* MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY */
     OPT_MAX1024 = 4,   /* MAILAUTH_LIMIT_RSA_MAX_BITS 1024 */
     OPT_DKIM_ONLY = 8, /* methods: DKIM only */
+    OPT_SPF_DKIM = 16, /* methods: SPF and DKIM (no DMARC or ARC questions) */
 };
 
 /* ctx (options, limits as (limit, value) pairs, allocator or NULL), zone
