@@ -1,7 +1,8 @@
 /* dkim_verify: DKIM verdicts through the public API (RFC 6376 §6, RFC 8301,
  * RFC 8463): one signature per case, signed at test time over the message
  * of tests/support/dkim_harness.c and mutated after signing, against the
- * keys its zone publishes; the RFC 6376 and RFC 8463 example messages; the
+ * keys its zone publishes; the RFC 6376 and RFC 8463 example messages and
+ * the Stalwart mail-auth vectors (real mail: IETF, Facebook, GitHub); the
  * Authentication-Results entries. Every message runs twice: finish_sync()
  * and async finish() over the zone resolver with a delay. Scheduling,
  * limits and memory are in test_dkim_verify_eval.c. */
@@ -292,6 +293,98 @@ test_dkim_verify_fixture_async(void **state)
     run_fixture(*state, true);
 }
 
+/* Stalwart mail-auth vectors (shared test data): "<owner> <TXT value>" lines,
+ * an empty line, the message (LF line ends, fed as they are). Upstream
+ * checks them at 1667843664, where every signature passes here too except
+ * 004: its t=1667862801 is 5 hours ahead, which upstream does not check and
+ * this library refuses beyond MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S (§6.1.1), so
+ * 004 also runs just after its t=. 005 has x=1667930064. 002's key is a
+ * bare PKCS#1 RSAPublicKey, which the key decoder accepts (crypto.h). */
+struct stalwart {
+    const char        *file;
+    size_t             nsigs;
+    int64_t            now;
+    mailauth_verdict_t v;
+    mailauth_reason_t  r;
+};
+#define STALWART_NOW 1667843664
+static const struct stalwart stalwart[] = {
+    {"001.txt", 2, STALWART_NOW, PASS},
+    {"002.txt", 1, STALWART_NOW, PASS},
+    {"003.txt", 2, STALWART_NOW, PASS},
+    {"004.txt", 1, STALWART_NOW, PERM(FUTURE)},
+    {"004.txt", 1, 1667862801 + 60, PASS},
+    {"005.txt", 1, STALWART_NOW, PASS},
+    {"005.txt", 1, 1667930064 + 301, PERM(EXPIRED)},
+    {"006.txt", 1, STALWART_NOW, PASS},
+};
+
+/* The record lines as zone text: TXT strings of at most 200 octets, '"' and '\' escaped. */
+static char *
+stalwart_zone(const char *text, size_t *used)
+{
+    char       *zone = NULL;
+    const char *p = text;
+    while (*p != '\0' && *p != '\n') {
+        const char *eol = strchr(p, '\n'), *sp = strchr(p, ' ');
+        char        line[8192];
+        size_t      n = 0, take = 0;
+        assert_non_null(eol);
+        assert_true(sp != NULL && sp < eol);
+        n = (size_t)snprintf(line, sizeof(line), "%.*s TXT \"", (int)(sp - p), p);
+        for (const char *c = sp + 1; c < eol && n + 8 < sizeof(line); c++, take++) {
+            if (take == 200) {
+                n += (size_t)snprintf(line + n, sizeof(line) - n, "\" \"");
+                take = 0;
+            }
+            if (*c == '"' || *c == '\\')
+                line[n++] = '\\';
+            line[n++] = *c;
+        }
+        line[n++] = '"';
+        line[n] = '\0';
+        tsig_zone_add(&zone, line);
+        p = eol + 1;
+    }
+    *used = (size_t)(p - text) + (*p == '\n' ? 1 : 0);
+    return zone;
+}
+
+static void
+run_stalwart(const struct stalwart *c, bool async)
+{
+    harness_t h;
+    size_t    len = 0, used = 0;
+    char     *text = testdata("stalwart-mail-auth", c->file, &len), *zone = NULL;
+    if (text == NULL)
+        skip(); /* the shared test data is not here */
+    zone = stalwart_zone(text, &used);
+    dk_wall_s = c->now;
+    dk_setup(&h, async, OPT_DKIM_ONLY, NULL, 0);
+    assert_int_equal(mailauth_resolver_zone_add(h.r, zone, strlen(zone), NULL), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_message(h.ev, text + used, len - used), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    dk_wall_s = NOW_S;
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), c->nsigs);
+    for (size_t i = 0; i < c->nsigs; i++)
+        dk_check(h.ev, i, c->v, c->r);
+    harness_teardown(&h);
+    free(zone);
+    free(text);
+}
+
+static void
+test_dkim_verify_stalwart_sync(void **state)
+{
+    run_stalwart(*state, false);
+}
+
+static void
+test_dkim_verify_stalwart_async(void **state)
+{
+    run_stalwart(*state, true);
+}
+
 /* ---- Authentication-Results ---------------------------------------------------------------- */
 
 static const mailauth_resinfo_t *
@@ -362,9 +455,10 @@ group_teardown(void **state)
 int
 main(void)
 {
-    static char       names[ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures)][2][96];
-    struct CMUnitTest tests[2 * (ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures)) + 1];
-    size_t            n = 0;
+    static char names[ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + ARRAY_LEN(stalwart)][2][96];
+    struct CMUnitTest
+           tests[2 * (ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + ARRAY_LEN(stalwart)) + 1];
+    size_t n = 0;
     for (size_t i = 0; i < ARRAY_LEN(dk_cases); i++) {
         snprintf(names[i][0], sizeof(names[i][0]), "sync: %s", dk_cases[i].name);
         snprintf(names[i][1], sizeof(names[i][1]), "async: %s", dk_cases[i].name);
@@ -385,6 +479,19 @@ main(void)
         tests[n++] = (struct CMUnitTest){.name = nm[1],
                                          .test_func = test_dkim_verify_fixture_async,
                                          .initial_state = (void *)&fixtures[i]};
+    }
+    for (size_t i = 0; i < ARRAY_LEN(stalwart); i++) {
+        char(*nm)[96] = names[ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + i];
+        snprintf(nm[0], sizeof(nm[0]), "sync: Stalwart %s at %lld", stalwart[i].file,
+                 (long long)stalwart[i].now);
+        snprintf(nm[1], sizeof(nm[1]), "async: Stalwart %s at %lld", stalwart[i].file,
+                 (long long)stalwart[i].now);
+        tests[n++] = (struct CMUnitTest){.name = nm[0],
+                                         .test_func = test_dkim_verify_stalwart_sync,
+                                         .initial_state = (void *)&stalwart[i]};
+        tests[n++] = (struct CMUnitTest){.name = nm[1],
+                                         .test_func = test_dkim_verify_stalwart_async,
+                                         .initial_state = (void *)&stalwart[i]};
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_verify_authres);
     return _cmocka_run_group_tests("dkim_verify", tests, n, NULL, group_teardown);

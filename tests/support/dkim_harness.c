@@ -22,6 +22,7 @@ const char dk_headers[] =
 const char dk_body[] = "Hello Bob,\r\n\r\nthe  meeting is at  10.\r\n\r\n\r\n";
 
 static char *zone;
+int64_t      dk_wall_s = NOW_S;
 
 const char *
 dk_zone(void)
@@ -58,14 +59,14 @@ dk_zone_free(void)
     zone = NULL;
 }
 
-/* Wall time pinned at NOW_S; monotonic time real (sync) or hand-moved (async). */
+/* Wall time pinned at dk_wall_s; monotonic time real (sync) or hand-moved (async). */
 static uint64_t
 dk_clock(void *ud, mailauth_clock_kind_t kind)
 {
     const harness_t *h = ud;
     struct timespec  ts;
     if (kind == MAILAUTH_CLOCK_WALL)
-        return (uint64_t)NOW_S * 1000u;
+        return (uint64_t)dk_wall_s * 1000u;
     if (h->async)
         return h->now;
     clock_gettime(CLOCK_MONOTONIC, &ts);

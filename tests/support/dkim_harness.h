@@ -16,7 +16,8 @@
 #include "support/eval_harness.h"
 #include "support/testsig.h"
 
-#define NOW_S 1700000000LL /* wall clock of every DKIM eval test */
+#define NOW_S 1700000000LL /* wall clock of every DKIM eval test... */
+extern int64_t dk_wall_s;  /* ...unless a test moves this (and puts it back) */
 #define H_STD "from:to:subject:date:message-id"
 
 /* Selectors of the zone (all under example.com):
