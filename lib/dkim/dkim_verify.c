@@ -148,8 +148,8 @@ sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s)
     const mailauth__sig_t *g = &s->sig;
     int64_t                now = mailauth__ctx_wall_s(v->ctx);
     int64_t skew = (int64_t)mailauth__ctx_limit(v->ctx, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
-    /* RFC 8301 §3.1: "Verifiers MUST NOT consider signatures using RSA-SHA1
-     * to be valid"; the field is unusable as a whole, like a syntax error. */
+    /* RFC 8301 §3.1: rsa-sha1 must not be used for verifying; the field is
+     * unusable as a whole, like a syntax error (the ctx flag can allow it). */
     if (g->alg == MAILAUTH__ALG_RSA_SHA1 &&
         !mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1)) {
         decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_SHA1,
