@@ -2,7 +2,13 @@
  * domains, no hosts file), EDNS0 with a 4096-byte UDP size (RFC 6891) and
  * c-ares' own TCP retry of truncated answers (RFC 7766 §5; IGNTC unset).
  * Sockets are reported through the sock-state callback and kept in a
- * table so mailauth_resolver_run_once() can poll them. */
+ * table so mailauth_resolver_run_once() can poll them.
+ *
+ * The same driver also runs on a channel the caller owns
+ * (include/mailauth/ares.h): then the sock-state callback is the caller's,
+ * the blocking wait polls what ares_getsock() reports, and the channel is
+ * never destroyed here; queries still in flight when the resolver goes
+ * free their records later, with their own copy of the allocator. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -10,6 +16,8 @@
 #include <sys/time.h>
 
 #include <ares.h>
+
+#include <mailauth/ares.h>
 
 #include "dns/dns_int.h"
 #include "util/alloc.h"
@@ -26,16 +34,20 @@ struct adrv {
     mailauth_resolver_t *r;
     ares_channel         ch;
     bool                 ch_ok;
-    struct afd          *fds;
+    bool                 owned; /* false: the caller's channel, never destroyed here */
+    struct afd          *fds;   /* owned channel: sockets from on_sock_state() */
     size_t               nfds, capfds;
 };
 
 /* One ares_query in flight. q is NULL once we stopped waiting for it
  * (query timeout, resolver freed); c-ares still calls back later, maybe
- * with ARES_EDESTRUCTION from ares_destroy(), and the callback frees it. */
+ * with ARES_EDESTRUCTION from ares_destroy(), and the callback frees it.
+ * On a caller's channel that can be after the resolver and the ctx are
+ * gone: hence the copy of the allocator, and ad untouched when q is NULL. */
 struct areq {
-    struct adrv       *ad;
-    mailauth__dns_q_t *q;
+    struct adrv         *ad;
+    mailauth__dns_q_t   *q;
+    mailauth_allocator_t al;
 };
 
 static void
@@ -77,10 +89,11 @@ static void
 on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     struct areq         *rq = arg;
-    mailauth_resolver_t *r = rq->ad->r;
     mailauth__dns_q_t   *q = rq->q;
+    mailauth_allocator_t al = rq->al;
+    mailauth_resolver_t *r = q != NULL ? rq->ad->r : NULL;
     (void)timeouts;
-    mailauth__free(r->al, rq);
+    mailauth__free(&al, rq);
     if (q == NULL)
         return; /* abandoned (ARES_EDESTRUCTION lands here too) */
     q->drv = NULL;
@@ -114,6 +127,7 @@ drv_send(mailauth_resolver_t *r, mailauth__dns_q_t *q)
         return MAILAUTH_ENOMEM;
     rq->ad = ad;
     rq->q = q;
+    rq->al = *r->al;
     q->drv = rq;
     escape_name(q->name, name);
     /* May call on_answer at once (bad name, no memory): q is then done. */
@@ -172,12 +186,31 @@ dispatch(struct adrv *ad, const struct pollfd *p, size_t n)
     }
 }
 
+/* A caller's channel: its sockets as ares_getsock() reports them (at most
+ * ARES_GETSOCK_MAXNUM, which STACK_FDS matches). */
+static size_t
+channel_socks(struct adrv *ad, struct pollfd *p)
+{
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    /* Bit i: socks[i] readable; bit 16 + i: writable. Shifted unsigned: the
+     * ARES_GETSOCK_WRITABLE macro shifts a signed 1 into the sign bit. */
+    unsigned bits = (unsigned)ares_getsock(ad->ch, socks, ARES_GETSOCK_MAXNUM);
+    size_t   n = 0;
+    for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM && n < STACK_FDS; i++) {
+        short ev = (short)((((bits >> i) & 1u) ? POLLIN : 0) |
+                           (((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u) ? POLLOUT : 0));
+        if (ev != 0)
+            p[n++] = (struct pollfd){.fd = socks[i], .events = ev};
+    }
+    return n;
+}
+
 static mailauth_status_t
 drv_wait(mailauth_resolver_t *r, int timeout_ms)
 {
     struct adrv  *ad = r->drv_state;
     struct pollfd stack[STACK_FDS], *p = stack;
-    size_t        n = ad->nfds;
+    size_t        n = ad->owned ? ad->nfds : channel_socks(ad, stack);
     int           rc;
     if (n == 0) {
         if (timeout_ms > 0)
@@ -187,7 +220,7 @@ drv_wait(mailauth_resolver_t *r, int timeout_ms)
     if (n > STACK_FDS && (p = mailauth__calloc(r->al, n, sizeof(*p))) == NULL)
         return MAILAUTH_ENOMEM;
     /* A copy: processing one socket may open or close others. */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; ad->owned && i < n; i++)
         p[i] = (struct pollfd){
             .fd = ad->fds[i].fd,
             .events = (short)((ad->fds[i].rd ? POLLIN : 0) | (ad->fds[i].wr ? POLLOUT : 0))};
@@ -203,7 +236,8 @@ static void
 drv_sock_changed(mailauth_resolver_t *r)
 {
     struct adrv *ad = r->drv_state;
-    for (size_t i = 0; i < ad->nfds; i++)
+    /* A caller's channel: its sock-state callback is the caller's (ares.h). */
+    for (size_t i = 0; ad->owned && i < ad->nfds; i++)
         r->sock_fn(r->sock_ud, ad->fds[i].fd, ad->fds[i].rd, ad->fds[i].wr);
 }
 
@@ -213,7 +247,7 @@ drv_destroy(mailauth_resolver_t *r)
     struct adrv *ad = r->drv_state;
     if (ad == NULL)
         return;
-    if (ad->ch_ok) /* runs the callbacks of queries still in flight */
+    if (ad->ch_ok && ad->owned) /* runs the callbacks of queries still in flight */
         ares_destroy(ad->ch);
     mailauth__free(r->al, ad->fds);
     mailauth__free(r->al, ad);
@@ -280,11 +314,82 @@ mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers, mailauth_re
         return MAILAUTH_ENOMEM;
     }
     ad->r = r;
+    ad->owned = true;
     st = channel_open(ad, servers);
     if (st != MAILAUTH_OK) {
         mailauth_resolver_free(r);
         return st;
     }
     *out = r;
+    return MAILAUTH_OK;
+}
+
+/* ---- a channel the caller owns (include/mailauth/ares.h) ---- */
+
+/* Refuse a channel whose answers would give wrong verdicts. */
+static mailauth_status_t
+channel_check(ares_channel ch)
+{
+    struct ares_options o;
+    int                 mask = 0, rc;
+    mailauth_status_t   st = MAILAUTH_OK;
+    memset(&o, 0, sizeof(o));
+    rc = ares_save_options(ch, &o, &mask);
+    if (rc != ARES_SUCCESS)
+        return rc == ARES_ENOMEM ? MAILAUTH_ENOMEM : MAILAUTH_EDNS;
+    /* IGNTC: a truncated answer taken as whole (RFC 1035 §4.1.1 TC) loses
+     * records, a DKIM key among them; NORECURSE: a recursive server would
+     * answer referrals, not records. */
+    if ((mask & ARES_OPT_FLAGS) && (o.flags & (ARES_FLAG_IGNTC | ARES_FLAG_NORECURSE)) != 0)
+        st = MAILAUTH_EINVAL;
+    ares_destroy_options(&o);
+    return st;
+}
+
+mailauth_status_t
+mailauth_resolver_new_ares_channel(mailauth_ctx_t *ctx, ares_channel channel,
+                                   mailauth_resolver_t **out)
+{
+    mailauth_resolver_t *r = NULL;
+    struct adrv         *ad;
+    mailauth_status_t    st;
+    if (out != NULL)
+        *out = NULL;
+    if (ctx == NULL || channel == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    st = channel_check(channel);
+    if (st == MAILAUTH_OK)
+        st = mailauth__dns_resolver_new(ctx, &ares_driver, &r);
+    if (st != MAILAUTH_OK)
+        return st;
+    ad = mailauth__calloc(r->al, 1, sizeof(*ad));
+    r->drv_state = ad;
+    if (ad == NULL) {
+        mailauth_resolver_free(r);
+        return MAILAUTH_ENOMEM;
+    }
+    ad->r = r;
+    ad->ch = channel;
+    ad->ch_ok = true;
+    ad->owned = false;
+    *out = r;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_ares_prepare_options(struct ares_options *opts, int *optmask)
+{
+    if (opts == NULL || optmask == NULL)
+        return MAILAUTH_EINVAL;
+    if ((*optmask & ARES_OPT_FLAGS) == 0) {
+        opts->flags = 0; /* c-ares' default flags */
+        *optmask |= ARES_OPT_FLAGS;
+    }
+    opts->flags |= ARES_FLAG_EDNS;
+    opts->flags &= ~(ARES_FLAG_IGNTC | ARES_FLAG_NORECURSE);
+    if ((*optmask & ARES_OPT_EDNSPSZ) == 0 || opts->ednspsz < EDNS_UDP_SIZE) {
+        opts->ednspsz = EDNS_UDP_SIZE;
+        *optmask |= ARES_OPT_EDNSPSZ;
+    }
     return MAILAUTH_OK;
 }
