@@ -14,7 +14,16 @@ MAILAUTH_BEGIN_DECLS
  *  logger, limits, policy knobs, authserv-id. Create it, set it up, then
  *  use it: once a resolver or evaluation has been created from it, the
  *  setters return MAILAUTH_ESTATE and the ctx is read-only, so any number
- *  of threads may share it. It must outlive every object created from it. */
+ *  of threads may share it. It must outlive every object created from it.
+ *
+ *  Threads (docs/threading.md): set it up on one thread, then hand it to
+ *  the others (pthread_create(), a queue); its first use may come from
+ *  several threads at once. No setter may run while another thread uses
+ *  the ctx. What changes inside a shared ctx, the DKIM/ARC key cache and
+ *  the Public Suffix List opened on first use, is locked inside. The
+ *  allocator, clock, logger and random callbacks are called from every
+ *  thread that uses the ctx, at the same time: they must be thread-safe
+ *  when the ctx is shared. */
 typedef struct mailauth_ctx mailauth_ctx_t;
 
 /*! Caller-supplied allocator. Fill every function; `version` must be
@@ -35,7 +44,8 @@ typedef enum mailauth_clock_kind {
     MAILAUTH_CLOCK_MONOTONIC = 1 /*!< milliseconds from any fixed origin (deadlines, TTLs) */
 } mailauth_clock_kind_t;
 
-/*! Clock callback: return the current time of the given kind in milliseconds. */
+/*! Clock callback: return the current time of the given kind in milliseconds.
+ *  Called from every thread using the ctx: thread-safe if the ctx is shared. */
 typedef uint64_t (*mailauth_clock_fn)(void *ud, mailauth_clock_kind_t kind);
 
 /*! Log levels, most severe first. */
@@ -46,7 +56,8 @@ typedef enum mailauth_log_level {
     MAILAUTH_LOG_DEBUG
 } mailauth_log_level_t;
 
-/*! Logger callback. `msg` is NUL-terminated and valid only during the call. */
+/*! Logger callback. `msg` is NUL-terminated and valid only during the call.
+ *  Called on the thread doing the work: thread-safe if the ctx is shared. */
 typedef void (*mailauth_log_fn)(void *ud, mailauth_log_level_t level, const char *msg);
 
 /*! Name of a log level ("error", "warning", "info", "debug"). */

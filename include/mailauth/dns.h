@@ -14,7 +14,15 @@ MAILAUTH_BEGIN_DECLS
 /*! A resolver: one DNS driver (c-ares, zone text or caller-supplied), a
  *  table that turns identical questions from many evaluations into one
  *  query, a TTL-bounded answer cache, and the queue of evaluations to wake.
- *  A resolver and every evaluation using it belong to one thread. */
+ *  A resolver and every evaluation using it belong to one thread: each
+ *  thread that evaluates messages makes its own resolver from the shared
+ *  ctx (the caches are per resolver). Every call on a resolver, on its
+ *  evaluations and on its custom-driver queries happens on that thread,
+ *  and so do the callbacks it makes (socket callback, custom DNS ops,
+ *  completion callbacks). Handing a resolver with all its evaluations to
+ *  another thread between calls is allowed, with the caller's own
+ *  synchronization; using it from two threads at once is not
+ *  (docs/threading.md). */
 typedef struct mailauth_resolver mailauth_resolver_t;
 
 /*! Record types mailauth asks for. */
@@ -110,6 +118,9 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t *ctx,
 /*! Answer a custom-driver query. Records are copied. May be called from
  *  inside ops->query. Evaluations woken by the answer run at the next
  *  mailauth_resolver_process_timeouts() (or at once in a blocking call).
+ *  Call it on the resolver's thread: a DNS client running on another thread
+ *  hands its answer over first (examples/custom-resolver answers late and
+ *  out of order from its own loop).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (rcode RECORDS with no records, bad record),
  *          MAILAUTH_ENOMEM (the question becomes TEMPFAIL). */
 MAILAUTH_API mailauth_status_t mailauth_dns_query_answer(mailauth_dns_query_t *q,
