@@ -292,6 +292,15 @@ static const struct cidr_case cidr_cases[] = {
     {"cidr v6: /129", "::1/129", false, NULL, 0},
     {"cidr: bad address", "192.0.2/24", false, NULL, 0},
     {"cidr: only length", "/24", false, NULL, 0},
+    {"cidr v4: /0 on an address", "192.0.2.1/0", true, "192.0.2.1", 0},
+    {"cidr v4: trailing dot", "192.0.2.1./8", false, NULL, 0},
+    {"cidr v4: leading zero octet", "01.2.3.4/8", false, NULL, 0},
+    {"cidr v4: octet 256", "256.1.1.1/8", false, NULL, 0},
+    {"cidr v4: five parts", "1.2.3.4.5/8", false, NULL, 0},
+    {"cidr v4: prefix 08", "1.2.3.4/08", false, NULL, 0},
+    {"cidr v4: space in length", "1.2.3.4/ 8", false, NULL, 0},
+    {"cidr v4: port", "1.2.3.4:80", false, NULL, 0},
+    {"cidr v6: mapped v4", "::ffff:192.0.2.1/128", true, "::ffff:192.0.2.1", 128},
 };
 
 static void
@@ -312,6 +321,80 @@ test_ip_cidr(void **state)
     assert_string_equal(text, c->addr);
 }
 
+/* Reference for ADDR[/LEN] built on mailauth__ip_parse(): the one-pass
+ * IPv4 path of mailauth__cidr_parse() must agree with it on any input. */
+static bool
+cidr_reference(const char *s, size_t n, mailauth__ip_t *ip, unsigned *prefix)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t      alen = slash != NULL ? (size_t)(slash - s) : n, dlen = n - alen;
+    unsigned    len = 0;
+    if (!mailauth__ip_parse(s, alen, ip))
+        return false;
+    if (slash == NULL) {
+        *prefix = ip->family == 4 ? 32 : 128;
+        return true;
+    }
+    if (dlen < 2 || dlen > 4 || (slash[1] == '0' && dlen > 2))
+        return false;
+    for (size_t i = 1; i < dlen; i++) {
+        if (slash[i] < '0' || slash[i] > '9')
+            return false;
+        len = len * 10 + (unsigned)(slash[i] - '0');
+    }
+    if (len > (ip->family == 4 ? 32u : 128u))
+        return false;
+    *prefix = len;
+    return true;
+}
+
+static uint32_t
+rnd(uint32_t *seed, uint32_t mod)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) % mod;
+}
+
+/* A near-miss of "a.b.c.d/len": numbers from 0 to 299, sometimes with a
+ * leading zero, lengths up to 40, now and then a byte changed. */
+static size_t
+cidr_candidate(uint32_t *seed, char *s, size_t cap)
+{
+    static const char noise[] = "0123456789./: x";
+    int               n = 0;
+    for (int part = 0; part < 4; part++)
+        n += snprintf(s + n, cap - (size_t)n, "%s%s%u", part > 0 ? "." : "",
+                      rnd(seed, 8) == 0 ? "0" : "", (unsigned)rnd(seed, 300));
+    if (rnd(seed, 4) != 0)
+        n += snprintf(s + n, cap - (size_t)n, "/%s%u", rnd(seed, 8) == 0 ? "0" : "",
+                      (unsigned)rnd(seed, 41));
+    if (rnd(seed, 3) == 0)
+        s[rnd(seed, (uint32_t)n)] = noise[rnd(seed, sizeof(noise) - 1)];
+    return (size_t)n;
+}
+
+static void
+test_ip_cidr_random(void **state)
+{
+    uint32_t seed = 12345;
+    unsigned accepted = 0;
+    (void)state;
+    for (int k = 0; k < 200000; k++) {
+        char           s[48];
+        size_t         n = cidr_candidate(&seed, s, sizeof(s));
+        mailauth__ip_t a, b;
+        unsigned       pa = 0, pb = 0;
+        bool           ok = mailauth__cidr_parse(s, n, &a, &pa);
+        assert_int_equal(ok, cidr_reference(s, n, &b, &pb));
+        if (ok) {
+            accepted++;
+            assert_int_equal(pa, pb);
+            assert_memory_equal(&a, &b, sizeof(a));
+        }
+    }
+    assert_true(accepted > 10000 && accepted < 190000); /* both outcomes well covered */
+}
+
 #define ADD_TABLE(tab, fn)                                                                         \
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
         tests[nt++] = (struct CMUnitTest)                                                          \
@@ -324,7 +407,7 @@ main(void)
 {
     struct CMUnitTest tests[ARRAY_LEN(parse_cases) + ARRAY_LEN(unmap_cases) +
                             ARRAY_LEN(nibble_cases) + ARRAY_LEN(match_cases) +
-                            ARRAY_LEN(cidr_cases) + 2];
+                            ARRAY_LEN(cidr_cases) + 3];
     size_t            nt = 0;
     ADD_TABLE(parse_cases, test_ip_parse_format);
     tests[nt++] = (struct CMUnitTest){.name = "format: truncation and bad family",
@@ -335,5 +418,7 @@ main(void)
     ADD_TABLE(nibble_cases, test_ip_nibbles);
     ADD_TABLE(match_cases, test_ip_match);
     ADD_TABLE(cidr_cases, test_ip_cidr);
+    tests[nt++] = (struct CMUnitTest){.name = "cidr: agrees with a reference on random input",
+                                      .test_func = test_ip_cidr_random};
     return _cmocka_run_group_tests("ip", tests, nt, NULL, NULL);
 }

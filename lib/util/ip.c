@@ -358,6 +358,47 @@ mailauth__ip_equal(const mailauth__ip_t *a, const mailauth__ip_t *b)
     return mailauth__ip_match(a, b, a != NULL && a->family == 4 ? 32u : 128u);
 }
 
+/* The common "a.b.c.d" or "a.b.c.d/len" in one pass, by exactly the rules
+ * of parse_v4() and the prefix check below. Anything else (IPv6, a syntax
+ * error) returns false and is left to the general path, which decides. */
+static bool
+cidr_v4_fast(const char *s, size_t n, mailauth__ip_t *ip, unsigned *prefix)
+{
+    uint8_t  a[4];
+    size_t   i = 0;
+    unsigned len = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t   start = i;
+        while (i < n && i - start < 3 && dig(s[i]))
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+            return false;
+        if (part < 3 && (i >= n || s[i++] != '.'))
+            return false;
+        a[part] = (uint8_t)v;
+    }
+    if (i == n) {
+        len = 32;
+    } else {
+        size_t digits = n - i - 1;
+        if (s[i++] != '/' || digits == 0 || digits > 3 || (s[i] == '0' && digits > 1))
+            return false;
+        for (; i < n; i++) {
+            if (!dig(s[i]))
+                return false;
+            len = len * 10 + (unsigned)(s[i] - '0');
+        }
+        if (len > 32)
+            return false;
+    }
+    memset(ip, 0, sizeof(*ip));
+    memcpy(ip->addr, a, 4);
+    ip->family = 4;
+    *prefix = len;
+    return true;
+}
+
 bool
 mailauth__cidr_parse(const char *s, size_t n, mailauth__ip_t *ip, unsigned *prefix)
 {
@@ -368,6 +409,8 @@ mailauth__cidr_parse(const char *s, size_t n, mailauth__ip_t *ip, unsigned *pref
     bool           colon = false;
     if (s == NULL || ip == NULL || prefix == NULL)
         return false;
+    if (cidr_v4_fast(s, n, ip, prefix))
+        return true;
     /* one pass finds the '/' and whether the address is IPv6 */
     for (; alen < n && s[alen] != '/'; alen++)
         colon = colon || s[alen] == ':';
