@@ -166,7 +166,12 @@ mailauth__spf_macro_check(const char *s, size_t n, int kind, unsigned *found, co
             last_macro = true;
             i = j;
         } else if ((c >= 0x21 && c <= 0x7e) || (c == ' ' && kind == MAILAUTH__SPF_MACRO_EXPLAIN)) {
-            i++; /* macro-literal = %x21-24 / %x26-7E; explain-string adds SP */
+            /* macro-literal = %x21-24 / %x26-7E; explain-string adds SP. A
+             * domain-spec is mostly literal: take the run at once. */
+            for (i++;
+                 i < n && s[i] != '%' && (unsigned char)s[i] >= 0x21 && (unsigned char)s[i] <= 0x7e;
+                 i++)
+                ;
         } else {
             why = "character not allowed";
         }
