@@ -437,6 +437,13 @@ test_util_str_compare(void **state)
     assert_true(mailauth__mem_eq_ci("SPF1 rest", 4, "spf1"));
     assert_false(mailauth__mem_eq_ci("SPF1", 4, "spf12"));
     assert_false(mailauth__mem_eq_ci("[", 1, "{")); /* 0x5b vs 0x7b: not letters */
+    for (int x = 0; x < 256; x++) { /* every byte pair: equal exactly when to_lower says so */
+        for (int y = 0; y < 256; y++) {
+            char a = (char)x, b = (char)y;
+            assert_int_equal(mailauth__eq_ci_n(&a, &b, 1),
+                             mailauth__to_lower(x) == mailauth__to_lower(y));
+        }
+    }
     char s[] = "MiXeD-123";
     mailauth__lower_inplace(s, 5);
     assert_string_equal(s, "mixed-123");

@@ -79,7 +79,11 @@ bool
 mailauth__eq_ci_n(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (mailauth__to_lower((unsigned char)a[i]) != mailauth__to_lower((unsigned char)b[i]))
+        unsigned x = (unsigned char)a[i], y = (unsigned char)b[i];
+        /* Equal bytes are the common case (domain names, keywords in their
+         * usual case). Else only two letters a case apart match: same byte
+         * with bit 0x20 set, and that byte a lower-case letter. */
+        if (x != y && ((x | 0x20u) != (y | 0x20u) || (x | 0x20u) < 'a' || (x | 0x20u) > 'z'))
             return false;
     }
     return true;
