@@ -32,9 +32,10 @@ static void
 decide(mailauth__arc_t *v)
 {
     uint32_t                    n = v->chain.n;
-    const mailauth__arc_item_t *it = &v->ams[n - 1];
-    if (v->done)
+    const mailauth__arc_item_t *it = NULL;
+    if (v->done || v->ams == NULL || n == 0)
         return;
+    it = &v->ams[n - 1];
     if (it->state != MAILAUTH__ARC_IT_DONE)
         return;
     if (!it->ok) {
