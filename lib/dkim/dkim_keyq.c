@@ -98,8 +98,7 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth_ctx_t *ctx, mailauth__dn
         finish(k, MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "several key records at the selector");
         return MAILAUTH_OK;
     }
-    st = mailauth__key_parse(&ctx->al, (const char *)r->rr[0].data, r->rr[0].len, &k->key,
-                             &reason);
+    st = mailauth__key_parse(&ctx->al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
     if (st != MAILAUTH_OK)
         return st;
     k->held = true;
