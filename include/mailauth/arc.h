@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mailauth/eval.h>
 #include <mailauth/export.h>
 #include <mailauth/status.h>
 
@@ -21,6 +22,13 @@ MAILAUTH_BEGIN_DECLS
 
 /*! The ARC result of one message. */
 typedef struct mailauth_arc_result mailauth_arc_result_t;
+
+/*! The ARC chain validation result of a finished evaluation, or NULL when
+ *  ARC was not evaluated (MAILAUTH_METHOD_ARC off, or no message was fed)
+ *  or the evaluation did not finish normally. The evaluation always
+ *  computes oldest-pass for a passing chain. Borrowed until
+ *  mailauth_eval_free(). */
+MAILAUTH_API const mailauth_arc_result_t *mailauth_eval_arc(const mailauth_eval_t *ev);
 
 /*! Chain validation status: MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_FAIL, or
  *  MAILAUTH_VERDICT_NONE (the message has no ARC header field). A key that

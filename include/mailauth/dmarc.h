@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <mailauth/ctx.h>
+#include <mailauth/eval.h>
 #include <mailauth/export.h>
 #include <mailauth/status.h>
 
@@ -20,6 +21,11 @@ MAILAUTH_BEGIN_DECLS
 
 /*! The DMARC result of one evaluation. */
 typedef struct mailauth_dmarc_result mailauth_dmarc_result_t;
+
+/*! The DMARC result of a finished evaluation, or NULL when DMARC was not
+ *  evaluated (MAILAUTH_METHOD_DMARC off, or no message was fed) or the
+ *  evaluation did not finish normally. Borrowed until mailauth_eval_free(). */
+MAILAUTH_API const mailauth_dmarc_result_t *mailauth_eval_dmarc(const mailauth_eval_t *ev);
 
 /*! A policy (the p=, sp= and np= values) or a disposition. */
 typedef enum mailauth_dmarc_policy {
@@ -109,6 +115,28 @@ MAILAUTH_API int mailauth_dmarc_result_dkim_aligned(const mailauth_dmarc_result_
 
 /*! The d= of the first aligned passing DKIM signature, or NULL. Borrowed. */
 MAILAUTH_API const char *mailauth_dmarc_result_dkim_domain(const mailauth_dmarc_result_t *res);
+
+/*! A local-policy override of a DMARC fail (RFC 7489 Appendix C PolicyOverrideType
+ *  "local_policy"): the receiver may deliver the message although the
+ *  Domain Owner's policy says otherwise. The verdict stays `fail`. */
+typedef enum mailauth_dmarc_override {
+    MAILAUTH_DMARC_OVERRIDE_NONE = 0, /*!< no override */
+    /*! RFC 8617 §7.2: the ARC chain passes and every sealer from the
+     *  oldest-pass instance (1 when it is 0) to the newest is trusted
+     *  (mailauth_ctx_add_trusted_sealer()). */
+    MAILAUTH_DMARC_OVERRIDE_ARC = 1
+} mailauth_dmarc_override_t;
+
+/*! "none", "arc"; "unknown" out of range. */
+MAILAUTH_API const char *mailauth_dmarc_override_name(mailauth_dmarc_override_t o);
+
+/*! The local-policy override of this result: MAILAUTH_DMARC_OVERRIDE_ARC
+ *  only for a `fail` whose message carries an ARC chain that passed and
+ *  was sealed by trusted sealers (both methods evaluated); NONE otherwise.
+ *  The disposition is left as the Domain Owner asked: honouring the
+ *  override is the receiver's decision. */
+MAILAUTH_API mailauth_dmarc_override_t
+mailauth_dmarc_result_override(const mailauth_dmarc_result_t *res);
 
 /* ---- the policy record (report data); defaults when there is none ---- */
 

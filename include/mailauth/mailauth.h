@@ -2,9 +2,11 @@
 #ifndef MAILAUTH_H
 #define MAILAUTH_H
 
+#include <mailauth/arc.h>
 #include <mailauth/authres.h>
 #include <mailauth/ctx.h>
 #include <mailauth/dkim.h>
+#include <mailauth/dmarc.h>
 #include <mailauth/dns.h>
 #include <mailauth/eval.h>
 #include <mailauth/export.h>

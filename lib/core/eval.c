@@ -40,6 +40,7 @@ mailauth_eval_free(mailauth_eval_t *ev)
     al = &ev->ctx->al;
     mailauth__dnsc_clear(&ev->dns); /* releases questions and unlinks from the resolver */
     mailauth__dkim_verify_free(ev->dkim);
+    mailauth__arc_free(ev->arc);
     mailauth__msg_stream_clear(&ev->stream);
     mailauth_authres_free(ev->ar);
     mailauth__arena_clear(&ev->arena);
@@ -170,11 +171,16 @@ start_dkim(mailauth_eval_t *ev)
 static mailauth_status_t
 end_headers(mailauth_eval_t *ev)
 {
+    mailauth_status_t st = MAILAUTH_OK;
     if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
         return MAILAUTH_ESTATE;
     ev->phase = EVAL_BODY;
-    /* Hook: ARC key and DMARC record questions start here too, from the header index. */
-    return start_dkim(ev);
+    /* DKIM keys, ARC keys and DMARC policy records: all asked now, from
+     * the header index (ARC after DKIM: it shares DKIM's body set). */
+    st = start_dkim(ev);
+    if (st != MAILAUTH_OK)
+        return st;
+    return mailauth__eval_start_arc_dmarc(ev);
 }
 
 mailauth_status_t
@@ -185,8 +191,8 @@ mailauth_eval_end_headers(mailauth_eval_t *ev)
     return ev->streaming ? MAILAUTH_ESTATE : end_headers(ev);
 }
 
-/* The body fan-out: each chunk goes to the DKIM body hashes (one per
- * distinct canonicalization, algorithm and l=) and is not kept. */
+/* The body fan-out: each chunk goes to the DKIM and ARC body hashes (one
+ * per distinct canonicalization, algorithm and l=) and is not kept. */
 static mailauth_status_t
 body_fanout(mailauth_eval_t *ev, const void *chunk, size_t len)
 {
@@ -197,6 +203,8 @@ body_fanout(mailauth_eval_t *ev, const void *chunk, size_t len)
         if (st != MAILAUTH_OK)
             ev->err = st;
     }
+    if (st == MAILAUTH_OK)
+        st = mailauth__eval_arc_body(ev, chunk, len);
     return st;
 }
 
@@ -251,11 +259,13 @@ end_message(mailauth_eval_t *ev)
     ev->phase = EVAL_COMPLETE;
     if (ev->dkim != NULL && ev->err == MAILAUTH_OK) {
         mailauth_status_t st = mailauth__dkim_verify_end_body(ev->dkim);
-        if (st != MAILAUTH_OK)
+        if (st != MAILAUTH_OK) {
             ev->err = st;
-        return st;
+            return st;
+        }
     }
-    return MAILAUTH_OK;
+    /* After DKIM: a shared body set is ended by its owner first (arc/arc.h). */
+    return mailauth__eval_arc_end(ev);
 }
 
 static mailauth_status_t

@@ -4,6 +4,18 @@
 
 #include "core/ctx_int.h"
 
+/* RFC 8617 §4.1.1 / RFC 8601: arc=<result> header.oldest-pass=<n>
+ * smtp.remote-ip=<the SMTP client, as received>. */
+static mailauth_status_t
+add_arc(const mailauth_eval_t *ev, mailauth_authres_t *ar)
+{
+    char ip[48]; /* mailauth__ip_format: 46 at most */
+    if (!ev->have_ip)
+        return mailauth__arc_add_authres(ev->arc, ar, NULL);
+    mailauth__ip_format(&ev->ip, ip, sizeof(ip));
+    return mailauth__arc_add_authres(ev->arc, ar, ip);
+}
+
 mailauth_status_t
 mailauth__eval_build_authres(mailauth_eval_t *ev)
 {
@@ -17,6 +29,10 @@ mailauth__eval_build_authres(mailauth_eval_t *ev)
     /* DKIM: one entry per signature in header order, or dkim=none. */
     if (st == MAILAUTH_OK && ev->dkim != NULL && ev->dkim_done)
         st = mailauth__dkim_add_authres(ev->dkim, ar);
+    if (st == MAILAUTH_OK && ev->dmarc != NULL && ev->dmarc_done)
+        st = mailauth__dmarc_add_authres(mailauth__dmarc_result(ev->dmarc), ar);
+    if (st == MAILAUTH_OK && ev->arc != NULL && ev->arc_done)
+        st = add_arc(ev, ar);
     if (st != MAILAUTH_OK) {
         mailauth_authres_free(ar);
         return st == MAILAUTH_ENOMEM ? st : MAILAUTH_EINTERNAL;
@@ -71,4 +87,20 @@ mailauth_eval_dkim(const mailauth_eval_t *ev, size_t i)
     if (!results_ready(ev) || ev->dkim == NULL || !ev->dkim_done)
         return NULL;
     return mailauth__dkim_verify_result(ev->dkim, i);
+}
+
+const mailauth_dmarc_result_t *
+mailauth_eval_dmarc(const mailauth_eval_t *ev)
+{
+    if (!results_ready(ev) || ev->dmarc == NULL || !ev->dmarc_done)
+        return NULL;
+    return mailauth__dmarc_result(ev->dmarc);
+}
+
+const mailauth_arc_result_t *
+mailauth_eval_arc(const mailauth_eval_t *ev)
+{
+    if (!results_ready(ev) || ev->arc == NULL || !ev->arc_done)
+        return NULL;
+    return mailauth__arc_result(ev->arc);
 }

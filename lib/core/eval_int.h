@@ -10,7 +10,9 @@
 #include <mailauth/eval.h>
 #include <mailauth/spf.h>
 
+#include "arc/arc.h"
 #include "dkim/dkim_verify.h"
+#include "dmarc/dmarc.h"
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "spf/spf.h"
@@ -55,6 +57,21 @@ struct mailauth_eval {
     mailauth__dkim_verify_t *dkim;
     bool                     dkim_done;
 
+    /* ARC (RFC 8617), started at end of headers with DKIM's body set;
+     * NULL: not evaluated */
+    mailauth__arc_t *arc;
+    bool             arc_done;
+
+    /* DMARC (RFC 7489 / RFC 9989): policy questions at end of headers, the
+     * SPF and DKIM results once both are final (eval_dmarc.c); NULL: not
+     * evaluated */
+    mailauth__dmarc_t *dmarc;
+    bool               dmarc_fed; /* mailauth__dmarc_finish() called */
+    bool               dmarc_done;
+
+    /* The envelope can no longer start an SPF check (finishing began). */
+    bool envelope_final;
+
     /* message */
     bool                   streaming; /* mailauth_eval_feed() used: raw bytes only from now on */
     mailauth__msg_stream_t stream;    /* its splitter (zeroed until then) */
@@ -84,6 +101,22 @@ void mailauth__eval_wake(void *ud);
 mailauth_status_t mailauth__eval_start_checks(mailauth_eval_t *ev, bool at_finish);
 /* True when no envelope setter may change a value a started check uses. */
 bool mailauth__eval_spf_started(const mailauth_eval_t *ev, int which);
+
+/* eval_dmarc.c: ARC and DMARC inside the evaluation */
+/* At end of headers, after DKIM started: ARC key and DMARC policy
+ * questions. Records a failure in ev->err. */
+mailauth_status_t mailauth__eval_start_arc_dmarc(mailauth_eval_t *ev);
+/* Body bytes for an ARC verifier with its own body set. */
+mailauth_status_t mailauth__eval_arc_body(mailauth_eval_t *ev, const void *p, size_t n);
+/* End of the message, after DKIM's end of body. */
+mailauth_status_t mailauth__eval_arc_end(mailauth_eval_t *ev);
+/* Step ARC and DMARC (after SPF and DKIM were stepped); give DMARC its
+ * inputs once SPF and DKIM are final. Records a failure in ev->err. */
+void mailauth__eval_step_arc_dmarc(mailauth_eval_t *ev);
+/* True when ARC and DMARC (whichever run) have their results. */
+bool mailauth__eval_arc_dmarc_done(const mailauth_eval_t *ev);
+/* Once everything is done: the trusted-sealer override of a DMARC fail. */
+void mailauth__eval_dmarc_override(mailauth_eval_t *ev);
 
 /* eval_ar.c */
 /* Build ev->ar from the finished checks. MAILAUTH_OK or MAILAUTH_ENOMEM. */

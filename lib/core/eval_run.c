@@ -117,6 +117,10 @@ mailauth_status_t
 mailauth__eval_start_checks(mailauth_eval_t *ev, bool at_finish)
 {
     mailauth_status_t st = MAILAUTH_OK;
+    /* Wakes are queued, never run from inside a call: the checks this
+     * call starts are in place before any step sees the flag. */
+    if (at_finish)
+        ev->envelope_final = true;
     if (ev->canceled || ev->err != MAILAUTH_OK)
         return ev->err;
     if ((ev->ctx->methods & MAILAUTH_METHOD_SPF) == 0 || !ev->have_ip)
@@ -155,6 +159,8 @@ step_checks(mailauth_eval_t *ev)
         else if (st != MAILAUTH_EAGAIN)
             ev->err = st;
     }
+    /* Last: DMARC takes the SPF and DKIM verdicts of this very step. */
+    mailauth__eval_step_arc_dmarc(ev);
 }
 
 static bool
@@ -164,7 +170,9 @@ all_done(const mailauth_eval_t *ev)
         if (ev->spf[i] != NULL && !ev->spf_done[i])
             return false;
     }
-    return ev->dkim == NULL || ev->dkim_done;
+    if (ev->dkim != NULL && !ev->dkim_done)
+        return false;
+    return mailauth__eval_arc_dmarc_done(ev);
 }
 
 /* If finishing can end now, build the results and return true with the
@@ -180,6 +188,8 @@ try_complete(mailauth_eval_t *ev, mailauth_status_t *out)
         return false;
     else
         *out = MAILAUTH_OK;
+    if (*out == MAILAUTH_OK)
+        mailauth__eval_dmarc_override(ev);
     /* The Authentication-Results are built on first use (eval_ar.c): a
      * caller reading only verdicts never pays for them. */
     ev->results = *out == MAILAUTH_OK;

@@ -48,7 +48,8 @@ struct mailauth__dkim_verify {
     mailauth__hdr_groups_t      *groups; /* built for the first usable signature */
     vsig_t                      *v;
     size_t                       n;
-    uint64_t                     body_ids; /* bit set of the body hashers asked for */
+    uint64_t                     body_ids;    /* bit set of the body hashers asked for */
+    bool                         body_shared; /* ARC wants hashes from bs too */
     bool                         body_done;
 };
 
@@ -321,7 +322,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mai
 mailauth_status_t
 mailauth__dkim_verify_body(mailauth__dkim_verify_t *v, const void *p, size_t n)
 {
-    if (v->body_ids == 0 || n == 0)
+    if ((v->body_ids == 0 && !v->body_shared) || n == 0)
         return MAILAUTH_OK; /* nothing to hash: the body is not even looked at */
     return mailauth__body_set_feed(v->bs, p, n);
 }
@@ -372,6 +373,15 @@ mailauth__dkim_verify_free(mailauth__dkim_verify_t *v)
         mailauth__keyq_clear(&v->v[i].key);
     mailauth__body_set_free(v->bs);
     v->bs = NULL;
+}
+
+mailauth__body_set_t *
+mailauth__dkim_verify_share_body(mailauth__dkim_verify_t *v)
+{
+    if (v == NULL)
+        return NULL;
+    v->body_shared = true;
+    return v->bs;
 }
 
 size_t

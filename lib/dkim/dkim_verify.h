@@ -79,6 +79,13 @@ mailauth_status_t mailauth__dkim_verify_step(mailauth__dkim_verify_t *v);
  * questions are the client's: clear it first or after, never needed here. */
 void mailauth__dkim_verify_free(mailauth__dkim_verify_t *v);
 
+/* The verifier's body set, to be shared with the ARC verifier (its
+ * ARC-Message-Signatures hash the body like DKIM, RFC 8617 §4.1.2): from
+ * this call on, mailauth__dkim_verify_body() feeds the set even when no
+ * DKIM signature wants a hash, and mailauth__dkim_verify_end_body() ends
+ * it for both. Call before the first body byte. */
+mailauth__body_set_t *mailauth__dkim_verify_share_body(mailauth__dkim_verify_t *v);
+
 /* Signatures reported (every DKIM-Signature field, top to bottom). */
 size_t mailauth__dkim_verify_count(const mailauth__dkim_verify_t *v);
 /* Result i, or NULL out of range. */

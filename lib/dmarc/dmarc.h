@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mailauth/authres.h>
 #include <mailauth/ctx.h>
 #include <mailauth/dmarc.h>
 #include <mailauth/status.h>
@@ -90,6 +91,21 @@ bool mailauth__dmarc_done(const mailauth__dmarc_t *d);
 
 /* The result (valid once done; lives in the arena). */
 const mailauth_dmarc_result_t *mailauth__dmarc_result(const mailauth__dmarc_t *d);
+
+/* ---- after the result (dmarc_authres.c) ---- */
+
+/* Record a local-policy override decided by the caller (the eval: trusted
+ * ARC sealers, RFC 8617 §7.2). Only a finished `fail` takes one; anything
+ * else is left alone. The verdict and disposition do not change. */
+void mailauth__dmarc_set_override(mailauth__dmarc_t *d, mailauth_dmarc_override_t o);
+
+/* Append the "dmarc" entry to an Authentication-Results field (RFC 7489
+ * §11.1, RFC 8601 §2.7): dmarc=<verdict> with a comment (with a record:
+ * "<tag>=<policy> dis=<disposition>", plus the override; without one: the
+ * problem), header.from=<author domain> and, with a record, policy.dmarc.
+ * MAILAUTH_OK, MAILAUTH_EINVAL (NULL), MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__dmarc_add_authres(const mailauth_dmarc_result_t *res,
+                                              mailauth_authres_t            *ar);
 
 /* ---- Records (dmarc_record.c), RFC 7489 §6.3/§6.4, RFC 9989 §4.7/§4.8 ---- */
 

@@ -5,6 +5,7 @@
  *   dmarc_eval.c      step/finish, alignment, verdict, policy, disposition
  *   dmarc_record.c    the record parser
  *   dmarc_result.c    public getters
+ *   dmarc_authres.c   the local-policy override and the A-R entry
  */
 #ifndef MAILAUTH__DMARC_INT_H
 #define MAILAUTH__DMARC_INT_H
@@ -30,7 +31,8 @@ struct mailauth_dmarc_result {
     bool                            sampled_out;
     bool                            spf_aligned;
     bool                            dkim_aligned;
-    const mailauth__dmarc_record_t *rec; /* the record used, or NULL */
+    uint8_t                         override; /* mailauth_dmarc_override_t, set by the eval */
+    const mailauth__dmarc_record_t *rec;      /* the record used, or NULL */
 };
 
 /* The outcome of one _dmarc.<domain> TXT lookup (RFC 7489 §6.6.3 steps
