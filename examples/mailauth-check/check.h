@@ -31,6 +31,8 @@ struct check_opts {
     const char *authserv_id; /* --authserv-id, or NULL for the host name */
     const char **zones;      /* --zone files in command-line order (borrowed from argv) */
     size_t nzones;
+    const char **sealers;    /* --trusted-sealer domains (borrowed from argv) */
+    size_t nsealers;
     const char *dns_server;  /* --dns-server, or NULL */
     bool have_now;           /* --now given */
     uint64_t now;            /* --now, seconds since the epoch */
@@ -43,10 +45,11 @@ struct check_opts {
     bool version;            /* --version */
 };
 
-/* options.c: parse argv into `o` (which must be zeroed). `zones_buf` has room
- * for argc entries. Prints a one-line message to stderr on error.
- * Returns CHECK_EXIT_OK or CHECK_EXIT_USAGE. */
-int check_parse_options(int argc, char **argv, const char **zones_buf, struct check_opts *o);
+/* options.c: parse argv into `o` (which must be zeroed). `zones_buf` and
+ * `sealers_buf` have room for argc entries each. Prints a one-line message
+ * to stderr on error. Returns CHECK_EXIT_OK or CHECK_EXIT_USAGE. */
+int check_parse_options(int argc, char **argv, const char **zones_buf, const char **sealers_buf,
+                        struct check_opts *o);
 /* options.c: the --help text. */
 void check_print_usage(FILE *f);
 
@@ -66,6 +69,10 @@ int check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_
 /* output_dkim.c: the "dkim" value of the JSON output: an array with one
  * object per DKIM-Signature, or null when DKIM was not evaluated. */
 void check_print_dkim(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
+/* output_dmarc.c: the "dmarc" and "arc" values of the JSON output: an
+ * object, or null when the method was not evaluated. */
+void check_print_dmarc(FILE *f, const mailauth_eval_t *ev);
+void check_print_arc(FILE *f, const mailauth_eval_t *ev);
 /* output_json.c: write `s` as a JSON string (quotes included); NULL writes null.
  * Bytes < 0x20, '"', '\\' and DEL are escaped; invalid UTF-8 becomes U+FFFD. */
 void check_json_string(FILE *f, const char *s);

@@ -58,6 +58,27 @@ set_authserv_id(mailauth_ctx_t *ctx, const char *id)
     return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("authserv-id", st);
 }
 
+/* --dmarc-mode and --trusted-sealer. */
+static int
+setup_dmarc(const struct check_opts *o, mailauth_ctx_t *ctx)
+{
+    mailauth_status_t st = mailauth_ctx_set_dmarc_mode(
+        ctx, o->dmarc_mode == CHECK_DMARC_9989 ? MAILAUTH_DMARC_RFC9989 : MAILAUTH_DMARC_RFC7489);
+    if (st != MAILAUTH_OK)
+        return lib_error("--dmarc-mode", st);
+    for (size_t i = 0; i < o->nsealers; i++) {
+        st = mailauth_ctx_add_trusted_sealer(ctx, o->sealers[i]);
+        if (st == MAILAUTH_EINVAL) {
+            fprintf(stderr, "%s: --trusted-sealer: not a domain name '%s'\n", CHECK_PROG,
+                    o->sealers[i]);
+            return CHECK_EXIT_USAGE;
+        }
+        if (st != MAILAUTH_OK)
+            return lib_error("--trusted-sealer", st);
+    }
+    return CHECK_EXIT_OK;
+}
+
 static int
 setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **out)
 {
@@ -80,7 +101,9 @@ setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **
                 CHECK_PROG);
         return CHECK_EXIT_USAGE;
     }
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("--only", st);
+    if (st != MAILAUTH_OK)
+        return lib_error("--only", st);
+    return setup_dmarc(o, *out);
 }
 
 /* One --zone file into the zone resolver (created by the first one). */
@@ -227,13 +250,16 @@ main(int argc, char **argv)
 {
     struct check_opts o;
     const char **zones = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*zones));
+    const char **sealers = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*sealers));
     int rc;
-    if (zones == NULL) {
+    if (zones == NULL || sealers == NULL) {
         fprintf(stderr, "%s: out of memory\n", CHECK_PROG);
+        free(zones);
+        free(sealers);
         return CHECK_EXIT_SOFTWARE;
     }
     memset(&o, 0, sizeof(o));
-    rc = check_parse_options(argc, argv, zones, &o);
+    rc = check_parse_options(argc, argv, zones, sealers, &o);
     if (rc == CHECK_EXIT_OK && o.help) {
         check_print_usage(stdout);
     } else if (rc == CHECK_EXIT_OK && o.version) {
@@ -242,5 +268,6 @@ main(int argc, char **argv)
         rc = run(&o);
     }
     free(zones);
+    free(sealers);
     return rc;
 }

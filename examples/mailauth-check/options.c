@@ -15,6 +15,7 @@ enum opt_id {
     OPT_ONLY,
     OPT_SPF_ONLY,
     OPT_DMARC_MODE,
+    OPT_TRUSTED_SEALER,
     OPT_JSON,
     OPT_HELP,
     OPT_VERSION
@@ -37,6 +38,7 @@ static const struct opt_def opt_defs[] = {
     { "only", OPT_ONLY, true },
     { "spf-only", OPT_SPF_ONLY, false },
     { "dmarc-mode", OPT_DMARC_MODE, true },
+    { "trusted-sealer", OPT_TRUSTED_SEALER, true },
     { "json", OPT_JSON, false },
     { "help", OPT_HELP, false },
     { "version", OPT_VERSION, false },
@@ -62,6 +64,7 @@ check_print_usage(FILE *f)
           "  --only LIST            methods to run, a subset of spf,dkim,dmarc,arc\n"
           "  --spf-only             read no message: SPF for --ip/--helo/--mail-from only\n"
           "  --dmarc-mode 7489|9989 organizational domain by PSL (7489, default) or DNS tree walk\n"
+          "  --trusted-sealer DOMAIN  trust this ARC sealer for the DMARC override (repeatable)\n"
           "  --json                 print a JSON object instead of the header field\n"
           "  --help                 print this help and exit\n"
           "  --version              print the library version and exit\n"
@@ -168,6 +171,7 @@ apply_opt(enum opt_id id, const char *arg, struct check_opts *o)
         else
             return usage_error("--dmarc-mode: expected 7489 or 9989, got", arg);
         break;
+    case OPT_TRUSTED_SEALER: o->sealers[o->nsealers++] = arg; break;
     case OPT_JSON: o->json = true; break;
     case OPT_HELP: o->help = true; break;
     case OPT_VERSION: o->version = true; break;
@@ -224,10 +228,12 @@ check_combination(struct check_opts *o)
 }
 
 int
-check_parse_options(int argc, char **argv, const char **zones_buf, struct check_opts *o)
+check_parse_options(int argc, char **argv, const char **zones_buf, const char **sealers_buf,
+                    struct check_opts *o)
 {
     bool opts_done = false;
     o->zones = zones_buf;
+    o->sealers = sealers_buf;
     o->dmarc_mode = CHECK_DMARC_7489;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

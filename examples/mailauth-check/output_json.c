@@ -126,9 +126,10 @@ check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *a
     print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
     fputs(",\n  \"dkim\": ", f);
     check_print_dkim(f, ev, ar);
-    /* DMARC and ARC are not built into this version: not evaluated is null. */
-    fputs(",\n  \"dmarc\": null", f);
-    fputs(",\n  \"arc\": null", f);
+    fputs(",\n  \"dmarc\": ", f);
+    check_print_dmarc(f, ev);
+    fputs(",\n  \"arc\": ", f);
+    check_print_arc(f, ev);
     fputs(",\n  \"authentication_results\": ", f);
     check_json_string(f, line);
     fputs("\n}\n", f);
