@@ -1,12 +1,13 @@
 /* threads: one ctx shared by several threads, one resolver per thread
  * (docs/threading.md). Each thread evaluates many messages over its own
  * zone resolver, most of them in flight at once (finish() with a zone
- * delay), some with finish_sync(), and checks every verdict. DKIM-signed
- * messages (RSA and Ed25519 keys of tests/data/keys) make the threads meet
- * in the ctx key cache; every thread also asks for the lazily opened
- * Public Suffix List at the same moment. Built normally it runs under
- * ASan+UBSan; `scripts/test` also runs it under ThreadSanitizer
- * (-DMAILAUTH_TSAN=ON), which is what proves the shared state is guarded.
+ * delay), some with finish_sync(), and checks every verdict (SPF, DKIM,
+ * DMARC). DKIM-signed messages (RSA and Ed25519 keys of tests/data/keys)
+ * make the threads meet in the ctx key cache; DMARC (RFC 7489 mode) and
+ * every thread at its start use the lazily opened Public Suffix List.
+ * Built normally it runs under ASan+UBSan; `scripts/test` also runs it
+ * under ThreadSanitizer (-DMAILAUTH_TSAN=ON), which is what proves the
+ * shared state is guarded.
  *
  * MAILAUTH_THREADS_MESSAGES (environment) sets the messages per thread. */
 #include <pthread.h>
@@ -47,10 +48,19 @@ static const char spf_zone[] =
     "perm.test          TXT \"v=spf1 bogus:x -all\"\n"
     "temp.test          TXT TIMEOUT\n"
     "nospf.test         A   192.0.2.1\n"
-    "signed.test        TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n";
+    "signed.test        TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+    "_dmarc.pass.test   TXT \"v=DMARC1; p=reject\"\n"
+    "_dmarc.signed.test TXT \"v=DMARC1; p=quarantine\"\n";
 
 enum sign { UNSIGNED = 0, SIGN_RSA, SIGN_ED25519, SIGN_NO_KEY };
 #define DKIM_NONE ((mailauth_verdict_t)-1) /* no DKIM result expected */
+#define PASS MAILAUTH_VERDICT_PASS
+#define FAIL MAILAUTH_VERDICT_FAIL
+#define SOFTFAIL MAILAUTH_VERDICT_SOFTFAIL
+#define NEUTRAL MAILAUTH_VERDICT_NEUTRAL
+#define NONE MAILAUTH_VERDICT_NONE
+#define TEMPERROR MAILAUTH_VERDICT_TEMPERROR
+#define PERMERROR MAILAUTH_VERDICT_PERMERROR
 
 struct tcase {
     const char        *name, *ip, *domain; /* MAIL FROM and From: user@domain */
@@ -58,41 +68,34 @@ struct tcase {
     enum sign          sign;
     bool               tamper; /* body changed after signing */
     mailauth_verdict_t dkim;
+    mailauth_verdict_t dmarc;
 };
 
+/* DMARC: pass.test and signed.test publish p=reject / p=quarantine, the
+ * other domains nothing (none). A pass needs an aligned SPF or DKIM pass. */
 static const struct tcase cases[] = {
-    {"spf pass", "192.0.2.5", "pass.test", MAILAUTH_VERDICT_PASS, UNSIGNED, false, DKIM_NONE},
-    {"spf fail", "203.0.113.9", "pass.test", MAILAUTH_VERDICT_FAIL, UNSIGNED, false, DKIM_NONE},
-    {"spf fail other", "192.0.2.5", "fail.test", MAILAUTH_VERDICT_FAIL, UNSIGNED, false, DKIM_NONE},
-    {"spf softfail", "192.0.2.5", "soft.test", MAILAUTH_VERDICT_SOFTFAIL, UNSIGNED, false,
-     DKIM_NONE},
-    {"spf neutral", "192.0.2.5", "neutral.test", MAILAUTH_VERDICT_NEUTRAL, UNSIGNED, false,
-     DKIM_NONE},
-    {"spf include pass", "192.0.2.9", "incl.test", MAILAUTH_VERDICT_PASS, UNSIGNED, false,
-     DKIM_NONE},
+    {"spf pass", "192.0.2.5", "pass.test", PASS, UNSIGNED, false, DKIM_NONE, PASS},
+    {"spf fail", "203.0.113.9", "pass.test", FAIL, UNSIGNED, false, DKIM_NONE, FAIL},
+    {"spf fail other", "192.0.2.5", "fail.test", FAIL, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf softfail", "192.0.2.5", "soft.test", SOFTFAIL, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf neutral", "192.0.2.5", "neutral.test", NEUTRAL, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf include pass", "192.0.2.9", "incl.test", PASS, UNSIGNED, false, DKIM_NONE, NONE},
     /* RFC 7208 §5.2: an included softfail is no match; no "all": neutral (§4.7) */
-    {"spf include no match", "203.0.113.1", "incl.test", MAILAUTH_VERDICT_NEUTRAL, UNSIGNED, false,
-     DKIM_NONE},
-    {"spf mx pass", "192.0.2.7", "mx.test", MAILAUTH_VERDICT_PASS, UNSIGNED, false, DKIM_NONE},
-    {"spf mx fail", "192.0.2.8", "mx.test", MAILAUTH_VERDICT_FAIL, UNSIGNED, false, DKIM_NONE},
-    {"spf a pass", "203.0.113.8", "a.test", MAILAUTH_VERDICT_PASS, UNSIGNED, false, DKIM_NONE},
-    {"spf permerror", "192.0.2.5", "perm.test", MAILAUTH_VERDICT_PERMERROR, UNSIGNED, false,
-     DKIM_NONE},
-    {"spf temperror", "192.0.2.5", "temp.test", MAILAUTH_VERDICT_TEMPERROR, UNSIGNED, false,
-     DKIM_NONE},
-    {"spf none", "192.0.2.5", "nospf.test", MAILAUTH_VERDICT_NONE, UNSIGNED, false, DKIM_NONE},
-    {"spf none nxdomain", "192.0.2.5", "nx.test", MAILAUTH_VERDICT_NONE, UNSIGNED, false,
-     DKIM_NONE},
-    {"dkim rsa pass", "192.0.2.20", "signed.test", MAILAUTH_VERDICT_PASS, SIGN_RSA, false,
-     MAILAUTH_VERDICT_PASS},
-    {"dkim ed25519 pass", "192.0.2.21", "signed.test", MAILAUTH_VERDICT_PASS, SIGN_ED25519, false,
-     MAILAUTH_VERDICT_PASS},
-    {"dkim rsa body changed", "192.0.2.22", "signed.test", MAILAUTH_VERDICT_PASS, SIGN_RSA, true,
-     MAILAUTH_VERDICT_FAIL},
-    {"dkim ed25519 body changed", "198.51.100.3", "signed.test", MAILAUTH_VERDICT_FAIL,
-     SIGN_ED25519, true, MAILAUTH_VERDICT_FAIL},
-    {"dkim no key", "192.0.2.23", "signed.test", MAILAUTH_VERDICT_PASS, SIGN_NO_KEY, false,
-     MAILAUTH_VERDICT_PERMERROR},
+    {"spf include no match", "203.0.113.1", "incl.test", NEUTRAL, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf mx pass", "192.0.2.7", "mx.test", PASS, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf mx fail", "192.0.2.8", "mx.test", FAIL, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf a pass", "203.0.113.8", "a.test", PASS, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf permerror", "192.0.2.5", "perm.test", PERMERROR, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf temperror", "192.0.2.5", "temp.test", TEMPERROR, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf none", "192.0.2.5", "nospf.test", NONE, UNSIGNED, false, DKIM_NONE, NONE},
+    {"spf none nxdomain", "192.0.2.5", "nx.test", NONE, UNSIGNED, false, DKIM_NONE, NONE},
+    {"dkim rsa pass", "192.0.2.20", "signed.test", PASS, SIGN_RSA, false, PASS, PASS},
+    {"dkim ed25519 pass", "192.0.2.21", "signed.test", PASS, SIGN_ED25519, false, PASS, PASS},
+    {"dkim rsa pass, spf fail", "203.0.113.50", "signed.test", FAIL, SIGN_RSA, false, PASS, PASS},
+    {"dkim rsa body changed", "192.0.2.22", "signed.test", PASS, SIGN_RSA, true, FAIL, PASS},
+    {"dkim ed25519 body changed", "198.51.100.3", "signed.test", FAIL, SIGN_ED25519, true, FAIL,
+     FAIL},
+    {"dkim no key", "192.0.2.23", "signed.test", PASS, SIGN_NO_KEY, false, PERMERROR, PASS},
 };
 
 /* One prepared message: header fields (each without CRLF), body, and the
@@ -301,9 +304,10 @@ note_failure(struct worker *wk, const struct msg *m, const char *what, int got, 
 static void
 check(struct worker *wk, const struct msg *m, mailauth_eval_t *ev, mailauth_status_t st)
 {
-    const mailauth_spf_result_t *spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
-    const struct tcase          *c = m->c;
-    char                         text[4096];
+    const mailauth_spf_result_t   *spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
+    const mailauth_dmarc_result_t *dmarc = mailauth_eval_dmarc(ev);
+    const struct tcase            *c = m->c;
+    char                           text[4096];
     wk->checked++;
     if (st != MAILAUTH_OK) {
         note_failure(wk, m, "finish status", (int)st, MAILAUTH_OK);
@@ -319,6 +323,9 @@ check(struct worker *wk, const struct msg *m, mailauth_eval_t *ev, mailauth_stat
              mailauth_dkim_result_verdict(mailauth_eval_dkim(ev, 0)) != c->dkim)
         note_failure(wk, m, "dkim verdict",
                      (int)mailauth_dkim_result_verdict(mailauth_eval_dkim(ev, 0)), (int)c->dkim);
+    if (dmarc == NULL || mailauth_dmarc_result_verdict(dmarc) != c->dmarc)
+        note_failure(wk, m, "dmarc verdict",
+                     dmarc != NULL ? (int)mailauth_dmarc_result_verdict(dmarc) : -1, (int)c->dmarc);
     /* The Authentication-Results are built lazily, on this thread. */
     if (mailauth_authres_format_value(mailauth_eval_authres(ev), text, sizeof(text), NULL) !=
         MAILAUTH_OK)
