@@ -421,6 +421,10 @@ test_alloc_balance_sign_and_verify(void **state)
         assert_int_equal(mailauth_eval_dkim_count(ev), 1);
         assert_int_equal(mailauth_dkim_result_verdict(mailauth_eval_dkim(ev, 0)),
                          MAILAUTH_VERDICT_PASS);
+        assert_int_equal(mailauth_dmarc_result_verdict(mailauth_eval_dmarc(ev)),
+                         MAILAUTH_VERDICT_PASS);
+        assert_int_equal(mailauth_arc_result_verdict(mailauth_eval_arc(ev)),
+                         MAILAUTH_VERDICT_PASS);
         assert_non_null(mailauth_eval_authres(ev));
         mailauth_eval_free(ev);
     }
