@@ -72,6 +72,18 @@ key_lists(const mailauth__taglist_t *l, mailauth__key_t *k)
     }
 }
 
+/* True if s holds only base64 characters (RFC 4648 §4), padding and FWS. */
+static bool
+b64_rest(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (!mailauth__is_alnum(c) && c != '+' && c != '/' && c != '=' && !mailauth__is_space(c))
+            return false;
+    }
+    return true;
+}
+
 /* p= (FWS removed, base64) to a key of type k->type. *reason set when
  * the data is not such a key. */
 static mailauth_status_t
@@ -86,7 +98,10 @@ decode_p(const mailauth_allocator_t *al, const mailauth__tag_t *p, mailauth__key
         if (mailauth__is_space((unsigned char)p->value[i]))
             continue;
         if (m == sizeof(text)) {
-            *reason = MAILAUTH_REASON_DKIM_KEY_TOO_LARGE; /* past any key we accept */
+            /* Past any key we accept: a policy refusal if it could be a key,
+             * else §6.1.2 step 5, a record not in the defined format. */
+            *reason = b64_rest(p->value + i, p->value_len - i) ? MAILAUTH_REASON_DKIM_KEY_TOO_LARGE
+                                                               : MAILAUTH_REASON_DKIM_KEY_SYNTAX;
             return MAILAUTH_OK;
         }
         text[m++] = p->value[i];
