@@ -29,8 +29,11 @@ envelope=(--ip 198.51.100.17 --helo out1.mailer.example.net --mail-from alice@ex
 "$check" --zone "$demo/example.zone" "${envelope[@]}" --authserv-id mx.example.net \
     --now 1700000000 "$demo/message.eml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
+# The demo message is DKIM-signed with examples/demo/demo-dkim.pem and
+# example.org publishes a DMARC policy: spf, dkim and dmarc pass.
 if [[ $rc -ne 0 ]] || ! grep -q '^Authentication-Results: mx\.example\.net;' "$tmp/out" ||
-    ! grep -q 'spf=pass' "$tmp/out"; then
+    ! grep -q 'spf=pass' "$tmp/out" || ! grep -q 'dkim=pass' "$tmp/out" ||
+    ! grep -q 'dmarc=pass' "$tmp/out"; then
     fail "demo: mailauth-check (exit $rc)"
 fi
 
@@ -42,6 +45,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["spf"]["result"] == "pass" and d["spf"]["domain"] == "example.org", d["spf"]
 assert d["helo_spf"]["result"] == "pass", d["helo_spf"]
+assert [e["result"] for e in d["dkim"]] == ["pass"], d["dkim"]
+assert d["dkim"][0]["domain"] == "example.org" and d["dkim"][0]["selector"] == "demo", d["dkim"]
+assert d["dmarc"]["result"] == "pass" and d["dmarc"]["policy"] == "reject", d["dmarc"]
+assert d["dmarc"]["spf_aligned"] and d["dmarc"]["dkim_aligned"], d["dmarc"]
+assert d["arc"]["result"] == "none", d["arc"]
 ' "$tmp/out" 2>>"$tmp/err"; then
     fail "demo: mailauth-check --json (exit $rc)"
 fi
