@@ -12,7 +12,7 @@
  *   (dmarc, policy, dmarc): the evaluated policy "after policy options
  *   including pct: and sp: have been processed", so for a fail the
  *   disposition and otherwise the policy that applies;
- * - an override adds "override=local_policy arc=pass" to the comment: RFC
+ * - an override adds ", override=local_policy arc=pass" to the comment: RFC
  *   7489 Appendix C names the override type "local_policy" and RFC 8617
  *   §7.2.2 reports it with the comment "arc=pass". No A-R property is
  *   registered for overrides, and the dmarc=fail result itself stays
@@ -68,7 +68,7 @@ policy_comment(const mailauth_dmarc_result_t *res, char *buf, size_t cap)
                              mailauth_dmarc_policy_name(mailauth_dmarc_result_disposition(res)),
                      res->sampled_out ? " sampled-out" : "");
     if (n > 0 && (size_t)n < cap && res->override == MAILAUTH_DMARC_OVERRIDE_ARC)
-        (void)snprintf(buf + n, cap - (size_t)n, "; override=local_policy arc=pass");
+        (void)snprintf(buf + n, cap - (size_t)n, ", override=local_policy arc=pass");
 }
 
 mailauth_status_t

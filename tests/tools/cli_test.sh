@@ -307,7 +307,7 @@ expect "list: trusted sealer override" 0
 check_json "list: trusted sealer override" '{"dmarc": {"result": "fail", "policy": "reject",
   "disposition": "reject", "override": "arc"}, "arc": {"result": "pass"}}'
 run "${list_args[@]}" --trusted-sealer fwd.example "$data/list.eml"
-expect "list: override in the field" 0 'dmarc=fail[[:space:]]+\(p=reject[[:space:]]+dis=reject;[[:space:]]+override=local_policy[[:space:]]+arc=pass\)[[:space:]]+header\.from=pass\.example[[:space:]]+policy\.dmarc=reject;[[:space:]]+arc=pass'
+expect "list: override in the field" 0 'dmarc=fail[[:space:]]+\(p=reject[[:space:]]+dis=reject,[[:space:]]+override=local_policy[[:space:]]+arc=pass\)[[:space:]]+header\.from=pass\.example[[:space:]]+policy\.dmarc=reject;[[:space:]]+arc=pass'
 run "${list_args[@]}" --trusted-sealer fwd.example --only spf,dkim,dmarc "$data/list.eml"
 expect "list: no override without arc" 0 'dmarc=fail[[:space:]]+\(p=reject[[:space:]]+dis=reject\)'
 
