@@ -130,3 +130,73 @@ gfree(gbuf_t *b)
     free(b->p);
     memset(b, 0, sizeof(*b));
 }
+
+/* ---- running an evaluation ------------------------------------------------------------------- */
+
+static uint64_t
+pinned_clock(void *ud, mailauth_clock_kind_t kind)
+{
+    const int64_t  *wall_s = ud;
+    struct timespec ts;
+    if (kind == MAILAUTH_CLOCK_WALL)
+        return (uint64_t)*wall_s * 1000u;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static mailauth_status_t
+feed_pieces(mailauth_eval_t *ev, const char *msg, size_t len, size_t chunk)
+{
+    for (size_t off = 0; off < len; off += chunk)
+        assert_int_equal(mailauth_eval_feed(ev, msg + off, len - off < chunk ? len - off : chunk),
+                         MAILAUTH_OK);
+    return mailauth_eval_end_message(ev);
+}
+
+void
+hostile_eval_run(const hostile_eval_t *in, meter_t *m, hostile_check_fn check, const void *row)
+{
+    mailauth_ctx_t           *ctx = NULL;
+    mailauth_resolver_t      *r = NULL;
+    mailauth_eval_t          *ev = NULL;
+    mailauth_status_t         st;
+    mailauth_resolver_stats_t dns;
+    assert_int_equal(mailauth_ctx_new(&m->al, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_authserv_id(ctx, "mx.example.net"), MAILAUTH_OK);
+    if (in->wall_s != 0)
+        assert_int_equal(mailauth_ctx_set_clock(ctx, pinned_clock, (void *)&in->wall_s),
+                         MAILAUTH_OK);
+    if (in->dmarc_mode >= 0)
+        assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, (mailauth_dmarc_mode_t)in->dmarc_mode),
+                         MAILAUTH_OK);
+    for (size_t i = 0; i + 1 < in->nlimits; i += 2)
+        assert_int_equal(
+            mailauth_ctx_set_limit(ctx, (mailauth_limit_t)in->limits[i], in->limits[i + 1]),
+            MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_new_zone(ctx, in->zone, in->zone_len, NULL, &r),
+                     MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_new(ctx, r, &ev), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_client_ip(ev, in->ip != NULL ? in->ip : "192.0.2.1"),
+                     MAILAUTH_OK);
+    if (in->mail_from != NULL)
+        assert_int_equal(mailauth_eval_set_mail_from(ev, in->mail_from), MAILAUTH_OK);
+    if (in->chunk > 0)
+        st = feed_pieces(ev, in->msg, in->msg_len, in->chunk);
+    else
+        st = mailauth_eval_message(ev, in->msg, in->msg_len);
+    assert_int_equal(mailauth_eval_finish_sync(ev, 10000), MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_get_stats(r, &dns), MAILAUTH_OK);
+    check(row, ev, st, &dns);
+    mailauth_eval_free(ev);
+    mailauth_resolver_free(r);
+    mailauth_ctx_free(ctx);
+}
+
+size_t
+hostile_authres_len(const mailauth_eval_t *ev)
+{
+    size_t need = 0;
+    assert_int_equal(mailauth_authres_format(mailauth_eval_authres(ev), NULL, 0, &need),
+                     MAILAUTH_ENOSPC);
+    return need;
+}

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mailauth/ctx.h>
+#include <mailauth/mailauth.h>
 
 #include "support/fail_alloc.h"
 
@@ -43,5 +43,31 @@ void grepeat(gbuf_t *b, char c, size_t n);
 /* Append s `times` times. */
 void grepeat_str(gbuf_t *b, const char *s, size_t times);
 void gfree(gbuf_t *b);
+
+/* One evaluation of a hostile message through the public API, with a ctx
+ * on the meter: zone resolver, envelope, message() (or feed() in pieces),
+ * finish_sync(), then `check` on the finished eval, then everything freed. */
+typedef struct hostile_eval {
+    const char     *zone, *msg;
+    size_t          zone_len, msg_len;
+    const uint32_t *limits; /* (limit, value) pairs */
+    size_t          nlimits;
+    int             dmarc_mode; /* mailauth_dmarc_mode_t; -1: the default */
+    int64_t         wall_s;     /* wall clock pinned here; 0: the system's */
+    size_t          chunk;      /* feed() in pieces of this size; 0: message() */
+    const char     *ip, *mail_from;
+} hostile_eval_t;
+
+/* `fed` is the status of message() or end_message(); `dns` the resolver's
+ * counters after the finish. */
+typedef void (*hostile_check_fn)(const void *row, const mailauth_eval_t *ev, mailauth_status_t fed,
+                                 const mailauth_resolver_stats_t *dns);
+
+void hostile_eval_run(const hostile_eval_t *in, meter_t *m, hostile_check_fn check,
+                      const void *row);
+
+/* The Authentication-Results of a finished eval formatted: its size (a
+ * field we emit stays bounded whatever the message held). */
+size_t hostile_authres_len(const mailauth_eval_t *ev);
 
 #endif
