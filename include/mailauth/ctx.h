@@ -140,8 +140,8 @@ typedef enum mailauth_method {
 /*! Name of a single method bit ("spf"); "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_method_name(mailauth_method_t m);
 
-/*! Choose the methods evaluations run (default MAILAUTH_METHOD_ALL; methods
- *  not yet built into this version are ignored).
+/*! Choose the methods evaluations run (default MAILAUTH_METHOD_ALL).
+ *  Bits outside MAILAUTH_METHOD_ALL are ignored.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (no known bit set), MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_methods(mailauth_ctx_t *ctx, unsigned methods);
 
