@@ -172,6 +172,7 @@ static const struct arg_case arg_cases[] = {
     {"exa mple.org", "sel", MAILAUTH_EINVAL},
     {"a..example", "sel", MAILAUTH_EINVAL},
     {"x;y.example", "sel", MAILAUTH_EINVAL},
+    {"localhost", "sel", MAILAUTH_EINVAL}, /* §3.5: d= has two or more labels (fuzz_eval) */
     {"example.org", "", MAILAUTH_EINVAL},
     {"example.org", "a..b", MAILAUTH_EINVAL},
     {"example.org", "sel.", MAILAUTH_EINVAL},

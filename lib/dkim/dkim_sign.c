@@ -57,9 +57,11 @@ mailauth_dkim_signer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const c
     mailauth__hdr_index_init(&s->hdrs, &s->arena, 0, 0); /* limits are checked before */
     s->c_header = MAILAUTH_CANON_RELAXED;
     s->c_body = MAILAUTH_CANON_RELAXED;
-    /* d= in A-label form (RFC 6376 §3.5 d=; U-labels converted). */
+    /* d= in A-label form (RFC 6376 §3.5 d=; U-labels converted), a
+     * domain-name of two or more labels as the verifier requires. */
     st = mailauth__domain_to_alabel(&s->arena, domain, strlen(domain), &d);
-    if (st == MAILAUTH_OK && !mailauth__domain_check(d, strlen(d), MAILAUTH__DOMAIN_LDH))
+    if (st == MAILAUTH_OK &&
+        !mailauth__domain_check(d, strlen(d), MAILAUTH__DOMAIN_LDH | MAILAUTH__DOMAIN_NEED_DOT))
         st = MAILAUTH_EINVAL;
     if (st != MAILAUTH_OK)
         goto fail;
