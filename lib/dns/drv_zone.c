@@ -31,7 +31,8 @@ static mailauth_status_t
 zone_send(mailauth_resolver_t *r, mailauth__dns_q_t *q)
 {
     struct zdrv *zd = r->drv_state;
-    q->due_ms = mailauth__dns_now(r) + zd->delay_ms;
+    /* Without a delay a question is due at once: no clock read needed. */
+    q->due_ms = zd->delay_ms != 0 ? mailauth__dns_now(r) + zd->delay_ms : 0;
     q->drv = zd;
     q->dnext = NULL;
     q->dprev = zd->tail;
