@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/str.h"
-
 #define IP6_TEXT_MAX 45 /* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255" */
 
 static const char hexdig[] = "0123456789abcdef";
@@ -56,6 +54,16 @@ token_len(const char *s, size_t n, size_t i, bool *has_dot)
     return j - i;
 }
 
+/* Hex digit value, -1 if none; local for the same reason as dig(). */
+static inline int
+hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* One group of 1..4 hex digits filling the whole token. */
 static bool
 parse_group(const char *s, size_t len, uint16_t *out)
@@ -64,7 +72,7 @@ parse_group(const char *s, size_t len, uint16_t *out)
     if (len < 1 || len > 4)
         return false;
     for (size_t k = 0; k < len; k++) {
-        int h = mailauth__hex_val((unsigned char)s[k]);
+        int h = hexv(s[k]);
         if (h < 0)
             return false;
         v = v << 4 | (unsigned)h;
