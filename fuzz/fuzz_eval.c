@@ -192,7 +192,8 @@ static void
 cat(char **buf, size_t *len, const char *s, size_t n)
 {
     char *p = realloc(*buf, *len + n + 1);
-    check(p != NULL);
+    if (p == NULL)
+        abort();
     memcpy(p + *len, s, n);
     *len += n;
     p[*len] = '\0';
@@ -331,9 +332,10 @@ check_message_methods(const mailauth_eval_t *ev, int own_sig)
             n > 0 ? mailauth_dkim_result_verdict(mailauth_eval_dkim(ev, 0)) : MAILAUTH_VERDICT_NONE;
         if (v != MAILAUTH_VERDICT_PASS && v != MAILAUTH_VERDICT_TEMPERROR) {
             const mailauth_dkim_result_t *r = mailauth_eval_dkim(ev, 0);
-            fprintf(stderr, "own signature: %s %s (%s)\n", mailauth_verdict_name(v),
-                    r ? mailauth_reason_name(mailauth_dkim_result_reason(r)) : "-",
-                    r && mailauth_dkim_result_problem(r) ? mailauth_dkim_result_problem(r) : "-");
+            (void)fprintf(stderr, "own signature: %s %s (%s)\n", mailauth_verdict_name(v),
+                          r ? mailauth_reason_name(mailauth_dkim_result_reason(r)) : "-",
+                          r && mailauth_dkim_result_problem(r) ? mailauth_dkim_result_problem(r)
+                                                               : "-");
             abort();
         }
     }

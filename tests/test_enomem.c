@@ -408,10 +408,10 @@ seal_input(void)
                           NOW_S, &inst);
     seal_in.msg = malloc(strlen(chain) + 128);
     assert_non_null(seal_in.msg);
-    sprintf(seal_in.msg,
-            "Authentication-Results: mx.hop2.example; spf=pass "
-            "smtp.mailfrom=a@example.com\r\n%s",
-            chain);
+    (void)sprintf(seal_in.msg,
+                  "Authentication-Results: mx.hop2.example; spf=pass "
+                  "smtp.mailfrom=a@example.com\r\n%s",
+                  chain);
     free(chain);
 }
 

@@ -48,7 +48,7 @@ seal_chain(const char *msg, unsigned from, unsigned to, const char *domain)
         char     sel[16];
         unsigned inst = 0;
         char    *next;
-        snprintf(sel, sizeof(sel), strcmp(domain, "many.example") == 0 ? "s%u" : "arc", i);
+        (void)snprintf(sel, sizeof(sel), strcmp(domain, "many.example") == 0 ? "s%u" : "arc", i);
         next = arc_test_seal(ARC_KEY_RSA, domain, sel, cur,
                              i == 1 ? MAILAUTH_VERDICT_NONE : MAILAUTH_VERDICT_PASS, NOW, &inst);
         assert_int_equal(inst, i);
@@ -79,15 +79,17 @@ copy_set(gbuf_t *out, const char *msg, unsigned i)
 {
     char        tag[16];
     const char *p = msg;
-    snprintf(tag, sizeof(tag), "i=%u;", i);
+    (void)snprintf(tag, sizeof(tag), "i=%u;", i);
     while (*p != '\0' && !(p[0] == '\r' && p[1] == '\n')) {
         const char *end = strstr(p, "\r\n");
         while (end != NULL && (end[2] == ' ' || end[2] == '\t'))
             end = strstr(end + 2, "\r\n");
-        assert_non_null(end);
-        if (strncmp(p, "ARC-", 4) == 0) {
-            const char *colon = strchr(p, ':');
-            const char *t = strstr(colon, tag);
+        if (end == NULL) { /* (a return the analyzer sees: cmocka's assert is not noreturn) */
+            fail_msg("unterminated header field");
+            return;
+        }
+        if (strncmp(p, "ARC-", 4) == 0 && strchr(p, ':') != NULL) {
+            const char *t = strstr(strchr(p, ':'), tag);
             if (t != NULL && t < end && (t[-1] == ' ' || t[-1] == ':' || t[-1] == ';'))
                 gput(out, p, (size_t)(end - p) + 2);
         }
@@ -99,9 +101,12 @@ copy_set(gbuf_t *out, const char *msg, unsigned i)
 static void
 replace(gbuf_t *b, size_t at, const char *from, const char *to)
 {
-    char  *hit = strstr(b->p + at, from);
+    char  *hit = b->p != NULL ? strstr(b->p + at, from) : NULL;
     gbuf_t out = {0};
-    assert_non_null(hit);
+    if (hit == NULL) {
+        fail_msg("'%s' not found", from);
+        return;
+    }
     gput(&out, b->p, (size_t)(hit - b->p));
     gprintf(&out, "%s%s", to, hit + strlen(from));
     gfree(b);

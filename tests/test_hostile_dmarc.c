@@ -200,12 +200,12 @@ c_walk_127(const mailauth_dmarc_result_t *r)
 typedef struct dcase {
     const char *name;
     void (*build)(dinput_t *in);
+    void (*check)(const mailauth_dmarc_result_t *r);
+    size_t             max_peak;
     mailauth_verdict_t v;
     mailauth_reason_t  r;
-    void (*check)(const mailauth_dmarc_result_t *r);
-    unsigned max_questions; /* DNS questions of the whole eval */
-    size_t   max_peak;
-    unsigned max_ms; /* CPU time */
+    unsigned           max_questions; /* DNS questions of the whole eval */
+    unsigned           max_ms;        /* CPU time */
 } dcase_t;
 
 #define ROW(nm, fn, v_, r_, chk, q, peak)                                                          \
