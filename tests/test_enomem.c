@@ -13,7 +13,8 @@
  * (mailauth_dkim_signer_*) with an RSA and an Ed25519 key, end_message()
  * retried after ENOMEM as sign.h allows; ARC sealing
  * (mailauth_arc_sealer_*) with the chain status given and with the
- * sealer's own validation over a resolver.
+ * sealer's own validation over a resolver. The blocking evaluation is
+ * walked again in RFC 9989 mode (DMARC tree walks).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,7 +126,7 @@ eval_input(void)
 }
 
 static mailauth_status_t
-eval_setup(harness_t *h, bool async, const mailauth_allocator_t *al)
+eval_setup(harness_t *h, bool async, mailauth_dmarc_mode_t mode, const mailauth_allocator_t *al)
 {
     mailauth_status_t st;
     memset(h, 0, sizeof(*h));
@@ -136,6 +137,8 @@ eval_setup(harness_t *h, bool async, const mailauth_allocator_t *al)
         st = mailauth_ctx_set_authserv_id(h->ctx, "mx.example.net");
     if (st == MAILAUTH_OK)
         st = mailauth_ctx_set_clock(h->ctx, clock_fn, h);
+    if (st == MAILAUTH_OK)
+        st = mailauth_ctx_set_dmarc_mode(h->ctx, mode);
     if (st == MAILAUTH_OK)
         st = mailauth_resolver_new_zone(h->ctx, ev_in.zone, strlen(ev_in.zone), NULL, &h->r);
     if (st == MAILAUTH_OK && async)
@@ -208,10 +211,10 @@ eval_check(const mailauth_eval_t *ev, unsigned long n)
 }
 
 static mailauth_status_t
-eval_run(fail_alloc_t *fa, bool async, unsigned long n)
+eval_run(fail_alloc_t *fa, bool async, mailauth_dmarc_mode_t mode, unsigned long n)
 {
     harness_t         h;
-    mailauth_status_t st = eval_setup(&h, async, &fa->al);
+    mailauth_status_t st = eval_setup(&h, async, mode, &fa->al);
     if (st == MAILAUTH_OK)
         st = mailauth_eval_set_client_ip(h.ev, "192.0.2.1");
     if (st == MAILAUTH_OK)
@@ -237,7 +240,7 @@ eval_run(fail_alloc_t *fa, bool async, unsigned long n)
 }
 
 static void
-walk_eval(bool async)
+walk_eval(bool async, mailauth_dmarc_mode_t mode)
 {
     unsigned long n;
     eval_input();
@@ -245,7 +248,7 @@ walk_eval(bool async)
         fail_alloc_t      fa;
         mailauth_status_t st;
         fail_alloc_init(&fa, n);
-        st = eval_run(&fa, async, n);
+        st = eval_run(&fa, async, mode, n);
         if (fa.live != 0)
             fail_msg("allocation %lu failed: %ld blocks leaked", n, fa.live);
         if (!fail_alloc_reached(&fa)) {
@@ -254,7 +257,8 @@ walk_eval(bool async)
         }
     }
     if (getenv("ENOMEM_VERBOSE") != NULL)
-        print_message("eval %s: %lu allocations\n", async ? "async" : "blocking", n - 1);
+        print_message("eval %s, DMARC %s: %lu allocations\n", async ? "async" : "blocking",
+                      mailauth_dmarc_mode_name(mode), n - 1);
     assert_true(n < WALK_MAX);
 }
 
@@ -262,14 +266,22 @@ static void
 test_enomem_eval_blocking(void **state)
 {
     (void)state;
-    walk_eval(false);
+    walk_eval(false, MAILAUTH_DMARC_RFC7489);
 }
 
 static void
 test_enomem_eval_async(void **state)
 {
     (void)state;
-    walk_eval(true);
+    walk_eval(true, MAILAUTH_DMARC_RFC7489);
+}
+
+/* RFC 9989 mode: tree walks for the author and the aligned identifiers. */
+static void
+test_enomem_eval_treewalk(void **state)
+{
+    (void)state;
+    walk_eval(false, MAILAUTH_DMARC_RFC9989);
 }
 
 /* ---- DKIM signing ---------------------------------------------------------------------------- */
@@ -499,9 +511,8 @@ int
 main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_enomem_eval_blocking),
-        cmocka_unit_test(test_enomem_eval_async),
-        cmocka_unit_test(test_enomem_dkim_sign),
+        cmocka_unit_test(test_enomem_eval_blocking), cmocka_unit_test(test_enomem_eval_async),
+        cmocka_unit_test(test_enomem_eval_treewalk), cmocka_unit_test(test_enomem_dkim_sign),
         cmocka_unit_test(test_enomem_arc_seal),
     };
     return cmocka_run_group_tests_name("enomem", tests, NULL, teardown);

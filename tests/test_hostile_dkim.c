@@ -252,6 +252,31 @@ b_key_junk_60k(dinput_t *in)
     gprintf(&in->zone, "\n");
 }
 
+/* p= of 60 KiB of base64 (a key past any we take, not junk): still the
+ * receiver's bound, not a broken record. */
+static void
+b_key_b64_60k(dinput_t *in)
+{
+    one_signed(in, spec("huge", H_STD));
+    gprintf(&in->zone, "huge._domainkey.example.com TXT \"v=DKIM1; k=rsa; p=\"");
+    for (int i = 0; i < 240; i++) {
+        gprintf(&in->zone, " \"");
+        grepeat(&in->zone, 'Q', 252);
+        gprintf(&in->zone, "\"");
+    }
+    gprintf(&in->zone, "\n");
+}
+
+/* l= far larger than the body (RFC 6376 §3.5 l=: a verifier may treat a
+ * signature whose l= exceeds the body as invalid). */
+static void
+b_l_too_long(dinput_t *in)
+{
+    tsig_spec_t sp = spec("rsa", H_STD);
+    sp.l = 1000000;
+    one_signed(in, sp);
+}
+
 /* h= naming From 10,000 times (RFC 6376 §5.4.2: instances beyond the
  * field's one contribute nothing): the signer and the verifier agree. */
 static void
@@ -325,6 +350,10 @@ static const dcase_t cases[] = {
     /* RFC 6376 §6.1.2 step 5: not the defined format, though longer than any key we take. */
     ROW("dkim: key p= of 60 KiB junk", b_key_junk_60k, MAILAUTH_OK, 1, MAILAUTH_VERDICT_PERMERROR,
         MAILAUTH_REASON_DKIM_KEY_SYNTAX, NULL, 1 * MIB, 2000),
+    ROW("dkim: key p= of 60 KiB base64", b_key_b64_60k, MAILAUTH_OK, 1, MAILAUTH_VERDICT_POLICY,
+        MAILAUTH_REASON_DKIM_KEY_TOO_LARGE, NULL, 1 * MIB, 2000),
+    ROW("dkim: l= larger than the body", b_l_too_long, MAILAUTH_OK, 1, MAILAUTH_VERDICT_FAIL,
+        MAILAUTH_REASON_DKIM_BODY_LENGTH, NULL, 512 * KIB, 2000),
     ROW("dkim: h= names From 10,000 times", b_h_10000, MAILAUTH_OK, 1, P, MAILAUTH_REASON_NONE,
         NULL, 1 * MIB, 2000),
     ROW("dkim: body of 100 MiB of CRLFs, fed in pieces", b_body_100m, MAILAUTH_OK, 1, P,
