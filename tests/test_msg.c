@@ -438,6 +438,87 @@ test_msg_hdr_lookup(void **state)
     mailauth__arena_clear(&a);
 }
 
+/* A signer's own fields: bare LFs inside become CRLF, the trailing line end
+ * goes, the limit counts the converted length. */
+static void
+test_msg_hdr_add_crlf(void **state)
+{
+    static const struct {
+        const char       *in, *raw, *value;
+        mailauth_status_t want;
+    } cases[] = {
+        {"Subject: a\n b\n", "Subject: a\r\n b", " a\r\n b", MAILAUTH_OK},
+        {"Subject: a\r\n b\n\tc\r\n", "Subject: a\r\n b\r\n\tc", " a\r\n b\r\n\tc", MAILAUTH_OK},
+        {"X:\n\n\n", "X:\r\n\r\n", "\r\n\r\n", MAILAUTH_OK},
+        {"X: no line end", "X: no line end", " no line end", MAILAUTH_OK},
+        {"X: 0123456789\n 012345678", NULL, NULL, MAILAUTH_OK},      /* 24 bytes, 25 with CRLF */
+        {"X: 0123456789\n 0123456789", NULL, NULL, MAILAUTH_ELIMIT}, /* 25, 26 with CRLF: over */
+        {"\nX: y", NULL, NULL, MAILAUTH_EINVAL},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        mailauth__arena_t      a;
+        mailauth__hdr_index_t  idx;
+        const mailauth__hdr_t *h = NULL;
+        mailauth__arena_init(&a, NULL);
+        mailauth__hdr_index_init(&idx, &a, 10, 25);
+        assert_int_equal(mailauth__hdr_index_add_crlf(&idx, cases[i].in, strlen(cases[i].in)),
+                         cases[i].want);
+        h = mailauth__hdr_index_get(&idx, 0);
+        assert_true((h != NULL) == (cases[i].want == MAILAUTH_OK));
+        if (cases[i].raw != NULL) {
+            assert_int_equal(h->len, strlen(cases[i].raw));
+            assert_memory_equal(h->raw, cases[i].raw, h->len + 1);
+            assert_int_equal(h->value_len, strlen(cases[i].value));
+            assert_memory_equal(h->value, cases[i].value, h->value_len);
+        }
+        mailauth__arena_clear(&a);
+    }
+}
+
+struct collect {
+    char   buf[64];
+    size_t len, calls;
+};
+
+static mailauth_status_t
+collect_bytes(void *ud, const void *p, size_t n)
+{
+    struct collect *c = ud;
+    assert_true(n > 0 && c->len + n <= sizeof(c->buf));
+    memcpy(c->buf + c->len, p, n);
+    c->len += n;
+    c->calls++;
+    return c->calls == 50 ? MAILAUTH_ENOMEM : MAILAUTH_OK;
+}
+
+/* The body's LF-to-CRLF pass gives the same bytes for every split. */
+static void
+test_msg_body_lf_to_crlf(void **state)
+{
+    static const char in[] = "a\nb\r\nc\rd\n\n\r\r\n\ne";
+    static const char want[] = "a\r\nb\r\nc\rd\r\n\r\n\r\r\n\r\ne";
+    (void)state;
+    for (size_t cut = 0; cut <= sizeof(in) - 1; cut++) {
+        struct collect c = {{0}, 0, 0};
+        bool           prev_cr = false;
+        assert_int_equal(mailauth__body_lf_to_crlf(&prev_cr, in, cut, collect_bytes, &c),
+                         MAILAUTH_OK);
+        assert_int_equal(
+            mailauth__body_lf_to_crlf(&prev_cr, in + cut, sizeof(in) - 1 - cut, collect_bytes, &c),
+            MAILAUTH_OK);
+        assert_int_equal(c.len, sizeof(want) - 1);
+        assert_memory_equal(c.buf, want, c.len);
+    }
+    { /* out()'s error stops the feed */
+        struct collect c = {{0}, 0, 49};
+        bool           prev_cr = false;
+        assert_int_equal(mailauth__body_lf_to_crlf(&prev_cr, "x\ny", 3, collect_bytes, &c),
+                         MAILAUTH_ENOMEM);
+        assert_int_equal(c.calls, 50);
+    }
+}
+
 static void
 test_msg_hdr_enomem(void **state)
 {
@@ -475,6 +556,8 @@ main(void)
         cmocka_unit_test(test_msg_hdr_count_limit),
         cmocka_unit_test(test_msg_hdr_lookup),
         cmocka_unit_test(test_msg_hdr_enomem),
+        cmocka_unit_test(test_msg_hdr_add_crlf),
+        cmocka_unit_test(test_msg_body_lf_to_crlf),
     };
     struct CMUnitTest tests[ARRAY_LEN(single) + ARRAY_LEN(split_cases) + ARRAY_LEN(add_cases)];
     size_t            n = 0;

@@ -214,9 +214,7 @@ mailauth_arc_sealer_set_resolver(mailauth_arc_sealer_t *s, mailauth_resolver_t *
 mailauth_status_t
 mailauth_arc_sealer_header(mailauth_arc_sealer_t *s, const char *field, size_t len)
 {
-    mailauth__sb_t    sb;
     mailauth_status_t st = MAILAUTH_OK;
-    bool              bare_lf = false;
     if (s == NULL || (field == NULL && len != 0))
         return MAILAUTH_EINVAL;
     if (s->phase > MAILAUTH__SEALER_HEADERS)
@@ -224,22 +222,8 @@ mailauth_arc_sealer_header(mailauth_arc_sealer_t *s, const char *field, size_t l
     if (mailauth__hdr_name_len(field, len, NULL) == 0)
         return MAILAUTH_EINVAL;
     s->phase = MAILAUTH__SEALER_HEADERS;
-    for (size_t i = 0; i < len && !bare_lf; i++)
-        bare_lf = field[i] == '\n' && (i == 0 || field[i - 1] != '\r') && i + 1 < len;
-    if (!bare_lf) {
-        st = mailauth__hdr_index_add(&s->hdrs, field, len);
-    } else { /* a line end inside the field reaches the index as CRLF */
-        mailauth__sb_init(&sb, &s->ctx->al, 0);
-        for (size_t i = 0; i < len && st == MAILAUTH_OK; i++) {
-            if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
-                st = mailauth__sb_putc(&sb, '\r');
-            if (st == MAILAUTH_OK)
-                st = mailauth__sb_putc(&sb, field[i]);
-        }
-        if (st == MAILAUTH_OK)
-            st = mailauth__hdr_index_add(&s->hdrs, sb.p, sb.len);
-        mailauth__sb_clear(&sb);
-    }
+    /* a line end inside the field reaches the index as CRLF */
+    st = mailauth__hdr_index_add_crlf(&s->hdrs, field, len);
     if (st == MAILAUTH_ELIMIT)
         s->refused = true; /* end_message() refuses to seal what it did not see */
     return st;
@@ -277,35 +261,21 @@ mailauth_arc_sealer_end_headers(mailauth_arc_sealer_t *s)
     return st;
 }
 
+static mailauth_status_t
+to_body_set(void *ud, const void *p, size_t n)
+{
+    return mailauth__body_set_feed(ud, p, n);
+}
+
 mailauth_status_t
 mailauth_arc_sealer_body(mailauth_arc_sealer_t *s, const void *chunk, size_t len)
 {
-    const char       *p = chunk;
-    size_t            start = 0, i = 0;
-    mailauth_status_t st = MAILAUTH_OK;
     if (s == NULL || (chunk == NULL && len != 0))
         return MAILAUTH_EINVAL;
     if (s->phase != MAILAUTH__SEALER_BODY)
         return MAILAUTH_ESTATE;
     /* A bare LF is a line end too: it reaches the body hashes as CRLF. */
-    while (st == MAILAUTH_OK && i < len) {
-        const char *lf = mailauth__memchr(p + i, len - i, '\n');
-        if (lf == NULL)
-            break;
-        i = (size_t)(lf - p);
-        if (!(i > 0 ? p[i - 1] == '\r' : s->last_cr)) {
-            st = mailauth__body_set_feed(s->bs, p + start, i - start);
-            if (st == MAILAUTH_OK)
-                st = mailauth__body_set_feed(s->bs, "\r\n", 2);
-            start = i + 1;
-        }
-        i++;
-    }
-    if (st == MAILAUTH_OK && start < len)
-        st = mailauth__body_set_feed(s->bs, p + start, len - start);
-    if (st == MAILAUTH_OK && len > 0)
-        s->last_cr = p[len - 1] == '\r';
-    return st;
+    return mailauth__body_lf_to_crlf(&s->last_cr, chunk, len, to_body_set, s->bs);
 }
 
 static mailauth_status_t

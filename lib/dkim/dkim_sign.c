@@ -298,38 +298,6 @@ name_listed(const mailauth_dkim_signer_t *s, const char *name, size_t len)
     return false;
 }
 
-static bool
-has_bare_lf(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-            return true;
-    }
-    return false;
-}
-
-/* Keep a field, with any bare LF inside it turned into CRLF (as a message
- * on the wire has it). */
-static mailauth_status_t
-keep_field(mailauth_dkim_signer_t *s, const char *field, size_t len)
-{
-    mailauth__sb_t    sb;
-    mailauth_status_t st = MAILAUTH_OK;
-    if (!has_bare_lf(field, len))
-        return mailauth__hdr_index_add(&s->hdrs, field, len);
-    mailauth__sb_init(&sb, &s->ctx->al, 0);
-    for (size_t i = 0; i < len && st == MAILAUTH_OK; i++) {
-        if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
-            st = mailauth__sb_putc(&sb, '\r');
-        if (st == MAILAUTH_OK)
-            st = mailauth__sb_putc(&sb, field[i]);
-    }
-    if (st == MAILAUTH_OK)
-        st = mailauth__hdr_index_add(&s->hdrs, sb.p, sb.len);
-    mailauth__sb_clear(&sb);
-    return st;
-}
-
 mailauth_status_t
 mailauth_dkim_signer_header(mailauth_dkim_signer_t *s, const char *field, size_t len)
 {
@@ -354,8 +322,8 @@ mailauth_dkim_signer_header(mailauth_dkim_signer_t *s, const char *field, size_t
         s->refused_signed = s->refused_signed || listed;
         return MAILAUTH_ELIMIT;
     }
-    if (listed)
-        st = keep_field(s, field, body);
+    if (listed) /* bare LFs become CRLF, as on the wire */
+        st = mailauth__hdr_index_add_crlf(&s->hdrs, field, body);
     if (st == MAILAUTH_OK)
         s->fields++;
     return st;
@@ -379,37 +347,21 @@ mailauth_dkim_signer_end_headers(mailauth_dkim_signer_t *s)
     return st;
 }
 
+static mailauth_status_t
+to_canon(void *ud, const void *p, size_t n)
+{
+    return mailauth__body_canon_feed(ud, p, n);
+}
+
 mailauth_status_t
 mailauth_dkim_signer_body(mailauth_dkim_signer_t *s, const void *chunk, size_t len)
 {
-    const char       *p = chunk;
-    size_t            start = 0, i = 0;
-    mailauth_status_t st = MAILAUTH_OK;
     if (s == NULL || (chunk == NULL && len != 0))
         return MAILAUTH_EINVAL;
     if (s->phase != MAILAUTH__SIGNER_BODY)
         return MAILAUTH_ESTATE;
     /* A bare LF is a line end too: it reaches the canonicalizer as CRLF. */
-    while (st == MAILAUTH_OK && i < len) {
-        const char *lf = mailauth__memchr(p + i, len - i, '\n');
-        bool        cr = false;
-        if (lf == NULL)
-            break;
-        i = (size_t)(lf - p);
-        cr = i > 0 ? p[i - 1] == '\r' : s->last_cr;
-        if (!cr) {
-            st = mailauth__body_canon_feed(s->body, p + start, i - start);
-            if (st == MAILAUTH_OK)
-                st = mailauth__body_canon_feed(s->body, "\r\n", 2);
-            start = i + 1;
-        }
-        i++;
-    }
-    if (st == MAILAUTH_OK && start < len)
-        st = mailauth__body_canon_feed(s->body, p + start, len - start);
-    if (st == MAILAUTH_OK && len > 0)
-        s->last_cr = p[len - 1] == '\r';
-    return st;
+    return mailauth__body_lf_to_crlf(&s->last_cr, chunk, len, to_canon, s->body);
 }
 
 static mailauth_status_t

@@ -60,39 +60,74 @@ grow(mailauth__hdr_index_t *idx)
     return MAILAUTH_OK;
 }
 
-mailauth_status_t
-mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field, size_t len)
+/* A trailing CRLF or LF is not part of the field. */
+static size_t
+strip_line_end(const char *field, size_t len)
 {
-    size_t           colon = 0;
-    size_t           name_len = 0;
+    if (len >= 2 && field[len - 2] == '\r' && field[len - 1] == '\n')
+        return len - 2;
+    if (len >= 1 && field[len - 1] == '\n')
+        return len - 1;
+    return len;
+}
+
+/* Enter field[0..len) (no trailing line end) with each bare LF written as
+ * CRLF, into the arena; `extra` is the number of bare LFs. */
+static mailauth_status_t
+add(mailauth__hdr_index_t *idx, const char *field, size_t len, size_t extra)
+{
+    size_t           colon = 0, name_len = 0, k = 0;
     char            *copy = NULL;
     mailauth__hdr_t *h = NULL;
-    if (idx == NULL || (field == NULL && len != 0))
-        return MAILAUTH_EINVAL;
-    if (len >= 2 && field[len - 2] == '\r' && field[len - 1] == '\n')
-        len -= 2;
-    else if (len >= 1 && field[len - 1] == '\n')
-        len -= 1;
     name_len = mailauth__hdr_name_len(field, len, &colon);
     if (name_len == 0)
         return MAILAUTH_EINVAL;
-    if ((idx->max_bytes != 0 && len > idx->max_bytes) ||
+    if ((idx->max_bytes != 0 && len + extra > idx->max_bytes) ||
         (idx->max_count != 0 && idx->n >= idx->max_count)) {
         idx->refused++;
         return MAILAUTH_ELIMIT;
     }
     if (idx->n == idx->cap && grow(idx) != MAILAUTH_OK)
         return MAILAUTH_ENOMEM;
-    copy = mailauth__arena_strndup(idx->arena, field, len);
+    if (extra == 0) {
+        copy = mailauth__arena_strndup(idx->arena, field, len);
+    } else if ((copy = mailauth__arena_alloc(idx->arena, len + extra + 1)) != NULL) {
+        for (size_t i = 0; i < len; i++) {
+            if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
+                copy[k++] = '\r';
+            copy[k++] = field[i];
+        }
+        copy[k] = '\0';
+    }
     if (copy == NULL)
         return MAILAUTH_ENOMEM;
     h = &idx->v[idx->n++];
     h->raw = copy;
-    h->len = len;
-    h->name_len = name_len;
+    h->len = len + extra;
+    h->name_len = name_len; /* the name holds no LF: colon is unmoved */
     h->value = copy + colon + 1;
-    h->value_len = len - colon - 1;
+    h->value_len = len + extra - colon - 1;
     return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field, size_t len)
+{
+    if (idx == NULL || (field == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    return add(idx, field, strip_line_end(field, len), 0);
+}
+
+mailauth_status_t
+mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field, size_t len)
+{
+    size_t extra = 0;
+    if (idx == NULL || (field == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    len = strip_line_end(field, len);
+    for (size_t i = 0; i < len; i++)
+        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
+    return add(idx, field, len, extra);
 }
 
 size_t

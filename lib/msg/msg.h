@@ -55,6 +55,11 @@ size_t mailauth__hdr_name_len(const char *field, size_t len, size_t *colon);
 mailauth_status_t mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field,
                                           size_t len);
 
+/* The same for a field that may hold bare LFs (a caller's own fields, as
+ * a signer is given them): each becomes CRLF, as on the wire. */
+mailauth_status_t mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field,
+                                               size_t len);
+
 size_t mailauth__hdr_index_count(const mailauth__hdr_index_t *idx);
 /* Field i in received order (0 = top), or NULL. */
 const mailauth__hdr_t *mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i);
@@ -81,6 +86,14 @@ typedef struct mailauth__msg_sink {
     mailauth_status_t (*end_headers)(void *ud);
     mailauth_status_t (*body)(void *ud, const void *p, size_t n);
 } mailauth__msg_sink_t;
+
+/* Body bytes as on the wire: CRLF and bare CR pass unchanged, each bare LF
+ * reaches out() preceded by an added CR. *prev_cr carries "the last byte
+ * fed was CR" across chunks (false before the first). out() gets no empty
+ * piece; its first error stops the feed and is returned. */
+typedef mailauth_status_t (*mailauth__bytes_fn)(void *ud, const void *p, size_t n);
+mailauth_status_t mailauth__body_lf_to_crlf(bool *prev_cr, const void *chunk, size_t n,
+                                            mailauth__bytes_fn out, void *ud);
 
 /* How a message is split (RFC 5322 §2.1: fields, empty line, body):
  * Lines end at LF (CRLF or bare LF); a bare CR is an ordinary byte; NUL

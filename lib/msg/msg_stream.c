@@ -111,11 +111,11 @@ emit_field(mailauth__msg_stream_t *s)
     return absorb(s, s->sink.header(s->sink.ud, s->buf, n));
 }
 
-/* Body bytes: CRLF and bare CR kept, a bare LF preceded by an added CR.
- * prev_cr carries "the last body byte was CR" across chunks. */
-static mailauth_status_t
-body_feed(mailauth__msg_stream_t *s, const char *p, size_t n)
+mailauth_status_t
+mailauth__body_lf_to_crlf(bool *prev_cr, const void *chunk, size_t n, mailauth__bytes_fn out,
+                          void *ud)
 {
+    const char       *p = chunk;
     size_t            from = 0, i = 0;
     mailauth_status_t st = MAILAUTH_OK;
     while (st == MAILAUTH_OK && i < n) {
@@ -123,20 +123,34 @@ body_feed(mailauth__msg_stream_t *s, const char *p, size_t n)
         if (lf == NULL)
             break;
         i = (size_t)(lf - p);
-        if (i > 0 ? p[i - 1] != '\r' : !s->prev_cr) {
+        if (i > 0 ? p[i - 1] != '\r' : !*prev_cr) {
             if (i > from)
-                st = absorb(s, s->sink.body(s->sink.ud, p + from, i - from));
+                st = out(ud, p + from, i - from);
             if (st == MAILAUTH_OK)
-                st = absorb(s, s->sink.body(s->sink.ud, "\r", 1));
+                st = out(ud, "\r", 1);
             from = i; /* the LF opens the next piece */
         }
         i++;
     }
     if (st == MAILAUTH_OK && n > from)
-        st = absorb(s, s->sink.body(s->sink.ud, p + from, n - from));
+        st = out(ud, p + from, n - from);
     if (n > 0)
-        s->prev_cr = p[n - 1] == '\r';
+        *prev_cr = p[n - 1] == '\r';
     return st;
+}
+
+/* The sink's body(), its soft refusals absorbed. */
+static mailauth_status_t
+to_sink(void *ud, const void *p, size_t n)
+{
+    mailauth__msg_stream_t *s = ud;
+    return absorb(s, s->sink.body(s->sink.ud, p, n));
+}
+
+static mailauth_status_t
+body_feed(mailauth__msg_stream_t *s, const char *p, size_t n)
+{
+    return mailauth__body_lf_to_crlf(&s->prev_cr, p, n, to_sink, s);
 }
 
 /* RFC 5322 §2.1: the header section is over (empty line, a line that is not
