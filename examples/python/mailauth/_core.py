@@ -1,0 +1,248 @@
+"""Blocking verification: the configuration context (mailauth_ctx_t), the
+envelope and message feeding shared with the asyncio verifier, and
+``Verifier``, which answers DNS from zone text or through c-ares."""
+
+import ctypes
+import socket
+import threading
+import time
+
+from ._ffi import (CLOCK_FN, CLOCK_WALL, DMARC_MODES, EINVAL, ELIMIT, METHODS, OK, check, lib,
+                   new_handle, ResolverStats)
+from ._results import results
+
+
+def cstr(value, what):
+    """A str (UTF-8) or bytes argument as NUL-free bytes."""
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    elif not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{what}: expected str or bytes, not {type(value).__name__}")
+    value = bytes(value)
+    if b"\0" in value:
+        raise ValueError(f"{what}: NUL byte inside")
+    return value
+
+
+def message_bytes(message):
+    """The message as bytes; messages are bytes, never decoded text."""
+    if isinstance(message, str):
+        raise TypeError("message: pass the raw bytes (bytes, bytearray, memoryview), not str")
+    return bytes(message)
+
+
+def _dmarc_mode(mode):
+    key = str(mode)
+    if key not in DMARC_MODES:
+        raise ValueError(f"dmarc_mode: {mode!r} is not 7489 or 9989")
+    return DMARC_MODES[key]
+
+
+def _methods(names):
+    bits = 0
+    for name in names:
+        if name not in METHODS:
+            raise ValueError(f"methods: unknown method {name!r} (spf, dkim, dmarc, arc)")
+        bits |= METHODS[name]
+    return bits
+
+
+def _limit_ids():
+    """{"dns-timeout-ms": MAILAUTH_LIMIT_DNS_TIMEOUT_MS, ...} from the library's own names."""
+    ids = {}
+    for i in range(256):
+        name = lib.mailauth_limit_name(i).decode()
+        if name == "unknown":
+            break
+        ids[name] = i
+    return ids
+
+
+LIMITS = _limit_ids()
+
+
+class Context:
+    """A mailauth_ctx_t, configured once (the library refuses setters after
+    its first use). ``now`` pins the wall clock (seconds since the epoch,
+    for DKIM t=/x=); deadlines keep running on the real monotonic clock,
+    as ``mailauth-check --now`` does. ``authserv_id`` defaults to the host
+    name, like mailauth-check. ``limits`` maps limit names (the library's
+    mailauth_limit_name(): "dns-timeout-ms", "eval-timeout-ms", ...) to values."""
+
+    def __init__(self, *, authserv_id=None, now=None, dmarc_mode="7489", methods=None,
+                 trusted_sealers=(), limits=None):
+        self.ptr = new_handle(lib.mailauth_ctx_new, "mailauth_ctx_new", None)
+        self._clock = None
+        try:
+            self._setup(authserv_id, now, dmarc_mode, methods, trusted_sealers)
+            for name, value in (limits or {}).items():
+                if name not in LIMITS:
+                    raise ValueError(f"limits: unknown limit {name!r} ({', '.join(LIMITS)})")
+                check(lib.mailauth_ctx_set_limit(self.ptr, LIMITS[name], int(value)),
+                      f"mailauth_ctx_set_limit({name}={value})")
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, authserv_id, now, dmarc_mode, methods, trusted_sealers):
+        self._set_authserv_id(authserv_id)
+        if now is not None:
+            wall_ms = int(now * 1000)
+
+            def clock(_ud, kind):
+                if kind == CLOCK_WALL:
+                    return wall_ms
+                return time.monotonic_ns() // 1_000_000
+
+            # Kept on self: the library calls it for as long as the ctx lives.
+            self._clock = CLOCK_FN(clock)
+            check(lib.mailauth_ctx_set_clock(self.ptr, self._clock, None),
+                  "mailauth_ctx_set_clock")
+        check(lib.mailauth_ctx_set_dmarc_mode(self.ptr, _dmarc_mode(dmarc_mode)),
+              "mailauth_ctx_set_dmarc_mode")
+        if methods is not None:
+            check(lib.mailauth_ctx_set_methods(self.ptr, _methods(methods)),
+                  "mailauth_ctx_set_methods")
+        for domain in trusted_sealers:
+            check(lib.mailauth_ctx_add_trusted_sealer(self.ptr, cstr(domain, "trusted_sealers")),
+                  f"mailauth_ctx_add_trusted_sealer({domain!r})")
+
+    def _set_authserv_id(self, authserv_id):
+        if authserv_id is not None:
+            check(lib.mailauth_ctx_set_authserv_id(self.ptr, cstr(authserv_id, "authserv_id")),
+                  "mailauth_ctx_set_authserv_id")
+            return
+        host = socket.gethostname().encode("utf-8", "replace").replace(b"\0", b"")
+        st = lib.mailauth_ctx_set_authserv_id(self.ptr, host) if host else EINVAL
+        if st == EINVAL:
+            st = lib.mailauth_ctx_set_authserv_id(self.ptr, b"localhost")
+        check(st, "mailauth_ctx_set_authserv_id")
+
+    def close(self):
+        if self.ptr is not None:
+            lib.mailauth_ctx_free(self.ptr)
+            self.ptr = None
+
+
+def start_eval(ctx, resolver, message, ip, helo, mail_from):
+    """A new mailauth_eval_t with the envelope set and the message fed (none
+    when `message` is None: an SPF-only evaluation). Freed on error."""
+    ev = new_handle(lib.mailauth_eval_new, "mailauth_eval_new", ctx.ptr, resolver)
+    try:
+        # In SMTP order, as mailauth-check sets them: HELO before MAIL FROM.
+        for setter, value, what in ((lib.mailauth_eval_set_client_ip, ip, "ip"),
+                                    (lib.mailauth_eval_set_helo, helo, "helo"),
+                                    (lib.mailauth_eval_set_mail_from, mail_from, "mail_from")):
+            if value is not None:
+                check(setter(ev, cstr(value, what)), f"{what} {value!r}")
+        if message is not None:
+            data = message_bytes(message)
+            # EINVAL / ELIMIT: a malformed or over-long header field was left
+            # out; the message still ended and the evaluation goes on.
+            check(lib.mailauth_eval_message(ev, data, len(data)), "mailauth_eval_message",
+                  (OK, EINVAL, ELIMIT))
+    except BaseException:
+        lib.mailauth_eval_free(ev)
+        raise
+    return ev
+
+
+def resolver_stats(resolver):
+    """The counters of a resolver as a dict."""
+    st = ResolverStats()
+    check(lib.mailauth_resolver_get_stats(resolver, ctypes.byref(st)),
+          "mailauth_resolver_get_stats")
+    return {name: getattr(st, name) for name, _ in ResolverStats._fields_}
+
+
+def _zone_texts(zone):
+    if isinstance(zone, (str, bytes, bytearray)):
+        return [zone]
+    return list(zone)
+
+
+class Verifier:
+    """Verifies messages one after the other on one context and resolver
+    (the DNS cache is shared between them). DNS comes from ``zone`` (zone
+    text, docs/zone-format.md, or a list of such texts, like repeated
+    ``mailauth-check --zone``), else from c-ares with ``dns_servers``
+    ("ADDR[:PORT],...") or the system's resolv.conf. The other keywords go
+    to Context. Calls are serialized by a lock, so threads may share one;
+    ``close()`` (or ``with``) frees it."""
+
+    def __init__(self, zone=None, *, dns_servers=None, **options):
+        self._lock = threading.Lock()
+        self._resolver = None
+        self._ctx = Context(**options)
+        try:
+            if zone is not None:
+                self._resolver = self._zone_resolver(_zone_texts(zone))
+            else:
+                servers = None if dns_servers is None else cstr(dns_servers, "dns_servers")
+                self._resolver = new_handle(lib.mailauth_resolver_new_ares,
+                                            "mailauth_resolver_new_ares", self._ctx.ptr, servers)
+        except BaseException:
+            self.close()
+            raise
+
+    def _zone_resolver(self, texts):
+        resolver = None
+        for i, text in enumerate(texts):
+            data = cstr(text, "zone")
+            errline = ctypes.c_size_t(0)
+            if resolver is None:
+                out = ctypes.c_void_p()
+                st = lib.mailauth_resolver_new_zone(self._ctx.ptr, data, len(data),
+                                                    ctypes.byref(errline), ctypes.byref(out))
+                resolver = out.value
+            else:
+                st = lib.mailauth_resolver_zone_add(resolver, data, len(data),
+                                                    ctypes.byref(errline))
+            if st != OK:
+                lib.mailauth_resolver_free(resolver)
+                check(st, f"zone text {i + 1}, line {errline.value}")
+        return resolver
+
+    def verify(self, message, ip=None, helo=None, mail_from=None):
+        """Evaluate one message (bytes; None for SPF only); the JSON-shaped dict."""
+        with self._lock:
+            if self._resolver is None:
+                raise ValueError("Verifier is closed")
+            ev = start_eval(self._ctx, self._resolver, message, ip, helo, mail_from)
+            try:
+                check(lib.mailauth_eval_finish_sync(ev, -1), "mailauth_eval_finish_sync")
+                return results(ev)
+            finally:
+                lib.mailauth_eval_free(ev)
+
+    def stats(self):
+        """Resolver counters (questions, queries, coalesced, cache_hits, round_trips)."""
+        with self._lock:
+            return resolver_stats(self._resolver)
+
+    def close(self):
+        with self._lock:
+            if self._resolver is not None:
+                lib.mailauth_resolver_free(self._resolver)
+                self._resolver = None
+            self._ctx.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def verify(message, ip=None, helo=None, mail_from=None, zone=None, **options):
+    """Verify one message and return the dict of ``mailauth-check --json``.
+
+    ``message`` is the raw message (bytes) or None for an SPF-only check;
+    ``ip``, ``helo``, ``mail_from`` the SMTP envelope ("" is the null
+    sender). DNS from ``zone`` text when given, else the system resolver.
+    Keywords: ``now`` (epoch seconds), ``dmarc_mode`` ("7489" or "9989"),
+    ``authserv_id``, ``methods`` (e.g. ["spf", "dkim"]), ``trusted_sealers``,
+    ``dns_servers``. Raises MailauthError when the library refuses an
+    argument (a bad IP, a zone syntax error); a bad message is a verdict."""
+    with Verifier(zone, **options) as v:
+        return v.verify(message, ip, helo, mail_from)

@@ -1,0 +1,267 @@
+"""Verification from an asyncio program, with DNS answered by the program.
+
+``AsyncVerifier`` makes a custom resolver (mailauth_resolver_new_custom())
+whose ``query`` callback starts a task that awaits ``lookup(name, rtype)``,
+the program's own coroutine (a real asynchronous DNS client, a table, a
+cache...). When it returns, the answer goes back to mailauth with
+mailauth_dns_query_answer(), and mailauth_resolver_process_timeouts() runs
+the evaluations it woke; their completion callbacks resolve the futures
+that ``verify()`` awaits. One loop timer follows
+mailauth_resolver_timeout_ms(), so per-question timeouts and evaluation
+deadlines fire even when a lookup never returns.
+
+Threads (docs/threading.md): the resolver and its evaluations belong to the
+loop's thread. Every call into mailauth here is made on that thread, and
+the library calls back only from inside those calls, so the callbacks run
+there too. A lookup that uses another thread (run_in_executor) is fine: it
+is awaited on the loop, and the answer is handed to mailauth from there.
+
+What ``lookup`` returns, by record type (``rtype`` is "A", "AAAA", "MX",
+"TXT" or "PTR"; ``name`` is a str without the final dot):
+
+* a list of records: A / AAAA addresses as text ("192.0.2.1"), TXT strings
+  (str or bytes; a tuple of strings is one record made of several
+  character-strings), MX ``(preference, "exchange")`` pairs, PTR names;
+  an empty list means NODATA;
+* ``NXDOMAIN``, ``NODATA`` or ``TEMPFAIL`` (module constants).
+
+A lookup that raises, or returns something else, gives TEMPFAIL (a DNS
+failure is a verdict, temperror, not an error of the call); the exception
+is logged on the "mailauth" logger.
+"""
+
+import asyncio
+import ctypes
+import itertools
+import logging
+import socket
+
+from ._core import Context, resolver_stats, start_eval
+from ._ffi import (CANCEL_FN, DESTROY_FN, DNS_NODATA, DNS_NXDOMAIN, DNS_OPS_VERSION,
+                   DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, EAGAIN, EINVAL, OK, QUERY_FN, DnsOps,
+                   MailauthError, Record, check, lib, new_handle)
+from ._results import results
+
+NXDOMAIN = "nxdomain"
+NODATA = "nodata"
+TEMPFAIL = "tempfail"
+_RCODES = {NXDOMAIN: DNS_NXDOMAIN, NODATA: DNS_NODATA, TEMPFAIL: DNS_TEMPFAIL}
+_ECANCELED = 8
+
+log = logging.getLogger("mailauth")
+
+
+def _record_data(rtype, rec):
+    """(bytes, preference) of one record in the form mailauth_dns_record_t wants."""
+    if rtype == "A":
+        return socket.inet_pton(socket.AF_INET, rec), 0
+    if rtype == "AAAA":
+        return socket.inet_pton(socket.AF_INET6, rec), 0
+    if rtype == "MX":
+        pref, host = rec
+        return host.rstrip(".").encode("ascii"), int(pref)
+    if rtype == "PTR":
+        return rec.rstrip(".").encode("ascii"), 0
+    if isinstance(rec, tuple):   # TXT made of several character-strings
+        rec = b"".join(s.encode("utf-8") if isinstance(s, str) else bytes(s) for s in rec)
+    return (rec.encode("utf-8") if isinstance(rec, str) else bytes(rec)), 0
+
+
+def encode_answer(rtype, answer, ttl):
+    """(rcode, ctypes Record array, buffers to keep alive) for one lookup result."""
+    if isinstance(answer, str):
+        return _RCODES[answer], None, []
+    items = list(answer)
+    if not items:
+        return DNS_NODATA, None, []
+    recs = (Record * len(items))()
+    keep = []
+    for rec, item in zip(recs, items):
+        data, pref = _record_data(rtype, item)
+        buf = ctypes.create_string_buffer(data, max(len(data), 1))
+        keep.append(buf)
+        rec.data = ctypes.cast(buf, ctypes.c_void_p)
+        rec.len = len(data)
+        rec.preference = pref
+        rec.ttl = ttl
+    return DNS_RECORDS, recs, keep
+
+
+class AsyncVerifier:
+    """Verifies messages on the running event loop; DNS from ``lookup``.
+
+    Create it inside the loop (``async with AsyncVerifier(lookup, ...)``).
+    Any number of ``verify()`` calls may run at once: identical questions
+    become one lookup, and answers are cached for ``ttl`` seconds (at most
+    the library's cap). Other keywords go to Context (``now``,
+    ``authserv_id``, ``dmarc_mode``, ``methods``, ``trusted_sealers``)."""
+
+    def __init__(self, lookup, *, ttl=300, **options):
+        self._loop = asyncio.get_running_loop()
+        self._lookup = lookup
+        self._ttl = int(ttl)
+        self._queries = {}    # mailauth_dns_query_t pointer -> (marker, task)
+        self._waiting = {}    # token -> (eval pointer, future)
+        self._tokens = itertools.count(1)   # 0 would reach C as NULL
+        self._timer = None
+        self._callback_error = None
+        self._resolver = None
+        # The C callbacks: kept on self for as long as the resolver may call them.
+        self._c_query = QUERY_FN(self._on_query)
+        self._c_cancel = CANCEL_FN(self._on_cancel)
+        self._c_destroy = DESTROY_FN(self._on_destroy)
+        self._c_done = DONE_FN(self._on_done)
+        self._ctx = Context(**options)
+        ops = DnsOps(DNS_OPS_VERSION, None, self._c_query, self._c_cancel, self._c_destroy)
+        try:
+            self._resolver = new_handle(lib.mailauth_resolver_new_custom,
+                                        "mailauth_resolver_new_custom", self._ctx.ptr,
+                                        ctypes.byref(ops))
+        except BaseException:
+            self._ctx.close()
+            raise
+
+    # ---- callbacks from C: never let an exception reach the C frame ----
+
+    def _on_query(self, _ud, q, name, rtype):
+        try:
+            marker = object()
+            task = self._loop.create_task(
+                self._answer(q, name.decode("ascii", "replace"),
+                             lib.mailauth_dns_type_name(rtype).decode(), marker))
+            self._queries[q] = (marker, task)
+            return OK
+        except BaseException as e:   # any error status: the question becomes TEMPFAIL
+            self._callback_error = self._callback_error or e
+            return EINVAL
+
+    def _on_cancel(self, _ud, q):
+        try:
+            entry = self._queries.pop(q, None)
+            if entry is not None:
+                entry[1].cancel()
+        except BaseException as e:
+            self._callback_error = self._callback_error or e
+
+    def _on_destroy(self, _ud):
+        try:
+            for _marker, task in self._queries.values():
+                task.cancel()
+            self._queries.clear()
+        except BaseException as e:
+            self._callback_error = self._callback_error or e
+
+    def _on_done(self, ud, _ev, status):
+        try:
+            entry = self._waiting.get(ud)
+            if entry is not None and not entry[1].done():
+                entry[1].set_result(status)
+        except BaseException as e:
+            self._callback_error = self._callback_error or e
+
+    def _reraise(self):
+        if self._callback_error is not None:
+            e, self._callback_error = self._callback_error, None
+            raise e
+
+    # ---- driving the resolver from the loop ----
+
+    async def _answer(self, q, name, rtype, marker):
+        try:
+            answer = await self._lookup(name, rtype)
+            rcode, recs, keep = encode_answer(rtype, answer, self._ttl)
+        except asyncio.CancelledError:
+            raise
+        except Exception:   # a failed lookup is a DNS failure: temperror verdicts
+            log.warning("mailauth: lookup %s %s failed; answering TEMPFAIL", rtype, name,
+                        exc_info=True)
+            rcode, recs, keep = DNS_TEMPFAIL, None, []
+        entry = self._queries.get(q)
+        if entry is None or entry[0] is not marker:
+            return   # canceled meanwhile: must not be answered any more
+        del self._queries[q]
+        st = lib.mailauth_dns_query_answer(q, rcode, recs, len(recs) if recs else 0)
+        del keep   # the library copied the records
+        if st != OK:
+            log.warning("mailauth: answer to %s %s refused (%s)", rtype, name,
+                        lib.mailauth_status_name(st).decode())
+        self._process()
+
+    def _process(self):
+        """Run the evaluations woken by answers or timers, then re-arm the timer."""
+        if self._resolver is None:
+            return
+        lib.mailauth_resolver_process_timeouts(self._resolver)
+        self._arm_timer()
+        self._reraise()
+
+    def _arm_timer(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._resolver is None:
+            return
+        ms = lib.mailauth_resolver_timeout_ms(self._resolver)
+        if ms >= 0:
+            self._timer = self._loop.call_later(ms / 1000.0, self._on_timer)
+
+    def _on_timer(self):
+        self._timer = None
+        self._process()
+
+    # ---- public ----
+
+    async def verify(self, message, ip=None, helo=None, mail_from=None):
+        """Evaluate one message (bytes; None for SPF only); the JSON-shaped dict."""
+        if self._resolver is None:
+            raise ValueError("AsyncVerifier is closed")
+        token = next(self._tokens)
+        fut = self._loop.create_future()
+        ev = start_eval(self._ctx, self._resolver, message, ip, helo, mail_from)
+        self._waiting[token] = (ev, fut)
+        try:
+            self._reraise()
+            check(lib.mailauth_eval_finish(ev, self._c_done, token), "mailauth_eval_finish",
+                  (EAGAIN,))
+            self._arm_timer()   # the callback comes from process_timeouts(), even if all is known
+            status = await fut
+            check(status, "mailauth_eval_finish (callback)")
+            return results(ev)
+        finally:
+            entry = self._waiting.pop(token, None)
+            if entry is not None:   # close() frees the evals it finds still waiting
+                lib.mailauth_eval_free(ev)
+            self._arm_timer()
+
+    def stats(self):
+        """Resolver counters (questions, queries, coalesced, cache_hits, round_trips)."""
+        return resolver_stats(self._resolver)
+
+    def close(self):
+        """Free everything; verifications still waiting fail with MAILAUTH_ECANCELED."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for ev, fut in self._waiting.values():
+            lib.mailauth_eval_free(ev)
+            if not fut.done():
+                fut.set_exception(MailauthError(_ECANCELED, "AsyncVerifier.close"))
+        self._waiting.clear()
+        if self._resolver is not None:
+            lib.mailauth_resolver_free(self._resolver)   # calls _on_destroy
+            self._resolver = None
+        self._ctx.close()
+        self._reraise()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+
+
+async def verify_async(message, ip=None, helo=None, mail_from=None, *, lookup, **options):
+    """One message with a fresh AsyncVerifier: ``await verify_async(msg, ip,
+    helo, mail_from, lookup=my_lookup, now=...)``."""
+    async with AsyncVerifier(lookup, **options) as v:
+        return await v.verify(message, ip, helo, mail_from)
