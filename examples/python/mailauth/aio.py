@@ -28,6 +28,12 @@ What ``lookup`` returns, by record type (``rtype`` is "A", "AAAA", "MX",
 A lookup that raises, or returns something else, gives TEMPFAIL (a DNS
 failure is a verdict, temperror, not an error of the call); the exception
 is logged on the "mailauth" logger.
+
+Lookup tasks are canceled when mailauth gives a question up: at the DNS
+timeout (limit "dns-timeout-ms") or when the verifier is closed. A
+verification that is canceled (its task canceled) frees its evaluation at
+once, but the questions it asked stay in flight: their answers go into the
+resolver's cache for the next message.
 """
 
 import asyncio
