@@ -144,7 +144,8 @@ class SameAsMailauthCheck(unittest.TestCase):
             "nul and bare cr": b"From: a@pass.example\r\nSubject: \0\r\r\n\r\n\0body\r",
             "no blank line": b"From: a@pass.example\nSubject: x",
             "empty": b"",
-            "huge header": b"Subject: " + b"x" * 200_000 + b"\r\nFrom: a@pass.example\r\n\r\nb\r\n",
+            "huge header": (b"Subject: " + b"x" * 200_000 +
+                            b"\r\nFrom: a@pass.example\r\n\r\nb\r\n"),
             "many fields": b"X-A: 1\r\n" * 3000 + b"From: a@pass.example\r\n\r\nbody\r\n",
             "bad signature": b"DKIM-Signature: v=1; a=rsa-sha256; d=b\xe2\x82ad.example; "
                              b"s=s\xc3\xa9l\x01; h=from; bh=AAAA; b=AAAA\r\n"
