@@ -7,7 +7,8 @@
 # the ASan runtime must come first in the process, so it is preloaded, and
 # leak detection is off (the interpreter itself leaks at exit).
 find_program(MAILAUTH_SYSTEM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(MAILAUTH_SYSTEM_PYTHON AND TARGET mailauth-check)
+# A ThreadSanitizer library cannot be loaded into an uninstrumented python3.
+if(MAILAUTH_SYSTEM_PYTHON AND TARGET mailauth-check AND NOT MAILAUTH_TSAN)
   set(MAILAUTH_PYTHON_ENV
       "MAILAUTH_LIBRARY=$<TARGET_FILE:mailauth>"
       "MAILAUTH_CHECK=$<TARGET_FILE:mailauth-check>"

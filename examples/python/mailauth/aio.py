@@ -188,9 +188,9 @@ class AsyncVerifier:
         del self._queries[q]
         st = lib.mailauth_dns_query_answer(q, rcode, recs, len(recs) if recs else 0)
         del keep   # the library copied the records
-        if st != OK:
-            log.warning("mailauth: answer to %s %s refused (%s)", rtype, name,
-                        lib.mailauth_status_name(st).decode())
+        if st == EINVAL:   # a record the library refuses (a bad name): still an answer
+            log.warning("mailauth: answer to %s %s refused; answering TEMPFAIL", rtype, name)
+            lib.mailauth_dns_query_answer(q, DNS_TEMPFAIL, None, 0)
         self._process()
 
     def _process(self):

@@ -121,6 +121,20 @@ class AsyncVerify(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(r["helo_spf"]["result"], "temperror")   # its a mechanism got no address
         self.assertEqual(len(logs.records), 2)
 
+    async def test_answer_the_library_refuses_is_tempfail(self):
+        dns = TableDns()
+
+        async def lookup(name, rtype):
+            if name == "_dmarc.pass.example":
+                return ["v=DMARC1; p=none; " + "x" * 70000]   # RDLENGTH is 16 bits
+            return await dns.lookup(name, rtype)
+
+        with self.assertLogs("mailauth", "WARNING") as logs:
+            r = await mailauth.verify_async(data("arc.eml"), *PASS_ENV, lookup=lookup, now=NOW,
+                                            authserv_id=AUTHSERV_ID)
+        self.assertEqual((r["dmarc"]["result"], r["spf"]["result"]), ("temperror", "pass"))
+        self.assertIn("refused", logs.output[0])
+
     async def test_cancel_a_verification(self):
         dns = TableDns(hang=[("pass.example", "TXT")])
         async with mailauth.AsyncVerifier(dns.lookup, now=NOW, authserv_id=AUTHSERV_ID,
