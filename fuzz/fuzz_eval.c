@@ -19,7 +19,8 @@
  *   HELO  the HELO name;
  *   MODE  bit 0 mailauth_eval_message() or header()/end_headers()/body() in
  *         chunks whose sizes (and the feed() pieces) come from MODE >> 2;
- *         bit 1 the blocking or the asynchronous finish.
+ *         bit 1 the blocking or the asynchronous finish; bit 7 seal the
+ *         message (after signing) as the first ARC hop with the same key.
  * The dictionary brings DKIM-Signature, key record, DMARC and ARC pieces,
  * so the fuzzer also writes its own signatures, keys and policies.
  *
@@ -27,13 +28,14 @@
  * documented statuses; finishing ends with OK and exactly one callback; the
  * SPF, DKIM, DMARC and ARC verdicts are words of their methods; the A-R has
  * one dkim entry per signature (dkim=none without one), formats and parses
- * back to the same number of entries; and the target's own signature over
- * an unchanged message verifies (pass, or temperror when the DNS budget or
- * the deadline ran out), whenever the fuzzer cannot have interfered: no
- * "_domainkey" and no escape in its zone, the message fed whole or as raw
- * bytes and accepted without a refused field, not starting with an mbox
- * "From " line or a continuation. No leak, no sanitizer report, no hang
- * (DNS and evaluation deadlines are short). */
+ * back to the same number of entries; and the target's own signature and
+ * ARC set over an unchanged message verify (pass, or temperror / ARC
+ * dns-tempfail when the DNS budget or the deadline ran out), whenever the
+ * fuzzer cannot have interfered: no "_domainkey" and no escape in its
+ * zone, the message fed whole or as raw bytes and accepted without a
+ * refused field, not starting with an mbox "From " line or a continuation.
+ * No leak, no sanitizer report, no hang (DNS and evaluation deadlines are
+ * short). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,14 +179,17 @@ static const char rsa_pem[] = "-----BEGIN PRIVATE KEY-----\n"
 #define C_BODY 0x10u
 #define L_TAG 0x20u
 #define RAW_FEED 0x40u
+#define SEAL 0x80u /* in MODE */
 
 /* What the evaluation is given: the zone and message as derived, or
- * extended copies (zbuf, mbuf) with the target's records and signature. */
+ * extended copies (zbuf, mbuf) with the target's records and fields. */
 struct job {
     const char *zone, *msg;
     size_t      zlen, mlen;
     char       *zbuf, *mbuf;
-    int         own_sig; /* mbuf starts with the target's signature */
+    int         own_sig; /* mbuf holds the target's DKIM signature */
+    int         own_arc; /* mbuf starts with the target's ARC set */
+    int         key_added;
 };
 
 /* Append n bytes to a malloc'd, NUL-terminated buffer. */
@@ -200,12 +205,15 @@ cat(char **buf, size_t *len, const char *s, size_t n)
     *buf = p;
 }
 
-/* The key record line, TXT strings of at most 200 octets. */
+/* The key record line (once), TXT strings of at most 200 octets. */
 static void
 add_key_line(struct job *j, size_t *zl, const mailauth_key_t *key, const char *d)
 {
     char   rec[1024];
     size_t need = 0;
+    if (j->key_added)
+        return;
+    j->key_added = 1;
     check(mailauth_key_dns_record(key, rec, sizeof(rec), &need) == MAILAUTH_OK);
     cat(&j->zbuf, zl, "\nfz._domainkey.", 15);
     cat(&j->zbuf, zl, d, strlen(d));
@@ -218,17 +226,40 @@ add_key_line(struct job *j, size_t *zl, const mailauth_key_t *key, const char *d
     cat(&j->zbuf, zl, "\n", 1);
 }
 
-/* Sign msg with d=<d>, s=fz; on success mbuf holds the field, CRLF, msg. */
+/* Put fields (need bytes, no final CRLF) and a CRLF in front of the message. */
+static void
+prepend(struct job *j, const char *fields, size_t need)
+{
+    char *m = malloc(need + 2 + j->mlen + 1);
+    if (m == NULL)
+        abort();
+    memcpy(m, fields, need);
+    memcpy(m + need, "\r\n", 2);
+    memcpy(m + need + 2, j->msg, j->mlen);
+    free(j->mbuf); /* j->msg pointed into it: copied above */
+    j->mbuf = m;
+    j->msg = m;
+    j->mlen += need + 2;
+}
+
+static void
+load_key(const uint8_t *sel, mailauth_ctx_t **ctx, mailauth_key_t **key)
+{
+    const char *pem = (sel[0] & SIGN_RSA) ? rsa_pem : ed_pem;
+    check(mailauth_ctx_new(NULL, ctx) == MAILAUTH_OK);
+    check(mailauth_key_load_pem(*ctx, pem, strlen(pem), key) == MAILAUTH_OK);
+}
+
+/* Sign msg with d=<d>, s=fz: the DKIM-Signature goes on top. */
 static void
 sign(struct job *j, const uint8_t *sel, const char *d, size_t *zl)
 {
     mailauth_ctx_t         *ctx = NULL;
     mailauth_key_t         *key = NULL;
     mailauth_dkim_signer_t *s = NULL;
-    const char             *pem = (sel[0] & SIGN_RSA) ? rsa_pem : ed_pem;
+    char                    field[4096];
     size_t                  need = 0;
-    check(mailauth_ctx_new(NULL, &ctx) == MAILAUTH_OK);
-    check(mailauth_key_load_pem(ctx, pem, strlen(pem), &key) == MAILAUTH_OK);
+    load_key(sel, &ctx, &key);
     if (mailauth_dkim_signer_new(ctx, key, d, "fz", &s) == MAILAUTH_OK &&
         mailauth_dkim_signer_set_canon(
             s, (sel[1] & C_HEADER) ? MAILAUTH_CANON_RELAXED : MAILAUTH_CANON_SIMPLE,
@@ -236,20 +267,42 @@ sign(struct job *j, const uint8_t *sel, const char *d, size_t *zl)
         mailauth_dkim_signer_set_body_length(s, (sel[1] & L_TAG) != 0) == MAILAUTH_OK &&
         mailauth_dkim_signer_message(s, j->msg, j->mlen) == MAILAUTH_OK &&
         mailauth_dkim_signer_end_message(s) == MAILAUTH_OK) {
-        check(mailauth_dkim_signer_result(s, NULL, 0, &need) == MAILAUTH_ENOSPC);
-        j->mbuf = malloc(need + 3 + j->mlen);
-        check(j->mbuf != NULL);
-        check(mailauth_dkim_signer_result(s, j->mbuf, need + 1, NULL) == MAILAUTH_OK);
-        memcpy(j->mbuf + need, "\r\n", 2);
-        memcpy(j->mbuf + need + 2, j->msg, j->mlen);
-        j->msg = j->mbuf;
-        j->mlen += need + 2;
+        check(mailauth_dkim_signer_result(s, field, sizeof(field), &need) == MAILAUTH_OK);
+        prepend(j, field, need);
         j->own_sig = 1;
         add_key_line(j, zl, key, d);
-        if ((sel[0] & TAMPER) && j->mlen > need + 2) /* one bit of the signed message */
-            j->mbuf[need + 2 + (((size_t)sel[2] << 8 | sel[3]) % (j->mlen - need - 2))] ^= 1;
     }
     mailauth_dkim_signer_free(s);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+}
+
+/* Seal msg as the first hop (cv=none) with d=<d>, s=fz: the set goes on top. */
+static void
+seal(struct job *j, const uint8_t *sel, const char *d, size_t *zl)
+{
+    mailauth_ctx_t        *ctx = NULL;
+    mailauth_key_t        *key = NULL;
+    mailauth_arc_sealer_t *s = NULL;
+    char                  *set = NULL;
+    size_t                 need = 0;
+    load_key(sel, &ctx, &key);
+    if (mailauth_arc_sealer_new(ctx, key, d, "fz", "mx.fuzz.example", &s) == MAILAUTH_OK &&
+        mailauth_arc_sealer_set_chain(s, MAILAUTH_VERDICT_NONE) == MAILAUTH_OK &&
+        mailauth_arc_sealer_message(s, j->msg, j->mlen) == MAILAUTH_OK &&
+        mailauth_arc_sealer_end_message(s) == MAILAUTH_OK) {
+        check(mailauth_arc_sealer_instance(s) == 1);
+        check(mailauth_arc_sealer_result(s, NULL, 0, &need) == MAILAUTH_ENOSPC);
+        set = malloc(need + 1);
+        if (set == NULL)
+            abort();
+        check(mailauth_arc_sealer_result(s, set, need + 1, NULL) == MAILAUTH_OK);
+        prepend(j, set, need);
+        j->own_arc = 1;
+        add_key_line(j, zl, key, d);
+    }
+    free(set);
+    mailauth_arc_sealer_free(s);
     mailauth_key_free(key);
     mailauth_ctx_free(ctx);
 }
@@ -271,33 +324,39 @@ zone_may_interfere(const char *z, size_t n)
     return 0;
 }
 
-/* Build the job: the signature, the key record and the DMARC record asked for. */
+/* Build the job: the signature, the ARC set, the key record and the DMARC
+ * record asked for, then the changed bit. */
 static void
 prepare(struct job *j, const uint8_t *sel)
 {
     char   owner[256];
-    size_t zl = 0;
+    size_t zl = 0, orig = j->mlen;
     from_zone_owner(j->zone, j->zlen, owner, sizeof(owner));
-    if ((sel[0] & (SIGN | ADD_DMARC)) == 0 || owner[5] == '\0')
+    if (((sel[0] & (SIGN | ADD_DMARC)) == 0 && (sel[3] & SEAL) == 0) || owner[5] == '\0')
         return;
     cat(&j->zbuf, &zl, j->zone, j->zlen);
     if ((sel[0] & SIGN) && j->mlen > 0)
         sign(j, sel, owner + 5, &zl);
+    if ((sel[3] & SEAL) && j->mlen > 0)
+        seal(j, sel, owner + 5, &zl);
     if (sel[0] & ADD_DMARC) {
         cat(&j->zbuf, &zl, "\n_dmarc.", 8);
         cat(&j->zbuf, &zl, owner + 5, strlen(owner + 5));
         cat(&j->zbuf, &zl, " TXT \"v=DMARC1; p=reject; rua=mailto:r@example.net\"\n", 51);
     }
+    if ((sel[0] & TAMPER) && j->mbuf != NULL && orig > 0) /* one bit of the original message */
+        j->mbuf[j->mlen - orig + (((size_t)sel[2] << 8 | sel[3]) % orig)] ^= 1;
     j->zone = j->zbuf;
     j->zlen = zl;
 }
 
-/* The target's signature must verify when nothing could have changed it. */
+/* The target's own signature and seal must verify when nothing could have
+ * changed them. */
 static int
-own_sig_applies(const struct job *j, const uint8_t *sel, const char *zone, size_t zlen,
-                const char *msg, size_t mlen, mailauth_status_t fed)
+own_fields_apply(const uint8_t *sel, const char *zone, size_t zlen, const char *msg, size_t mlen,
+                 mailauth_status_t fed)
 {
-    if (!j->own_sig || (sel[0] & TAMPER) || fed != MAILAUTH_OK)
+    if ((sel[0] & TAMPER) || fed != MAILAUTH_OK)
         return 0;
     if (!(sel[1] & RAW_FEED) && !(sel[3] & 1)) /* header(): the target's own field cutting */
         return 0;
@@ -319,7 +378,7 @@ dkim_word(mailauth_verdict_t v)
 }
 
 static void
-check_message_methods(const mailauth_eval_t *ev, int own_sig)
+check_message_methods(const mailauth_eval_t *ev, int own_sig, int own_arc)
 {
     const mailauth_dmarc_result_t *dm = mailauth_eval_dmarc(ev);
     const mailauth_arc_result_t   *arc = mailauth_eval_arc(ev);
@@ -356,13 +415,21 @@ check_message_methods(const mailauth_eval_t *ev, int own_sig)
         int                op = mailauth_arc_result_oldest_pass(arc);
         check(v == MAILAUTH_VERDICT_PASS || v == MAILAUTH_VERDICT_FAIL ||
               v == MAILAUTH_VERDICT_NONE);
+        if (own_arc && v != MAILAUTH_VERDICT_PASS &&
+            mailauth_arc_result_reason(arc) != MAILAUTH_REASON_ARC_DNS_TEMPFAIL) {
+            (void)fprintf(stderr, "own ARC set: %s %s (%s)\n", mailauth_verdict_name(v),
+                          mailauth_reason_name(mailauth_arc_result_reason(arc)),
+                          mailauth_arc_result_problem(arc) ? mailauth_arc_result_problem(arc)
+                                                           : "-");
+            abort();
+        }
         check(v != MAILAUTH_VERDICT_PASS ||
               (op >= 0 && (unsigned)op <= mailauth_arc_result_instances(arc)));
     }
 }
 
 static void
-check_results(const mailauth_eval_t *ev, int fed, int own_sig)
+check_results(const mailauth_eval_t *ev, int fed, int own_sig, int own_arc)
 {
     const mailauth_authres_t *ar = mailauth_eval_authres(ev);
     mailauth_authres_t       *back = NULL;
@@ -378,7 +445,7 @@ check_results(const mailauth_eval_t *ev, int fed, int own_sig)
         check(mailauth_spf_result_received_spf(res, out, sizeof(out), &need) != MAILAUTH_EINVAL);
     }
     if (fed)
-        check_message_methods(ev, own_sig);
+        check_message_methods(ev, own_sig, own_arc);
     check(ar != NULL);
     for (size_t i = 0; i < mailauth_authres_count(ar); i++)
         ndkim += strcmp(mailauth_resinfo_method(mailauth_authres_get(ar, i)), "dkim") == 0;
@@ -446,7 +513,8 @@ run(const char *zone, size_t zlen, const uint8_t *sel, const char *msg, size_t m
     mailauth_eval_t     *ev = NULL;
     char                 from[256];
     const char          *helo = helos[sel[2] % N(helos)];
-    struct job           j = {zone, msg, zlen, mlen, NULL, NULL, 0};
+    struct job           j = {zone, msg, zlen, mlen, NULL, NULL, 0, 0, 0};
+    int                  own;
     mailauth_status_t    fed = MAILAUTH_OK;
     int                  fed_any = mlen > 0 || (sel[3] & 1) != 0 || (sel[1] & RAW_FEED) != 0;
     prepare(&j, sel);
@@ -473,7 +541,8 @@ run(const char *zone, size_t zlen, const uint8_t *sel, const char *msg, size_t m
     if (fed_any)
         fed = feed(ev, sel, j.msg, j.mlen);
     finish(ev, r, (sel[3] & 2) != 0);
-    check_results(ev, fed_any, own_sig_applies(&j, sel, zone, zlen, msg, mlen, fed));
+    own = own_fields_apply(sel, zone, zlen, msg, mlen, fed);
+    check_results(ev, fed_any, own && j.own_sig, own && j.own_arc);
 out:
     mailauth_eval_free(ev);
     mailauth_resolver_free(r);
