@@ -1,0 +1,86 @@
+/* bench_dkim: shared declarations of the DKIM verification benchmark
+ * (bench_dkim.c: driver and report; bench_dkim_corpus.c: keys, messages,
+ * signatures and the floor's inputs; bench_dkim_odkim.c: libopendkim;
+ * bench_dkim_mem.c: peak memory). */
+#ifndef BENCH_DKIM_H
+#define BENCH_DKIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include <mailauth/mailauth.h>
+
+#define BD_DOMAIN "bench.example"
+#define BD_CHUNK (64u * 1024u) /* body chunk fed to every verifier (a milter's largest) */
+
+enum bd_alg { BD_RSA = 0, BD_ED25519 = 1 };
+
+/* The two signing keys: private halves for mailauth's signer, public
+ * halves for the floor, key records for the zone and libopendkim. */
+struct bd_keys {
+    mailauth_key_t *priv[2];
+    EVP_PKEY       *pub[2];
+    char           *record[2]; /* "v=DKIM1; k=...; p=..." */
+};
+
+/* One signed message, and everything the floor needs to redo its crypto. */
+struct bd_msg {
+    enum bd_alg      alg;
+    mailauth_canon_t canon;  /* header and body alike */
+    size_t           target; /* nominal size (before the signature) */
+    char            *raw;    /* DKIM-Signature + header + empty line + body, CRLF */
+    size_t           raw_len;
+    const char     **field; /* header fields, no trailing CRLF (point into fbuf) */
+    size_t          *field_len;
+    size_t           nfields;
+    char            *fbuf;
+    const uint8_t   *body; /* into raw */
+    size_t           body_len;
+    uint8_t         *hinput; /* canonical header hash input (RFC 6376 §3.7) */
+    size_t           hinput_len;
+    uint8_t          sig[512]; /* b= decoded */
+    size_t           sig_len;
+};
+
+/* bench_dkim_corpus.c */
+int  bd_keys_make(mailauth_ctx_t *ctx, struct bd_keys *k);
+void bd_keys_free(struct bd_keys *k);
+/* Zone text publishing both keys at rsa._domainkey / ed._domainkey with `ttl`. */
+char *bd_zone_text(const struct bd_keys *k, unsigned ttl);
+/* Build and sign one message; 0 on success. */
+int  bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
+                 mailauth_canon_t canon, size_t target, struct bd_msg *m);
+void bd_msg_free(struct bd_msg *m);
+/* bench_dkim_hinput.c: m->hinput and m->sig from the signed message's fields. */
+int         bd_hash_input(struct bd_msg *m);
+const char *bd_alg_name(enum bd_alg alg);
+
+/* The floor: SHA-256 of the raw body in one EVP_Digest call, SHA-256 of
+ * the canonical header input, and the signature check with the decoded
+ * key (RSA: EVP_PKEY_verify of the digest on a context set up once;
+ * Ed25519: EVP_DigestVerify of the digest). Returns 1 if it verified. */
+struct bd_floor;
+struct bd_floor *bd_floor_new(const struct bd_keys *k, const struct bd_msg *m);
+int              bd_floor_run(struct bd_floor *f, const struct bd_msg *m);
+void             bd_floor_free(struct bd_floor *f);
+
+/* bench_dkim_odkim.c: one libopendkim library handle serving both key records. */
+struct bd_odkim;
+struct bd_odkim *bd_odkim_new(const struct bd_keys *k);
+/* Verify m: 1 on pass, 0 otherwise (*why gets libopendkim's words). */
+int  bd_odkim_run(struct bd_odkim *o, const struct bd_msg *m, const char **why);
+void bd_odkim_free(struct bd_odkim *o);
+
+/* bench_dkim.c: verify through the public eval, fields then 64 KiB body chunks. */
+int bd_mailauth_run(mailauth_ctx_t *ctx, mailauth_resolver_t *r, const struct bd_msg *m);
+
+/* bench_dkim_mem.c: the peak-memory report (-m memory). */
+int bd_memory_report(const struct bd_keys *k, mailauth_ctx_t *sign_ctx);
+/* Must be the first thing main() does in memory mode (OpenSSL's hooks are
+ * process-wide and only take effect before its first allocation). */
+void bd_memory_hook_openssl(void);
+
+#endif

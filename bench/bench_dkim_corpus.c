@@ -1,0 +1,367 @@
+/* bench_dkim corpus: the two keys, realistic messages signed by mailauth's
+ * own signer, and the floor's inputs (the canonical header hash input and
+ * the decoded b=), rebuilt here independently of the library so that the
+ * floor's signature check also cross-checks the signer. */
+#include "bench_dkim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+static const char *const words[] = {
+    "the",     "meeting", "is",     "on",       "Monday",   "please",  "review", "attached",
+    "report",  "and",     "send",   "comments", "before",   "Friday",  "we",     "will",
+    "discuss", "budget",  "for",    "next",     "quarter",  "thanks",  "a",      "of",
+    "to",      "in",      "that",   "it",       "with",     "as",      "at",     "this",
+    "project", "team",    "update", "server",   "delivery", "message", "mail",   "results",
+    "should",  "could",   "would",  "about",    "schedule", "I",       "you",    "our"};
+
+/* About ten fields, as a message has on arrival: two Received (folded), the
+ * originator and destination fields, a Subject with a double space, MIME. */
+static const char header_text[] =
+    "Received: from mail.bench.example (mail.bench.example [192.0.2.25])\r\n"
+    "\tby mx.receiver.example (Postfix) with ESMTPS id 4VbT1x2Qz9z1xyz\r\n"
+    "\tfor <bob@receiver.example>; Tue, 14 May 2024 09:12:33 +0200 (CEST)\r\n"
+    "Received: from [10.0.0.5] (unknown [198.51.100.7])\r\n"
+    "\t(Authenticated sender: alice@bench.example)\r\n"
+    "\tby mail.bench.example (Postfix) with ESMTPSA id 7F3A21C0042;\r\n"
+    "\tTue, 14 May 2024 09:12:31 +0200 (CEST)\r\n"
+    "From: Alice Example <alice@bench.example>\r\n"
+    "To: Bob Receiver <bob@receiver.example>\r\n"
+    "Cc: team@receiver.example\r\n"
+    "Subject: Quarterly report:  budget review and delivery schedule\r\n"
+    "Date: Tue, 14 May 2024 09:12:30 +0200\r\n"
+    "Message-ID: <20240514071230.7F3A21C0042@mail.bench.example>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=\"utf-8\";\r\n"
+    "\tformat=flowed\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n";
+
+const char *
+bd_alg_name(enum bd_alg alg)
+{
+    return alg == BD_RSA ? "rsa-sha256" : "ed25519-sha256";
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static mailauth_key_t *
+load_private(mailauth_ctx_t *ctx, EVP_PKEY *pk)
+{
+    BIO            *bio = BIO_new(BIO_s_mem());
+    char           *pem = NULL;
+    long            n;
+    mailauth_key_t *key = NULL;
+    if (bio == NULL || PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) != 1)
+        goto out;
+    n = BIO_get_mem_data(bio, &pem);
+    if (n > 0 && mailauth_key_load_pem(ctx, pem, (size_t)n, &key) != MAILAUTH_OK)
+        key = NULL;
+out:
+    BIO_free(bio);
+    return key;
+}
+
+/* The public half alone, through DER, as a verifier holds it. */
+static EVP_PKEY *
+public_only(EVP_PKEY *pk)
+{
+    unsigned char       *der = NULL;
+    const unsigned char *p;
+    int                  n = i2d_PUBKEY(pk, &der);
+    EVP_PKEY            *pub = NULL;
+    if (n <= 0)
+        return NULL;
+    p = der;
+    pub = d2i_PUBKEY(NULL, &p, n);
+    OPENSSL_free(der);
+    return pub;
+}
+
+static char *
+key_record(const mailauth_key_t *key)
+{
+    size_t need = 0;
+    char  *buf;
+    if (mailauth_key_dns_record(key, NULL, 0, &need) != MAILAUTH_ENOSPC)
+        return NULL;
+    buf = malloc(need + 1);
+    if (buf != NULL && mailauth_key_dns_record(key, buf, need + 1, &need) != MAILAUTH_OK) {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+int
+bd_keys_make(mailauth_ctx_t *ctx, struct bd_keys *k)
+{
+    EVP_PKEY *pk[2];
+    int       ok = 1;
+    memset(k, 0, sizeof(*k));
+    pk[BD_RSA] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    pk[BD_ED25519] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    for (int i = 0; i < 2; i++) {
+        if (pk[i] == NULL) {
+            ok = 0;
+            continue;
+        }
+        k->priv[i] = load_private(ctx, pk[i]);
+        k->pub[i] = public_only(pk[i]);
+        k->record[i] = k->priv[i] != NULL ? key_record(k->priv[i]) : NULL;
+        if (k->priv[i] == NULL || k->pub[i] == NULL || k->record[i] == NULL)
+            ok = 0;
+        EVP_PKEY_free(pk[i]);
+    }
+    return ok ? 0 : -1;
+}
+
+void
+bd_keys_free(struct bd_keys *k)
+{
+    for (int i = 0; i < 2; i++) {
+        mailauth_key_free(k->priv[i]);
+        EVP_PKEY_free(k->pub[i]);
+        free(k->record[i]);
+    }
+    memset(k, 0, sizeof(*k));
+}
+
+/* One TXT record as quoted character-strings of at most 200 bytes. */
+static size_t
+put_txt(char *out, const char *owner, unsigned ttl, const char *rec)
+{
+    size_t n = (size_t)sprintf(out, "%s %u TXT", owner, ttl), len = strlen(rec);
+    for (size_t i = 0; i < len; i += 200) {
+        size_t k = len - i < 200 ? len - i : 200;
+        n += (size_t)sprintf(out + n, " \"%.*s\"", (int)k, rec + i);
+    }
+    out[n++] = '\n';
+    out[n] = '\0';
+    return n;
+}
+
+char *
+bd_zone_text(const struct bd_keys *k, unsigned ttl)
+{
+    size_t len = strlen(k->record[0]) + strlen(k->record[1]) + 512;
+    char  *z = malloc(len);
+    size_t n;
+    if (z == NULL)
+        return NULL;
+    n = put_txt(z, "rsa._domainkey." BD_DOMAIN, ttl, k->record[BD_RSA]);
+    put_txt(z + n, "ed._domainkey." BD_DOMAIN, ttl, k->record[BD_ED25519]);
+    return z;
+}
+
+/* ---------------------------------------------------------------- message */
+
+/* Text lines of 70-80 columns, paragraphs, about one line in 16 with
+ * trailing whitespace; exactly `len` bytes ending in CRLF. */
+static void
+make_body(char *b, size_t len, uint64_t seed)
+{
+    size_t n = 0;
+    while (n + 2 < len) {
+        size_t   width = 70 + (size_t)(rnd(&seed) % 11), col = 0;
+        uint64_t r = rnd(&seed) % 100;
+        if (r < 12) { /* paragraph break */
+            memcpy(b + n, "\r\n", 2);
+            n += 2;
+            continue;
+        }
+        while (n + 2 < len) {
+            const char *w = words[rnd(&seed) % (sizeof(words) / sizeof(words[0]))];
+            size_t      wl = strlen(w);
+            if (col > 0 && col + 1 + wl > width)
+                break;
+            if (col > 0 && n + 3 < len)
+                b[n++] = ' ';
+            for (size_t i = 0; i < wl && n + 2 < len; i++, col++)
+                b[n++] = w[i];
+            col++;
+        }
+        if (r >= 94 && n + 4 < len) /* trailing blank(s) */
+            b[n++] = r % 2 ? ' ' : '\t';
+        if (r >= 97 && n + 4 < len)
+            b[n++] = ' ';
+        memcpy(b + n, "\r\n", 2);
+        n += 2;
+    }
+    for (; n < len; n++) /* the last line ends in CRLF */
+        b[n] = n + 1 == len ? '\n' : '\r';
+}
+
+/* Sign head + body; the DKIM-Signature field (no CRLF) into *out. */
+static int
+sign(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg, mailauth_canon_t canon,
+     const char *msg, size_t len, char **out)
+{
+    mailauth_dkim_signer_t *s = NULL;
+    size_t                  need = 0;
+    int                     ok = 0;
+    *out = NULL;
+    if (mailauth_dkim_signer_new(ctx, k->priv[alg], BD_DOMAIN, alg == BD_RSA ? "rsa" : "ed", &s) !=
+        MAILAUTH_OK)
+        return -1;
+    if (mailauth_dkim_signer_set_canon(s, canon, canon) == MAILAUTH_OK &&
+        mailauth_dkim_signer_message(s, msg, len) == MAILAUTH_OK &&
+        mailauth_dkim_signer_end_message(s) == MAILAUTH_OK &&
+        mailauth_dkim_signer_result(s, NULL, 0, &need) == MAILAUTH_ENOSPC &&
+        (*out = malloc(need + 1)) != NULL &&
+        mailauth_dkim_signer_result(s, *out, need + 1, &need) == MAILAUTH_OK)
+        ok = 1;
+    mailauth_dkim_signer_free(s);
+    return ok ? 0 : -1;
+}
+
+/* Header fields of raw[0, hlen) (which ends with the empty line), without
+ * their CRLFs, copied into m->fbuf. */
+static int
+split_fields(struct bd_msg *m, size_t hlen)
+{
+    size_t i = 0, cap = 64;
+    m->fbuf = malloc(hlen);
+    m->field = malloc(cap * sizeof(*m->field));
+    m->field_len = malloc(cap * sizeof(*m->field_len));
+    if (m->fbuf == NULL || m->field == NULL || m->field_len == NULL)
+        return -1;
+    memcpy(m->fbuf, m->raw, hlen);
+    while (i + 2 <= hlen && !(m->fbuf[i] == '\r' && m->fbuf[i + 1] == '\n')) {
+        size_t start = i;
+        for (;;) { /* to the CRLF not followed by a continuation */
+            const char *lf = memchr(m->fbuf + i, '\n', hlen - i);
+            i = (size_t)(lf - m->fbuf) + 1;
+            if (m->fbuf[i] != ' ' && m->fbuf[i] != '\t')
+                break;
+        }
+        if (m->nfields == cap)
+            return -1;
+        m->field[m->nfields] = m->fbuf + start;
+        m->field_len[m->nfields++] = i - 2 - start;
+    }
+    return 0;
+}
+
+int
+bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg, mailauth_canon_t canon,
+            size_t target, struct bd_msg *m)
+{
+    size_t hlen = sizeof(header_text) - 1, blen = target - hlen - 2;
+    char  *msg = malloc(target), *sig = NULL;
+    int    rc = -1;
+    memset(m, 0, sizeof(*m));
+    m->alg = alg;
+    m->canon = canon;
+    m->target = target;
+    if (msg == NULL)
+        return -1;
+    memcpy(msg, header_text, hlen);
+    memcpy(msg + hlen, "\r\n", 2);
+    make_body(msg + hlen + 2, blen, 0x9e3779b97f4a7c15u ^ target);
+    if (sign(ctx, k, alg, canon, msg, target, &sig) == 0) {
+        size_t sl = strlen(sig);
+        m->raw_len = sl + 2 + target;
+        m->raw = malloc(m->raw_len);
+        if (m->raw != NULL) {
+            memcpy(m->raw, sig, sl);
+            memcpy(m->raw + sl, "\r\n", 2);
+            memcpy(m->raw + sl + 2, msg, target);
+            m->body = (const uint8_t *)m->raw + sl + 2 + hlen + 2;
+            m->body_len = blen;
+            rc = split_fields(m, sl + 2 + hlen + 2);
+        }
+    }
+    free(sig);
+    free(msg);
+    if (rc == 0)
+        rc = bd_hash_input(m);
+    return rc;
+}
+
+void
+bd_msg_free(struct bd_msg *m)
+{
+    free(m->raw);
+    free(m->fbuf);
+    free(m->field);
+    free(m->field_len);
+    free(m->hinput);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- floor */
+
+struct bd_floor {
+    EVP_MD       *md; /* fetched once: no implicit fetch per call */
+    EVP_PKEY     *pub;
+    EVP_PKEY_CTX *pc; /* RSA: verify context set up once */
+    EVP_MD_CTX   *mc; /* Ed25519 */
+    enum bd_alg   alg;
+};
+
+struct bd_floor *
+bd_floor_new(const struct bd_keys *k, const struct bd_msg *m)
+{
+    struct bd_floor *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return NULL;
+    f->alg = m->alg;
+    f->pub = k->pub[m->alg];
+    f->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (m->alg == BD_RSA) {
+        f->pc = EVP_PKEY_CTX_new_from_pkey(NULL, f->pub, NULL);
+        if (f->pc == NULL || EVP_PKEY_verify_init(f->pc) != 1 ||
+            EVP_PKEY_CTX_set_rsa_padding(f->pc, RSA_PKCS1_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_signature_md(f->pc, f->md) != 1) {
+            bd_floor_free(f);
+            return NULL;
+        }
+    } else {
+        f->mc = EVP_MD_CTX_new();
+    }
+    if (f->md == NULL || (m->alg == BD_ED25519 && f->mc == NULL)) {
+        bd_floor_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int
+bd_floor_run(struct bd_floor *f, const struct bd_msg *m)
+{
+    unsigned char bh[32], hd[32];
+    unsigned int  n = 0;
+    if (EVP_Digest(m->body, m->body_len, bh, &n, f->md, NULL) != 1 ||
+        EVP_Digest(m->hinput, m->hinput_len, hd, &n, f->md, NULL) != 1)
+        return 0;
+    if (f->alg == BD_RSA)
+        return EVP_PKEY_verify(f->pc, m->sig, m->sig_len, hd, sizeof(hd)) == 1;
+    /* RFC 8463 §3: Ed25519 signs the SHA-256 digest of the header input. */
+    return EVP_DigestVerifyInit_ex(f->mc, NULL, NULL, NULL, NULL, f->pub, NULL) == 1 &&
+           EVP_DigestVerify(f->mc, m->sig, m->sig_len, hd, sizeof(hd)) == 1;
+}
+
+void
+bd_floor_free(struct bd_floor *f)
+{
+    if (f == NULL)
+        return;
+    EVP_PKEY_CTX_free(f->pc);
+    EVP_MD_CTX_free(f->mc);
+    EVP_MD_free(f->md);
+    free(f);
+}
