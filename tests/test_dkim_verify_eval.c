@@ -227,6 +227,35 @@ test_dkim_verify_eval_deadline(void **state)
     }
 }
 
+/* A slow client: the envelope at t=0, the message long after the eval's
+ * deadline. The deadline counts from when the message's questions go out
+ * (end of the header section), so the keys and SPF are still looked up. */
+static void
+test_dkim_verify_eval_slow_client(void **state)
+{
+    static const uint32_t limits[] = {MAILAUTH_LIMIT_EVAL_TIMEOUT_MS, 1000};
+    tsig_spec_t           sp = rsa_spec("rsa");
+    char                 *sig = dk_sign(&sp);
+    const char *const     sigs[] = {sig};
+    dk_msg_t              m = dk_message(sigs, 1, M_NONE);
+    harness_t             h;
+    (void)state;
+    dk_setup(&h, true, 0, limits, ARRAY_LEN(limits));
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_mail_from(h.ev, "alice@example.com"), MAILAUTH_OK);
+    for (int t = 0; t < 5000; t += 10) { /* DATA takes 5 s: SPF done meanwhile */
+        h.now += 10;
+        assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
+    }
+    assert_int_equal(mailauth_eval_message(h.ev, m.p, m.n), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
+    harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
+    harness_teardown(&h);
+    free(sig);
+    free(m.p);
+}
+
 /* Cancel or free with keys pending and the body half fed: nothing leaks. */
 static void
 test_dkim_verify_eval_cancel_and_free(void **state)
@@ -397,6 +426,7 @@ main(void)
         cmocka_unit_test(test_dkim_verify_eval_shared_body_hash),
         cmocka_unit_test(test_dkim_verify_eval_too_many),
         cmocka_unit_test(test_dkim_verify_eval_deadline),
+        cmocka_unit_test(test_dkim_verify_eval_slow_client),
         cmocka_unit_test(test_dkim_verify_eval_cancel_and_free),
         cmocka_unit_test(test_dkim_verify_eval_key_cache),
         cmocka_unit_test(test_dkim_verify_eval_hostile_h),

@@ -72,7 +72,9 @@ typedef enum mailauth_limit {
     MAILAUTH_LIMIT_SPF_PTR_NAMES,       /*!< [10] PTR names looked at per ptr term or %{p} */
     MAILAUTH_LIMIT_DNS_QUERIES,         /*!< [64] DNS questions per message */
     MAILAUTH_LIMIT_DNS_TIMEOUT_MS,      /*!< [5000] per-question timeout */
-    MAILAUTH_LIMIT_EVAL_TIMEOUT_MS,     /*!< [20000] deadline of one evaluation */
+    MAILAUTH_LIMIT_EVAL_TIMEOUT_MS,     /*!< [20000] deadline of one evaluation's DNS work,
+                                             from mailauth_eval_new() and again from the end of
+                                             the header section (a slow client costs nothing) */
     MAILAUTH_LIMIT_DNS_CACHE_ENTRIES,   /*!< [4096] answers kept by a resolver's cache */
     MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX,   /*!< [3600] seconds an answer may be cached */
     MAILAUTH_LIMIT_HEADER_MAX_BYTES,    /*!< [65536] one header field */

@@ -175,6 +175,10 @@ end_headers(mailauth_eval_t *ev)
     if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
         return MAILAUTH_ESTATE;
     ev->phase = EVAL_BODY;
+    /* The deadline bounds DNS work, not the client: it starts again with
+     * the message's questions, however long the transaction took so far. */
+    mailauth__dnsc_set_timeout(&ev->dns,
+                               mailauth__ctx_limit(ev->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     /* DKIM keys, ARC keys and DMARC policy records: all asked now, from
      * the header index (ARC after DKIM: it shares DKIM's body set). */
     st = start_dkim(ev);
