@@ -1,0 +1,128 @@
+/* The event loop: poll() over the sockets the resolver asked for, with the
+ * resolver's next timer as the timeout, and a done queue of the loop's own.
+ *
+ * mailauth has one completion path, the callback given to
+ * mailauth_eval_finish(), which runs inside mailauth_resolver_process_fd()
+ * or mailauth_resolver_process_timeouts(). Half of the messages are
+ * collected right there (verdicts read, eval freed); the other half only
+ * go onto the loop's done queue from the callback, and are collected after
+ * the processing call returned, as an MTA that does not want to re-enter
+ * its session code from inside a library callback would do
+ * (docs/event-loop.md, "A done queue"). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_loop.h"
+
+/* mailauth_sock_fn: start, change or (0, 0) stop watching fd. The stop must
+ * take effect now: c-ares closes the socket when the callback returns. */
+void
+el_on_sock(void *ud, int fd, int readable, int writable)
+{
+    struct el_app *app = ud;
+    short          events = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+    nfds_t         i = 0;
+    while (i < app->nfds && app->fds[i].fd != fd)
+        i++;
+    if (events == 0) {
+        if (i < app->nfds)
+            app->fds[i] = app->fds[--app->nfds];
+        return;
+    }
+    if (i == app->nfds) {
+        if (app->nfds == app->capfds) {
+            nfds_t         cap = app->capfds == 0 ? 8 : app->capfds * 2;
+            struct pollfd *p = realloc(app->fds, cap * sizeof(*p));
+            if (p == NULL) {
+                /* Nothing to report the error to: the question will time
+                 * out and its evaluation gets a temperror verdict. */
+                fprintf(stderr, "%s: out of memory watching fd %d\n", EL_PROG, fd);
+                return;
+            }
+            app->fds = p;
+            app->capfds = cap;
+        }
+        app->nfds++;
+        if (app->nfds > app->maxfds)
+            app->maxfds = app->nfds;
+    }
+    app->fds[i] = (struct pollfd){.fd = fd, .events = events};
+}
+
+/* mailauth_eval_done_fn: exactly once per finished evaluation. */
+void
+el_on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st)
+{
+    struct el_job *job = ud;
+    struct el_app *app = job->app;
+    (void)ev; /* the same as job->ev */
+    job->status = st;
+    job->done = true;
+    app->in_flight--;
+    if (!job->via_queue) {
+        app->via_callback++;
+        el_job_collect(job); /* reads the verdicts and frees the eval, here */
+        return;
+    }
+    job->next_done = NULL; /* append: results come out in completion order */
+    if (app->qtail != NULL)
+        app->qtail->next_done = job;
+    else
+        app->qhead = job;
+    app->qtail = job;
+}
+
+/* After a processing call: collect what the callbacks queued. */
+static void
+drain_done_queue(struct el_app *app)
+{
+    struct el_job *job;
+    while ((job = app->qhead) != NULL) {
+        app->qhead = job->next_done;
+        if (app->qhead == NULL)
+            app->qtail = NULL;
+        app->via_queue++;
+        el_job_collect(job);
+    }
+}
+
+/* One turn: wait for the resolver's sockets at most until its next timer
+ * (and at most max_wait_ms, unless that is -1), hand back readiness, run
+ * expired timers, drain the done queue. */
+int
+el_loop_turn(struct el_app *app, int max_wait_ms)
+{
+    struct pollfd ready[64], *set = ready;
+    nfds_t        n = app->nfds;
+    int           timeout = mailauth_resolver_timeout_ms(app->r), rc;
+    if (max_wait_ms >= 0 && (timeout < 0 || timeout > max_wait_ms))
+        timeout = max_wait_ms;
+    if (n == 0 && timeout < 0)
+        return EL_EXIT_SOFTWARE; /* nothing could ever wake us */
+    if (n > sizeof(ready) / sizeof(ready[0]) && (set = malloc(n * sizeof(*set))) == NULL)
+        return EL_EXIT_SOFTWARE;
+    if (n > 0)
+        memcpy(set, app->fds, n * sizeof(*set)); /* the callbacks below may edit app->fds */
+    app->turns++;
+    rc = poll(set, n, timeout);
+    if (rc < 0 && errno != EINTR) {
+        if (set != ready)
+            free(set);
+        return EL_EXIT_SOFTWARE;
+    }
+    for (nfds_t i = 0; rc > 0 && i < n; i++) {
+        short re = set[i].revents;
+        if (re == 0)
+            continue;
+        /* POLLERR/POLLHUP count as readable: c-ares then sees the error. */
+        (void)mailauth_resolver_process_fd(
+            app->r, set[i].fd, (re & (POLLIN | POLLERR | POLLHUP)) != 0, (re & POLLOUT) != 0);
+        drain_done_queue(app);
+    }
+    (void)mailauth_resolver_process_timeouts(app->r);
+    drain_done_queue(app);
+    if (set != ready)
+        free(set);
+    return EL_EXIT_OK;
+}
