@@ -3,6 +3,7 @@ keys, same value types, same values) for the same message, envelope, zone,
 time and authserv-id; pass and fail verdicts for SPF, DKIM, DMARC and ARC;
 hostile input gives verdicts; library errors raise MailauthError."""
 
+import concurrent.futures
 import os
 import random
 import tempfile
@@ -182,6 +183,23 @@ class VerifyBehaviour(unittest.TestCase):
             stats = v.stats()
         self.assertEqual(first, second)
         self.assertGreater(stats["cache_hits"], 0)
+
+    def test_threads(self):
+        # ctypes releases the GIL in finish_sync(); the pinned clock is a Python
+        # callback that takes it back, from four threads at once.
+        want = self.verify(data("arc.eml"), *PASS_ENV)
+        zone = zone_text("spf.zone", "dkim.zone", "arc.zone")
+        shared = mailauth.Verifier(zone, now=NOW, authserv_id=AUTHSERV_ID)
+        self.addCleanup(shared.close)
+
+        def work():
+            with mailauth.Verifier(zone, now=NOW, authserv_id=AUTHSERV_ID) as own:
+                return [own.verify(data("arc.eml"), *PASS_ENV),
+                        shared.verify(data("arc.eml"), *PASS_ENV)]
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = [r for rs in pool.map(lambda _: work(), range(8)) for r in rs]
+        self.assertEqual(results, [want] * 16)
 
     def test_system_resolver_path_through_cares(self):
         # Without zone text the c-ares driver asks a DNS server: here one on
