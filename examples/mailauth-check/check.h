@@ -10,6 +10,11 @@
 
 #include <mailauth/mailauth.h>
 
+#include "tool.h"
+
+/* Prefix of every diagnostic. */
+#define CHECK_PROG "mailauth-check"
+
 /* Exit codes (sysexits.h values, written out so no BSD header is needed). */
 enum {
     CHECK_EXIT_OK = 0,        /* evaluation done, whatever the verdicts */
@@ -53,10 +58,14 @@ int check_parse_options(int argc, char **argv, const char **zones_buf, const cha
 /* options.c: the --help text. */
 void check_print_usage(FILE *f);
 
-/* input.c: read a whole file ("-" or NULL: stdin) into a new NUL-terminated
- * buffer of at most CHECK_MAX_INPUT bytes. On failure prints
+/* Read a whole file ("-" or NULL: stdin) into a new NUL-terminated buffer
+ * of at most CHECK_MAX_INPUT bytes. On failure prints
  * "mailauth-check: NAME: why" and returns CHECK_EXIT_NOINPUT. */
-int check_read_input(const char *path, char **out, size_t *len);
+static inline int
+check_read_input(const char *path, char **out, size_t *len)
+{
+    return tool_read_file(CHECK_PROG, path, CHECK_MAX_INPUT, out, len);
+}
 
 /* output_text.c: print the folded field with LF line ends. Returns an exit code. */
 int check_print_text(FILE *f, const mailauth_authres_t *ar);
@@ -77,7 +86,5 @@ void check_print_arc(FILE *f, const mailauth_eval_t *ev);
  * Bytes < 0x20, '"', '\\' and DEL are escaped; invalid UTF-8 becomes U+FFFD. */
 void check_json_string(FILE *f, const char *s);
 
-/* Prefix of every diagnostic. */
-#define CHECK_PROG "mailauth-check"
 
 #endif

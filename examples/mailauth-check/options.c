@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "tool.h"
 
 enum opt_id {
     OPT_IP,
@@ -21,13 +22,7 @@ enum opt_id {
     OPT_VERSION
 };
 
-struct opt_def {
-    const char *name; /* without the leading "--" */
-    enum opt_id id;
-    bool has_arg;
-};
-
-static const struct opt_def opt_defs[] = {
+static const struct tool_opt opt_defs[] = {
     { "ip", OPT_IP, true },
     { "helo", OPT_HELO, true },
     { "mail-from", OPT_MAIL_FROM, true },
@@ -77,29 +72,7 @@ check_print_usage(FILE *f)
 static int
 usage_error(const char *what, const char *arg)
 {
-    if (arg != NULL)
-        fprintf(stderr, "%s: %s '%s' (see --help)\n", CHECK_PROG, what, arg);
-    else
-        fprintf(stderr, "%s: %s (see --help)\n", CHECK_PROG, what);
-    return CHECK_EXIT_USAGE;
-}
-
-/* Seconds since the epoch: decimal digits only, at most year 9999. */
-static bool
-parse_epoch(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > 253402300799u) /* 9999-12-31T23:59:59Z */
-            return false;
-    }
-    *out = v;
-    return true;
+    return tool_usage_error(CHECK_PROG, what, arg);
 }
 
 static bool
@@ -140,9 +113,10 @@ parse_methods(const char *s, unsigned *out)
 }
 
 static int
-apply_opt(enum opt_id id, const char *arg, struct check_opts *o)
+apply_opt(void *ud, int id, const char *arg)
 {
-    switch (id) {
+    struct check_opts *o = ud;
+    switch ((enum opt_id)id) {
     case OPT_IP:
         if (!parse_ip(arg))
             return usage_error("--ip: not an IPv4 or IPv6 address:", arg);
@@ -154,7 +128,7 @@ apply_opt(enum opt_id id, const char *arg, struct check_opts *o)
     case OPT_ZONE: o->zones[o->nzones++] = arg; break;
     case OPT_DNS_SERVER: o->dns_server = arg; break;
     case OPT_NOW:
-        if (!parse_epoch(arg, &o->now))
+        if (!tool_parse_uint(arg, 253402300799u, &o->now)) /* to 9999-12-31T23:59:59Z */
             return usage_error("--now: not a time in seconds since the epoch:", arg);
         o->have_now = true;
         break;
@@ -179,33 +153,6 @@ apply_opt(enum opt_id id, const char *arg, struct check_opts *o)
     return CHECK_EXIT_OK;
 }
 
-/* One "--name", "--name=value" or "--name value" at argv[*i]. */
-static int
-parse_long(int argc, char **argv, int *i, struct check_opts *o)
-{
-    const char *name = argv[*i] + 2;
-    const char *eq = strchr(name, '=');
-    size_t n = eq != NULL ? (size_t)(eq - name) : strlen(name);
-    for (size_t k = 0; k < N_OPTS; k++) {
-        const struct opt_def *d = &opt_defs[k];
-        const char *arg = NULL;
-        if (strlen(d->name) != n || strncmp(d->name, name, n) != 0)
-            continue;
-        if (!d->has_arg) {
-            if (eq != NULL)
-                return usage_error("option takes no value:", argv[*i]);
-        } else if (eq != NULL) {
-            arg = eq + 1;
-        } else if (*i + 1 < argc) {
-            arg = argv[++*i];
-        } else {
-            return usage_error("option needs a value:", argv[*i]);
-        }
-        return apply_opt(d->id, arg, o);
-    }
-    return usage_error("unknown option", argv[*i]);
-}
-
 static int
 check_combination(struct check_opts *o)
 {
@@ -227,32 +174,27 @@ check_combination(struct check_opts *o)
     return CHECK_EXIT_OK;
 }
 
+static int
+operand(void *ud, const char *word)
+{
+    struct check_opts *o = ud;
+    if (o->input != NULL)
+        return usage_error("more than one message given:", word);
+    o->input = word;
+    return CHECK_EXIT_OK;
+}
+
 int
 check_parse_options(int argc, char **argv, const char **zones_buf, const char **sealers_buf,
                     struct check_opts *o)
 {
-    bool opts_done = false;
+    const struct tool_cli cli = {CHECK_PROG, opt_defs, N_OPTS, OPT_HELP, apply_opt, operand, o};
+    int                   rc;
     o->zones = zones_buf;
     o->sealers = sealers_buf;
     o->dmarc_mode = CHECK_DMARC_7489;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int rc = CHECK_EXIT_OK;
-        if (!opts_done && strcmp(a, "--") == 0) {
-            opts_done = true;
-        } else if (!opts_done && strncmp(a, "--", 2) == 0) {
-            rc = parse_long(argc, argv, &i, o);
-        } else if (!opts_done && strcmp(a, "-h") == 0) {
-            o->help = true;
-        } else if (!opts_done && a[0] == '-' && a[1] != '\0') {
-            rc = usage_error("unknown option", a);
-        } else if (o->input != NULL) {
-            rc = usage_error("more than one message given:", a);
-        } else {
-            o->input = a;
-        }
-        if (rc != CHECK_EXIT_OK)
-            return rc;
-    }
+    rc = tool_parse_argv(&cli, argc, argv);
+    if (rc != CHECK_EXIT_OK)
+        return rc;
     return check_combination(o);
 }

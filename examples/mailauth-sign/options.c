@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sign_tool.h"
+#include "tool.h"
 
 enum opt_id {
     OPT_KEY,
@@ -24,13 +25,7 @@ enum opt_id {
     OPT_ZONE
 };
 
-struct opt_def {
-    const char *name; /* without the leading "--" */
-    enum opt_id id;
-    bool        has_arg;
-};
-
-static const struct opt_def opt_defs[] = {
+static const struct tool_opt opt_defs[] = {
     {"key", OPT_KEY, true},
     {"domain", OPT_DOMAIN, true},
     {"selector", OPT_SELECTOR, true},
@@ -95,29 +90,7 @@ sign_print_usage(FILE *f)
 static int
 usage_error(const char *what, const char *arg)
 {
-    if (arg != NULL)
-        fprintf(stderr, "%s: %s '%s' (see --help)\n", SIGN_PROG, what, arg);
-    else
-        fprintf(stderr, "%s: %s (see --help)\n", SIGN_PROG, what);
-    return SIGN_EXIT_USAGE;
-}
-
-/* Decimal digits only, at most max. */
-static bool
-parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
-    }
-    *out = v;
-    return true;
+    return tool_usage_error(SIGN_PROG, what, arg);
 }
 
 static bool
@@ -145,10 +118,11 @@ parse_canon(const char *s, struct sign_opts *o)
 }
 
 static int
-apply_opt(enum opt_id id, const char *arg, struct sign_opts *o)
+apply_opt(void *ud, int id, const char *arg)
 {
-    uint64_t v = 0;
-    switch (id) {
+    struct sign_opts *o = ud;
+    uint64_t          v = 0;
+    switch ((enum opt_id)id) {
     case OPT_KEY:
         o->key = arg;
         break;
@@ -181,12 +155,12 @@ apply_opt(enum opt_id id, const char *arg, struct sign_opts *o)
         o->have_alg = true;
         break;
     case OPT_NOW:
-        if (!parse_uint(arg, 253402300799u, &o->now)) /* up to 9999-12-31T23:59:59Z */
+        if (!tool_parse_uint(arg, 253402300799u, &o->now)) /* up to 9999-12-31T23:59:59Z */
             return usage_error("--now: not a time in seconds since the epoch:", arg);
         o->have_now = true;
         break;
     case OPT_EXPIRE:
-        if (!parse_uint(arg, UINT32_MAX, &v) || v == 0)
+        if (!tool_parse_uint(arg, UINT32_MAX, &v) || v == 0)
             return usage_error("--expire: expected a number of seconds (1 or more), got", arg);
         o->expire = (uint32_t)v;
         break;
@@ -221,33 +195,6 @@ apply_opt(enum opt_id id, const char *arg, struct sign_opts *o)
         break;
     }
     return SIGN_EXIT_OK;
-}
-
-/* One "--name", "--name=value" or "--name value" at argv[*i]. */
-static int
-parse_long(int argc, char **argv, int *i, struct sign_opts *o)
-{
-    const char *name = argv[*i] + 2;
-    const char *eq = strchr(name, '=');
-    size_t      n = eq != NULL ? (size_t)(eq - name) : strlen(name);
-    for (size_t k = 0; k < N_OPTS; k++) {
-        const struct opt_def *d = &opt_defs[k];
-        const char           *arg = ""; /* options without a value get "" */
-        if (strlen(d->name) != n || strncmp(d->name, name, n) != 0)
-            continue;
-        if (!d->has_arg) {
-            if (eq != NULL)
-                return usage_error("option takes no value:", argv[*i]);
-        } else if (eq != NULL) {
-            arg = eq + 1;
-        } else if (*i + 1 < argc) {
-            arg = argv[++*i];
-        } else {
-            return usage_error("option needs a value:", argv[*i]);
-        }
-        return apply_opt(d->id, arg, o);
-    }
-    return usage_error("unknown option", argv[*i]);
 }
 
 /* arc: the set is always relaxed/relaxed, full body, no i=/x= (RFC 8617
@@ -297,17 +244,22 @@ check_combination(const struct sign_opts *o)
     return SIGN_EXIT_OK;
 }
 
-/* The first word is the command. */
+/* The first word is the command, the next one the message. */
 static int
-parse_command(const char *a, struct sign_opts *o, bool *stop)
+operand(void *ud, const char *word)
 {
-    *stop = false;
-    if (strcmp(a, "dkim") == 0) {
-        o->cmd = SIGN_CMD_DKIM;
-    } else if (strcmp(a, "arc") == 0) {
-        o->cmd = SIGN_CMD_ARC;
+    struct sign_opts *o = ud;
+    if (o->cmd == SIGN_CMD_NONE) {
+        if (strcmp(word, "dkim") == 0)
+            o->cmd = SIGN_CMD_DKIM;
+        else if (strcmp(word, "arc") == 0)
+            o->cmd = SIGN_CMD_ARC;
+        else
+            return usage_error("unknown command (expected dkim or arc):", word);
+    } else if (o->input != NULL) {
+        return usage_error("more than one message given:", word);
     } else {
-        return usage_error("unknown command (expected dkim or arc):", a);
+        o->input = word;
     }
     return SIGN_EXIT_OK;
 }
@@ -315,27 +267,9 @@ parse_command(const char *a, struct sign_opts *o, bool *stop)
 int
 sign_parse_options(int argc, char **argv, struct sign_opts *o)
 {
-    bool opts_done = false, stop = false;
-    for (int i = 1; i < argc && !stop; i++) {
-        const char *a = argv[i];
-        int         rc = SIGN_EXIT_OK;
-        if (!opts_done && strcmp(a, "--") == 0) {
-            opts_done = true;
-        } else if (!opts_done && strncmp(a, "--", 2) == 0) {
-            rc = parse_long(argc, argv, &i, o);
-        } else if (!opts_done && strcmp(a, "-h") == 0) {
-            o->help = true;
-        } else if (!opts_done && a[0] == '-' && a[1] != '\0') {
-            rc = usage_error("unknown option", a);
-        } else if (o->cmd == SIGN_CMD_NONE) {
-            rc = parse_command(a, o, &stop);
-        } else if (o->input != NULL) {
-            rc = usage_error("more than one message given:", a);
-        } else {
-            o->input = a;
-        }
-        if (rc != SIGN_EXIT_OK)
-            return rc;
-    }
+    const struct tool_cli cli = {SIGN_PROG, opt_defs, N_OPTS, OPT_HELP, apply_opt, operand, o};
+    int                   rc = tool_parse_argv(&cli, argc, argv);
+    if (rc != SIGN_EXIT_OK)
+        return rc;
     return check_combination(o);
 }

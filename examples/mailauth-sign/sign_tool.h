@@ -10,6 +10,11 @@
 
 #include <mailauth/mailauth.h>
 
+#include "tool.h"
+
+/* Prefix of every diagnostic. */
+#define SIGN_PROG "mailauth-sign"
+
 /* Exit codes (sysexits.h values, as mailauth-check). */
 enum {
     SIGN_EXIT_OK = 0,     /* signed and printed */
@@ -61,17 +66,18 @@ int sign_parse_options(int argc, char **argv, struct sign_opts *o);
 /* options.c: the --help text. */
 void sign_print_usage(FILE *f);
 
-/* input.c: read a whole file ("-" or NULL: stdin) of at most `max` bytes
- * into a new NUL-terminated buffer. On failure prints
- * "mailauth-sign: NAME: why" and returns SIGN_EXIT_NOINPUT. */
-int sign_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Read a whole file ("-" or NULL: stdin) of at most `max` bytes into a new
+ * NUL-terminated buffer. On failure prints "mailauth-sign: NAME: why" and
+ * returns SIGN_EXIT_NOINPUT. */
+static inline int
+sign_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    return tool_read_file(SIGN_PROG, path, max, out, len);
+}
 
 /* arc.c: `mailauth-sign arc`: evaluate the message (this host's
  * Authentication-Results), validate its ARC chain and print it with a new
  * ARC set in front. Returns a SIGN_EXIT_* code. */
 int sign_run_arc(const struct sign_opts *o);
-
-/* Prefix of every diagnostic. */
-#define SIGN_PROG "mailauth-sign"
 
 #endif
