@@ -1,0 +1,44 @@
+# Building libFuzzer targets; shared by scripts/fuzz and scripts/fuzz-all
+# (sourced after common.sh, not run).
+# shellcheck shell=bash
+
+# Flags of every fuzz build: ASan + UBSan, UBSan fatal.
+MAILAUTH_FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+# The names of the targets, one per fuzz/fuzz_NAME.c (run from the root).
+mailauth_fuzz_targets() {
+    local f
+    for f in fuzz/fuzz_*.c; do
+        [[ -e "$f" ]] && basename "$f" .c | sed 's/^fuzz_//'
+    done
+}
+
+# mailauth_fuzz_build_lib BUILD: the library with clang into BUILD, with
+# coverage instrumentation only (fuzzer-no-link); the fuzzer runtime and
+# main() come with each target's link.
+mailauth_fuzz_build_lib() {
+    local build="$1"
+    mailauth_install_pkgs "${MAILAUTH_BUILD_PKGS[@]}" clang libclang-rt-14-dev
+    echo "==> building the library with clang into $build"
+    CC=clang cmake -S "$MAILAUTH_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DMAILAUTH_BUILD_TESTS=OFF -DMAILAUTH_BUILD_EXAMPLES=OFF \
+        -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link $MAILAUTH_FUZZ_SAN" >/dev/null
+    cmake --build "$build" --target mailauth_static -j "$(mailauth_jobs)" >/dev/null
+}
+
+# mailauth_fuzz_build_target BUILD TARGET: BUILD/fuzz_TARGET from
+# fuzz/fuzz_TARGET.c and BUILD/libmailauth.a.
+mailauth_fuzz_build_target() {
+    local build="$1" target="$2"
+    # shellcheck disable=SC2086,SC2046 # the flags and pkg-config output are word lists
+    clang -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer $MAILAUTH_FUZZ_SAN \
+        -I"$MAILAUTH_ROOT/include" -I"$MAILAUTH_ROOT/lib" "$MAILAUTH_ROOT/fuzz/fuzz_${target}.c" \
+        "$build/libmailauth.a" $(pkg-config --libs openssl libcares libidn2 libpsl) \
+        -o "$build/fuzz_${target}"
+}
+
+# Sanitizer options for running a target: stop at the first report, leaks count.
+mailauth_fuzz_env() {
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+}
