@@ -113,8 +113,10 @@ dns_query(void *ud, mailauth_dns_query_t *q, const char *name, mailauth_dns_type
     return MAILAUTH_OK;
 }
 
-/* mailauth_dns_ops_t.cancel: mailauth no longer needs the answer (its
- * evaluation was freed, or the question timed out); never answer it now. */
+/* mailauth_dns_ops_t.cancel: mailauth no longer needs the answer (the
+ * question timed out, or the resolver is being freed; a freed evaluation
+ * leaves its questions running, their answers go to the cache); never
+ * answer it now. */
 static void
 dns_cancel(void *ud, mailauth_dns_query_t *q)
 {

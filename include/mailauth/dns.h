@@ -121,7 +121,9 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t *ctx,
  *  Call it on the resolver's thread: a DNS client running on another thread
  *  hands its answer over first (examples/custom-resolver answers late and
  *  out of order from its own loop).
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (rcode RECORDS with no records, bad record),
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (rcode RECORDS with no records, a bad
+ *          record: nothing is taken and the question stays open until its
+ *          timeout; answer it again, e.g. with MAILAUTH_DNS_TEMPFAIL),
  *          MAILAUTH_ENOMEM (the question becomes TEMPFAIL). */
 MAILAUTH_API mailauth_status_t mailauth_dns_query_answer(mailauth_dns_query_t *q,
                                                          mailauth_dns_rcode_t rcode,
