@@ -3,6 +3,9 @@
 #   dkim_sign_interop  messages signed by mailauth-sign verified by dkimpy
 #                      (Debian python3-dkim) and Mail::DKIM (libmail-dkim-perl),
 #                      DNS from a zone file. Exit 77 = skipped (neither installed).
+#   dkim_verify_interop  the other way: messages signed by dkimpy and by
+#                      Mail::DKIM, verified by mailauth-check --json; as
+#                      signed and altered. Exit 77 = skipped (neither installed).
 if(TARGET mailauth-sign)
   set(_env
       "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1"
@@ -47,4 +50,19 @@ if(TARGET mailauth-sign)
   endif()
   set_tests_properties(dkim_sign_interop PROPERTIES
                        SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT "${_env}")
+
+  if(TARGET mailauth-check)
+    if(MAILAUTH_DKIM_PYTHON)
+      add_test(NAME dkim_verify_interop
+               COMMAND ${MAILAUTH_DKIM_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/interop/dkim_verify_interop.py
+                       $<TARGET_FILE:mailauth-check> $<TARGET_FILE:mailauth-sign>
+                       ${CMAKE_CURRENT_LIST_DIR}/data/dkim_sign ${MAILAUTH_PERL})
+    else()
+      add_test(NAME dkim_verify_interop COMMAND ${CMAKE_COMMAND} -E echo "SKIP: python3 not found")
+      set_tests_properties(dkim_verify_interop PROPERTIES
+                           SKIP_REGULAR_EXPRESSION "SKIP: python3 not found")
+    endif()
+    set_tests_properties(dkim_verify_interop PROPERTIES
+                         SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT "${_env}")
+  endif()
 endif()
