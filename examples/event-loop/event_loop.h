@@ -61,6 +61,7 @@ struct el_options {
     const char *results; /* per-message results file, or NULL */
     size_t      count;   /* messages to start; 0: one per manifest line */
     size_t      chunk;   /* bytes fed per message per round */
+    size_t      batch;   /* messages fed between two loop turns */
     bool        authres; /* print each Authentication-Results value on stdout */
     bool        help;
 };
@@ -82,6 +83,7 @@ struct el_app {
     /* counters for the summary */
     size_t   in_flight, in_flight_max, done, via_callback, via_queue, errors;
     uint64_t turns;
+    uint64_t poll_wait_ms; /* time blocked in poll() (turns that may wait) */
     uint64_t verdicts[3][MAILAUTH_VERDICT_POLICY + 1]; /* spf, dkim, dmarc */
 };
 
@@ -90,9 +92,10 @@ int  el_manifest_load(struct el_app *app, const char *path);
 void el_manifest_free(struct el_app *app);
 
 /* loop.c */
-void el_on_sock(void *ud, int fd, int readable, int writable);
-int  el_loop_turn(struct el_app *app, int max_wait_ms);
-void el_on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st);
+uint64_t el_now_ms(void);
+void     el_on_sock(void *ud, int fd, int readable, int writable);
+int      el_loop_turn(struct el_app *app, int max_wait_ms);
+void     el_on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st);
 
 /* jobs.c */
 mailauth_status_t el_job_start(struct el_app *app, struct el_job *job);

@@ -12,8 +12,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "event_loop.h"
+
+uint64_t
+el_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* mailauth_sock_fn: start, change or (0, 0) stop watching fd. The stop must
  * take effect now: c-ares closes the socket when the callback returns. */
@@ -105,7 +114,13 @@ el_loop_turn(struct el_app *app, int max_wait_ms)
     if (n > 0)
         memcpy(set, app->fds, n * sizeof(*set)); /* the callbacks below may edit app->fds */
     app->turns++;
-    rc = poll(set, n, timeout);
+    if (timeout != 0) {
+        uint64_t t0 = el_now_ms();
+        rc = poll(set, n, timeout);
+        app->poll_wait_ms += el_now_ms() - t0;
+    } else {
+        rc = poll(set, n, 0);
+    }
     if (rc < 0 && errno != EINTR) {
         if (set != ready)
             free(set);

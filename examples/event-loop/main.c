@@ -2,50 +2,40 @@
  * thread, through one c-ares resolver, with a plain poll().
  *
  *   mailauth-example-event-loop-mta [--dns-server ADDR[:PORT]] [--count N]
- *       [--chunk BYTES] [--results FILE] [--authres] MANIFEST
+ *       [--chunk BYTES] [--batch N] [--results FILE] [--authres] MANIFEST
  *
  * MANIFEST lists message files with their envelopes (messages.c). The
  * program opens N SMTP transactions at once (default: one per manifest
  * line; with more, the lines are used in turn): for each, MAIL FROM makes
  * an evaluation and sets the envelope, so SPF starts. Then the DATA of all
- * of them arrives interleaved, BYTES at a time per message per round, fed
- * with mailauth_eval_feed() (DKIM keys and DMARC records are asked when a
- * message's header section ends); between rounds the loop turns once
- * without waiting, as an MTA's loop would between reads. At each message's
- * end, end_message() and finish(). Then the loop runs until every
- * completion callback came: even-numbered messages are collected inside
- * the callback, odd-numbered ones through the loop's own done queue
+ * of them arrives interleaved, BYTES (default 512) at a time per message
+ * per round, fed with mailauth_eval_feed() (DKIM keys and DMARC records are
+ * asked when a message's header section ends); after every N messages fed
+ * (--batch, default 32) the loop turns once without waiting, as an MTA's
+ * loop polls again after serving the sessions that had data. At each
+ * message's end, end_message() and finish(). Then the loop runs until
+ * every completion callback came: even-numbered messages are collected
+ * inside the callback, odd-numbered ones through the loop's own done queue
  * (loop.c).
  *
  * Output (stdout): with --authres, "authres INDEX VALUE" per message as
  * collected; then a summary, one "key=value" per line: messages,
  * in_flight_max, done, errors, via_callback, via_queue, elapsed_ms,
- * loop_turns, fds_max, spf.VERDICT / dkim.VERDICT / dmarc.VERDICT counts,
- * and the resolver's counters dns.questions, dns.queries, dns.coalesced,
+ * poll_wait_ms (time blocked in poll(), i.e. waiting for DNS), loop_turns,
+ * fds_max, spf.VERDICT / dkim.VERDICT / dmarc.VERDICT counts, and the
+ * resolver's counters dns.questions, dns.queries, dns.coalesced,
  * dns.cache_hits, dns.round_trips. --results FILE gets one line per
  * message (jobs.c). Exit: 0 every message evaluated, 1 some evaluation
  * ended with an error, 64 usage, 66 unreadable file, 70 internal error. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* clock_gettime() */
-#endif
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "event_loop.h"
 
 static const char usage[] =
     "usage: " EL_PROG " [--dns-server ADDR[:PORT]] [--count N] [--chunk BYTES]\n"
-    "       [--results FILE] [--authres] MANIFEST\n"
+    "       [--batch N] [--results FILE] [--authres] MANIFEST\n"
     "MANIFEST lines: FILE CLIENT_IP HELO MAIL_FROM (\"<>\" for the null sender)\n";
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Decimal 1..max. */
 static bool
@@ -66,7 +56,7 @@ parse_size(const char *s, size_t max, size_t *out)
 static int
 parse_options(int argc, char **argv, struct el_options *o)
 {
-    *o = (struct el_options){.chunk = 512};
+    *o = (struct el_options){.chunk = 512, .batch = 32};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool        ok = true;
@@ -90,6 +80,8 @@ parse_options(int argc, char **argv, struct el_options *o)
             ok = parse_size(val, 10000000, &o->count);
         else if (val != NULL && strcmp(a, "--chunk") == 0)
             ok = parse_size(val, 1u << 30, &o->chunk);
+        else if (val != NULL && strcmp(a, "--batch") == 0)
+            ok = parse_size(val, 10000000, &o->batch);
         else
             ok = false; /* unknown, or no value */
         if (!ok) {
@@ -151,26 +143,32 @@ start_all(struct el_app *app)
 }
 
 /* DATA of all transactions, interleaved: one chunk per message per round,
- * one loop turn (no waiting) between rounds. */
+ * in message order. An MTA's loop handles the few sessions whose sockets
+ * were readable, then polls again: here a loop turn that does not wait
+ * comes after every `batch` messages fed, so DNS answers are read while the
+ * DATA streams in, not only once every message got its next chunk. */
 static int
 feed_all(struct el_app *app)
 {
-    size_t feeding = app->njobs;
+    size_t feeding = app->njobs, since_turn = 0;
     while (feeding > 0) {
-        int rc;
         feeding = 0;
         for (size_t i = 0; i < app->njobs; i++) {
             struct el_job    *job = &app->jobs[i];
             mailauth_status_t st;
+            int               rc;
             if (job->finishing)
                 continue;
             st = el_job_feed(job, app->opt.chunk);
             if (st != MAILAUTH_OK)
                 return lib_error(job->src->name, st);
             feeding += !job->finishing;
+            if (++since_turn < app->opt.batch)
+                continue;
+            since_turn = 0;
+            if ((rc = el_loop_turn(app, 0)) != EL_EXIT_OK)
+                return rc;
         }
-        if ((rc = el_loop_turn(app, 0)) != EL_EXIT_OK)
-            return rc;
     }
     return EL_EXIT_OK;
 }
@@ -197,7 +195,8 @@ print_summary(const struct el_app *app, uint64_t elapsed_ms)
     printf("messages=%zu\nin_flight_max=%zu\ndone=%zu\nerrors=%zu\n", app->njobs,
            app->in_flight_max, app->done, app->errors);
     printf("via_callback=%zu\nvia_queue=%zu\n", app->via_callback, app->via_queue);
-    printf("elapsed_ms=%llu\nloop_turns=%llu\nfds_max=%lu\n", (unsigned long long)elapsed_ms,
+    printf("elapsed_ms=%llu\npoll_wait_ms=%llu\nloop_turns=%llu\nfds_max=%lu\n",
+           (unsigned long long)elapsed_ms, (unsigned long long)app->poll_wait_ms,
            (unsigned long long)app->turns, (unsigned long)app->maxfds);
     for (size_t m = 0; m < 3; m++)
         for (int v = 0; v <= MAILAUTH_VERDICT_POLICY; v++)
@@ -221,7 +220,7 @@ run(struct el_app *app)
         rc = setup(app);
     if (rc != EL_EXIT_OK)
         return rc;
-    t0 = now_ms();
+    t0 = el_now_ms();
     rc = start_all(app);
     if (rc == EL_EXIT_OK)
         rc = feed_all(app);
@@ -229,7 +228,7 @@ run(struct el_app *app)
         rc = wait_all(app);
     if (rc != EL_EXIT_OK)
         return rc;
-    print_summary(app, now_ms() - t0);
+    print_summary(app, el_now_ms() - t0);
     if (app->opt.results != NULL && (rc = el_results_write(app, app->opt.results)) != EL_EXIT_OK)
         return rc;
     return app->errors == 0 ? EL_EXIT_OK : EL_EXIT_FAILED;
