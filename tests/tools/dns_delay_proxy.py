@@ -4,9 +4,9 @@ round trips. Used by tests/tools/event_loop_test.py.
 
 UDP and TCP on the same 127.0.0.1 port, like a DNS server: each UDP query
 is sent upstream from its own socket after the delay and the answer goes
-back to the asker; a TCP connection gets its own upstream connection, each
-query on it is delayed separately (pipelined queries overlap), answers are
-relayed as they come. The proxy counts the questions it saw per (name,
+back to the asker; each query on a TCP connection is delayed separately
+(pipelined queries overlap), asked upstream on a connection of its own,
+and answered on the client's connection, which the proxy never closes. The proxy counts the questions it saw per (name,
 type, transport) and the largest number held or waiting for an answer at
 one moment.
 
@@ -97,42 +97,41 @@ class DelayProxy:
         with self._lock:
             self.pending -= 1
 
-    async def _tcp_client(self, reader, writer):
+    async def _tcp_one(self, msg, writer):
+        """One TCP query: held, then asked on its own upstream connection
+        (the server may close it after answering), answered on the
+        client's connection, which stays open."""
+        await asyncio.sleep(self.delay)
         try:
             up_r, up_w = await asyncio.open_connection('127.0.0.1', self.upstream)
-        except OSError:
-            writer.close()
-            return
-
-        async def relay_answers():
-            try:
-                while True:
-                    head = await up_r.readexactly(2)
-                    body = await up_r.readexactly(struct.unpack('>H', head)[0])
-                    writer.write(head + body)
-                    self.answered()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                writer.close()
-
-        async def later(msg):
-            await asyncio.sleep(self.delay)
             up_w.write(struct.pack('>H', len(msg)) + msg)
+            head = await up_r.readexactly(2)
+            body = await up_r.readexactly(struct.unpack('>H', head)[0])
+            up_w.close()
+        except (OSError, asyncio.IncompleteReadError):
+            return  # no answer: the asker times out, as with a lost datagram
+        finally:
+            self.answered()
+        if not writer.is_closing():
+            writer.write(head + body)
 
-        answers = asyncio.ensure_future(relay_answers())
+    async def _tcp_client(self, reader, writer):
+        # RFC 7766 §6.2.3: keep the client's connection open between
+        # queries. (dnsmasq closes its side after each answer; c-ares 1.18
+        # takes a closed connection as a server error and sends every query
+        # then in flight to that server again, over UDP too, which would
+        # blur the count of queries per question.)
         held = []
         try:
             while True:
                 head = await reader.readexactly(2)
                 msg = await reader.readexactly(struct.unpack('>H', head)[0])
                 self.note(msg, 'tcp')
-                held.append(asyncio.ensure_future(later(msg)))
+                held.append(asyncio.ensure_future(self._tcp_one(msg, writer)))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         if held:
             await asyncio.gather(*held, return_exceptions=True)
-        await asyncio.sleep(self.delay * 4)  # let the last answers through
-        answers.cancel()
-        up_w.close()
         writer.close()
 
     async def _main(self, port):

@@ -6,26 +6,35 @@ Usage: event_loop_test.py EXAMPLE BATCH_SIGNER MAILAUTH_SIGN KEYDIR
 dnsmasq (Debian dnsmasq-base) serves, authoritatively on 127.0.0.1 and a
 free port, the zone of 20 sender domains: SPF records with include chains
 (a shared relay include two levels deep, mx: and a: terms), DKIM keys
-(RSA-2048 and Ed25519; one key record of 5 KB that only TCP can carry),
-DMARC records (reject, quarantine, none, and none at all). Messages are
-signed at test time through the signing API by BATCH_SIGNER
-(tests/tools/event_loop_sign.c; keys from KEYDIR, tests/data/dkim_sign,
-their records from MAILAUTH_SIGN --dns-record), some then tampered with, and sent with envelopes that pass or fail SPF: 7
+(RSA-2048 and Ed25519), DMARC records (reject, quarantine, none, and none
+at all). Messages are signed at test time through the signing API by
+BATCH_SIGNER (tests/tools/event_loop_sign.c; keys from KEYDIR,
+tests/data/dkim_sign, their records from MAILAUTH_SIGN --dns-record), some
+then tampered with, and sent with envelopes that pass or fail SPF: 7
 variants per domain, each with the verdicts this script expects.
 
   1. direct: 1,200 messages in flight at once on one resolver, DATA fed in
      97-byte chunks interleaved across messages; every verdict checked, and
-     dnsmasq's query log shows each distinct question asked exactly once
-     (the 5 KB key twice: UDP, truncated, then TCP), as many as the
-     resolver counted queries.
-  2. delayed: the same through a proxy holding every query 40 ms (UDP and
-     TCP); same verdicts, same single queries; the proxy held 20 or more
-     queries at once, the resolver's queries overlapped (few round trips),
-     and the wall time stays far below messages x latency.
-  3. coalescing: 500 copies of one message (one sender) in flight at once
-     through the proxy: one upstream query per distinct question; the
-     resolver's questions are exactly 500 x its queries, the rest joined
-     a query in flight (coalesced) or found its answer cached.
+     dnsmasq's query log shows each distinct question asked exactly once,
+     as many as the resolver counted queries.
+  2. delayed: the same through a proxy (dns_delay_proxy.py) holding every
+     query 40 ms, UDP and TCP, with one key record padded to 5 KB so that
+     only TCP carries it; same verdicts, same single queries (that key
+     twice: UDP truncated, then TCP); the proxy held many queries at once
+     (10 or more), the resolver's queries overlapped (few round trips),
+     the loop waited in poll() far less than the queries one after another
+     would take, and the wall time stays far below messages x latency.
+  3. coalescing: one copy, then 500 copies of one message (one sender) in
+     flight at once through the proxy: one upstream query per distinct
+     question, the same questions and as many queries as for one copy;
+     the other questions joined a query in flight (coalesced) or found
+     the answer cached.
+
+The 5 KB record is served through the proxy only: dnsmasq closes a TCP
+connection after its answer, and c-ares 1.18 takes that as a server error
+and sends every query then in flight again (over UDP too), which would
+make the server see questions twice that mailauth asked once. The proxy
+keeps its client connections open (RFC 7766 §6.2.3).
 
 Exit status: 0 all checks passed, 1 a check failed, 77 dnsmasq missing.
 """
@@ -81,10 +90,11 @@ def key_record(sign_tool, key, domain, selector):
     return ''.join(re.findall(r'"([^"]*)"', out.decode()))
 
 
-def build_zone(sign_tool, keydir):
-    """{(name, type): [rdata]}: TXT rdata is one string, A an address, MX (pref, host)."""
-    rsa = key_record(sign_tool, os.path.join(keydir, 'rsa2048-pkcs8.pem'), 'x.test', 'x')
-    ed = key_record(sign_tool, os.path.join(keydir, 'ed25519-pkcs8.pem'), 'x.test', 'x')
+def build_zone(keys, big):
+    """{(name, type): [rdata]}: TXT rdata is one string, A an address, MX
+    (pref, host). keys: the RSA and Ed25519 key records; big: one of them
+    is padded to 5 KB, over any UDP answer."""
+    rsa, ed = keys
     z = {}
 
     def add(name, rtype, rdata):
@@ -101,7 +111,7 @@ def build_zone(sign_tool, keydir):
         add(d, 'MX', (10, 'mx.' + d))
         add('mx.' + d, 'A', '192.0.2.%d' % (100 + i))
         key = rsa if i % 2 == 0 else ed
-        if i == BIG_KEY_DOMAIN:  # RFC 6376 §3.6.1 n=: notes, ignored by verifiers
+        if big and i == BIG_KEY_DOMAIN:  # RFC 6376 §3.6.1 n=: notes, ignored by verifiers
             key = key.replace('v=DKIM1; ', 'v=DKIM1; n=' + 'padding' * 720 + '; ', 1)
         add('%s._domainkey.%s' % (selector(i), d), 'TXT', key)
         if dmarc_record(i) is not None:
@@ -316,9 +326,10 @@ def run_example(example, work, manifest, port, count, tag):
     summary = {k: int(v) for k, v in summary.items()}
     with open(results) as f:
         lines = f.read().splitlines()
-    print('%s: %d messages, %d ms in the loop, %.2f s wall; dns: questions %d, queries %d, '
-          'coalesced %d, cache hits %d, round trips %d' % (
-              tag, count, summary.get('elapsed_ms', -1), wall, summary.get('dns.questions', -1),
+    print('%s: %d messages, %d ms in the loop (%d turns), %.2f s wall; dns: questions %d, '
+          'queries %d, coalesced %d, cache hits %d, round trips %d' % (
+              tag, count, summary.get('elapsed_ms', -1), summary.get('loop_turns', -1), wall,
+              summary.get('dns.questions', -1),
               summary.get('dns.queries', -1), summary.get('dns.coalesced', -1),
               summary.get('dns.cache_hits', -1), summary.get('dns.round_trips', -1)))
     return summary, lines
@@ -371,9 +382,9 @@ def big_key():
     return ('%s._domainkey.%s' % (selector(BIG_KEY_DOMAIN), dom(BIG_KEY_DOMAIN)), 'TXT')
 
 
-def check_single_queries(tag, logged, summary):
+def check_single_queries(tag, logged, summary, big):
     """Each distinct question reached the server once (the big key: UDP, then TCP)."""
-    repeated = {k: n for k, n in logged.items() if n != (2 if k == big_key() else 1)}
+    repeated = {k: n for k, n in logged.items() if n != (2 if big and k == big_key() else 1)}
     check(not repeated, '%s: questions asked upstream more than once: %s' % (
         tag, sorted(repeated.items())[:10]))
     check(len(logged) == summary['dns.queries'], '%s: server saw %d distinct questions, the '
@@ -392,42 +403,59 @@ def phase_direct(example, work, zone, manifest, rows):
         logged = srv.questions()
     if summary is not None:
         check_results('direct', rows, summary, lines, MESSAGES)
-        check_single_queries('direct', logged, summary)
+        check_single_queries('direct', logged, summary, False)
     return summary
 
 
 def phase_delayed(example, work, zone, manifest, rows, direct):
-    srv = Dnsmasq(work, zone, 'delayed')
-    proxy = DelayProxy(srv.port, DELAY_MS)
-    try:
-        summary, lines = run_example(example, work, manifest, proxy.start(), MESSAGES, 'delayed')
-    finally:
-        proxy.stop()
-        logged = srv.questions()
+    summary, lines, logged, proxy = run_behind_proxy(example, work, zone, manifest, MESSAGES,
+                                                     'delayed')
     if summary is None:
         return
     check_results('delayed', rows, summary, lines, MESSAGES)
-    check_single_queries('delayed', logged, summary)
+    check_single_queries('delayed', logged, summary, True)
     via_tcp = sorted((n, t) for n, t, tr in proxy.seen if tr == 'tcp')
     check(via_tcp == [big_key()], 'delayed: TCP queries %s, want only the big key' % via_tcp)
     serial_ms = summary['dns.queries'] * DELAY_MS
-    print('delayed: the proxy held up to %d queries at once; %d queries one after another would '
-          'take %d ms, one per message %d ms; the loop took %d ms (direct: %d ms)' % (
-              proxy.max_pending, summary['dns.queries'], serial_ms, MESSAGES * DELAY_MS,
-              summary['elapsed_ms'], direct['elapsed_ms'] if direct else -1))
-    # The 20 senders' first SPF questions go out together, before any answer.
-    check(proxy.max_pending >= N_DOMAINS, 'delayed: at most %d queries in flight at once' %
+    print('delayed: the proxy held up to %d queries at once; the loop took %d ms, %d of them '
+          'waiting in poll() (direct: %d ms); %d queries one after another would wait %d ms, '
+          'one round trip per message %d ms; %d round trips' % (
+              proxy.max_pending, summary['elapsed_ms'], summary['poll_wait_ms'],
+              direct['elapsed_ms'] if direct else -1, summary['dns.queries'], serial_ms,
+              MESSAGES * DELAY_MS, summary['dns.round_trips']))
+    # The 20 senders' first SPF questions (and their HELO checks) go out
+    # together, before any answer; half of them is a margin for a proxy
+    # thread that a loaded machine runs late.
+    check(proxy.max_pending >= N_DOMAINS // 2, 'delayed: at most %d queries in flight at once' %
           proxy.max_pending)
     # Queries overlap: the resolver went from none in flight to some only a
     # few times (about once per step of the longest SPF chain), not once
     # per query as it would one query at a time.
     check(summary['dns.round_trips'] <= 30, 'delayed: %d round trips for %d queries' % (
         summary['dns.round_trips'], summary['dns.queries']))
-    # Far below one round trip per message (a factor 5 leaves room for a
+    # The loop waited for DNS far less than the queries one after another
+    # would make it wait (the CPU time, which a loaded machine stretches,
+    # is not in this figure).
+    check(summary['poll_wait_ms'] < serial_ms // 2, 'delayed: %d ms waiting in poll(), '
+          'not far below %d ms' % (summary['poll_wait_ms'], serial_ms))
+    # Far below one round trip per message (a factor 4 leaves room for a
     # loaded machine: the run is mostly CPU under the sanitizers).
-    check(summary['elapsed_ms'] < MESSAGES * DELAY_MS // 5,
+    check(summary['elapsed_ms'] < MESSAGES * DELAY_MS // 4,
           'delayed: %d ms, not far below %d messages x %d ms' % (
               summary['elapsed_ms'], MESSAGES, DELAY_MS))
+
+
+def run_behind_proxy(example, work, zone, manifest, count, tag):
+    """One run through a fresh dnsmasq and delay proxy: (summary, result
+    lines, questions in dnsmasq's log, the stopped proxy)."""
+    srv = Dnsmasq(work, zone, tag)
+    proxy = DelayProxy(srv.port, DELAY_MS)
+    try:
+        summary, lines = run_example(example, work, manifest, proxy.start(), count, tag)
+    finally:
+        proxy.stop()
+        logged = srv.questions()
+    return summary, lines, logged, proxy
 
 
 def phase_coalescing(example, work, zone, rows):
@@ -435,22 +463,23 @@ def phase_coalescing(example, work, zone, rows):
     manifest = os.path.join(work, 'one-sender.manifest')
     with open(manifest, 'w') as f:
         f.write(row['line'] + '\n')
-    srv = Dnsmasq(work, zone, 'coalescing')
-    proxy = DelayProxy(srv.port, DELAY_MS)
-    try:
-        summary, lines = run_example(example, work, manifest, proxy.start(), COALESCE_MESSAGES,
-                                     'coalescing')
-    finally:
-        proxy.stop()
-        logged = srv.questions()
+    one, lines, logged_one, _ = run_behind_proxy(example, work, zone, manifest, 1, 'one')
+    if one is None:
+        return
+    check_results('one', [row], one, lines, 1)
+    summary, lines, logged, proxy = run_behind_proxy(example, work, zone, manifest,
+                                                      COALESCE_MESSAGES, 'coalescing')
     if summary is None:
         return
     check_results('coalescing', [row], summary, lines, COALESCE_MESSAGES)
-    check_single_queries('coalescing', logged, summary)
-    # Every copy asks the same questions: each was sent once and asked 500 times.
-    check(summary['dns.questions'] == COALESCE_MESSAGES * summary['dns.queries'],
-          'coalescing: %d questions for %d queries, want %d x' % (
-              summary['dns.questions'], summary['dns.queries'], COALESCE_MESSAGES))
+    check_single_queries('coalescing', logged, summary, True)
+    # 500 messages of one sender cost the queries of one message, no more.
+    check(set(logged) == set(logged_one) and summary['dns.queries'] == one['dns.queries'],
+          'coalescing: %d queries for %d messages, %d for one; questions %s vs %s' % (
+              summary['dns.queries'], COALESCE_MESSAGES, one['dns.queries'],
+              sorted(set(logged) - set(logged_one)), sorted(set(logged_one) - set(logged))))
+    check(summary['dns.questions'] >= COALESCE_MESSAGES * 3, 'coalescing: only %d questions' %
+          summary['dns.questions'])
     check(summary['dns.coalesced'] > 0, 'coalescing: no question joined a query in flight')
     check(all(n == 1 for n in proxy.seen.values()) and len(proxy.seen) == len(logged),
           'coalescing: the proxy saw %s' % sorted(proxy.seen.items())[:10])
@@ -467,7 +496,9 @@ def main():
     work = tempfile.mkdtemp(prefix='mailauth-event-loop-')
     try:
         t0 = time.monotonic()
-        zone = build_zone(sign_tool, keydir)
+        keys = [key_record(sign_tool, os.path.join(keydir, k), 'x.test', 'x')
+                for k in ('rsa2048-pkcs8.pem', 'ed25519-pkcs8.pem')]
+        zone, big_zone = build_zone(keys, False), build_zone(keys, True)
         rows = write_messages(work, batch_signer, keydir)
         manifest = os.path.join(work, 'all.manifest')
         with open(manifest, 'w') as f:
@@ -475,8 +506,8 @@ def main():
         print('zone: %d (name, type) pairs; %d distinct messages, signed in %.1f s' % (
             len(zone), len(rows), time.monotonic() - t0))
         direct = phase_direct(example, work, zone, manifest, rows)
-        phase_delayed(example, work, zone, manifest, rows, direct)
-        phase_coalescing(example, work, zone, rows)
+        phase_delayed(example, work, big_zone, manifest, rows, direct)
+        phase_coalescing(example, work, big_zone, rows)
     finally:
         if os.environ.get('MAILAUTH_KEEP_WORK'):
             print('work files kept in', work)
