@@ -6,7 +6,9 @@
 
 #include "util/str.h"
 
-#define SINK_STAGE 256u
+/* Enough for the usual field in one hash update; the relaxed pass needs
+ * room for 3 output bytes per input byte it takes. */
+#define SINK_STAGE 1536u
 
 /* Where canonical bytes go: a hash (through a small staging buffer, so
  * the byte-at-a-time relaxed walk does not call the hash per byte) or a
@@ -28,13 +30,20 @@ sink_flush(struct sink *s)
     s->stage_len = 0;
 }
 
+/* Buffer mode: copy what fits, count everything. */
+static void
+sink_put_buf(struct sink *s, const char *p, size_t n)
+{
+    if (s->len < s->cap)
+        memcpy(s->buf + s->len, p, n < s->cap - s->len ? n : s->cap - s->len);
+    s->len += n;
+}
+
 static void
 sink_put(struct sink *s, const char *p, size_t n)
 {
     if (s->h == NULL) {
-        if (s->len < s->cap)
-            memcpy(s->buf + s->len, p, n < s->cap - s->len ? n : s->cap - s->len);
-        s->len += n;
+        sink_put_buf(s, p, n);
         return;
     }
     s->len += n;
@@ -49,14 +58,9 @@ sink_put(struct sink *s, const char *p, size_t n)
     s->stage_len += n;
 }
 
-static void
-sink_put1(struct sink *s, char c)
-{
-    sink_put(s, &c, 1);
-}
-
-/* ---- relaxed (§3.4.2), one byte at a time so the field may come in
- * pieces (the signature field with its b= value cut out) ---- */
+/* ---- relaxed (§3.4.2), written straight into the stage in one pass per
+ * piece, so the field may come in pieces (the signature field with its b=
+ * value cut out) ---- */
 
 struct relax {
     bool in_name; /* before the first ':' */
@@ -65,58 +69,139 @@ struct relax {
     bool cr;      /* a CR is held back: with an LF after it, it is a fold */
 };
 
-static void
-relax_put(struct relax *r, struct sink *s, char c)
+/* Byte classes: everything but these four is copied (lower-cased in the name). */
+enum { C_PLAIN = 0, C_WSP, C_CR, C_LF, C_COLON };
+static const uint8_t relax_class[256] = {
+    ['\t'] = C_WSP, [' '] = C_WSP, ['\r'] = C_CR, ['\n'] = C_LF, [':'] = C_COLON};
+
+/* One content byte: a held WSP run becomes one SP, except at the start of
+ * the name or of the value (deleted around the colon) and at the end
+ * (deleted at end: relax_end() drops it). Field names are lower-cased,
+ * values are not. Writes at most 2 bytes. */
+static inline uint8_t *
+relax_put(struct relax *r, uint8_t *o, uint8_t c)
 {
-    /* A WSP run becomes one SP, except at the start of the name or of the
-     * value (deleted around the colon) and at the end (deleted at end). */
     if (r->wsp && r->started)
-        sink_put1(s, ' ');
+        *o++ = ' ';
     r->wsp = false;
     r->started = true;
-    /* Field names are lower-cased, values are not. */
-    sink_put1(s, r->in_name ? (char)mailauth__to_lower((unsigned char)c) : c);
+    *o++ = r->in_name && c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+    return o;
 }
 
-static void
-relax_byte(struct relax *r, struct sink *s, char c)
+/* The common stretch of a value: content bytes, and lone SPs between
+ * content bytes (kept as they are), copied until anything that needs the
+ * state machine: a WSP run or a WSP before a line end, CR, LF, the end of
+ * the piece. Only once the value has started (a SP before it is deleted).
+ * Returns how much of p[0, n) it took; writes as many bytes. */
+static size_t
+relax_fast(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (relax_class[c] != C_PLAIN && c != ':') {
+            if (c != ' ' || i + 1 == n || (relax_class[p[i + 1]] != C_PLAIN && p[i + 1] != ':'))
+                break;
+        }
+        o[i] = c;
+        i++;
+    }
+    return i;
+}
+
+/* One byte through the state machine. */
+static uint8_t *
+relax_step(struct relax *r, uint8_t *o, uint8_t c)
 {
     if (r->cr) {
         r->cr = false;
         if (c == '\n')
-            return;            /* unfold: the CRLF of a continuation line goes */
-        relax_put(r, s, '\r'); /* a bare CR is an ordinary byte */
+            return o;              /* unfold: the CRLF of a continuation line goes */
+        o = relax_put(r, o, '\r'); /* a bare CR is an ordinary byte */
     }
-    if (c == '\r') {
+    switch (relax_class[c]) {
+    case C_WSP:
+        r->wsp = true;
+        break;
+    case C_CR:
         r->cr = true;
-    } else if (c == '\n') {
+        break;
+    case C_LF:
         /* A bare LF can only be a line end that a long field kept raw
          * (the msg layer folds on it): unfold it like a CRLF. */
-    } else if (c == ' ' || c == '\t') {
-        r->wsp = true;
-    } else if (r->in_name && c == ':') {
+        break;
+    case C_COLON:
+        if (!r->in_name) { /* a colon in the value is content */
+            o = relax_put(r, o, c);
+            break;
+        }
         /* WSP before and after the colon is deleted; the colon stays. */
         r->in_name = false;
         r->started = false;
         r->wsp = false;
-        sink_put1(s, ':');
-    } else {
-        relax_put(r, s, c);
+        *o++ = ':';
+        break;
+    default:
+        o = relax_put(r, o, c);
     }
+    return o;
+}
+
+/* Canonicalize p[0, n) into o (room for 3 bytes per input byte); returns
+ * the end of the output. The state is worked on in locals and stored back. */
+static uint8_t *
+relax_bytes(struct relax *rs, uint8_t *o, const uint8_t *p, size_t n)
+{
+    struct relax r = *rs;
+    size_t       i = 0;
+    while (i < n) {
+        if (!r.in_name && !r.cr && r.started && !r.wsp) {
+            size_t k = relax_fast(o, p + i, n - i);
+            o += k;
+            i += k;
+            if (i == n)
+                break;
+        }
+        o = relax_step(&r, o, p[i++]);
+    }
+    *rs = r;
+    return o;
 }
 
 static void
 relax_run(struct relax *r, struct sink *s, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        relax_byte(r, s, p[i]);
+    const uint8_t *u = (const uint8_t *)p;
+    while (n > 0) {
+        size_t   take = (SINK_STAGE - s->stage_len) / 3, k;
+        uint8_t *from = s->stage + s->stage_len;
+        if (take == 0) {
+            sink_flush(s);
+            continue;
+        }
+        if (take > n)
+            take = n;
+        k = (size_t)(relax_bytes(r, from, u, take) - from);
+        if (s->h == NULL) { /* buffer mode: the stage is scratch, copied out */
+            sink_put_buf(s, (const char *)from, k);
+        } else {
+            s->stage_len += k;
+            s->len += k;
+        }
+        u += take;
+        n -= take;
+    }
 }
 
 static void
 relax_end(struct relax *r, struct sink *s)
 {
-    if (r->cr)
-        relax_put(r, s, '\r');
+    uint8_t tail[2];
+    if (r->cr) {
+        size_t k = (size_t)(relax_put(r, tail, '\r') - tail);
+        sink_put(s, (const char *)tail, k);
+    }
     /* WSP at the end of the unfolded value is deleted: drop r->wsp. */
 }
 
