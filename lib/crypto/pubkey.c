@@ -25,13 +25,21 @@
 #include "crypto/crypto_int.h"
 #include "util/alloc.h"
 
+/* Verification contexts kept with an RSA key, ready for EVP_PKEY_verify():
+ * setting one up (provider fetch, padding, digest) costs about a tenth of
+ * an RSA-2048 verification, so a key seen again reuses one. Each spare is
+ * taken and given back with an atomic exchange: a thread that finds every
+ * spare taken builds its own. */
+#define VERIFY_SPARES 2
+
 struct mailauth__pubkey {
-    atomic_uint          refs;
-    mailauth_allocator_t al; /* the last unref frees the key with it */
-    mailauth__key_type_t type;
-    unsigned             bits;
-    size_t               sig_len; /* RSA: modulus bytes; Ed25519: 64 */
-    EVP_PKEY            *pkey;    /* never modified once built: shared by threads */
+    atomic_uint             refs;
+    mailauth_allocator_t    al; /* the last unref frees the key with it */
+    mailauth__key_type_t    type;
+    unsigned                bits;
+    size_t                  sig_len;              /* RSA: modulus bytes; Ed25519: 64 */
+    EVP_PKEY               *pkey;                 /* never modified once built: shared by threads */
+    _Atomic(EVP_PKEY_CTX *) spare[VERIFY_SPARES]; /* RSA with SHA-256, idle */
 };
 
 enum {
@@ -285,6 +293,8 @@ mailauth__pubkey_decode(const mailauth_allocator_t *al, mailauth__key_type_t typ
     }
     if (st == MAILAUTH_OK) {
         atomic_init(&k->refs, 1);
+        for (size_t i = 0; i < VERIFY_SPARES; i++)
+            atomic_init(&k->spare[i], NULL);
         k->al = al != NULL ? *al : mailauth__default_allocator;
         k->type = type;
         k->bits = kbits;
@@ -316,6 +326,8 @@ mailauth__pubkey_unref(mailauth__pubkey_t *k)
     /* acq_rel: the thread that frees sees every other thread's last use. */
     if (k == NULL || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
+    for (size_t i = 0; i < VERIFY_SPARES; i++)
+        EVP_PKEY_CTX_free(atomic_load_explicit(&k->spare[i], memory_order_acquire));
     EVP_PKEY_free(k->pkey);
     mailauth__free(&k->al, k); /* reads k->al before the block goes */
 }
@@ -334,26 +346,75 @@ mailauth__pubkey_bits(const mailauth__pubkey_t *k)
 
 /* ---------------------------------------------------------------- verification */
 
+/* A context set up for RSASSA-PKCS1-v1_5 verification with `md`, or NULL. */
+static EVP_PKEY_CTX *
+rsa_verify_ctx(const mailauth__pubkey_t *k, const EVP_MD *md)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    if (pc != NULL && (EVP_PKEY_verify_init(pc) != 1 ||
+                       EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+                       EVP_PKEY_CTX_set_signature_md(pc, md) != 1)) {
+        EVP_PKEY_CTX_free(pc);
+        pc = NULL;
+    }
+    return pc;
+}
+
+/* The spares are a cache beside the key, not part of its value: a const
+ * key may lend and take them back. */
+static EVP_PKEY_CTX *
+spare_take(const mailauth__pubkey_t *k)
+{
+    mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
+    for (size_t i = 0; i < VERIFY_SPARES; i++) {
+        if (atomic_load_explicit(&mk->spare[i], memory_order_relaxed) != NULL) {
+            EVP_PKEY_CTX *pc = atomic_exchange_explicit(&mk->spare[i], NULL, memory_order_acq_rel);
+            if (pc != NULL)
+                return pc;
+        }
+    }
+    return NULL;
+}
+
+static void
+spare_give(const mailauth__pubkey_t *k, EVP_PKEY_CTX *pc)
+{
+    mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
+    for (size_t i = 0; i < VERIFY_SPARES; i++) {
+        EVP_PKEY_CTX *none = NULL;
+        if (atomic_compare_exchange_strong_explicit(&mk->spare[i], &none, pc, memory_order_acq_rel,
+                                                    memory_order_relaxed))
+            return;
+    }
+    EVP_PKEY_CTX_free(pc);
+}
+
 /* RFC 6376 §3.3.1/§3.3.2: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) over the
  * digest. A signature shorter than the modulus is left to OpenSSL, which
  * reads it as the same number with its leading zero octets dropped; a
- * longer one cannot be valid. */
+ * longer one cannot be valid. Only SHA-256 contexts are kept as spares
+ * (rsa-sha1 is refused by default, RFC 8301). */
 static mailauth_status_t
-verify_rsa(const mailauth__pubkey_t *k, const EVP_MD *md, const uint8_t *digest, size_t dlen,
-           const uint8_t *sig, size_t slen)
+verify_rsa(const mailauth__pubkey_t *k, mailauth__hash_alg_t alg, const EVP_MD *md,
+           const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t slen)
 {
-    EVP_PKEY_CTX     *pc;
+    EVP_PKEY_CTX     *pc = NULL;
+    bool              keep = alg == MAILAUTH__HASH_SHA256;
     mailauth_status_t st = MAILAUTH_ECRYPTO;
     if (slen == 0 || slen > k->sig_len)
         return MAILAUTH_ECRYPTO;
-    pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    if (keep)
+        pc = spare_take(k);
+    if (pc == NULL)
+        pc = rsa_verify_ctx(k, md);
     if (pc == NULL)
         return MAILAUTH_ENOMEM;
-    if (EVP_PKEY_verify_init(pc) == 1 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-        EVP_PKEY_CTX_set_signature_md(pc, md) == 1 &&
-        EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1)
+    if (EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1)
         st = MAILAUTH_OK;
-    EVP_PKEY_CTX_free(pc);
+    if (keep)
+        spare_give(k, pc);
+    else
+        EVP_PKEY_CTX_free(pc);
     return st;
 }
 
@@ -389,7 +450,7 @@ mailauth__pubkey_verify(const mailauth__pubkey_t *k, mailauth__hash_alg_t alg,
         return MAILAUTH_ECRYPTO;
     ERR_set_mark();
     if (k->type == MAILAUTH__KEY_RSA)
-        st = verify_rsa(k, md, digest, dlen, sig, slen);
+        st = verify_rsa(k, alg, md, digest, dlen, sig, slen);
     else
         st = verify_ed25519(k, alg, digest, dlen, sig, slen);
     ERR_pop_to_mark();
