@@ -94,6 +94,7 @@ start_chain(mailauth__arc_t *v, mailauth__body_set_t *bs)
         st = mailauth__body_set_new(&v->ctx->al, &v->bs);
         if (st != MAILAUTH_OK)
             return st;
+        mailauth__body_set_use_kit(v->bs, &v->ctx->hashes);
         v->owns_bs = true;
     }
     v->ams = mailauth__arena_calloc(v->a, n, sizeof(*v->ams));

@@ -44,6 +44,10 @@ typedef struct mailauth__body_set mailauth__body_set_t;
 
 mailauth_status_t mailauth__body_set_new(const mailauth_allocator_t *al,
                                          mailauth__body_set_t **out);
+/* Take the hash algorithms from `kit` (the ctx's, see crypto.h) instead of
+ * fetching them for every hasher. Before the first want(); kit must
+ * outlive the set. */
+void mailauth__body_set_use_kit(mailauth__body_set_t *bs, const mailauth__hash_kit_t *kit);
 void mailauth__body_set_free(mailauth__body_set_t *bs);
 
 /* Ask for the body hash of (canon, alg, limit); limit is l= or
@@ -71,6 +75,11 @@ typedef struct mailauth__body_canon mailauth__body_canon_t;
 mailauth_status_t mailauth__body_canon_new(const mailauth_allocator_t *al,
                                            mailauth__canon_t canon, mailauth__hash_alg_t alg,
                                            uint64_t limit, mailauth__body_canon_t **out);
+/* The same with the hash algorithm from `kit` (NULL: fetched). */
+mailauth_status_t mailauth__body_canon_new_kit(const mailauth_allocator_t *al,
+                                               const mailauth__hash_kit_t *kit,
+                                               mailauth__canon_t canon, mailauth__hash_alg_t alg,
+                                               uint64_t limit, mailauth__body_canon_t **out);
 mailauth_status_t mailauth__body_canon_feed(mailauth__body_canon_t *bc, const void *p, size_t n);
 /* Finish: digest into out (mailauth__hash_len bytes); *canon_len the
  * length of the whole canonicalized body. */

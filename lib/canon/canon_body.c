@@ -355,6 +355,14 @@ mailauth_status_t
 mailauth__body_canon_new(const mailauth_allocator_t *al, mailauth__canon_t canon,
                          mailauth__hash_alg_t alg, uint64_t limit, mailauth__body_canon_t **out)
 {
+    return mailauth__body_canon_new_kit(al, NULL, canon, alg, limit, out);
+}
+
+mailauth_status_t
+mailauth__body_canon_new_kit(const mailauth_allocator_t *al, const mailauth__hash_kit_t *kit,
+                             mailauth__canon_t canon, mailauth__hash_alg_t alg, uint64_t limit,
+                             mailauth__body_canon_t **out)
+{
     mailauth__body_canon_t *bc = NULL;
     mailauth_status_t       st = MAILAUTH_ENOMEM;
     if (out != NULL)
@@ -368,7 +376,7 @@ mailauth__body_canon_new(const mailauth_allocator_t *al, mailauth__canon_t canon
     bc->al = al;
     bc->canon = canon;
     bc->limit = limit;
-    st = mailauth__hash_new(al, alg, &bc->h);
+    st = mailauth__hash_new_kit(al, kit, alg, &bc->h);
     if (st != MAILAUTH_OK)
         goto fail;
     *out = bc;

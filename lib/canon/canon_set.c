@@ -4,6 +4,9 @@
  * else). */
 #include "canon/canon.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #include "util/alloc.h"
 
 #define SET_MAX 32u /* distinct triples per message; more is hostile */
@@ -19,6 +22,7 @@ struct set_entry {
 
 struct mailauth__body_set {
     const mailauth_allocator_t *al;
+    const mailauth__hash_kit_t *kit; /* NULL: each hasher fetches its algorithm */
     size_t                      n;
     bool                        started; /* a body byte was fed: no more wants */
     bool                        ended;
@@ -33,12 +37,22 @@ mailauth__body_set_new(const mailauth_allocator_t *al, mailauth__body_set_t **ou
         *out = NULL;
     if (out == NULL)
         return MAILAUTH_EINVAL;
-    bs = mailauth__calloc(al, 1, sizeof(*bs));
+    /* Only the head is cleared: an entry is filled when it is wanted, and
+     * none past n is ever read (the table is most of the set's 2.6 KB). */
+    bs = mailauth__malloc(al, sizeof(*bs));
     if (bs == NULL)
         return MAILAUTH_ENOMEM;
+    memset(bs, 0, offsetof(mailauth__body_set_t, e));
     bs->al = al;
     *out = bs;
     return MAILAUTH_OK;
+}
+
+void
+mailauth__body_set_use_kit(mailauth__body_set_t *bs, const mailauth__hash_kit_t *kit)
+{
+    if (bs != NULL)
+        bs->kit = kit;
 }
 
 void
@@ -75,7 +89,7 @@ mailauth__body_set_want(mailauth__body_set_t *bs, mailauth__canon_t canon, maila
     if (bs->n == SET_MAX)
         return MAILAUTH_ELIMIT;
     e = &bs->e[bs->n];
-    st = mailauth__body_canon_new(bs->al, canon, alg, limit, &e->bc);
+    st = mailauth__body_canon_new_kit(bs->al, bs->kit, canon, alg, limit, &e->bc);
     if (st != MAILAUTH_OK)
         return st;
     e->canon = canon;

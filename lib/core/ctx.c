@@ -67,6 +67,7 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
         mailauth__free(al, ctx);
         return MAILAUTH_ENOMEM;
     }
+    mailauth__hash_kit_init(&ctx->hashes);
     ctx->authserv_id = mailauth__strdup(&ctx->al, default_authserv_id);
     if (ctx->authserv_id == NULL || mailauth__keycache_new(&ctx->al, &ctx->keys) != MAILAUTH_OK) {
         mailauth_ctx_free(ctx);
@@ -87,6 +88,7 @@ mailauth_ctx_free(mailauth_ctx_t *ctx)
     mailauth__free(&al, ctx->spf_default_exp);
     mailauth__psl_close(&al, ctx->psl);
     mailauth__keycache_free(ctx->keys);
+    mailauth__hash_kit_clear(&ctx->hashes);
     for (size_t i = 0; i < ctx->nsealers; i++)
         mailauth__free(&al, ctx->sealers[i]);
     mailauth__free(&al, ctx->sealers);

@@ -9,6 +9,8 @@
 
 #include <mailauth/ctx.h>
 
+#include "crypto/crypto.h"
+
 struct mailauth_ctx {
     mailauth_allocator_t al;
     mailauth_clock_fn clock;
@@ -31,6 +33,7 @@ struct mailauth_ctx {
     char **sealers;            /* trusted ARC sealer domains, lower case */
     size_t nsealers;
     struct mailauth__keycache *keys; /* decoded DKIM/ARC keys, shared by threads (lib/dkim) */
+    mailauth__hash_kit_t hashes;     /* digests fetched once, shared by threads (lib/crypto) */
 };
 
 /* The Public Suffix List (opened on first use, thread-safe); NULL only

@@ -41,9 +41,26 @@ size_t mailauth__hash_len(mailauth__hash_alg_t alg);
 /* Incremental hash. Opaque; allocated with the given allocator. */
 typedef struct mailauth__hash mailauth__hash_t;
 
+/* The digest algorithms fetched once (OpenSSL 3 looks a fetched algorithm
+ * up in its provider store, about a microsecond, every time it is fetched
+ * again). Kept in the ctx, shared by its threads: the objects are
+ * immutable and reference-counted. Opaque pointers (EVP_MD), indexed by
+ * mailauth__hash_alg_t; NULL where a fetch failed (hashes then fetch for
+ * themselves). Allocates nothing through the ctx allocator. */
+typedef struct mailauth__hash_kit {
+    void *md[2];
+} mailauth__hash_kit_t;
+
+void mailauth__hash_kit_init(mailauth__hash_kit_t *kit);
+void mailauth__hash_kit_clear(mailauth__hash_kit_t *kit);
+
 /* MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
 mailauth_status_t mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg,
                                      mailauth__hash_t **out);
+/* The same with the algorithm taken from `kit` (may be NULL: fetched). */
+mailauth_status_t mailauth__hash_new_kit(const mailauth_allocator_t *al,
+                                         const mailauth__hash_kit_t *kit, mailauth__hash_alg_t alg,
+                                         mailauth__hash_t **out);
 /* Feed bytes. Cheap for large blocks; callers batch small pieces. */
 void mailauth__hash_update(mailauth__hash_t *h, const void *p, size_t n);
 /* Write the digest (mailauth__hash_len bytes) and reset for reuse. */

@@ -1,11 +1,11 @@
 /* Message digests for DKIM: SHA-256 and SHA-1 (RFC 6376 §3.3) over
  * OpenSSL's EVP_MD_CTX.
  *
- * Each hash object fetches its algorithm once (EVP_MD_fetch) and keeps one
- * EVP_MD_CTX. Passing a fetched EVP_MD to EVP_DigestInit_ex() again after
- * a final re-initializes the provider context in place: no new fetch, no
- * new allocation, so a hash object is cheap to reuse for every header
- * field set and every signature of a message. */
+ * Each hash object takes its algorithm from the ctx's kit (a reference, no
+ * lookup) or fetches it once (EVP_MD_fetch), and keeps one EVP_MD_CTX. Passing a fetched EVP_MD to
+ * EVP_DigestInit_ex() again after a final re-initializes the provider context in place: no new
+ * fetch, no new allocation, so a hash object is cheap to reuse for every header field set and every
+ * signature of a message. */
 #include "crypto/crypto.h"
 
 #include <openssl/evp.h>
@@ -18,6 +18,7 @@ struct mailauth__hash {
     EVP_MD_CTX                 *ctx;
     mailauth__hash_alg_t        alg;
     bool                        broken; /* an update failed: final reports it */
+    bool                        spent;  /* finalized: initialized again on next use */
 };
 
 size_t
@@ -32,8 +33,35 @@ md_name(mailauth__hash_alg_t alg)
     return alg == MAILAUTH__HASH_SHA1 ? "SHA1" : "SHA256";
 }
 
+void
+mailauth__hash_kit_init(mailauth__hash_kit_t *kit)
+{
+    kit->md[MAILAUTH__HASH_SHA256] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA256), NULL);
+    kit->md[MAILAUTH__HASH_SHA1] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA1), NULL);
+}
+
+void
+mailauth__hash_kit_clear(mailauth__hash_kit_t *kit)
+{
+    for (size_t i = 0; i < sizeof(kit->md) / sizeof(kit->md[0]); i++) {
+        EVP_MD_free(kit->md[i]);
+        kit->md[i] = NULL;
+    }
+}
+
+/* The algorithm: a new reference to the kit's, or fetched now. */
+static EVP_MD *
+get_md(const mailauth__hash_kit_t *kit, mailauth__hash_alg_t alg)
+{
+    EVP_MD *md = kit != NULL ? kit->md[alg] : NULL;
+    if (md != NULL && EVP_MD_up_ref(md) == 1)
+        return md;
+    return EVP_MD_fetch(NULL, md_name(alg), NULL);
+}
+
 mailauth_status_t
-mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg, mailauth__hash_t **out)
+mailauth__hash_new_kit(const mailauth_allocator_t *al, const mailauth__hash_kit_t *kit,
+                       mailauth__hash_alg_t alg, mailauth__hash_t **out)
 {
     mailauth__hash_t *h = NULL;
     mailauth_status_t st = MAILAUTH_ENOMEM;
@@ -50,7 +78,7 @@ mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg, mai
     if (h->ctx == NULL)
         goto fail;
     st = MAILAUTH_ECRYPTO;
-    h->md = EVP_MD_fetch(NULL, md_name(alg), NULL);
+    h->md = get_md(kit, alg);
     if (h->md == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1)
         goto fail;
     *out = h;
@@ -60,11 +88,28 @@ fail:
     return st;
 }
 
+mailauth_status_t
+mailauth__hash_new(const mailauth_allocator_t *al, mailauth__hash_alg_t alg, mailauth__hash_t **out)
+{
+    return mailauth__hash_new_kit(al, NULL, alg, out);
+}
+
+/* A finalized hash starts over at its next use, not at the final: a hash
+ * used once (most are) never pays for an initialization it does not need. */
+static void
+restart(mailauth__hash_t *h)
+{
+    h->spent = false;
+    h->broken = EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1;
+}
+
 void
 mailauth__hash_update(mailauth__hash_t *h, const void *p, size_t n)
 {
     if (h == NULL || n == 0)
         return;
+    if (h->spent)
+        restart(h);
     if (EVP_DigestUpdate(h->ctx, p, n) != 1)
         h->broken = true;
 }
@@ -76,11 +121,14 @@ mailauth__hash_final(mailauth__hash_t *h, uint8_t *out)
     mailauth_status_t st = MAILAUTH_OK;
     if (h == NULL || out == NULL)
         return MAILAUTH_EINVAL;
+    if (h->spent) /* nothing fed since the last final: the digest of no bytes */
+        restart(h);
     if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != mailauth__hash_len(h->alg) ||
         h->broken)
         st = MAILAUTH_ECRYPTO;
-    /* Reset for the next message part, whatever happened above. */
-    h->broken = EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1;
+    /* Ready for the next message part, whatever happened above. */
+    h->spent = true;
+    h->broken = false;
     return st;
 }
 

@@ -33,7 +33,8 @@ name_hash(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
-        h ^= (uint32_t)mailauth__to_lower((unsigned char)s[i]);
+        uint32_t c = (unsigned char)s[i];
+        h ^= c - 'A' < 26u ? c + ('a' - 'A') : c; /* ASCII lower case, no call per byte */
         h *= 16777619u;
     }
     return (size_t)h;
@@ -127,12 +128,12 @@ hash_fields(mailauth__hash_t *h, mailauth__hdr_groups_t *g, const mailauth__sig_
 }
 
 mailauth_status_t
-mailauth__dkim_header_digest(const mailauth_allocator_t *al, mailauth__hdr_groups_t *g,
-                             const mailauth__sig_t *sig, const mailauth__hdr_t *field,
-                             uint8_t *digest)
+mailauth__dkim_header_digest(const mailauth_allocator_t *al, const mailauth__hash_kit_t *kit,
+                             mailauth__hdr_groups_t *g, const mailauth__sig_t *sig,
+                             const mailauth__hdr_t *field, uint8_t *digest)
 {
     mailauth__hash_t *h = NULL;
-    mailauth_status_t st = mailauth__hash_new(al, sig->hash, &h);
+    mailauth_status_t st = mailauth__hash_new_kit(al, kit, sig->hash, &h);
     if (st != MAILAUTH_OK)
         return st;
     st = hash_fields(h, g, sig, field);

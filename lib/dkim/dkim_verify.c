@@ -230,7 +230,8 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(&v->ctx->al, v->groups, &s->sig, s->field, s->hdigest);
+    st = mailauth__dkim_header_digest(&v->ctx->al, &v->ctx->hashes, v->groups, &s->sig, s->field,
+                                      s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
     return ask_key(v, s);
@@ -305,6 +306,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mai
     st = mailauth__body_set_new(&ctx->al, &v->bs);
     if (st != MAILAUTH_OK)
         return st;
+    mailauth__body_set_use_kit(v->bs, &ctx->hashes);
     *out = v; /* from here on, mailauth__dkim_verify_free() releases what was taken */
     for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
         vsig_t *s = &v->v[i];

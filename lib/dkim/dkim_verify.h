@@ -117,9 +117,11 @@ mailauth_status_t mailauth__hdr_groups_build(mailauth__arena_t *a, const mailaut
  * sig->c_header, then the signature field itself without its b= value and
  * without a trailing CRLF. `field` is the signature field; sig->b_off is
  * relative to field->value. digest gets mailauth__hash_len(sig->hash) bytes.
+ * kit: the ctx's digests (NULL: fetched).
  * Not reentrant on one `g` (it holds the per-name cursors).
  * MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
 mailauth_status_t mailauth__dkim_header_digest(const mailauth_allocator_t *al,
+                                               const mailauth__hash_kit_t *kit,
                                                mailauth__hdr_groups_t     *g,
                                                const mailauth__sig_t      *sig,
                                                const mailauth__hdr_t *field, uint8_t *digest);
