@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/str.h"
 
 /* Below this many tags duplicates are looked for pairwise; above, by sorting. */
@@ -20,11 +21,18 @@ typedef struct scan {
 
 typedef enum spec { SPEC_TAG, SPEC_EMPTY, SPEC_END, SPEC_BAD } spec_t;
 
-/* §3.2: ALNUMPUNC = ALPHA / DIGIT / "_" */
+/* §3.2 ALPHA, and ALNUMPUNC = ALPHA / DIGIT / "_" (here, not calls into
+ * str.c: the scanner tests every byte of every name). */
+static bool
+is_alpha(int c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26u;
+}
+
 static bool
 is_alnumpunc(int c)
 {
-    return mailauth__is_alnum(c) || c == '_';
+    return is_alpha(c) || (unsigned)(c - '0') < 10u || c == '_';
 }
 
 /* §3.2 VALCHAR, plus 8-bit bytes (UTF-8 header fields, RFC 6532). */
@@ -57,7 +65,8 @@ skip_fws(scan_t *sc)
         } else {
             return true;
         }
-        if (sc->i + brk >= sc->n || !mailauth__is_wsp((unsigned char)sc->s[sc->i + brk])) {
+        char next = sc->i + brk < sc->n ? sc->s[sc->i + brk] : '\0';
+        if (next != ' ' && next != '\t') {
             sc->err_at = sc->i;
             return false;
         }
@@ -78,7 +87,12 @@ scan_value(scan_t *sc, mailauth__tag_t *t)
     while (sc->i < sc->n && sc->s[sc->i] != ';') {
         unsigned char c = (unsigned char)sc->s[sc->i];
         if (is_valchar(c)) {
-            end = ++sc->i;
+            /* A run of VALCHARs (b= and p= are hundreds), in locals. */
+            const char *s = sc->s;
+            size_t      i = sc->i + 1, n = sc->n;
+            while (i < n && is_valchar((unsigned char)s[i]))
+                i++;
+            end = sc->i = i;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             if (!skip_fws(sc))
                 return false;
@@ -108,7 +122,7 @@ next_spec(scan_t *sc, mailauth__tag_t *t)
         sc->i++;
         return SPEC_EMPTY;
     }
-    if (!mailauth__is_alpha((unsigned char)sc->s[sc->i])) {
+    if (!is_alpha((unsigned char)sc->s[sc->i])) {
         sc->err_at = sc->i;
         return SPEC_BAD;
     }
@@ -243,13 +257,15 @@ mailauth__tags_parse(mailauth__arena_t *a, const char *s, size_t n, size_t max_t
     size_t                 cap = n / 3 + 1 < max_tags ? n / 3 + 1 : max_tags;
     mailauth__tag_t       *v = NULL;
     const mailauth__tag_t *dup = NULL;
-    size_t                 at = 0;
+    size_t                 at = 0, bytes = 0;
     mailauth__tags_err_t   e = MAILAUTH__TAGS_SYNTAX;
     out->v = NULL;
     out->n = out->empty = 0;
     *err = MAILAUTH__TAGS_OK;
     *err_at = 0;
-    v = mailauth__arena_calloc(a, cap, sizeof(*v));
+    /* Not zeroed: scan_all() writes every entry it counts. */
+    if (mailauth__size_mul(cap, sizeof(*v), &bytes))
+        v = mailauth__arena_alloc(a, bytes);
     if (v == NULL)
         return MAILAUTH_ENOMEM;
     if (s != NULL || n == 0)
@@ -275,12 +291,15 @@ const mailauth__tag_t *
 mailauth__tags_find(const mailauth__taglist_t *l, const char *name)
 {
     size_t len = 0;
-    if (l == NULL || name == NULL)
+    if (l == NULL || name == NULL || name[0] == '\0')
         return NULL;
     len = strlen(name);
+    /* Length and first byte first: most names are one or two letters. */
     for (size_t i = 0; i < l->n; i++) {
-        if (l->v[i].name_len == len && memcmp(l->v[i].name, name, len) == 0)
-            return &l->v[i];
+        const mailauth__tag_t *t = &l->v[i];
+        if (t->name_len == len && t->name[0] == name[0] &&
+            (len == 1 || memcmp(t->name + 1, name + 1, len - 1) == 0))
+            return t;
     }
     return NULL;
 }
@@ -304,13 +323,15 @@ mailauth__tags_list_next(const mailauth__tag_t *t, size_t *pos, const char **ite
 char *
 mailauth__tags_value_nows(mailauth__arena_t *a, const mailauth__tag_t *t, size_t *len)
 {
-    char  *p = mailauth__arena_alloc(a, t->value_len + 1);
-    size_t k = 0;
+    const char *v = t->value; /* locals: stores through p may alias *t */
+    size_t      n = t->value_len, k = 0;
+    char       *p = mailauth__arena_alloc(a, n + 1);
     if (p == NULL)
         return NULL;
-    for (size_t i = 0; i < t->value_len; i++) {
-        if (!mailauth__is_space((unsigned char)t->value[i]))
-            p[k++] = t->value[i];
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        p[k] = c; /* kept unless it is SP, HTAB, CR or LF: no branch per byte */
+        k += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
     }
     p[k] = '\0';
     if (len != NULL)
