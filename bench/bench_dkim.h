@@ -58,13 +58,13 @@ void bd_msg_free(struct bd_msg *m);
 int         bd_hash_input(struct bd_msg *m);
 const char *bd_alg_name(enum bd_alg alg);
 
-/* The floor: SHA-256 of the raw body in one EVP_Digest call, SHA-256 of
- * the canonical header input, and the signature check with the decoded
- * key (RSA: EVP_PKEY_verify of the digest on a context set up once;
- * Ed25519: EVP_DigestVerify of the digest). Returns 1 if it verified. */
+/* bench_dkim_floor.c: OpenSSL alone. bd_floor_run(): key decoded before;
+ * bd_floor_cold_run(): the key built and a context set up per message.
+ * Return 1 if the signature verified. */
 struct bd_floor;
 struct bd_floor *bd_floor_new(const struct bd_keys *k, const struct bd_msg *m);
 int              bd_floor_run(struct bd_floor *f, const struct bd_msg *m);
+int              bd_floor_cold_run(struct bd_floor *f, const struct bd_msg *m);
 void             bd_floor_free(struct bd_floor *f);
 
 /* bench_dkim_odkim.c: one libopendkim library handle serving both key records. */

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <openssl/pem.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 static const char *const words[] = {
@@ -301,67 +300,4 @@ bd_msg_free(struct bd_msg *m)
     free(m->field_len);
     free(m->hinput);
     memset(m, 0, sizeof(*m));
-}
-
-/* ---------------------------------------------------------------- floor */
-
-struct bd_floor {
-    EVP_MD       *md; /* fetched once: no implicit fetch per call */
-    EVP_PKEY     *pub;
-    EVP_PKEY_CTX *pc; /* RSA: verify context set up once */
-    EVP_MD_CTX   *mc; /* Ed25519 */
-    enum bd_alg   alg;
-};
-
-struct bd_floor *
-bd_floor_new(const struct bd_keys *k, const struct bd_msg *m)
-{
-    struct bd_floor *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return NULL;
-    f->alg = m->alg;
-    f->pub = k->pub[m->alg];
-    f->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (m->alg == BD_RSA) {
-        f->pc = EVP_PKEY_CTX_new_from_pkey(NULL, f->pub, NULL);
-        if (f->pc == NULL || EVP_PKEY_verify_init(f->pc) != 1 ||
-            EVP_PKEY_CTX_set_rsa_padding(f->pc, RSA_PKCS1_PADDING) != 1 ||
-            EVP_PKEY_CTX_set_signature_md(f->pc, f->md) != 1) {
-            bd_floor_free(f);
-            return NULL;
-        }
-    } else {
-        f->mc = EVP_MD_CTX_new();
-    }
-    if (f->md == NULL || (m->alg == BD_ED25519 && f->mc == NULL)) {
-        bd_floor_free(f);
-        return NULL;
-    }
-    return f;
-}
-
-int
-bd_floor_run(struct bd_floor *f, const struct bd_msg *m)
-{
-    unsigned char bh[32], hd[32];
-    unsigned int  n = 0;
-    if (EVP_Digest(m->body, m->body_len, bh, &n, f->md, NULL) != 1 ||
-        EVP_Digest(m->hinput, m->hinput_len, hd, &n, f->md, NULL) != 1)
-        return 0;
-    if (f->alg == BD_RSA)
-        return EVP_PKEY_verify(f->pc, m->sig, m->sig_len, hd, sizeof(hd)) == 1;
-    /* RFC 8463 §3: Ed25519 signs the SHA-256 digest of the header input. */
-    return EVP_DigestVerifyInit_ex(f->mc, NULL, NULL, NULL, NULL, f->pub, NULL) == 1 &&
-           EVP_DigestVerify(f->mc, m->sig, m->sig_len, hd, sizeof(hd)) == 1;
-}
-
-void
-bd_floor_free(struct bd_floor *f)
-{
-    if (f == NULL)
-        return;
-    EVP_PKEY_CTX_free(f->pc);
-    EVP_MD_CTX_free(f->mc);
-    EVP_MD_free(f->md);
-    free(f);
 }
