@@ -190,7 +190,7 @@ static mailauth_status_t
 skip_piece(parser_t *ps)
 {
     size_t start = ps->c.pos;
-    int    ch = peek(ps);
+    int    ch;
     if (at_comment(ps))
         return fatal(read_comment(ps, NULL)) ? MAILAUTH_ENOMEM : MAILAUTH_OK;
     for (;;) {

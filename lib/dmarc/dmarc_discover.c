@@ -171,7 +171,7 @@ mailauth__dmarc_walk_t *
 mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
 {
     mailauth__dmarc_walk_t *w;
-    size_t                  off[MAILAUTH__DMARC_WALK_MAX];
+    size_t                  off[MAILAUTH__DMARC_WALK_MAX], n;
     size_t limit = mailauth__ctx_limit(d->ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
     for (size_t i = 0; i < d->nwalks; i++) {
         if (mailauth__domain_eq(d->walks[i].start, d->walks[i].slen, dom, len))
@@ -194,8 +194,9 @@ mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
         return NULL;
     }
     w->slen = len;
-    w->n = walk_names(w->start, len, limit, off);
-    for (size_t i = 0; i < w->n; i++) {
+    n = walk_names(w->start, len, limit, off);
+    w->n = n; /* the bound in a local: the analyzer cannot see lookup() leave *w alone */
+    for (size_t i = 0; i < n; i++) {
         w->lk[i] = mailauth__dmarc_lookup(d, w->start + off[i], len - off[i]);
         if (w->lk[i] == SIZE_MAX) {
             d->nomem = true;

@@ -186,12 +186,13 @@ result_without_policy(mailauth__dmarc_t *d)
         set_verdict(d, MAILAUTH_VERDICT_NONE, MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS,
                     mailauth__dmarc_problem(d, "several DMARC records for %s", d->author));
         break;
-    case MAILAUTH__DMARC_DISC_INVALID:
-        d->res.policy_domain = lk->dom;
-        set_verdict(d, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DMARC_SYNTAX,
-                    mailauth__dmarc_problem(
-                        d, "unusable DMARC record at _dmarc.%s: %s and no valid rua=", lk->dom,
-                        lk->detail != NULL ? lk->detail : "bad policy"));
+    case MAILAUTH__DMARC_DISC_INVALID: /* found by a lookup: lk is never NULL here */
+        d->res.policy_domain = lk != NULL ? lk->dom : d->author;
+        set_verdict(
+            d, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DMARC_SYNTAX,
+            mailauth__dmarc_problem(
+                d, "unusable DMARC record at _dmarc.%s: %s and no valid rua=", d->res.policy_domain,
+                lk != NULL && lk->detail != NULL ? lk->detail : "bad policy"));
         break;
     case MAILAUTH__DMARC_DISC_TEMPFAIL:
         set_verdict(d, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_DMARC_DNS_TEMPFAIL,

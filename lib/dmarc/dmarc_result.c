@@ -232,5 +232,7 @@ char
 mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res)
 {
     const mailauth__dmarc_record_t *r = rec_of(res);
-    return r != NULL ? r->psd : 'u';
+    if (r == NULL)
+        return 'u';
+    return r->psd;
 }

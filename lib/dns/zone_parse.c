@@ -394,15 +394,17 @@ parse_line(struct pstate *ps, const char *s, size_t n,
         return MAILAUTH_OK; /* blank or comment */
     memset(&ps->rec, 0, sizeof(ps->rec));
     ps->rec.ttl = MAILAUTH__DNS_ZONE_TTL;
-    if ((st = header(&c, ps, owner)) != MAILAUTH_OK)
-        return st;
-    skip_ws(&c);
-    if ((st = rdata(&c, ps)) != MAILAUTH_OK)
-        return st;
-    skip_ws(&c);
-    if (!at_end(&c))
-        return MAILAUTH_EINVAL;
-    st = fn != NULL ? fn(ud, &ps->rec) : MAILAUTH_OK;
+    st = header(&c, ps, owner);
+    if (st == MAILAUTH_OK) {
+        skip_ws(&c);
+        st = rdata(&c, ps);
+    }
+    if (st == MAILAUTH_OK) {
+        skip_ws(&c);
+        st = at_end(&c) ? MAILAUTH_OK : MAILAUTH_EINVAL;
+    }
+    if (st == MAILAUTH_OK && fn != NULL)
+        st = fn(ud, &ps->rec);
     ps->rec.owner = NULL; /* pointed at `owner`, which ends here */
     return st;
 }

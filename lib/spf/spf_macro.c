@@ -9,12 +9,12 @@
 #include "spf/spf.h"
 #include "util/str.h"
 
-#define DOMAIN_MAX 253u          /* §7.3: the expanded domain fits 253 octets */
-#define WIN_KEEP 256u            /* tail the truncation needs (253 + dot + trailing dot) */
-#define WIN_SIZE (2u * WIN_KEEP) /* window; shifted when full */
-#define DOMAIN_WORK_MAX 65536u   /* octets produced before truncation: beyond, unusable */
-#define DIGITS_MAX 1000u         /* larger transformer values mean "all parts" anyway */
-#define SCAN_MAX (1024u * 1024u) /* value octets scanned per expansion: beyond, stop */
+#define DOMAIN_MAX 253u                 /* §7.3: the expanded domain fits 253 octets */
+#define WIN_KEEP 256u                   /* tail the truncation needs (253 + dot + trailing dot) */
+#define WIN_SIZE ((size_t)2 * WIN_KEEP) /* window; shifted when full */
+#define DOMAIN_WORK_MAX 65536u          /* octets produced before truncation: beyond, unusable */
+#define DIGITS_MAX 1000u                /* larger transformer values mean "all parts" anyway */
+#define SCAN_MAX ((size_t)1024 * 1024)  /* value octets scanned per expansion: beyond, stop */
 
 /* One parsed "%{...}" (§7.1). */
 typedef struct macro {
@@ -271,8 +271,12 @@ is_split(const macro_t *m, int c)
 static void
 put_span(writer_t *w, const macro_t *m, const char *v, size_t a, size_t b)
 {
-    for (size_t k = a; k < b && !w->full; k++)
-        put_char(w, m, is_split(m, (unsigned char)v[k]) ? '.' : v[k]);
+    for (size_t k = a; k < b && !w->full; k++) {
+        char ch = v[k];
+        if (is_split(m, (unsigned char)ch))
+            ch = '.';
+        put_char(w, m, ch);
+    }
 }
 
 /* §7.3 transformers: split on the delimiters, reverse if asked, keep the

@@ -7,8 +7,8 @@
 #include "util/alloc.h"
 
 #define ALIGN 16u
-#define CHUNK_MIN 4096u         /* first chunk */
-#define CHUNK_MAX (64u * 1024u) /* chunks stop growing here */
+#define CHUNK_MIN 4096u               /* first chunk */
+#define CHUNK_MAX ((size_t)64 * 1024) /* chunks stop growing here */
 
 struct mailauth__arena_chunk {
     mailauth__arena_chunk_t *next;

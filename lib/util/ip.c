@@ -89,13 +89,13 @@ place_groups(const uint16_t *g, int count, int gap, uint8_t out[16])
     int head = count - tail;
     memset(out, 0, 16);
     for (int k = 0; k < head; k++) {
-        out[2 * k] = (uint8_t)(g[k] >> 8);
-        out[2 * k + 1] = (uint8_t)g[k];
+        out[(size_t)k * 2] = (uint8_t)(g[k] >> 8);
+        out[(size_t)k * 2 + 1] = (uint8_t)g[k];
     }
     for (int k = 0; k < tail; k++) {
-        int dst = 8 - tail + k;
-        out[2 * dst] = (uint8_t)(g[head + k] >> 8);
-        out[2 * dst + 1] = (uint8_t)g[head + k];
+        size_t dst = (size_t)(8 - tail + k) * 2;
+        out[dst] = (uint8_t)(g[head + k] >> 8);
+        out[dst + 1] = (uint8_t)g[head + k];
     }
 }
 
@@ -124,8 +124,7 @@ parse_v6(const char *s, size_t n, uint8_t out[16])
                 return false;
             g[count++] = (uint16_t)(v4[0] << 8 | v4[1]);
             g[count++] = (uint16_t)(v4[2] << 8 | v4[3]);
-            i = n;
-            break;
+            break; /* the quad was the last token */
         }
         if (count >= 8 || !parse_group(s + i, len, &g[count]))
             return false;
@@ -254,7 +253,7 @@ fmt_v6(const mailauth__ip_t *ip, char *o)
         fmt_v4(ip->addr + 12, o + 7);
         return;
     }
-    for (int k = 0; k < 8; k++)
+    for (size_t k = 0; k < 8; k++)
         g[k] = (uint16_t)(ip->addr[2 * k] << 8 | ip->addr[2 * k + 1]);
     longest_zero_run(g, &zs, &zl);
     for (int k = 0; k < 8; k++) {
@@ -326,9 +325,9 @@ mailauth__ip_reverse_name(const mailauth__ip_t *ip, char *buf, size_t cap)
     char tmp[80];
     tmp[0] = '\0';
     if (ip != NULL && ip->family == 4) { /* RFC 1035 §3.5 */
-        snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u.in-addr.arpa", ip->addr[3], ip->addr[2],
-                 ip->addr[1], ip->addr[0]);
-    } else if (ip != NULL && ip->family == 6) { /* RFC 3596 §2.5 */
+        (void)snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u.in-addr.arpa", ip->addr[3], ip->addr[2],
+                       ip->addr[1], ip->addr[0]); /* at most 29 bytes: fits */
+    } else if (ip != NULL && ip->family == 6) {   /* RFC 3596 §2.5 */
         size_t p = fmt_nibbles(ip->addr, true, tmp);
         memcpy(tmp + p, ".ip6.arpa", sizeof(".ip6.arpa"));
     }
