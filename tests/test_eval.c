@@ -271,6 +271,71 @@ test_eval_cancel(void **state)
     assert_int_equal(mailauth_eval_cancel(NULL), MAILAUTH_EINVAL);
 }
 
+/* The done queue: evaluations finished without a callback are taken with
+ * mailauth_resolver_next_done(), each once, in the order they finished,
+ * with their ud and status; a freed one leaves the queue; a canceled one
+ * comes with MAILAUTH_ECANCELED. */
+static void
+test_eval_done_queue(void **state)
+{
+    static const char *const        senders[] = {"a@example.org", "b@soft.example.org",
+                                                 "c@temp.example.org", "d@example.org"};
+    static const mailauth_verdict_t want[] = {MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_SOFTFAIL,
+                                              MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_VERDICT_PASS};
+    harness_t                       h;
+    mailauth_eval_t                *ev[4] = {NULL}, *got = NULL;
+    mailauth_status_t               st = MAILAUTH_EINTERNAL;
+    void                           *ud = NULL;
+    int                             seen[4] = {0}, order[3] = {-1, -1, -1}, n = 0;
+    (void)state;
+    harness_setup(&h, true, NULL, 0, 0);
+    assert_int_equal(mailauth_resolver_next_done(h.r, &got, &st, &ud), MAILAUTH_EAGAIN);
+    assert_null(got);
+    assert_int_equal(mailauth_resolver_next_done(NULL, &got, NULL, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_resolver_next_done(h.r, NULL, NULL, NULL), MAILAUTH_EINVAL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mailauth_eval_new(h.ctx, h.r, &ev[i]), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_set_client_ip(ev[i], "192.0.2.1"), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_set_mail_from(ev[i], senders[i]), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_finish(ev[i], NULL, &seen[i]), MAILAUTH_EAGAIN);
+    }
+    assert_int_equal(mailauth_eval_cancel(ev[1]), MAILAUTH_OK);
+    mailauth_eval_free(ev[3]); /* finishing, then gone: never in the queue */
+    ev[3] = NULL;
+    /* Nothing before a processing call, then the canceled one first. */
+    assert_int_equal(mailauth_resolver_next_done(h.r, &got, &st, &ud), MAILAUTH_EAGAIN);
+    for (int t = 0; t < 200000 && seen[0] + seen[1] + seen[2] < 3; t += 5) {
+        assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
+        while (mailauth_resolver_next_done(h.r, &got, &st, &ud) == MAILAUTH_OK) {
+            int i = (int)((int *)ud - seen);
+            assert_true(i >= 0 && i < 3);
+            assert_ptr_equal(got, ev[i]);
+            assert_int_equal(seen[i]++, 0);
+            order[n++] = i;
+            assert_int_equal(st, i == 1 ? MAILAUTH_ECANCELED : MAILAUTH_OK);
+            if (i != 1)
+                assert_int_equal(
+                    mailauth_spf_result_verdict(mailauth_eval_spf(got, MAILAUTH_SPF_MAILFROM)),
+                    want[i]);
+        }
+        h.now += 5;
+    }
+    /* Finishing order: the canceled one at the first call, then the
+     * answered one, then temp.example.org at its DNS timeout. */
+    assert_true(order[0] == 1 && order[1] == 0 && order[2] == 2);
+    assert_int_equal(mailauth_resolver_next_done(h.r, &got, NULL, NULL), MAILAUTH_EAGAIN);
+    /* One finished but never taken, freed while queued: it leaves the queue. */
+    assert_int_equal(mailauth_eval_new(h.ctx, h.r, &ev[3]), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_finish(ev[3], NULL, NULL), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
+    mailauth_eval_free(ev[3]);
+    ev[3] = NULL;
+    assert_int_equal(mailauth_resolver_next_done(h.r, &got, NULL, NULL), MAILAUTH_EAGAIN);
+    for (int i = 0; i < 4; i++)
+        mailauth_eval_free(ev[i]);
+    harness_teardown(&h);
+}
+
 /* The eval deadline turns unanswered questions into temperror; the call succeeds. */
 static void
 test_eval_deadline(void **state)
@@ -332,6 +397,7 @@ main(void)
         cmocka_unit_test(test_eval_free_in_callback),
         cmocka_unit_test(test_eval_free_other_in_callback),
         cmocka_unit_test(test_eval_cancel),
+        cmocka_unit_test(test_eval_done_queue),
         cmocka_unit_test(test_eval_deadline),
         cmocka_unit_test(test_eval_finish_sync_timeout),
         cmocka_unit_test(test_eval_frozen_clock),

@@ -49,9 +49,8 @@ struct el_job {
     mailauth_eval_t        *ev;  /* NULL once collected */
     size_t                  fed; /* bytes of src handed to mailauth_eval_feed() */
     bool                    finishing, done;
-    bool                    via_queue; /* collected from the loop's done queue, not the callback */
+    bool                    via_queue; /* from the resolver's done queue, not a callback */
     mailauth_status_t       status;    /* of the completion callback */
-    struct el_job          *next_done; /* link in the loop's done queue */
     struct el_verdicts      v;
 };
 
@@ -79,7 +78,6 @@ struct el_app {
     nfds_t         nfds, capfds, maxfds;
     /* the loop's own done queue (FIFO): filled by the callback, drained after
      * each processing call */
-    struct el_job *qhead, *qtail;
     /* counters for the summary */
     size_t   in_flight, in_flight_max, done, via_callback, via_queue, errors;
     uint64_t turns;

@@ -53,8 +53,9 @@ el_job_feed(struct el_job *job, size_t chunk)
     if (st != MAILAUTH_OK && st != MAILAUTH_ELIMIT && st != MAILAUTH_EINVAL)
         return st;
     job->finishing = true;
-    st = mailauth_eval_finish(job->ev, el_on_done, job);
-    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st; /* EAGAIN: the callback will come */
+    /* No callback: the result comes through the resolver's done queue. */
+    st = mailauth_eval_finish(job->ev, job->via_queue ? NULL : el_on_done, job);
+    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st; /* EAGAIN: the result will come */
 }
 
 static void

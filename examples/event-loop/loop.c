@@ -1,14 +1,14 @@
 /* The event loop: poll() over the sockets the resolver asked for, with the
- * resolver's next timer as the timeout, and a done queue of the loop's own.
+ * resolver's next timer as the timeout.
  *
- * mailauth has one completion path, the callback given to
- * mailauth_eval_finish(), which runs inside mailauth_resolver_process_fd()
- * or mailauth_resolver_process_timeouts(). Half of the messages are
- * collected right there (verdicts read, eval freed); the other half only
- * go onto the loop's done queue from the callback, and are collected after
- * the processing call returned, as an MTA that does not want to re-enter
- * its session code from inside a library callback would do
- * (docs/event-loop.md, "A done queue"). */
+ * mailauth reports a finished evaluation in one of two ways, chosen per
+ * evaluation at mailauth_eval_finish(): a callback, run inside
+ * mailauth_resolver_process_fd() or mailauth_resolver_process_timeouts(),
+ * or (callback NULL) the resolver's done queue, read with
+ * mailauth_resolver_next_done() after the processing call returned, as an
+ * MTA that does not want to re-enter its session code from inside a
+ * library callback would do (docs/event-loop.md, "The done queue"). Half
+ * of the messages go each way. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,30 +69,25 @@ el_on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st)
     job->status = st;
     job->done = true;
     app->in_flight--;
-    if (!job->via_queue) {
-        app->via_callback++;
-        el_job_collect(job); /* reads the verdicts and frees the eval, here */
-        return;
-    }
-    job->next_done = NULL; /* append: results come out in completion order */
-    if (app->qtail != NULL)
-        app->qtail->next_done = job;
-    else
-        app->qhead = job;
-    app->qtail = job;
+    app->via_callback++;
+    el_job_collect(job); /* reads the verdicts and frees the eval, here */
 }
 
-/* After a processing call: collect what the callbacks queued. */
+/* After a processing call: collect what finished into the resolver's done
+ * queue (the evaluations finished with no callback), in finishing order. */
 static void
 drain_done_queue(struct el_app *app)
 {
-    struct el_job *job;
-    while ((job = app->qhead) != NULL) {
-        app->qhead = job->next_done;
-        if (app->qhead == NULL)
-            app->qtail = NULL;
+    mailauth_eval_t  *ev = NULL;
+    mailauth_status_t st = MAILAUTH_OK;
+    void             *ud = NULL;
+    while (mailauth_resolver_next_done(app->r, &ev, &st, &ud) == MAILAUTH_OK) {
+        struct el_job *job = ud;
+        job->status = st;
+        job->done = true;
+        app->in_flight--;
         app->via_queue++;
-        el_job_collect(job);
+        el_job_collect(job); /* reads the verdicts and frees ev (== job->ev) */
     }
 }
 

@@ -14,9 +14,9 @@
  * (--batch, default 32) the loop turns once without waiting, as an MTA's
  * loop polls again after serving the sessions that had data. At each
  * message's end, end_message() and finish(). Then the loop runs until
- * every completion callback came: even-numbered messages are collected
- * inside the callback, odd-numbered ones through the loop's own done queue
- * (loop.c).
+ * every evaluation finished: even-numbered messages are collected inside
+ * their completion callback, odd-numbered ones (finished with no callback)
+ * from the resolver's done queue, mailauth_resolver_next_done() (loop.c).
  *
  * Output (stdout): with --authres, "authres INDEX VALUE" per message as
  * collected; then a summary, one "key=value" per line: messages,

@@ -125,11 +125,14 @@ MAILAUTH_API mailauth_status_t mailauth_eval_feed(mailauth_eval_t *ev, const voi
 /*! Start finishing asynchronously. `cb` is called exactly once, later, from
  *  the resolver's processing functions (even when every verdict is already
  *  known). Drive the resolver (process_fd, process_timeouts) until then.
+ *  With `cb` NULL the finished evaluation goes to the resolver's done
+ *  queue instead, in the same call where the callback would have come: take
+ *  it with mailauth_resolver_next_done() after each processing call.
  *  Allowed after end_message(), or before any header (or raw byte, see
  *  mailauth_eval_feed()) was fed (SPF only).
- *  \return MAILAUTH_EAGAIN (callback pending), MAILAUTH_EINVAL, MAILAUTH_ESTATE
- *          (already finishing or finished, canceled, or the message is fed only in
- *          part), MAILAUTH_ENOMEM (no callback will come). */
+ *  \return MAILAUTH_EAGAIN (callback or queue entry pending), MAILAUTH_EINVAL,
+ *          MAILAUTH_ESTATE (already finishing or finished, canceled, or the
+ *          message is fed only in part), MAILAUTH_ENOMEM (no callback will come). */
 MAILAUTH_API mailauth_status_t mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb,
                                                     void *ud);
 
@@ -140,8 +143,23 @@ MAILAUTH_API mailauth_status_t mailauth_eval_finish(mailauth_eval_t *ev, mailaut
  *          MAILAUTH_ETIMEOUT (only with a clock that does not advance). */
 MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, int timeout_ms);
 
+/*! The done queue: the oldest evaluation of `r` finished by
+ *  mailauth_eval_finish(ev, NULL, ud), taken out of the queue, with the
+ *  status a callback would have had (MAILAUTH_OK, MAILAUTH_ECANCELED or
+ *  MAILAUTH_ENOMEM) and its `ud`. Evaluations enter in the order they
+ *  finish; a freed evaluation leaves the queue. The caller still owns and
+ *  frees the evaluation.
+ *  \param[out] ev  The evaluation, or NULL when the queue is empty.
+ *  \param[out] st  Its final status (may be NULL).
+ *  \param[out] ud  The `ud` given to mailauth_eval_finish() (may be NULL).
+ *  \return MAILAUTH_OK (one taken), MAILAUTH_EAGAIN (queue empty), MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_next_done(mailauth_resolver_t *r,
+                                                           mailauth_eval_t **ev,
+                                                           mailauth_status_t *st, void **ud);
+
 /*! Cancel: pending questions are dropped; a pending finish() callback is
- *  called with MAILAUTH_ECANCELED at the next processing call. Afterwards
+ *  called (or the queue entry made) with MAILAUTH_ECANCELED at the next
+ *  processing call. Afterwards
  *  feeding and finishing return MAILAUTH_ESTATE. No-op once finished.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_eval_cancel(mailauth_eval_t *ev);

@@ -2,6 +2,7 @@
  * (async callback or blocking driver). One engine for both paths. */
 #include "core/eval_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/ctx_int.h"
@@ -213,8 +214,34 @@ mailauth__eval_wake(void *ud)
         return;
     cb = ev->cb;
     ev->cb = NULL;
+    if (cb == NULL) { /* finish(ev, NULL, ud): the caller collects it */
+        mailauth__dnsc_done_push(&ev->dns, st);
+        return;
+    }
     /* Last use of ev: the callback may free it. */
     cb(ev->cb_ud, ev, st);
+}
+
+mailauth_status_t
+mailauth_resolver_next_done(mailauth_resolver_t *r, mailauth_eval_t **ev, mailauth_status_t *st,
+                            void **ud)
+{
+    mailauth__dnsc_t *c = NULL;
+    mailauth_status_t fin = MAILAUTH_OK;
+    if (ev != NULL)
+        *ev = NULL;
+    if (r == NULL || ev == NULL)
+        return MAILAUTH_EINVAL;
+    c = mailauth__dns_done_pop(r, &fin);
+    if (c == NULL)
+        return MAILAUTH_EAGAIN;
+    /* Only evaluations enter the done queue: c is the client inside one. */
+    *ev = (mailauth_eval_t *)(void *)((char *)c - offsetof(mailauth_eval_t, dns));
+    if (st != NULL)
+        *st = fin;
+    if (ud != NULL)
+        *ud = (*ev)->cb_ud;
+    return MAILAUTH_OK;
 }
 
 /* finish() and finish_sync() may be called on an envelope-only eval (SPF
@@ -235,7 +262,7 @@ mailauth_status_t
 mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb, void *ud)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    if (ev == NULL || cb == NULL)
+    if (ev == NULL)
         return MAILAUTH_EINVAL;
     st = may_finish(ev);
     if (st != MAILAUTH_OK)

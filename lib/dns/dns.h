@@ -39,6 +39,13 @@ typedef struct mailauth__dns_result {
 
 #define MAILAUTH__DNSC_INLINE 8
 
+struct mailauth__dnsc;
+/* A client's place in one of the resolver's client queues. */
+typedef struct mailauth__dnsc_link {
+    struct mailauth__dnsc *prev, *next;
+    bool                   on; /* in the queue */
+} mailauth__dnsc_link_t;
+
 /* Per-evaluation DNS client. Embedded in the evaluation; init/clear. */
 typedef struct mailauth__dnsc {
     mailauth_resolver_t *r;
@@ -58,9 +65,9 @@ typedef struct mailauth__dnsc {
     size_t                        nheld, capheld;
     mailauth__dns_q_t            *held_in[MAILAUTH__DNSC_INLINE];
     struct mailauth__dns_waiter  *waiters_in[MAILAUTH__DNSC_INLINE];
-    /* links owned by the resolver (pending-wake and deadline lists) */
-    struct mailauth__dnsc *next_wake, *prev_wake;
-    bool                   wake_queued;
+    /* links owned by the resolver (pending-wake, done and deadline lists) */
+    mailauth__dnsc_link_t  wake_link, done_link;
+    mailauth_status_t      done_status; /* while in the done queue */
     struct mailauth__dnsc *dl_prev, *dl_next;
 } mailauth__dnsc_t;
 
@@ -68,6 +75,13 @@ void mailauth__dnsc_init(mailauth__dnsc_t *c, mailauth_resolver_t *r, void (*wak
                          void *ud);
 /* Release every held question; unlink from the resolver. Safe twice. */
 void mailauth__dnsc_clear(mailauth__dnsc_t *c);
+/* Put the client at the end of its resolver's done queue with the final
+ * status of its owner (an evaluation finished without a callback); taken
+ * out by mailauth__dns_done_pop() or by clear. */
+void mailauth__dnsc_done_push(mailauth__dnsc_t *c, mailauth_status_t st);
+/* The oldest client in r's done queue, taken out, and its status; NULL when
+ * the queue is empty. */
+mailauth__dnsc_t *mailauth__dns_done_pop(mailauth_resolver_t *r, mailauth_status_t *st);
 /* Set the deadline relative to now (ms); at the deadline the client is woken
  * and every unanswered question it holds reads as TEMPFAIL. */
 void mailauth__dnsc_set_timeout(mailauth__dnsc_t *c, uint32_t ms);

@@ -79,6 +79,13 @@ typedef struct mailauth__dns_drv {
     void (*destroy)(mailauth_resolver_t *r);
 } mailauth__dns_drv_t;
 
+/* A FIFO of clients through one of their links (wake_link or done_link). */
+typedef struct mailauth__dnsc_queue {
+    mailauth__dnsc_t *head, *tail;
+    size_t            n;
+    size_t            link; /* offsetof(mailauth__dnsc_t, the link) */
+} mailauth__dnsc_queue_t;
+
 struct mailauth_resolver {
     mailauth_ctx_t             *ctx;
     const mailauth_allocator_t *al;
@@ -93,9 +100,9 @@ struct mailauth_resolver {
     /* pending questions, oldest first (per-query timeouts) */
     mailauth__dns_q_t *fl_head, *fl_tail;
     size_t             inflight;
-    /* clients to wake, FIFO */
-    mailauth__dnsc_t *wq_head, *wq_tail;
-    size_t            nwake;
+    /* clients to wake, and clients whose evaluation finished without a
+     * callback (mailauth_resolver_next_done()); both FIFO */
+    mailauth__dnsc_queue_t wakeq, doneq;
     /* clients with a deadline, earliest first */
     mailauth__dnsc_t         *dl_head, *dl_tail;
     mailauth_resolver_stats_t stats;
@@ -111,6 +118,7 @@ mailauth_status_t mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth
 uint64_t          mailauth__dns_now(const mailauth_resolver_t *r);
 void              mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 void              mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void              mailauth__dns_done_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 void              mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 void              mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 

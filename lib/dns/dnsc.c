@@ -53,6 +53,7 @@ mailauth__dnsc_clear(mailauth__dnsc_t *c)
     c->waiters = NULL;
     c->nheld = c->capheld = 0;
     mailauth__dns_wake_unlink(r, c);
+    mailauth__dns_done_unlink(r, c);
     mailauth__dns_deadline_unlink(r, c);
     c->deadline_ms = 0;
     c->expired = false;

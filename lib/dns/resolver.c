@@ -2,6 +2,7 @@
  * timers, blocking wait, statistics. Wake callbacks run only from here. */
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dns/dns_int.h"
@@ -28,6 +29,8 @@ mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
     r->ctx = ctx;
     r->al = &ctx->al;
     r->drv = drv;
+    r->wakeq.link = offsetof(mailauth__dnsc_t, wake_link);
+    r->doneq.link = offsetof(mailauth__dnsc_t, done_link);
     r->q_timeout_ms = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_TIMEOUT_MS);
     r->cache_max = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_ENTRIES);
     r->ttl_max_s = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
@@ -57,40 +60,84 @@ mailauth__resolver_ctx(const mailauth_resolver_t *r)
     return r != NULL ? r->ctx : NULL;
 }
 
-/* --- wake queue --- */
+/* --- client queues (wake, done) --- */
+
+static mailauth__dnsc_link_t *
+link_of(const mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
+{
+    return (mailauth__dnsc_link_t *)(void *)((char *)c + q->link);
+}
+
+static void
+queue_push(mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
+{
+    mailauth__dnsc_link_t *l = link_of(q, c);
+    if (l->on)
+        return;
+    l->next = NULL;
+    l->prev = q->tail;
+    if (q->tail != NULL)
+        link_of(q, q->tail)->next = c;
+    else
+        q->head = c;
+    q->tail = c;
+    l->on = true;
+    q->n++;
+}
+
+static void
+queue_unlink(mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
+{
+    mailauth__dnsc_link_t *l = link_of(q, c);
+    if (!l->on)
+        return;
+    if (l->prev != NULL)
+        link_of(q, l->prev)->next = l->next;
+    else
+        q->head = l->next;
+    if (l->next != NULL)
+        link_of(q, l->next)->prev = l->prev;
+    else
+        q->tail = l->prev;
+    l->next = l->prev = NULL;
+    l->on = false;
+    q->n--;
+}
 
 void
 mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c)
 {
-    if (c->wake_queued)
-        return;
-    c->next_wake = NULL;
-    c->prev_wake = r->wq_tail;
-    if (r->wq_tail != NULL)
-        r->wq_tail->next_wake = c;
-    else
-        r->wq_head = c;
-    r->wq_tail = c;
-    c->wake_queued = true;
-    r->nwake++;
+    queue_push(&r->wakeq, c);
 }
 
 void
 mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
 {
-    if (!c->wake_queued)
-        return;
-    if (c->prev_wake != NULL)
-        c->prev_wake->next_wake = c->next_wake;
-    else
-        r->wq_head = c->next_wake;
-    if (c->next_wake != NULL)
-        c->next_wake->prev_wake = c->prev_wake;
-    else
-        r->wq_tail = c->prev_wake;
-    c->next_wake = c->prev_wake = NULL;
-    c->wake_queued = false;
-    r->nwake--;
+    queue_unlink(&r->wakeq, c);
+}
+
+void
+mailauth__dnsc_done_push(mailauth__dnsc_t *c, mailauth_status_t st)
+{
+    c->done_status = st;
+    queue_push(&c->r->doneq, c);
+}
+
+void
+mailauth__dns_done_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
+{
+    queue_unlink(&r->doneq, c);
+}
+
+mailauth__dnsc_t *
+mailauth__dns_done_pop(mailauth_resolver_t *r, mailauth_status_t *st)
+{
+    mailauth__dnsc_t *c = r->doneq.head;
+    if (c == NULL)
+        return NULL;
+    queue_unlink(&r->doneq, c);
+    *st = c->done_status;
+    return c;
 }
 
 void
@@ -101,10 +148,10 @@ mailauth__resolver_run_wakes(mailauth_resolver_t *r)
     /* Each round runs only the clients queued when it began, so a client
      * that keeps poking itself cannot hold the loop; the rest waits for the
      * next call (mailauth_resolver_timeout_ms() says 0 meanwhile). */
-    for (int pass = 0; pass < WAKE_PASSES && r->nwake > 0; pass++) {
-        size_t n = r->nwake;
-        while (n-- > 0 && r->wq_head != NULL) {
-            mailauth__dnsc_t *c = r->wq_head;
+    for (int pass = 0; pass < WAKE_PASSES && r->wakeq.n > 0; pass++) {
+        size_t n = r->wakeq.n;
+        while (n-- > 0 && r->wakeq.head != NULL) {
+            mailauth__dnsc_t *c = r->wakeq.head;
             mailauth__dns_wake_unlink(r, c);
             /* c may be cleared or freed by its wake: not touched afterwards. */
             if (c->wake != NULL)
@@ -198,7 +245,7 @@ mailauth_resolver_timeout_ms(mailauth_resolver_t *r)
     int64_t  t = -1;
     if (r == NULL)
         return -1;
-    if (r->nwake > 0)
+    if (r->wakeq.n > 0)
         return 0;
     now = mailauth__dns_now(r);
     if (r->drv->next_ms != NULL)
