@@ -291,6 +291,11 @@ static const struct status_case {
     {"no chain, given pass", false, MAILAUTH_VERDICT_PASS, NULL, MAILAUTH_EINVAL, 0, NULL},
     {"no chain, given fail", false, MAILAUTH_VERDICT_FAIL, NULL, MAILAUTH_EINVAL, 0, NULL},
     {"chain, given none", true, MAILAUTH_VERDICT_NONE, NULL, MAILAUTH_EINVAL, 0, NULL},
+    /* found by fuzz_eval: a verifier fails these, so cv=none would be a lie */
+    {"unreadable ARC field, given none", false, MAILAUTH_VERDICT_NONE,
+     "ARC-Authentication-Results:\r\n", MAILAUTH_EINVAL, 0, NULL},
+    {"unreadable ARC field, nothing said", false, -1, "ARC-Seal: cv=none\r\n", MAILAUTH_EINVAL, 0,
+     NULL},
     {"chain, given pass", true, MAILAUTH_VERDICT_PASS, NULL, MAILAUTH_OK, MAILAUTH_VERDICT_PASS,
      "arc=pass"},
     {"chain, nothing said", true, -1, NULL, MAILAUTH_EINVAL, 0, NULL},

@@ -172,8 +172,9 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_result(const mailauth_dkim_s
  *  the incoming chain when a resolver was given
  *  (mailauth_arc_sealer_set_resolver(), keys asked at end of headers);
  *  else the `arc=` result of this host's Authentication-Results field (the
- *  convention of the ARC test suite). A message without ARC sets gets
- *  cv=none.
+ *  convention of the ARC test suite). A message without ARC header fields
+ *  gets cv=none; one with an ARC field whose instance cannot be read cannot
+ *  be sealed (end_message() says MAILAUTH_EINVAL).
  *
  *  The AAR carries every result of the Authentication-Results fields whose
  *  authserv-id is the sealer's (RFC 8617 §4.1.1), top to bottom, as
@@ -226,7 +227,7 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_seal
 /*! The validation status of the incoming chain, as the caller found it
  *  (RFC 8617 §5.2): MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_FAIL or
  *  MAILAUTH_VERDICT_NONE. end_message() refuses a status the message
- *  contradicts (none with ARC sets, pass without a sound set structure).
+ *  contradicts (none with any ARC field, pass without a sound set structure).
  *  Before end_message() has started.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer_t *s,

@@ -80,8 +80,11 @@ chain_status(mailauth_arc_sealer_t *s, const mailauth__arc_chain_t *c,
         if (st != MAILAUTH_OK)
             return st;
     }
-    /* §5.1 step 3 and §4.1.3: i=1 says none, later sets pass or fail. */
-    if ((c->n == 0) != (s->cv == MAILAUTH_VERDICT_NONE))
+    /* §5.1 step 3 and §4.1.3: i=1 says none, later sets pass or fail; and
+     * none only without any ARC field: a verifier fails a chain with an
+     * unreadable one (§5.2 step 1), so no cv= can be right for it. */
+    if ((c->n == 0) != (s->cv == MAILAUTH_VERDICT_NONE) ||
+        (s->cv == MAILAUTH_VERDICT_NONE && c->fields > 0))
         return MAILAUTH_EINVAL;
     if (s->cv == MAILAUTH_VERDICT_PASS && c->verdict != MAILAUTH_VERDICT_PASS)
         return MAILAUTH_EINVAL; /* a chain that cannot pass is not sealed as passing */
