@@ -32,7 +32,7 @@ struct bench_case {
 /* The owner name of each record of the policy. */
 extern const char *const owners[N_RECORDS];
 
-_Noreturn void die(const char *fmt, ...);
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void           check_ma(mailauth_status_t st, const char *what);
 void           build_policy(struct policy *pol);
 void           build_cases(struct bench_case cases[3]);

@@ -204,7 +204,7 @@ test_crypto_big_modulus(void **state)
     der.p[n++] = (uint8_t)nlen;
     memset(der.p + n, 0xff, nlen);
     /* the top octet holds bits % 8 bits, or is the sign octet 0x00 before a full 0xff */
-    der.p[n] = (c->bits % 8) == 0 ? 0x00 : (uint8_t)((1u << (c->bits % 8)) - 1);
+    der.p[n] = (uint8_t)((c->bits % 8) == 0 ? 0u : (1u << (c->bits % 8)) - 1);
     n += nlen;
     memcpy(der.p + n, "\x02\x03\x01\x00\x01", 5);
     der.n = n + 5;

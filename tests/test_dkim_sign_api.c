@@ -377,8 +377,8 @@ test_dkim_sign_api_format(void **state)
                                         "to",
                                         "another-very-long-field-name-number-two-yyyy",
                                         "x",
-                                        "a-field-name-of-exactly-seventy-five-characters-"
-                                        "zzzzzzzzzzzzzzzzzzzzzzzzzzz"};
+                                        ("a-field-name-of-exactly-seventy-five-characters-"
+                                         "zzzzzzzzzzzzzzzzzzzzzzzzzzz")};
     uint8_t                  raw[200];
     mailauth__sigfmt_t       f;
     size_t                   len = 0, col = 0;

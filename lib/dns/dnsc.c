@@ -174,7 +174,7 @@ mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_d
     if (c->asked >= c->max_asked)
         return MAILAUTH_ELIMIT;
     if ((st = reserve(c)) != MAILAUTH_OK ||
-        (st = acquire(c->r, key, n, h, type, &q)) != MAILAUTH_OK)
+        (st = acquire(c->r, key, n, h, (uint16_t)type, &q)) != MAILAUTH_OK)
         return st;
     idx = c->nheld;
     c->held[idx] = q;

@@ -281,7 +281,7 @@ dup_sorted(mailauth__arena_t *a, const mailauth__taglist_t *l, const mailauth__t
         p[i] = &l->v[i];
     qsort(p, l->n, sizeof(*p), cmp_tag);
     for (size_t i = 1; i < l->n; i++) {
-        if (same_name(p[i - 1], p[i]) && (i < 2 || !same_name(p[i - 2], p[i])) &&
+        if (same_name(p[i - 1], p[i]) && (i == 1 || !same_name(p[i - 2], p[i])) &&
             (*dup == NULL || p[i] < *dup))
             *dup = p[i];
     }

@@ -54,7 +54,7 @@ repeat(const char *s, size_t len, struct grow *g, size_t *used)
     if (i == 0 || i >= len || s[i] != '{' || count > 100000)
         return -1;
     close = memchr(s + i + 1, '}', len - i - 1);
-    if (close == NULL || decode(s + i + 1, (size_t)(close - s - i - 1), &one) != 0) {
+    if (close == NULL || decode(s + i + 1, (size_t)(close - (s + i + 1)), &one) != 0) {
         free(one.p);
         return -1;
     }
