@@ -211,8 +211,10 @@ main(int argc, char **argv)
             chunk = (size_t)strtoul(argv[i + 1], NULL, 10);
     }
     if (b == NULL || chunk == 0 || rounds <= 0 ||
-        mailauth__hash_new(NULL, MAILAUTH__HASH_SHA256, &h) != MAILAUTH_OK)
+        mailauth__hash_new(NULL, MAILAUTH__HASH_SHA256, &h) != MAILAUTH_OK) {
+        free(b);
         return 1;
+    }
     printf("corpus  %-10s %9s %9s   (2 MiB in %zu-byte chunks, best of %d)\n", "way", "ns/byte",
            "over", chunk, rounds);
     for (size_t c = 0; c < sizeof(names) / sizeof(names[0]); c++) {

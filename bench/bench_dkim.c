@@ -212,7 +212,7 @@ measure(struct rig *g, const struct bd_msg *m)
         double one;
         if (!(g->o->impls >> im & 1))
             continue;
-        one = batch(g, (enum impl)im, m, 1, &wall);
+        (void)batch(g, (enum impl)im, m, 1, &wall); /* warm-up */
         one = batch(g, (enum impl)im, m, 1, &wall);
         n[im] = g->o->iters ? g->o->iters : (unsigned)(g->o->batch_s / (one > 1e-7 ? one : 1e-7));
         if (n[im] == 0)

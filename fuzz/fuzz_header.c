@@ -255,7 +255,7 @@ record(struct rec *r, const char *m, size_t len, int mode)
 static void
 check_stream(const char *m, size_t len)
 {
-    struct rec whole, cut;
+    struct rec whole = {0}, cut = {0};
     record(&whole, m, len, -1);
     for (int mode = 0; mode < 3; mode++) {
         record(&cut, m, len, mode);

@@ -28,7 +28,7 @@ run_one(const uint8_t *data, size_t size)
 {
     /* A private copy of exactly `size` bytes: ASan sees any overread. Like
      * libFuzzer, the pointer is never NULL, even for the empty input. */
-    uint8_t *copy = malloc(size);
+    uint8_t *copy = malloc(size); /* NOLINT(clang-analyzer-optin.portability.UnixAPI): 0 too */
     if (copy == NULL && size == 0)
         copy = malloc(1);
     if (copy == NULL)
@@ -48,25 +48,25 @@ run_file(const char *path, size_t *count)
     long size;
     int rc = 0;
     if (f == NULL) {
-        fprintf(stderr, "replay: %s: %s (skipped)\n", path, strerror(errno));
+        (void)fprintf(stderr, "replay: %s: %s (skipped)\n", path, strerror(errno));
         return 0;
     }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
         (size_t)size > REPLAY_MAX_INPUT) {
-        fprintf(stderr, "replay: %s: unreadable or too large (skipped)\n", path);
-        fclose(f);
+        (void)fprintf(stderr, "replay: %s: unreadable or too large (skipped)\n", path);
+        (void)fclose(f); /* read only */
         return 0;
     }
     buf = malloc((size_t)size + 1);
     if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        fprintf(stderr, "replay: %s: read failed\n", path);
+        (void)fprintf(stderr, "replay: %s: read failed\n", path);
         rc = -1;
     } else {
         rc = run_one(buf, (size_t)size);
         (*count)++;
     }
     free(buf);
-    fclose(f);
+    (void)fclose(f); /* read only */
     return rc;
 }
 
@@ -98,7 +98,7 @@ run_dir(const char *dir, size_t *count)
             rc = -1;
             break;
         }
-        snprintf(path, need, "%s/%s", dir, e->d_name);
+        (void)snprintf(path, need, "%s/%s", dir, e->d_name);
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             free(path);
             continue;
@@ -139,13 +139,13 @@ main(int argc, char **argv)
         struct stat sb;
         int rc = 0;
         if (stat(argv[i], &sb) != 0)
-            fprintf(stderr, "replay: %s: %s (no inputs)\n", argv[i], strerror(errno));
+            (void)fprintf(stderr, "replay: %s: %s (no inputs)\n", argv[i], strerror(errno));
         else if (S_ISDIR(sb.st_mode))
             rc = run_dir(argv[i], &count);
         else
             rc = run_file(argv[i], &count);
         if (rc != 0) {
-            fprintf(stderr, "replay: out of memory or read error\n");
+            (void)fprintf(stderr, "replay: out of memory or read error\n");
             return 1;
         }
     }

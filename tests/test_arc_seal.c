@@ -88,7 +88,7 @@ static void
 same_parts(const char *name, const char *what, const char *got, const char *want)
 {
     static char gb[8192], wb[8192];
-    char       *gv[64], *wv[64];
+    char       *gv[64] = {NULL}, *wv[64] = {NULL};
     size_t      gn = parts(got, gb, sizeof(gb), gv, 64), wn = parts(want, wb, sizeof(wb), wv, 64);
     bool        same = gn == wn;
     for (size_t i = 0; same && i < gn; i++)

@@ -617,7 +617,7 @@ test_ctx_policy_knobs(void **state)
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
         tests[n++] = (struct CMUnitTest)                                                           \
         {                                                                                          \
-            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+            .name = (tab)[i].name, .test_func = (fn), .initial_state = (void *)&(tab)[i]           \
         }
 
 int

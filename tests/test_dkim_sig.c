@@ -38,9 +38,10 @@ field_from_file(const char *rel, const char *name, int nth, size_t *len)
 {
     size_t      flen = 0, nlen = strlen(name), o = 0;
     char       *data = testdata_read(rel, &flen), *out = NULL;
-    const char *p = data, *end = data + flen;
+    const char *p = data, *end = NULL;
     if (data == NULL)
         return NULL;
+    end = data + flen;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *next = eol != NULL ? eol + 1 : end;

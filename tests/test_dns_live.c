@@ -322,7 +322,7 @@ test_dns_live_event_loop(void **state)
         int           n = fds.n;
         for (int k = 0; k < n; k++)
             p[k] = (struct pollfd){.fd = fds.fd[k], .events = fds.ev[k]};
-        if (poll(p, (nfds_t)n, mailauth_resolver_timeout_ms(r) < 0 ? 100 : 100) > 0) {
+        if (poll(p, (nfds_t)n, 100) > 0) {
             for (int k = 0; k < n; k++)
                 if (p[k].revents != 0)
                     assert_int_equal(mailauth_resolver_process_fd(r, p[k].fd,

@@ -190,10 +190,10 @@ test_domain_pair(void **state)
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
         tests[nt++] = (struct CMUnitTest)                                                          \
         {                                                                                          \
-            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+            .name = (tab)[i].name, .test_func = (fn), .initial_state = (void *)&(tab)[i]           \
         }
 #define ADD_TEST(fn)                                                                               \
-    tests[nt++] = (struct CMUnitTest) { .name = #fn, .test_func = fn }
+    tests[nt++] = (struct CMUnitTest) { .name = #fn, .test_func = (fn) }
 
 int
 main(void)

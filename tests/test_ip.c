@@ -399,7 +399,7 @@ test_ip_cidr_random(void **state)
     for (size_t i = 0; i < ARRAY_LEN(tab); i++)                                                    \
         tests[nt++] = (struct CMUnitTest)                                                          \
         {                                                                                          \
-            .name = tab[i].name, .test_func = fn, .initial_state = (void *)&tab[i]                 \
+            .name = (tab)[i].name, .test_func = (fn), .initial_state = (void *)&(tab)[i]           \
         }
 
 int

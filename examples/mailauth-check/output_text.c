@@ -32,14 +32,16 @@ check_authres_line(const mailauth_authres_t *ar)
     char *value = format_alloc(mailauth_authres_format_value, ar);
     const char *v = value;
     char *line;
+    size_t vlen;
     if (value == NULL)
         return NULL;
     while (*v == ' ' || *v == '\t')
         v++;
-    line = malloc(sizeof(name) + strlen(v));
+    vlen = strlen(v);
+    line = malloc(sizeof(name) + vlen);
     if (line != NULL) {
         memcpy(line, name, sizeof(name) - 1);
-        strcpy(line + sizeof(name) - 1, v);
+        memcpy(line + sizeof(name) - 1, v, vlen + 1);
     }
     free(value);
     return line;

@@ -54,7 +54,7 @@ static void *
 fa_realloc(void *ud, void *p, size_t size)
 {
     fail_alloc_t *fa = ud;
-    hdr_t        *h;
+    hdr_t        *h, *grown;
     size_t        old;
     if (p == NULL)
         return fa_malloc(ud, size);
@@ -62,9 +62,10 @@ fa_realloc(void *ud, void *p, size_t size)
         return NULL; /* like realloc: the old block stays valid */
     h = (hdr_t *)p - 1;
     old = h->size;
-    h = realloc(h, sizeof(hdr_t) + size);
-    if (h == NULL)
-        return NULL;
+    grown = realloc(h, sizeof(hdr_t) + size);
+    if (grown == NULL)
+        return NULL; /* p stays valid */
+    h = grown;
     h->size = size;
     fa->live_bytes = fa->live_bytes - old + size;
     return h + 1;

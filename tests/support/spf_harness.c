@@ -325,7 +325,8 @@ expect(const struct case_block *b, const spf_harness_out_t *o, unsigned flags, c
         return snprintf(why, cap, "%s: mechanism \"%s\", want \"%s\"", mode, o->mechanism, v), -1;
     if ((v = case_block_get(b, "problem")) != NULL && strstr(o->problem, v) == NULL)
         return snprintf(why, cap, "%s: problem \"%s\", want \"%s\" in it", mode, o->problem, v), -1;
-    if ((v = case_block_get(b, "reason")) != NULL && strcmp(v, mailauth_reason_name(o->reason)))
+    if ((v = case_block_get(b, "reason")) != NULL &&
+        strcmp(v, mailauth_reason_name(o->reason)) != 0)
         return snprintf(why, cap, "%s: reason %s, want %s", mode, mailauth_reason_name(o->reason),
                         v),
                -1;
