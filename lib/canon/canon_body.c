@@ -355,9 +355,9 @@ relaxed_middle(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
     flush_crlf(bc);
     bc->content = true;
     o = bc->stage_len;
-    while (i + 2 * BLOCK <= n) {
+    while (i + (size_t)2 * BLOCK <= n) {
         unsigned wsp = 0, m;
-        if (STAGE_CAP - o < 2 * BLOCK) {
+        if (STAGE_CAP - o < (size_t)2 * BLOCK) {
             bc->stage_len = o;
             flush(bc);
             o = 0;
