@@ -264,7 +264,8 @@ test_msg_split_body_normalized(void **state)
     assert_int_equal(c.bytes, lines * 5);
     /* Nothing is copied: each bare LF costs a "\r" piece and a new run. */
     assert_true(c.calls <= 2 * lines + 1);
-    /* A CRLF body is passed through in one call. */
+    /* A CRLF body is passed through uncopied, in pieces of 64 KiB at most
+     * (each hashed while what the LF scan read is still in the cache). */
     n = 6;
     memcpy(in, "A: 1\n\n", 6);
     while (n + 5 <= sizeof(in)) {
@@ -273,7 +274,7 @@ test_msg_split_body_normalized(void **state)
     }
     memset(&c, 0, sizeof(c));
     assert_int_equal(mailauth__msg_split(NULL, in, n, 65536, &sink), MAILAUTH_OK);
-    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.calls, (n - 6 + 65535) / 65536);
     assert_int_equal(c.bytes, n - 6);
 }
 

@@ -367,7 +367,9 @@ relaxed_middle(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
             o += BLOCK;
             i += BLOCK;
             if (CLEAN_AHEAD) { /* a clean block: how far does it go on? */
-                size_t k = clean_ahead(p + i, n - i);
+                /* A stage ahead at most, so the hash reads what the scan
+                 * just brought into the cache. */
+                size_t k = clean_ahead(p + i, n - i < STAGE_CAP ? n - i : STAGE_CAP);
                 if (k != 0) {
                     bc->stage_len = o;
                     emit(bc, p + i, k);

@@ -90,7 +90,8 @@ typedef struct mailauth__msg_sink {
 /* Body bytes as on the wire: CRLF and bare CR pass unchanged, each bare LF
  * reaches out() preceded by an added CR. *prev_cr carries "the last byte
  * fed was CR" across chunks (false before the first). out() gets no empty
- * piece; its first error stops the feed and is returned. */
+ * piece and none over 64 KiB (a large chunk is handed on as it is
+ * scanned); its first error stops the feed and is returned. */
 typedef mailauth_status_t (*mailauth__bytes_fn)(void *ud, const void *p, size_t n);
 mailauth_status_t mailauth__body_lf_to_crlf(bool *prev_cr, const void *chunk, size_t n,
                                             mailauth__bytes_fn out, void *ud);
