@@ -453,6 +453,31 @@ test_util_str_compare(void **state)
     assert_null(mailauth__memchr(NULL, 0, 'b'));
 }
 
+/* CFWS: blanks, line breaks, nested comments with quoted-pairs; bounded. */
+static void
+test_util_skip_cfws(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t      from, want;
+    } cases[] = {
+        {"i=1", 0, 0},
+        {" \t\r\n i=1", 0, 5},
+        {"(c) i=1", 0, 4},
+        {"(a (nested) b)\r\n\t(x)i", 0, 20},
+        {"(a \\) still) x", 0, 13},
+        {"(unterminated x", 0, 15},
+        {"(a) )x", 0, 4}, /* a stray ")" is not CFWS */
+        {"ab  c", 2, 4},
+        {"", 0, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        assert_int_equal(mailauth__skip_cfws(cases[i].in, strlen(cases[i].in), cases[i].from),
+                         cases[i].want);
+    assert_int_equal(mailauth__skip_cfws("(a\\", 3, 0), 3); /* backslash at the end */
+}
+
 struct trim_case {
     const char *name, *in, *want;
 };
@@ -599,6 +624,7 @@ main(void)
     ADD_TEST(test_util_cur_basic);
     ADD_TEST(test_util_str_classes);
     ADD_TEST(test_util_str_compare);
+    ADD_TEST(test_util_skip_cfws);
     ADD_TABLE(trim_cases, test_util_trim);
     ADD_TABLE(b64_cases, test_util_b64_decode);
     ADD_TEST(test_util_b64_roundtrip);

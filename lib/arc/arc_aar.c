@@ -8,28 +8,6 @@
 #include "arc/arc_seal.h"
 #include "util/str.h"
 
-/* Skip CFWS (RFC 5322 §3.2.2); bounded by n, comments nest. */
-static size_t
-skip_cfws(const char *s, size_t n, size_t i)
-{
-    size_t depth = 0;
-    while (i < n) {
-        char c = s[i];
-        if (depth > 0 && c == '\\' && i + 1 < n) {
-            i += 2;
-            continue;
-        }
-        if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (depth == 0 && !mailauth__is_space((unsigned char)c))
-            break;
-        i++;
-    }
-    return i;
-}
-
 /* RFC 2045 §5.1 token character. */
 static bool
 is_token_char(unsigned char c)
@@ -72,13 +50,13 @@ id_matches(const char *s, size_t n, size_t *i, const char *id)
 static size_t
 results_start(const char *s, size_t n, const char *id)
 {
-    size_t i = skip_cfws(s, n, 0);
+    size_t i = mailauth__skip_cfws(s, n, 0);
     if (!id_matches(s, n, &i, id))
         return 0;
-    i = skip_cfws(s, n, i);
+    i = mailauth__skip_cfws(s, n, i);
     while (i < n && mailauth__is_digit((unsigned char)s[i])) /* authres-version */
         i++;
-    i = skip_cfws(s, n, i);
+    i = mailauth__skip_cfws(s, n, i);
     return i < n && s[i] == ';' ? i + 1 : 0;
 }
 
@@ -166,13 +144,13 @@ mailauth__arc_piece_is(const mailauth__arc_piece_t *piece, const char *method, c
     const char *s = piece->p;
     size_t      n = piece->n, i = 0, start = 0, mlen = strlen(method);
     /* RFC 8601 §2.2 methodspec: [CFWS] method [CFWS] "=" [CFWS] result. */
-    i = skip_cfws(s, n, 0);
+    i = mailauth__skip_cfws(s, n, 0);
     if (n - i < mlen || !mailauth__eq_ci_n(s + i, method, mlen))
         return false;
-    i = skip_cfws(s, n, i + mlen);
+    i = mailauth__skip_cfws(s, n, i + mlen);
     if (i >= n || s[i] != '=')
         return false;
-    i = skip_cfws(s, n, i + 1);
+    i = mailauth__skip_cfws(s, n, i + 1);
     start = i;
     while (i < n && (mailauth__is_alnum((unsigned char)s[i]) || s[i] == '-'))
         i++;

@@ -61,28 +61,6 @@ read_instance(const char *s, size_t n)
 
 /* ---------------------------------------------------------------- AAR */
 
-/* Skip CFWS (RFC 5322 §3.2.2): blanks, line breaks and nested comments. */
-static size_t
-skip_cfws(const char *s, size_t n, size_t i)
-{
-    size_t depth = 0;
-    while (i < n) {
-        char c = s[i];
-        if (depth > 0 && c == '\\' && i + 1 < n) {
-            i += 2;
-            continue;
-        }
-        if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (depth == 0 && !mailauth__is_space((unsigned char)c))
-            break;
-        i++;
-    }
-    return i;
-}
-
 uint32_t
 mailauth__arc_aar_instance(const char *value, size_t len)
 {
@@ -90,18 +68,18 @@ mailauth__arc_aar_instance(const char *value, size_t len)
     uint32_t inst = 0;
     /* RFC 8617 §4.1.1: arc-info = instance [CFWS] ";" authres-payload,
      * instance = [CFWS] %s"i" [CFWS] "=" [CFWS] i-value. */
-    i = skip_cfws(value, len, 0);
+    i = mailauth__skip_cfws(value, len, 0);
     if (i >= len || value[i] != 'i')
         return 0;
-    i = skip_cfws(value, len, i + 1);
+    i = mailauth__skip_cfws(value, len, i + 1);
     if (i >= len || value[i] != '=')
         return 0;
-    i = skip_cfws(value, len, i + 1);
+    i = mailauth__skip_cfws(value, len, i + 1);
     start = i;
     while (i < len && mailauth__is_digit((unsigned char)value[i]))
         i++;
     inst = read_instance(value + start, i - start);
-    i = skip_cfws(value, len, i);
+    i = mailauth__skip_cfws(value, len, i);
     return i < len && value[i] == ';' ? inst : 0;
 }
 

@@ -136,3 +136,24 @@ mailauth__trim(const char **s, size_t *n)
     *s = p;
     *n = len;
 }
+
+size_t
+mailauth__skip_cfws(const char *s, size_t n, size_t i)
+{
+    size_t depth = 0;
+    while (i < n) {
+        char c = s[i];
+        if (depth > 0 && c == '\\' && i + 1 < n) {
+            i += 2;
+            continue;
+        }
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (depth == 0 && !mailauth__is_space((unsigned char)c))
+            break;
+        i++;
+    }
+    return i;
+}
