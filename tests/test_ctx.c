@@ -69,7 +69,7 @@ test_ctx_defaults(void **state)
     assert_string_equal(mailauth_ctx_get_authserv_id(ctx), "localhost");
     assert_int_equal(mailauth_ctx_get_methods(ctx), MAILAUTH_METHOD_ALL);
     assert_null(ctx->spf_default_exp);
-    assert_null(ctx->log);
+    assert_null(ctx->env.log);
     assert_int_equal(mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT__COUNT), 0);
     assert_int_equal(mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT__COUNT, 5), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_ctx_set_limit(ctx, (mailauth_limit_t)-1, 5), MAILAUTH_EINVAL);
@@ -229,7 +229,7 @@ test_ctx_frozen(void **state)
     assert_string_equal(mailauth_ctx_get_authserv_id(ctx), "localhost");
     assert_int_equal(mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_DNS_QUERIES), 64);
     assert_int_equal(mailauth_ctx_get_methods(ctx), MAILAUTH_METHOD_ALL);
-    assert_null(ctx->clock);
+    assert_null(ctx->env.clock);
     mailauth_ctx_free(ctx);
 }
 

@@ -294,7 +294,7 @@ test_dkim_verify_eval_key_cache(void **state)
     mailauth_resolver_stats_t st;
     (void)state;
     dk_setup(&h, false, OPT_DKIM_ONLY, NULL, 0);
-    if (h.ctx->keys == NULL) {
+    if (h.ctx->env.keys == NULL) {
         harness_teardown(&h);
         skip();
     }

@@ -309,7 +309,7 @@ test_keycache_ctx_oom(void **state)
         fail_alloc_init(&fa, n);
         st = mailauth_ctx_new(&fa.al, &ctx);
         if (st == MAILAUTH_OK)
-            assert_non_null(ctx->keys);
+            assert_non_null(ctx->env.keys);
         else
             assert_int_equal(st, MAILAUTH_ENOMEM);
         mailauth_ctx_free(ctx);

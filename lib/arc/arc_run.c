@@ -91,7 +91,7 @@ start_chain(mailauth__arc_t *v, mailauth__body_set_t *bs)
     mailauth_status_t st = MAILAUTH_OK;
     v->bs = bs;
     if (v->bs == NULL) {
-        st = mailauth__body_set_new(&v->ctx->al, &v->bs);
+        st = mailauth__body_set_new(&v->ctx->env.al, &v->bs);
         if (st != MAILAUTH_OK)
             return st;
         mailauth__body_set_use_kit(v->bs, &v->ctx->hashes);

@@ -67,17 +67,17 @@ mailauth_arc_sealer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const ch
         out == NULL || selector[0] == '\0')
         return MAILAUTH_EINVAL;
     mailauth__ctx_freeze(ctx);
-    s = mailauth__calloc(&ctx->al, 1, sizeof(*s));
+    s = mailauth__calloc(&ctx->env.al, 1, sizeof(*s));
     if (s == NULL)
         return MAILAUTH_ENOMEM;
     s->ctx = ctx;
     s->key = key;
-    mailauth__arena_init(&s->arena, &ctx->al);
+    mailauth__arena_init(&s->arena, &ctx->env.al);
     mailauth__hdr_index_init(&s->hdrs, &s->arena,
                              mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
                              mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES));
     for (int i = 0; i < MAILAUTH__SEAL_N; i++)
-        mailauth__sb_init(&s->out[i], &ctx->al, 0);
+        mailauth__sb_init(&s->out[i], &ctx->env.al, 0);
     st = set_names(s, domain, selector, authserv_id);
     if (st != MAILAUTH_OK) {
         mailauth_arc_sealer_free(s);
@@ -93,7 +93,7 @@ mailauth_arc_sealer_free(mailauth_arc_sealer_t *s)
     const mailauth_allocator_t *al = NULL;
     if (s == NULL)
         return;
-    al = &s->ctx->al;
+    al = &s->ctx->env.al;
     mailauth__arc_free(s->v);
     if (s->dns_ready)
         mailauth__dnsc_clear(&s->dns);
@@ -234,7 +234,7 @@ mailauth_arc_sealer_header(mailauth_arc_sealer_t *s, const char *field, size_t l
 static mailauth_status_t
 start_body(mailauth_arc_sealer_t *s)
 {
-    mailauth_status_t st = mailauth__body_set_new(&s->ctx->al, &s->bs);
+    mailauth_status_t st = mailauth__body_set_new(&s->ctx->env.al, &s->bs);
     if (st == MAILAUTH_OK)
         st = mailauth__body_set_want(s->bs, MAILAUTH__CANON_RELAXED, MAILAUTH__HASH_SHA256,
                                      MAILAUTH__BODY_NO_LIMIT, &s->bh_id);
@@ -306,7 +306,7 @@ mailauth_arc_sealer_message(mailauth_arc_sealer_t *s, const void *msg, size_t le
     if (s->phase != MAILAUTH__SEALER_NEW)
         return MAILAUTH_ESTATE;
     sink.ud = s;
-    return mailauth__msg_split(&s->ctx->al, msg, len,
+    return mailauth__msg_split(&s->ctx->env.al, msg, len,
                                mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES), &sink);
 }
 

@@ -143,20 +143,20 @@ sign_b64(const mailauth_arc_sealer_t *s, mailauth__hash_t *h, char **out)
     const mailauth__privkey_t *pk = mailauth__dkim_privkey(s->key);
     uint8_t                    digest[MAILAUTH__HASH_MAX];
     size_t                     slen = mailauth__privkey_sig_len(pk);
-    uint8_t                   *sig = mailauth__malloc(&s->ctx->al, slen);
+    uint8_t                   *sig = mailauth__malloc(&s->ctx->env.al, slen);
     mailauth_status_t          st = sig != NULL ? mailauth__hash_final(h, digest) : MAILAUTH_ENOMEM;
     *out = NULL;
     if (st == MAILAUTH_OK)
         st = mailauth__privkey_sign(pk, MAILAUTH__HASH_SHA256, digest,
                                     mailauth__hash_len(MAILAUTH__HASH_SHA256), sig, &slen);
     if (st == MAILAUTH_OK) {
-        *out = mailauth__malloc(&s->ctx->al, mailauth__b64_encoded_len(slen) + 1);
+        *out = mailauth__malloc(&s->ctx->env.al, mailauth__b64_encoded_len(slen) + 1);
         if (*out == NULL)
             st = MAILAUTH_ENOMEM;
         else
             mailauth__b64_encode(sig, slen, *out);
     }
-    mailauth__free(&s->ctx->al, sig);
+    mailauth__free(&s->ctx->env.al, sig);
     return st;
 }
 
@@ -171,7 +171,7 @@ plain_sign(mailauth_arc_sealer_t *s, mailauth__sb_t *out, const char *name, cons
     size_t            b_off = 0;
     char             *b = NULL;
     mailauth_status_t st = MAILAUTH_OK;
-    mailauth__sb_init(&text, &s->ctx->al, 0);
+    mailauth__sb_init(&text, &s->ctx->env.al, 0);
     st = mailauth__sb_printf(&text, "%s: ", name);
     for (size_t i = 0; i < n && st == MAILAUTH_OK; i++) {
         st = mailauth__sb_printf(&text, "%s%s=%s", i > 0 ? "; " : "", tags[i].name,
@@ -190,7 +190,7 @@ plain_sign(mailauth_arc_sealer_t *s, mailauth__sb_t *out, const char *name, cons
         st = mailauth__sb_puts(out, b);
     if (st == MAILAUTH_OK)
         st = mailauth__sb_put(out, text.p + b_off, text.len - b_off);
-    mailauth__free(&s->ctx->al, b);
+    mailauth__free(&s->ctx->env.al, b);
     mailauth__sb_clear(&text);
     return st;
 }
@@ -237,7 +237,7 @@ ams_names(mailauth_arc_sealer_t *s, const char ***items, size_t *n)
 static mailauth_status_t
 ams_hash_fields(mailauth_arc_sealer_t *s, mailauth__hash_t *h, const char **items, size_t n)
 {
-    size_t           *pos = mailauth__calloc(&s->ctx->al, n, sizeof(*pos));
+    size_t           *pos = mailauth__calloc(&s->ctx->env.al, n, sizeof(*pos));
     mailauth_status_t st = MAILAUTH_OK;
     if (pos == NULL)
         return MAILAUTH_ENOMEM;
@@ -256,7 +256,7 @@ ams_hash_fields(mailauth_arc_sealer_t *s, mailauth__hash_t *h, const char **item
         if (f != NULL)
             st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, f->raw, f->len);
     }
-    mailauth__free(&s->ctx->al, pos);
+    mailauth__free(&s->ctx->env.al, pos);
     return st;
 }
 
@@ -267,7 +267,7 @@ join_names(mailauth_arc_sealer_t *s, const char **items, size_t n)
     mailauth__sb_t    sb;
     char             *out = NULL;
     mailauth_status_t st = MAILAUTH_OK;
-    mailauth__sb_init(&sb, &s->ctx->al, 0);
+    mailauth__sb_init(&sb, &s->ctx->env.al, 0);
     for (size_t j = 0; j < n && st == MAILAUTH_OK; j++)
         st = mailauth__sb_printf(&sb, "%s%s", j > 0 ? ":" : "", items[j]);
     if (st == MAILAUTH_OK)
@@ -300,7 +300,7 @@ ams_write(mailauth_arc_sealer_t *s, mailauth__hash_t *h, const char **items, siz
         return plain_sign(s, &s->out[MAILAUTH__SEAL_AMS], "ARC-Message-Signature", tags,
                           sizeof(tags) / sizeof(tags[0]), h);
     }
-    mailauth__sigfmt_init(&f, &s->ctx->al);
+    mailauth__sigfmt_init(&f, &s->ctx->env.al);
     st = mailauth__sigfmt_begin(&f, "ARC-Message-Signature");
     if (st == MAILAUTH_OK)
         st = mailauth__sigfmt_tag(&f, "i", inst, strlen(inst));
@@ -339,7 +339,7 @@ make_ams(mailauth_arc_sealer_t *s, const char *inst, const char *t)
     if (st == MAILAUTH_OK && (bh == NULL || len != 32))
         st = MAILAUTH_EINTERNAL;
     if (st == MAILAUTH_OK)
-        st = mailauth__hash_new(&s->ctx->al, MAILAUTH__HASH_SHA256, &h);
+        st = mailauth__hash_new(&s->ctx->env.al, MAILAUTH__HASH_SHA256, &h);
     if (st == MAILAUTH_OK)
         st = ams_hash_fields(s, h, items, n);
     if (st == MAILAUTH_OK)
@@ -383,7 +383,7 @@ as_write(mailauth_arc_sealer_t *s, mailauth__hash_t *h, const char *inst, const 
         return plain_sign(s, &s->out[MAILAUTH__SEAL_AS], "ARC-Seal", tags,
                           sizeof(tags) / sizeof(tags[0]), h);
     }
-    mailauth__sigfmt_init(&f, &s->ctx->al);
+    mailauth__sigfmt_init(&f, &s->ctx->env.al);
     st = mailauth__sigfmt_begin(&f, "ARC-Seal");
     if (st == MAILAUTH_OK)
         st = mailauth__sigfmt_tag(&f, "i", inst, strlen(inst));
@@ -410,7 +410,7 @@ static mailauth_status_t
 make_as(mailauth_arc_sealer_t *s, const mailauth__arc_chain_t *c, const char *inst, const char *t)
 {
     mailauth__hash_t *h = NULL;
-    mailauth_status_t st = mailauth__hash_new(&s->ctx->al, MAILAUTH__HASH_SHA256, &h);
+    mailauth_status_t st = mailauth__hash_new(&s->ctx->env.al, MAILAUTH__HASH_SHA256, &h);
     if (st == MAILAUTH_OK)
         st = as_hash_sets(s, c, h);
     if (st == MAILAUTH_OK)

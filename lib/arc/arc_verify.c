@@ -86,7 +86,7 @@ seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     mailauth__hash_t      *h = NULL;
     const mailauth__hdr_t *f = it->field;
-    mailauth_status_t st = mailauth__hash_new_kit(&v->ctx->al, &v->ctx->hashes, it->sig.hash, &h);
+    mailauth_status_t st = mailauth__hash_new_kit(&v->ctx->env.al, &v->ctx->hashes, it->sig.hash, &h);
     for (uint32_t j = 1; j <= it->inst && st == MAILAUTH_OK; j++) {
         const mailauth__arc_set_t *set = &v->chain.sets[j - 1];
         st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
@@ -123,7 +123,7 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
         if (st != MAILAUTH_OK)
             return st;
     }
-    return mailauth__dkim_header_digest(&v->ctx->al, &v->ctx->hashes, v->groups, g, it->field,
+    return mailauth__dkim_header_digest(&v->ctx->env.al, &v->ctx->hashes, v->groups, g, it->field,
                                         it->digest);
 }
 

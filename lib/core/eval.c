@@ -15,12 +15,12 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     if (ctx == NULL || r == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     mailauth__ctx_freeze(ctx);
-    ev = mailauth__calloc(&ctx->al, 1, sizeof(*ev));
+    ev = mailauth__calloc(&ctx->env.al, 1, sizeof(*ev));
     if (ev == NULL)
         return MAILAUTH_ENOMEM;
     ev->ctx = ctx;
     ev->r = r;
-    mailauth__arena_init(&ev->arena, &ctx->al);
+    mailauth__arena_init(&ev->arena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (DESIGN.md, DNS); questions still open then read TEMPFAIL. */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
@@ -37,7 +37,7 @@ mailauth_eval_free(mailauth_eval_t *ev)
     const mailauth_allocator_t *al = NULL;
     if (ev == NULL)
         return;
-    al = &ev->ctx->al;
+    al = &ev->ctx->env.al;
     mailauth__dnsc_clear(&ev->dns); /* releases questions and unlinks from the resolver */
     mailauth__dkim_verify_free(ev->dkim);
     mailauth__arc_free(ev->arc);
@@ -76,10 +76,10 @@ mailauth_eval_set_client_ip(mailauth_eval_t *ev, const char *ip)
 static mailauth_status_t
 replace(mailauth_eval_t *ev, char **slot, const char *s, size_t n)
 {
-    char *copy = mailauth__strndup(&ev->ctx->al, s, n);
+    char *copy = mailauth__strndup(&ev->ctx->env.al, s, n);
     if (copy == NULL)
         return MAILAUTH_ENOMEM;
-    mailauth__free(&ev->ctx->al, *slot);
+    mailauth__free(&ev->ctx->env.al, *slot);
     *slot = copy;
     return MAILAUTH_OK;
 }
@@ -303,7 +303,7 @@ mailauth_eval_message(mailauth_eval_t *ev, const void *msg, size_t len)
     if (!feeding_open(ev) || ev->phase != EVAL_ENVELOPE || ev->streaming)
         return MAILAUTH_ESTATE;
     sink.ud = ev;
-    st = mailauth__msg_split(&ev->ctx->al, msg, len, ev->hdrs.max_bytes, &sink);
+    st = mailauth__msg_split(&ev->ctx->env.al, msg, len, ev->hdrs.max_bytes, &sink);
     if (st != MAILAUTH_OK && st != MAILAUTH_ELIMIT && st != MAILAUTH_EINVAL)
         return st;
     end = end_message(ev);
@@ -322,7 +322,7 @@ mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk, size_t len)
     if (!ev->streaming) {
         mailauth__msg_sink_t sink = eval_sink;
         sink.ud = ev;
-        st = mailauth__msg_stream_init(&ev->stream, &ev->ctx->al, ev->hdrs.max_bytes, &sink);
+        st = mailauth__msg_stream_init(&ev->stream, &ev->ctx->env.al, ev->hdrs.max_bytes, &sink);
         if (st != MAILAUTH_OK)
             return st;
         ev->streaming = true;

@@ -20,7 +20,7 @@ mailauth_status_t
 mailauth__eval_build_authres(mailauth_eval_t *ev)
 {
     mailauth_authres_t *ar = NULL;
-    mailauth_status_t   st = mailauth_authres_new(&ev->ctx->al, ev->ctx->authserv_id, &ar);
+    mailauth_status_t   st = mailauth_authres_new(&ev->ctx->env.al, ev->ctx->authserv_id, &ar);
     /* RFC 8601 §2.7.2: one spf entry per identity checked, MAIL FROM first. */
     for (int i = 0; i < EVAL_SPF_N && st == MAILAUTH_OK; i++) {
         if (ev->spf[i] != NULL && ev->spf_done[i])

@@ -53,7 +53,7 @@ mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth_ctx
     memcpy(owner + sl, mid, sizeof(mid) - 1);
     memcpy(owner + sl + sizeof(mid) - 1, domain, dl + 1);
     k->owner = owner;
-    if (ctx->keys != NULL && mailauth__keycache_get(ctx->keys, ctx, owner, &k->key, &reason)) {
+    if (ctx->env.keys != NULL && mailauth__keycache_get(ctx->env.keys, ctx, owner, &k->key, &reason)) {
         k->held = true;
         parsed(k, reason);
         return MAILAUTH_OK;
@@ -98,12 +98,12 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth_ctx_t *ctx, mailauth__dn
         finish(k, MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "several key records at the selector");
         return MAILAUTH_OK;
     }
-    st = mailauth__key_parse(&ctx->al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
+    st = mailauth__key_parse(&ctx->env.al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
     if (st != MAILAUTH_OK)
         return st;
     k->held = true;
-    if (ctx->keys != NULL)
-        mailauth__keycache_put(ctx->keys, ctx, k->owner, &k->key, reason, r->rr[0].ttl);
+    if (ctx->env.keys != NULL)
+        mailauth__keycache_put(ctx->env.keys, ctx, k->owner, &k->key, reason, r->rr[0].ttl);
     parsed(k, reason);
     return MAILAUTH_OK;
 }

@@ -45,13 +45,13 @@ mailauth_dkim_signer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const c
         selector[strlen(selector) - 1] == '.')
         return MAILAUTH_EINVAL;
     mailauth__ctx_freeze(ctx);
-    s = mailauth__calloc(&ctx->al, 1, sizeof(*s));
+    s = mailauth__calloc(&ctx->env.al, 1, sizeof(*s));
     if (s == NULL)
         return MAILAUTH_ENOMEM;
     s->ctx = ctx;
     s->key = key;
-    mailauth__arena_init(&s->arena, &ctx->al);
-    mailauth__sigfmt_init(&s->fmt, &ctx->al);
+    mailauth__arena_init(&s->arena, &ctx->env.al);
+    mailauth__sigfmt_init(&s->fmt, &ctx->env.al);
     s->max_count = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT);
     s->max_bytes = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES);
     mailauth__hdr_index_init(&s->hdrs, &s->arena, 0, 0); /* limits are checked before */
@@ -81,7 +81,7 @@ fail:
 static void
 free_list(mailauth_dkim_signer_t *s)
 {
-    const mailauth_allocator_t *al = &s->ctx->al;
+    const mailauth_allocator_t *al = &s->ctx->env.al;
     mailauth__free(al, s->list);
     mailauth__free(al, s->names);
     mailauth__free(al, s->slots);
@@ -97,7 +97,7 @@ mailauth_dkim_signer_free(mailauth_dkim_signer_t *s)
     const mailauth_allocator_t *al = NULL;
     if (s == NULL)
         return;
-    al = &s->ctx->al;
+    al = &s->ctx->env.al;
     free_list(s);
     mailauth__free(al, s->auid);
     mailauth__body_canon_free(s->body);
@@ -169,7 +169,7 @@ mailauth_dkim_signer_set_headers(mailauth_dkim_signer_t *s, const char *list)
         return MAILAUTH_EINVAL;
     if (s->phase != MAILAUTH__SIGNER_NEW)
         return MAILAUTH_ESTATE;
-    al = &s->ctx->al;
+    al = &s->ctx->env.al;
     len = strlen(list);
     for (size_t i = 0; i < len; i++)
         n += list[i] == ':';
@@ -258,15 +258,15 @@ mailauth_dkim_signer_set_auid(mailauth_dkim_signer_t *s, const char *auid)
     if (s->phase == MAILAUTH__SIGNER_DONE)
         return MAILAUTH_ESTATE;
     if (auid == NULL) {
-        mailauth__free(&s->ctx->al, s->auid);
+        mailauth__free(&s->ctx->env.al, s->auid);
         s->auid = NULL;
         return MAILAUTH_OK;
     }
     at = strrchr(auid, '@');
     if (at == NULL || at[1] == '\0')
         return MAILAUTH_EINVAL;
-    mailauth__arena_init(&tmp, &s->ctx->al);
-    mailauth__sb_init(&sb, &s->ctx->al, 0);
+    mailauth__arena_init(&tmp, &s->ctx->env.al);
+    mailauth__sb_init(&sb, &s->ctx->env.al, 0);
     st = mailauth__domain_to_alabel(&tmp, at + 1, strlen(at + 1), &dom);
     /* RFC 6376 §3.5 i=: the domain is d= or a subdomain of it. */
     if (st == MAILAUTH_OK &&
@@ -275,7 +275,7 @@ mailauth_dkim_signer_set_auid(mailauth_dkim_signer_t *s, const char *auid)
     if (st == MAILAUTH_OK)
         st = encode_auid(&sb, auid, (size_t)(at - auid), dom);
     if (st == MAILAUTH_OK) {
-        mailauth__free(&s->ctx->al, s->auid);
+        mailauth__free(&s->ctx->env.al, s->auid);
         s->auid = sb.p; /* taken over from the buffer */
         sb.p = NULL;
     }
@@ -340,7 +340,7 @@ mailauth_dkim_signer_end_headers(mailauth_dkim_signer_t *s)
         return MAILAUTH_ESTATE;
     cb = s->c_body == MAILAUTH_CANON_SIMPLE ? MAILAUTH__CANON_SIMPLE : MAILAUTH__CANON_RELAXED;
     /* The whole body is hashed; l= (if on) says how long it was (§3.5). */
-    st = mailauth__body_canon_new(&s->ctx->al, cb, MAILAUTH__HASH_SHA256, MAILAUTH__BODY_NO_LIMIT,
+    st = mailauth__body_canon_new(&s->ctx->env.al, cb, MAILAUTH__HASH_SHA256, MAILAUTH__BODY_NO_LIMIT,
                                   &s->body);
     if (st == MAILAUTH_OK)
         s->phase = MAILAUTH__SIGNER_BODY;
@@ -392,7 +392,7 @@ mailauth_dkim_signer_message(mailauth_dkim_signer_t *s, const void *msg, size_t 
     if (s->phase != MAILAUTH__SIGNER_NEW)
         return MAILAUTH_ESTATE;
     sink.ud = s;
-    return mailauth__msg_split(&s->ctx->al, msg, len, s->max_bytes, &sink);
+    return mailauth__msg_split(&s->ctx->env.al, msg, len, s->max_bytes, &sink);
 }
 
 /* ---------------------------------------------------------------- signing */
@@ -403,7 +403,7 @@ mailauth_status_t
 mailauth__dkim_signer_h(const mailauth_dkim_signer_t *s, const char ***items, size_t **slots,
                         size_t *n)
 {
-    const mailauth_allocator_t *al = &s->ctx->al;
+    const mailauth_allocator_t *al = &s->ctx->env.al;
     size_t                      total = 1, k = 0;
     *n = 0;
     *items = mailauth__calloc(al, s->list != NULL ? s->nnames : s->hdrs.n + 1, sizeof(**items));

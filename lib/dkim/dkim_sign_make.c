@@ -20,7 +20,7 @@ hash_headers(const mailauth_dkim_signer_t *s, mailauth__hash_t *h, const char *c
 {
     mailauth__canon_t ch =
         s->c_header == MAILAUTH_CANON_SIMPLE ? MAILAUTH__CANON_SIMPLE : MAILAUTH__CANON_RELAXED;
-    size_t           *pos = mailauth__calloc(&s->ctx->al, n, sizeof(*pos));
+    size_t           *pos = mailauth__calloc(&s->ctx->env.al, n, sizeof(*pos));
     mailauth_status_t st = MAILAUTH_OK;
     if (pos == NULL)
         return MAILAUTH_ENOMEM;
@@ -31,7 +31,7 @@ hash_headers(const mailauth_dkim_signer_t *s, mailauth__hash_t *h, const char *c
         if (f != NULL)
             st = mailauth__canon_header(h, ch, f->raw, f->len);
     }
-    mailauth__free(&s->ctx->al, pos);
+    mailauth__free(&s->ctx->env.al, pos);
     return st;
 }
 
@@ -79,7 +79,7 @@ write_tags(mailauth_dkim_signer_t *s, uint64_t t, const char *const *items, size
 static mailauth_status_t
 compose(mailauth_dkim_signer_t *s)
 {
-    const mailauth_allocator_t *al = &s->ctx->al;
+    const mailauth_allocator_t *al = &s->ctx->env.al;
     const char                **items = NULL;
     size_t                     *slots = NULL, n = 0;
     mailauth__hash_t           *h = NULL;

@@ -230,7 +230,7 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(&v->ctx->al, &v->ctx->hashes, v->groups, &s->sig, s->field,
+    st = mailauth__dkim_header_digest(&v->ctx->env.al, &v->ctx->hashes, v->groups, &s->sig, s->field,
                                       s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
@@ -303,7 +303,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mai
     v->v = mailauth__arena_calloc(a, v->n + 1, sizeof(*v->v));
     if (v->v == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__body_set_new(&ctx->al, &v->bs);
+    st = mailauth__body_set_new(&ctx->env.al, &v->bs);
     if (st != MAILAUTH_OK)
         return st;
     mailauth__body_set_use_kit(v->bs, &ctx->hashes);

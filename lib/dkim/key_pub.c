@@ -55,7 +55,7 @@ mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth
         *out = NULL;
     if (ctx == NULL || out == NULL || (pem == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    st = mailauth__privkey_load_pem(&ctx->al, pem != NULL ? pem : "", len, &pk);
+    st = mailauth__privkey_load_pem(&ctx->env.al, pem != NULL ? pem : "", len, &pk);
     if (st != MAILAUTH_OK)
         return st;
     if (mailauth__privkey_type(pk) == MAILAUTH__KEY_RSA &&
@@ -63,12 +63,12 @@ mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth
         mailauth__privkey_free(pk);
         return MAILAUTH_EINVAL;
     }
-    key = mailauth__calloc(&ctx->al, 1, sizeof(*key));
+    key = mailauth__calloc(&ctx->env.al, 1, sizeof(*key));
     if (key == NULL) {
         mailauth__privkey_free(pk);
         return MAILAUTH_ENOMEM;
     }
-    key->al = &ctx->al;
+    key->al = &ctx->env.al;
     key->pk = pk;
     key->type = mailauth__privkey_type(pk) == MAILAUTH__KEY_ED25519 ? MAILAUTH_KEY_ED25519
                                                                     : MAILAUTH_KEY_RSA;

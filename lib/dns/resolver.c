@@ -22,12 +22,12 @@ mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
 {
     mailauth_resolver_t *r;
     *out = NULL;
-    r = mailauth__calloc(&ctx->al, 1, sizeof(*r));
+    r = mailauth__calloc(&ctx->env.al, 1, sizeof(*r));
     if (r == NULL)
         return MAILAUTH_ENOMEM;
     mailauth__ctx_freeze(ctx);
     r->ctx = ctx;
-    r->al = &ctx->al;
+    r->al = &ctx->env.al;
     r->drv = drv;
     r->wakeq.link = offsetof(mailauth__dnsc_t, wake_link);
     r->doneq.link = offsetof(mailauth__dnsc_t, done_link);
