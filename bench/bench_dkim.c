@@ -338,7 +338,7 @@ static int
 run_speed(const struct opts *o, const struct bd_keys *k, mailauth_ctx_t *sctx)
 {
     struct rig                g = {.o = o};
-    mailauth_resolver_stats_t st;
+    mailauth_resolver_stats_t st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     int                       rc = 0;
     if (make_verifier(k, 3600, &g.ctx[0], &g.r[0]) != 0 ||
         make_verifier(k, 0, &g.ctx[1], &g.r[1]) != 0 || (g.odkim = bd_odkim_new(k)) == NULL) {
@@ -365,13 +365,13 @@ run_speed(const struct opts *o, const struct bd_keys *k, mailauth_ctx_t *sctx)
             }
         }
     }
-    mailauth_resolver_get_stats(g.r[1], &st);
+    mailauth_resolver_stats(g.r[1], &st);
     printf("# cold resolver: %llu questions, %llu queries, %llu cache hits\n",
            (unsigned long long)st.questions, (unsigned long long)st.queries,
            (unsigned long long)st.cache_hits);
     if (st.cache_hits != 0 || st.queries != st.questions)
         rc = 2; /* the cold runs were not cold */
-    mailauth_resolver_get_stats(g.r[0], &st);
+    mailauth_resolver_stats(g.r[0], &st);
     printf("# warm resolver: %llu questions (the key cache answered the rest)\n",
            (unsigned long long)st.questions);
     bd_odkim_free(g.odkim);

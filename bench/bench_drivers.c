@@ -193,12 +193,12 @@ ma_close(struct ma *m)
 /* The header text an MTA adds, as libspf2 builds its Received-SPF and
  * comments in every response (SPF_i_done). */
 static void
-ma_format_authres(const mailauth_eval_t *ev)
+ma_format_authres(mailauth_eval_t *ev)
 {
     char                      buf[1024];
     size_t                    need = 0;
-    const mailauth_authres_t *ar = mailauth_eval_authres(ev);
-    if (ar == NULL)
+    const mailauth_authres_t *ar = NULL;
+    if (mailauth_eval_authres(ev, &ar) != MAILAUTH_OK)
         die("mailauth: no Authentication-Results");
     check_ma(mailauth_authres_format(ar, buf, sizeof(buf), &need), "mailauth_authres_format");
     if (need == 0 || buf[0] != 'A')

@@ -207,10 +207,10 @@ static void
 latency_ma(struct ma *m, const struct bench_case *c, const struct opts *o, double *ms,
            double *trips, double *queries)
 {
-    mailauth_resolver_stats_t a, b;
+    mailauth_resolver_stats_t a = {.version = MAILAUTH_RESOLVER_STATS_VERSION}, b = a;
     uint64_t                  t = 0;
     struct impl               im = {"mailauth", ma_eval, m};
-    check_ma(mailauth_resolver_get_stats(m->r, &a), "mailauth_resolver_get_stats");
+    check_ma(mailauth_resolver_stats(m->r, &a), "mailauth_resolver_stats");
     for (unsigned i = 0; i < o->reps; i++) {
         uint64_t t0;
         check_ma(mailauth_resolver_flush_cache(m->r), "mailauth_resolver_flush_cache");
@@ -218,7 +218,7 @@ latency_ma(struct ma *m, const struct bench_case *c, const struct opts *o, doubl
         expect(&im, c, ma_eval(m, c));
         t += now_ns() - t0;
     }
-    check_ma(mailauth_resolver_get_stats(m->r, &b), "mailauth_resolver_get_stats");
+    check_ma(mailauth_resolver_stats(m->r, &b), "mailauth_resolver_stats");
     *ms = (double)t / 1e6 / o->reps;
     *trips = (double)(b.round_trips - a.round_trips) / o->reps;
     *queries = (double)(b.queries - a.queries) / o->reps;

@@ -33,11 +33,11 @@ check(int ok)
 static void
 walk(const mailauth_authres_t *ar)
 {
-    size_t n = mailauth_authres_count(ar);
+    size_t n = mailauth_authres_resinfo_count(ar);
     check(mailauth_authres_authserv_id(ar) != NULL);
-    check(mailauth_authres_get(ar, n) == NULL);
+    check(mailauth_authres_resinfo(ar, n) == NULL);
     for (size_t i = 0; i < n; i++) {
-        const mailauth_resinfo_t *ri = mailauth_authres_get(ar, i);
+        const mailauth_resinfo_t *ri = mailauth_authres_resinfo(ar, i);
         size_t                    np = 0;
         const char               *t, *p, *v;
         check(ri != NULL && mailauth_resinfo_method(ri) != NULL);
@@ -100,10 +100,10 @@ same_text_wsp(const char *x, const char *y)
 static void
 same_entries(const mailauth_authres_t *a, const mailauth_authres_t *b)
 {
-    size_t n = mailauth_authres_count(a);
-    check(mailauth_authres_count(b) == n);
+    size_t n = mailauth_authres_resinfo_count(a);
+    check(mailauth_authres_resinfo_count(b) == n);
     for (size_t i = 0; i < n; i++) {
-        const mailauth_resinfo_t *x = mailauth_authres_get(a, i), *y = mailauth_authres_get(b, i);
+        const mailauth_resinfo_t *x = mailauth_authres_resinfo(a, i), *y = mailauth_authres_resinfo(b, i);
         check(strcmp(mailauth_resinfo_method(x), mailauth_resinfo_method(y)) == 0);
         check(strcmp(mailauth_resinfo_result(x), mailauth_resinfo_result(y)) == 0);
         check(mailauth_resinfo_prop_count(x) == mailauth_resinfo_prop_count(y));

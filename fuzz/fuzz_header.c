@@ -289,6 +289,7 @@ run_eval(const char *m, size_t len)
     mailauth_resolver_t *r = NULL;
     mailauth_eval_t     *ev = NULL;
     mailauth_status_t    st;
+    const mailauth_authres_t *ar = NULL;
     char                 out[4096];
     check(mailauth_ctx_new(NULL, &ctx) == MAILAUTH_OK);
     check(mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES, MAX_FIELD) == MAILAUTH_OK);
@@ -297,13 +298,13 @@ run_eval(const char *m, size_t len)
     check(mailauth_resolver_new_zone(ctx, "", 0, NULL, &r) == MAILAUTH_OK);
     check(mailauth_eval_new(ctx, r, &ev) == MAILAUTH_OK);
     st = mailauth_eval_message(ev, m, len);
-    check(st == MAILAUTH_OK || st == MAILAUTH_ELIMIT || st == MAILAUTH_EINVAL);
+    check(st == MAILAUTH_OK); /* refused fields are counted, not errors */
     check_index(ev);
     /* After the message, feeding more is a state error. */
     check(mailauth_eval_header(ev, "X: y", 4) == MAILAUTH_ESTATE);
     check(mailauth_eval_finish_sync(ev, 1000) == MAILAUTH_OK);
-    check(mailauth_eval_authres(ev) != NULL);
-    st = mailauth_authres_format(mailauth_eval_authres(ev), out, sizeof(out), NULL);
+    check(mailauth_eval_authres(ev, &ar) == MAILAUTH_OK);
+    st = mailauth_authres_format(ar, out, sizeof(out), NULL);
     check(st == MAILAUTH_OK);
     mailauth_eval_free(ev);
     mailauth_resolver_free(r);

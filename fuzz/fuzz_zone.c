@@ -77,7 +77,7 @@ ask_all(mailauth_resolver_t *r, const struct owners *o)
                                                 MAILAUTH_DNS_TXT, MAILAUTH_DNS_PTR};
     mailauth__dnsc_t                 c1, c2;
     mailauth__dns_q_t               *q[OWNERS_MAX][5];
-    mailauth_resolver_stats_t        st;
+    mailauth_resolver_stats_t        st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     mailauth__dnsc_init(&c1, r, noop_wake, NULL);
     mailauth__dnsc_init(&c2, r, noop_wake, NULL);
     for (size_t i = 0; i < o->n; i++) {
@@ -89,7 +89,7 @@ ask_all(mailauth_resolver_t *r, const struct owners *o)
             check(q[i][k] == again);
         }
     }
-    check(mailauth_resolver_get_stats(r, &st) == MAILAUTH_OK);
+    check(mailauth_resolver_stats(r, &st) == MAILAUTH_OK);
     check(st.coalesced + st.cache_hits >= st.questions / 2);
     (void)mailauth_resolver_process_timeouts(r);
     for (size_t i = 0; i < o->n; i++)

@@ -49,10 +49,10 @@ assert_model(const mailauth_authres_t *ar, const struct model *m)
     assert_string_equal(mailauth_authres_authserv_id(ar), m->id);
     while (n < MAX_RI && m->ri[n].method != NULL)
         n++;
-    assert_int_equal(mailauth_authres_count(ar), n);
+    assert_int_equal(mailauth_authres_resinfo_count(ar), n);
     for (size_t i = 0; i < n; i++) {
         const struct ri_def      *d = &m->ri[i];
-        const mailauth_resinfo_t *ri = mailauth_authres_get(ar, i);
+        const mailauth_resinfo_t *ri = mailauth_authres_resinfo(ar, i);
         size_t                    np = 0;
         assert_string_equal(mailauth_resinfo_method(ri), d->method);
         assert_string_equal(mailauth_resinfo_result(ri), d->result);
@@ -258,11 +258,11 @@ test_ar_hostile(void **state)
     fill(buf, c->len, c->fill);
     assert_int_equal(mailauth_authres_parse(NULL, buf, c->len, &skipped, &ar), c->st);
     if (ar != NULL) {
-        assert_true(mailauth_authres_count(ar) <= 1000);
+        assert_true(mailauth_authres_resinfo_count(ar) <= 1000);
         if (c->count != (size_t)-1)
-            assert_int_equal(mailauth_authres_count(ar), c->count);
-        for (size_t i = 0; i < mailauth_authres_count(ar); i++)
-            assert_true(mailauth_resinfo_prop_count(mailauth_authres_get(ar, i)) <= 1000);
+            assert_int_equal(mailauth_authres_resinfo_count(ar), c->count);
+        for (size_t i = 0; i < mailauth_authres_resinfo_count(ar); i++)
+            assert_true(mailauth_resinfo_prop_count(mailauth_authres_resinfo(ar, i)) <= 1000);
         if (c->fill == F_RESINFOS || c->fill == F_PROPS)
             assert_true(skipped > 0);
         if (mailauth_authres_authserv_id(ar)[0] != '\0')
@@ -389,7 +389,7 @@ test_ar_comment_fold_blanks(void **state)
     text = format_alloc(ar, 0);
     assert_non_null(strstr(text, "\r\n"));
     assert_int_equal(mailauth_authres_parse(NULL, text, strlen(text), NULL, &back), MAILAUTH_OK);
-    assert_string_equal(mailauth_resinfo_comment(mailauth_authres_get(back, 0)), comment);
+    assert_string_equal(mailauth_resinfo_comment(mailauth_authres_resinfo(back, 0)), comment);
     free(text);
     mailauth_authres_free(back);
     mailauth_authres_free(ar);
@@ -500,12 +500,12 @@ test_ar_model_getters(void **state)
     assert_string_equal(v, "second");
     assert_int_equal(mailauth_resinfo_prop(ri, 2, &t, &p, &v), MAILAUTH_EINVAL);
     assert_null(t), assert_null(p), assert_null(v);
-    assert_null(mailauth_authres_get(ar, 1));
+    assert_null(mailauth_authres_resinfo(ar, 1));
     assert_null(mailauth_resinfo_reason(ri));
     assert_null(mailauth_resinfo_comment(ri));
     /* NULL handles are safe everywhere */
-    assert_int_equal(mailauth_authres_count(NULL), 0);
-    assert_null(mailauth_authres_get(NULL, 0));
+    assert_int_equal(mailauth_authres_resinfo_count(NULL), 0);
+    assert_null(mailauth_authres_resinfo(NULL, 0));
     assert_null(mailauth_authres_authserv_id(NULL));
     assert_null(mailauth_resinfo_method(NULL));
     assert_int_equal(mailauth_resinfo_prop_count(NULL), 0);

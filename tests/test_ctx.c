@@ -15,6 +15,12 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Every method this version has: the default set. */
+#define KNOWN_METHODS                                                                             \
+    (MAILAUTH_METHOD_SPF | MAILAUTH_METHOD_DKIM | MAILAUTH_METHOD_DMARC | MAILAUTH_METHOD_ARC |   \
+     MAILAUTH_METHOD_IPREV)
+
+
 /* ---- defaults ------------------------------------------------------------ */
 
 struct limit_case {
@@ -42,7 +48,7 @@ static const struct limit_case limit_cases[] = {
     {MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES, "dkim-key-cache-entries", 1024},
     {MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, "dmarc-treewalk-queries", 8},
 };
-_Static_assert(ARRAY_LEN(limit_cases) == MAILAUTH_LIMIT__COUNT, "a limit has no case");
+_Static_assert(ARRAY_LEN(limit_cases) == MAILAUTH__LIMIT_COUNT, "a limit has no case");
 
 static void
 test_ctx_limit_default(void **state)
@@ -50,13 +56,13 @@ test_ctx_limit_default(void **state)
     const struct limit_case *c = *state;
     mailauth_ctx_t          *ctx = NULL;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_get_limit(ctx, c->limit), c->def);
+    assert_int_equal(mailauth_ctx_limit(ctx, c->limit), c->def);
     assert_int_equal(mailauth__ctx_limit(ctx, c->limit), c->def);
     assert_string_equal(mailauth_limit_name(c->limit), c->name);
     assert_int_equal(mailauth_ctx_set_limit(ctx, c->limit, 7), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_get_limit(ctx, c->limit), 7);
+    assert_int_equal(mailauth_ctx_limit(ctx, c->limit), 7);
     assert_int_equal(mailauth_ctx_set_limit(ctx, c->limit, 0), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_ctx_get_limit(ctx, c->limit), 7);
+    assert_int_equal(mailauth_ctx_limit(ctx, c->limit), 7);
     mailauth_ctx_free(ctx);
 }
 
@@ -66,12 +72,10 @@ test_ctx_defaults(void **state)
     mailauth_ctx_t *ctx = NULL;
     (void)state;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_string_equal(mailauth_ctx_get_authserv_id(ctx), "localhost");
-    assert_int_equal(mailauth_ctx_get_methods(ctx), MAILAUTH_METHOD_ALL);
-    assert_null(ctx->spf_default_exp);
-    assert_null(ctx->env.log);
-    assert_int_equal(mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT__COUNT), 0);
-    assert_int_equal(mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT__COUNT, 5), MAILAUTH_EINVAL);
+    assert_string_equal(mailauth_ctx_authserv_id(ctx), "localhost");
+    assert_int_equal(mailauth_ctx_methods(ctx), KNOWN_METHODS);
+    assert_int_equal(mailauth_ctx_limit(ctx, MAILAUTH__LIMIT_COUNT), 0);
+    assert_int_equal(mailauth_ctx_set_limit(ctx, MAILAUTH__LIMIT_COUNT, 5), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_ctx_set_limit(ctx, (mailauth_limit_t)-1, 5), MAILAUTH_EINVAL);
     mailauth_ctx_free(ctx);
     mailauth_ctx_free(NULL);
@@ -130,7 +134,7 @@ test_ctx_authserv_id(void **state)
     mailauth_ctx_t       *ctx = NULL;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_ctx_set_authserv_id(ctx, c->id), c->want);
-    assert_string_equal(mailauth_ctx_get_authserv_id(ctx),
+    assert_string_equal(mailauth_ctx_authserv_id(ctx),
                         c->want == MAILAUTH_OK ? c->id : "localhost");
     mailauth_ctx_free(ctx);
 }
@@ -145,9 +149,10 @@ static const struct methods_case methods_cases[] = {
     {"methods: spf only", MAILAUTH_METHOD_SPF, MAILAUTH_OK, MAILAUTH_METHOD_SPF},
     {"methods: dkim+dmarc", MAILAUTH_METHOD_DKIM | MAILAUTH_METHOD_DMARC, MAILAUTH_OK,
      MAILAUTH_METHOD_DKIM | MAILAUTH_METHOD_DMARC},
-    {"methods: unknown bits dropped", 0x31, MAILAUTH_OK, MAILAUTH_METHOD_SPF},
-    {"methods: none", 0, MAILAUTH_EINVAL, MAILAUTH_METHOD_ALL},
-    {"methods: only unknown", 0x100, MAILAUTH_EINVAL, MAILAUTH_METHOD_ALL},
+    {"methods: unknown bits dropped", 0x121, MAILAUTH_OK, MAILAUTH_METHOD_SPF},
+    {"methods: all, future ones too", MAILAUTH_METHOD_ALL, MAILAUTH_OK, KNOWN_METHODS},
+    {"methods: none", 0, MAILAUTH_EINVAL, KNOWN_METHODS},
+    {"methods: only unknown", 0x100, MAILAUTH_EINVAL, KNOWN_METHODS},
 };
 
 static void
@@ -157,7 +162,7 @@ test_ctx_methods(void **state)
     mailauth_ctx_t            *ctx = NULL;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_ctx_set_methods(ctx, c->set), c->want);
-    assert_int_equal(mailauth_ctx_get_methods(ctx), c->get);
+    assert_int_equal(mailauth_ctx_methods(ctx), c->get);
     mailauth_ctx_free(ctx);
 }
 
@@ -166,14 +171,14 @@ test_ctx_null_handles(void **state)
 {
     (void)state;
     assert_int_equal(mailauth_ctx_set_authserv_id(NULL, "x"), MAILAUTH_EINVAL);
-    assert_null(mailauth_ctx_get_authserv_id(NULL));
+    assert_null(mailauth_ctx_authserv_id(NULL));
     assert_int_equal(mailauth_ctx_set_clock(NULL, NULL, NULL), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_ctx_set_logger(NULL, NULL, NULL, MAILAUTH_LOG_ERROR),
                      MAILAUTH_EINVAL);
     assert_int_equal(mailauth_ctx_set_limit(NULL, MAILAUTH_LIMIT_DNS_QUERIES, 1), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_ctx_get_limit(NULL, MAILAUTH_LIMIT_DNS_QUERIES), 0);
+    assert_int_equal(mailauth_ctx_limit(NULL, MAILAUTH_LIMIT_DNS_QUERIES), 0);
     assert_int_equal(mailauth_ctx_set_methods(NULL, MAILAUTH_METHOD_SPF), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_ctx_get_methods(NULL), 0);
+    assert_int_equal(mailauth_ctx_methods(NULL), 0);
     assert_int_equal(mailauth_ctx_set_spf_default_explanation(NULL, "x"), MAILAUTH_EINVAL);
 }
 
@@ -226,10 +231,9 @@ test_ctx_frozen(void **state)
     assert_int_equal(mailauth_ctx_set_methods(ctx, MAILAUTH_METHOD_SPF), MAILAUTH_ESTATE);
     assert_int_equal(mailauth_ctx_set_spf_default_explanation(ctx, "x"), MAILAUTH_ESTATE);
     /* Nothing changed; getters still work. */
-    assert_string_equal(mailauth_ctx_get_authserv_id(ctx), "localhost");
-    assert_int_equal(mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_DNS_QUERIES), 64);
-    assert_int_equal(mailauth_ctx_get_methods(ctx), MAILAUTH_METHOD_ALL);
-    assert_null(ctx->env.clock);
+    assert_string_equal(mailauth_ctx_authserv_id(ctx), "localhost");
+    assert_int_equal(mailauth_ctx_limit(ctx, MAILAUTH_LIMIT_DNS_QUERIES), 64);
+    assert_int_equal(mailauth_ctx_methods(ctx), KNOWN_METHODS);
     mailauth_ctx_free(ctx);
 }
 
@@ -304,157 +308,13 @@ test_ctx_log_long(void **state)
 
 /* ---- names ----------------------------------------------------------------- */
 
-/* Every value of an enum has a non-NULL name, all distinct, and the
- * out-of-range fallback is the documented one. */
-static void
-check_names(const char *(*name)(int), int lo, int hi, const char *fallback)
-{
-    for (int i = lo; i <= hi; i++) {
-        const char *a = name(i);
-        assert_non_null(a);
-        assert_true(a[0] != '\0');
-        for (int j = lo; j < i; j++)
-            assert_string_not_equal(a, name(j));
-    }
-    assert_string_equal(name(hi + 1), fallback);
-    assert_string_equal(name(-1), fallback);
-}
+/* Every enum's numbers and names are pinned by test_abi
+ * (tests/data/abi/enums.txt). */
 
-static const char *
-status_name(int i)
-{
-    return mailauth_status_name((mailauth_status_t)i);
-}
-static const char *
-strerror_name(int i)
-{
-    return mailauth_strerror((mailauth_status_t)i);
-}
 static const char *
 verdict_name(int i)
 {
     return mailauth_verdict_name((mailauth_verdict_t)i);
-}
-static const char *
-reason_name(int i)
-{
-    return mailauth_reason_name((mailauth_reason_t)i);
-}
-static const char *
-level_name(int i)
-{
-    return mailauth_log_level_name((mailauth_log_level_t)i);
-}
-static const char *
-limit_name(int i)
-{
-    return mailauth_limit_name((mailauth_limit_t)i);
-}
-static const char *
-method_name(int i)
-{
-    return mailauth_method_name((mailauth_method_t)(1u << i));
-}
-
-static void
-test_ctx_enum_names(void **state)
-{
-    (void)state;
-    check_names(status_name, MAILAUTH_OK, MAILAUTH_EINTERNAL, "MAILAUTH_UNKNOWN");
-    check_names(strerror_name, MAILAUTH_OK, MAILAUTH_EINTERNAL, "unknown status");
-    /* verdict and reason fall back to "none", which is also a real name */
-    for (int i = MAILAUTH_VERDICT_NONE; i <= MAILAUTH_VERDICT_POLICY; i++)
-        for (int j = 0; j < i; j++)
-            assert_string_not_equal(verdict_name(i), verdict_name(j));
-    assert_string_equal(verdict_name(99), "none");
-    for (int i = 0; i < MAILAUTH_REASON__COUNT; i++)
-        for (int j = 0; j < i; j++)
-            assert_string_not_equal(reason_name(i), reason_name(j));
-    assert_string_equal(reason_name(MAILAUTH_REASON__COUNT), "none");
-    check_names(level_name, MAILAUTH_LOG_ERROR, MAILAUTH_LOG_DEBUG, "unknown");
-    check_names(limit_name, 0, MAILAUTH_LIMIT__COUNT - 1, "unknown");
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < i; j++)
-            assert_string_not_equal(method_name(i), method_name(j));
-    assert_string_equal(mailauth_method_name(MAILAUTH_METHOD_SPF), "spf");
-    assert_string_equal(mailauth_method_name(MAILAUTH_METHOD_ARC), "arc");
-    assert_string_equal(mailauth_method_name(MAILAUTH_METHOD_ALL), "unknown");
-    assert_string_equal(mailauth_method_name((mailauth_method_t)0), "unknown");
-}
-
-struct reason_case {
-    mailauth_reason_t r;
-    const char       *token;
-};
-static const struct reason_case reason_cases[] = {
-    {MAILAUTH_REASON_NONE, "none"},
-    {MAILAUTH_REASON_SPF_NO_RECORD, "spf.no-record"},
-    {MAILAUTH_REASON_SPF_MULTIPLE_RECORDS, "spf.multiple-records"},
-    {MAILAUTH_REASON_SPF_SYNTAX, "spf.syntax"},
-    {MAILAUTH_REASON_SPF_DNS_LIMIT, "spf.dns-limit"},
-    {MAILAUTH_REASON_SPF_VOID_LIMIT, "spf.void-limit"},
-    {MAILAUTH_REASON_SPF_MX_LIMIT, "spf.mx-limit"},
-    {MAILAUTH_REASON_SPF_PTR_LIMIT, "spf.ptr-limit"},
-    {MAILAUTH_REASON_SPF_INCLUDE_NONE, "spf.include-none"},
-    {MAILAUTH_REASON_SPF_REDIRECT_NONE, "spf.redirect-none"},
-    {MAILAUTH_REASON_SPF_DNS_TEMPFAIL, "spf.dns-tempfail"},
-    {MAILAUTH_REASON_SPF_BAD_DOMAIN, "spf.bad-domain"},
-    {MAILAUTH_REASON_SPF_MATCHED, "spf.matched"},
-    {MAILAUTH_REASON_SPF_DEFAULT, "spf.default"},
-    {MAILAUTH_REASON_SPF_MACRO, "spf.macro"},
-    {MAILAUTH_REASON_DEADLINE, "deadline"},
-    {MAILAUTH_REASON_DKIM_SYNTAX, "dkim.syntax"},
-    {MAILAUTH_REASON_DKIM_DUPLICATE_TAG, "dkim.duplicate-tag"},
-    {MAILAUTH_REASON_DKIM_VERSION, "dkim.version"},
-    {MAILAUTH_REASON_DKIM_ALGORITHM, "dkim.algorithm"},
-    {MAILAUTH_REASON_DKIM_SHA1, "dkim.sha1"},
-    {MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED, "dkim.from-not-signed"},
-    {MAILAUTH_REASON_DKIM_AUID_MISMATCH, "dkim.auid-mismatch"},
-    {MAILAUTH_REASON_DKIM_EXPIRED, "dkim.expired"},
-    {MAILAUTH_REASON_DKIM_FUTURE, "dkim.future"},
-    {MAILAUTH_REASON_DKIM_QUERY_METHOD, "dkim.query-method"},
-    {MAILAUTH_REASON_DKIM_NO_KEY, "dkim.no-key"},
-    {MAILAUTH_REASON_DKIM_KEY_SYNTAX, "dkim.key-syntax"},
-    {MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "dkim.key-multiple"},
-    {MAILAUTH_REASON_DKIM_KEY_REVOKED, "dkim.key-revoked"},
-    {MAILAUTH_REASON_DKIM_KEY_TOO_SMALL, "dkim.key-too-small"},
-    {MAILAUTH_REASON_DKIM_KEY_TOO_LARGE, "dkim.key-too-large"},
-    {MAILAUTH_REASON_DKIM_KEY_MISMATCH, "dkim.key-mismatch"},
-    {MAILAUTH_REASON_DKIM_KEY_SERVICE, "dkim.key-service"},
-    {MAILAUTH_REASON_DKIM_KEY_STRICT, "dkim.key-strict"},
-    {MAILAUTH_REASON_DKIM_DNS_TEMPFAIL, "dkim.dns-tempfail"},
-    {MAILAUTH_REASON_DKIM_BODY_HASH, "dkim.body-hash"},
-    {MAILAUTH_REASON_DKIM_SIGNATURE, "dkim.signature"},
-    {MAILAUTH_REASON_DKIM_BODY_LENGTH, "dkim.body-length"},
-    {MAILAUTH_REASON_DKIM_PARTIAL_BODY, "dkim.partial-body"},
-    {MAILAUTH_REASON_DKIM_TOO_MANY, "dkim.too-many"},
-    {MAILAUTH_REASON_DMARC_NO_RECORD, "dmarc.no-record"},
-    {MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS, "dmarc.multiple-records"},
-    {MAILAUTH_REASON_DMARC_SYNTAX, "dmarc.syntax"},
-    {MAILAUTH_REASON_DMARC_DNS_TEMPFAIL, "dmarc.dns-tempfail"},
-    {MAILAUTH_REASON_DMARC_NO_FROM, "dmarc.no-from"},
-    {MAILAUTH_REASON_DMARC_MULTIPLE_FROM, "dmarc.multiple-from"},
-    {MAILAUTH_REASON_DMARC_BAD_FROM, "dmarc.bad-from"},
-    {MAILAUTH_REASON_DMARC_ALIGNED, "dmarc.aligned"},
-    {MAILAUTH_REASON_DMARC_NOT_ALIGNED, "dmarc.not-aligned"},
-    {MAILAUTH_REASON_ARC_NO_SETS, "arc.no-sets"},
-    {MAILAUTH_REASON_ARC_STRUCTURE, "arc.structure"},
-    {MAILAUTH_REASON_ARC_TOO_MANY, "arc.too-many"},
-    {MAILAUTH_REASON_ARC_SYNTAX, "arc.syntax"},
-    {MAILAUTH_REASON_ARC_CV, "arc.cv"},
-    {MAILAUTH_REASON_ARC_AMS, "arc.ams"},
-    {MAILAUTH_REASON_ARC_SEAL, "arc.seal"},
-    {MAILAUTH_REASON_ARC_DNS_TEMPFAIL, "arc.dns-tempfail"},
-};
-_Static_assert(ARRAY_LEN(reason_cases) == MAILAUTH_REASON__COUNT, "a reason has no case");
-
-/* Tokens are part of the ABI (logs, JSON): pinned here. */
-static void
-test_ctx_reason_tokens(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < ARRAY_LEN(reason_cases); i++)
-        assert_string_equal(mailauth_reason_name(reason_cases[i].r), reason_cases[i].token);
 }
 
 struct verdict_case {
@@ -503,6 +363,7 @@ test_ctx_strerror(void **state)
     assert_string_equal(mailauth_strerror(MAILAUTH_OK), "success");
     assert_string_equal(mailauth_status_name(MAILAUTH_ESTATE), "MAILAUTH_ESTATE");
     assert_string_equal(mailauth_strerror((mailauth_status_t)1000), "unknown status");
+    assert_string_equal(mailauth_status_name((mailauth_status_t)1000), "unknown");
 }
 
 static void
@@ -535,7 +396,7 @@ setup_ctx(const mailauth_allocator_t *al)
         st = mailauth_ctx_add_trusted_sealer(ctx, "Sealer.Example.COM.");
     if (ctx != NULL && st == MAILAUTH_ENOMEM) {
         /* a failed setter leaves the previous value */
-        assert_non_null(mailauth_ctx_get_authserv_id(ctx));
+        assert_non_null(mailauth_ctx_authserv_id(ctx));
     }
     mailauth_ctx_free(ctx);
     return st;
@@ -573,18 +434,18 @@ test_ctx_policy_knobs(void **state)
     uint32_t        seven = 7;
     (void)state;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 0);
-    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY), 0);
+    assert_int_equal(mailauth_ctx_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 0);
+    assert_int_equal(mailauth_ctx_flag(ctx, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY), 0);
     assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1, 5), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_get_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 1);
-    assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH_FLAG__COUNT, 1), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_ctx_flag(ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1), 1);
+    assert_int_equal(mailauth_ctx_set_flag(ctx, MAILAUTH__FLAG_COUNT, 1), MAILAUTH_EINVAL);
     assert_string_equal(mailauth_flag_name(MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY),
                         "dkim-require-full-body");
-    assert_string_equal(mailauth_flag_name(MAILAUTH_FLAG__COUNT), "unknown");
+    assert_string_equal(mailauth_flag_name(MAILAUTH__FLAG_COUNT), "unknown");
 
-    assert_int_equal(mailauth_ctx_get_dmarc_mode(ctx), MAILAUTH_DMARC_RFC7489);
+    assert_int_equal(mailauth_ctx_dmarc_mode(ctx), MAILAUTH_DMARC_RFC7489);
     assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, MAILAUTH_DMARC_RFC9989), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_get_dmarc_mode(ctx), MAILAUTH_DMARC_RFC9989);
+    assert_int_equal(mailauth_ctx_dmarc_mode(ctx), MAILAUTH_DMARC_RFC9989);
     assert_int_equal(mailauth_ctx_set_dmarc_mode(ctx, (mailauth_dmarc_mode_t)7), MAILAUTH_EINVAL);
     assert_string_equal(mailauth_dmarc_mode_name(MAILAUTH_DMARC_RFC9989), "9989");
 
@@ -631,8 +492,6 @@ main(void)
         cmocka_unit_test(test_ctx_frozen),
         cmocka_unit_test(test_ctx_clock),
         cmocka_unit_test(test_ctx_log_long),
-        cmocka_unit_test(test_ctx_enum_names),
-        cmocka_unit_test(test_ctx_reason_tokens),
         cmocka_unit_test(test_ctx_verdict_from_name),
         cmocka_unit_test(test_ctx_strerror),
         cmocka_unit_test(test_ctx_version),

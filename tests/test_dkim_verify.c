@@ -19,6 +19,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "support/authres_of.h"
 #include "support/dkim_harness.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -397,7 +398,7 @@ only_entry(harness_t *h, const char *msg_sig, enum mutation mut)
     assert_int_equal(mailauth_eval_message(h->ev, m.p, m.n), MAILAUTH_OK);
     assert_int_equal(harness_finish(h), MAILAUTH_OK);
     free(m.p);
-    assert_int_equal(mailauth_authres_count(mailauth_eval_authres(h->ev)), 1);
+    assert_int_equal(mailauth_authres_resinfo_count(authres_of(h->ev)), 1);
     assert_int_equal(dk_ar_entries(h->ev, ri, ARRAY_LEN(ri)), 1);
     return ri[0];
 }
@@ -424,7 +425,7 @@ test_dkim_verify_authres(void **state)
     assert_memory_equal(mailauth_resinfo_find_prop(ri, "header", "b"), b, 8);
     assert_int_equal(strlen(mailauth_resinfo_find_prop(ri, "header", "b")), 8);
     assert_int_equal(
-        mailauth_authres_format_value(mailauth_eval_authres(h.ev), value, sizeof(value), NULL),
+        mailauth_authres_format_value(authres_of(h.ev), value, sizeof(value), NULL),
         MAILAUTH_OK);
     assert_non_null(strstr(value, "mx.example.net; dkim=pass (2048-bit key) "
                                   "header.d=example.com header.i="));

@@ -111,7 +111,7 @@ test_dns_async_and_timeout_ms(void **state)
     assert_int_equal(mailauth_resolver_process_timeouts(NULL), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_resolver_run_once(NULL, 0), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_resolver_flush_cache(NULL), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_resolver_get_stats(NULL, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_resolver_stats(NULL, NULL), MAILAUTH_EINVAL);
     env_free(&e);
 }
 
@@ -121,7 +121,7 @@ test_dns_coalesce(void **state)
     struct env                e;
     struct tc                 t1, t2;
     mailauth__dns_q_t        *q1, *q2;
-    mailauth_resolver_stats_t s;
+    mailauth_resolver_stats_t s = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     (void)state;
     env_ctx(&e, NULL);
     env_zone(&e);

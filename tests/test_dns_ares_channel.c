@@ -269,7 +269,7 @@ spf_eval(mailauth_ctx_t *ctx, mailauth_resolver_t *r)
 }
 
 static mailauth_verdict_t
-spf_of(const mailauth_eval_t *ev)
+spf_of(mailauth_eval_t *ev)
 {
     const mailauth_spf_result_t *res = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
     assert_non_null(res);
@@ -294,7 +294,7 @@ test_dns_ares_channel_shared(void **state)
     /* The MTA's own query and mailauth's, on one channel, one loop. */
     ares_query(m.ch, "example.org", 1 /* C_IN */, 16 /* TXT */, mta_own_answer, &m);
     ev = spf_eval(ctx, r);
-    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_OK);
     for (until = mono_ms() + 5000; (calls == 0 || m.own_answers == 0) && mono_ms() < until;)
         mta_turn(&m, r);
     assert_int_equal(calls, 1);
@@ -342,7 +342,7 @@ test_dns_ares_channel_query_outlives_resolver(void **state)
     assert_int_equal(mailauth_ctx_new(&fa.al, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_new_ares_channel(ctx, m.ch, &r), MAILAUTH_OK);
     ev = spf_eval(ctx, r);
-    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_OK);
     for (uint64_t until = mono_ms() + 5000; atomic_load(&srv.queries) == 0 && mono_ms() < until;)
         mta_turn(&m, r);
     assert_true(atomic_load(&srv.queries) > 0);
@@ -369,7 +369,7 @@ test_dns_ares_channel_closed_port_tempfail(void **state)
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_new_ares_channel(ctx, m.ch, &r), MAILAUTH_OK);
     ev = spf_eval(ctx, r);
-    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_OK);
     for (uint64_t until = mono_ms() + 10000; calls == 0 && mono_ms() < until;)
         mta_turn(&m, r);
     assert_int_equal(calls, 1);

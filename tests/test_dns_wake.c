@@ -172,7 +172,7 @@ test_dns_custom(void **state)
     struct mock           m = {.mode = MOCK_SYNC};
     struct tc             t;
     mailauth__dns_q_t    *q1, *q2, *q3, *q4;
-    mailauth_dns_record_t bad = {.data = "\1\2\3", .len = 3};
+    mailauth_dns_record_t bad = {.version = MAILAUTH_DNS_RECORD_VERSION, .data = "\1\2\3", .len = 3};
     (void)state;
     env_ctx(&e, NULL);
     env_custom(&e, &m, true);

@@ -14,6 +14,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "support/authres_of.h"
 #include "core/eval_int.h"
 #include "support/eval_harness.h"
 #include "support/fail_alloc.h"
@@ -79,13 +80,13 @@ run_spf_case(const struct spf_case *c, bool async)
         assert_int_equal(mailauth_eval_set_helo(h.ev, c->helo), MAILAUTH_OK);
     if (c->mail_from != NULL)
         assert_int_equal(mailauth_eval_set_mail_from(h.ev, c->mail_from), MAILAUTH_OK);
-    assert_null(mailauth_eval_authres(h.ev));
+    assert_null(authres_of(h.ev));
     assert_null(mailauth_eval_spf(h.ev, MAILAUTH_SPF_MAILFROM));
     assert_int_equal(harness_finish(&h), MAILAUTH_OK);
-    assert_non_null(mailauth_eval_authres(h.ev));
+    assert_non_null(authres_of(h.ev));
     /* built once, on the first call, then the same object */
-    assert_ptr_equal(mailauth_eval_authres(h.ev), mailauth_eval_authres(h.ev));
-    assert_string_equal(mailauth_authres_authserv_id(mailauth_eval_authres(h.ev)),
+    assert_ptr_equal(authres_of(h.ev), authres_of(h.ev));
+    assert_string_equal(mailauth_authres_authserv_id(authres_of(h.ev)),
                         "mx.example.net");
     harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, c->mf, c->mf_domain, c->mf_sender);
     harness_check_spf(h.ev, MAILAUTH_SPF_HELO, c->helo_v, NULL, NULL);
@@ -104,44 +105,153 @@ test_eval_spf_async(void **state)
     run_spf_case(*state, true);
 }
 
-/* Client IP set last: the checks start then. */
-static void
-test_eval_ip_last(void **state)
+/* The envelope given piece by piece: every order of the three setters gives
+ * the same verdicts, because nothing is asked before the envelope closes
+ * (here at finish). The policy depends on the HELO name (%{h}), so a check
+ * started before HELO would fail. */
+static mailauth_resolver_stats_t
+stats(mailauth_resolver_t *r)
 {
+    mailauth_resolver_stats_t s = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
+    assert_int_equal(mailauth_resolver_stats(r, &s), MAILAUTH_OK);
+    return s;
+}
+
+static const int setter_orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                        {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+
+static void
+set_one(mailauth_eval_t *ev, int which)
+{
+    if (which == 0)
+        assert_int_equal(mailauth_eval_set_client_ip(ev, "192.0.2.10"), MAILAUTH_OK);
+    else if (which == 1)
+        assert_int_equal(mailauth_eval_set_helo(ev, "mail.example.org"), MAILAUTH_OK);
+    else
+        assert_int_equal(mailauth_eval_set_mail_from(ev, "u@h.example.org"), MAILAUTH_OK);
+}
+
+static void
+test_eval_envelope_every_order(void **state)
+{
+    (void)state;
     for (int async = 0; async < 2; async++) {
+        for (int o = 0; o < 6; o++) {
+            harness_t h;
+            harness_setup(&h, async != 0, NULL, 0, 0);
+            for (int k = 0; k < 3; k++)
+                set_one(h.ev, setter_orders[o][k]);
+            assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+            harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "h.example.org",
+                              "u@h.example.org");
+            harness_check_spf(h.ev, MAILAUTH_SPF_HELO, MAILAUTH_VERDICT_PASS, "mail.example.org",
+                              NULL);
+            harness_teardown(&h);
+        }
+    }
+}
+
+/* The same through one call, which starts the checks at once, and with the
+ * message fed after every order of the setters. */
+static void
+test_eval_envelope_whole(void **state)
+{
+    static const char         msg[] = "From: u@h.example.org\r\nSubject: x\r\n\r\nbody\r\n";
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = "192.0.2.10",
+                                     .helo = "mail.example.org",
+                                     .mail_from = "u@h.example.org"};
+    (void)state;
+    for (int o = 0; o <= 6; o++) {
         harness_t h;
-        (void)state;
-        harness_setup(&h, async != 0, NULL, 0, 0);
-        assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_OK);
-        assert_int_equal(mailauth_eval_set_mail_from(h.ev, "u@example.org"), MAILAUTH_OK);
-        assert_null(h.ev->spf[EVAL_SPF_MAILFROM]);
-        assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.10"), MAILAUTH_OK);
-        assert_non_null(h.ev->spf[EVAL_SPF_MAILFROM]);
-        assert_non_null(h.ev->spf[EVAL_SPF_HELO]);
+        harness_setup(&h, true, NULL, 0, MAILAUTH_METHOD_SPF);
+        if (o == 6) {
+            assert_int_equal(mailauth_eval_set_envelope(h.ev, &env), MAILAUTH_OK);
+            /* started: the first questions are out already */
+            assert_true(stats(h.r).questions > 0);
+        } else {
+            for (int k = 0; k < 3; k++)
+                set_one(h.ev, setter_orders[o][k]);
+            assert_int_equal(stats(h.r).questions, 0); /* nothing asked yet */
+        }
+        assert_int_equal(mailauth_eval_message(h.ev, msg, sizeof(msg) - 1), MAILAUTH_OK);
         assert_int_equal(harness_finish(&h), MAILAUTH_OK);
-        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.org", NULL);
-        harness_check_spf(h.ev, MAILAUTH_SPF_HELO, MAILAUTH_VERDICT_PASS, "mail.example.org", NULL);
+        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "h.example.org",
+                          "u@h.example.org");
         harness_teardown(&h);
     }
 }
 
-/* Null sender before HELO: the MAIL FROM check waits for the HELO name. */
+/* Once the envelope is closed (set_envelope(), the first part of the
+ * message, finish), every envelope call is refused: nothing can change a
+ * check that started; a refused value changes nothing. */
 static void
-test_eval_null_sender_waits_for_helo(void **state)
+test_eval_envelope_closed(void **state)
 {
-    harness_t h;
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = "192.0.2.10",
+                                     .mail_from = "u@h.example.org"};
+    mailauth_envelope_t       bad = env;
+    harness_t                 h;
     (void)state;
     harness_setup(&h, false, NULL, 0, 0);
-    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.10"), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_set_mail_from(h.ev, ""), MAILAUTH_OK);
-    assert_null(h.ev->spf[EVAL_SPF_MAILFROM]);
-    assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_OK);
-    assert_non_null(h.ev->spf[EVAL_SPF_MAILFROM]);
-    assert_int_equal(mailauth_eval_set_helo(h.ev, "other.example.org"), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_set_envelope(NULL, &env), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, NULL), MAILAUTH_EINVAL);
+    bad.version = 2;
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &bad), MAILAUTH_EINVAL);
+    bad.version = MAILAUTH_ENVELOPE_VERSION;
+    bad.client_ip = "192.0.2.300";
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &bad), MAILAUTH_EINVAL);
+    bad.client_ip = "192.0.2.10";
+    bad.helo = "";
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &bad), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "not an address"), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_set_helo(h.ev, ""), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_set_mail_from(h.ev, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &env), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &env), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_set_mail_from(h.ev, "x@example.org"), MAILAUTH_ESTATE);
     assert_int_equal(harness_finish(&h), MAILAUTH_OK);
-    harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "mail.example.org",
-                      "postmaster@mail.example.org");
+    /* No HELO was given: %{h} does not name mail.example.org. */
+    harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_FAIL, "h.example.org", NULL);
+    harness_check_spf(h.ev, MAILAUTH_SPF_HELO, NOT_RUN, NULL, NULL);
     harness_teardown(&h);
+    /* the first header field closes it */
+    harness_setup(&h, false, NULL, 0, 0);
+    assert_int_equal(mailauth_eval_set_mail_from(h.ev, "u@h.example.org"), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.10"), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_header(h.ev, "From: u@h.example.org", 21), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &env), MAILAUTH_ESTATE);
+    harness_teardown(&h);
+    /* finish closes it */
+    harness_setup(&h, false, NULL, 0, 0);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_ESTATE);
+    harness_teardown(&h);
+}
+
+/* The null sender is postmaster@HELO whichever comes first. */
+static void
+test_eval_null_sender_any_order(void **state)
+{
+    (void)state;
+    for (int first_helo = 0; first_helo < 2; first_helo++) {
+        harness_t h;
+        harness_setup(&h, false, NULL, 0, 0);
+        assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.10"), MAILAUTH_OK);
+        if (first_helo)
+            assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_set_mail_from(h.ev, ""), MAILAUTH_OK);
+        if (!first_helo)
+            assert_int_equal(mailauth_eval_set_helo(h.ev, "mail.example.org"), MAILAUTH_OK);
+        assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+        harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "mail.example.org",
+                          "postmaster@mail.example.org");
+        harness_teardown(&h);
+    }
 }
 
 /* ---- callback rules ------------------------------------------------------------------ */
@@ -153,14 +263,16 @@ test_eval_callback_later(void **state)
 {
     harness_t h;
     (void)state;
-    harness_setup(&h, true, NULL, 0, 0);
-    assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_set_mail_from(h.ev, "u@example.org"), MAILAUTH_OK);
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = "192.0.2.1",
+                                     .mail_from = "u@example.org"};
+    harness_setup(&h, true, NULL, 0, MAILAUTH_METHOD_SPF);
+    assert_int_equal(mailauth_eval_set_envelope(h.ev, &env), MAILAUTH_OK);
     h.now += 1000; /* the answers are in */
     assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
-    assert_true(h.ev->spf_done[EVAL_SPF_MAILFROM]);
+    assert_non_null(mailauth__eval_row_final(h.ev, CHECK_SPF_MAILFROM));
     h.in_finish = true;
-    assert_int_equal(mailauth_eval_finish(h.ev, harness_done_cb, &h), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(h.ev, harness_done_cb, &h), MAILAUTH_OK);
     h.in_finish = false;
     assert_int_equal(h.calls, 0);
     assert_int_equal(mailauth_resolver_timeout_ms(h.r), 0);
@@ -180,7 +292,7 @@ test_eval_callback_nothing_to_do(void **state)
     (void)state;
     harness_setup(&h, true, NULL, 0, 0);
     assert_int_equal(harness_finish(&h), MAILAUTH_OK);
-    assert_int_equal(mailauth_authres_count(mailauth_eval_authres(h.ev)), 0);
+    assert_int_equal(mailauth_authres_resinfo_count(authres_of(h.ev)), 0);
     harness_teardown(&h);
 }
 
@@ -229,8 +341,8 @@ test_eval_free_other_in_callback(void **state)
     (void)state;
     harness_setup(&h, true, NULL, 0, 0);
     assert_int_equal(mailauth_eval_new(h.ctx, h.r, &other_ev), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_finish(h.ev, free_other_cb, &h), MAILAUTH_EAGAIN);
-    assert_int_equal(mailauth_eval_finish(other_ev, never_cb, NULL), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(h.ev, free_other_cb, &h), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_finish(other_ev, never_cb, NULL), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
     assert_int_equal(h.calls, 1);
     assert_null(other_ev);
@@ -247,14 +359,14 @@ test_eval_cancel(void **state)
     harness_setup(&h, true, NULL, 0, 0);
     assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_OK);
     assert_int_equal(mailauth_eval_set_mail_from(h.ev, "u@example.org"), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_finish(h.ev, harness_done_cb, &h), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(h.ev, harness_done_cb, &h), MAILAUTH_OK);
     assert_int_equal(mailauth_eval_cancel(h.ev), MAILAUTH_OK);
     assert_int_equal(h.calls, 0);
     assert_int_equal(mailauth_eval_cancel(h.ev), MAILAUTH_OK);
     harness_drive(&h, 1000);
     assert_int_equal(h.calls, 1);
     assert_int_equal(h.cb_st, MAILAUTH_ECANCELED);
-    assert_null(mailauth_eval_authres(h.ev));
+    assert_null(authres_of(h.ev));
     assert_null(mailauth_eval_spf(h.ev, MAILAUTH_SPF_MAILFROM));
     harness_teardown(&h);
     /* cancel before finish: feeding and finishing are refused */
@@ -297,7 +409,7 @@ test_eval_done_queue(void **state)
         assert_int_equal(mailauth_eval_new(h.ctx, h.r, &ev[i]), MAILAUTH_OK);
         assert_int_equal(mailauth_eval_set_client_ip(ev[i], "192.0.2.1"), MAILAUTH_OK);
         assert_int_equal(mailauth_eval_set_mail_from(ev[i], senders[i]), MAILAUTH_OK);
-        assert_int_equal(mailauth_eval_finish(ev[i], NULL, &seen[i]), MAILAUTH_EAGAIN);
+        assert_int_equal(mailauth_eval_finish(ev[i], NULL, &seen[i]), MAILAUTH_OK);
     }
     assert_int_equal(mailauth_eval_cancel(ev[1]), MAILAUTH_OK);
     mailauth_eval_free(ev[3]); /* finishing, then gone: never in the queue */
@@ -326,7 +438,7 @@ test_eval_done_queue(void **state)
     assert_int_equal(mailauth_resolver_next_done(h.r, &got, NULL, NULL), MAILAUTH_EAGAIN);
     /* One finished but never taken, freed while queued: it leaves the queue. */
     assert_int_equal(mailauth_eval_new(h.ctx, h.r, &ev[3]), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_finish(ev[3], NULL, NULL), MAILAUTH_EAGAIN);
+    assert_int_equal(mailauth_eval_finish(ev[3], NULL, NULL), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_process_timeouts(h.r), MAILAUTH_OK);
     mailauth_eval_free(ev[3]);
     ev[3] = NULL;
@@ -390,8 +502,10 @@ int
 main(void)
 {
     static const struct CMUnitTest single[] = {
-        cmocka_unit_test(test_eval_ip_last),
-        cmocka_unit_test(test_eval_null_sender_waits_for_helo),
+        cmocka_unit_test(test_eval_envelope_every_order),
+        cmocka_unit_test(test_eval_envelope_whole),
+        cmocka_unit_test(test_eval_envelope_closed),
+        cmocka_unit_test(test_eval_null_sender_any_order),
         cmocka_unit_test(test_eval_callback_later),
         cmocka_unit_test(test_eval_callback_nothing_to_do),
         cmocka_unit_test(test_eval_free_in_callback),

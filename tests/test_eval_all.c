@@ -17,6 +17,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "support/authres_of.h"
 #include "support/all_harness.h"
 #include "support/fail_alloc.h"
 
@@ -182,12 +183,12 @@ check_entry(const char *value, const char *method, const char *want)
 }
 
 static void
-check_authres(const mailauth_eval_t *ev, const all_case_t *c)
+check_authres(mailauth_eval_t *ev, const all_case_t *c)
 {
     char   value[4096];
     size_t need = 0;
     assert_int_equal(
-        mailauth_authres_format_value(mailauth_eval_authres(ev), value, sizeof(value), &need),
+        mailauth_authres_format_value(authres_of(ev), value, sizeof(value), &need),
         MAILAUTH_OK);
     check_entry(value, "dmarc", c->dmarc.verdict == NOT_RUN ? NULL : c->dmarc.ar);
     if (c->arc.verdict == NOT_RUN)
@@ -199,7 +200,7 @@ check_authres(const mailauth_eval_t *ev, const all_case_t *c)
 }
 
 static void
-check_dmarc(const mailauth_eval_t *ev, const all_case_t *c)
+check_dmarc(mailauth_eval_t *ev, const all_case_t *c)
 {
     const mailauth_dmarc_result_t *d = mailauth_eval_dmarc(ev);
     if (c->dmarc.verdict == NOT_RUN) {
@@ -224,7 +225,7 @@ check_dmarc(const mailauth_eval_t *ev, const all_case_t *c)
 }
 
 static void
-check_arc(const mailauth_eval_t *ev, const all_case_t *c)
+check_arc(mailauth_eval_t *ev, const all_case_t *c)
 {
     const mailauth_arc_result_t *a = mailauth_eval_arc(ev);
     if (c->arc.verdict == NOT_RUN) {
@@ -291,7 +292,7 @@ test_eval_all_envelope_only(void **state)
     harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
     assert_null(mailauth_eval_dmarc(h.ev));
     assert_null(mailauth_eval_arc(h.ev));
-    assert_int_equal(mailauth_authres_count(mailauth_eval_authres(h.ev)), 1);
+    assert_int_equal(mailauth_authres_resinfo_count(authres_of(h.ev)), 1);
     harness_teardown(&h);
 }
 

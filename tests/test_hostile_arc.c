@@ -210,35 +210,33 @@ typedef struct acase {
     unsigned           instances;     /* mailauth_arc_result_instances() */
     unsigned           max_questions; /* DNS questions of the whole eval */
     size_t             max_peak;
-    unsigned           max_ms; /* CPU time */
 } acase_t;
 
 #define FAIL MAILAUTH_VERDICT_FAIL
-#define ROW(nm, fn, v_, r_, n, q, peak, ms)                                                        \
+#define ROW(nm, fn, v_, r_, n, q, peak)                                                        \
     {                                                                                              \
         .name = (nm), .build = (fn), .v = (v_), .r = (r_), .instances = (n), .max_questions = (q), \
-        .max_peak = (peak), .max_ms = (ms)                                                         \
+        .max_peak = (peak)                                                         \
     }
 
 static const acase_t cases[] = {
-    ROW("arc: i=51", b_i51, FAIL, MAILAUTH_REASON_ARC_TOO_MANY, 51, 4, 512 * KIB, 2000),
-    ROW("arc: i=0", b_i0, FAIL, MAILAUTH_REASON_ARC_SYNTAX, 0, 4, 512 * KIB, 2000),
+    ROW("arc: i=51", b_i51, FAIL, MAILAUTH_REASON_ARC_TOO_MANY, 51, 4, 512 * KIB),
+    ROW("arc: i=0", b_i0, FAIL, MAILAUTH_REASON_ARC_SYNTAX, 0, 4, 512 * KIB),
     ROW("arc: duplicated instance", b_duplicated, FAIL, MAILAUTH_REASON_ARC_STRUCTURE, 1, 4,
-        512 * KIB, 2000),
+        512 * KIB),
     /* 50 AS keys, 50 AMS keys for oldest-pass (one per selector), SPF, DMARC */
-    ROW("arc: 50 valid sets", b_fifty, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE, 50, 64, 4 * MIB,
-        5000),
-    ROW("arc: 51 sets", b_fifty_one, FAIL, MAILAUTH_REASON_ARC_TOO_MANY, 51, 4, 4 * MIB, 2000),
+    ROW("arc: 50 valid sets", b_fifty, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE, 50, 64, 4 * MIB),
+    ROW("arc: 51 sets", b_fifty_one, FAIL, MAILAUTH_REASON_ARC_TOO_MANY, 51, 4, 4 * MIB),
     ROW("arc: 1,000 ARC-Seal fields", b_1000_seals, FAIL, MAILAUTH_REASON_ARC_TOO_MANY, 1000, 4,
-        2 * MIB, 2000),
+        2 * MIB),
     ROW("arc: cv=fail in the middle", b_cv_fail_middle, FAIL, MAILAUTH_REASON_ARC_CV, 3, 4,
-        512 * KIB, 2000),
+        512 * KIB),
 };
 
 /* ---- running a row --------------------------------------------------------------------------- */
 
 static void
-check_row(const void *row, const mailauth_eval_t *ev, mailauth_status_t fed,
+check_row(const void *row, mailauth_eval_t *ev, mailauth_status_t fed,
           const mailauth_resolver_stats_t *dns)
 {
     const acase_t               *c = row;
@@ -300,7 +298,6 @@ test_hostile_arc_row(void **state)
         print_message("%-48s %5llu ms cpu  peak %8zu bytes\n", c->name, (unsigned long long)ms,
                       m.peak);
     assert_int_equal(m.fa.live, 0);
-    assert_true(ms < c->max_ms);
     assert_true(m.peak <= c->max_peak);
 }
 

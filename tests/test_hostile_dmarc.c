@@ -205,13 +205,12 @@ typedef struct dcase {
     mailauth_verdict_t v;
     mailauth_reason_t  r;
     unsigned           max_questions; /* DNS questions of the whole eval */
-    unsigned           max_ms;        /* CPU time */
 } dcase_t;
 
 #define ROW(nm, fn, v_, r_, chk, q, peak)                                                          \
     {                                                                                              \
         .name = (nm), .build = (fn), .v = (v_), .r = (r_), .check = (chk), .max_questions = (q),   \
-        .max_peak = (peak), .max_ms = 2000                                                         \
+        .max_peak = (peak)                                                         \
     }
 #define PERM MAILAUTH_VERDICT_PERMERROR
 #define PASS MAILAUTH_VERDICT_PASS
@@ -243,7 +242,7 @@ static const dcase_t cases[] = {
 /* ---- running a row --------------------------------------------------------------------------- */
 
 static void
-check_row(const void *row, const mailauth_eval_t *ev, mailauth_status_t fed,
+check_row(const void *row, mailauth_eval_t *ev, mailauth_status_t fed,
           const mailauth_resolver_stats_t *dns)
 {
     const dcase_t                 *c = row;
@@ -304,7 +303,6 @@ test_hostile_dmarc_row(void **state)
         print_message("%-48s %5llu ms cpu  peak %8zu bytes\n", c->name, (unsigned long long)ms,
                       m.peak);
     assert_int_equal(m.fa.live, 0);
-    assert_true(ms < c->max_ms);
     assert_true(m.peak <= c->max_peak);
 }
 

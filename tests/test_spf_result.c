@@ -120,7 +120,7 @@ test_spf_result_received_spf(void **state)
     const struct rs_case *c = *state;
     char                  buf[1024], flat[1024];
     size_t                need = 0, col = 0;
-    assert_int_equal(mailauth_spf_result_received_spf(&c->res, buf, sizeof(buf), &need),
+    assert_int_equal(mailauth_spf_result_format_received_spf(&c->res, buf, sizeof(buf), &need),
                      MAILAUTH_OK);
     assert_int_equal(need, strlen(buf));
     unfold(buf, flat);
@@ -149,18 +149,18 @@ test_spf_result_received_spf_nospc(void **state)
     char                         small[20], full[1024];
     size_t                       need = 0, need2 = 0;
     (void)state;
-    assert_int_equal(mailauth_spf_result_received_spf(r, full, sizeof(full), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_spf_result_format_received_spf(r, full, sizeof(full), &need), MAILAUTH_OK);
     memset(small, 'z', sizeof(small));
-    assert_int_equal(mailauth_spf_result_received_spf(r, small, sizeof(small), &need2),
+    assert_int_equal(mailauth_spf_result_format_received_spf(r, small, sizeof(small), &need2),
                      MAILAUTH_ENOSPC);
     assert_int_equal(need2, need);
     assert_int_equal(small[sizeof(small) - 1], '\0');
     assert_memory_equal(small, full, sizeof(small) - 1);
-    assert_int_equal(mailauth_spf_result_received_spf(r, NULL, 0, &need2), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_spf_result_format_received_spf(r, NULL, 0, &need2), MAILAUTH_ENOSPC);
     assert_int_equal(need2, need);
-    assert_int_equal(mailauth_spf_result_received_spf(NULL, full, sizeof(full), NULL),
+    assert_int_equal(mailauth_spf_result_format_received_spf(NULL, full, sizeof(full), NULL),
                      MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_spf_result_received_spf(r, NULL, 10, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_spf_result_format_received_spf(r, NULL, 10, NULL), MAILAUTH_EINVAL);
 }
 
 static void
@@ -197,17 +197,17 @@ test_spf_result_authres(void **state)
     assert_int_equal(mailauth__spf_add_authres(&cases[0].res, ar), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_add_authres(&cases[2].res, ar), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_add_authres(&cases[7].res, ar), MAILAUTH_OK);
-    assert_int_equal(mailauth_authres_count(ar), 3);
-    assert_string_equal(mailauth_resinfo_result(mailauth_authres_get(ar, 0)), "pass");
-    assert_string_equal(mailauth_resinfo_comment(mailauth_authres_get(ar, 0)),
+    assert_int_equal(mailauth_authres_resinfo_count(ar), 3);
+    assert_string_equal(mailauth_resinfo_result(mailauth_authres_resinfo(ar, 0)), "pass");
+    assert_string_equal(mailauth_resinfo_comment(mailauth_authres_resinfo(ar, 0)),
                         "domain of myname@example.com designates 192.0.2.1 as permitted sender");
-    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 0), "smtp", "mailfrom"),
+    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_resinfo(ar, 0), "smtp", "mailfrom"),
                         "myname@example.com");
-    assert_string_equal(mailauth_resinfo_result(mailauth_authres_get(ar, 1)), "softfail");
-    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 1), "smtp", "helo"),
+    assert_string_equal(mailauth_resinfo_result(mailauth_authres_resinfo(ar, 1)), "softfail");
+    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_resinfo(ar, 1), "smtp", "helo"),
                         "h.example");
     /* a value the model refuses is left out, the entry stays */
-    assert_null(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 2), "smtp", "mailfrom"));
+    assert_null(mailauth_resinfo_find_prop(mailauth_authres_resinfo(ar, 2), "smtp", "mailfrom"));
     assert_int_equal(mailauth_authres_format_value(ar, buf, sizeof(buf), NULL), MAILAUTH_OK);
     assert_non_null(strstr(buf, "spf=pass"));
     assert_int_equal(mailauth__spf_add_authres(NULL, ar), MAILAUTH_EINVAL);
@@ -242,9 +242,9 @@ test_spf_result_authres_long_envelope(void **state)
     assert_int_equal(mailauth_authres_new(NULL, "mx.example", &ar), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_add_authres(&mf, ar), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_add_authres(&he, ar), MAILAUTH_OK);
-    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 0), "smtp", "mailfrom"),
+    assert_string_equal(mailauth_resinfo_find_prop(mailauth_authres_resinfo(ar, 0), "smtp", "mailfrom"),
                         "example.org");
-    assert_null(mailauth_resinfo_find_prop(mailauth_authres_get(ar, 1), "smtp", "helo"));
+    assert_null(mailauth_resinfo_find_prop(mailauth_authres_resinfo(ar, 1), "smtp", "helo"));
     assert_int_equal(mailauth_authres_format(ar, buf, sizeof(buf), NULL), MAILAUTH_OK);
     for (line = buf; line != NULL;) {
         const char *end = strstr(line, "\r\n");

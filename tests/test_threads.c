@@ -24,6 +24,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "support/authres_of.h"
 #include "core/ctx_int.h"
 #include "domain/psl.h"
 
@@ -327,7 +328,7 @@ check(struct worker *wk, const struct msg *m, mailauth_eval_t *ev, mailauth_stat
         note_failure(wk, m, "dmarc verdict",
                      dmarc != NULL ? (int)mailauth_dmarc_result_verdict(dmarc) : -1, (int)c->dmarc);
     /* The Authentication-Results are built lazily, on this thread. */
-    if (mailauth_authres_format_value(mailauth_eval_authres(ev), text, sizeof(text), NULL) !=
+    if (mailauth_authres_format_value(authres_of(ev), text, sizeof(text), NULL) !=
         MAILAUTH_OK)
         note_failure(wk, m, "authres format", 0, 1);
     else if (strstr(text, mailauth_verdict_name(c->spf)) == NULL)
@@ -385,11 +386,11 @@ start(struct worker *wk, mailauth_resolver_t *r, struct slot *s, unsigned n)
     }
     if (st == MAILAUTH_OK)
         st = mailauth_eval_finish(s->ev, on_done, s);
-    if (st == MAILAUTH_EAGAIN) {
+    if (st == MAILAUTH_OK) { /* the callback will come */
         s->pending = true;
         return;
     }
-    note_failure(wk, m, "start status", (int)st, MAILAUTH_EAGAIN);
+    note_failure(wk, m, "start status", (int)st, MAILAUTH_OK);
     mailauth_eval_free(s->ev);
     s->ev = NULL;
 }
@@ -430,7 +431,8 @@ worker_main(void *arg)
         while (any_pending(slots, BATCH))
             (void)mailauth_resolver_run_once(r, 100);
     }
-    (void)mailauth_resolver_get_stats(r, &wk->stats);
+    wk->stats.version = MAILAUTH_RESOLVER_STATS_VERSION;
+    (void)mailauth_resolver_stats(r, &wk->stats);
     mailauth_resolver_free(r);
     return NULL;
 }

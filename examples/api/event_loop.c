@@ -62,10 +62,14 @@ on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st)
 {
     struct job *job = ud;
     const mailauth_spf_result_t *spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
+    const mailauth_authres_t *ar = NULL;
     char value[4096];
     job->done = true;
-    if (st != MAILAUTH_OK || mailauth_authres_format_value(mailauth_eval_authres(ev), value,
-                                                           sizeof(value), NULL) != MAILAUTH_OK) {
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_authres(ev, &ar);
+    if (st == MAILAUTH_OK)
+        st = mailauth_authres_format_value(ar, value, sizeof(value), NULL);
+    if (st != MAILAUTH_OK) {
         printf("%s: %s\n", job->mail_from, mailauth_strerror(st));
         return;
     }
@@ -81,20 +85,20 @@ start(mailauth_ctx_t *ctx, mailauth_resolver_t *r, char **argv, struct job *job)
     char msg[512];
     int n = snprintf(msg, sizeof(msg), "From: <%s>\r\nSubject: test\r\n\r\nhello\r\n",
                      job->mail_from);
+    const mailauth_envelope_t env = { .version = MAILAUTH_ENVELOPE_VERSION,
+                                      .client_ip = argv[0],
+                                      .helo = argv[1],
+                                      .mail_from = job->mail_from };
     mailauth_status_t st = mailauth_eval_new(ctx, r, &job->ev);
     if (n < 0 || (size_t)n >= sizeof(msg))
         return MAILAUTH_EINVAL;
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_client_ip(job->ev, argv[0]);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_helo(job->ev, argv[1]);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_mail_from(job->ev, job->mail_from);
+        st = mailauth_eval_set_envelope(job->ev, &env); /* SPF and iprev questions go out now */
     if (st == MAILAUTH_OK)
         st = mailauth_eval_message(job->ev, msg, (size_t)n);
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_finish(job->ev, on_done, job);
-    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st; /* EAGAIN: the callback will come */
+        st = mailauth_eval_finish(job->ev, on_done, job); /* OK: the callback will come */
+    return st;
 }
 
 /* The event loop: poll the resolver's sockets until its next timer. */

@@ -66,6 +66,8 @@ main(int argc, char **argv)
     mailauth_ctx_t *ctx = NULL;
     mailauth_resolver_t *r = NULL;
     mailauth_eval_t *ev = NULL;
+    const mailauth_authres_t *ar = NULL;
+    mailauth_envelope_t env = { .version = MAILAUTH_ENVELOPE_VERSION };
     mailauth_status_t st;
     size_t len = 0, need = 0;
     char *msg, field[4096];
@@ -86,21 +88,23 @@ main(int argc, char **argv)
         st = make_resolver(ctx, argc == 5 ? argv[4] : NULL, &r);
     if (st == MAILAUTH_OK)
         st = mailauth_eval_new(ctx, r, &ev);
-    /* 2. The SMTP envelope; SPF questions start as soon as it is complete. */
+    /* 2. The SMTP envelope: the SPF and iprev questions go out now. */
+    env.client_ip = argv[1];
+    env.helo = argv[2];
+    env.mail_from = argv[3];
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_client_ip(ev, argv[1]);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_helo(ev, argv[2]);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_mail_from(ev, argv[3]);
-    /* 3. The message, then wait for the verdicts (-1: the ctx deadline). */
+        st = mailauth_eval_set_envelope(ev, &env);
+    /* 3. The message (a header field over a limit is left out and shows in
+     *    the verdicts that needed it), then the verdicts (-1: the ctx deadline). */
     if (st == MAILAUTH_OK)
         st = mailauth_eval_message(ev, msg, len);
     if (st == MAILAUTH_OK)
         st = mailauth_eval_finish_sync(ev, -1);
     /* 4. The Authentication-Results field, folded with CRLF. */
     if (st == MAILAUTH_OK)
-        st = mailauth_authres_format(mailauth_eval_authres(ev), field, sizeof(field), &need);
+        st = mailauth_eval_authres(ev, &ar);
+    if (st == MAILAUTH_OK)
+        st = mailauth_authres_format(ar, field, sizeof(field), &need);
     if (st == MAILAUTH_OK)
         printf("%s\r\n", field);
     else

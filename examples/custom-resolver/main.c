@@ -161,7 +161,7 @@ answer(struct dns *d, const struct pending *p)
         name_exists = true;
         if (r->type != p->type)
             continue;
-        recs[n] = (mailauth_dns_record_t){
+        recs[n] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION,
             .data = r->data, .len = strlen(r->data), .preference = r->pref, .ttl = 300};
         if (r->type == MAILAUTH_DNS_A || r->type == MAILAUTH_DNS_AAAA) {
             int af = r->type == MAILAUTH_DNS_A ? AF_INET : AF_INET6;
@@ -242,11 +242,14 @@ on_done(void *ud, mailauth_eval_t *ev, mailauth_status_t st)
 {
     struct job                  *job = ud;
     const mailauth_spf_result_t *spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
+    const mailauth_authres_t    *ar = NULL;
     char                         value[1536];
     job->done = true;
-    if (st != MAILAUTH_OK || spf == NULL ||
-        mailauth_authres_format_value(mailauth_eval_authres(ev), value, sizeof(value), NULL) !=
-            MAILAUTH_OK) {
+    if (st == MAILAUTH_OK && spf != NULL)
+        st = mailauth_eval_authres(ev, &ar);
+    if (st == MAILAUTH_OK && spf != NULL)
+        st = mailauth_authres_format_value(ar, value, sizeof(value), NULL);
+    if (st != MAILAUTH_OK || spf == NULL) {
         (void)snprintf(job->line, sizeof(job->line), "%s from %s: %s", job->mail_from, job->ip,
                        mailauth_strerror(st)); /* a longer line is cut: it is only shown */
         return;
@@ -264,20 +267,20 @@ start(mailauth_ctx_t *ctx, mailauth_resolver_t *r, struct job *job, unsigned id)
                                                  "Subject: custom resolver %u\r\nMessage-ID: <%u@example.org>\r\n"
                                                  "\r\nHello.\r\n",
                                    job->mail_from, id, id);
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = job->ip,
+                                     .helo = "relay.example.net",
+                                     .mail_from = job->mail_from};
     mailauth_status_t st = mailauth_eval_new(ctx, r, &job->ev);
     if (n < 0 || (size_t)n >= sizeof(msg))
         return MAILAUTH_EINVAL;
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_client_ip(job->ev, job->ip);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_helo(job->ev, "relay.example.net");
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_mail_from(job->ev, job->mail_from); /* SPF questions start */
+        st = mailauth_eval_set_envelope(job->ev, &env); /* SPF and iprev questions start */
     if (st == MAILAUTH_OK)
         st = mailauth_eval_message(job->ev, msg, (size_t)n);
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_finish(job->ev, on_done, job);
-    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st;
+        st = mailauth_eval_finish(job->ev, on_done, job); /* OK: the callback will come */
+    return st;
 }
 
 static size_t

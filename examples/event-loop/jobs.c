@@ -13,14 +13,14 @@ enum { COUNT_SPF, COUNT_DKIM, COUNT_DMARC };
 mailauth_status_t
 el_job_start(struct el_app *app, struct el_job *job)
 {
-    const struct el_source *s = job->src;
-    mailauth_status_t       st = mailauth_eval_new(app->ctx, app->r, &job->ev);
+    const struct el_source   *s = job->src;
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = s->ip,
+                                     .helo = s->helo,
+                                     .mail_from = s->mail_from};
+    mailauth_status_t         st = mailauth_eval_new(app->ctx, app->r, &job->ev);
     if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_client_ip(job->ev, s->ip);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_helo(job->ev, s->helo);
-    if (st == MAILAUTH_OK)
-        st = mailauth_eval_set_mail_from(job->ev, s->mail_from);
+        st = mailauth_eval_set_envelope(job->ev, &env);
     if (st != MAILAUTH_OK)
         return st;
     if (++app->in_flight > app->in_flight_max)
@@ -48,14 +48,12 @@ el_job_feed(struct el_job *job, size_t chunk)
     if (job->fed < s->len)
         return MAILAUTH_OK;
     st = mailauth_eval_end_message(job->ev);
-    /* A header field refused by a limit is reported here; the message still
-     * ended and the evaluation goes on without that field. */
-    if (st != MAILAUTH_OK && st != MAILAUTH_ELIMIT && st != MAILAUTH_EINVAL)
+    if (st != MAILAUTH_OK)
         return st;
     job->finishing = true;
-    /* No callback: the result comes through the resolver's done queue. */
-    st = mailauth_eval_finish(job->ev, job->via_queue ? NULL : el_on_done, job);
-    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st; /* EAGAIN: the result will come */
+    /* No callback: the result comes through the resolver's done queue. OK:
+     * the callback (or the queue entry) will come. */
+    return mailauth_eval_finish(job->ev, job->via_queue ? NULL : el_on_done, job);
 }
 
 static void
@@ -119,9 +117,10 @@ el_job_collect(struct el_job *job)
         read_verdicts(app, job->ev, &job->v);
     }
     if (job->status == MAILAUTH_OK && app->opt.authres) {
-        char value[8192];
-        if (mailauth_authres_format_value(mailauth_eval_authres(job->ev), value, sizeof(value),
-                                          NULL) == MAILAUTH_OK)
+        char                      value[8192];
+        const mailauth_authres_t *ar = NULL;
+        if (mailauth_eval_authres(job->ev, &ar) == MAILAUTH_OK &&
+            mailauth_authres_format_value(ar, value, sizeof(value), NULL) == MAILAUTH_OK)
             printf("authres %zu %s\n", job->index, value);
     }
     mailauth_eval_free(job->ev); /* allowed inside the completion callback */

@@ -191,7 +191,7 @@ static void
 print_summary(const struct el_app *app, uint64_t elapsed_ms)
 {
     static const char *const  methods[] = {"spf", "dkim", "dmarc"};
-    mailauth_resolver_stats_t s = {0};
+    mailauth_resolver_stats_t s = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     printf("messages=%zu\nin_flight_max=%zu\ndone=%zu\nerrors=%zu\n", app->njobs,
            app->in_flight_max, app->done, app->errors);
     printf("via_callback=%zu\nvia_queue=%zu\n", app->via_callback, app->via_queue);
@@ -203,7 +203,7 @@ print_summary(const struct el_app *app, uint64_t elapsed_ms)
             if (app->verdicts[m][v] > 0)
                 printf("%s.%s=%llu\n", methods[m], mailauth_verdict_name((mailauth_verdict_t)v),
                        (unsigned long long)app->verdicts[m][v]);
-    if (mailauth_resolver_get_stats(app->r, &s) == MAILAUTH_OK)
+    if (mailauth_resolver_stats(app->r, &s) == MAILAUTH_OK)
         printf("dns.questions=%llu\ndns.queries=%llu\ndns.coalesced=%llu\ndns.cache_hits=%llu\n"
                "dns.round_trips=%llu\n",
                (unsigned long long)s.questions, (unsigned long long)s.queries,

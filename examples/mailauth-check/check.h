@@ -75,11 +75,10 @@ char *check_authres_line(const mailauth_authres_t *ar);
 
 /* output_json.c: print the JSON object of DESIGN.md. Returns an exit code. */
 int check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
-/* output_dkim.c: the "dkim" value of the JSON output: an array with one
- * object per DKIM-Signature, or null when DKIM was not evaluated. */
-void check_print_dkim(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
-/* output_dmarc.c: the "dmarc" and "arc" values of the JSON output: an
- * object, or null when the method was not evaluated. */
+/* The method members of the JSON output, each called only when its method
+ * was evaluated (mailauth_eval_methods()). output_dkim.c: an array with one
+ * object per DKIM-Signature. output_dmarc.c: the "dmarc" and "arc" objects. */
+void check_print_dkim(FILE *f, const mailauth_eval_t *ev);
 void check_print_dmarc(FILE *f, const mailauth_eval_t *ev);
 void check_print_arc(FILE *f, const mailauth_eval_t *ev);
 /* output_json.c: write `s` as a JSON string (quotes included); NULL writes null.

@@ -151,36 +151,36 @@ setup_resolver(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolve
     return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("cannot set up DNS", st);
 }
 
-/* The envelope setters name the option that was refused. */
+/* The envelope: a value the library refuses names its option. */
 static int
 set_envelope(mailauth_eval_t *ev, const struct check_opts *o)
 {
-    mailauth_status_t st = MAILAUTH_OK;
-    const char *what = NULL;
-    if (o->ip != NULL && (st = mailauth_eval_set_client_ip(ev, o->ip)) != MAILAUTH_OK)
-        what = "--ip";
-    else if (o->helo != NULL && (st = mailauth_eval_set_helo(ev, o->helo)) != MAILAUTH_OK)
-        what = "--helo";
-    else if (o->mail_from != NULL &&
-             (st = mailauth_eval_set_mail_from(ev, o->mail_from)) != MAILAUTH_OK)
-        what = "--mail-from";
-    if (what == NULL)
-        return CHECK_EXIT_OK;
+    mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                               .client_ip = o->ip,
+                               .helo = o->helo,
+                               .mail_from = o->mail_from};
+    mailauth_status_t   st = mailauth_eval_set_envelope(ev, &env);
     if (st == MAILAUTH_EINVAL) {
-        fprintf(stderr, "%s: %s: value refused\n", CHECK_PROG, what);
+        const mailauth_envelope_t ip_only = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                             .client_ip = o->ip};
+        /* Only --ip and --helo can be refused; say which. */
+        fprintf(stderr, "%s: %s: value refused\n", CHECK_PROG,
+                o->ip != NULL && mailauth_eval_set_envelope(ev, &ip_only) == MAILAUTH_EINVAL
+                    ? "--ip"
+                    : "--helo");
         return CHECK_EXIT_USAGE;
     }
-    return lib_error(what, st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("envelope", st);
 }
 
 /* Run the evaluation: envelope, then the message (none with --spf-only: an
- * envelope-only evaluation may finish at once), then wait for the verdicts. */
+ * envelope-only evaluation), then wait for the verdicts. */
 static int
 evaluate(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t *r,
          const char *msg, size_t len, mailauth_eval_t **ev)
 {
     mailauth_status_t st = mailauth_eval_new(ctx, r, ev);
-    int rc;
+    int               rc;
     if (st != MAILAUTH_OK)
         return lib_error("cannot create an evaluation", st);
     rc = set_envelope(*ev, o);
@@ -188,28 +188,26 @@ evaluate(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t *r
         return rc;
     if (!o->spf_only) {
         st = mailauth_eval_message(*ev, msg, len);
-        /* EINVAL, ELIMIT: a malformed or over-long header field was left out;
-         * the message still ended and the evaluation goes on without it. */
-        if (st == MAILAUTH_EINVAL || st == MAILAUTH_ELIMIT)
-            fprintf(stderr, "%s: %s: note: a header field was left out (%s)\n", CHECK_PROG,
-                    o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin",
-                    mailauth_strerror(st));
-        else if (st != MAILAUTH_OK)
+        if (st != MAILAUTH_OK)
             return lib_error("reading the message", st);
+        if (mailauth_eval_refused(*ev) > 0) /* the verdicts that needed them say so */
+            fprintf(stderr, "%s: %s: note: %zu header field(s) refused by a limit\n",
+                    CHECK_PROG,
+                    o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin",
+                    mailauth_eval_refused(*ev));
     }
     st = mailauth_eval_finish_sync(*ev, -1);
     return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("evaluation", st);
 }
 
 static int
-print_result(const struct check_opts *o, const mailauth_eval_t *ev)
+print_result(const struct check_opts *o, mailauth_eval_t *ev)
 {
-    const mailauth_authres_t *ar = mailauth_eval_authres(ev);
-    int rc;
-    if (ar == NULL) {
-        fprintf(stderr, "%s: the evaluation has no result\n", CHECK_PROG);
-        return CHECK_EXIT_SOFTWARE;
-    }
+    const mailauth_authres_t *ar = NULL;
+    mailauth_status_t         st = mailauth_eval_authres(ev, &ar);
+    int                       rc;
+    if (st != MAILAUTH_OK)
+        return lib_error("the evaluation has no result", st);
     rc = o->json ? check_print_json(stdout, ev, ar) : check_print_text(stdout, ar);
     if (rc == CHECK_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "%s: cannot write the output\n", CHECK_PROG);

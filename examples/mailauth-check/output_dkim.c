@@ -1,23 +1,9 @@
 /* mailauth-check: the "dkim" member of the --json output (DESIGN.md
  * "mailauth-check contract"): one object per DKIM-Signature, top to
- * bottom, or null when DKIM was not evaluated. */
-#include <string.h>
-
+ * bottom (an empty array: no signature). */
 #include <mailauth/dkim.h>
 
 #include "check.h"
-
-/* DKIM was evaluated when the field has a dkim entry: one per signature,
- * or "dkim=none" for a message without any (a method left out has none). */
-static bool
-dkim_evaluated(const mailauth_authres_t *ar)
-{
-    for (size_t i = 0; i < mailauth_authres_count(ar); i++) {
-        if (strcmp(mailauth_resinfo_method(mailauth_authres_get(ar, i)), "dkim") == 0)
-            return true;
-    }
-    return false;
-}
 
 static void
 print_one(FILE *f, const mailauth_dkim_result_t *res)
@@ -43,13 +29,9 @@ print_one(FILE *f, const mailauth_dkim_result_t *res)
 }
 
 void
-check_print_dkim(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar)
+check_print_dkim(FILE *f, const mailauth_eval_t *ev)
 {
     size_t n = mailauth_eval_dkim_count(ev);
-    if (!dkim_evaluated(ar)) {
-        fputs("null", f);
-        return;
-    }
     putc('[', f);
     for (size_t i = 0; i < n; i++) {
         fputs(i == 0 ? "\n    " : ",\n    ", f);

@@ -84,9 +84,11 @@ json_key(FILE *f, const char *key, bool first)
     fputs(": ", f);
 }
 
-/* {"result", "identity", "domain", "explanation", "reason"} or null. */
+/* {"result", "identity", "domain", "explanation", "reason"}; the identity
+ * was not checked (no MAIL FROM, no HELO name or an address literal) when
+ * res is NULL. */
 static void
-print_spf(FILE *f, const mailauth_spf_result_t *res, mailauth_spf_identity_t id)
+print_spf_identity(FILE *f, const mailauth_spf_result_t *res, mailauth_spf_identity_t id)
 {
     mailauth_reason_t reason;
     if (res == NULL) {
@@ -105,31 +107,56 @@ print_spf(FILE *f, const mailauth_spf_result_t *res, mailauth_spf_identity_t id)
     check_json_string(f, mailauth_spf_result_explanation(res));
     json_key(f, "reason", false);
     /* A mechanism or the default decided the result: nothing went wrong, so no reason (the
-     * DESIGN.md contract shows null for pass); none/temperror/permerror say why. */
+     * contract shows null for pass); none/temperror/permerror say why. */
     if (reason == MAILAUTH_REASON_SPF_MATCHED || reason == MAILAUTH_REASON_SPF_DEFAULT)
         reason = MAILAUTH_REASON_NONE;
     check_json_string(f, reason == MAILAUTH_REASON_NONE ? NULL : mailauth_reason_name(reason));
     putc('}', f);
 }
 
+static void
+print_spf(FILE *f, const mailauth_eval_t *ev)
+{
+    print_spf_identity(f, mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM), MAILAUTH_SPF_MAILFROM);
+}
+
+static void
+print_helo_spf(FILE *f, const mailauth_eval_t *ev)
+{
+    print_spf_identity(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
+}
+
+/* The members of the object, one per method view, in the documented order.
+ * A method that was not evaluated is null, never "none". */
+static const struct json_member {
+    const char *key;
+    unsigned    method;
+    void (*print)(FILE *f, const mailauth_eval_t *ev);
+} members[] = {
+    {"spf", MAILAUTH_METHOD_SPF, print_spf},
+    {"helo_spf", MAILAUTH_METHOD_SPF, print_helo_spf},
+    {"dkim", MAILAUTH_METHOD_DKIM, check_print_dkim},
+    {"dmarc", MAILAUTH_METHOD_DMARC, check_print_dmarc},
+    {"arc", MAILAUTH_METHOD_ARC, check_print_arc},
+};
+
 int
 check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar)
 {
-    char *line = check_authres_line(ar);
+    char    *line = check_authres_line(ar);
+    unsigned evaluated = mailauth_eval_methods(ev);
     if (line == NULL) {
         fprintf(stderr, "%s: cannot format the Authentication-Results field\n", CHECK_PROG);
         return CHECK_EXIT_SOFTWARE;
     }
-    fputs("{\n  \"spf\": ", f);
-    print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM), MAILAUTH_SPF_MAILFROM);
-    fputs(",\n  \"helo_spf\": ", f);
-    print_spf(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
-    fputs(",\n  \"dkim\": ", f);
-    check_print_dkim(f, ev, ar);
-    fputs(",\n  \"dmarc\": ", f);
-    check_print_dmarc(f, ev);
-    fputs(",\n  \"arc\": ", f);
-    check_print_arc(f, ev);
+    fputs("{", f);
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        fprintf(f, "%s\n  \"%s\": ", i == 0 ? "" : ",", members[i].key);
+        if ((evaluated & members[i].method) != 0)
+            members[i].print(f, ev);
+        else
+            fputs("null", f);
+    }
     fputs(",\n  \"authentication_results\": ", f);
     check_json_string(f, line);
     fputs("\n}\n", f);

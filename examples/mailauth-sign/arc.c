@@ -128,27 +128,24 @@ evaluate(struct arc_run *a)
     mailauth_eval_t          *ev = NULL;
     const mailauth_authres_t *ar = NULL;
     size_t                    need = 0;
+    const mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                                     .client_ip = o->ip,
+                                     .helo = o->helo,
+                                     .mail_from = o->mail_from};
     mailauth_status_t         st = mailauth_eval_new(a->ctx, a->r, &ev);
-    if (st == MAILAUTH_OK && o->ip != NULL)
-        st = mailauth_eval_set_client_ip(ev, o->ip);
-    if (st == MAILAUTH_OK && o->helo != NULL)
-        st = mailauth_eval_set_helo(ev, o->helo);
-    if (st == MAILAUTH_OK && o->mail_from != NULL)
-        st = mailauth_eval_set_mail_from(ev, o->mail_from);
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_set_envelope(ev, &env);
     if (st == MAILAUTH_EINVAL) {
         mailauth_eval_free(ev);
-        fprintf(stderr, "%s: --ip, --helo or --mail-from: value refused\n", SIGN_PROG);
+        fprintf(stderr, "%s: --ip or --helo: value refused\n", SIGN_PROG);
         return SIGN_EXIT_USAGE;
     }
-    if (st == MAILAUTH_OK) {
+    if (st == MAILAUTH_OK)
         st = mailauth_eval_message(ev, a->msg, a->len);
-        if (st == MAILAUTH_ELIMIT || st == MAILAUTH_EINVAL)
-            st = MAILAUTH_OK; /* a refused field is the eval's business */
-    }
     if (st == MAILAUTH_OK)
         st = mailauth_eval_finish_sync(ev, -1);
-    if (st == MAILAUTH_OK && (ar = mailauth_eval_authres(ev)) == NULL)
-        st = MAILAUTH_ENOMEM;
+    if (st == MAILAUTH_OK)
+        st = mailauth_eval_authres(ev, &ar);
     if (st == MAILAUTH_OK)
         (void)mailauth_authres_format(ar, NULL, 0, &need);
     if (st == MAILAUTH_OK && (a->ar = malloc(need + 1)) == NULL)

@@ -85,10 +85,10 @@ MAILAUTH_API mailauth_status_t mailauth_authres_parse(const mailauth_allocator_t
 MAILAUTH_API const char *mailauth_authres_authserv_id(const mailauth_authres_t *ar);
 
 /*! Number of entries. */
-MAILAUTH_API size_t mailauth_authres_count(const mailauth_authres_t *ar);
+MAILAUTH_API size_t mailauth_authres_resinfo_count(const mailauth_authres_t *ar);
 
 /*! Entry `i` (0-based) or NULL. Borrowed until mailauth_authres_free(). */
-MAILAUTH_API const mailauth_resinfo_t *mailauth_authres_get(const mailauth_authres_t *ar,
+MAILAUTH_API const mailauth_resinfo_t *mailauth_authres_resinfo(const mailauth_authres_t *ar,
                                                             size_t i);
 
 /*! Method token of an entry (lower case). Borrowed. */

@@ -30,7 +30,7 @@ typedef struct mailauth_ctx mailauth_ctx_t;
  *  MAILAUTH_ALLOCATOR_VERSION. The functions must be thread-safe if the ctx
  *  is shared by threads. `free(ud, NULL)` must be a no-op. */
 typedef struct mailauth_allocator {
-    int version;
+    int   version;
     void *ud;
     void *(*malloc)(void *ud, size_t size);
     void *(*realloc)(void *ud, void *ptr, size_t size);
@@ -44,6 +44,9 @@ typedef enum mailauth_clock_kind {
     MAILAUTH_CLOCK_MONOTONIC = 1 /*!< milliseconds from any fixed origin (deadlines, TTLs) */
 } mailauth_clock_kind_t;
 
+/*! Name of a clock kind ("wall", "monotonic"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_clock_kind_name(mailauth_clock_kind_t kind);
+
 /*! Clock callback: return the current time of the given kind in milliseconds.
  *  Called from every thread using the ctx: thread-safe if the ctx is shared. */
 typedef uint64_t (*mailauth_clock_fn)(void *ud, mailauth_clock_kind_t kind);
@@ -51,45 +54,45 @@ typedef uint64_t (*mailauth_clock_fn)(void *ud, mailauth_clock_kind_t kind);
 /*! Log levels, most severe first. */
 typedef enum mailauth_log_level {
     MAILAUTH_LOG_ERROR = 0,
-    MAILAUTH_LOG_WARNING,
-    MAILAUTH_LOG_INFO,
-    MAILAUTH_LOG_DEBUG
+    MAILAUTH_LOG_WARNING = 1,
+    MAILAUTH_LOG_INFO = 2,
+    MAILAUTH_LOG_DEBUG = 3
 } mailauth_log_level_t;
 
 /*! Logger callback. `msg` is NUL-terminated and valid only during the call.
  *  Called on the thread doing the work: thread-safe if the ctx is shared. */
 typedef void (*mailauth_log_fn)(void *ud, mailauth_log_level_t level, const char *msg);
 
-/*! Name of a log level ("error", "warning", "info", "debug"). */
+/*! Name of a log level ("error", "warning", "info", "debug"); "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_log_level_name(mailauth_log_level_t level);
 
 /*! Numeric limits. Each bounds work or memory spent on hostile input;
  *  defaults in brackets. */
 typedef enum mailauth_limit {
-    MAILAUTH_LIMIT_SPF_DNS_TERMS = 0,   /*!< [10] RFC 7208 §4.6.4 DNS-causing terms */
-    MAILAUTH_LIMIT_SPF_VOID_LOOKUPS,    /*!< [2]  RFC 7208 §4.6.4 void lookups */
-    MAILAUTH_LIMIT_SPF_MX_NAMES,        /*!< [10] MX names looked at per mx term */
-    MAILAUTH_LIMIT_SPF_PTR_NAMES,       /*!< [10] PTR names looked at per ptr term or %{p} */
-    MAILAUTH_LIMIT_DNS_QUERIES,         /*!< [64] DNS questions per message */
-    MAILAUTH_LIMIT_DNS_TIMEOUT_MS,      /*!< [5000] per-question timeout */
-    MAILAUTH_LIMIT_EVAL_TIMEOUT_MS,     /*!< [20000] deadline of one evaluation's DNS work,
-                                             from mailauth_eval_new() and again from the end of
-                                             the header section (a slow client costs nothing) */
-    MAILAUTH_LIMIT_DNS_CACHE_ENTRIES,   /*!< [4096] answers kept by a resolver's cache */
-    MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX,   /*!< [3600] seconds an answer may be cached */
-    MAILAUTH_LIMIT_HEADER_MAX_BYTES,    /*!< [65536] one header field */
-    MAILAUTH_LIMIT_HEADER_MAX_COUNT,    /*!< [1000] header fields per message */
-    MAILAUTH_LIMIT_DKIM_SIGNATURES,     /*!< [8] DKIM signatures verified per message */
-    MAILAUTH_LIMIT_RSA_MIN_BITS,        /*!< [1024] RFC 8301 §3.2 */
-    MAILAUTH_LIMIT_RSA_MAX_BITS,        /*!< [8192] */
-    MAILAUTH_LIMIT_ARC_INSTANCES,       /*!< [50] RFC 8617 §4.2.1 */
-    MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S,   /*!< [300] seconds a DKIM t= may lie in the future */
-    MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES, /*!< [1024] decoded DKIM/ARC keys kept by the ctx */
-    MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES, /*!< [8] RFC 9989 tree walk: policy queries per walk */
-    MAILAUTH_LIMIT__COUNT
+    MAILAUTH_LIMIT_SPF_DNS_TERMS = 0,      /*!< [10] RFC 7208 §4.6.4 DNS-causing terms */
+    MAILAUTH_LIMIT_SPF_VOID_LOOKUPS = 1,   /*!< [2]  RFC 7208 §4.6.4 void lookups */
+    MAILAUTH_LIMIT_SPF_MX_NAMES = 2,       /*!< [10] MX names looked at per mx term */
+    MAILAUTH_LIMIT_SPF_PTR_NAMES = 3,      /*!< [10] PTR names looked at per ptr term or %{p} */
+    MAILAUTH_LIMIT_DNS_QUERIES = 4,        /*!< [64] DNS questions per message */
+    MAILAUTH_LIMIT_DNS_TIMEOUT_MS = 5,     /*!< [5000] per-question timeout */
+    MAILAUTH_LIMIT_EVAL_TIMEOUT_MS = 6,    /*!< [20000] deadline of one evaluation's DNS work,
+                                                from mailauth_eval_new() and again from the end of
+                                                the header section (a slow client costs nothing) */
+    MAILAUTH_LIMIT_DNS_CACHE_ENTRIES = 7,  /*!< [4096] answers kept by a resolver's cache */
+    MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX = 8,  /*!< [3600] seconds an answer may be cached */
+    MAILAUTH_LIMIT_HEADER_MAX_BYTES = 9,   /*!< [65536] one header field */
+    MAILAUTH_LIMIT_HEADER_MAX_COUNT = 10,  /*!< [1000] header fields per message */
+    MAILAUTH_LIMIT_DKIM_SIGNATURES = 11,   /*!< [8] DKIM signatures verified per message */
+    MAILAUTH_LIMIT_RSA_MIN_BITS = 12,      /*!< [1024] RFC 8301 §3.2 */
+    MAILAUTH_LIMIT_RSA_MAX_BITS = 13,      /*!< [8192] */
+    MAILAUTH_LIMIT_ARC_INSTANCES = 14,     /*!< [50] RFC 8617 §4.2.1 */
+    MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S = 15, /*!< [300] seconds a DKIM t= may lie in the future */
+    MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES = 16, /*!< [1024] decoded DKIM/ARC keys kept by the ctx */
+    MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES =
+        17, /*!< [8] RFC 9989 tree walk: policy queries per walk */
 } mailauth_limit_t;
 
-/*! Name of a limit ("spf-dns-terms"). */
+/*! Name of a limit ("spf-dns-terms"); "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_limit_name(mailauth_limit_t limit);
 
 /*! Create a context with default settings.
@@ -97,7 +100,7 @@ MAILAUTH_API const char *mailauth_limit_name(mailauth_limit_t limit);
  *  \param[out] out    New context, freed with mailauth_ctx_free(); NULL on error.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (out NULL, bad allocator version), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_new(const mailauth_allocator_t *alloc,
-                                                mailauth_ctx_t **out);
+                                                mailauth_ctx_t            **out);
 
 /*! Free a context. NULL is a no-op. Free every resolver and evaluation made from it first. */
 MAILAUTH_API void mailauth_ctx_free(mailauth_ctx_t *ctx);
@@ -109,8 +112,9 @@ MAILAUTH_API void mailauth_ctx_free(mailauth_ctx_t *ctx);
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (ctx in use), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_authserv_id(mailauth_ctx_t *ctx, const char *id);
 
-/*! The authserv-id; borrowed, valid until the next set or mailauth_ctx_free(). */
-MAILAUTH_API const char *mailauth_ctx_get_authserv_id(const mailauth_ctx_t *ctx);
+/*! The authserv-id; borrowed, valid until the next set or mailauth_ctx_free().
+ *  NULL when ctx is NULL. */
+MAILAUTH_API const char *mailauth_ctx_authserv_id(const mailauth_ctx_t *ctx);
 
 /*! Replace the clock (tests pin time; `mailauth-check --now` sets the wall time).
  *  \param[in] fn  Clock, or NULL for the system clocks.
@@ -123,39 +127,43 @@ MAILAUTH_API mailauth_status_t mailauth_ctx_set_clock(mailauth_ctx_t *ctx, maila
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_logger(mailauth_ctx_t *ctx, mailauth_log_fn fn,
                                                        void *ud, mailauth_log_level_t max_level);
 
-/*! Set a limit. \return MAILAUTH_OK, MAILAUTH_EINVAL (unknown limit or value 0), MAILAUTH_ESTATE. */
+/*! Set a limit. \return MAILAUTH_OK, MAILAUTH_EINVAL (unknown limit or value 0), MAILAUTH_ESTATE.
+ */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_limit(mailauth_ctx_t *ctx, mailauth_limit_t limit,
                                                       uint32_t value);
 
-/*! Current value of a limit; 0 for an unknown limit. */
-MAILAUTH_API uint32_t mailauth_ctx_get_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit);
+/*! Current value of a limit; 0 for an unknown limit or a NULL ctx. */
+MAILAUTH_API uint32_t mailauth_ctx_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit);
 
-/*! Methods an evaluation runs, as a bit set. */
+/*! Authentication methods, as bits of a set. */
 typedef enum mailauth_method {
-    MAILAUTH_METHOD_SPF = 1u << 0,
-    MAILAUTH_METHOD_DKIM = 1u << 1,
-    MAILAUTH_METHOD_DMARC = 1u << 2,
-    MAILAUTH_METHOD_ARC = 1u << 3,
-    MAILAUTH_METHOD_ALL = 0xF
+    MAILAUTH_METHOD_SPF = 0x01,   /*!< RFC 7208, MAIL FROM and HELO identities */
+    MAILAUTH_METHOD_DKIM = 0x02,  /*!< RFC 6376 */
+    MAILAUTH_METHOD_DMARC = 0x04, /*!< RFC 7489 (or RFC 9989); needs SPF and DKIM to align */
+    MAILAUTH_METHOD_ARC = 0x08,   /*!< RFC 8617 */
+    MAILAUTH_METHOD_IPREV = 0x10, /*!< RFC 8601 §3: forward-confirmed reverse DNS */
+    /*! Every method, including those a later version adds. */
+    MAILAUTH_METHOD_ALL = 0xFFFF
 } mailauth_method_t;
 
-/*! Name of a single method bit ("spf"); "unknown" otherwise. */
+/*! Name of a single method bit ("spf", "iprev"); "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_method_name(mailauth_method_t m);
 
-/*! Choose the methods evaluations run (default MAILAUTH_METHOD_ALL).
- *  Bits outside MAILAUTH_METHOD_ALL are ignored.
+/*! Choose the methods evaluations run (default: every method). Bits this
+ *  version does not know are ignored. DMARC uses the SPF and DKIM verdicts
+ *  of the methods that run: without SPF or DKIM it aligns only the other.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (no known bit set), MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_methods(mailauth_ctx_t *ctx, unsigned methods);
 
-/*! The method bit set. */
-MAILAUTH_API unsigned mailauth_ctx_get_methods(const mailauth_ctx_t *ctx);
+/*! The methods evaluations run: the known bits of the set. 0 for a NULL ctx. */
+MAILAUTH_API unsigned mailauth_ctx_methods(const mailauth_ctx_t *ctx);
 
 /*! Set the SPF default explanation, used when a fail has no usable exp=
  *  (RFC 7208 §6.2). Macros are expanded. Default: none (no explanation).
  *  \param[in] text  Macro-string, copied; NULL removes it.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_set_spf_default_explanation(mailauth_ctx_t *ctx,
-                                                                        const char *text);
+                                                                        const char     *text);
 
 /*! On/off policy knobs; defaults in brackets. */
 typedef enum mailauth_flag {
@@ -167,8 +175,7 @@ typedef enum mailauth_flag {
      *  unsigned (RFC 6376 §8.2): it gives `policy` with
      *  MAILAUTH_REASON_DKIM_PARTIAL_BODY. When off, such a signature can
      *  pass and the detail view reports the unsigned byte count. */
-    MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY,
-    MAILAUTH_FLAG__COUNT
+    MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY = 1
 } mailauth_flag_t;
 
 /*! Name of a flag ("dkim-accept-rsa-sha1"); "unknown" otherwise. */
@@ -180,7 +187,7 @@ MAILAUTH_API mailauth_status_t mailauth_ctx_set_flag(mailauth_ctx_t *ctx, mailau
                                                      int on);
 
 /*! 1 if the flag is on, 0 if off or unknown. */
-MAILAUTH_API int mailauth_ctx_get_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag);
+MAILAUTH_API int mailauth_ctx_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag);
 
 /*! How DMARC finds the policy record and the organizational domain. */
 typedef enum mailauth_dmarc_mode {
@@ -192,11 +199,11 @@ typedef enum mailauth_dmarc_mode {
 MAILAUTH_API const char *mailauth_dmarc_mode_name(mailauth_dmarc_mode_t mode);
 
 /*! Choose the DMARC mode. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
-MAILAUTH_API mailauth_status_t mailauth_ctx_set_dmarc_mode(mailauth_ctx_t *ctx,
+MAILAUTH_API mailauth_status_t mailauth_ctx_set_dmarc_mode(mailauth_ctx_t       *ctx,
                                                            mailauth_dmarc_mode_t mode);
 
 /*! The DMARC mode. */
-MAILAUTH_API mailauth_dmarc_mode_t mailauth_ctx_get_dmarc_mode(const mailauth_ctx_t *ctx);
+MAILAUTH_API mailauth_dmarc_mode_t mailauth_ctx_dmarc_mode(const mailauth_ctx_t *ctx);
 
 /*! Load the Public Suffix List used for RFC 7489 organizational domains
  *  from a file (the publicsuffix.org text format, or libpsl's DAFSA). By
@@ -225,7 +232,7 @@ MAILAUTH_API mailauth_status_t mailauth_ctx_set_random(mailauth_ctx_t *ctx, mail
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a domain name), MAILAUTH_ESTATE,
  *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_ctx_add_trusted_sealer(mailauth_ctx_t *ctx,
-                                                               const char *domain);
+                                                               const char     *domain);
 
 MAILAUTH_END_DECLS
 

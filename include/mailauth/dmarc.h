@@ -172,8 +172,18 @@ MAILAUTH_API uint32_t mailauth_dmarc_result_ri(const mailauth_dmarc_result_t *re
 /*! 1 if the record has t=y (RFC 9989 testing; applied only in RFC 9989 mode). */
 MAILAUTH_API int mailauth_dmarc_result_testing(const mailauth_dmarc_result_t *res);
 
-/*! psd= of the record: 'y', 'n' or 'u' (the default). */
-MAILAUTH_API char mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res);
+/*! psd= of a record (RFC 9989 §4.7): is the policy domain a Public Suffix Domain? */
+typedef enum mailauth_dmarc_psd {
+    MAILAUTH_DMARC_PSD_UNSPECIFIED = 0, /*!< psd=u, the default: not said */
+    MAILAUTH_DMARC_PSD_YES = 1,         /*!< psd=y */
+    MAILAUTH_DMARC_PSD_NO = 2           /*!< psd=n */
+} mailauth_dmarc_psd_t;
+
+/*! The tag value: "u", "y", "n"; "unknown" out of range. */
+MAILAUTH_API const char *mailauth_dmarc_psd_name(mailauth_dmarc_psd_t p);
+
+/*! psd= of the record (MAILAUTH_DMARC_PSD_UNSPECIFIED without one). */
+MAILAUTH_API mailauth_dmarc_psd_t mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res);
 
 MAILAUTH_END_DECLS
 

@@ -45,7 +45,7 @@ typedef enum mailauth_dns_rcode {
     MAILAUTH_DNS_TEMPFAIL = 3  /*!< timeout, SERVFAIL, refused, network error */
 } mailauth_dns_rcode_t;
 
-/*! Name of an outcome ("nxdomain"). */
+/*! Name of an outcome ("nxdomain"); "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_dns_rcode_name(mailauth_dns_rcode_t rc);
 
 /*! Resolver using c-ares (system resolv.conf servers, or `servers`). Uses
@@ -73,18 +73,20 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_new_zone(mailauth_ctx_t *ctx, c
 MAILAUTH_API mailauth_status_t mailauth_resolver_zone_add(mailauth_resolver_t *r, const char *text,
                                                           size_t len, size_t *errline);
 
-/*! Delay every answer of a zone resolver by `ms` milliseconds of the ctx
- *  monotonic clock (to exercise the asynchronous paths and measure DNS
- *  round trips). \return MAILAUTH_OK, MAILAUTH_EINVAL. */
+/*! Test hook, not for production: delay every answer of a zone resolver by
+ *  `ms` milliseconds of the ctx monotonic clock, so that tests and
+ *  benchmarks can exercise the asynchronous paths and count DNS round
+ *  trips. 0 turns the delay off.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL, or not a zone resolver). */
 MAILAUTH_API mailauth_status_t mailauth_resolver_zone_set_delay(mailauth_resolver_t *r,
-                                                                uint32_t ms);
+                                                                uint32_t             ms);
 
 /*! A question handed to a custom driver. Opaque; valid until answered or canceled. */
 typedef struct mailauth_dns_query mailauth_dns_query_t;
 
 /*! Caller-supplied DNS driver. `version` must be MAILAUTH_DNS_OPS_VERSION. */
 typedef struct mailauth_dns_ops {
-    int version;
+    int   version;
     void *ud;
     /*! Start a query. Answer it later (or right away) with
      *  mailauth_dns_query_answer(). Return MAILAUTH_OK, or any error to
@@ -101,21 +103,25 @@ typedef struct mailauth_dns_ops {
 
 /*! One answer record given to mailauth_dns_query_answer(). `data` by type:
  *  A: 4 bytes; AAAA: 16 bytes; TXT: the character-strings of one record
- *  concatenated; MX: the exchange name as text; PTR: the name as text. */
+ *  concatenated; MX: the exchange name as text; PTR: the name as text.
+ *  Set `version` to MAILAUTH_DNS_RECORD_VERSION in every element. */
 typedef struct mailauth_dns_record {
+    int         version; /*!< MAILAUTH_DNS_RECORD_VERSION */
     const void *data;
-    size_t len;
-    uint16_t preference; /*!< MX only */
-    uint32_t ttl;        /*!< seconds */
+    size_t      len;
+    uint16_t    preference; /*!< MX only */
+    uint32_t    ttl;        /*!< seconds */
 } mailauth_dns_record_t;
+#define MAILAUTH_DNS_RECORD_VERSION 1
 
 /*! Resolver whose queries the caller answers.
  *  \param[in] ops  Copied. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t *ctx,
+MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t           *ctx,
                                                             const mailauth_dns_ops_t *ops,
-                                                            mailauth_resolver_t **out);
+                                                            mailauth_resolver_t     **out);
 
-/*! Answer a custom-driver query. Records are copied. May be called from
+/*! Answer a custom-driver query. Records are copied; every element's
+ *  `version` must be MAILAUTH_DNS_RECORD_VERSION. May be called from
  *  inside ops->query. Evaluations woken by the answer run at the next
  *  mailauth_resolver_process_timeouts() (or at once in a blocking call).
  *  Call it on the resolver's thread: a DNS client running on another thread
@@ -125,10 +131,10 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t *ctx,
  *          record: nothing is taken and the question stays open until its
  *          timeout; answer it again, e.g. with MAILAUTH_DNS_TEMPFAIL),
  *          MAILAUTH_ENOMEM (the question becomes TEMPFAIL). */
-MAILAUTH_API mailauth_status_t mailauth_dns_query_answer(mailauth_dns_query_t *q,
-                                                         mailauth_dns_rcode_t rcode,
+MAILAUTH_API mailauth_status_t mailauth_dns_query_answer(mailauth_dns_query_t        *q,
+                                                         mailauth_dns_rcode_t         rcode,
                                                          const mailauth_dns_record_t *records,
-                                                         size_t count);
+                                                         size_t                       count);
 
 /*! Free a resolver. NULL is a no-op. Free its evaluations first. */
 MAILAUTH_API void mailauth_resolver_free(mailauth_resolver_t *r);
@@ -160,18 +166,24 @@ MAILAUTH_API int mailauth_resolver_timeout_ms(mailauth_resolver_t *r);
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_EDNS (poll failed). */
 MAILAUTH_API mailauth_status_t mailauth_resolver_run_once(mailauth_resolver_t *r, int timeout_ms);
 
-/*! Counters of a resolver, for tests and monitoring. */
+/*! Counters of a resolver, for tests and monitoring. The caller sets
+ *  `version` to MAILAUTH_RESOLVER_STATS_VERSION; the library fills the
+ *  counters that version has. */
 typedef struct mailauth_resolver_stats {
-    uint64_t questions;    /*!< questions asked by evaluations */
-    uint64_t queries;      /*!< queries sent to the driver */
-    uint64_t coalesced;    /*!< questions joined to a query already in flight */
-    uint64_t cache_hits;   /*!< questions answered from the cache */
-    uint64_t round_trips;  /*!< times the driver went from no query in flight to some */
+    int      version;     /*!< MAILAUTH_RESOLVER_STATS_VERSION, set by the caller */
+    uint64_t questions;   /*!< questions asked by evaluations */
+    uint64_t queries;     /*!< queries sent to the driver */
+    uint64_t coalesced;   /*!< questions joined to a query already in flight */
+    uint64_t cache_hits;  /*!< questions answered from the cache */
+    uint64_t round_trips; /*!< times the driver went from no query in flight to some */
 } mailauth_resolver_stats_t;
+#define MAILAUTH_RESOLVER_STATS_VERSION 1
 
-/*! Read the counters. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_get_stats(const mailauth_resolver_t *r,
-                                                           mailauth_resolver_stats_t *out);
+/*! Read the counters into `out` (its `version` set by the caller).
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument or a version this
+ *          library does not know). */
+MAILAUTH_API mailauth_status_t mailauth_resolver_stats(const mailauth_resolver_t *r,
+                                                       mailauth_resolver_stats_t *out);
 
 /*! Drop every cached answer. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_resolver_flush_cache(mailauth_resolver_t *r);

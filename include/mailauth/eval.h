@@ -13,16 +13,34 @@
 MAILAUTH_BEGIN_DECLS
 
 /*! Evaluation of one message: envelope, header fields, body, then
- *  verdicts. Feed it in order: envelope setters (any time before
- *  end_headers), header() for each field, end_headers(), body() chunks,
- *  end_message(); or message() for a whole buffer; or feed() for the raw
- *  bytes in chunks cut anywhere, then end_message(). Then finish() or
- *  finish_sync(). finish() may also come right after the envelope, with no
- *  header fed at all: an SPF-only evaluation, in which the message-based
- *  methods (DKIM, DMARC, ARC) are not evaluated. DNS questions start as
- *  soon as the data allows (SPF when the client IP and MAIL FROM are set).
- *  Bound to the thread of its resolver. */
+ *  verdicts. Feed it in order: the envelope, header() for each field,
+ *  end_headers(), body() chunks, end_message(); or message() for a whole
+ *  buffer; or feed() for the raw bytes in chunks cut anywhere, then
+ *  end_message(). Then finish() or finish_sync(). finish() may also come
+ *  right after the envelope, with no message at all: an envelope-only
+ *  evaluation (SPF and iprev), in which the message-based methods (DKIM,
+ *  DMARC, ARC) are not evaluated. Bound to the thread of its resolver.
+ *
+ *  Statuses: a call that took everything it was given returns MAILAUTH_OK.
+ *  A header field refused by a limit (MAILAUTH_LIMIT_HEADER_MAX_BYTES,
+ *  MAILAUTH_LIMIT_HEADER_MAX_COUNT) is not an error: it is counted
+ *  (mailauth_eval_refused()) and the verdicts that needed it say so with
+ *  MAILAUTH_REASON_LIMIT_FIELD. */
 typedef struct mailauth_eval mailauth_eval_t;
+
+/*! Envelope of a message, as received by SMTP. Any field may be NULL
+ *  (unknown). */
+typedef struct mailauth_envelope {
+    int         version;   /*!< MAILAUTH_ENVELOPE_VERSION */
+    const char *client_ip; /*!< SMTP client address, IPv4 dotted quad or IPv6 text; a
+                                v4-mapped IPv6 address is taken as IPv4 (RFC 7208 §5) */
+    const char *helo;      /*!< HELO/EHLO name as given (an address literal "[192.0.2.1]"
+                                gets no HELO check); not "" */
+    const char *mail_from; /*!< MAIL FROM address without angle brackets (one enclosing pair
+                                is removed); "" is the null sender (SPF then checks
+                                postmaster@HELO, RFC 7208 §2.4) */
+} mailauth_envelope_t;
+#define MAILAUTH_ENVELOPE_VERSION 1
 
 /*! Completion callback of mailauth_eval_finish(): called exactly once, from
  *  mailauth_resolver_process_fd()/process_timeouts()/run_once(), never from
@@ -35,47 +53,52 @@ typedef void (*mailauth_eval_done_fn)(void *ud, mailauth_eval_t *ev, mailauth_st
  *  \param[in]  r    Resolver; must outlive the eval.
  *  \param[out] out  Freed with mailauth_eval_free().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r,
-                                                 mailauth_eval_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_eval_new(mailauth_ctx_t      *ctx,
+                                                                    mailauth_resolver_t *r,
+                                                                    mailauth_eval_t    **out);
 
 /*! Free an evaluation, canceling its questions (no callback is called). NULL is a no-op. */
 MAILAUTH_API void mailauth_eval_free(mailauth_eval_t *ev);
 
-/*! SMTP client address, IPv4 dotted quad or IPv6 text (a v4-mapped IPv6
- *  address is treated as IPv4, RFC 7208 §5). Copied. Starts the SPF check
- *  if MAIL FROM is known.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not an address), MAILAUTH_ESTATE (after
- *          end_headers, finish or cancel, or once an SPF check has started),
- *          MAILAUTH_ENOMEM. */
+/*! Give the whole envelope at once and close it: the SPF checks (MAIL FROM
+ *  and HELO identities) and iprev start now, their first DNS questions go
+ *  out before this call returns. The strings are copied. Call it before
+ *  any part of the message; at most once, and not after the single
+ *  setters' envelope was closed (see mailauth_eval_set_client_ip()).
+ *  \return MAILAUTH_OK; MAILAUTH_EINVAL (NULL, unknown version, a client_ip
+ *          that is not an address, an empty helo: nothing is taken);
+ *          MAILAUTH_ESTATE (the envelope is closed: set already, message data
+ *          fed, finishing or canceled); MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_eval_set_envelope(mailauth_eval_t           *ev,
+                                                          const mailauth_envelope_t *env);
+
+/*! Single envelope setters, for callers that learn the envelope piece by
+ *  piece. Each records its value (a later call replaces it); nothing is
+ *  asked yet, so their order never matters. The envelope closes, and its
+ *  checks start, at the first part of the message (header(), feed(),
+ *  message(), end_headers()) or at finish(): use mailauth_eval_set_envelope()
+ *  for questions that go out at MAIL FROM time. Values as in
+ *  mailauth_envelope_t.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL; not an address; empty HELO),
+ *          MAILAUTH_ESTATE (the envelope is closed), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_client_ip(mailauth_eval_t *ev, const char *ip);
-
-/*! HELO/EHLO name as given (may be an address literal "[192.0.2.1]", which
- *  gets no HELO check). Copied. Set it before MAIL FROM, as SMTP does: the
- *  HELO identity is checked along with MAIL FROM (RFC 7208 §2.3).
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL or empty), MAILAUTH_ESTATE (after
- *          end_headers, finish or cancel, or once a check using the HELO name has
- *          started), MAILAUTH_ENOMEM. */
+/*! See mailauth_eval_set_client_ip(). */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_helo(mailauth_eval_t *ev, const char *helo);
-
-/*! MAIL FROM address without angle brackets (one enclosing pair is
- *  removed); "" is the null sender (SPF then checks postmaster@HELO, RFC
- *  7208 §2.4). The domain follows the last '@' and is checked in A-label
- *  form. Copied. Starts the SPF checks if the client IP is known (for the
- *  null sender, once HELO is known too, or at finish).
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (after end_headers, finish or
- *          cancel, or once the MAIL FROM check has started), MAILAUTH_ENOMEM. */
+/*! See mailauth_eval_set_client_ip(); "" is the null sender. */
 MAILAUTH_API mailauth_status_t mailauth_eval_set_mail_from(mailauth_eval_t *ev,
-                                                           const char *mail_from);
+                                                           const char      *mail_from);
 
 /*! Feed one complete header field (name, colon, value, folding kept;
  *  trailing CRLF optional). Copied.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (headers already ended),
- *          MAILAUTH_ELIMIT (field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or too many fields:
- *          the eval goes on without it), MAILAUTH_ENOMEM. */
+ *  \return MAILAUTH_OK (also for a field refused by a limit: it is counted,
+ *          see mailauth_eval_refused()), MAILAUTH_EINVAL (NULL, or not a
+ *          "name: value" field), MAILAUTH_ESTATE (headers already ended, or
+ *          feed() used), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_header(mailauth_eval_t *ev, const char *field,
                                                     size_t len);
 
-/*! End of the header section. \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+/*! End of the header section: DKIM and ARC keys and the DMARC policy are
+ *  asked now. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_end_headers(mailauth_eval_t *ev);
 
 /*! Feed a chunk of the body (any size, CRLF line ends; chunk boundaries may
@@ -87,10 +110,7 @@ MAILAUTH_API mailauth_status_t mailauth_eval_body(mailauth_eval_t *ev, const voi
 /*! End of the message. After mailauth_eval_feed(), this first ends the raw
  *  stream: its last header field, the end of the header section (if no
  *  empty line came) and its last body bytes.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE; after feed() also
- *          MAILAUTH_ENOMEM, and MAILAUTH_ELIMIT or MAILAUTH_EINVAL when a header
- *          field was refused (as mailauth_eval_message(): the message still ended
- *          and the eval goes on without that field). */
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
 
 /*! Feed a whole message (header section, blank line, body). LF line ends
@@ -100,8 +120,8 @@ MAILAUTH_API mailauth_status_t mailauth_eval_end_message(mailauth_eval_t *ev);
  *  the header section and starts the body; with no blank line at all, the
  *  whole buffer is the header section. Equivalent to header()..end_message().
  *  Only before any header() call.
- *  \return as the calls it replaces; MAILAUTH_ELIMIT if a field was refused by a
- *          limit (the message was still fed completely and the eval goes on). */
+ *  \return MAILAUTH_OK (refused fields are counted, see mailauth_eval_refused()),
+ *          MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_eval_message(mailauth_eval_t *ev, const void *msg,
                                                      size_t len);
 
@@ -115,12 +135,15 @@ MAILAUTH_API mailauth_status_t mailauth_eval_message(mailauth_eval_t *ev, const 
  *  must come before any header() or message(); from then on header(),
  *  end_headers(), body() and message() return MAILAUTH_ESTATE. Not copied
  *  beyond the call.
- *  \return MAILAUTH_OK (a field refused by a limit is reported by
- *          mailauth_eval_end_message()), MAILAUTH_EINVAL, MAILAUTH_ESTATE (after
- *          header() or message(), after end_message(), finish or cancel),
- *          MAILAUTH_ENOMEM (the eval cannot go on: free it). */
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (after header() or
+ *          message(), after end_message(), finish or cancel), MAILAUTH_ENOMEM
+ *          (the eval cannot go on: free it). */
 MAILAUTH_API mailauth_status_t mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk,
                                                   size_t len);
+
+/*! Header fields refused by a limit so far (MAILAUTH_LIMIT_HEADER_MAX_BYTES,
+ *  MAILAUTH_LIMIT_HEADER_MAX_COUNT): the evaluation went on without them. */
+MAILAUTH_API size_t mailauth_eval_refused(const mailauth_eval_t *ev);
 
 /*! Start finishing asynchronously. `cb` is called exactly once, later, from
  *  the resolver's processing functions (even when every verdict is already
@@ -128,20 +151,23 @@ MAILAUTH_API mailauth_status_t mailauth_eval_feed(mailauth_eval_t *ev, const voi
  *  With `cb` NULL the finished evaluation goes to the resolver's done
  *  queue instead, in the same call where the callback would have come: take
  *  it with mailauth_resolver_next_done() after each processing call.
- *  Allowed after end_message(), or before any header (or raw byte, see
- *  mailauth_eval_feed()) was fed (SPF only).
- *  \return MAILAUTH_EAGAIN (callback or queue entry pending), MAILAUTH_EINVAL,
- *          MAILAUTH_ESTATE (already finishing or finished, canceled, or the
- *          message is fed only in part), MAILAUTH_ENOMEM (no callback will come). */
-MAILAUTH_API mailauth_status_t mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb,
-                                                    void *ud);
+ *  Allowed after end_message(), or before any part of the message was fed
+ *  (envelope only).
+ *  \return MAILAUTH_OK (the callback or queue entry will follow),
+ *          MAILAUTH_EINVAL, MAILAUTH_ESTATE (already finishing or finished,
+ *          canceled, or the message is fed only in part), MAILAUTH_ENOMEM
+ *          (no callback will come). */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_eval_finish(mailauth_eval_t      *ev,
+                                                                       mailauth_eval_done_fn cb,
+                                                                       void                 *ud);
 
 /*! Finish, blocking up to `timeout_ms` (-1: the ctx evaluation deadline,
  *  which also caps a larger timeout). Same rules as mailauth_eval_finish().
  *  \return MAILAUTH_OK (verdicts ready; DNS that did not answer in time is a
  *          temperror verdict), MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM,
  *          MAILAUTH_ETIMEOUT (only with a clock that does not advance). */
-MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, int timeout_ms);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev,
+                                                                            int timeout_ms);
 
 /*! The done queue: the oldest evaluation of `r` finished by
  *  mailauth_eval_finish(ev, NULL, ud), taken out of the queue, with the
@@ -154,7 +180,7 @@ MAILAUTH_API mailauth_status_t mailauth_eval_finish_sync(mailauth_eval_t *ev, in
  *  \param[out] ud  The `ud` given to mailauth_eval_finish() (may be NULL).
  *  \return MAILAUTH_OK (one taken), MAILAUTH_EAGAIN (queue empty), MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_resolver_next_done(mailauth_resolver_t *r,
-                                                           mailauth_eval_t **ev,
+                                                           mailauth_eval_t    **ev,
                                                            mailauth_status_t *st, void **ud);
 
 /*! Cancel: pending questions are dropped; a pending finish() callback is
@@ -164,13 +190,27 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_next_done(mailauth_resolver_t *
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_eval_cancel(mailauth_eval_t *ev);
 
-/*! The Authentication-Results of a finished evaluation. The first call
- *  builds them from the verdicts (a caller that reads only the verdicts never
- *  pays for them) and later calls return the same object, so the first call
- *  on an eval must not race with another call on it. NULL before the
- *  evaluation finished normally, and NULL when building them ran out of
- *  memory (a later call tries again). Borrowed until mailauth_eval_free(). */
-MAILAUTH_API const mailauth_authres_t *mailauth_eval_authres(const mailauth_eval_t *ev);
+/*! The methods evaluated, as mailauth_method_t bits: a method whose bit is
+ *  set has a verdict (its detail view is not NULL; for DKIM, a message
+ *  without signatures has the DKIM bit and mailauth_eval_dkim_count() 0).
+ *  A method is not evaluated when the ctx turned it off, when the envelope
+ *  lacks what it needs (SPF and iprev: the client address; SPF: MAIL FROM
+ *  or HELO), or when no message was fed (DKIM, DMARC, ARC). Never report a
+ *  method that is not set here as `none`. 0 before the evaluation finished
+ *  normally. */
+MAILAUTH_API unsigned mailauth_eval_methods(const mailauth_eval_t *ev);
+
+/*! The Authentication-Results of a finished evaluation: one entry per
+ *  verdict, in the order spf (MAIL FROM, then HELO), dkim, dmarc, arc,
+ *  iprev. Built on the first call (a caller that reads only the verdicts
+ *  never pays for it) and kept: later calls hand out the same object. The
+ *  first call on an eval must not race with another call on it.
+ *  \param[out] out  Borrowed until mailauth_eval_free(); NULL on error.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (not finished, or
+ *          finished with an error or canceled), MAILAUTH_ENOMEM (a later call
+ *          tries again). */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_eval_authres(mailauth_eval_t *ev, const mailauth_authres_t **out);
 
 MAILAUTH_END_DECLS
 

@@ -11,6 +11,14 @@
 #define MAILAUTH_API
 #endif
 
+/*! Marks a call whose status must be read: ignoring it is a bug (a
+ *  verdict, a signature or a callback that never comes). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MAILAUTH_NODISCARD __attribute__((warn_unused_result))
+#else
+#define MAILAUTH_NODISCARD
+#endif
+
 #ifdef __cplusplus
 #define MAILAUTH_BEGIN_DECLS extern "C" {
 #define MAILAUTH_END_DECLS   }

@@ -194,6 +194,9 @@ typedef enum mailauth_arc_field {
     MAILAUTH_ARC_FIELD_AS = 2   /*!< ARC-Seal */
 } mailauth_arc_field_t;
 
+/*! The field's name ("ARC-Seal"); "unknown" otherwise. */
+MAILAUTH_API const char *mailauth_arc_field_name(mailauth_arc_field_t f);
+
 /*! Create a sealer. a= is rsa-sha256 or ed25519-sha256 from the key; t= is
  *  the ctx wall clock at end_message(); the AMS signs the default header
  *  list (as mailauth_dkim_signer_new(), plus every DKIM-Signature, which

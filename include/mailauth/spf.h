@@ -54,7 +54,7 @@ MAILAUTH_API unsigned mailauth_spf_result_dns_terms(const mailauth_spf_result_t 
 /*! Format a Received-SPF header field (RFC 7208 §9.1), folded, without
  *  final CRLF, like snprintf.
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL. */
-MAILAUTH_API mailauth_status_t mailauth_spf_result_received_spf(const mailauth_spf_result_t *res,
+MAILAUTH_API mailauth_status_t mailauth_spf_result_format_received_spf(const mailauth_spf_result_t *res,
                                                                 char *buf, size_t cap,
                                                                 size_t *need);
 

@@ -396,13 +396,13 @@ mailauth_authres_authserv_id(const mailauth_authres_t *ar)
 }
 
 size_t
-mailauth_authres_count(const mailauth_authres_t *ar)
+mailauth_authres_resinfo_count(const mailauth_authres_t *ar)
 {
     return ar != NULL ? ar->count : 0;
 }
 
 const mailauth_resinfo_t *
-mailauth_authres_get(const mailauth_authres_t *ar, size_t i)
+mailauth_authres_resinfo(const mailauth_authres_t *ar, size_t i)
 {
     return (ar != NULL && i < ar->count) ? ar->items[i] : NULL;
 }

@@ -36,7 +36,7 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
     atomic_init(&ctx->frozen, false);
     ctx->env.log_level = MAILAUTH_LOG_ERROR;
     memcpy(ctx->env.limits, mailauth__env_default_limits, sizeof(ctx->env.limits));
-    ctx->methods = MAILAUTH_METHOD_ALL;
+    ctx->methods = MAILAUTH__METHODS_KNOWN;
     ctx->env.dmarc_mode = MAILAUTH_DMARC_RFC7489;
     if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
         mailauth__free(al, ctx);
@@ -110,7 +110,7 @@ mailauth_ctx_set_authserv_id(mailauth_ctx_t *ctx, const char *id)
 }
 
 const char *
-mailauth_ctx_get_authserv_id(const mailauth_ctx_t *ctx)
+mailauth_ctx_authserv_id(const mailauth_ctx_t *ctx)
 {
     return ctx != NULL ? ctx->authserv_id : NULL;
 }
@@ -153,7 +153,7 @@ mailauth_ctx_set_limit(mailauth_ctx_t *ctx, mailauth_limit_t limit, uint32_t val
 }
 
 uint32_t
-mailauth_ctx_get_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit)
+mailauth_ctx_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit)
 {
     if (ctx == NULL)
         return 0;
@@ -163,16 +163,16 @@ mailauth_ctx_get_limit(const mailauth_ctx_t *ctx, mailauth_limit_t limit)
 mailauth_status_t
 mailauth_ctx_set_methods(mailauth_ctx_t *ctx, unsigned methods)
 {
-    if (ctx == NULL || (methods & (unsigned)MAILAUTH_METHOD_ALL) == 0)
+    if (ctx == NULL || (methods & MAILAUTH__METHODS_KNOWN) == 0)
         return MAILAUTH_EINVAL;
     if (ctx->frozen)
         return MAILAUTH_ESTATE;
-    ctx->methods = methods & (unsigned)MAILAUTH_METHOD_ALL;
+    ctx->methods = methods & MAILAUTH__METHODS_KNOWN;
     return MAILAUTH_OK;
 }
 
 unsigned
-mailauth_ctx_get_methods(const mailauth_ctx_t *ctx)
+mailauth_ctx_methods(const mailauth_ctx_t *ctx)
 {
     return ctx != NULL ? ctx->methods : 0;
 }
@@ -224,7 +224,7 @@ mailauth_ctx_set_flag(mailauth_ctx_t *ctx, mailauth_flag_t flag, int on)
 }
 
 int
-mailauth_ctx_get_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag)
+mailauth_ctx_flag(const mailauth_ctx_t *ctx, mailauth_flag_t flag)
 {
     return ctx != NULL && mailauth__env_flag(&ctx->env, flag) ? 1 : 0;
 }
@@ -242,7 +242,7 @@ mailauth_ctx_set_dmarc_mode(mailauth_ctx_t *ctx, mailauth_dmarc_mode_t mode)
 }
 
 mailauth_dmarc_mode_t
-mailauth_ctx_get_dmarc_mode(const mailauth_ctx_t *ctx)
+mailauth_ctx_dmarc_mode(const mailauth_ctx_t *ctx)
 {
     return ctx != NULL ? ctx->env.dmarc_mode : MAILAUTH_DMARC_RFC7489;
 }

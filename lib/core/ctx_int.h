@@ -13,6 +13,11 @@
 #include "crypto/crypto.h"
 #include "util/env.h"
 
+/* The method bits this version knows (mailauth_method_t). */
+#define MAILAUTH__METHODS_KNOWN                                                                   \
+    ((unsigned)(MAILAUTH_METHOD_SPF | MAILAUTH_METHOD_DKIM | MAILAUTH_METHOD_DMARC |              \
+                MAILAUTH_METHOD_ARC | MAILAUTH_METHOD_IPREV))
+
 struct mailauth_ctx {
     mailauth__env_t env;      /* what protocol modules see; read-only once frozen */
     atomic_bool     frozen;   /* set when first used (by any thread): setters then return ESTATE */

@@ -1,106 +1,54 @@
-/* Result assembly: Authentication-Results and the per-method views of a
- * finished evaluation. */
+/* Results of a finished evaluation: the methods evaluated and the
+ * Authentication-Results, both read from the check table. */
 #include "core/eval_int.h"
 
 #include "core/ctx_int.h"
 
-/* RFC 8617 §4.1.1 / RFC 8601: arc=<result> header.oldest-pass=<n>
- * smtp.remote-ip=<the SMTP client, as received>. */
 static mailauth_status_t
-add_arc(const mailauth_eval_t *ev, mailauth_authres_t *ar)
-{
-    char ip[48]; /* mailauth__ip_format: 46 at most */
-    if (!ev->have_ip)
-        return mailauth__arc_add_authres(ev->arc, ar, NULL);
-    mailauth__ip_format(&ev->ip, ip, sizeof(ip));
-    return mailauth__arc_add_authres(ev->arc, ar, ip);
-}
-
-mailauth_status_t
-mailauth__eval_build_authres(mailauth_eval_t *ev)
+build_authres(const mailauth_eval_t *ev, mailauth_authres_t **out)
 {
     mailauth_authres_t *ar = NULL;
     mailauth_status_t   st = mailauth_authres_new(&ev->ctx->env.al, ev->ctx->authserv_id, &ar);
-    /* RFC 8601 §2.7.2: one spf entry per identity checked, MAIL FROM first. */
-    for (int i = 0; i < EVAL_SPF_N && st == MAILAUTH_OK; i++) {
-        if (ev->spf[i] != NULL && ev->spf_done[i])
-            st = mailauth__spf_add_authres(mailauth__spf_result(ev->spf[i]), ar);
+    for (size_t i = 0; i < CHECK_N && st == MAILAUTH_OK; i++) {
+        const check_t *c = &ev->checks[i];
+        if (c->state != NULL && c->final)
+            st = c->ops->emit_ar(c, ev, ar);
     }
-    /* DKIM: one entry per signature in header order, or dkim=none. */
-    if (st == MAILAUTH_OK && ev->dkim != NULL && ev->dkim_done)
-        st = mailauth__dkim_add_authres(ev->dkim, ar);
-    if (st == MAILAUTH_OK && ev->dmarc != NULL && ev->dmarc_done)
-        st = mailauth__dmarc_add_authres(mailauth__dmarc_result(ev->dmarc), ar);
-    if (st == MAILAUTH_OK && ev->arc != NULL && ev->arc_done)
-        st = add_arc(ev, ar);
     if (st != MAILAUTH_OK) {
         mailauth_authres_free(ar);
         return st == MAILAUTH_ENOMEM ? st : MAILAUTH_EINTERNAL;
     }
-    ev->ar = ar;
+    *out = ar;
     return MAILAUTH_OK;
 }
 
-/* Results are shown only once the evaluation finished normally. */
-static bool
-results_ready(const mailauth_eval_t *ev)
+mailauth_status_t
+mailauth_eval_authres(mailauth_eval_t *ev, const mailauth_authres_t **out)
 {
-    return ev != NULL && ev->fin == EVAL_DONE && ev->results;
-}
-
-const mailauth_authres_t *
-mailauth_eval_authres(const mailauth_eval_t *ev)
-{
-    if (!results_ready(ev))
-        return NULL;
-    /* Built on the first call and cached: ev->ar is a cache of what the
-     * verdicts say, so filling it does not change the evaluation the const
-     * promises to leave alone (ev itself was allocated writable). On ENOMEM
-     * NULL now, and another try on the next call. */
+    mailauth_status_t st = MAILAUTH_OK;
+    if (out != NULL)
+        *out = NULL;
+    if (ev == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    if (ev->fin != EVAL_DONE || !ev->results)
+        return MAILAUTH_ESTATE;
+    /* Built on the first call and kept; on ENOMEM a later call tries again. */
     if (ev->ar == NULL)
-        (void)mailauth__eval_build_authres((mailauth_eval_t *)ev);
-    return ev->ar;
+        st = build_authres(ev, &ev->ar);
+    if (st == MAILAUTH_OK)
+        *out = ev->ar;
+    return st;
 }
 
-const mailauth_spf_result_t *
-mailauth_eval_spf(const mailauth_eval_t *ev, mailauth_spf_identity_t id)
+unsigned
+mailauth_eval_methods(const mailauth_eval_t *ev)
 {
-    int which = id == MAILAUTH_SPF_HELO ? EVAL_SPF_HELO : EVAL_SPF_MAILFROM;
-    if (!results_ready(ev) || (id != MAILAUTH_SPF_MAILFROM && id != MAILAUTH_SPF_HELO))
-        return NULL;
-    if (ev->spf[which] == NULL || !ev->spf_done[which])
-        return NULL;
-    return mailauth__spf_result(ev->spf[which]);
-}
-
-size_t
-mailauth_eval_dkim_count(const mailauth_eval_t *ev)
-{
-    if (!results_ready(ev) || ev->dkim == NULL || !ev->dkim_done)
+    unsigned set = 0;
+    if (ev == NULL || ev->fin != EVAL_DONE || !ev->results)
         return 0;
-    return mailauth__dkim_verify_count(ev->dkim);
-}
-
-const mailauth_dkim_result_t *
-mailauth_eval_dkim(const mailauth_eval_t *ev, size_t i)
-{
-    if (!results_ready(ev) || ev->dkim == NULL || !ev->dkim_done)
-        return NULL;
-    return mailauth__dkim_verify_result(ev->dkim, i);
-}
-
-const mailauth_dmarc_result_t *
-mailauth_eval_dmarc(const mailauth_eval_t *ev)
-{
-    if (!results_ready(ev) || ev->dmarc == NULL || !ev->dmarc_done)
-        return NULL;
-    return mailauth__dmarc_result(ev->dmarc);
-}
-
-const mailauth_arc_result_t *
-mailauth_eval_arc(const mailauth_eval_t *ev)
-{
-    if (!results_ready(ev) || ev->arc == NULL || !ev->arc_done)
-        return NULL;
-    return mailauth__arc_result(ev->arc);
+    for (size_t i = 0; i < CHECK_N; i++) {
+        if (mailauth__eval_final(ev, (check_id_t)i) != NULL)
+            set |= (unsigned)ev->checks[i].ops->method;
+    }
+    return set;
 }

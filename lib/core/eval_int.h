@@ -1,6 +1,21 @@
-/* Internal: the evaluation of one message, shared by eval.c (lifecycle and
- * feeding), eval_run.c (scheduling, stepping, finishing) and eval_ar.c
- * (result assembly). */
+/* Internal to lib/core: the evaluation of one message and its table of
+ * checks.
+ *
+ * An evaluation knows nothing about any method. Each method is a row of
+ * the check table (eval_checks.c): when it starts (the envelope is closed,
+ * or the header section ended), what it does with body bytes, how it steps
+ * on DNS wakes, which other rows' final verdicts it needs (`after`), what
+ * it adds to the Authentication-Results. The rows live in check_*.c, one
+ * file a method; adding a method is one new module, one new file here and
+ * one row.
+ *
+ *   eval.c         lifecycle, envelope, message feeding
+ *   eval_run.c     the driver: starting rows, stepping them to a fixpoint,
+ *                  finishing (callback, done queue, blocking loop)
+ *   eval_ar.c      Authentication-Results and the methods evaluated
+ *   eval_checks.c  the table
+ *   check_*.c      the rows
+ */
 #ifndef MAILAUTH__EVAL_INT_H
 #define MAILAUTH__EVAL_INT_H
 
@@ -8,22 +23,17 @@
 #include <stdint.h>
 
 #include <mailauth/eval.h>
-#include <mailauth/spf.h>
 
-#include "arc/arc.h"
-#include "dkim/dkim_verify.h"
-#include "dmarc/dmarc.h"
 #include "dns/dns.h"
 #include "msg/msg.h"
-#include "spf/spf.h"
 #include "util/arena.h"
 #include "util/ip.h"
 
 /* Where the message feeding is (RFC 5322 order). */
 typedef enum eval_phase {
-    EVAL_ENVELOPE = 0, /* nothing of the message yet: envelope setters, header(), message() */
-    EVAL_HEADERS,      /* header() seen */
-    EVAL_BODY,         /* end_headers() seen */
+    EVAL_ENVELOPE = 0, /* nothing of the message yet */
+    EVAL_HEADERS,      /* a header field seen */
+    EVAL_BODY,         /* end of the header section seen */
     EVAL_COMPLETE,     /* end_message() seen */
 } eval_phase_t;
 
@@ -35,50 +45,95 @@ typedef enum eval_finish {
     EVAL_DONE,         /* verdicts built (or failed); callback called */
 } eval_finish_t;
 
-enum { EVAL_SPF_MAILFROM = 0, EVAL_SPF_HELO = 1, EVAL_SPF_N = 2 };
+/* The rows, in Authentication-Results order (RFC 8601 §2.7.2: MAIL FROM
+ * before HELO). */
+typedef enum check_id {
+    CHECK_SPF_MAILFROM = 0,
+    CHECK_SPF_HELO,
+    CHECK_DKIM,
+    CHECK_DMARC,
+    CHECK_ARC,
+    CHECK_N
+} check_id_t;
 
-/* Fields grouped by method, not by size: one per message, the padding is a few dozen bytes. */
+#define CHECK_BIT(id) (1u << (id))
+
+/* When a row may start. */
+typedef enum check_when {
+    CHECK_AT_ENVELOPE = 0, /* the envelope is closed */
+    CHECK_AT_HEADERS = 1,  /* the header section ended */
+} check_when_t;
+
+struct check;
+
+/* One method's operations. Every function gets its row and the eval; a
+ * missing optional function means "nothing to do". Statuses: MAILAUTH_OK,
+ * MAILAUTH_EAGAIN (step: waiting for DNS or more input), or an error that
+ * stops the evaluation (MAILAUTH_ENOMEM). */
+typedef struct check_ops {
+    const char       *name;   /* for logs */
+    mailauth_method_t method; /* the ctx bit that turns it on */
+    check_when_t      when;
+    unsigned          after; /* CHECK_BITs of the rows whose final verdicts inputs() needs */
+    /* Start: set c->state, or leave it NULL when the method does not apply
+     * (e.g. no client address): the row is then not evaluated. */
+    mailauth_status_t (*start)(struct check *c, mailauth_eval_t *ev);
+    /* Body bytes (CRLF-normalized) and end of body (optional). */
+    mailauth_status_t (*body)(struct check *c, const void *p, size_t n);
+    mailauth_status_t (*end_body)(struct check *c);
+    /* Take the answers at hand: MAILAUTH_OK when nothing more can happen
+     * before inputs() (or, after it, when the verdict is final). */
+    mailauth_status_t (*step)(struct check *c);
+    /* Once every `after` row is final and the message is complete (optional). */
+    mailauth_status_t (*inputs)(struct check *c, mailauth_eval_t *ev);
+    /* Append the row's entries to the Authentication-Results. */
+    mailauth_status_t (*emit_ar)(const struct check *c, const mailauth_eval_t *ev,
+                                 mailauth_authres_t *ar);
+    /* Release what the arena does not own (optional). */
+    void (*release)(struct check *c);
+} check_ops_t;
+
+/* A row's place in one evaluation. */
+typedef struct check {
+    const check_ops_t *ops;
+    void              *state;   /* the module's object; NULL: not evaluated */
+    bool               started; /* start() was called (state may still be NULL) */
+    bool               idle;    /* step() said OK since the last change */
+    bool               fed;     /* inputs() called (or none needed) */
+    bool               final;   /* the verdict will not change */
+} check_t;
+
+/* The table (eval_checks.c) and its rows (check_*.c). */
+extern const check_ops_t *const mailauth__checks[CHECK_N];
+extern const check_ops_t        mailauth__check_spf_mailfrom;
+extern const check_ops_t        mailauth__check_spf_helo;
+extern const check_ops_t        mailauth__check_dkim;
+extern const check_ops_t        mailauth__check_dmarc;
+extern const check_ops_t        mailauth__check_arc;
+
+/* Fields grouped by concern, not by size: one per message, the padding is a few dozen bytes. */
 struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
     mailauth_ctx_t      *ctx;
     mailauth_resolver_t *r;
     mailauth__arena_t    arena;
     mailauth__dnsc_t     dns;
 
-    /* envelope, heap copies (replaceable until the checks using them start) */
+    /* envelope: heap copies, replaceable until it closes */
     bool           have_ip;
     mailauth__ip_t ip;
     char          *helo;      /* as given; NULL: not set */
     char          *mail_from; /* without <>; "" null sender; NULL: not set */
+    bool           envelope_closed;
 
-    /* SPF checks, by identity; NULL: not started */
-    mailauth__spf_t *spf[EVAL_SPF_N];
-    bool             spf_done[EVAL_SPF_N];
-
-    /* DKIM (RFC 6376), started at end of headers; NULL: not evaluated */
-    mailauth__dkim_verify_t *dkim;
-    bool                     dkim_done;
-
-    /* ARC (RFC 8617), started at end of headers with DKIM's body set;
-     * NULL: not evaluated */
-    mailauth__arc_t *arc;
-    bool             arc_done;
-
-    /* DMARC (RFC 7489 / RFC 9989): policy questions at end of headers, the
-     * SPF and DKIM results once both are final (eval_dmarc.c); NULL: not
-     * evaluated */
-    mailauth__dmarc_t *dmarc;
-    bool               dmarc_fed; /* mailauth__dmarc_finish() called */
-    bool               dmarc_done;
-
-    /* The envelope can no longer start an SPF check (finishing began). */
-    bool envelope_final;
+    check_t checks[CHECK_N];
 
     /* message */
     bool                   streaming; /* mailauth_eval_feed() used: raw bytes only from now on */
     mailauth__msg_stream_t stream;    /* its splitter (zeroed until then) */
-    eval_phase_t          phase;
-    mailauth__hdr_index_t hdrs;
-    uint64_t              body_bytes;
+    eval_phase_t           phase;
+    mailauth__hdr_index_t  hdrs;
+    size_t                 malformed;  /* fields the splitter handed on that were no fields */
+    uint64_t               body_bytes; /* CRLF-normalized body bytes fed */
 
     /* finishing */
     eval_finish_t         fin;
@@ -89,38 +144,35 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
     uint64_t              wakes;    /* wake hook calls, for the blocking driver's stall check */
     mailauth_status_t     err;      /* sticky failure (ENOMEM) of a background step */
     bool                  results;  /* finished normally: the verdicts can be read */
-    /* A cache, not state: built from the verdicts by the first
-     * mailauth_eval_authres() (a const getter), NULL until then. */
-    mailauth_authres_t   *ar;
+    mailauth_authres_t   *ar;       /* built by the first mailauth_eval_authres() */
 };
 
 /* eval_run.c */
 /* Wake hook given to the DNS client: steps the checks, completes if finishing. */
 void mailauth__eval_wake(void *ud);
-/* Start every check the envelope allows now; at_finish starts the ones that
- * were waiting for more of the envelope. Records ENOMEM in ev->err. */
-mailauth_status_t mailauth__eval_start_checks(mailauth_eval_t *ev, bool at_finish);
-/* True when no envelope setter may change a value a started check uses. */
-bool mailauth__eval_spf_started(const mailauth_eval_t *ev, int which);
+/* Close the envelope (no-op when closed) and start its rows. */
+mailauth_status_t mailauth__eval_close_envelope(mailauth_eval_t *ev);
+/* Start the rows that wait for the end of the header section. */
+mailauth_status_t mailauth__eval_start_headers(mailauth_eval_t *ev);
+/* Body bytes and end of body to every started row that wants them. */
+mailauth_status_t mailauth__eval_body(mailauth_eval_t *ev, const void *p, size_t n);
+mailauth_status_t mailauth__eval_end_body(mailauth_eval_t *ev);
+/* The module object of a row whose verdict can be read (the evaluation
+ * finished normally and the row was evaluated), else NULL. */
+void *mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id);
+/* The module object of a row that is final now (during the evaluation,
+ * for rows that take other rows' verdicts), else NULL. */
+void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
 
-/* eval_dmarc.c: ARC and DMARC inside the evaluation */
-/* At end of headers, after DKIM started: ARC key and DMARC policy
- * questions. Records a failure in ev->err. */
-mailauth_status_t mailauth__eval_start_arc_dmarc(mailauth_eval_t *ev);
-/* Body bytes for an ARC verifier with its own body set. */
-mailauth_status_t mailauth__eval_arc_body(mailauth_eval_t *ev, const void *p, size_t n);
-/* End of the message, after DKIM's end of body. */
-mailauth_status_t mailauth__eval_arc_end(mailauth_eval_t *ev);
-/* Step ARC and DMARC (after SPF and DKIM were stepped); give DMARC its
- * inputs once SPF and DKIM are final. Records a failure in ev->err. */
-void mailauth__eval_step_arc_dmarc(mailauth_eval_t *ev);
-/* True when ARC and DMARC (whichever run) have their results. */
-bool mailauth__eval_arc_dmarc_done(const mailauth_eval_t *ev);
-/* Once everything is done: the trusted-sealer override of a DMARC fail. */
-void mailauth__eval_dmarc_override(mailauth_eval_t *ev);
+/* For tests and tools: what the eval took in so far. */
+const mailauth__hdr_index_t *mailauth__eval_headers(const mailauth_eval_t *ev);
+uint64_t                     mailauth__eval_body_bytes(const mailauth_eval_t *ev);
 
-/* eval_ar.c */
-/* Build ev->ar from the finished checks. MAILAUTH_OK or MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__eval_build_authres(mailauth_eval_t *ev);
+/* check_dkim.c: the DKIM verifier of the eval (NULL when not evaluated). */
+struct mailauth__dkim_verify *mailauth__eval_dkim(const mailauth_eval_t *ev);
+
+/* check_spf.c: the MAIL FROM identity's domain as DMARC aligns it
+ * (RFC 7208 §2.4: the HELO name for the null sender), or NULL. */
+const char *mailauth__eval_mailfrom_domain(const mailauth_eval_t *ev);
 
 #endif

@@ -1,13 +1,11 @@
-/* Evaluation engine: starting checks, stepping them on DNS wakes, finishing
- * (async callback or blocking driver). One engine for both paths. */
+/* The evaluation driver: starting the rows of the check table, stepping
+ * them on DNS wakes to a fixpoint, finishing (async callback, done queue or
+ * the blocking loop). One engine for every path; no method is named here. */
 #include "core/eval_int.h"
 
 #include <stddef.h>
-#include <string.h>
 
 #include "core/ctx_int.h"
-#include "domain/domain.h"
-#include "util/alloc.h"
 
 /* Consecutive blocking-loop turns in which neither the clock moved nor the
  * eval was woken: first end the deadline now, then give up. Only a clock
@@ -16,168 +14,167 @@
 #define STALL_GIVEUP 1024u
 #define WAIT_MAX_MS 1000
 
-bool
-mailauth__eval_spf_started(const mailauth_eval_t *ev, int which)
+static void
+record(mailauth_eval_t *ev, mailauth_status_t st)
 {
-    return ev->spf[which] != NULL;
+    if (st != MAILAUTH_OK && st != MAILAUTH_EAGAIN && ev->err == MAILAUTH_OK)
+        ev->err = st;
 }
 
-/* RFC 5321 §4.1.3: "[...]" is an address literal, not a domain to check. */
-static bool
-helo_is_literal(const char *helo)
-{
-    return helo[0] == '[';
-}
-
-/* The check_host() <domain>: A-label, lower case (RFC 7208 §4.3). A name
- * IDNA refuses is passed as given: the SPF check then finds it malformed. */
+/* Start every row of one trigger. A row whose method is off, or whose
+ * start() finds nothing to check, is started without state: settled, not
+ * evaluated. */
 static mailauth_status_t
-identity_domain(mailauth_eval_t *ev, const char *dom, size_t n, char **out)
+start_rows(mailauth_eval_t *ev, check_when_t when)
 {
-    mailauth_status_t st = mailauth__domain_to_alabel(&ev->arena, dom, n, out);
-    if (st == MAILAUTH_EINVAL) {
-        *out = mailauth__arena_strndup(&ev->arena, dom, n);
-        st = *out != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
+    unsigned methods = ev->ctx->methods;
+    for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
+        check_t *c = &ev->checks[i];
+        if (c->started || c->ops->when != when)
+            continue;
+        c->started = true;
+        if ((methods & (unsigned)c->ops->method) != 0)
+            record(ev, c->ops->start(c, ev));
     }
-    return st;
-}
-
-/* "local@domain" in the arena. */
-static char *
-join_sender(mailauth_eval_t *ev, const char *local, size_t llen, const char *domain)
-{
-    size_t dlen = strlen(domain), total = 0;
-    char  *s = NULL;
-    if (!mailauth__size_add(llen, dlen, &total) || !mailauth__size_add(total, 2, &total))
-        return NULL;
-    s = mailauth__arena_alloc(&ev->arena, total);
-    if (s == NULL)
-        return NULL;
-    memcpy(s, local, llen);
-    s[llen] = '@';
-    memcpy(s + llen + 1, domain, dlen + 1);
-    return s;
-}
-
-static mailauth_status_t
-start_one(mailauth_eval_t *ev, int which, const char *local, size_t llen, const char *dom,
-          size_t dlen)
-{
-    mailauth__spf_input_t in;
-    char                 *domain = NULL;
-    mailauth_status_t     st = identity_domain(ev, dom, dlen, &domain);
-    if (st != MAILAUTH_OK)
-        return st;
-    memset(&in, 0, sizeof(in));
-    in.ip = ev->ip;
-    in.domain = domain;
-    in.helo = ev->helo;
-    in.identity = which == EVAL_SPF_HELO ? MAILAUTH_SPF_HELO : MAILAUTH_SPF_MAILFROM;
-    in.sender = join_sender(ev, local, llen, domain);
-    if (in.sender == NULL)
-        return MAILAUTH_ENOMEM;
-    st = mailauth__spf_start(&ev->arena, ev->ctx, &ev->dns, &in, &ev->spf[which]);
-    if (st != MAILAUTH_OK) {
-        ev->spf[which] = NULL;
-        return st;
-    }
-    /* Send the first questions now: they go out as early as the data allows. */
-    st = mailauth__spf_step(ev->spf[which]);
-    if (st == MAILAUTH_OK)
-        ev->spf_done[which] = true;
-    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st;
-}
-
-static mailauth_status_t
-start_mailfrom(mailauth_eval_t *ev)
-{
-    static const char pm[] = "postmaster";
-    const char       *mf = ev->mail_from;
-    const char       *at = strrchr(mf, '@');
-    if (mf[0] == '\0') { /* RFC 7208 §2.4: null sender is postmaster@HELO */
-        const char *helo = ev->helo != NULL ? ev->helo : "";
-        return start_one(ev, EVAL_SPF_MAILFROM, pm, sizeof(pm) - 1, helo, strlen(helo));
-    }
-    if (at == NULL) /* RFC 7208 §4.3: no local-part: "postmaster" */
-        return start_one(ev, EVAL_SPF_MAILFROM, pm, sizeof(pm) - 1, mf, strlen(mf));
-    if (at == mf)
-        return start_one(ev, EVAL_SPF_MAILFROM, pm, sizeof(pm) - 1, at + 1, strlen(at + 1));
-    /* The domain follows the last '@' (a quoted local-part may hold one). */
-    return start_one(ev, EVAL_SPF_MAILFROM, mf, (size_t)(at - mf), at + 1, strlen(at + 1));
-}
-
-static mailauth_status_t
-start_helo(mailauth_eval_t *ev)
-{
-    static const char pm[] = "postmaster";
-    /* RFC 7208 §2.3: the HELO identity's <sender> is postmaster@HELO. */
-    return start_one(ev, EVAL_SPF_HELO, pm, sizeof(pm) - 1, ev->helo, strlen(ev->helo));
+    return ev->err;
 }
 
 mailauth_status_t
-mailauth__eval_start_checks(mailauth_eval_t *ev, bool at_finish)
+mailauth__eval_close_envelope(mailauth_eval_t *ev)
 {
-    mailauth_status_t st = MAILAUTH_OK;
-    /* Wakes are queued, never run from inside a call: the checks this
-     * call starts are in place before any step sees the flag. */
-    if (at_finish)
-        ev->envelope_final = true;
-    if (ev->canceled || ev->err != MAILAUTH_OK)
+    if (ev->envelope_closed)
         return ev->err;
-    if ((ev->ctx->methods & MAILAUTH_METHOD_SPF) == 0 || !ev->have_ip)
+    ev->envelope_closed = true;
+    if (ev->canceled)
         return MAILAUTH_OK;
-    /* The null sender waits for HELO, unless nothing more will come. */
-    if (ev->spf[EVAL_SPF_MAILFROM] == NULL && ev->mail_from != NULL &&
-        (ev->mail_from[0] != '\0' || ev->helo != NULL || at_finish))
-        st = start_mailfrom(ev);
-    if (st == MAILAUTH_OK && ev->spf[EVAL_SPF_HELO] == NULL && ev->helo != NULL &&
-        !helo_is_literal(ev->helo) && (ev->mail_from != NULL || at_finish))
-        st = start_helo(ev);
-    if (st != MAILAUTH_OK)
-        ev->err = st;
-    return st;
+    /* The deadline bounds DNS work, not the client: it runs from the
+     * envelope's questions (and again from the message's). */
+    mailauth__dnsc_set_timeout(&ev->dns,
+                               mailauth__ctx_limit(ev->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+    /* Wakes are queued, never run from inside a call: the rows started
+     * here send their first questions now and are stepped later. */
+    return start_rows(ev, CHECK_AT_ENVELOPE);
 }
 
-static void
-step_checks(mailauth_eval_t *ev)
+mailauth_status_t
+mailauth__eval_start_headers(mailauth_eval_t *ev)
 {
-    if (ev->canceled || ev->err != MAILAUTH_OK)
-        return;
-    for (int i = 0; i < EVAL_SPF_N && ev->err == MAILAUTH_OK; i++) {
-        mailauth_status_t st = MAILAUTH_OK;
-        if (ev->spf[i] == NULL || ev->spf_done[i])
-            continue;
-        st = mailauth__spf_step(ev->spf[i]);
-        if (st == MAILAUTH_OK)
-            ev->spf_done[i] = true;
-        else if (st != MAILAUTH_EAGAIN)
-            ev->err = st;
+    if (ev->err != MAILAUTH_OK || ev->canceled)
+        return ev->err;
+    return start_rows(ev, CHECK_AT_HEADERS);
+}
+
+mailauth_status_t
+mailauth__eval_body(mailauth_eval_t *ev, const void *p, size_t n)
+{
+    /* The body fan-out: each chunk goes to every row that hashes bodies,
+     * in table order, and is not kept. */
+    ev->body_bytes += n;
+    for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
+        check_t *c = &ev->checks[i];
+        if (c->state != NULL && c->ops->body != NULL)
+            record(ev, c->ops->body(c, p, n));
     }
-    if (ev->dkim != NULL && !ev->dkim_done && ev->err == MAILAUTH_OK) {
-        mailauth_status_t st = mailauth__dkim_verify_step(ev->dkim);
-        if (st == MAILAUTH_OK)
-            ev->dkim_done = true;
-        else if (st != MAILAUTH_EAGAIN)
-            ev->err = st;
+    return ev->err;
+}
+
+mailauth_status_t
+mailauth__eval_end_body(mailauth_eval_t *ev)
+{
+    /* In table order: a body set shared by two rows is ended by its owner first. */
+    for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
+        check_t *c = &ev->checks[i];
+        if (c->state != NULL && c->ops->end_body != NULL)
+            record(ev, c->ops->end_body(c));
     }
-    /* Last: DMARC takes the SPF and DKIM verdicts of this very step. */
-    mailauth__eval_step_arc_dmarc(ev);
+    return ev->err;
+}
+
+/* A row no other row need wait for: started, and final or not evaluated. */
+static bool
+settled(const check_t *c)
+{
+    return c->started && (c->state == NULL || c->final);
 }
 
 static bool
-all_done(const mailauth_eval_t *ev)
+after_settled(const mailauth_eval_t *ev, const check_t *c)
 {
-    for (int i = 0; i < EVAL_SPF_N; i++) {
-        if (ev->spf[i] != NULL && !ev->spf_done[i])
+    for (size_t i = 0; i < CHECK_N; i++) {
+        if ((c->ops->after & CHECK_BIT(i)) != 0 && !settled(&ev->checks[i]))
             return false;
     }
-    if (ev->dkim != NULL && !ev->dkim_done)
-        return false;
-    return mailauth__eval_arc_dmarc_done(ev);
+    return true;
 }
 
-/* If finishing can end now, build the results and return true with the
- * final status in *out; ev->fin is then EVAL_DONE. */
+/* One row: its inputs once the rows it needs are settled, then a step.
+ * True when something changed. */
+static bool
+step_row(mailauth_eval_t *ev, check_t *c)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    bool              was_fed = c->fed;
+    if (!c->fed && after_settled(ev, c)) {
+        st = c->ops->inputs != NULL ? c->ops->inputs(c, ev) : MAILAUTH_OK;
+        if (st == MAILAUTH_OK)
+            c->fed = true;
+        record(ev, st);
+        if (ev->err != MAILAUTH_OK)
+            return false;
+    }
+    st = c->ops->step(c);
+    c->idle = st == MAILAUTH_OK;
+    record(ev, st);
+    if (c->fed && c->idle && ev->err == MAILAUTH_OK) {
+        c->final = true;
+        return true;
+    }
+    return c->fed != was_fed;
+}
+
+/* Step every started row until nothing changes: a row that becomes final
+ * may feed another in the same wake. */
+static void
+step_checks(mailauth_eval_t *ev)
+{
+    bool changed = true;
+    while (changed && !ev->canceled && ev->err == MAILAUTH_OK) {
+        changed = false;
+        for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
+            check_t *c = &ev->checks[i];
+            if (c->state != NULL && !c->final && step_row(ev, c))
+                changed = true;
+        }
+    }
+}
+
+static bool
+all_settled(const mailauth_eval_t *ev)
+{
+    for (size_t i = 0; i < CHECK_N; i++) {
+        if (!settled(&ev->checks[i]))
+            return false;
+    }
+    return true;
+}
+
+void *
+mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id)
+{
+    const check_t *c = &ev->checks[id];
+    return c->final ? c->state : NULL;
+}
+
+void *
+mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id)
+{
+    if (ev == NULL || ev->fin != EVAL_DONE || !ev->results)
+        return NULL;
+    return mailauth__eval_row_final(ev, id);
+}
+
+/* If finishing can end now, return true with the final status in *out;
+ * ev->fin is then EVAL_DONE. */
 static bool
 try_complete(mailauth_eval_t *ev, mailauth_status_t *out)
 {
@@ -185,12 +182,10 @@ try_complete(mailauth_eval_t *ev, mailauth_status_t *out)
         *out = MAILAUTH_ECANCELED;
     else if (ev->err != MAILAUTH_OK)
         *out = ev->err;
-    else if (!all_done(ev))
+    else if (!all_settled(ev))
         return false;
     else
         *out = MAILAUTH_OK;
-    if (*out == MAILAUTH_OK)
-        mailauth__eval_dmarc_override(ev);
     /* The Authentication-Results are built on first use (eval_ar.c): a
      * caller reading only verdicts never pays for them. */
     ev->results = *out == MAILAUTH_OK;
@@ -244,8 +239,8 @@ mailauth_resolver_next_done(mailauth_resolver_t *r, mailauth_eval_t **ev, mailau
     return MAILAUTH_OK;
 }
 
-/* finish() and finish_sync() may be called on an envelope-only eval (SPF
- * only) or after end_message(); never in the middle of a message. */
+/* finish() and finish_sync() may be called on an envelope-only eval or
+ * after end_message(); never in the middle of a message. */
 static mailauth_status_t
 may_finish(const mailauth_eval_t *ev)
 {
@@ -256,6 +251,18 @@ may_finish(const mailauth_eval_t *ev)
     if (ev->streaming && ev->phase != EVAL_COMPLETE) /* raw bytes fed, no field out yet */
         return MAILAUTH_ESTATE;
     return MAILAUTH_OK;
+}
+
+/* Finishing closes the envelope; without a message the rows that wait for
+ * one will never start: they are settled, not evaluated. */
+static void
+begin_finish(mailauth_eval_t *ev)
+{
+    (void)mailauth__eval_close_envelope(ev); /* a failure stays in ev->err */
+    if (ev->phase == EVAL_ENVELOPE) {
+        for (size_t i = 0; i < CHECK_N; i++)
+            ev->checks[i].started = true;
+    }
 }
 
 mailauth_status_t
@@ -275,8 +282,8 @@ mailauth_eval_finish(mailauth_eval_t *ev, mailauth_eval_done_fn cb, void *ud)
     ev->cb = cb;
     ev->cb_ud = ud;
     ev->fin = EVAL_FINISH_ASYNC;
-    (void)mailauth__eval_start_checks(ev, true); /* a failure is reported by the callback */
-    return MAILAUTH_EAGAIN;
+    begin_finish(ev); /* a failure is reported by the callback */
+    return MAILAUTH_OK;
 }
 
 /* How long one blocking turn may wait: until the eval deadline, at most
@@ -328,12 +335,12 @@ mailauth_eval_finish_sync(mailauth_eval_t *ev, int timeout_ms)
     if (st != MAILAUTH_OK)
         return st;
     ev->fin = EVAL_FINISH_SYNC;
-    if (timeout_ms >= 0) {
+    begin_finish(ev);      /* a failure is returned by drive_sync */
+    if (timeout_ms >= 0) { /* after the envelope's deadline: the shorter one wins */
         uint64_t now = mailauth__ctx_mono_ms(ev->ctx);
         uint64_t end = now + (uint64_t)timeout_ms;
         if (ev->dns.deadline_ms == 0 || end < ev->dns.deadline_ms)
             mailauth__dnsc_set_timeout(&ev->dns, (uint32_t)timeout_ms);
     }
-    (void)mailauth__eval_start_checks(ev, true); /* a failure is returned by drive_sync */
     return drive_sync(ev);
 }

@@ -2,8 +2,10 @@
 #include <stddef.h>
 
 #include <mailauth/ctx.h>
+#include <mailauth/sign.h>
 #include <mailauth/status.h>
 
+#include "util/env.h"
 #include "util/str.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,66 +50,72 @@ static const char *const verdict_names[] = {
     [MAILAUTH_VERDICT_PERMERROR] = "permerror", [MAILAUTH_VERDICT_POLICY] = "policy",
 };
 
-/* Stable tokens: "<method>.<what>"; append only, like the enum. */
-static const char *const reason_names[] = {
-    [MAILAUTH_REASON_NONE] = "none",
-    [MAILAUTH_REASON_SPF_NO_RECORD] = "spf.no-record",
-    [MAILAUTH_REASON_SPF_MULTIPLE_RECORDS] = "spf.multiple-records",
-    [MAILAUTH_REASON_SPF_SYNTAX] = "spf.syntax",
-    [MAILAUTH_REASON_SPF_DNS_LIMIT] = "spf.dns-limit",
-    [MAILAUTH_REASON_SPF_VOID_LIMIT] = "spf.void-limit",
-    [MAILAUTH_REASON_SPF_MX_LIMIT] = "spf.mx-limit",
-    [MAILAUTH_REASON_SPF_PTR_LIMIT] = "spf.ptr-limit",
-    [MAILAUTH_REASON_SPF_INCLUDE_NONE] = "spf.include-none",
-    [MAILAUTH_REASON_SPF_REDIRECT_NONE] = "spf.redirect-none",
-    [MAILAUTH_REASON_SPF_DNS_TEMPFAIL] = "spf.dns-tempfail",
-    [MAILAUTH_REASON_SPF_BAD_DOMAIN] = "spf.bad-domain",
-    [MAILAUTH_REASON_SPF_MATCHED] = "spf.matched",
-    [MAILAUTH_REASON_SPF_DEFAULT] = "spf.default",
-    [MAILAUTH_REASON_SPF_MACRO] = "spf.macro",
-    [MAILAUTH_REASON_DEADLINE] = "deadline",
-    [MAILAUTH_REASON_DKIM_SYNTAX] = "dkim.syntax",
-    [MAILAUTH_REASON_DKIM_DUPLICATE_TAG] = "dkim.duplicate-tag",
-    [MAILAUTH_REASON_DKIM_VERSION] = "dkim.version",
-    [MAILAUTH_REASON_DKIM_ALGORITHM] = "dkim.algorithm",
-    [MAILAUTH_REASON_DKIM_SHA1] = "dkim.sha1",
-    [MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED] = "dkim.from-not-signed",
-    [MAILAUTH_REASON_DKIM_AUID_MISMATCH] = "dkim.auid-mismatch",
-    [MAILAUTH_REASON_DKIM_EXPIRED] = "dkim.expired",
-    [MAILAUTH_REASON_DKIM_FUTURE] = "dkim.future",
-    [MAILAUTH_REASON_DKIM_QUERY_METHOD] = "dkim.query-method",
-    [MAILAUTH_REASON_DKIM_NO_KEY] = "dkim.no-key",
-    [MAILAUTH_REASON_DKIM_KEY_SYNTAX] = "dkim.key-syntax",
-    [MAILAUTH_REASON_DKIM_KEY_MULTIPLE] = "dkim.key-multiple",
-    [MAILAUTH_REASON_DKIM_KEY_REVOKED] = "dkim.key-revoked",
-    [MAILAUTH_REASON_DKIM_KEY_TOO_SMALL] = "dkim.key-too-small",
-    [MAILAUTH_REASON_DKIM_KEY_TOO_LARGE] = "dkim.key-too-large",
-    [MAILAUTH_REASON_DKIM_KEY_MISMATCH] = "dkim.key-mismatch",
-    [MAILAUTH_REASON_DKIM_KEY_SERVICE] = "dkim.key-service",
-    [MAILAUTH_REASON_DKIM_KEY_STRICT] = "dkim.key-strict",
-    [MAILAUTH_REASON_DKIM_DNS_TEMPFAIL] = "dkim.dns-tempfail",
-    [MAILAUTH_REASON_DKIM_BODY_HASH] = "dkim.body-hash",
-    [MAILAUTH_REASON_DKIM_SIGNATURE] = "dkim.signature",
-    [MAILAUTH_REASON_DKIM_BODY_LENGTH] = "dkim.body-length",
-    [MAILAUTH_REASON_DKIM_PARTIAL_BODY] = "dkim.partial-body",
-    [MAILAUTH_REASON_DKIM_TOO_MANY] = "dkim.too-many",
-    [MAILAUTH_REASON_DMARC_NO_RECORD] = "dmarc.no-record",
-    [MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS] = "dmarc.multiple-records",
-    [MAILAUTH_REASON_DMARC_SYNTAX] = "dmarc.syntax",
-    [MAILAUTH_REASON_DMARC_DNS_TEMPFAIL] = "dmarc.dns-tempfail",
-    [MAILAUTH_REASON_DMARC_NO_FROM] = "dmarc.no-from",
-    [MAILAUTH_REASON_DMARC_MULTIPLE_FROM] = "dmarc.multiple-from",
-    [MAILAUTH_REASON_DMARC_BAD_FROM] = "dmarc.bad-from",
-    [MAILAUTH_REASON_DMARC_ALIGNED] = "dmarc.aligned",
-    [MAILAUTH_REASON_DMARC_NOT_ALIGNED] = "dmarc.not-aligned",
-    [MAILAUTH_REASON_ARC_NO_SETS] = "arc.no-sets",
-    [MAILAUTH_REASON_ARC_STRUCTURE] = "arc.structure",
-    [MAILAUTH_REASON_ARC_TOO_MANY] = "arc.too-many",
-    [MAILAUTH_REASON_ARC_SYNTAX] = "arc.syntax",
-    [MAILAUTH_REASON_ARC_CV] = "arc.cv",
-    [MAILAUTH_REASON_ARC_AMS] = "arc.ams",
-    [MAILAUTH_REASON_ARC_SEAL] = "arc.seal",
-    [MAILAUTH_REASON_ARC_DNS_TEMPFAIL] = "arc.dns-tempfail",
+/* Stable tokens: "<method>.<what>", never changed once released, like the numbers. */
+struct reason_name {
+    mailauth_reason_t r;
+    const char       *name;
+};
+
+static const struct reason_name reason_names[] = {
+    {MAILAUTH_REASON_NONE, "none"},
+    {MAILAUTH_REASON_DEADLINE, "deadline"},
+    {MAILAUTH_REASON_LIMIT_FIELD, "limit-field"},
+    {MAILAUTH_REASON_SPF_NO_RECORD, "spf.no-record"},
+    {MAILAUTH_REASON_SPF_MULTIPLE_RECORDS, "spf.multiple-records"},
+    {MAILAUTH_REASON_SPF_SYNTAX, "spf.syntax"},
+    {MAILAUTH_REASON_SPF_DNS_LIMIT, "spf.dns-limit"},
+    {MAILAUTH_REASON_SPF_VOID_LIMIT, "spf.void-limit"},
+    {MAILAUTH_REASON_SPF_MX_LIMIT, "spf.mx-limit"},
+    {MAILAUTH_REASON_SPF_PTR_LIMIT, "spf.ptr-limit"},
+    {MAILAUTH_REASON_SPF_INCLUDE_NONE, "spf.include-none"},
+    {MAILAUTH_REASON_SPF_REDIRECT_NONE, "spf.redirect-none"},
+    {MAILAUTH_REASON_SPF_DNS_TEMPFAIL, "spf.dns-tempfail"},
+    {MAILAUTH_REASON_SPF_BAD_DOMAIN, "spf.bad-domain"},
+    {MAILAUTH_REASON_SPF_MATCHED, "spf.matched"},
+    {MAILAUTH_REASON_SPF_DEFAULT, "spf.default"},
+    {MAILAUTH_REASON_SPF_MACRO, "spf.macro"},
+    {MAILAUTH_REASON_DKIM_SYNTAX, "dkim.syntax"},
+    {MAILAUTH_REASON_DKIM_DUPLICATE_TAG, "dkim.duplicate-tag"},
+    {MAILAUTH_REASON_DKIM_VERSION, "dkim.version"},
+    {MAILAUTH_REASON_DKIM_ALGORITHM, "dkim.algorithm"},
+    {MAILAUTH_REASON_DKIM_SHA1, "dkim.sha1"},
+    {MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED, "dkim.from-not-signed"},
+    {MAILAUTH_REASON_DKIM_AUID_MISMATCH, "dkim.auid-mismatch"},
+    {MAILAUTH_REASON_DKIM_EXPIRED, "dkim.expired"},
+    {MAILAUTH_REASON_DKIM_FUTURE, "dkim.future"},
+    {MAILAUTH_REASON_DKIM_QUERY_METHOD, "dkim.query-method"},
+    {MAILAUTH_REASON_DKIM_NO_KEY, "dkim.no-key"},
+    {MAILAUTH_REASON_DKIM_KEY_SYNTAX, "dkim.key-syntax"},
+    {MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "dkim.key-multiple"},
+    {MAILAUTH_REASON_DKIM_KEY_REVOKED, "dkim.key-revoked"},
+    {MAILAUTH_REASON_DKIM_KEY_TOO_SMALL, "dkim.key-too-small"},
+    {MAILAUTH_REASON_DKIM_KEY_TOO_LARGE, "dkim.key-too-large"},
+    {MAILAUTH_REASON_DKIM_KEY_MISMATCH, "dkim.key-mismatch"},
+    {MAILAUTH_REASON_DKIM_KEY_SERVICE, "dkim.key-service"},
+    {MAILAUTH_REASON_DKIM_KEY_STRICT, "dkim.key-strict"},
+    {MAILAUTH_REASON_DKIM_DNS_TEMPFAIL, "dkim.dns-tempfail"},
+    {MAILAUTH_REASON_DKIM_BODY_HASH, "dkim.body-hash"},
+    {MAILAUTH_REASON_DKIM_SIGNATURE, "dkim.signature"},
+    {MAILAUTH_REASON_DKIM_BODY_LENGTH, "dkim.body-length"},
+    {MAILAUTH_REASON_DKIM_PARTIAL_BODY, "dkim.partial-body"},
+    {MAILAUTH_REASON_DKIM_TOO_MANY, "dkim.too-many"},
+    {MAILAUTH_REASON_DMARC_NO_RECORD, "dmarc.no-record"},
+    {MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS, "dmarc.multiple-records"},
+    {MAILAUTH_REASON_DMARC_SYNTAX, "dmarc.syntax"},
+    {MAILAUTH_REASON_DMARC_DNS_TEMPFAIL, "dmarc.dns-tempfail"},
+    {MAILAUTH_REASON_DMARC_NO_FROM, "dmarc.no-from"},
+    {MAILAUTH_REASON_DMARC_MULTIPLE_FROM, "dmarc.multiple-from"},
+    {MAILAUTH_REASON_DMARC_BAD_FROM, "dmarc.bad-from"},
+    {MAILAUTH_REASON_DMARC_ALIGNED, "dmarc.aligned"},
+    {MAILAUTH_REASON_DMARC_NOT_ALIGNED, "dmarc.not-aligned"},
+    {MAILAUTH_REASON_ARC_NO_SETS, "arc.no-sets"},
+    {MAILAUTH_REASON_ARC_STRUCTURE, "arc.structure"},
+    {MAILAUTH_REASON_ARC_TOO_MANY, "arc.too-many"},
+    {MAILAUTH_REASON_ARC_SYNTAX, "arc.syntax"},
+    {MAILAUTH_REASON_ARC_CV, "arc.cv"},
+    {MAILAUTH_REASON_ARC_AMS, "arc.ams"},
+    {MAILAUTH_REASON_ARC_SEAL, "arc.seal"},
+    {MAILAUTH_REASON_ARC_DNS_TEMPFAIL, "arc.dns-tempfail"},
 };
 
 static const char *const log_level_names[] = {
@@ -141,8 +149,7 @@ static const char *const limit_names[] = {
 _Static_assert(ARRAY_LEN(status_text) == MAILAUTH_EINTERNAL + 1, "status_text incomplete");
 _Static_assert(ARRAY_LEN(status_names) == MAILAUTH_EINTERNAL + 1, "status_names incomplete");
 _Static_assert(ARRAY_LEN(verdict_names) == MAILAUTH_VERDICT_POLICY + 1, "verdicts incomplete");
-_Static_assert(ARRAY_LEN(reason_names) == MAILAUTH_REASON__COUNT, "reason_names incomplete");
-_Static_assert(ARRAY_LEN(limit_names) == MAILAUTH_LIMIT__COUNT, "limit_names incomplete");
+_Static_assert(ARRAY_LEN(limit_names) == MAILAUTH__LIMIT_COUNT, "limit_names incomplete");
 
 /* Table lookup tolerant of out-of-range values and holes. */
 static const char *
@@ -162,13 +169,13 @@ mailauth_strerror(mailauth_status_t st)
 const char *
 mailauth_status_name(mailauth_status_t st)
 {
-    return pick(status_names, ARRAY_LEN(status_names), (unsigned)st, "MAILAUTH_UNKNOWN");
+    return pick(status_names, ARRAY_LEN(status_names), (unsigned)st, "unknown");
 }
 
 const char *
 mailauth_verdict_name(mailauth_verdict_t v)
 {
-    return pick(verdict_names, ARRAY_LEN(verdict_names), (unsigned)v, "none");
+    return pick(verdict_names, ARRAY_LEN(verdict_names), (unsigned)v, "unknown");
 }
 
 mailauth_status_t
@@ -188,7 +195,11 @@ mailauth_verdict_from_name(const char *name, mailauth_verdict_t *out)
 const char *
 mailauth_reason_name(mailauth_reason_t r)
 {
-    return pick(reason_names, ARRAY_LEN(reason_names), (unsigned)r, "none");
+    for (size_t i = 0; i < ARRAY_LEN(reason_names); i++) {
+        if (reason_names[i].r == r)
+            return reason_names[i].name;
+    }
+    return "unknown";
 }
 
 const char *
@@ -215,8 +226,10 @@ mailauth_method_name(mailauth_method_t m)
         return "dmarc";
     case MAILAUTH_METHOD_ARC:
         return "arc";
+    case MAILAUTH_METHOD_IPREV:
+        return "iprev";
     case MAILAUTH_METHOD_ALL:
-        break;
+        return "all";
     }
     return "unknown";
 }
@@ -229,8 +242,6 @@ mailauth_flag_name(mailauth_flag_t flag)
         return "dkim-accept-rsa-sha1";
     case MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY:
         return "dkim-require-full-body";
-    case MAILAUTH_FLAG__COUNT:
-        break;
     }
     return "unknown";
 }
@@ -243,6 +254,32 @@ mailauth_dmarc_mode_name(mailauth_dmarc_mode_t mode)
         return "7489";
     case MAILAUTH_DMARC_RFC9989:
         return "9989";
+    }
+    return "unknown";
+}
+
+const char *
+mailauth_clock_kind_name(mailauth_clock_kind_t kind)
+{
+    switch (kind) {
+    case MAILAUTH_CLOCK_WALL:
+        return "wall";
+    case MAILAUTH_CLOCK_MONOTONIC:
+        return "monotonic";
+    }
+    return "unknown";
+}
+
+const char *
+mailauth_arc_field_name(mailauth_arc_field_t f)
+{
+    switch (f) {
+    case MAILAUTH_ARC_FIELD_AAR:
+        return "ARC-Authentication-Results";
+    case MAILAUTH_ARC_FIELD_AMS:
+        return "ARC-Message-Signature";
+    case MAILAUTH_ARC_FIELD_AS:
+        return "ARC-Seal";
     }
     return "unknown";
 }

@@ -35,6 +35,20 @@ mailauth_dmarc_override_name(mailauth_dmarc_override_t o)
     return "unknown";
 }
 
+const char *
+mailauth_dmarc_psd_name(mailauth_dmarc_psd_t p)
+{
+    switch (p) {
+    case MAILAUTH_DMARC_PSD_UNSPECIFIED:
+        return "u";
+    case MAILAUTH_DMARC_PSD_YES:
+        return "y";
+    case MAILAUTH_DMARC_PSD_NO:
+        return "n";
+    }
+    return "unknown";
+}
+
 mailauth_dmarc_override_t
 mailauth_dmarc_result_override(const mailauth_dmarc_result_t *res)
 {

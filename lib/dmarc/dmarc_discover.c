@@ -443,7 +443,7 @@ mailauth__dmarc_start(mailauth__arena_t *a, mailauth_ctx_t *ctx, mailauth__dnsc_
     d->a = a;
     d->ctx = ctx;
     d->dns = dns;
-    d->mode = mailauth_ctx_get_dmarc_mode(ctx);
+    d->mode = mailauth_ctx_dmarc_mode(ctx);
     d->res.mode = d->mode;
     d->res.discovery = d->mode == MAILAUTH_DMARC_RFC9989 ? MAILAUTH_DMARC_DISCOVERY_TREEWALK
                                                          : MAILAUTH_DMARC_DISCOVERY_PSL;

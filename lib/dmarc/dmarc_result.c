@@ -228,11 +228,13 @@ mailauth_dmarc_result_testing(const mailauth_dmarc_result_t *res)
     return r != NULL && r->testing;
 }
 
-char
+mailauth_dmarc_psd_t
 mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res)
 {
     const mailauth__dmarc_record_t *r = rec_of(res);
     if (r == NULL)
-        return 'u';
-    return r->psd;
+        return MAILAUTH_DMARC_PSD_UNSPECIFIED;
+    return r->psd == 'y'   ? MAILAUTH_DMARC_PSD_YES
+           : r->psd == 'n' ? MAILAUTH_DMARC_PSD_NO
+                           : MAILAUTH_DMARC_PSD_UNSPECIFIED;
 }

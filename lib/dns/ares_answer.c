@@ -50,11 +50,11 @@ addr_record(const void *t, int i, bool v6)
 {
     if (v6) {
         const struct ares_addr6ttl *e = (const struct ares_addr6ttl *)t + i;
-        return (mailauth_dns_record_t){
+        return (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
             .data = &e->ip6addr, .len = 16, .ttl = e->ttl > 0 ? (uint32_t)e->ttl : 0};
     }
     const struct ares_addrttl *e = (const struct ares_addrttl *)t + i;
-    return (mailauth_dns_record_t){
+    return (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
         .data = &e->ipaddr, .len = 4, .ttl = e->ttl > 0 ? (uint32_t)e->ttl : 0};
 }
 
@@ -103,7 +103,7 @@ txt_records(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct ares_txt_
         for (const struct ares_txt_ext *t = list; t != NULL && off + t->length <= alen;
              t = t->next) {
             if (t == list || t->record_start)
-                recs[k++] = (mailauth_dns_record_t){.data = bytes + off, .ttl = ttl};
+                recs[k++] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, .data = bytes + off, .ttl = ttl};
             if (t->length > 0)
                 memcpy(bytes + off, t->txt, t->length);
             off += t->length;
@@ -140,7 +140,7 @@ answer_mx(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, siz
         recs = mailauth__calloc(r->al, ancount(abuf, alen), sizeof(*recs));
         for (const struct ares_mx_reply *m = list; recs != NULL && m != NULL; m = m->next) {
             if (n < ancount(abuf, alen))
-                recs[n++] = (mailauth_dns_record_t){
+                recs[n++] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
                     .data = m->host, .len = strlen(m->host), .preference = m->priority, .ttl = ttl};
         }
     }
@@ -168,7 +168,7 @@ answer_ptr(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, si
         for (size_t i = 0; recs != NULL && h != NULL && h->h_aliases != NULL &&
                            h->h_aliases[i] != NULL && n < ancount(abuf, alen);
              i++)
-            recs[n++] = (mailauth_dns_record_t){
+            recs[n++] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
                 .data = h->h_aliases[i], .len = strlen(h->h_aliases[i]), .ttl = ttl};
     }
     if (recs != NULL)

@@ -125,8 +125,12 @@ mailauth_dns_query_answer(mailauth_dns_query_t *h, mailauth_dns_rcode_t rcode,
     r = h->r;
     q = h->q;
     if (rcode == MAILAUTH_DNS_RECORDS) {
-        if (count == 0)
+        if (count == 0 || records == NULL)
             return MAILAUTH_EINVAL;
+        for (size_t i = 0; i < count; i++) {
+            if (records[i].version != MAILAUTH_DNS_RECORD_VERSION)
+                return MAILAUTH_EINVAL;
+        }
         if (q != NULL && mailauth__dns_records_check(q->type, records, count) != MAILAUTH_OK)
             return MAILAUTH_EINVAL;
     } else {

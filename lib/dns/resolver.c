@@ -313,13 +313,19 @@ mailauth_resolver_set_sock_callback(mailauth_resolver_t *r, mailauth_sock_fn fn,
 }
 
 mailauth_status_t
-mailauth_resolver_get_stats(const mailauth_resolver_t *r, mailauth_resolver_stats_t *out)
+mailauth_resolver_stats(const mailauth_resolver_t *r, mailauth_resolver_stats_t *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (r == NULL || out == NULL)
+    int version = 0;
+    if (r == NULL || out == NULL || out->version != MAILAUTH_RESOLVER_STATS_VERSION) {
+        if (out != NULL) {
+            version = out->version;
+            memset(out, 0, sizeof(*out));
+            out->version = version;
+        }
         return MAILAUTH_EINVAL;
+    }
     *out = r->stats;
+    out->version = MAILAUTH_RESOLVER_STATS_VERSION;
     return MAILAUTH_OK;
 }
 

@@ -170,7 +170,7 @@ serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_
     for (size_t i = 0; i < n->nrr && k < count; i++) {
         const struct zrr *rr = &n->rr[i];
         if (rr->type == q->type)
-            recs[k++] = (mailauth_dns_record_t){
+            recs[k++] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
                 .data = rr->data, .len = rr->len, .preference = rr->pref, .ttl = rr->ttl};
     }
     st = mailauth__dns_complete(r, q, MAILAUTH_DNS_RECORDS, recs, k, 0);

@@ -270,7 +270,7 @@ set_sender(mailauth__spf_t *s, const char *sender, const char *domain)
 static void
 set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
 {
-    const char *id = mailauth_ctx_get_authserv_id(s->ctx);
+    const char *id = mailauth_ctx_authserv_id(s->ctx);
     s->env.v =
         s->ip.family == 4 ? (mailauth__spf_str_t){"in-addr", 7} : (mailauth__spf_str_t){"ip6", 3};
     if (s->res.helo != NULL)

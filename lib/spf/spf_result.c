@@ -16,7 +16,13 @@
 const char *
 mailauth_spf_identity_name(mailauth_spf_identity_t id)
 {
-    return id == MAILAUTH_SPF_HELO ? "helo" : "mailfrom";
+    switch (id) {
+    case MAILAUTH_SPF_MAILFROM:
+        return "mailfrom";
+    case MAILAUTH_SPF_HELO:
+        return "helo";
+    }
+    return "unknown";
 }
 
 mailauth_verdict_t
@@ -318,7 +324,7 @@ put_comment_text(out_t *o, const mailauth_spf_result_t *r)
 }
 
 mailauth_status_t
-mailauth_spf_result_received_spf(const mailauth_spf_result_t *res, char *buf, size_t cap,
+mailauth_spf_result_format_received_spf(const mailauth_spf_result_t *res, char *buf, size_t cap,
                                  size_t *need)
 {
     out_t o;

@@ -17,21 +17,21 @@
 
 /* Counts of the public enums, kept out of the public headers (not ABI). */
 #define MAILAUTH__LIMIT_COUNT 18u
-#define MAILAUTH__FLAG_COUNT  2u
+#define MAILAUTH__FLAG_COUNT 2u
 
 struct mailauth__keycache; /* lib/dkim: decoded DKIM/ARC keys */
 struct mailauth__hash_kit; /* lib/crypto: digests fetched once */
 struct mailauth__psl;      /* lib/domain: the Public Suffix List */
 
 typedef struct mailauth__env {
-    mailauth_allocator_t al;
-    mailauth_clock_fn    clock; /* NULL: the system clocks */
-    void                *clock_ud;
-    mailauth_log_fn      log; /* NULL: no logging */
-    void                *log_ud;
-    mailauth_log_level_t log_level;
-    uint32_t             limits[MAILAUTH__LIMIT_COUNT];
-    bool                 flags[MAILAUTH__FLAG_COUNT];
+    mailauth_allocator_t  al;
+    mailauth_clock_fn     clock; /* NULL: the system clocks */
+    void                 *clock_ud;
+    mailauth_log_fn       log; /* NULL: no logging */
+    void                 *log_ud;
+    mailauth_log_level_t  log_level;
+    uint32_t              limits[MAILAUTH__LIMIT_COUNT];
+    bool                  flags[MAILAUTH__FLAG_COUNT];
     mailauth_dmarc_mode_t dmarc_mode;
     mailauth_random_fn    random; /* NULL: the operating system's */
     void                 *random_ud;
@@ -62,7 +62,7 @@ uint32_t mailauth__env_random(const mailauth__env_t *env);
 /* The Public Suffix List, or NULL. */
 const struct mailauth__psl *mailauth__env_psl(const mailauth__env_t *env);
 /* printf-style logging; a cheap no-op when the level is off. */
-void mailauth__env_log(const mailauth__env_t *env, mailauth_log_level_t level, const char *fmt,
-                       ...) __attribute__((format(printf, 3, 4)));
+void mailauth__env_log(const mailauth__env_t *env, mailauth_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -110,12 +110,12 @@ setup(run_t *r, const char *zone)
         return st;
     mailauth__arena_init(&r->arena, o->al);
     mailauth__hdr_index_init(&r->hdrs, &r->arena,
-                             mailauth_ctx_get_limit(r->ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
-                             mailauth_ctx_get_limit(r->ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES));
+                             mailauth_ctx_limit(r->ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
+                             mailauth_ctx_limit(r->ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES));
     mailauth__dnsc_init(&r->dns, r->r, run_wake, r);
     r->dns_ready = true;
     mailauth__dnsc_set_timeout(&r->dns,
-                               mailauth_ctx_get_limit(r->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+                               mailauth_ctx_limit(r->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     return MAILAUTH_OK;
 }
 
@@ -190,7 +190,7 @@ arc_validate(const char *zone, const void *msg, size_t len, const arc_opts_t *o,
     st = setup(&r, zone);
     if (st == MAILAUTH_OK) {
         st = mailauth__msg_split(
-            o->al, msg, len, mailauth_ctx_get_limit(r.ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES), &sink);
+            o->al, msg, len, mailauth_ctx_limit(r.ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES), &sink);
         if (st == MAILAUTH_ELIMIT || st == MAILAUTH_EINVAL)
             st = r.start_st; /* refused fields are the validator's business */
     }

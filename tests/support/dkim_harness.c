@@ -1,4 +1,5 @@
 /* Test support for the DKIM verifier tests (see dkim_harness.h). */
+#include "support/authres_of.h"
 #include "support/dkim_harness.h"
 
 #include <setjmp.h>
@@ -184,13 +185,13 @@ dk_sign(const tsig_spec_t *spec)
 /* ---- checks ------------------------------------------------------------------------ */
 
 size_t
-dk_ar_entries(const mailauth_eval_t *ev, const mailauth_resinfo_t **out, size_t max)
+dk_ar_entries(mailauth_eval_t *ev, const mailauth_resinfo_t **out, size_t max)
 {
-    const mailauth_authres_t *ar = mailauth_eval_authres(ev);
+    const mailauth_authres_t *ar = authres_of(ev);
     size_t                    n = 0;
     assert_non_null(ar);
-    for (size_t i = 0; i < mailauth_authres_count(ar); i++) {
-        const mailauth_resinfo_t *ri = mailauth_authres_get(ar, i);
+    for (size_t i = 0; i < mailauth_authres_resinfo_count(ar); i++) {
+        const mailauth_resinfo_t *ri = mailauth_authres_resinfo(ar, i);
         if (strcmp(mailauth_resinfo_method(ri), "dkim") == 0 && n < max)
             out[n++] = ri;
     }
@@ -198,7 +199,7 @@ dk_ar_entries(const mailauth_eval_t *ev, const mailauth_resinfo_t **out, size_t 
 }
 
 void
-dk_check(const mailauth_eval_t *ev, size_t i, mailauth_verdict_t v, mailauth_reason_t r)
+dk_check(mailauth_eval_t *ev, size_t i, mailauth_verdict_t v, mailauth_reason_t r)
 {
     const mailauth_dkim_result_t *res = mailauth_eval_dkim(ev, i);
     const mailauth_resinfo_t     *ri[64];

@@ -76,8 +76,8 @@ dk_msg_t dk_message(const char *const *sigs, size_t nsigs, enum mutation mut);
 
 /* Signature i has this verdict and reason (detail view and its dkim entry
  * in the Authentication-Results agree); a problem text unless it passed. */
-void dk_check(const mailauth_eval_t *ev, size_t i, mailauth_verdict_t v, mailauth_reason_t r);
+void dk_check(mailauth_eval_t *ev, size_t i, mailauth_verdict_t v, mailauth_reason_t r);
 /* The dkim entries of the Authentication-Results, in order; returns their count. */
-size_t dk_ar_entries(const mailauth_eval_t *ev, const mailauth_resinfo_t **out, size_t max);
+size_t dk_ar_entries(mailauth_eval_t *ev, const mailauth_resinfo_t **out, size_t max);
 
 #endif

@@ -123,7 +123,7 @@ collect(const mailauth_dmarc_result_t *res, dmarc_harness_out_t *o)
     o->adkim = mailauth_dmarc_result_adkim(res);
     o->aspf = mailauth_dmarc_result_aspf(res);
     o->ri = mailauth_dmarc_result_ri(res);
-    o->psd = mailauth_dmarc_result_psd(res);
+    o->psd = mailauth_dmarc_psd_name(mailauth_dmarc_result_psd(res))[0];
     copy_str(o->problem, sizeof(o->problem), mailauth_dmarc_result_problem(res));
     copy_str(o->header_from, sizeof(o->header_from), mailauth_dmarc_result_header_from(res));
     copy_str(o->org_domain, sizeof(o->org_domain), mailauth_dmarc_result_org_domain(res));
@@ -169,7 +169,7 @@ evaluate(const dmarc_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t
     for (size_t i = 0; i < c->nfields; i++)
         (void)mailauth__hdr_index_add(&idx, c->fields[i], strlen(c->fields[i]));
     mailauth__dnsc_init(&dns, r, wake_fn, rs);
-    mailauth__dnsc_set_timeout(&dns, mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+    mailauth__dnsc_set_timeout(&dns, mailauth_ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     st = mailauth__dmarc_start(&a, ctx, &dns, &idx, &d);
     for (size_t i = 0; st == MAILAUTH_OK && c->prefetch && i <= c->ndkim; i++)
         st = mailauth__dmarc_prefetch(d, i < c->ndkim            ? c->dkim[i].domain

@@ -107,8 +107,8 @@ ask(struct tc *t, const char *name, mailauth_dns_type_t type)
 static inline mailauth_resolver_stats_t
 stats(mailauth_resolver_t *r)
 {
-    mailauth_resolver_stats_t s;
-    assert_int_equal(mailauth_resolver_get_stats(r, &s), MAILAUTH_OK);
+    mailauth_resolver_stats_t s = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
+    assert_int_equal(mailauth_resolver_stats(r, &s), MAILAUTH_OK);
     return s;
 }
 
@@ -129,7 +129,7 @@ struct mock {
     size_t                npending;
 };
 
-__attribute__((unused)) static const mailauth_dns_record_t rec_a = {
+__attribute__((unused)) static const mailauth_dns_record_t rec_a = {.version = MAILAUTH_DNS_RECORD_VERSION,
     .data = "\xc0\x00\x02\x01", .len = 4, .ttl = 60};
 
 static inline mailauth_status_t

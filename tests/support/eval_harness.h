@@ -41,7 +41,7 @@ void harness_drive(harness_t *h, uint64_t max_ms);
 /* finish_sync(), or finish() + harness_drive() checking exactly one callback. */
 mailauth_status_t harness_finish(harness_t *h);
 /* The SPF result of an identity and its Authentication-Results entry. */
-void harness_check_spf(const mailauth_eval_t *ev, mailauth_spf_identity_t id,
+void harness_check_spf(mailauth_eval_t *ev, mailauth_spf_identity_t id,
                        mailauth_verdict_t want, const char *domain, const char *sender);
 
 #endif

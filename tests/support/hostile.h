@@ -60,7 +60,7 @@ typedef struct hostile_eval {
 
 /* `fed` is the status of message() or end_message(); `dns` the resolver's
  * counters after the finish. */
-typedef void (*hostile_check_fn)(const void *row, const mailauth_eval_t *ev, mailauth_status_t fed,
+typedef void (*hostile_check_fn)(const void *row, mailauth_eval_t *ev, mailauth_status_t fed,
                                  const mailauth_resolver_stats_t *dns);
 
 void hostile_eval_run(const hostile_eval_t *in, meter_t *m, hostile_check_fn check,
@@ -68,6 +68,6 @@ void hostile_eval_run(const hostile_eval_t *in, meter_t *m, hostile_check_fn che
 
 /* The Authentication-Results of a finished eval formatted: its size (a
  * field we emit stays bounded whatever the message held). */
-size_t hostile_authres_len(const mailauth_eval_t *ev);
+size_t hostile_authres_len(mailauth_eval_t *ev);
 
 #endif

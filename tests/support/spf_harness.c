@@ -71,7 +71,7 @@ setup_ctx(const spf_harness_case_t *c, run_t *rs, mailauth_ctx_t **ctx, spf_harn
         copy_str(out->error, sizeof(out->error), "ctx setup failed");
         return -1;
     }
-    for (int i = 0; i < MAILAUTH_LIMIT__COUNT; i++) {
+    for (unsigned i = 0; i < MAILAUTH__LIMIT_COUNT; i++) {
         if (c->limits[i] != 0 &&
             mailauth_ctx_set_limit(*ctx, (mailauth_limit_t)i, c->limits[i]) != MAILAUTH_OK) {
             copy_str(out->error, sizeof(out->error), "bad limit");
@@ -112,7 +112,7 @@ collect(const mailauth_spf_result_t *res, spf_harness_out_t *out)
     copy_str(out->mechanism, sizeof(out->mechanism), mailauth_spf_result_mechanism(res));
     copy_str(out->problem, sizeof(out->problem), mailauth_spf_result_problem(res));
     out->dns_terms = mailauth_spf_result_dns_terms(res);
-    if (mailauth_spf_result_received_spf(res, out->received_spf, sizeof(out->received_spf),
+    if (mailauth_spf_result_format_received_spf(res, out->received_spf, sizeof(out->received_spf),
                                          &need) != MAILAUTH_OK)
         copy_str(out->error, sizeof(out->error), "Received-SPF did not fit");
 }
@@ -140,7 +140,7 @@ check(const spf_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t *r, 
     in.helo = c->helo;
     in.identity = c->helo_identity ? MAILAUTH_SPF_HELO : MAILAUTH_SPF_MAILFROM;
     mailauth__dnsc_init(&dns, r, wake_fn, rs);
-    mailauth__dnsc_set_timeout(&dns, mailauth_ctx_get_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+    mailauth__dnsc_set_timeout(&dns, mailauth_ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     mailauth__arena_init(&a, c->arena_al);
     st = mailauth__spf_start(&a, ctx, &dns, &in, &s);
     while (st == MAILAUTH_OK) {
@@ -206,7 +206,8 @@ spf_harness_run(const spf_harness_case_t *c, spf_harness_out_t *out)
     if (c->async)
         (void)mailauth_resolver_zone_set_delay(r, c->delay_ms != 0 ? c->delay_ms : 1);
     rc = check(c, ctx, r, &rs, out);
-    (void)mailauth_resolver_get_stats(r, &out->stats);
+    out->stats.version = MAILAUTH_RESOLVER_STATS_VERSION;
+    (void)mailauth_resolver_stats(r, &out->stats);
     if (rc == 0 && c->arena_al == NULL)
         rc = check_again(c, ctx, r, &rs, out);
 done:
@@ -259,7 +260,7 @@ parse_limits(const char *spec, spf_harness_case_t *c)
         if (eq == NULL)
             return -1;
         *eq = '\0';
-        for (int i = 0; i < MAILAUTH_LIMIT__COUNT; i++) {
+        for (unsigned i = 0; i < MAILAUTH__LIMIT_COUNT; i++) {
             if (strcmp(mailauth_limit_name((mailauth_limit_t)i), tok) == 0) {
                 c->limits[i] = (uint32_t)strtoul(eq + 1, NULL, 10);
                 found = 1;

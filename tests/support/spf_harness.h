@@ -11,6 +11,8 @@
 
 #include <mailauth/mailauth.h>
 
+#include "util/env.h"
+
 typedef struct spf_harness_case {
     const char                 *zone; /* zone text */
     size_t                      zone_len;
@@ -23,7 +25,7 @@ typedef struct spf_harness_case {
     int64_t                     now;           /* wall clock, seconds (for %{t}) */
     bool                        async;         /* delayed answers, process_timeouts loop */
     uint32_t                    delay_ms;      /* async answer delay (0: 1 ms) */
-    uint32_t                    limits[MAILAUTH_LIMIT__COUNT]; /* 0: default */
+    uint32_t                    limits[MAILAUTH__LIMIT_COUNT]; /* 0: default */
     const mailauth_allocator_t *arena_al; /* allocator of the check's arena; NULL: libc */
 } spf_harness_case_t;
 

@@ -23,6 +23,11 @@ main(void)
     mailauth_resolver_t *r = NULL;
     mailauth_eval_t *ev = NULL;
     const mailauth_spf_result_t *spf = NULL;
+    const mailauth_authres_t *ar = NULL;
+    const mailauth_envelope_t env = { .version = MAILAUTH_ENVELOPE_VERSION,
+                                      .client_ip = "192.0.2.7",
+                                      .helo = "mail.example.org",
+                                      .mail_from = "alice@example.org" };
     char field[1024];
     int ok;
 
@@ -35,12 +40,10 @@ main(void)
          check(mailauth_ctx_set_authserv_id(ctx, "mx.example.net"), "set_authserv_id") &&
          check(mailauth_resolver_new_zone(ctx, zone, strlen(zone), NULL, &r), "new_zone") &&
          check(mailauth_eval_new(ctx, r, &ev), "eval_new") &&
-         check(mailauth_eval_set_client_ip(ev, "192.0.2.7"), "set_client_ip") &&
-         check(mailauth_eval_set_helo(ev, "mail.example.org"), "set_helo") &&
-         check(mailauth_eval_set_mail_from(ev, "alice@example.org"), "set_mail_from") &&
+         check(mailauth_eval_set_envelope(ev, &env), "set_envelope") &&
          check(mailauth_eval_finish_sync(ev, -1), "finish_sync") &&
-         check(mailauth_authres_format(mailauth_eval_authres(ev), field, sizeof(field), NULL),
-               "authres_format");
+         check(mailauth_eval_authres(ev, &ar), "eval_authres") &&
+         check(mailauth_authres_format(ar, field, sizeof(field), NULL), "authres_format");
     if (ok) {
         spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
         ok = spf != NULL && mailauth_spf_result_verdict(spf) == MAILAUTH_VERDICT_PASS;

@@ -7,8 +7,9 @@ import socket
 import threading
 import time
 
-from ._ffi import (CLOCK_FN, CLOCK_WALL, DMARC_MODES, EINVAL, ELIMIT, METHODS, OK, check, lib,
-                   new_handle, ResolverStats)
+from ._ffi import (CLOCK_FN, CLOCK_WALL, DMARC_MODES, ENVELOPE_VERSION, EINVAL,
+                   RESOLVER_STATS_VERSION, METHODS, OK, Envelope, check, lib, new_handle,
+                   ResolverStats)
 from ._results import results
 
 
@@ -129,18 +130,18 @@ def start_eval(ctx, resolver, message, ip, helo, mail_from):
     when `message` is None: an SPF-only evaluation). Freed on error."""
     ev = new_handle(lib.mailauth_eval_new, "mailauth_eval_new", ctx.ptr, resolver)
     try:
-        # In SMTP order, as mailauth-check sets them: HELO before MAIL FROM.
-        for setter, value, what in ((lib.mailauth_eval_set_client_ip, ip, "ip"),
-                                    (lib.mailauth_eval_set_helo, helo, "helo"),
-                                    (lib.mailauth_eval_set_mail_from, mail_from, "mail_from")):
-            if value is not None:
-                check(setter(ev, cstr(value, what)), f"{what} {value!r}")
+        # The whole envelope at once: the SPF and iprev questions go out now.
+        env = Envelope(version=ENVELOPE_VERSION,
+                       client_ip=None if ip is None else cstr(ip, "ip"),
+                       helo=None if helo is None else cstr(helo, "helo"),
+                       mail_from=None if mail_from is None else cstr(mail_from, "mail_from"))
+        check(lib.mailauth_eval_set_envelope(ev, ctypes.byref(env)),
+              f"envelope ip={ip!r} helo={helo!r} mail_from={mail_from!r}")
         if message is not None:
             data = message_bytes(message)
-            # EINVAL / ELIMIT: a malformed or over-long header field was left
-            # out; the message still ended and the evaluation goes on.
-            check(lib.mailauth_eval_message(ev, data, len(data)), "mailauth_eval_message",
-                  (OK, EINVAL, ELIMIT))
+            # A header field refused by a limit is no error: the verdicts
+            # that needed it say so.
+            check(lib.mailauth_eval_message(ev, data, len(data)), "mailauth_eval_message")
     except BaseException:
         lib.mailauth_eval_free(ev)
         raise
@@ -149,9 +150,9 @@ def start_eval(ctx, resolver, message, ip, helo, mail_from):
 
 def resolver_stats(resolver):
     """The counters of a resolver as a dict."""
-    st = ResolverStats()
-    check(lib.mailauth_resolver_get_stats(resolver, ctypes.byref(st)),
-          "mailauth_resolver_get_stats")
+    st = ResolverStats(version=RESOLVER_STATS_VERSION)
+    check(lib.mailauth_resolver_stats(resolver, ctypes.byref(st)),
+          "mailauth_resolver_stats")
     return {name: getattr(st, name) for name, _ in ResolverStats._fields_}
 
 

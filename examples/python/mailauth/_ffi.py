@@ -33,6 +33,9 @@ ENOSPC = 6
 
 # Struct versions (the int each caller-filled struct starts with).
 DNS_OPS_VERSION = 1
+DNS_RECORD_VERSION = 1
+RESOLVER_STATS_VERSION = 1
+ENVELOPE_VERSION = 1
 
 # mailauth_clock_kind_t
 CLOCK_WALL = 0
@@ -48,7 +51,7 @@ DNS_NXDOMAIN = 2
 DNS_TEMPFAIL = 3
 
 # mailauth_method_t bits
-METHODS = {"spf": 1, "dkim": 2, "dmarc": 4, "arc": 8}
+METHODS = {"spf": 1, "dkim": 2, "dmarc": 4, "arc": 8, "iprev": 16}
 
 # mailauth_dmarc_mode_t
 DMARC_MODES = {"7489": 0, "9989": 1}
@@ -58,8 +61,8 @@ CANONS = {"simple": 0, "relaxed": 1}
 
 # mailauth_reason_t values the JSON output treats as "no reason" (SPF matched/default).
 REASON_NONE = 0
-REASON_SPF_MATCHED = 12
-REASON_SPF_DEFAULT = 13
+REASON_SPF_MATCHED = 111
+REASON_SPF_DEFAULT = 112
 
 # mailauth_dmarc_policy_t / mailauth_dmarc_override_t "nothing" values.
 DMARC_POLICY_UNSPECIFIED = 0
@@ -68,8 +71,14 @@ DMARC_OVERRIDE_NONE = 0
 
 class Record(Structure):
     """mailauth_dns_record_t: one answer record handed to mailauth_dns_query_answer()."""
-    _fields_ = [("data", c_void_p), ("len", c_size_t), ("preference", c_uint16),
-                ("ttl", c_uint32)]
+    _fields_ = [("version", c_int), ("data", c_void_p), ("len", c_size_t),
+                ("preference", c_uint16), ("ttl", c_uint32)]
+
+
+class Envelope(Structure):
+    """mailauth_envelope_t: the SMTP envelope (any field may be None)."""
+    _fields_ = [("version", c_int), ("client_ip", c_char_p), ("helo", c_char_p),
+                ("mail_from", c_char_p)]
 
 
 # Callback types.
@@ -88,7 +97,7 @@ class DnsOps(Structure):
 
 class ResolverStats(Structure):
     """mailauth_resolver_stats_t."""
-    _fields_ = [("questions", c_uint64), ("queries", c_uint64), ("coalesced", c_uint64),
+    _fields_ = [("version", c_int), ("questions", c_uint64), ("queries", c_uint64), ("coalesced", c_uint64),
                 ("cache_hits", c_uint64), ("round_trips", c_uint64)]
 
 
@@ -125,22 +134,21 @@ _DECLS = {
     "mailauth_resolver_free": (None, [_P]),
     "mailauth_resolver_process_timeouts": (c_int, [_P]),
     "mailauth_resolver_timeout_ms": (c_int, [_P]),
-    "mailauth_resolver_get_stats": (c_int, [_P, POINTER(ResolverStats)]),
+    "mailauth_resolver_stats": (c_int, [_P, POINTER(ResolverStats)]),
     "mailauth_dns_query_answer": (c_int, [_P, c_int, POINTER(Record), c_size_t]),
     # eval.h
     "mailauth_eval_new": (c_int, [_P, _P, _PP]),
     "mailauth_eval_free": (None, [_P]),
-    "mailauth_eval_set_client_ip": (c_int, [_P, _S]),
-    "mailauth_eval_set_helo": (c_int, [_P, _S]),
-    "mailauth_eval_set_mail_from": (c_int, [_P, _S]),
+    "mailauth_eval_set_envelope": (c_int, [_P, POINTER(Envelope)]),
     "mailauth_eval_message": (c_int, [_P, _S, c_size_t]),
     "mailauth_eval_finish": (c_int, [_P, DONE_FN, _P]),
     "mailauth_eval_finish_sync": (c_int, [_P, c_int]),
-    "mailauth_eval_authres": (_P, [_P]),
+    "mailauth_eval_methods": (c_uint, [_P]),
+    "mailauth_eval_authres": (c_int, [_P, _PP]),
     # authres.h
     "mailauth_authres_format_value": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
-    "mailauth_authres_count": (c_size_t, [_P]),
-    "mailauth_authres_get": (_P, [_P, c_size_t]),
+    "mailauth_authres_resinfo_count": (c_size_t, [_P]),
+    "mailauth_authres_resinfo": (_P, [_P, c_size_t]),
     "mailauth_resinfo_method": (_S, [_P]),
     # spf.h
     "mailauth_eval_spf": (_P, [_P, c_int]),

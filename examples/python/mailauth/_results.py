@@ -6,8 +6,9 @@ returns for the same message, envelope, DNS, time and authserv-id.
 """
 
 import codecs
+import ctypes
 
-from ._ffi import (DMARC_OVERRIDE_NONE, DMARC_POLICY_UNSPECIFIED, ENOMEM, REASON_NONE,
+from ._ffi import (DMARC_OVERRIDE_NONE, DMARC_POLICY_UNSPECIFIED, METHODS, REASON_NONE,
                    REASON_SPF_DEFAULT, REASON_SPF_MATCHED, SPF_HELO, SPF_MAILFROM, check,
                    format_text, lib)
 
@@ -52,18 +53,7 @@ def _spf(ev, identity):
     }
 
 
-def _dkim_evaluated(ar):
-    # DKIM ran when the A-R field has a dkim entry (one per signature, or
-    # dkim=none for a message without any); a method left out has none.
-    for i in range(lib.mailauth_authres_count(ar)):
-        if lib.mailauth_resinfo_method(lib.mailauth_authres_get(ar, i)) == b"dkim":
-            return True
-    return False
-
-
-def _dkim(ev, ar):
-    if not _dkim_evaluated(ar):
-        return None
+def _dkim(ev):
     out = []
     for i in range(lib.mailauth_eval_dkim_count(ev)):
         res = lib.mailauth_eval_dkim(ev, i)
@@ -124,17 +114,22 @@ def _authres_line(ar):
     return "Authentication-Results: " + text(value.lstrip(b" \t"))
 
 
+# The members of the dict, one per method view, in the tool's order: a
+# method that was not evaluated (mailauth_eval_methods()) is None, never "none".
+_MEMBERS = (
+    ("spf", METHODS["spf"], lambda ev: _spf(ev, SPF_MAILFROM)),
+    ("helo_spf", METHODS["spf"], lambda ev: _spf(ev, SPF_HELO)),
+    ("dkim", METHODS["dkim"], _dkim),
+    ("dmarc", METHODS["dmarc"], _dmarc),
+    ("arc", METHODS["arc"], _arc),
+)
+
+
 def results(ev):
     """The dict of a finished evaluation `ev` (a mailauth_eval_t pointer)."""
-    ar = lib.mailauth_eval_authres(ev)
-    if ar is None:
-        # NULL only before the evaluation finished, or out of memory.
-        check(ENOMEM, "mailauth_eval_authres")
-    return {
-        "spf": _spf(ev, SPF_MAILFROM),
-        "helo_spf": _spf(ev, SPF_HELO),
-        "dkim": _dkim(ev, ar),
-        "dmarc": _dmarc(ev),
-        "arc": _arc(ev),
-        "authentication_results": _authres_line(ar),
-    }
+    ar = ctypes.c_void_p()
+    check(lib.mailauth_eval_authres(ev, ctypes.byref(ar)), "mailauth_eval_authres")
+    evaluated = lib.mailauth_eval_methods(ev)
+    out = {key: (view(ev) if evaluated & bit else None) for key, bit, view in _MEMBERS}
+    out["authentication_results"] = _authres_line(ar.value)
+    return out

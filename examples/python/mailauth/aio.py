@@ -44,8 +44,8 @@ import socket
 
 from ._core import Context, resolver_stats, start_eval
 from ._ffi import (CANCEL_FN, DESTROY_FN, DNS_NODATA, DNS_NXDOMAIN, DNS_OPS_VERSION,
-                   DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, EAGAIN, EINVAL, OK, QUERY_FN, DnsOps,
-                   MailauthError, Record, check, lib, new_handle)
+                   DNS_RECORD_VERSION, DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, EINVAL, OK, QUERY_FN,
+                   DnsOps, MailauthError, Record, check, lib, new_handle)
 from ._results import results
 
 NXDOMAIN = "nxdomain"
@@ -83,6 +83,7 @@ def encode_answer(rtype, answer, ttl):
     recs = (Record * len(items))()
     keep = []
     for rec, item in zip(recs, items):
+        rec.version = DNS_RECORD_VERSION
         data, pref = _record_data(rtype, item)
         buf = ctypes.create_string_buffer(data, max(len(data), 1))
         keep.append(buf)
@@ -227,8 +228,8 @@ class AsyncVerifier:
         self._waiting[token] = (ev, fut)
         try:
             self._reraise()
-            check(lib.mailauth_eval_finish(ev, self._c_done, token), "mailauth_eval_finish",
-                  (EAGAIN,))
+            # OK: the callback will come
+            check(lib.mailauth_eval_finish(ev, self._c_done, token), "mailauth_eval_finish")
             self._arm_timer()   # the callback comes from process_timeouts(), even if all is known
             status = await fut
             check(status, "mailauth_eval_finish (callback)")

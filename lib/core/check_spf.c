@@ -1,0 +1,155 @@
+/* Rows of the check table: SPF (RFC 7208) for the MAIL FROM and the HELO
+ * identities, started when the envelope closes. */
+#include <mailauth/spf.h>
+
+#include <string.h>
+
+#include "core/ctx_int.h"
+#include "core/eval_int.h"
+#include "domain/domain.h"
+#include "spf/spf.h"
+#include "util/alloc.h"
+
+static const char postmaster[] = "postmaster";
+
+/* RFC 5321 §4.1.3: "[...]" is an address literal, not a domain to check. */
+static bool
+helo_is_literal(const char *helo)
+{
+    return helo[0] == '[';
+}
+
+/* The check_host() <domain>: A-label, lower case (RFC 7208 §4.3). A name
+ * IDNA refuses is passed as given: the SPF check then finds it malformed. */
+static mailauth_status_t
+identity_domain(mailauth_eval_t *ev, const char *dom, size_t n, char **out)
+{
+    mailauth_status_t st = mailauth__domain_to_alabel(&ev->arena, dom, n, out);
+    if (st == MAILAUTH_EINVAL) {
+        *out = mailauth__arena_strndup(&ev->arena, dom, n);
+        st = *out != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
+    }
+    return st;
+}
+
+/* "local@domain" in the arena. */
+static char *
+join_sender(mailauth_eval_t *ev, const char *local, size_t llen, const char *domain)
+{
+    size_t dlen = strlen(domain), total = 0;
+    char  *s = NULL;
+    if (!mailauth__size_add(llen, dlen, &total) || !mailauth__size_add(total, 2, &total))
+        return NULL;
+    s = mailauth__arena_alloc(&ev->arena, total);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, local, llen);
+    s[llen] = '@';
+    memcpy(s + llen + 1, domain, dlen + 1);
+    return s;
+}
+
+static mailauth_status_t
+start_identity(check_t *c, mailauth_eval_t *ev, mailauth_spf_identity_t id, const char *local,
+               size_t llen, const char *dom)
+{
+    mailauth__spf_input_t in;
+    mailauth__spf_t      *spf = NULL;
+    char                 *domain = NULL;
+    mailauth_status_t     st = identity_domain(ev, dom, strlen(dom), &domain);
+    if (st != MAILAUTH_OK)
+        return st;
+    memset(&in, 0, sizeof(in));
+    in.ip = ev->ip;
+    in.domain = domain;
+    in.helo = ev->helo;
+    in.identity = id;
+    in.sender = join_sender(ev, local, llen, domain);
+    if (in.sender == NULL)
+        return MAILAUTH_ENOMEM;
+    st = mailauth__spf_start(&ev->arena, ev->ctx, &ev->dns, &in, &spf);
+    if (st != MAILAUTH_OK)
+        return st;
+    c->state = spf;
+    /* The first questions go out now, as early as the data allows. */
+    st = mailauth__spf_step(spf);
+    return st == MAILAUTH_EAGAIN ? MAILAUTH_OK : st;
+}
+
+static mailauth_status_t
+start_mailfrom(check_t *c, mailauth_eval_t *ev)
+{
+    const char *mf = ev->mail_from, *at = NULL;
+    if (!ev->have_ip || mf == NULL)
+        return MAILAUTH_OK; /* not evaluated */
+    if (mf[0] == '\0')      /* RFC 7208 §2.4: the null sender is postmaster@HELO */
+        return start_identity(c, ev, MAILAUTH_SPF_MAILFROM, postmaster, sizeof(postmaster) - 1,
+                              ev->helo != NULL ? ev->helo : "");
+    at = strrchr(mf, '@');
+    if (at == NULL) /* RFC 7208 §4.3: no local-part: "postmaster" */
+        return start_identity(c, ev, MAILAUTH_SPF_MAILFROM, postmaster, sizeof(postmaster) - 1, mf);
+    if (at == mf)
+        return start_identity(c, ev, MAILAUTH_SPF_MAILFROM, postmaster, sizeof(postmaster) - 1,
+                              at + 1);
+    /* The domain follows the last '@' (a quoted local-part may hold one). */
+    return start_identity(c, ev, MAILAUTH_SPF_MAILFROM, mf, (size_t)(at - mf), at + 1);
+}
+
+static mailauth_status_t
+start_helo(check_t *c, mailauth_eval_t *ev)
+{
+    if (!ev->have_ip || ev->helo == NULL || helo_is_literal(ev->helo))
+        return MAILAUTH_OK; /* not evaluated */
+    /* RFC 7208 §2.3: the HELO identity's <sender> is postmaster@HELO. */
+    return start_identity(c, ev, MAILAUTH_SPF_HELO, postmaster, sizeof(postmaster) - 1, ev->helo);
+}
+
+static mailauth_status_t
+step(check_t *c)
+{
+    return mailauth__spf_step(c->state);
+}
+
+static mailauth_status_t
+emit_ar(const check_t *c, const mailauth_eval_t *ev, mailauth_authres_t *ar)
+{
+    (void)ev;
+    return mailauth__spf_add_authres(mailauth__spf_result(c->state), ar);
+}
+
+const check_ops_t mailauth__check_spf_mailfrom = {.name = "spf",
+                                                  .method = MAILAUTH_METHOD_SPF,
+                                                  .when = CHECK_AT_ENVELOPE,
+                                                  .start = start_mailfrom,
+                                                  .step = step,
+                                                  .emit_ar = emit_ar};
+
+const check_ops_t mailauth__check_spf_helo = {.name = "spf-helo",
+                                              .method = MAILAUTH_METHOD_SPF,
+                                              .when = CHECK_AT_ENVELOPE,
+                                              .start = start_helo,
+                                              .step = step,
+                                              .emit_ar = emit_ar};
+
+const char *
+mailauth__eval_mailfrom_domain(const mailauth_eval_t *ev)
+{
+    const char *at = NULL;
+    if (ev->mail_from == NULL)
+        return NULL;
+    if (ev->mail_from[0] == '\0')
+        return ev->helo;
+    at = strrchr(ev->mail_from, '@');
+    return at != NULL ? at + 1 : ev->mail_from;
+}
+
+const mailauth_spf_result_t *
+mailauth_eval_spf(const mailauth_eval_t *ev, mailauth_spf_identity_t id)
+{
+    const mailauth__spf_t *spf = NULL;
+    if (id == MAILAUTH_SPF_MAILFROM)
+        spf = mailauth__eval_final(ev, CHECK_SPF_MAILFROM);
+    else if (id == MAILAUTH_SPF_HELO)
+        spf = mailauth__eval_final(ev, CHECK_SPF_HELO);
+    return spf != NULL ? mailauth__spf_result(spf) : NULL;
+}
