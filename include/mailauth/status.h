@@ -117,6 +117,10 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_ARC_AMS,                /*!< the newest ARC-Message-Signature does not verify */
     MAILAUTH_REASON_ARC_SEAL,               /*!< an ARC-Seal does not verify */
     MAILAUTH_REASON_ARC_DNS_TEMPFAIL,       /*!< a key lookup failed temporarily */
+    /* iprev, RFC 8601 §3 */
+    MAILAUTH_REASON_IPREV_NO_PTR,           /*!< §2.7.3 permerror: no PTR record for the client address */
+    MAILAUTH_REASON_IPREV_DNS_TEMPFAIL,     /*!< §2.7.3 temperror: a PTR or address lookup failed */
+    MAILAUTH_REASON_IPREV_NO_MATCH,         /*!< §2.7.3 fail: no PTR name resolves to the client address */
     MAILAUTH_REASON__COUNT
 } mailauth_reason_t;
 
