@@ -340,6 +340,7 @@ test_dns_ares_channel_query_outlives_resolver(void **state)
     mta_open(&m, srv.port);
     fail_alloc_init(&fa, 0);
     assert_int_equal(mailauth_ctx_new(&fa.al, &ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_methods(ctx, MAILAUTH_METHOD_SPF), MAILAUTH_OK); /* 1 query */
     assert_int_equal(mailauth_resolver_new_ares_channel(ctx, m.ch, &r), MAILAUTH_OK);
     ev = spf_eval(ctx, r);
     assert_int_equal(mailauth_eval_finish(ev, on_done, &calls), MAILAUTH_OK);

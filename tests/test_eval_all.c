@@ -278,7 +278,7 @@ test_eval_all_case_async(void **state)
 
 /* ---------------------------------------------------------------- other tests */
 
-/* No message: DMARC and ARC are not evaluated (SPF-only evaluation). */
+/* No message: DKIM, DMARC and ARC are not evaluated (envelope only: SPF and iprev). */
 static void
 test_eval_all_envelope_only(void **state)
 {
@@ -292,7 +292,10 @@ test_eval_all_envelope_only(void **state)
     harness_check_spf(h.ev, MAILAUTH_SPF_MAILFROM, MAILAUTH_VERDICT_PASS, "example.com", NULL);
     assert_null(mailauth_eval_dmarc(h.ev));
     assert_null(mailauth_eval_arc(h.ev));
-    assert_int_equal(mailauth_authres_resinfo_count(authres_of(h.ev)), 1);
+    assert_int_equal(mailauth_eval_methods(h.ev), MAILAUTH_METHOD_SPF | MAILAUTH_METHOD_IPREV);
+    assert_int_equal(mailauth_authres_resinfo_count(authres_of(h.ev)), 2); /* spf, iprev */
+    assert_string_equal(mailauth_resinfo_method(mailauth_authres_resinfo(authres_of(h.ev), 1)),
+                        "iprev");
     harness_teardown(&h);
 }
 

@@ -56,7 +56,7 @@ check_print_usage(FILE *f)
           "  --zone FILE            answer DNS only from this zone file (repeatable; no network)\n"
           "  --dns-server ADDR[:PORT]  ask this DNS server instead of those of resolv.conf\n"
           "  --now EPOCH            evaluation time, seconds since 1970-01-01 UTC\n"
-          "  --only LIST            methods to run, a subset of spf,dkim,dmarc,arc\n"
+          "  --only LIST            methods to run, a subset of spf,dkim,dmarc,arc,iprev\n"
           "  --spf-only             read no message: SPF for --ip/--helo/--mail-from only\n"
           "  --dmarc-mode 7489|9989 organizational domain by PSL (7489, default) or DNS tree walk\n"
           "  --trusted-sealer DOMAIN  trust this ARC sealer for the DMARC override (repeatable)\n"
@@ -82,7 +82,7 @@ parse_ip(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* Comma-separated subset of spf,dkim,dmarc,arc (empty items are ignored). */
+/* Comma-separated subset of spf,dkim,dmarc,arc,iprev (empty items are ignored). */
 static bool
 parse_methods(const char *s, unsigned *out)
 {
@@ -91,6 +91,7 @@ parse_methods(const char *s, unsigned *out)
         { "dkim", MAILAUTH_METHOD_DKIM },
         { "dmarc", MAILAUTH_METHOD_DMARC },
         { "arc", MAILAUTH_METHOD_ARC },
+        { "iprev", MAILAUTH_METHOD_IPREV },
     };
     unsigned bits = 0;
     while (*s != '\0') {
@@ -134,7 +135,7 @@ apply_opt(void *ud, int id, const char *arg)
         break;
     case OPT_ONLY:
         if (!parse_methods(arg, &o->methods))
-            return usage_error("--only: expected a list of spf,dkim,dmarc,arc, got", arg);
+            return usage_error("--only: expected a list of spf,dkim,dmarc,arc,iprev, got", arg);
         break;
     case OPT_SPF_ONLY: o->spf_only = true; break;
     case OPT_DMARC_MODE:

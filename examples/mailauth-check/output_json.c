@@ -126,6 +126,24 @@ print_helo_spf(FILE *f, const mailauth_eval_t *ev)
     print_spf_identity(f, mailauth_eval_spf(ev, MAILAUTH_SPF_HELO), MAILAUTH_SPF_HELO);
 }
 
+/* {"result", "ip", "name", "reason"}: forward-confirmed reverse DNS. */
+static void
+print_iprev(FILE *f, const mailauth_eval_t *ev)
+{
+    const mailauth_iprev_result_t *res = mailauth_eval_iprev(ev);
+    mailauth_reason_t              reason = mailauth_iprev_result_reason(res);
+    putc('{', f);
+    json_key(f, "result", true);
+    check_json_string(f, mailauth_verdict_name(mailauth_iprev_result_verdict(res)));
+    json_key(f, "ip", false);
+    check_json_string(f, mailauth_iprev_result_ip(res));
+    json_key(f, "name", false);
+    check_json_string(f, mailauth_iprev_result_name(res));
+    json_key(f, "reason", false);
+    check_json_string(f, reason == MAILAUTH_REASON_NONE ? NULL : mailauth_reason_name(reason));
+    putc('}', f);
+}
+
 /* The members of the object, one per method view, in the documented order.
  * A method that was not evaluated is null, never "none". */
 static const struct json_member {
@@ -138,6 +156,7 @@ static const struct json_member {
     {"dkim", MAILAUTH_METHOD_DKIM, check_print_dkim},
     {"dmarc", MAILAUTH_METHOD_DMARC, check_print_dmarc},
     {"arc", MAILAUTH_METHOD_ARC, check_print_arc},
+    {"iprev", MAILAUTH_METHOD_IPREV, print_iprev},
 };
 
 int

@@ -88,8 +88,8 @@ typedef enum mailauth_limit {
     MAILAUTH_LIMIT_ARC_INSTANCES = 14,     /*!< [50] RFC 8617 §4.2.1 */
     MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S = 15, /*!< [300] seconds a DKIM t= may lie in the future */
     MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES = 16, /*!< [1024] decoded DKIM/ARC keys kept by the ctx */
-    MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES =
-        17, /*!< [8] RFC 9989 tree walk: policy queries per walk */
+    /*! [8] RFC 9989 tree walk: policy queries per walk */
+    MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES = 17,
 } mailauth_limit_t;
 
 /*! Name of a limit ("spf-dns-terms"); "unknown" otherwise. */

@@ -9,6 +9,7 @@
 #include <mailauth/dmarc.h>
 #include <mailauth/dns.h>
 #include <mailauth/eval.h>
+#include <mailauth/iprev.h>
 #include <mailauth/export.h>
 #include <mailauth/sign.h>
 #include <mailauth/spf.h>

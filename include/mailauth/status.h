@@ -79,8 +79,8 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_SPF_DEFAULT = 112,       /*!< no mechanism matched, no redirect */
     MAILAUTH_REASON_SPF_MACRO = 113,         /*!< §7: macro expansion error */
     /* DKIM, RFC 6376 / RFC 8463 / RFC 8301 */
-    MAILAUTH_REASON_DKIM_SYNTAX =
-        200, /*!< §3.5: signature field malformed or a required tag missing */
+    /*! §3.5: signature field malformed or a required tag missing */
+    MAILAUTH_REASON_DKIM_SYNTAX = 200,
     MAILAUTH_REASON_DKIM_DUPLICATE_TAG = 201, /*!< §3.2: a tag appears twice */
     MAILAUTH_REASON_DKIM_VERSION = 202,       /*!< §3.5: v= is not 1 */
     MAILAUTH_REASON_DKIM_ALGORITHM = 203,     /*!< §3.5: a= unknown */
@@ -94,8 +94,8 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_DKIM_KEY_SYNTAX = 211,   /*!< §3.6.1: key record malformed (or p= not a key) */
     MAILAUTH_REASON_DKIM_KEY_MULTIPLE = 212, /*!< several key records at the selector */
     MAILAUTH_REASON_DKIM_KEY_REVOKED = 213,  /*!< §3.6.1: p= empty */
-    MAILAUTH_REASON_DKIM_KEY_TOO_SMALL =
-        214, /*!< RFC 8301 §3.2: RSA key below the minimum (policy) */
+    /*! RFC 8301 §3.2: RSA key below the minimum (policy) */
+    MAILAUTH_REASON_DKIM_KEY_TOO_SMALL = 214,
     MAILAUTH_REASON_DKIM_KEY_TOO_LARGE = 215, /*!< RSA key above the ctx maximum (policy) */
     MAILAUTH_REASON_DKIM_KEY_MISMATCH = 216,  /*!< §3.6.1: k= or h= of the key does not fit a= */
     MAILAUTH_REASON_DKIM_KEY_SERVICE = 217,   /*!< §3.6.1: s= excludes email */
@@ -104,32 +104,37 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_DKIM_BODY_HASH = 220,     /*!< §6.1.3: body hash mismatch */
     MAILAUTH_REASON_DKIM_SIGNATURE = 221,     /*!< §6.1.3: signature does not verify */
     MAILAUTH_REASON_DKIM_BODY_LENGTH = 222,   /*!< §3.5: l= larger than the body */
-    MAILAUTH_REASON_DKIM_PARTIAL_BODY =
-        223, /*!< l= leaves body bytes unsigned and the ctx refuses it (policy) */
+    /*! l= leaves body bytes unsigned and the ctx refuses it (policy) */
+    MAILAUTH_REASON_DKIM_PARTIAL_BODY = 223,
     MAILAUTH_REASON_DKIM_TOO_MANY = 224, /*!< over MAILAUTH_LIMIT_DKIM_SIGNATURES: not verified */
     /* DMARC, RFC 7489 / RFC 9989 */
     MAILAUTH_REASON_DMARC_NO_RECORD = 300,        /*!< no DMARC policy record found */
     MAILAUTH_REASON_DMARC_MULTIPLE_RECORDS = 301, /*!< several v=DMARC1 records */
-    MAILAUTH_REASON_DMARC_SYNTAX =
-        302, /*!< record unusable (v= not first, p= invalid with no fallback) */
+    /*! record unusable (v= not first, p= invalid with no fallback) */
+    MAILAUTH_REASON_DMARC_SYNTAX = 302,
     MAILAUTH_REASON_DMARC_DNS_TEMPFAIL = 303, /*!< a policy lookup failed temporarily */
     MAILAUTH_REASON_DMARC_NO_FROM = 304,      /*!< no RFC5322.From field */
-    MAILAUTH_REASON_DMARC_MULTIPLE_FROM =
-        305, /*!< several From fields, or authors in different domains */
+    /*! several From fields, or authors in different domains */
+    MAILAUTH_REASON_DMARC_MULTIPLE_FROM = 305,
     MAILAUTH_REASON_DMARC_BAD_FROM = 306,    /*!< the From field has no usable domain */
     MAILAUTH_REASON_DMARC_ALIGNED = 307,     /*!< pass: an aligned SPF or DKIM pass */
     MAILAUTH_REASON_DMARC_NOT_ALIGNED = 308, /*!< fail: no aligned pass */
     /* ARC, RFC 8617 */
     MAILAUTH_REASON_ARC_NO_SETS = 400, /*!< no ARC header fields */
-    MAILAUTH_REASON_ARC_STRUCTURE =
-        401, /*!< §5.2 step 2: missing, duplicated or non-contiguous sets */
+    /*! §5.2 step 2: missing, duplicated or non-contiguous sets */
+    MAILAUTH_REASON_ARC_STRUCTURE = 401,
     MAILAUTH_REASON_ARC_TOO_MANY = 402, /*!< more than MAILAUTH_LIMIT_ARC_INSTANCES sets */
     MAILAUTH_REASON_ARC_SYNTAX = 403,   /*!< an ARC field is malformed */
-    MAILAUTH_REASON_ARC_CV =
-        404, /*!< a cv= value breaks the chain (i=1 not none, later not pass, or fail) */
+    /*! a cv= value breaks the chain (i=1 not none, later not pass, or fail) */
+    MAILAUTH_REASON_ARC_CV = 404,
     MAILAUTH_REASON_ARC_AMS = 405,          /*!< the newest ARC-Message-Signature does not verify */
     MAILAUTH_REASON_ARC_SEAL = 406,         /*!< an ARC-Seal does not verify */
     MAILAUTH_REASON_ARC_DNS_TEMPFAIL = 407, /*!< a key lookup failed temporarily */
+    /* iprev, RFC 8601 §3 */
+    MAILAUTH_REASON_IPREV_NO_PTR = 500,       /*!< permerror: no PTR record (NXDOMAIN, NODATA) */
+    MAILAUTH_REASON_IPREV_DNS_TEMPFAIL = 501, /*!< temperror: a PTR or address lookup failed
+                                                   temporarily */
+    MAILAUTH_REASON_IPREV_NO_MATCH = 502,     /*!< fail: no PTR name resolves to the address */
 } mailauth_reason_t;
 
 /*! Stable token for a reason ("spf.dns-limit"); "unknown" for a value that is no reason. */

@@ -25,6 +25,7 @@ struct mailauth_resinfo {
     char                *result;  /* keyword */
     char                *reason;  /* NULL when absent */
     char                *comment; /* NULL when absent; without the parentheses */
+    bool                 comment_last; /* written after the properties, not the result */
     mailauth__ar_prop_t *props;
     size_t               nprops;
     size_t               cap;
@@ -60,6 +61,10 @@ mailauth_status_t mailauth__ar_add_n(mailauth_authres_t *ar, const char *method,
 /* Setters from byte ranges; validated (EINVAL), lower-casing ptype and property. */
 mailauth_status_t mailauth__ar_set_reason_n(mailauth_resinfo_t *ri, const char *s, size_t n);
 mailauth_status_t mailauth__ar_set_comment_n(mailauth_resinfo_t *ri, const char *s, size_t n);
+/* Write the comment after the properties ("iprev=pass policy.iprev=192.0.2.1
+ * (mail.example.org)", as iprev reporters do) instead of after the result;
+ * RFC 8601 §2.2 allows a comment (CFWS) in either place. */
+void mailauth__ar_comment_last(mailauth_resinfo_t *ri);
 mailauth_status_t mailauth__ar_add_prop_n(mailauth_resinfo_t *ri, const char *ptype, size_t tlen,
                                           const char *property, size_t plen, const char *value,
                                           size_t vlen);

@@ -192,29 +192,34 @@ emit_comment(writer_t *w, elem_t *e)
     }
 }
 
-/* Elements of one resinfo: method=result [(comment)] [reason="..."] *prop; the last one carries
- * the ";" when another resinfo follows. */
+/* Elements of one resinfo: method=result [(comment)] [reason="..."] *prop, or with the
+ * comment after the properties; the last one carries the ";" when another resinfo follows. */
 static void
 emit_resinfo(writer_t *w, const mailauth_resinfo_t *ri, bool more)
 {
     elem_t e = {.kind = E_METHOD, .ri = ri};
     bool   has_c = ri->comment != NULL, has_r = ri->reason != NULL;
+    bool   c_first = has_c && !ri->comment_last, c_last = has_c && ri->comment_last;
     e.semi = more && !has_c && !has_r && ri->nprops == 0;
     emit(w, &e);
-    if (has_c) {
+    if (c_first) {
         e.semi = more && !has_r && ri->nprops == 0;
         emit_comment(w, &e);
     }
     if (has_r) {
         e.kind = E_REASON;
-        e.semi = more && ri->nprops == 0;
+        e.semi = more && ri->nprops == 0 && !c_last;
         emit(w, &e);
     }
     for (size_t i = 0; i < ri->nprops; i++) {
         e.kind = E_PROP;
         e.prop = i;
-        e.semi = more && i + 1 == ri->nprops;
+        e.semi = more && i + 1 == ri->nprops && !c_last;
         emit(w, &e);
+    }
+    if (c_last) {
+        e.semi = more;
+        emit_comment(w, &e);
     }
 }
 

@@ -344,6 +344,13 @@ mailauth_resinfo_set_reason(mailauth_resinfo_t *ri, const char *reason)
     return mailauth__ar_set_reason_n(ri, reason, strlen(reason));
 }
 
+void
+mailauth__ar_comment_last(mailauth_resinfo_t *ri)
+{
+    if (ri != NULL)
+        ri->comment_last = true;
+}
+
 mailauth_status_t
 mailauth_resinfo_set_comment(mailauth_resinfo_t *ri, const char *comment)
 {

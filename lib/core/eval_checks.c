@@ -9,4 +9,5 @@ const check_ops_t *const mailauth__checks[CHECK_N] = {
     [CHECK_DKIM] = &mailauth__check_dkim,
     [CHECK_DMARC] = &mailauth__check_dmarc,
     [CHECK_ARC] = &mailauth__check_arc,
+    [CHECK_IPREV] = &mailauth__check_iprev,
 };

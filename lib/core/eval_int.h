@@ -53,6 +53,7 @@ typedef enum check_id {
     CHECK_DKIM,
     CHECK_DMARC,
     CHECK_ARC,
+    CHECK_IPREV,
     CHECK_N
 } check_id_t;
 
@@ -110,6 +111,7 @@ extern const check_ops_t        mailauth__check_spf_helo;
 extern const check_ops_t        mailauth__check_dkim;
 extern const check_ops_t        mailauth__check_dmarc;
 extern const check_ops_t        mailauth__check_arc;
+extern const check_ops_t        mailauth__check_iprev;
 
 /* Fields grouped by concern, not by size: one per message, the padding is a few dozen bytes. */
 struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */

@@ -116,6 +116,9 @@ static const struct reason_name reason_names[] = {
     {MAILAUTH_REASON_ARC_AMS, "arc.ams"},
     {MAILAUTH_REASON_ARC_SEAL, "arc.seal"},
     {MAILAUTH_REASON_ARC_DNS_TEMPFAIL, "arc.dns-tempfail"},
+    {MAILAUTH_REASON_IPREV_NO_PTR, "iprev.no-ptr"},
+    {MAILAUTH_REASON_IPREV_DNS_TEMPFAIL, "iprev.dns-tempfail"},
+    {MAILAUTH_REASON_IPREV_NO_MATCH, "iprev.no-match"},
 };
 
 static const char *const log_level_names[] = {

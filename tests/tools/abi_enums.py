@@ -21,11 +21,11 @@ import re
 import sys
 
 ENUM_RE = re.compile(r"typedef\s+enum\s+\w+\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
-ITEM_RE = re.compile(r"^\s*(MAILAUTH_[A-Z0-9_]+)\s*(?:=\s*([^,/]+?))?\s*,?\s*(?:/\*.*)?$")
+ITEM_RE = re.compile(r"^(MAILAUTH_[A-Z0-9_]+)(?: ?= ?(.+))?$")
 
 
 def strip_comments(text):
-    return re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
 
 
 def header_enums(header_dir):
@@ -37,10 +37,14 @@ def header_enums(header_dir):
         text = strip_comments(open(os.path.join(header_dir, fn), encoding="utf-8").read())
         for m in ENUM_RE.finditer(text):
             items = []
-            for line in m.group(1).split("\n"):
-                im = ITEM_RE.match(line)
-                if im:
-                    items.append((im.group(1), im.group(2)))
+            for item in m.group(1).split(","):
+                item = " ".join(item.split())
+                if not item:
+                    continue
+                im = ITEM_RE.match(item)
+                if not im:
+                    sys.exit("%s: cannot read the enumerator '%s'" % (fn, item))
+                items.append((im.group(1), im.group(2)))
             out[m.group(2)] = items
     return out
 

@@ -70,15 +70,16 @@ expect_err() {
 }
 
 # check_json NAME EXPECTED-JSON: top-level keys in the documented order, spf,
-# helo_spf, dkim entries, dmarc and arc objects with exactly the documented
-# keys (dmarc: plus "override"), listed values equal (null: not evaluated).
+# helo_spf, dkim entries, dmarc, arc and iprev objects with exactly the
+# documented keys (dmarc: plus "override"), listed values equal (null: not
+# evaluated).
 check_json() {
     cases=$((cases + 1))
     if ! python3 - "$tmp/out" "$2" >"$tmp/py" 2>&1 <<'PY'; then
 import json, sys
 got = json.load(open(sys.argv[1], encoding="utf-8"))
 want = json.loads(sys.argv[2])
-top = ["spf", "helo_spf", "dkim", "dmarc", "arc", "authentication_results"]
+top = ["spf", "helo_spf", "dkim", "dmarc", "arc", "iprev", "authentication_results"]
 assert list(got) == top, "top-level keys %r" % list(got)
 for k in ("spf", "helo_spf"):
     if got[k] is not None:
@@ -96,6 +97,9 @@ if got["dmarc"] is not None:
 if got["arc"] is not None:
     keys = ["result", "instances", "oldest_pass", "reason"]
     assert list(got["arc"]) == keys, "arc keys %r" % list(got["arc"])
+if got["iprev"] is not None:
+    keys = ["result", "ip", "name", "reason"]
+    assert list(got["iprev"]) == keys, "iprev keys %r" % list(got["iprev"])
 ar = got["authentication_results"]
 assert ar.startswith("Authentication-Results: "), "authentication_results %r" % ar
 assert "\r" not in ar and "\n" not in ar, "authentication_results not on one line"
@@ -259,9 +263,10 @@ check_json "all four json" '{"spf": {"result": "pass", "domain": "pass.example"}
             "disposition": "none", "org_domain": "pass.example",
             "policy_domain": "pass.example", "discovery": "psl",
             "spf_aligned": true, "dkim_aligned": true, "override": null},
-  "arc": {"result": "pass", "instances": 1, "oldest_pass": 0, "reason": null}}'
+  "arc": {"result": "pass", "instances": 1, "oldest_pass": 0, "reason": null},
+  "iprev": {"result": "pass", "ip": "192.0.2.1", "name": "mx.pass.example", "reason": null}}'
 run "${all_args[@]}" "$data/arc.eml"
-expect "all four field" 0 'spf=pass.*dkim=pass.*;[[:space:]]+dmarc=pass[[:space:]]+\(p=reject[[:space:]]+dis=none\)[[:space:]]+header\.from=pass\.example[[:space:]]+policy\.dmarc=reject;[[:space:]]+arc=pass[[:space:]]+header\.oldest-pass=0[[:space:]]+smtp\.remote-ip=192\.0\.2\.1$'
+expect "all four field" 0 'spf=pass.*dkim=pass.*;[[:space:]]+dmarc=pass[[:space:]]+\(p=reject[[:space:]]+dis=none\)[[:space:]]+header\.from=pass\.example[[:space:]]+policy\.dmarc=reject;[[:space:]]+arc=pass[[:space:]]+header\.oldest-pass=0[[:space:]]+smtp\.remote-ip=192\.0\.2\.1;[[:space:]]+iprev=pass[[:space:]]+policy\.iprev=192\.0\.2\.1[[:space:]]+\(mx\.pass\.example\)$'
 run "${all_args[@]}" --json --dmarc-mode 9989 "$data/arc.eml"
 expect "--dmarc-mode 9989" 0
 check_json "--dmarc-mode 9989" '{"dmarc": {"result": "pass", "discovery": "treewalk",

@@ -137,9 +137,11 @@ def dnsmasq_args(zone, port, log):
     args = ['--port=%d' % port, '--listen-address=127.0.0.1', '--bind-interfaces',
             '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--log-queries',
             '--log-facility=' + log,
-            # authoritative for "test": negative answers carry the SOA, so
-            # NXDOMAIN and NODATA are cached like records (RFC 2308 §5)
-            '--auth-server=ns.test,127.0.0.1', '--auth-zone=test',
+            # authoritative for "test" and the clients' reverse zones (iprev
+            # asks PTR): negative answers carry the SOA, so NXDOMAIN and
+            # NODATA are cached like records (RFC 2308 §5); the PTR records
+            # come from the A records of the host names
+            '--auth-server=ns.test,127.0.0.1', '--auth-zone=test,192.0.2.0/24,203.0.113.0/24',
             '--auth-soa=1,hostmaster.test', '--auth-ttl=300', '--local-ttl=300']
     for (name, rtype), rdatas in sorted(zone.items()):
         for r in rdatas:

@@ -187,6 +187,12 @@ _DECLS = {
     "mailauth_arc_result_reason": (c_int, [_P]),
     "mailauth_arc_result_instances": (c_uint, [_P]),
     "mailauth_arc_result_oldest_pass": (c_int, [_P]),
+    # iprev.h
+    "mailauth_eval_iprev": (_P, [_P]),
+    "mailauth_iprev_result_verdict": (c_int, [_P]),
+    "mailauth_iprev_result_reason": (c_int, [_P]),
+    "mailauth_iprev_result_ip": (_S, [_P]),
+    "mailauth_iprev_result_name": (_S, [_P]),
     # sign.h
     "mailauth_key_load_pem": (c_int, [_P, _S, c_size_t, _PP]),
     "mailauth_key_free": (None, [_P]),

@@ -109,6 +109,16 @@ def _arc(ev):
     }
 
 
+def _iprev(ev):
+    res = lib.mailauth_eval_iprev(ev)
+    return {
+        "result": _verdict(lib.mailauth_iprev_result_verdict(res)),
+        "ip": text(lib.mailauth_iprev_result_ip(res)),
+        "name": text(lib.mailauth_iprev_result_name(res)),
+        "reason": _reason(lib.mailauth_iprev_result_reason(res)),
+    }
+
+
 def _authres_line(ar):
     value = format_text(lib.mailauth_authres_format_value, ar, "mailauth_authres_format_value")
     return "Authentication-Results: " + text(value.lstrip(b" \t"))
@@ -122,6 +132,7 @@ _MEMBERS = (
     ("dkim", METHODS["dkim"], _dkim),
     ("dmarc", METHODS["dmarc"], _dmarc),
     ("arc", METHODS["arc"], _arc),
+    ("iprev", METHODS["iprev"], _iprev),
 )
 
 
