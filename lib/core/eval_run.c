@@ -76,7 +76,8 @@ start_one(mailauth_eval_t *ev, int which, const char *local, size_t llen, const 
     in.sender = join_sender(ev, local, llen, domain);
     if (in.sender == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__spf_start(&ev->arena, ev->ctx, &ev->dns, &in, &ev->spf[which]);
+    st =
+        mailauth__spf_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in, &ev->spf[which]);
     if (st != MAILAUTH_OK) {
         ev->spf[which] = NULL;
         return st;

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "domain/domain.h"
 #include "spf/spf_int.h"
 #include "util/alloc.h"
+#include "util/env.h"
 #include "util/str.h"
 
 /* ---- Errors and accounting ---- */
@@ -261,22 +261,22 @@ set_sender(mailauth__spf_t *s, const char *sender, const char *domain)
     copy[llen] = '@';
     memcpy(copy + llen + 1, o, olen + 1);
     s->res.sender = copy;
-    s->env.s = (mailauth__spf_str_t){copy, total - 1};
-    s->env.l = (mailauth__spf_str_t){copy, llen};
-    s->env.o = (mailauth__spf_str_t){copy + llen + 1, olen};
+    s->macro.s = (mailauth__spf_str_t){copy, total - 1};
+    s->macro.l = (mailauth__spf_str_t){copy, llen};
+    s->macro.o = (mailauth__spf_str_t){copy + llen + 1, olen};
     return true;
 }
 
 static void
 set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
 {
-    const char *id = mailauth_ctx_get_authserv_id(s->ctx);
-    s->env.v =
+    const char *id = s->env->authserv_id;
+    s->macro.v =
         s->ip.family == 4 ? (mailauth__spf_str_t){"in-addr", 7} : (mailauth__spf_str_t){"ip6", 3};
     if (s->res.helo != NULL)
-        s->env.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
+        s->macro.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
     if (id != NULL)
-        s->env.r = (mailauth__spf_str_t){id, strlen(id)};
+        s->macro.r = (mailauth__spf_str_t){id, strlen(id)};
     s->res.receiver = id;
     s->res.identity = in->identity;
 }
@@ -286,28 +286,28 @@ set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
 const mailauth__spf_macro_env_t *
 mailauth__spf_env(mailauth__spf_t *s)
 {
-    if (!s->env_ready) {
+    if (!s->macro_ready) {
         mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c)); /* %{c} */
-        s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
+        s->macro.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
         if (s->ip.family == 4) { /* §7.3: %{i} of IPv4 is the dotted quad, as %{c} */
-            s->env.i = s->env.c;
+            s->macro.i = s->macro.c;
         } else {
             mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
-            s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
+            s->macro.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
         }
-        s->env.t = mailauth__ctx_wall_s(s->ctx);
-        s->env_ready = true;
+        s->macro.t = mailauth__env_wall_s(s->env);
+        s->macro_ready = true;
     }
-    return &s->env;
+    return &s->macro;
 }
 
 static mailauth_status_t
 alloc_state(mailauth__spf_t *s)
 {
-    s->max_terms = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_DNS_TERMS);
-    s->max_void = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
-    s->max_mx = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_MX_NAMES);
-    s->max_ptr = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_PTR_NAMES);
+    s->max_terms = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_DNS_TERMS);
+    s->max_void = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
+    s->max_mx = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_MX_NAMES);
+    s->max_ptr = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_PTR_NAMES);
     s->frames = mailauth__arena_calloc(s->a, (size_t)s->max_terms + 2, sizeof(*s->frames));
     s->hq = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hq));
     if (s->frames == NULL || s->hq == NULL)
@@ -316,20 +316,20 @@ alloc_state(mailauth__spf_t *s)
 }
 
 mailauth_status_t
-mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                     const mailauth__spf_input_t *in, mailauth__spf_t **out)
 {
     mailauth__spf_t *s;
     const char      *d;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || ctx == NULL || dns == NULL || in == NULL || out == NULL)
+    if (a == NULL || env == NULL || dns == NULL || in == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     s = mailauth__arena_calloc(a, 1, sizeof(*s));
     d = in->domain != NULL ? in->domain : "";
     if (s == NULL)
         return MAILAUTH_ENOMEM;
-    s->ctx = ctx;
+    s->env = env;
     s->a = a;
     s->dns = dns;
     s->ip = in->ip;

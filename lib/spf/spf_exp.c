@@ -8,7 +8,6 @@
  */
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "domain/domain.h"
 #include "spf/spf_int.h"
 
@@ -93,7 +92,7 @@ mailauth__spf_exp_step(mailauth__spf_t *s)
         }
     }
     if (rv == MAILAUTH__SPF_NOMATCH && s->exp_phase == EXP_DEFAULT) {
-        const char *def = s->ctx->spf_default_exp;
+        const char *def = s->env->spf_default_exp;
         if (def != NULL)
             rv = expand(s, def, strlen(def));
         if (rv == MAILAUTH__SPF_MATCH)

@@ -120,21 +120,21 @@ enum {
 };
 
 struct mailauth__spf {
-    const mailauth_ctx_t     *ctx;
+    const mailauth__env_t    *env;
     mailauth__arena_t        *a;
     mailauth__dnsc_t         *dns;
     mailauth__ip_t            ip;
     mailauth_dns_type_t       atype;  /* A for IPv4 clients, AAAA for IPv6 (§5) */
-    mailauth__spf_macro_env_t env;    /* s l o i v h c r t; d and p set per expansion */
+    mailauth__spf_macro_env_t macro;  /* s l o i v h c r t; d and p set per expansion */
     const char               *domain; /* top <domain> */
     size_t                    dlen;
     uint32_t                  max_terms, max_void, max_mx, max_ptr;
     unsigned                  terms;    /* §4.6.4 DNS-causing terms counted (walk order) */
     unsigned                  voids;    /* §4.6.4 void lookups */
     bool                      ptr_seen; /* a ptr or %{p} was reached by the walk (p counts once) */
-    bool                      plan_dirty; /* a record was parsed since the last prefetch plan */
-    bool                      env_ready;  /* env.i, env.c and env.t are set */
-    uint8_t                   st;         /* MAILAUTH__SPF_S_* */
+    bool                      plan_dirty;  /* a record was parsed since the last prefetch plan */
+    bool                      macro_ready; /* macro.i, macro.c and macro.t are set */
+    uint8_t                   st;          /* MAILAUTH__SPF_S_* */
     uint8_t                   exp_phase;
     mailauth__spf_frame_t    *frames;
     size_t                    depth;
