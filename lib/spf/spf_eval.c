@@ -42,6 +42,14 @@ conclude(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_t *t
 {
     s->res.verdict = v;
     s->res.reason = t != NULL ? MAILAUTH_REASON_SPF_MATCHED : MAILAUTH_REASON_SPF_DEFAULT;
+    /* §4.6.4: PTR names past the limit "MUST be ignored": not an error, and
+     * the verdict stands. A ptr that matched did not need them (a match
+     * among the first names is a match among all), but a ptr that did not
+     * match, or a %{p} that chose a name when an ignored one would have
+     * ranked better (§7.3), might have led elsewhere had every name been
+     * looked at: the reason says so, the mechanism still names the term. */
+    if (s->ptr_partial)
+        s->res.reason = MAILAUTH_REASON_SPF_PTR_LIMIT;
     s->res.mechanism = t != NULL ? mailauth__arena_strndup(s->a, t->text, t->text_len) : NULL;
     /* §6.2: exp= of the record that produced the result, never of an include */
     s->exp_rec = s->frames[0].rec;

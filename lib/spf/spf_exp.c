@@ -28,7 +28,7 @@ expand(const char *txt, size_t n, const mailauth__spf_ans_t *ans, const mailauth
     }
     m = *env->macro;
     m.d = (mailauth__spf_str_t){env->dom, env->dlen};
-    m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen);
+    m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen, NULL);
     if (mailauth__spf_macro_expand(&m, txt, n, MAILAUTH__SPF_MACRO_EXPLAIN, out->text,
                                    sizeof(out->text), &len) != MAILAUTH_OK)
         return false;
@@ -68,6 +68,7 @@ mailauth__spf_exp(const mailauth__spf_term_t *exp, const char *def, const mailau
 {
     out->kind = MAILAUTH__SPF_ACT_NOMATCH;
     out->void_lookup = false;
+    out->ptr_partial = false;
     out->list = NULL;
     out->len = 0;
     out->text[0] = '\0';

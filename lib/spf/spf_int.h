@@ -117,6 +117,7 @@ typedef struct mailauth__spf_vp {
     mailauth_dns_rcode_t      rcode; /* of the PTR lookup */
     const mailauth__dns_rr_t *names; /* PTR answer records */
     size_t                    n;     /* names looked at: the first max_ptr (§4.6.4) */
+    size_t                    total; /* names in the answer */
     uint8_t                  *valid; /* n flags */
 } mailauth__spf_vp_t;
 
@@ -125,10 +126,15 @@ mailauth__spf_str_t mailauth__spf_vp_name(const mailauth__spf_vp_t *vp, size_t i
 /* Mark name i (< n) validated if r holds the client's address (§5.5). */
 void mailauth__spf_vp_check(mailauth__spf_vp_t *vp, size_t i, const mailauth__ip_t *ip,
                             const mailauth__dns_result_t *r);
-/* The %{p} value for <domain> d (§7.3), {NULL, 0} for "unknown". vp may be NULL. */
-mailauth__spf_str_t mailauth__spf_vp_pick(const mailauth__spf_vp_t *vp, const char *d, size_t dlen);
+/* The %{p} value for <domain> d (§7.3), {NULL, 0} for "unknown". vp may be
+ * NULL. *partial (may be NULL) is set when a name past the limit would have
+ * been a better choice had it validated. */
+mailauth__spf_str_t mailauth__spf_vp_pick(const mailauth__spf_vp_t *vp, const char *d, size_t dlen,
+                                          bool *partial);
 /* Does a validated name equal or end in target (§5.5)? */
 bool mailauth__spf_vp_match(const mailauth__spf_vp_t *vp, const char *target, size_t tlen);
+/* Does a name past the limit equal or end in target? */
+bool mailauth__spf_vp_ignored(const mailauth__spf_vp_t *vp, const char *target, size_t tlen);
 
 /* ---- Acts: what a mechanism or the explanation returns ----
  *
@@ -154,6 +160,7 @@ typedef struct mailauth__spf_act {
     uint8_t                       kind;        /* mailauth__spf_act_kind_t */
     uint8_t                       verdict;     /* ERROR: mailauth_verdict_t */
     bool                          void_lookup; /* NOMATCH: the lookup found nothing (§4.6.4) */
+    bool                          ptr_partial; /* PTR names past the limit might have mattered */
     mailauth_reason_t             reason;      /* ERROR */
     mailauth_dns_type_t           type;        /* ASK, ASK_HOSTS, TEMPFAIL */
     const mailauth__dns_result_t *list;        /* ASK_HOSTS: the MX answer */

@@ -109,7 +109,7 @@ mailauth__spf_target(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *a
     m.d = (mailauth__spf_str_t){env->dom, env->dlen};
     m.p = (mailauth__spf_str_t){NULL, 0};
     if (t->flags & MAILAUTH__SPF_T_PMACRO)
-        m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen);
+        m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen, &out->ptr_partial);
     if (mailauth__spf_macro_expand(&m, t->spec, t->spec_len, MAILAUTH__SPF_MACRO_DOMAIN, out->text,
                                    sizeof(out->text), &n) != MAILAUTH_OK)
         n = 0;
@@ -277,7 +277,15 @@ mech_ptr(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
         nomatch_void(out);
         return;
     }
-    match(out, out->len != 0 && mailauth__spf_vp_match(vp, out->text, out->len));
+    if (out->len != 0 && mailauth__spf_vp_match(vp, out->text, out->len)) {
+        match(out, true);
+        return;
+    }
+    /* §4.6.4: names past the limit were ignored; one of them under the
+     * target might have validated and matched. */
+    if (out->len != 0 && mailauth__spf_vp_ignored(vp, out->text, out->len))
+        out->ptr_partial = true;
+    match(out, false);
 }
 
 /* §5.2 include, §6.1 redirect: the target's record, evaluated by the
@@ -349,6 +357,7 @@ mailauth__spf_mech(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans
 {
     out->kind = MAILAUTH__SPF_ACT_NOMATCH;
     out->void_lookup = false;
+    out->ptr_partial = false;
     out->list = NULL;
     out->len = 0;
     out->text[0] = '\0';

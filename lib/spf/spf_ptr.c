@@ -44,7 +44,7 @@ rank(mailauth__spf_str_t n, const char *d, size_t dlen)
 }
 
 mailauth__spf_str_t
-mailauth__spf_vp_pick(const mailauth__spf_vp_t *vp, const char *d, size_t dlen)
+mailauth__spf_vp_pick(const mailauth__spf_vp_t *vp, const char *d, size_t dlen, bool *partial)
 {
     mailauth__spf_str_t best = {NULL, 0};
     unsigned            best_rank = RANK_NONE;
@@ -59,6 +59,14 @@ mailauth__spf_vp_pick(const mailauth__spf_vp_t *vp, const char *d, size_t dlen)
             best_rank = r;
         }
     }
+    /* A name past the limit was never looked at: had it validated, it might
+     * have ranked better. Among names of the same rank any may be used. */
+    for (size_t i = vp->n; partial != NULL && i < vp->total; i++) {
+        if (rank(mailauth__spf_vp_name(vp, i), d, dlen) < best_rank) {
+            *partial = true;
+            break;
+        }
+    }
     return best;
 }
 
@@ -68,6 +76,17 @@ mailauth__spf_vp_match(const mailauth__spf_vp_t *vp, const char *target, size_t 
     for (size_t i = 0; i < vp->n; i++) {
         mailauth__spf_str_t n = mailauth__spf_vp_name(vp, i);
         if (vp->valid[i] && mailauth__domain_is_sub(n.p, n.n, target, tlen))
+            return true;
+    }
+    return false;
+}
+
+bool
+mailauth__spf_vp_ignored(const mailauth__spf_vp_t *vp, const char *target, size_t tlen)
+{
+    for (size_t i = vp->n; i < vp->total; i++) {
+        mailauth__spf_str_t n = mailauth__spf_vp_name(vp, i);
+        if (mailauth__domain_is_sub(n.p, n.n, target, tlen))
             return true;
     }
     return false;

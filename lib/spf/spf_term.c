@@ -149,6 +149,7 @@ vp_ask_addrs(mailauth__spf_t *s, const mailauth__dns_result_t *r)
         return MAILAUTH__SPF_RV_DONE;
     }
     vp->names = r->rr;
+    vp->total = r->count;
     vp->n = r->count < s->max_ptr ? r->count : s->max_ptr;
     vq->aq = mailauth__arena_calloc(s->a, vp->n + 1, sizeof(*vq->aq));
     vp->valid = mailauth__arena_calloc(s->a, vp->n + 1, 1);
@@ -385,6 +386,8 @@ mailauth__spf_term_step(mailauth__spf_t *s, const mailauth__spf_frame_t *f,
         if (!gather(s, &ans))
             return MAILAUTH__SPF_RV_NOMEM;
         mailauth__spf_mech(t, &ans, &env, &s->act);
+        if (s->act.ptr_partial)
+            s->ptr_partial = true;
         rv = serve(s, t);
     } while (rv == MAILAUTH__SPF_RV_AGAIN);
     return rv;

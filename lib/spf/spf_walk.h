@@ -71,10 +71,11 @@ struct mailauth__spf {
     const char                    *domain;      /* top <domain> */
     size_t                         dlen;
     uint32_t                       max_terms, max_void, max_mx, max_ptr;
-    unsigned                       terms;    /* §4.6.4 DNS-causing terms counted (walk order) */
-    unsigned                       voids;    /* §4.6.4 void lookups */
-    bool                           ptr_seen; /* the PTR lookup of ptr or %{p} was counted */
-    uint8_t                        st;       /* MAILAUTH__SPF_S_* */
+    unsigned                       terms;       /* §4.6.4 DNS-causing terms counted (walk order) */
+    unsigned                       voids;       /* §4.6.4 void lookups */
+    bool                           ptr_seen;    /* the PTR lookup of ptr or %{p} was counted */
+    bool                           ptr_partial; /* ignored PTR names might have mattered */
+    uint8_t                        st;          /* MAILAUTH__SPF_S_* */
     mailauth__spf_frame_t         *frames;
     size_t                         depth;
     mailauth__spf_op_t             op;
