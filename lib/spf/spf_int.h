@@ -2,12 +2,15 @@
  *
  * Calls go one way, from the walker down to pure functions:
  *
- *   spf_eval.c    the walker: start/step, frames (include/redirect), the
- *                 §4.6.4 accounting, every DNS question of a term, the
- *                 client's validated names, the explanation's lookups
+ *   spf_eval.c    the walk: start/step, frames (include/redirect), the result
+ *     -> spf_term.c    the walker's side of one term and of the explanation:
+ *                      §4.6.4 accounting, every DNS question, the client's
+ *                      validated names (spf_walk.h is the walker's state)
  *     -> spf_lookup.c  SPF record lookups shared by walk and prefetch; the planner
- *     -> spf_mech.c    mechanisms and redirect (§5, §6.1): term + answers -> act
- *     -> spf_exp.c     the explanation (§6.2): exp= + answers -> act
+ *   spf_term.c -> spf_mech.c   mechanisms and redirect (§5, §6.1): term + answers -> act
+ *              -> spf_exp.c    the explanation (§6.2): exp= + answers -> act
+ *              -> spf_lookup.c, spf_ptr.c
+ *   spf_lookup.c -> spf_mech.c (the first question of a term), spf_record.c
  *   spf_mech.c, spf_exp.c -> spf_ptr.c (validated names, no DNS), spf_macro.c
  *   spf_result.c  getters and formatting
  *
