@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "core/ctx_int.h"
 #include "spf/spf.h"
 #include "support/case_file.h"
 #include "support/fail_alloc.h"
@@ -252,13 +253,16 @@ test_spf_eval_api(void **state)
     memset(&in, 0, sizeof(in));
     memset(&dns, 0, sizeof(dns));
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth__spf_start(NULL, ctx, &dns, &in, &s), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__spf_start(NULL, mailauth__ctx_env(ctx), &dns, &in, &s),
+                     MAILAUTH_EINVAL);
     assert_null(s);
-    assert_int_equal(mailauth__spf_start(&a, ctx, &dns, NULL, &s), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__spf_start(&a, mailauth__ctx_env(ctx), &dns, NULL, &s),
+                     MAILAUTH_EINVAL);
+    assert_int_equal(mailauth__spf_start(&a, NULL, &dns, &in, &s), MAILAUTH_EINVAL);
     assert_int_equal(mailauth__spf_step(NULL), MAILAUTH_EINVAL);
     assert_null(mailauth__spf_result(NULL));
     /* no client address, no domain: finished at once with none, idempotent */
-    assert_int_equal(mailauth__spf_start(&a, ctx, &dns, &in, &s), MAILAUTH_OK);
+    assert_int_equal(mailauth__spf_start(&a, mailauth__ctx_env(ctx), &dns, &in, &s), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_step(s), MAILAUTH_OK);
     assert_int_equal(mailauth__spf_step(s), MAILAUTH_OK);
     assert_int_equal(mailauth_spf_result_verdict(mailauth__spf_result(s)), MAILAUTH_VERDICT_NONE);

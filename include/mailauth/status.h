@@ -70,7 +70,9 @@ typedef enum mailauth_reason {
     MAILAUTH_REASON_SPF_DNS_LIMIT = 103,        /*!< §4.6.4: more than 10 DNS-causing terms */
     MAILAUTH_REASON_SPF_VOID_LIMIT = 104,       /*!< §4.6.4: more than 2 void lookups */
     MAILAUTH_REASON_SPF_MX_LIMIT = 105,         /*!< §4.6.4: more than 10 MX names */
-    MAILAUTH_REASON_SPF_PTR_LIMIT = 106, /*!< §4.6.4: PTR names over 10 (ignored, not an error) */
+    /*! §4.6.4: a ptr that did not match, or %{p}, ignored PTR names past the limit that
+     *  might have changed the result; the verdict stands (not an error) */
+    MAILAUTH_REASON_SPF_PTR_LIMIT = 106,
     MAILAUTH_REASON_SPF_INCLUDE_NONE = 107,  /*!< §5.2: include target has no record */
     MAILAUTH_REASON_SPF_REDIRECT_NONE = 108, /*!< §6.1: redirect target has no record */
     MAILAUTH_REASON_SPF_DNS_TEMPFAIL = 109,  /*!< a lookup failed temporarily */

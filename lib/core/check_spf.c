@@ -67,7 +67,7 @@ start_identity(check_t *c, mailauth_eval_t *ev, mailauth_spf_identity_t id, cons
     in.sender = join_sender(ev, local, llen, domain);
     if (in.sender == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__spf_start(&ev->arena, ev->ctx, &ev->dns, &in, &spf);
+    st = mailauth__spf_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in, &spf);
     if (st != MAILAUTH_OK)
         return st;
     c->state = spf;

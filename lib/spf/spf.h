@@ -21,6 +21,7 @@
 
 #include "dns/dns.h"
 #include "util/arena.h"
+#include "util/env.h"
 #include "util/ip.h"
 
 typedef struct mailauth__spf mailauth__spf_t;
@@ -33,10 +34,12 @@ typedef struct mailauth__spf_input {
     mailauth_spf_identity_t identity; /* which check this is */
 } mailauth__spf_input_t;
 
-/* Start a check. Strings in `in` are copied to the arena. A domain that is
- * not a valid FQDN (§4.3) gives a finished check with verdict none.
- * Returns MAILAUTH_OK or MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx,
+/* Start a check in environment env (limits, clock, authserv-id, default
+ * explanation), which must outlive it. Strings in `in` are copied to the
+ * arena. A domain that is not a valid FQDN (§4.3) gives a finished check
+ * with verdict none. Returns MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument)
+ * or MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env,
                                       mailauth__dnsc_t *dns, const mailauth__spf_input_t *in,
                                       mailauth__spf_t **out);
 

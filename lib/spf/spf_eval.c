@@ -1,102 +1,20 @@
-/* SPF check_host() (RFC 7208 §4) as a resumable state machine.
+/* SPF check_host() (RFC 7208 §4) as a resumable state machine: the walk.
  *
  * The walk is the sequential left-to-right evaluation of §4.6.2: a stack of
  * frames (the top record and the includes being evaluated), each at one
- * mechanism. All §4.6.4 accounting happens here, in walk order, so the
- * verdict never depends on when answers arrive; the prefetch planner of
- * spf_lookup.c only asks early for what the walk will ask anyway.
+ * mechanism. The walker (this file and spf_term.c) is the only part that
+ * asks DNS for a term and the only part that counts: every §4.6.4 limit is
+ * accounted in walk order, so the verdict never depends on when answers
+ * arrive. Mechanisms (spf_mech.c) and the explanation (spf_exp.c) are pure:
+ * given the answers so far, they say what they need next or how they
+ * ended. The prefetch planner of spf_lookup.c only asks early for what the
+ * walk will ask anyway.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "domain/domain.h"
-#include "spf/spf_int.h"
+#include "spf/spf_walk.h"
 #include "util/alloc.h"
-#include "util/str.h"
-
-/* ---- Errors and accounting ---- */
-
-void
-mailauth__spf_error(mailauth__spf_t *s, mailauth_verdict_t v, mailauth_reason_t reason,
-                    const char *fmt, ...)
-{
-    char    buf[400];
-    va_list ap;
-    int     n;
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        buf[0] = '\0';
-    for (char *p = buf; *p != '\0'; p++) { /* record text can hold anything */
-        if (!mailauth__is_print((unsigned char)*p))
-            *p = '?';
-    }
-    if (v == MAILAUTH_VERDICT_TEMPERROR && s->dns->expired)
-        reason = MAILAUTH_REASON_DEADLINE;
-    s->res.verdict = v;
-    s->res.reason = reason;
-    s->res.mechanism = NULL;
-    s->res.problem = mailauth__arena_strdup(s->a, buf); /* NULL on ENOMEM: just no detail */
-    s->st = MAILAUTH__SPF_S_DONE;
-}
-
-void
-mailauth__spf_tempfail(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what,
-                       const char *name, size_t len)
-{
-    const char *why = s->dns->expired ? "evaluation deadline passed" : "DNS failure";
-    if (t != NULL)
-        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
-                            "%s for %s %.*s at %.*s", why, what, (int)len, name, (int)t->text_len,
-                            t->text);
-    else
-        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
-                            "%s for %s %.*s", why, what, (int)len, name);
-}
-
-mailauth__spf_rv_t
-mailauth__spf_ask(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *name, size_t len,
-                  mailauth_dns_type_t type, mailauth__dns_q_t **q)
-{
-    mailauth_status_t st = mailauth__dnsc_ask(s->dns, name, len, type, q);
-    if (st == MAILAUTH_ENOMEM)
-        return MAILAUTH__SPF_NOMEM;
-    if (st == MAILAUTH_ELIMIT) {
-        mailauth__spf_error(s, MAILAUTH_VERDICT_TEMPERROR, MAILAUTH_REASON_SPF_DNS_TEMPFAIL,
-                            "DNS query limit of the message reached at %.*s",
-                            t != NULL ? (int)t->text_len : 0, t != NULL ? t->text : "");
-        return MAILAUTH__SPF_MOVED;
-    }
-    if (st != MAILAUTH_OK)
-        *q = NULL;
-    return MAILAUTH__SPF_NOMATCH;
-}
-
-bool
-mailauth__spf_count(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what)
-{
-    /* §4.6.4: counted before the lookup; the 11th is a permerror */
-    if (++s->terms <= s->max_terms)
-        return true;
-    s->terms--; /* not performed */
-    mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
-                        "too many DNS lookups at %s%.*s", what, (int)t->text_len, t->text);
-    return false;
-}
-
-void
-mailauth__spf_op_reset(mailauth__spf_t *s)
-{
-    s->op.phase = MAILAUTH__SPF_OP_START;
-    s->op.q = NULL;
-    s->op.rc = NULL;
-    s->op.mx = NULL;
-    s->op.name = NULL;
-    s->op.nlen = 0;
-}
 
 /* ---- Frames ---- */
 
@@ -124,12 +42,20 @@ conclude(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_t *t
 {
     s->res.verdict = v;
     s->res.reason = t != NULL ? MAILAUTH_REASON_SPF_MATCHED : MAILAUTH_REASON_SPF_DEFAULT;
+    /* §4.6.4: PTR names past the limit "MUST be ignored": not an error, and
+     * the verdict stands. A ptr that matched did not need them (a match
+     * among the first names is a match among all), but a ptr that did not
+     * match, or a %{p} that chose a name when an ignored one would have
+     * ranked better (§7.3), might have led elsewhere had every name been
+     * looked at: the reason says so, the mechanism still names the term. */
+    if (s->ptr_partial)
+        s->res.reason = MAILAUTH_REASON_SPF_PTR_LIMIT;
     s->res.mechanism = t != NULL ? mailauth__arena_strndup(s->a, t->text, t->text_len) : NULL;
     /* §6.2: exp= of the record that produced the result, never of an include */
     s->exp_rec = s->frames[0].rec;
     s->exp_domain = s->frames[0].domain;
     s->exp_dlen = s->frames[0].dlen;
-    s->exp_phase = 0;
+    mailauth__spf_op_reset(s);
     s->st = v == MAILAUTH_VERDICT_FAIL ? MAILAUTH__SPF_S_EXP : MAILAUTH__SPF_S_DONE;
 }
 
@@ -156,30 +82,39 @@ frame_return(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_
     }
 }
 
+/* include: a recursive check_host() in a new frame (§5.2); redirect: on
+ * the target, its result being this frame's result (§6.1). */
+static void
+enter(mailauth__spf_t *s, mailauth__spf_frame_t *f, const mailauth__spf_term_t *t)
+{
+    const mailauth__spf_rc_t *rc = s->op.rc;
+    if (t->mech == MAILAUTH__SPF_INCLUDE) {
+        if (!push(s, rc))
+            mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
+                               "includes nested too deeply");
+        return;
+    }
+    f->rec = rc->rec;
+    f->domain = rc->name;
+    f->dlen = rc->len;
+    f->pos = 0;
+    f->have_cur = false;
+    f->phase = MAILAUTH__SPF_F_MECHS;
+    mailauth__spf_op_reset(s);
+}
+
 static mailauth__spf_rv_t
 walk(mailauth__spf_t *s)
 {
     while (s->st == MAILAUTH__SPF_S_WALK) {
         mailauth__spf_frame_t        *f = &s->frames[s->depth - 1];
         const mailauth__spf_record_t *r = f->rec;
+        const mailauth__spf_term_t   *t;
         mailauth__spf_rv_t            rv;
         if (f->phase == MAILAUTH__SPF_F_MECHS && !f->have_cur)
             f->have_cur = mailauth__spf_record_next(r, &f->pos, &f->cur);
-        if (f->phase == MAILAUTH__SPF_F_MECHS && f->have_cur) {
-            const mailauth__spf_term_t *t = &f->cur;
-            rv = mailauth__spf_mech(s, f, t);
-            if (rv == MAILAUTH__SPF_MATCH) {
-                frame_return(s, (mailauth_verdict_t)t->verdict, t);
-            } else if (rv == MAILAUTH__SPF_NOMATCH) {
-                f->have_cur = false;
-                mailauth__spf_op_reset(s);
-            } else if (rv != MAILAUTH__SPF_MOVED) {
-                return rv;
-            }
-            continue;
-        }
         /* §4.7: no match; §6.1: redirect, ignored when the record has "all" */
-        if (f->phase == MAILAUTH__SPF_F_MECHS) {
+        if (f->phase == MAILAUTH__SPF_F_MECHS && !f->have_cur) {
             if (r->redirect == NULL || r->has_all) {
                 frame_return(s, MAILAUTH_VERDICT_NEUTRAL, NULL);
                 continue;
@@ -187,55 +122,53 @@ walk(mailauth__spf_t *s)
             f->phase = MAILAUTH__SPF_F_REDIRECT;
             mailauth__spf_op_reset(s);
         }
-        rv = mailauth__spf_redirect(s, f);
-        if (rv == MAILAUTH__SPF_WAIT || rv == MAILAUTH__SPF_NOMEM)
+        t = f->phase == MAILAUTH__SPF_F_MECHS ? &f->cur : r->redirect;
+        rv = mailauth__spf_term_step(s, f, t);
+        if (rv == MAILAUTH__SPF_RV_MATCH) {
+            frame_return(s, (mailauth_verdict_t)t->verdict, t);
+        } else if (rv == MAILAUTH__SPF_RV_RECORD) {
+            enter(s, f, t);
+        } else if (rv == MAILAUTH__SPF_RV_DONE) {
+            f->have_cur = false;
+            mailauth__spf_op_reset(s);
+        } else if (rv != MAILAUTH__SPF_RV_MOVED) {
             return rv;
+        }
     }
-    return MAILAUTH__SPF_MOVED;
-}
-
-mailauth__spf_rv_t
-mailauth__spf_push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
-{
-    if (!push(s, rc))
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
-                            "includes nested too deeply");
-    return MAILAUTH__SPF_MOVED;
+    return MAILAUTH__SPF_RV_MOVED;
 }
 
 /* §4.4, §4.5: the record of the top <domain>. */
 static mailauth__spf_rv_t
 top(mailauth__spf_t *s)
 {
-    mailauth__spf_rc_t *rc = mailauth__spf_rc_get(s, s->domain, s->dlen, true);
-    if (rc == NULL)
-        return MAILAUTH__SPF_NOMEM;
-    if (!mailauth__spf_rc_settle(s, rc))
-        return MAILAUTH__SPF_NOMEM;
+    mailauth__spf_rc_t *rc = mailauth__spf_rc_get(&s->recs, s->domain, s->dlen, true);
+    if (rc == NULL || !mailauth__spf_rc_settle(&s->recs, rc))
+        return MAILAUTH__SPF_RV_NOMEM;
     switch (rc->state) {
     case MAILAUTH__SPF_RC_ASKED:
-        return MAILAUTH__SPF_WAIT;
+        return MAILAUTH__SPF_RV_WAIT;
     case MAILAUTH__SPF_RC_READY:
         s->st = MAILAUTH__SPF_S_WALK;
         (void)push(s, rc);
-        return MAILAUTH__SPF_MOVED;
+        return MAILAUTH__SPF_RV_MOVED;
     case MAILAUTH__SPF_RC_NONE: /* §4.3 NXDOMAIN, §4.5 no record: none */
         s->res.verdict = MAILAUTH_VERDICT_NONE;
         s->res.reason = MAILAUTH_REASON_SPF_NO_RECORD;
         s->st = MAILAUTH__SPF_S_DONE;
-        return MAILAUTH__SPF_MOVED;
+        return MAILAUTH__SPF_RV_MOVED;
     case MAILAUTH__SPF_RC_MULTI: /* §4.5 */
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MULTIPLE_RECORDS,
-                            "multiple SPF records for %.*s", (int)s->dlen, s->domain);
-        return MAILAUTH__SPF_MOVED;
+        mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MULTIPLE_RECORDS,
+                           "multiple SPF records for %.*s", (int)s->dlen, s->domain);
+        return MAILAUTH__SPF_RV_MOVED;
     case MAILAUTH__SPF_RC_SYNTAX: /* §4.6 */
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, rc->syn.reason,
-                            "%s at '%.*s' in the record of %.*s", rc->syn.what,
-                            (int)rc->syn.term_len, rc->syn.term, (int)s->dlen, s->domain);
-        return MAILAUTH__SPF_MOVED;
+        mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, rc->syn.reason,
+                           "%s at '%.*s' in the record of %.*s", rc->syn.what,
+                           (int)rc->syn.term_len, rc->syn.term, (int)s->dlen, s->domain);
+        return MAILAUTH__SPF_RV_MOVED;
     default: /* §4.4: DNS error: temperror */
-        mailauth__spf_tempfail(s, NULL, "TXT", s->domain, s->dlen);
-        return MAILAUTH__SPF_MOVED;
+        mailauth__spf_tempfail(s, NULL, MAILAUTH_DNS_TXT, s->domain, s->dlen);
+        return MAILAUTH__SPF_RV_MOVED;
     }
 }
 
@@ -261,75 +194,58 @@ set_sender(mailauth__spf_t *s, const char *sender, const char *domain)
     copy[llen] = '@';
     memcpy(copy + llen + 1, o, olen + 1);
     s->res.sender = copy;
-    s->env.s = (mailauth__spf_str_t){copy, total - 1};
-    s->env.l = (mailauth__spf_str_t){copy, llen};
-    s->env.o = (mailauth__spf_str_t){copy + llen + 1, olen};
+    s->macro.s = (mailauth__spf_str_t){copy, total - 1};
+    s->macro.l = (mailauth__spf_str_t){copy, llen};
+    s->macro.o = (mailauth__spf_str_t){copy + llen + 1, olen};
     return true;
 }
 
 static void
-set_env(mailauth__spf_t *s, const mailauth__spf_input_t *in)
+set_macro(mailauth__spf_t *s, const mailauth__spf_input_t *in)
 {
-    const char *id = mailauth_ctx_authserv_id(s->ctx);
-    s->env.v =
+    const char *id = s->env->authserv_id;
+    s->macro.v =
         s->ip.family == 4 ? (mailauth__spf_str_t){"in-addr", 7} : (mailauth__spf_str_t){"ip6", 3};
     if (s->res.helo != NULL)
-        s->env.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
+        s->macro.h = (mailauth__spf_str_t){s->res.helo, strlen(s->res.helo)};
     if (id != NULL)
-        s->env.r = (mailauth__spf_str_t){id, strlen(id)};
+        s->macro.r = (mailauth__spf_str_t){id, strlen(id)};
     s->res.receiver = id;
     s->res.identity = in->identity;
-}
-
-/* i, c and t cost a formatting and a clock read: done only when a macro
- * is expanded (the result formats the address itself when shown). */
-const mailauth__spf_macro_env_t *
-mailauth__spf_env(mailauth__spf_t *s)
-{
-    if (!s->env_ready) {
-        mailauth__ip_format(&s->ip, s->ip_c, sizeof(s->ip_c)); /* %{c} */
-        s->env.c = (mailauth__spf_str_t){s->ip_c, strlen(s->ip_c)};
-        if (s->ip.family == 4) { /* §7.3: %{i} of IPv4 is the dotted quad, as %{c} */
-            s->env.i = s->env.c;
-        } else {
-            mailauth__ip_format_nibbles(&s->ip, s->ip_i, sizeof(s->ip_i)); /* §7.3 %{i} */
-            s->env.i = (mailauth__spf_str_t){s->ip_i, strlen(s->ip_i)};
-        }
-        s->env.t = mailauth__ctx_wall_s(s->ctx);
-        s->env_ready = true;
-    }
-    return &s->env;
 }
 
 static mailauth_status_t
 alloc_state(mailauth__spf_t *s)
 {
-    s->max_terms = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_DNS_TERMS);
-    s->max_void = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
-    s->max_mx = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_MX_NAMES);
-    s->max_ptr = mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_SPF_PTR_NAMES);
+    s->max_terms = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_DNS_TERMS);
+    s->max_void = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
+    s->max_mx = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_MX_NAMES);
+    s->max_ptr = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_PTR_NAMES);
     s->frames = mailauth__arena_calloc(s->a, (size_t)s->max_terms + 2, sizeof(*s->frames));
     s->hq = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hq));
-    if (s->frames == NULL || s->hq == NULL)
+    s->hr = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hr));
+    if (s->frames == NULL || s->hq == NULL || s->hr == NULL)
         return MAILAUTH_ENOMEM;
+    s->recs.a = s->a;
+    s->recs.dns = s->dns;
     return MAILAUTH_OK;
 }
 
 mailauth_status_t
-mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                     const mailauth__spf_input_t *in, mailauth__spf_t **out)
 {
     mailauth__spf_t *s;
     const char      *d;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || ctx == NULL || dns == NULL || in == NULL || out == NULL)
+    if (a == NULL || env == NULL || dns == NULL || in == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     s = mailauth__arena_calloc(a, 1, sizeof(*s));
     d = in->domain != NULL ? in->domain : "";
     if (s == NULL)
         return MAILAUTH_ENOMEM;
-    s->ctx = ctx;
+    s->env = env;
     s->a = a;
     s->dns = dns;
     s->ip = in->ip;
@@ -345,7 +261,7 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__d
     if (s->domain == NULL || (in->helo != NULL && s->res.helo == NULL) ||
         !set_sender(s, in->sender, s->domain) || alloc_state(s) != MAILAUTH_OK)
         return MAILAUTH_ENOMEM;
-    set_env(s, in);
+    set_macro(s, in);
     *out = s;
     /* §4.3: a malformed or single-label <domain> gives none, without any lookup */
     if ((s->ip.family != 4 && s->ip.family != 6) ||
@@ -375,14 +291,31 @@ run(mailauth__spf_t *s)
             rv = walk(s);
             break;
         case MAILAUTH__SPF_S_EXP:
-            rv = mailauth__spf_exp_step(s);
+            rv = mailauth__spf_explain(s);
             break;
         default:
-            return MAILAUTH__SPF_MOVED;
+            return MAILAUTH__SPF_RV_MOVED;
         }
-        if (rv == MAILAUTH__SPF_WAIT || rv == MAILAUTH__SPF_NOMEM)
+        if (rv == MAILAUTH__SPF_RV_WAIT || rv == MAILAUTH__SPF_RV_NOMEM)
             return rv;
     }
+}
+
+/* Hand the planner where the walk is. */
+static mailauth_status_t
+plan(mailauth__spf_t *s)
+{
+    mailauth__spf_plan_in_t in = {
+        .frames = s->frames,
+        .depth = s->depth,
+        .started = s->op.counted,
+        .terms = s->terms,
+        .max_terms = s->max_terms,
+        .ptr_seen = s->ptr_seen,
+        .ip = &s->ip,
+        .atype = s->atype,
+    };
+    return mailauth__spf_plan(&s->recs, &in);
 }
 
 mailauth_status_t
@@ -395,16 +328,16 @@ mailauth__spf_step(mailauth__spf_t *s)
         return MAILAUTH_ENOMEM;
     if (s->st == MAILAUTH__SPF_S_DONE)
         return MAILAUTH_OK;
-    rv = mailauth__spf_rc_poll(s) ? run(s) : MAILAUTH__SPF_NOMEM;
-    if (rv == MAILAUTH__SPF_WAIT && s->st == MAILAUTH__SPF_S_WALK && s->plan_dirty &&
-        mailauth__spf_plan(s) != MAILAUTH_OK)
-        rv = MAILAUTH__SPF_NOMEM;
+    rv = mailauth__spf_rc_poll(&s->recs) ? run(s) : MAILAUTH__SPF_RV_NOMEM;
+    if (rv == MAILAUTH__SPF_RV_WAIT && s->st == MAILAUTH__SPF_S_WALK && s->recs.dirty &&
+        plan(s) != MAILAUTH_OK)
+        rv = MAILAUTH__SPF_RV_NOMEM;
     s->res.dns_terms = s->terms;
-    if (rv == MAILAUTH__SPF_NOMEM) {
+    if (rv == MAILAUTH__SPF_RV_NOMEM) {
         s->st = MAILAUTH__SPF_S_NOMEM;
         return MAILAUTH_ENOMEM;
     }
-    if (rv == MAILAUTH__SPF_WAIT)
+    if (rv == MAILAUTH__SPF_RV_WAIT)
         return MAILAUTH_EAGAIN;
     return MAILAUTH_OK;
 }

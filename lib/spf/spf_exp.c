@@ -1,107 +1,80 @@
-/* The explanation of a fail (RFC 7208 §6.2).
+/* The explanation of a fail (RFC 7208 §6.2), as a pure function.
  *
- * Looked up once, after the result is known, so it counts against neither
- * the DNS-term nor the void-lookup limit (§4.6.4). Whatever goes wrong with
- * it (no usable target, DNS error, not exactly one record, bad syntax,
- * non-ASCII) falls back to the context's default explanation, which may be
- * none.
+ * The walker looks it up once, after the result is known, so it counts
+ * against neither the DNS-term nor the void-lookup limit (§4.6.4).
+ * Whatever goes wrong with it (no usable target, DNS error, not exactly one
+ * record, bad syntax) falls back to the context's default explanation,
+ * which may be none. Like a mechanism, this is called again with more
+ * answers until it has the text.
  */
 #include <string.h>
 
-#include "core/ctx_int.h"
-#include "domain/domain.h"
 #include "spf/spf_int.h"
 
-enum { EXP_START = 0, EXP_TARGET, EXP_WAIT, EXP_EXPAND, EXP_DEFAULT };
-
-/* Expand an explain-string, walking %{p} first if it needs it. */
-static mailauth__spf_rv_t
-expand(mailauth__spf_t *s, const char *txt, size_t n)
+/* Expand an explain-string into out: MATCH, or NEED_PTR when it has %{p}
+ * and the validated names are not known yet. false: unusable. */
+static bool
+expand(const char *txt, size_t n, const mailauth__spf_ans_t *ans, const mailauth__spf_menv_t *env,
+       mailauth__spf_act_t *out)
 {
-    char                      out[MAILAUTH__SPF_EXP_MAX + 1];
-    mailauth__spf_macro_env_t env = *mailauth__spf_env(s);
+    mailauth__spf_macro_env_t m;
     unsigned                  found = 0;
     size_t                    len = 0;
     if (mailauth__spf_macro_check(txt, n, MAILAUTH__SPF_MACRO_EXPLAIN, &found, NULL) != MAILAUTH_OK)
-        return MAILAUTH__SPF_MATCH; /* unusable: caller falls back */
-    if (found & MAILAUTH__SPF_HAS_P) {
-        mailauth__spf_rv_t rv = mailauth__spf_vp_step(s);
-        if (rv != MAILAUTH__SPF_NOMATCH)
-            return rv;
+        return false;
+    if ((found & MAILAUTH__SPF_HAS_P) && ans->vp == NULL) {
+        out->kind = MAILAUTH__SPF_ACT_NEED_PTR;
+        return true;
     }
-    env.d = (mailauth__spf_str_t){s->exp_domain, s->exp_dlen};
-    env.p = mailauth__spf_vp_pick(s, s->exp_domain, s->exp_dlen);
-    if (mailauth__spf_macro_expand(&env, txt, n, MAILAUTH__SPF_MACRO_EXPLAIN, out, sizeof(out),
-                                   &len) != MAILAUTH_OK)
-        return MAILAUTH__SPF_MATCH;
-    s->res.explanation = mailauth__arena_strndup(s->a, out, len);
-    return s->res.explanation != NULL ? MAILAUTH__SPF_NOMATCH : MAILAUTH__SPF_NOMEM;
+    m = *env->macro;
+    m.d = (mailauth__spf_str_t){env->dom, env->dlen};
+    m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen, NULL);
+    if (mailauth__spf_macro_expand(&m, txt, n, MAILAUTH__SPF_MACRO_EXPLAIN, out->text,
+                                   sizeof(out->text), &len) != MAILAUTH_OK)
+        return false;
+    out->kind = MAILAUTH__SPF_ACT_MATCH;
+    out->len = len;
+    return true;
 }
 
-/* The exp= TXT record: exactly one (§6.2). NULL: fall back. */
-static const mailauth__dns_rr_t *
-exp_record(mailauth__spf_t *s, bool *pending)
+/* The exp= record: its target, then exactly one TXT record (§6.2). true
+ * when out is set; false: fall back to the default. */
+static bool
+from_record(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+            const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    const mailauth__dns_result_t *r = mailauth__dnsc_result(s->dns, s->exp_q);
-    *pending = r == NULL;
-    if (r == NULL || r->rcode != MAILAUTH_DNS_RECORDS || r->count != 1)
-        return NULL;
-    return &r->rr[0];
+    const mailauth__dns_result_t *r = ans->r;
+    if (ans->target == NULL) {
+        if (!mailauth__spf_target(t, ans, env, out))
+            return true;
+        if (out->len == 0)
+            return false;
+        out->kind = MAILAUTH__SPF_ACT_ASK;
+        out->type = MAILAUTH_DNS_TXT;
+        return true;
+    }
+    if (r == NULL) {
+        out->kind = MAILAUTH__SPF_ACT_WAIT;
+        return true;
+    }
+    if (r->rcode != MAILAUTH_DNS_RECORDS || r->count != 1)
+        return false;
+    return expand((const char *)r->rr[0].data, r->rr[0].len, ans, env, out);
 }
 
-static mailauth__spf_rv_t
-start(mailauth__spf_t *s)
+void
+mailauth__spf_exp(const mailauth__spf_term_t *exp, const char *def, const mailauth__spf_ans_t *ans,
+                  const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    const mailauth__spf_term_t *t = s->exp_rec->exp;
-    const char                 *name = NULL;
-    size_t                      len = 0;
-    mailauth__spf_rv_t          rv;
-    rv = mailauth__spf_target(s, t, s->exp_domain, s->exp_dlen, false, s->op.buf, &name, &len);
-    if (rv != MAILAUTH__SPF_NOMATCH)
-        return rv;
-    s->exp_phase = EXP_DEFAULT;
-    if (len == 0 || !mailauth__domain_check(name, len, 0))
-        return MAILAUTH__SPF_NOMATCH;
-    if (mailauth__dnsc_ask(s->dns, name, len, MAILAUTH_DNS_TXT, &s->exp_q) == MAILAUTH_ENOMEM)
-        return MAILAUTH__SPF_NOMEM;
-    if (s->exp_q != NULL)
-        s->exp_phase = EXP_WAIT;
-    return MAILAUTH__SPF_NOMATCH;
-}
-
-mailauth__spf_rv_t
-mailauth__spf_exp_step(mailauth__spf_t *s)
-{
-    mailauth__spf_rv_t rv = MAILAUTH__SPF_NOMATCH;
-    if (s->exp_phase == EXP_START)
-        s->exp_phase = s->exp_rec != NULL && s->exp_rec->exp != NULL ? EXP_TARGET : EXP_DEFAULT;
-    if (s->exp_phase == EXP_TARGET)
-        rv = start(s);
-    if (rv == MAILAUTH__SPF_NOMATCH && (s->exp_phase == EXP_WAIT || s->exp_phase == EXP_EXPAND)) {
-        bool                      pending = false;
-        const mailauth__dns_rr_t *rr = exp_record(s, &pending);
-        if (pending)
-            return MAILAUTH__SPF_WAIT;
-        s->exp_phase = EXP_EXPAND;
-        rv = rr != NULL ? expand(s, (const char *)rr->data, rr->len) : MAILAUTH__SPF_MATCH;
-        if (rv == MAILAUTH__SPF_MATCH) { /* unusable: the default */
-            s->exp_phase = EXP_DEFAULT;
-            rv = MAILAUTH__SPF_NOMATCH;
-        } else if (rv == MAILAUTH__SPF_NOMATCH) {
-            s->st = MAILAUTH__SPF_S_DONE;
-            return MAILAUTH__SPF_MOVED;
-        }
-    }
-    if (rv == MAILAUTH__SPF_NOMATCH && s->exp_phase == EXP_DEFAULT) {
-        const char *def = s->ctx->spf_default_exp;
-        if (def != NULL)
-            rv = expand(s, def, strlen(def));
-        if (rv == MAILAUTH__SPF_MATCH)
-            rv = MAILAUTH__SPF_NOMATCH; /* a broken default: no explanation */
-        if (rv == MAILAUTH__SPF_NOMATCH) {
-            s->st = MAILAUTH__SPF_S_DONE;
-            return MAILAUTH__SPF_MOVED;
-        }
-    }
-    return rv;
+    out->kind = MAILAUTH__SPF_ACT_NOMATCH;
+    out->void_lookup = false;
+    out->ptr_partial = false;
+    out->list = NULL;
+    out->len = 0;
+    out->text[0] = '\0';
+    if (exp != NULL && from_record(exp, ans, env, out))
+        return;
+    out->kind = MAILAUTH__SPF_ACT_NOMATCH;
+    if (def != NULL && !expand(def, strlen(def), ans, env, out))
+        out->kind = MAILAUTH__SPF_ACT_NOMATCH; /* a broken default: no explanation */
 }

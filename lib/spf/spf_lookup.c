@@ -16,9 +16,12 @@
  * at half of the message's DNS question budget, so the other half is always
  * left to the walk. When records asked ahead arrive they are parsed and
  * planned in turn, so the wall time of a check grows with the include
- * depth, not with the number of lookups. The walk still asks (the client returns the question
- * already held) and does all accounting, so the result is exactly that of
- * the sequential evaluation.
+ * depth, not with the number of lookups. The walk still asks (the client
+ * returns the question already held) and does all accounting, so the result
+ * is exactly that of the sequential evaluation.
+ *
+ * Nothing here calls back into the walker: it hands over where it is
+ * (mailauth__spf_plan_in_t), and the record table is its own.
  */
 #include <string.h>
 
@@ -28,47 +31,54 @@
 
 #define PLAN_DEPTH_MAX 32u /* nesting followed by the replay */
 
+/* Room for one more entry; false on ENOMEM. */
+static bool
+reserve(mailauth__spf_recs_t *rs)
+{
+    size_t               cap;
+    mailauth__spf_rc_t **grown;
+    if (rs->n < rs->cap)
+        return true;
+    cap = rs->cap != 0 ? rs->cap * 2 : 8;
+    grown = mailauth__arena_calloc(rs->a, cap, sizeof(*grown));
+    if (grown == NULL)
+        return false;
+    if (rs->n != 0) /* only the pointers move: the walker may hold an entry */
+        memcpy(grown, rs->rc, rs->n * sizeof(*grown));
+    rs->rc = grown;
+    rs->cap = cap;
+    return true;
+}
+
 mailauth__spf_rc_t *
-mailauth__spf_rc_get(mailauth__spf_t *s, const char *name, size_t len, bool ask)
+mailauth__spf_rc_get(mailauth__spf_recs_t *rs, const char *name, size_t len, bool ask)
 {
     mailauth__spf_rc_t *rc;
     mailauth_status_t   st;
-    for (size_t i = 0; i < s->nrc; i++) {
-        if (mailauth__domain_eq(s->rc[i].name, s->rc[i].len, name, len))
-            return &s->rc[i];
+    for (size_t i = 0; i < rs->n; i++) {
+        if (mailauth__domain_eq(rs->rc[i]->name, rs->rc[i]->len, name, len))
+            return rs->rc[i];
     }
-    if (!ask)
+    if (!ask || !reserve(rs))
         return NULL;
-    if (s->nrc == s->caprc) {
-        size_t              cap = s->caprc != 0 ? s->caprc * 2 : 8;
-        mailauth__spf_rc_t *grown = mailauth__arena_calloc(s->a, cap, sizeof(*grown));
-        if (grown == NULL)
-            return NULL;
-        if (s->nrc != 0)
-            memcpy(grown, s->rc, s->nrc * sizeof(*grown));
-        /* The walk holds a pointer into the table: keep it valid. */
-        if (s->op.rc != NULL)
-            s->op.rc = grown + (s->op.rc - s->rc);
-        s->rc = grown;
-        s->caprc = cap;
-    }
-    rc = &s->rc[s->nrc];
-    memset(rc, 0, sizeof(*rc));
+    rc = mailauth__arena_calloc(rs->a, 1, sizeof(*rc));
+    if (rc == NULL)
+        return NULL;
     if (len > 0 && name[len - 1] == '.')
         len--;
-    rc->name = mailauth__arena_strndup(s->a, name, len);
+    rc->name = mailauth__arena_strndup(rs->a, name, len);
     if (rc->name == NULL)
         return NULL;
     rc->len = len;
     rc->state = MAILAUTH__SPF_RC_ASKED;
-    st = mailauth__dnsc_ask(s->dns, name, len, MAILAUTH_DNS_TXT, &rc->q);
+    st = mailauth__dnsc_ask(rs->dns, name, len, MAILAUTH_DNS_TXT, &rc->q);
     if (st == MAILAUTH_ENOMEM)
         return NULL;
     if (st == MAILAUTH_ELIMIT)
         rc->state = MAILAUTH__SPF_RC_TEMPFAIL;
     else if (st != MAILAUTH_OK) /* not a name DNS can carry: nothing there */
         rc->state = MAILAUTH__SPF_RC_NONE;
-    s->nrc++;
+    rs->rc[rs->n++] = rc;
     return rc;
 }
 
@@ -83,10 +93,10 @@ free_record(const mailauth_allocator_t *al, void *rec)
  * it once per TTL. Only a record that parses is kept; a syntax error is
  * found again by every evaluation. */
 static mailauth_status_t
-parse_answer(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_rr_t *pick)
+parse_answer(mailauth__spf_recs_t *rs, mailauth__spf_rc_t *rc, const mailauth__dns_rr_t *pick)
 {
-    const mailauth_allocator_t   *al = mailauth__dnsc_allocator(s->dns);
-    const mailauth__spf_record_t *rec = mailauth__dnsc_memo(s->dns, rc->q, free_record);
+    const mailauth_allocator_t   *al = mailauth__dnsc_allocator(rs->dns);
+    const mailauth__spf_record_t *rec = mailauth__dnsc_memo(rs->dns, rc->q, free_record);
     mailauth_status_t             st;
     if (rec != NULL) {
         rc->rec = rec;
@@ -95,9 +105,9 @@ parse_answer(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_rr_
     st = mailauth__spf_record_parse_heap(al, (const char *)pick->data, pick->len, &rec, &rc->syn);
     if (st != MAILAUTH_OK)
         return st;
-    if (!mailauth__dnsc_set_memo(s->dns, rc->q, (void *)(uintptr_t)rec, free_record)) {
+    if (!mailauth__dnsc_set_memo(rs->dns, rc->q, (void *)(uintptr_t)rec, free_record)) {
         mailauth__free(al, (void *)(uintptr_t)rec); /* cannot be kept: parse into the arena */
-        return mailauth__spf_record_parse(s->a, (const char *)pick->data, pick->len, &rc->rec,
+        return mailauth__spf_record_parse(rs->a, (const char *)pick->data, pick->len, &rc->rec,
                                           &rc->syn);
     }
     rc->rec = rec;
@@ -106,7 +116,7 @@ parse_answer(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_rr_
 
 /* §4.5: exactly one record starting "v=spf1"; TXT strings come joined (§3.3). */
 static bool
-select_record(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_result_t *r)
+select_record(mailauth__spf_recs_t *rs, mailauth__spf_rc_t *rc, const mailauth__dns_result_t *r)
 {
     const mailauth__dns_rr_t *pick = NULL;
     mailauth_status_t         st;
@@ -123,27 +133,27 @@ select_record(mailauth__spf_t *s, mailauth__spf_rc_t *rc, const mailauth__dns_re
         rc->state = MAILAUTH__SPF_RC_NONE;
         return true;
     }
-    st = parse_answer(s, rc, pick);
+    st = parse_answer(rs, rc, pick);
     if (st == MAILAUTH_ENOMEM)
         return false;
     rc->state = st == MAILAUTH_OK ? MAILAUTH__SPF_RC_READY : MAILAUTH__SPF_RC_SYNTAX;
     if (st == MAILAUTH_OK)
-        s->plan_dirty = true;
+        rs->dirty = true;
     return true;
 }
 
 bool
-mailauth__spf_rc_settle(mailauth__spf_t *s, mailauth__spf_rc_t *rc)
+mailauth__spf_rc_settle(mailauth__spf_recs_t *rs, mailauth__spf_rc_t *rc)
 {
     const mailauth__dns_result_t *r;
     if (rc->state != MAILAUTH__SPF_RC_ASKED)
         return true;
-    r = mailauth__dnsc_result(s->dns, rc->q);
+    r = mailauth__dnsc_result(rs->dns, rc->q);
     if (r == NULL)
         return true;
     switch (r->rcode) {
     case MAILAUTH_DNS_RECORDS:
-        return select_record(s, rc, r);
+        return select_record(rs, rc, r);
     case MAILAUTH_DNS_TEMPFAIL:
         rc->state = MAILAUTH__SPF_RC_TEMPFAIL;
         return true;
@@ -154,10 +164,10 @@ mailauth__spf_rc_settle(mailauth__spf_t *s, mailauth__spf_rc_t *rc)
 }
 
 bool
-mailauth__spf_rc_poll(mailauth__spf_t *s)
+mailauth__spf_rc_poll(mailauth__spf_recs_t *rs)
 {
-    for (size_t i = 0; i < s->nrc; i++) {
-        if (!mailauth__spf_rc_settle(s, &s->rc[i]))
+    for (size_t i = 0; i < rs->n; i++) {
+        if (!mailauth__spf_rc_settle(rs, rs->rc[i]))
             return false;
     }
     return true;
@@ -166,52 +176,39 @@ mailauth__spf_rc_poll(mailauth__spf_t *s)
 /* ---- Planner ---- */
 
 typedef struct plan {
-    mailauth__spf_t *s;
-    unsigned         count; /* replayed §4.6.4 count */
-    unsigned         depth;
-    bool             ptr_seen;
-    bool             stop; /* budget reached, or out of memory */
-    bool             nomem;
+    mailauth__spf_recs_t          *rs;
+    const mailauth__spf_plan_in_t *in;
+    unsigned                       count; /* replayed §4.6.4 count */
+    unsigned                       depth;
+    bool                           ptr_seen;
+    bool                           stop; /* budget reached, or out of memory */
+    bool                           nomem;
 } plan_t;
 
 static void plan_record(plan_t *p, const mailauth__spf_record_t *rec, const char *dom, size_t dlen);
 
 /* Leave half of the message's DNS question budget to questions the walk must ask. */
 static bool
-may_ask(const mailauth__spf_t *s)
+may_ask(const plan_t *p)
 {
-    return s->dns->max_asked == 0 || s->dns->asked < s->dns->max_asked / 2;
+    const mailauth__dnsc_t *dns = p->rs->dns;
+    return dns->max_asked == 0 || dns->asked < dns->max_asked / 2;
 }
 
 static void
 prefetch(plan_t *p, const char *name, size_t len, mailauth_dns_type_t type)
 {
     mailauth__dns_q_t *q = NULL;
-    if (may_ask(p->s) && mailauth__dnsc_ask(p->s->dns, name, len, type, &q) == MAILAUTH_ENOMEM)
+    if (may_ask(p) && mailauth__dnsc_ask(p->rs->dns, name, len, type, &q) == MAILAUTH_ENOMEM)
         p->nomem = p->stop = true;
 }
 
 static void
-plan_target(plan_t *p, const mailauth__spf_term_t *t, const char *name, size_t len)
+plan_record_of(plan_t *p, const char *name, size_t len)
 {
-    mailauth__spf_t    *s = p->s;
-    mailauth__spf_rc_t *rc;
-    switch (t->mech) {
-    case MAILAUTH__SPF_A:
-        prefetch(p, name, len, s->atype);
-        return;
-    case MAILAUTH__SPF_MX:
-        prefetch(p, name, len, MAILAUTH_DNS_MX);
-        return;
-    case MAILAUTH__SPF_EXISTS:
-        prefetch(p, name, len, MAILAUTH_DNS_A);
-        return;
-    default:
-        break; /* include, redirect */
-    }
-    rc = mailauth__spf_rc_get(s, name, len, may_ask(s));
+    mailauth__spf_rc_t *rc = mailauth__spf_rc_get(p->rs, name, len, may_ask(p));
     if (rc == NULL) {
-        p->nomem = p->stop = may_ask(s);
+        p->nomem = p->stop = may_ask(p);
         return;
     }
     if (rc->state == MAILAUTH__SPF_RC_READY && p->depth < PLAN_DEPTH_MAX) {
@@ -221,30 +218,35 @@ plan_target(plan_t *p, const mailauth__spf_term_t *t, const char *name, size_t l
     }
 }
 
+/* §4.6.4: count as the walk will; false once past the budget. */
+static bool
+plan_count(plan_t *p)
+{
+    if (++p->count <= p->in->max_terms)
+        return true;
+    p->stop = true;
+    return false;
+}
+
 /* One term of the replay: count it as the walk will, then ask ahead. */
 static void
 plan_term(plan_t *p, const mailauth__spf_term_t *t, const char *dom, size_t dlen)
 {
-    const char *name = dom;
-    size_t      len = dlen;
-    if (!mailauth__spf_term_is_dns(t))
+    mailauth_dns_type_t type = mailauth__spf_mech_question(t, p->in->atype);
+    const char         *name = dom;
+    size_t              len = dlen;
+    char                rev[80];
+    if (!mailauth__spf_term_is_dns(t) || !plan_count(p))
         return;
-    if (++p->count > p->s->max_terms) {
-        p->stop = true;
-        return;
-    }
     if ((t->flags & MAILAUTH__SPF_T_PMACRO) && !p->ptr_seen) {
         p->ptr_seen = true;
-        if (++p->count > p->s->max_terms) {
-            p->stop = true;
+        if (!plan_count(p))
             return;
-        }
     }
-    if (t->mech == MAILAUTH__SPF_PTR) { /* the PTR question does not depend on the target */
+    if (type == MAILAUTH_DNS_PTR) { /* the PTR question does not depend on the target */
         p->ptr_seen = true;
-        if (p->s->vp.phase == MAILAUTH__SPF_VP_IDLE && may_ask(p->s) &&
-            mailauth__spf_vp_step(p->s) == MAILAUTH__SPF_NOMEM)
-            p->nomem = p->stop = true;
+        mailauth__ip_reverse_name(p->in->ip, rev, sizeof(rev));
+        prefetch(p, rev, strlen(rev), MAILAUTH_DNS_PTR);
         return;
     }
     if (t->flags & MAILAUTH__SPF_T_MACRO)
@@ -255,8 +257,12 @@ plan_term(plan_t *p, const mailauth__spf_term_t *t, const char *dom, size_t dlen
         if (len > 0 && name[len - 1] == '.')
             len--;
     }
-    if (mailauth__domain_check(name, len, 0))
-        plan_target(p, t, name, len);
+    if (!mailauth__domain_check(name, len, 0))
+        return;
+    if (type == MAILAUTH_DNS_TXT)
+        plan_record_of(p, name, len);
+    else
+        prefetch(p, name, len, type);
 }
 
 /* The mechanisms after text offset pos. */
@@ -283,20 +289,21 @@ plan_record(plan_t *p, const mailauth__spf_record_t *rec, const char *dom, size_
 }
 
 mailauth_status_t
-mailauth__spf_plan(mailauth__spf_t *s)
+mailauth__spf_plan(mailauth__spf_recs_t *rs, const mailauth__spf_plan_in_t *in)
 {
     plan_t p;
     memset(&p, 0, sizeof(p));
-    p.s = s;
-    p.count = s->terms;
-    p.ptr_seen = s->ptr_seen;
-    s->plan_dirty = false;
+    p.rs = rs;
+    p.in = in;
+    p.count = in->terms;
+    p.ptr_seen = in->ptr_seen;
+    rs->dirty = false;
     /* Replay from where the walk is: the rest of each frame, innermost first. */
-    for (size_t d = s->depth; d-- > 0 && !p.stop;) {
-        const mailauth__spf_frame_t *f = &s->frames[d];
-        /* The innermost frame's current term is counted once its op started;
-         * an outer frame's current term is the include being evaluated. */
-        bool started = d + 1 < s->depth || s->op.phase != MAILAUTH__SPF_OP_START;
+    for (size_t d = in->depth; d-- > 0 && !p.stop;) {
+        const mailauth__spf_frame_t *f = &in->frames[d];
+        /* The innermost frame's current term is counted once the walk started
+         * it; an outer frame's current term is the include being evaluated. */
+        bool started = d + 1 < in->depth || in->started;
         if (f->phase == MAILAUTH__SPF_F_MECHS) {
             if (f->have_cur && !started)
                 plan_term(&p, &f->cur, f->domain, f->dlen);

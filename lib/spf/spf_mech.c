@@ -1,368 +1,374 @@
-/* SPF mechanisms that ask DNS (RFC 7208 §5.2-§5.7) and redirect (§6.1).
+/* SPF mechanisms (RFC 7208 §5) and redirect (§6.1), as pure functions.
  *
- * Each function is re-entered after a wake with s->op remembering how far
- * the current term got; the term is counted once (§4.6.4), before its
- * first lookup.
+ * A mechanism neither asks DNS nor counts (§4.6.4 is the walker's, in
+ * spf_eval.c). It is given its term, the answers the walker has for it so
+ * far and the macro environment, and it says what it needs next or how
+ * the term ended. Called again with more answers, it works out from them
+ * where it is: ask for the target, read its answer, ask the MX hosts, ...
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "domain/domain.h"
 #include "spf/spf_int.h"
 
-/* §4.6.4: NXDOMAIN or no answer counts as a void lookup; the third is a permerror. */
-static bool
-void_lookup(mailauth__spf_t *s, const mailauth__spf_term_t *t)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+set(mailauth__spf_act_t *out, mailauth__spf_act_kind_t kind)
 {
-    if (++s->voids <= s->max_void)
-        return true;
-    mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_VOID_LIMIT,
-                        "too many void DNS lookups at %.*s", (int)t->text_len, t->text);
-    return false;
+    out->kind = (uint8_t)kind;
 }
 
-static size_t
-strip_dot(const char *s, size_t n)
+static void
+match(mailauth__spf_act_t *out, bool m)
 {
-    return (n > 0 && s[n - 1] == '.') ? n - 1 : n;
+    set(out, m ? MAILAUTH__SPF_ACT_MATCH : MAILAUTH__SPF_ACT_NOMATCH);
 }
 
-mailauth__spf_rv_t
-mailauth__spf_target(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *dom,
-                     size_t dlen, bool count_p, char *buf, const char **name, size_t *nlen)
+/* §4.6.4: an empty answer (NXDOMAIN or NODATA) is a void lookup. */
+static void
+nomatch_void(mailauth__spf_act_t *out)
 {
-    mailauth__spf_macro_env_t env;
+    set(out, MAILAUTH__SPF_ACT_NOMATCH);
+    out->void_lookup = true;
+}
+
+static void act_error(mailauth__spf_act_t *out, mailauth_verdict_t v, mailauth_reason_t reason,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+act_error(mailauth__spf_act_t *out, mailauth_verdict_t v, mailauth_reason_t reason, const char *fmt,
+          ...)
+{
+    va_list ap;
+    int     n;
+    va_start(ap, fmt);
+    n = vsnprintf(out->text, sizeof(out->text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out->text[0] = '\0';
+    set(out, MAILAUTH__SPF_ACT_ERROR);
+    out->verdict = (uint8_t)v;
+    out->reason = reason;
+    out->len = strlen(out->text);
+}
+
+/* A lookup failed (§5: a DNS error is temperror); the walker words it. */
+static void
+tempfail(mailauth__spf_act_t *out, mailauth_dns_type_t type, const char *name, size_t len)
+{
+    if (len >= sizeof(out->text))
+        len = sizeof(out->text) - 1;
+    memcpy(out->text, name, len);
+    out->text[len] = '\0';
+    out->len = len;
+    out->type = type;
+    set(out, MAILAUTH__SPF_ACT_TEMPFAIL);
+}
+
+/* ---- Target ---- */
+
+static void
+take_name(mailauth__spf_act_t *out, const char *name, size_t len)
+{
+    if (len > 0 && name[len - 1] == '.') /* §7.3: a trailing dot is ignored */
+        len--;
+    /* An expansion that is no usable name is treated like a name that does
+     * not exist (§4.3 by analogy). */
+    if (len == 0 || len >= sizeof(out->text) || !mailauth__domain_check(name, len, 0)) {
+        out->len = 0;
+        return;
+    }
+    memmove(out->text, name, len);
+    out->text[len] = '\0';
+    out->len = len;
+}
+
+bool
+mailauth__spf_target(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+                     const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
+{
+    mailauth__spf_macro_env_t m;
     size_t                    n = 0;
-    *name = NULL;
-    *nlen = 0;
+    out->len = 0;
     if (t->spec == NULL) { /* §4.8: no domain-spec: the current <domain> */
-        *name = dom;
-        *nlen = dlen;
-        return MAILAUTH__SPF_NOMATCH;
+        take_name(out, env->dom, env->dlen);
+        return true;
     }
     if (!(t->flags & MAILAUTH__SPF_T_MACRO)) {
-        *name = t->spec;
-        *nlen = strip_dot(t->spec, t->spec_len); /* §7.3: a trailing dot is ignored */
-        return MAILAUTH__SPF_NOMATCH;
+        take_name(out, t->spec, t->spec_len);
+        return true;
     }
-    if ((t->flags & MAILAUTH__SPF_T_PMACRO) && s->vp.phase != MAILAUTH__SPF_VP_DONE) {
-        mailauth__spf_rv_t rv;
-        /* §4.6.4: the PTR lookup of %{p} counts like the ptr mechanism's, once */
-        if (count_p && !s->ptr_seen) {
-            s->ptr_seen = true;
-            if (!mailauth__spf_count(s, t, "%{p} in "))
-                return MAILAUTH__SPF_MOVED;
-        }
-        rv = mailauth__spf_vp_step(s);
-        if (rv != MAILAUTH__SPF_NOMATCH)
-            return rv;
+    if ((t->flags & MAILAUTH__SPF_T_PMACRO) && ans->vp == NULL) {
+        set(out, MAILAUTH__SPF_ACT_NEED_PTR);
+        return false;
     }
-    env = *mailauth__spf_env(s);
-    env.d = (mailauth__spf_str_t){dom, dlen};
-    env.p = mailauth__spf_vp_pick(s, dom, dlen);
-    if (mailauth__spf_macro_expand(&env, t->spec, t->spec_len, MAILAUTH__SPF_MACRO_DOMAIN, buf,
-                                   sizeof(s->op.buf), &n) != MAILAUTH_OK)
+    m = *env->macro;
+    m.d = (mailauth__spf_str_t){env->dom, env->dlen};
+    m.p = (mailauth__spf_str_t){NULL, 0};
+    if (t->flags & MAILAUTH__SPF_T_PMACRO)
+        m.p = mailauth__spf_vp_pick(ans->vp, env->dom, env->dlen, &out->ptr_partial);
+    if (mailauth__spf_macro_expand(&m, t->spec, t->spec_len, MAILAUTH__SPF_MACRO_DOMAIN, out->text,
+                                   sizeof(out->text), &n) != MAILAUTH_OK)
         n = 0;
-    *name = buf;
-    *nlen = n;
-    return MAILAUTH__SPF_NOMATCH;
+    take_name(out, out->text, n);
+    return true;
 }
 
-/* Count the term, then compute its target; NOMATCH when op->name is set. */
-static mailauth__spf_rv_t
-prepare(mailauth__spf_t *s, const mailauth__spf_frame_t *f, const mailauth__spf_term_t *t)
+/* First call: compute the target and ask (name, type). true when out is set. */
+static bool
+ask_target(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+           const mailauth__spf_menv_t *env, mailauth_dns_type_t type, mailauth__spf_act_t *out)
 {
-    mailauth__spf_op_t *op = &s->op;
-    mailauth__spf_rv_t  rv;
-    if (op->phase == MAILAUTH__SPF_OP_START) {
-        if (!mailauth__spf_count(s, t, ""))
-            return MAILAUTH__SPF_MOVED;
-        if (t->mech == MAILAUTH__SPF_PTR)
-            s->ptr_seen = true;
-        op->phase = MAILAUTH__SPF_OP_TARGET;
+    if (ans->target != NULL)
+        return false;
+    if (!mailauth__spf_target(t, ans, env, out))
+        return true;
+    if (out->len == 0) { /* no usable name: no lookup, no match */
+        set(out, MAILAUTH__SPF_ACT_NOMATCH);
+        return true;
     }
-    if (op->phase == MAILAUTH__SPF_OP_TARGET) {
-        rv = mailauth__spf_target(s, t, f->domain, f->dlen, true, op->buf, &op->name, &op->nlen);
-        if (rv != MAILAUTH__SPF_NOMATCH)
-            return rv;
-        /* An expansion that is no usable name is treated like a name that does
-         * not exist (§4.3 by analogy): no lookup, no match. */
-        if (op->nlen != 0 && !mailauth__domain_check(op->name, op->nlen, 0))
-            op->nlen = 0;
-        op->phase = MAILAUTH__SPF_OP_ASK;
-    }
-    return MAILAUTH__SPF_NOMATCH;
+    set(out, MAILAUTH__SPF_ACT_ASK);
+    out->type = type;
+    return true;
 }
 
-/* Ask the term's question once; NOMATCH with op->q set (NULL: no answer). */
-static mailauth__spf_rv_t
-ask_once(mailauth__spf_t *s, const mailauth__spf_term_t *t, mailauth_dns_type_t type)
+/* The answer to the target's question; NULL when out is set (pending, DNS error). */
+static const mailauth__dns_result_t *
+answer(const mailauth__spf_ans_t *ans, mailauth_dns_type_t type, mailauth__spf_act_t *out)
 {
-    mailauth__spf_op_t *op = &s->op;
-    mailauth__spf_rv_t  rv = MAILAUTH__SPF_NOMATCH;
-    if (op->phase == MAILAUTH__SPF_OP_ASK) {
-        op->q = NULL;
-        if (op->nlen != 0)
-            rv = mailauth__spf_ask(s, t, op->name, op->nlen, type, &op->q);
-        op->phase = MAILAUTH__SPF_OP_WAIT;
+    if (ans->r == NULL) {
+        set(out, MAILAUTH__SPF_ACT_WAIT);
+        return NULL;
     }
-    return rv;
+    if (ans->r->rcode == MAILAUTH_DNS_TEMPFAIL) {
+        tempfail(out, type, ans->target, ans->tlen);
+        return NULL;
+    }
+    return ans->r;
+}
+
+/* ---- Address matching ---- */
+
+static unsigned
+prefix(const mailauth__spf_term_t *t, const mailauth__spf_menv_t *env)
+{
+    return env->ip->family == 4 ? t->cidr4 : t->cidr6;
 }
 
 static bool
-addr_match(const mailauth__spf_t *s, const mailauth__dns_rr_t *rr, unsigned prefix)
+addr_match(const mailauth__ip_t *ip, const mailauth__dns_rr_t *rr, unsigned bits)
 {
     mailauth__ip_t a;
     memset(&a, 0, sizeof(a));
-    if (rr->len == 4 && s->ip.family == 4)
+    if (rr->len == 4 && ip->family == 4)
         a.family = 4;
-    else if (rr->len == 16 && s->ip.family == 6)
+    else if (rr->len == 16 && ip->family == 6)
         a.family = 6;
     else
         return false;
     memcpy(a.addr, rr->data, rr->len);
-    return mailauth__ip_match(&s->ip, &a, prefix);
+    return mailauth__ip_match(ip, &a, bits);
 }
 
 static bool
-any_addr(const mailauth__spf_t *s, const mailauth__dns_result_t *r, unsigned prefix)
+any_addr(const mailauth__ip_t *ip, const mailauth__dns_result_t *r, unsigned bits)
 {
     for (size_t i = 0; i < r->count; i++) {
-        if (addr_match(s, &r->rr[i], prefix))
+        if (addr_match(ip, &r->rr[i], bits))
             return true;
     }
     return false;
 }
 
-/* The answer to op->q: NULL while pending; on TEMPFAIL the check ends
- * (§5: DNS error: temperror) and *rv is MOVED. */
-static const mailauth__dns_result_t *
-answer(mailauth__spf_t *s, const mailauth__spf_term_t *t, const char *what, mailauth__spf_rv_t *rv)
+/* ---- Mechanisms ---- */
+
+typedef void mech_fn(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+                     const mailauth__spf_menv_t *env, mailauth__spf_act_t *out);
+
+/* §5.1 */
+static void
+mech_all(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+         const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    const mailauth__dns_result_t *r = mailauth__dnsc_result(s->dns, s->op.q);
-    *rv = MAILAUTH__SPF_WAIT;
-    if (r == NULL)
-        return NULL;
-    if (r->rcode == MAILAUTH_DNS_TEMPFAIL) {
-        mailauth__spf_tempfail(s, t, what, s->op.name, s->op.nlen);
-        *rv = MAILAUTH__SPF_MOVED;
-        return NULL;
-    }
-    *rv = MAILAUTH__SPF_NOMATCH;
-    return r;
+    (void)t, (void)ans, (void)env;
+    match(out, true);
 }
 
-/* §5.3 a, §5.7 exists: one address lookup. */
-static mailauth__spf_rv_t
-mech_addr(mailauth__spf_t *s, const mailauth__spf_term_t *t)
+/* §5.6: cidr4 holds the prefix of ip4 and ip6 */
+static void
+mech_ip(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+        const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
+{
+    (void)ans;
+    match(out, mailauth__ip_match(env->ip, &t->net, t->cidr4));
+}
+
+/* §5.3 a, §5.7 exists: one address lookup (exists: always A). */
+static void
+mech_addr(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+          const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
     bool                          exists = t->mech == MAILAUTH__SPF_EXISTS;
-    mailauth_dns_type_t           type = exists ? MAILAUTH_DNS_A : s->atype; /* §5.7: always A */
+    mailauth_dns_type_t           type = exists ? MAILAUTH_DNS_A : env->atype;
     const mailauth__dns_result_t *r;
-    mailauth__spf_rv_t            rv = ask_once(s, t, type);
-    if (rv != MAILAUTH__SPF_NOMATCH)
-        return rv;
-    if (s->op.q == NULL)
-        return MAILAUTH__SPF_NOMATCH;
-    r = answer(s, t, type == MAILAUTH_DNS_A ? "A" : "AAAA", &rv);
-    if (r == NULL)
-        return rv;
+    if (ask_target(t, ans, env, type, out) || (r = answer(ans, type, out)) == NULL)
+        return;
     if (r->rcode != MAILAUTH_DNS_RECORDS) /* §5: NXDOMAIN is like no records */
-        return void_lookup(s, t) ? MAILAUTH__SPF_NOMATCH : MAILAUTH__SPF_MOVED;
-    if (exists)
-        return MAILAUTH__SPF_MATCH;
-    return any_addr(s, r, s->ip.family == 4 ? t->cidr4 : t->cidr6) ? MAILAUTH__SPF_MATCH
-                                                                   : MAILAUTH__SPF_NOMATCH;
+        nomatch_void(out);
+    else
+        match(out, exists || any_addr(env->ip, r, prefix(t, env)));
 }
 
-/* §5.4: ask the address of every MX host at once. */
-static mailauth__spf_rv_t
-mx_hosts(mailauth__spf_t *s, const mailauth__spf_term_t *t, const mailauth__dns_result_t *r)
-{
-    /* §4.6.4: more than 10 MX names is a permerror */
-    if (r->count > s->max_mx) {
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MX_LIMIT,
-                            "more than %u MX records at %.*s", (unsigned)s->max_mx,
-                            (int)t->text_len, t->text);
-        return MAILAUTH__SPF_MOVED;
-    }
-    for (size_t i = 0; i < r->count; i++) {
-        const char        *host = (const char *)r->rr[i].data;
-        size_t             hlen = strip_dot(host, r->rr[i].len);
-        mailauth__spf_rv_t rv = MAILAUTH__SPF_NOMATCH;
-        s->hq[i] = NULL;
-        /* RFC 7505 null MX ("."), and names the DNS cannot carry, have no address */
-        if (hlen != 0 && mailauth__domain_check(host, hlen, 0))
-            rv = mailauth__spf_ask(s, t, host, hlen, s->atype, &s->hq[i]);
-        if (rv != MAILAUTH__SPF_NOMATCH)
-            return rv;
-    }
-    s->op.mx = r;
-    s->op.phase = MAILAUTH__SPF_OP_HOSTS;
-    return MAILAUTH__SPF_NOMATCH;
-}
-
-/* Hosts in answer order, as a sequential evaluation would visit them. */
-static mailauth__spf_rv_t
-mx_check(mailauth__spf_t *s, const mailauth__spf_term_t *t)
-{
-    const mailauth__dns_result_t *mx = s->op.mx;
-    unsigned                      prefix = s->ip.family == 4 ? t->cidr4 : t->cidr6;
-    for (size_t i = 0; i < mx->count; i++) {
-        const mailauth__dns_result_t *r;
-        if (s->hq[i] == NULL)
-            continue;
-        r = mailauth__dnsc_result(s->dns, s->hq[i]);
-        if (r == NULL)
-            return MAILAUTH__SPF_WAIT;
-        if (r->rcode == MAILAUTH_DNS_TEMPFAIL) {
-            mailauth__spf_tempfail(s, t, s->atype == MAILAUTH_DNS_A ? "A" : "AAAA",
-                                   (const char *)mx->rr[i].data, mx->rr[i].len);
-            return MAILAUTH__SPF_MOVED;
-        }
-        if (r->rcode == MAILAUTH_DNS_RECORDS && any_addr(s, r, prefix))
-            return MAILAUTH__SPF_MATCH;
-    }
-    return MAILAUTH__SPF_NOMATCH;
-}
-
-static mailauth__spf_rv_t
-mech_mx(mailauth__spf_t *s, const mailauth__spf_term_t *t)
+/* §5.4: the MX hosts, then the address of each, asked at once. Hosts are
+ * read in answer order, as a sequential evaluation would visit them: a
+ * match before a failing or pending host wins. */
+static void
+mech_mx(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+        const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
     const mailauth__dns_result_t *r;
-    mailauth__spf_rv_t            rv;
-    if (s->op.phase == MAILAUTH__SPF_OP_HOSTS)
-        return mx_check(s, t);
-    rv = ask_once(s, t, MAILAUTH_DNS_MX);
-    if (rv != MAILAUTH__SPF_NOMATCH || s->op.q == NULL)
-        return rv;
-    r = answer(s, t, "MX", &rv);
-    if (r == NULL)
-        return rv;
-    if (r->rcode != MAILAUTH_DNS_RECORDS) /* §5.4: no MX: no match, no A fallback */
-        return void_lookup(s, t) ? MAILAUTH__SPF_NOMATCH : MAILAUTH__SPF_MOVED;
-    rv = mx_hosts(s, t, r);
-    return rv != MAILAUTH__SPF_NOMATCH ? rv : mx_check(s, t);
+    if (ask_target(t, ans, env, MAILAUTH_DNS_MX, out) ||
+        (r = answer(ans, MAILAUTH_DNS_MX, out)) == NULL)
+        return;
+    if (r->rcode != MAILAUTH_DNS_RECORDS) { /* no MX: no match, no A fallback */
+        nomatch_void(out);
+        return;
+    }
+    if (ans->hosts == NULL) { /* the walker holds the §4.6.4 MX limit */
+        set(out, MAILAUTH__SPF_ACT_ASK_HOSTS);
+        out->list = r;
+        out->type = env->atype;
+        return;
+    }
+    for (size_t i = 0; i < ans->nhosts && i < r->count; i++) {
+        const mailauth__dns_result_t *h = ans->hosts[i];
+        if (h == NULL) {
+            set(out, MAILAUTH__SPF_ACT_WAIT);
+            return;
+        }
+        if (h->rcode == MAILAUTH_DNS_TEMPFAIL) {
+            tempfail(out, env->atype, (const char *)r->rr[i].data, r->rr[i].len);
+            return;
+        }
+        if (h->rcode == MAILAUTH_DNS_RECORDS && any_addr(env->ip, h, prefix(t, env))) {
+            match(out, true);
+            return;
+        }
+    }
+    match(out, false);
 }
 
 /* §5.5: a validated name of the client equals or ends in the target. A
  * failed PTR lookup is no match, not an error. */
-static mailauth__spf_rv_t
-mech_ptr(mailauth__spf_t *s, const mailauth__spf_term_t *t)
+static void
+mech_ptr(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+         const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    mailauth__spf_rv_t rv = mailauth__spf_vp_step(s);
-    if (rv != MAILAUTH__SPF_NOMATCH)
-        return rv;
-    if (s->op.phase == MAILAUTH__SPF_OP_ASK) { /* account for the PTR answer once */
-        s->op.phase = MAILAUTH__SPF_OP_WAIT;
-        if ((s->vp.rcode == MAILAUTH_DNS_NXDOMAIN || s->vp.rcode == MAILAUTH_DNS_NODATA) &&
-            !void_lookup(s, t))
-            return MAILAUTH__SPF_MOVED;
+    const mailauth__spf_vp_t *vp = ans->vp;
+    if (vp == NULL) { /* the PTR lookup is made whatever the target */
+        set(out, MAILAUTH__SPF_ACT_NEED_PTR);
+        return;
     }
-    if (s->op.nlen == 0)
-        return MAILAUTH__SPF_NOMATCH;
-    return mailauth__spf_vp_match(s, s->op.name, s->op.nlen) ? MAILAUTH__SPF_MATCH
-                                                             : MAILAUTH__SPF_NOMATCH;
+    (void)mailauth__spf_target(t, ans, env, out); /* vp known: cannot need it */
+    if (vp->rcode == MAILAUTH_DNS_NXDOMAIN || vp->rcode == MAILAUTH_DNS_NODATA) {
+        nomatch_void(out);
+        return;
+    }
+    if (out->len != 0 && mailauth__spf_vp_match(vp, out->text, out->len)) {
+        match(out, true);
+        return;
+    }
+    /* §4.6.4: names past the limit were ignored; one of them under the
+     * target might have validated and matched. */
+    if (out->len != 0 && mailauth__spf_vp_ignored(vp, out->text, out->len))
+        out->ptr_partial = true;
+    match(out, false);
 }
 
-/* The record lookup of include/redirect: settle it, report what is not a
- * record. An empty answer here is not counted as a void lookup (§4.6.4): it
- * is a permerror already (§5.2, §6.1), with the more telling reason. */
-static mailauth__spf_rv_t
-record_of(mailauth__spf_t *s, const mailauth__spf_term_t *t)
+/* §5.2 include, §6.1 redirect: the target's record, evaluated by the
+ * walker. An empty answer here is not a void lookup (§4.6.4): it is a
+ * permerror already, with the more telling reason. */
+static void
+mech_record(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+            const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    mailauth__spf_op_t *op = &s->op;
-    bool                inc = t->mech == MAILAUTH__SPF_INCLUDE;
-    mailauth_reason_t   none =
-        inc ? MAILAUTH_REASON_SPF_INCLUDE_NONE : MAILAUTH_REASON_SPF_REDIRECT_NONE;
-    if (op->phase == MAILAUTH__SPF_OP_ASK) {
-        /* §5.2 include of none, §6.1 redirect to none or to a malformed name: permerror */
-        if (op->nlen == 0) {
-            mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, none,
-                                "target is not a valid domain name at %.*s", (int)t->text_len,
-                                t->text);
-            return MAILAUTH__SPF_MOVED;
-        }
-        op->rc = mailauth__spf_rc_get(s, op->name, op->nlen, true);
-        if (op->rc == NULL)
-            return MAILAUTH__SPF_NOMEM;
-        op->phase = MAILAUTH__SPF_OP_WAIT;
+    const mailauth__spf_rc_t *rc = ans->rc;
+    mailauth_reason_t none = t->mech == MAILAUTH__SPF_INCLUDE ? MAILAUTH_REASON_SPF_INCLUDE_NONE
+                                                              : MAILAUTH_REASON_SPF_REDIRECT_NONE;
+    const int         tl = (int)t->text_len;
+    if (ans->target == NULL) {
+        if (!mailauth__spf_target(t, ans, env, out))
+            return;
+        if (out->len == 0) /* §5.2 include of none, §6.1 redirect to none: permerror */
+            act_error(out, MAILAUTH_VERDICT_PERMERROR, none,
+                      "target is not a valid domain name at %.*s", tl, t->text);
+        else
+            set(out, MAILAUTH__SPF_ACT_ASK_RECORD);
+        return;
     }
-    if (!mailauth__spf_rc_settle(s, op->rc))
-        return MAILAUTH__SPF_NOMEM;
-    switch (op->rc->state) {
+    switch (rc != NULL ? rc->state : MAILAUTH__SPF_RC_ASKED) {
     case MAILAUTH__SPF_RC_ASKED:
-        return MAILAUTH__SPF_WAIT;
+        set(out, MAILAUTH__SPF_ACT_WAIT);
+        break;
     case MAILAUTH__SPF_RC_READY:
-        return MAILAUTH__SPF_MATCH;
+        set(out, MAILAUTH__SPF_ACT_RECORD);
+        break;
     case MAILAUTH__SPF_RC_NONE:
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, none, "no SPF record at %.*s",
-                            (int)t->text_len, t->text);
+        act_error(out, MAILAUTH_VERDICT_PERMERROR, none, "no SPF record at %.*s", tl, t->text);
         break;
     case MAILAUTH__SPF_RC_MULTI:
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MULTIPLE_RECORDS,
-                            "multiple SPF records at %.*s", (int)t->text_len, t->text);
+        act_error(out, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MULTIPLE_RECORDS,
+                  "multiple SPF records at %.*s", tl, t->text);
         break;
     case MAILAUTH__SPF_RC_SYNTAX:
-        mailauth__spf_error(s, MAILAUTH_VERDICT_PERMERROR, op->rc->syn.reason,
-                            "%s at '%.*s' in the record of %.*s (from %.*s)", op->rc->syn.what,
-                            (int)op->rc->syn.term_len, op->rc->syn.term, (int)op->rc->len,
-                            op->rc->name, (int)t->text_len, t->text);
+        act_error(out, MAILAUTH_VERDICT_PERMERROR, rc->syn.reason,
+                  "%s at '%.*s' in the record of %.*s (from %.*s)", rc->syn.what,
+                  (int)rc->syn.term_len, rc->syn.term, (int)rc->len, rc->name, tl, t->text);
         break;
     default: /* §5.2: temperror propagates */
-        mailauth__spf_tempfail(s, t, "TXT", op->rc->name, op->rc->len);
+        tempfail(out, MAILAUTH_DNS_TXT, rc->name, rc->len);
         break;
-    }
-    return MAILAUTH__SPF_MOVED;
-}
-
-mailauth__spf_rv_t
-mailauth__spf_mech(mailauth__spf_t *s, mailauth__spf_frame_t *f, const mailauth__spf_term_t *t)
-{
-    mailauth__spf_rv_t rv;
-    switch (t->mech) {
-    case MAILAUTH__SPF_ALL: /* §5.1 */
-        return MAILAUTH__SPF_MATCH;
-    case MAILAUTH__SPF_IP4: /* §5.6: cidr4 holds the prefix of ip4 and ip6 */
-    case MAILAUTH__SPF_IP6:
-        return mailauth__ip_match(&s->ip, &t->net, t->cidr4) ? MAILAUTH__SPF_MATCH
-                                                             : MAILAUTH__SPF_NOMATCH;
-    default:
-        break;
-    }
-    rv = prepare(s, f, t);
-    if (rv != MAILAUTH__SPF_NOMATCH)
-        return rv;
-    switch (t->mech) {
-    case MAILAUTH__SPF_A:
-    case MAILAUTH__SPF_EXISTS:
-        return mech_addr(s, t);
-    case MAILAUTH__SPF_MX:
-        return mech_mx(s, t);
-    case MAILAUTH__SPF_PTR:
-        return mech_ptr(s, t);
-    default: /* include: §5.2, a recursive check_host() on the target */
-        rv = record_of(s, t);
-        return rv == MAILAUTH__SPF_MATCH ? mailauth__spf_push(s, s->op.rc) : rv;
     }
 }
 
-mailauth__spf_rv_t
-mailauth__spf_redirect(mailauth__spf_t *s, mailauth__spf_frame_t *f)
+/* One row per term kind: how it is evaluated, what it asks first. */
+static const struct mech_ops {
+    mech_fn            *eval;
+    mailauth_dns_type_t first;       /* 0: nothing; TXT: the SPF record; PTR: the validated names */
+    bool                client_type; /* first is the client's address type (A or AAAA) */
+} ops[] = {
+    [MAILAUTH__SPF_ALL] = {mech_all, 0, false},
+    [MAILAUTH__SPF_INCLUDE] = {mech_record, MAILAUTH_DNS_TXT, false},
+    [MAILAUTH__SPF_A] = {mech_addr, MAILAUTH_DNS_A, true},
+    [MAILAUTH__SPF_MX] = {mech_mx, MAILAUTH_DNS_MX, false},
+    [MAILAUTH__SPF_PTR] = {mech_ptr, MAILAUTH_DNS_PTR, false},
+    [MAILAUTH__SPF_IP4] = {mech_ip, 0, false},
+    [MAILAUTH__SPF_IP6] = {mech_ip, 0, false},
+    [MAILAUTH__SPF_EXISTS] = {mech_addr, MAILAUTH_DNS_A, false},
+    [MAILAUTH__SPF_REDIRECT] = {mech_record, MAILAUTH_DNS_TXT, false},
+};
+
+void
+mailauth__spf_mech(const mailauth__spf_term_t *t, const mailauth__spf_ans_t *ans,
+                   const mailauth__spf_menv_t *env, mailauth__spf_act_t *out)
 {
-    const mailauth__spf_term_t *t = f->rec->redirect;
-    mailauth__spf_rv_t          rv = prepare(s, f, t);
-    if (rv != MAILAUTH__SPF_NOMATCH)
-        return rv;
-    rv = record_of(s, t);
-    if (rv != MAILAUTH__SPF_MATCH)
-        return rv;
-    /* §6.1: check_host() on the target; its result is this frame's result */
-    f->rec = s->op.rc->rec;
-    f->domain = s->op.rc->name;
-    f->dlen = s->op.rc->len;
-    f->pos = 0;
-    f->have_cur = false;
-    f->phase = MAILAUTH__SPF_F_MECHS;
-    mailauth__spf_op_reset(s);
-    return MAILAUTH__SPF_MOVED;
+    out->kind = MAILAUTH__SPF_ACT_NOMATCH;
+    out->void_lookup = false;
+    out->ptr_partial = false;
+    out->list = NULL;
+    out->len = 0;
+    out->text[0] = '\0';
+    if (t->mech < ARRAY_LEN(ops) && ops[t->mech].eval != NULL)
+        ops[t->mech].eval(t, ans, env, out);
+}
+
+mailauth_dns_type_t
+mailauth__spf_mech_question(const mailauth__spf_term_t *t, mailauth_dns_type_t atype)
+{
+    if (t->mech >= ARRAY_LEN(ops))
+        return (mailauth_dns_type_t)0;
+    return ops[t->mech].client_type ? atype : ops[t->mech].first;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctx_int.h"
 #include "dns/dns.h"
 #include "spf/spf.h"
 #include "support/case_file.h"
@@ -142,7 +143,7 @@ check(const spf_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t *r, 
     mailauth__dnsc_init(&dns, r, wake_fn, rs);
     mailauth__dnsc_set_timeout(&dns, mailauth_ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     mailauth__arena_init(&a, c->arena_al);
-    st = mailauth__spf_start(&a, ctx, &dns, &in, &s);
+    st = mailauth__spf_start(&a, mailauth__ctx_env(ctx), &dns, &in, &s);
     while (st == MAILAUTH_OK) {
         rs->woken = false;
         out->steps++;
