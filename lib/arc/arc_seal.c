@@ -244,7 +244,8 @@ start_body(mailauth_arc_sealer_t *s)
     s->dns_ready = true;
     mailauth__dnsc_set_timeout(&s->dns,
                                mailauth__ctx_limit(s->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
-    return mailauth__arc_start(&s->arena, s->ctx, &s->dns, &s->hdrs, s->bs, 0, &s->v);
+    return mailauth__arc_start(&s->arena, mailauth__ctx_env(s->ctx), &s->dns, &s->hdrs, s->bs, 0,
+                               &s->v);
 }
 
 mailauth_status_t

@@ -162,7 +162,8 @@ start_dkim(mailauth_eval_t *ev)
     mailauth_status_t st = MAILAUTH_OK;
     if ((ev->ctx->methods & MAILAUTH_METHOD_DKIM) == 0 || ev->err != MAILAUTH_OK)
         return ev->err;
-    st = mailauth__dkim_verify_start(&ev->arena, ev->ctx, &ev->dns, &ev->hdrs, &ev->dkim);
+    st = mailauth__dkim_verify_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->hdrs,
+                                     &ev->dkim);
     if (st != MAILAUTH_OK)
         ev->err = st;
     return st;

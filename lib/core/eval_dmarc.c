@@ -47,7 +47,7 @@ start_arc(mailauth_eval_t *ev)
         bs = mailauth__dkim_verify_share_body(ev->dkim);
     /* oldest-pass is always computed: the A-R reports it (RFC 8617 §5.2
      * steps 5-7) and the trusted-sealer override starts there. */
-    st = mailauth__arc_start(&ev->arena, ev->ctx, &ev->dns, &ev->hdrs, bs,
+    st = mailauth__arc_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->hdrs, bs,
                              MAILAUTH__ARC_OLDEST_PASS, &ev->arc);
     if (st == MAILAUTH_OK && mailauth__arc_done(ev->arc))
         ev->arc_done = true; /* decided by the structure (none, or a structural fail) */
