@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "arc/arc_seal.h"
-#include "domain/domain.h"
 #include "util/alloc.h"
 #include "util/str.h"
 
@@ -98,23 +97,15 @@ static mailauth_status_t
 set_names(mailauth_arc_sealer_t *s, const char *domain, const char *selector, const char *id)
 {
     char             *d = NULL;
-    mailauth_status_t st = MAILAUTH_OK;
-    /* RFC 6376 §3.5 d= (A-labels) and s= (dot-separated labels). */
-    if (selector[0] == '\0' ||
-        !mailauth__domain_check(selector, strlen(selector), MAILAUTH__DOMAIN_LDH) ||
-        selector[strlen(selector) - 1] == '.' || !authserv_ok(id))
-        return MAILAUTH_EINVAL;
-    st = mailauth__domain_to_alabel(&s->arena, domain, strlen(domain), &d);
-    if (st == MAILAUTH_OK &&
-        !mailauth__domain_check(d, strlen(d), MAILAUTH__DOMAIN_LDH | MAILAUTH__DOMAIN_NEED_DOT))
-        st = MAILAUTH_EINVAL;
+    mailauth_status_t st = authserv_ok(id) ? MAILAUTH_OK : MAILAUTH_EINVAL;
+    if (st == MAILAUTH_OK) /* as a DKIM signer's d= and s= (RFC 6376 §3.5) */
+        st = mailauth__sign_names(&s->arena, domain, selector, &d, &s->selector);
     if (st != MAILAUTH_OK)
         return st;
     mailauth__lower_inplace(d, strlen(d));
     s->domain = d;
-    s->selector = mailauth__arena_strdup(&s->arena, selector);
     s->authserv_id = mailauth__arena_strdup(&s->arena, id);
-    return s->selector != NULL && s->authserv_id != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
+    return s->authserv_id != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
 }
 
 mailauth_status_t
@@ -134,9 +125,7 @@ mailauth__arc_sealer_new(const mailauth__env_t *env, const mailauth_key_t *key, 
     s->env = env;
     s->key = key;
     mailauth__arena_init(&s->arena, &env->al);
-    mailauth__intake_init(
-        &s->in, &s->arena, &env->al, mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
-        mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_BYTES), &sealer_ops, s);
+    mailauth__intake_init_env(&s->in, &s->arena, env, &sealer_ops, s);
     for (int i = 0; i < MAILAUTH__SEAL_N; i++)
         mailauth__sb_init(&s->out[i], &env->al, 0);
     st = mailauth__hlist_init(&s->hl, &env->al, mailauth__hlist_defaults, MAILAUTH__HLIST_AMS_N);

@@ -165,6 +165,12 @@ struct mailauth_dkim_signer {
     mailauth__sigfmt_t      fmt;      /* the finished field */
 };
 
+/* d= and s= of a signature being made (RFC 6376 §3.5): d= a domain name
+ * of two or more labels, converted to A-labels; s= dot-separated LDH
+ * labels. Copies in `a`. MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__sign_names(mailauth__arena_t *a, const char *domain,
+                                       const char *selector, char **d, const char **s);
+
 /* Make a signer in `env` (which must outlive it); the checks of
  * mailauth_dkim_signer_new(), which is this with the ctx's environment. */
 mailauth_status_t mailauth__dkim_signer_new(const mailauth__env_t *env, const mailauth_key_t *key,

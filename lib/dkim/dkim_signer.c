@@ -56,6 +56,27 @@ static const mailauth__intake_ops_t signer_ops = {
 /* ---------------------------------------------------------------- setup */
 
 mailauth_status_t
+mailauth__sign_names(mailauth__arena_t *a, const char *domain, const char *selector, char **d,
+                     const char **s)
+{
+    size_t            slen = strlen(selector);
+    mailauth_status_t st = MAILAUTH_OK;
+    /* RFC 6376 §3.1: a selector is dot-separated sub-domains (ASCII here). */
+    if (slen == 0 || !mailauth__domain_check(selector, slen, MAILAUTH__DOMAIN_LDH) ||
+        selector[slen - 1] == '.')
+        return MAILAUTH_EINVAL;
+    /* d= in A-label form (§3.5 d=; U-labels converted), a domain-name of
+     * two or more labels as the verifier requires. */
+    st = mailauth__domain_to_alabel(a, domain, strlen(domain), d);
+    if (st == MAILAUTH_OK &&
+        !mailauth__domain_check(*d, strlen(*d), MAILAUTH__DOMAIN_LDH | MAILAUTH__DOMAIN_NEED_DOT))
+        st = MAILAUTH_EINVAL;
+    if (st == MAILAUTH_OK && (*s = mailauth__arena_strdup(a, selector)) == NULL)
+        st = MAILAUTH_ENOMEM;
+    return st;
+}
+
+mailauth_status_t
 mailauth__dkim_signer_new(const mailauth__env_t *env, const mailauth_key_t *key, const char *domain,
                           const char *selector, mailauth_dkim_signer_t **out)
 {
@@ -66,10 +87,6 @@ mailauth__dkim_signer_new(const mailauth__env_t *env, const mailauth_key_t *key,
         *out = NULL;
     if (env == NULL || key == NULL || domain == NULL || selector == NULL || out == NULL)
         return MAILAUTH_EINVAL;
-    /* RFC 6376 §3.1: a selector is dot-separated sub-domains (ASCII here). */
-    if (!mailauth__domain_check(selector, strlen(selector), MAILAUTH__DOMAIN_LDH) ||
-        selector[strlen(selector) - 1] == '.')
-        return MAILAUTH_EINVAL;
     s = mailauth__calloc(&env->al, 1, sizeof(*s));
     if (s == NULL)
         return MAILAUTH_ENOMEM;
@@ -77,21 +94,12 @@ mailauth__dkim_signer_new(const mailauth__env_t *env, const mailauth_key_t *key,
     s->key = key;
     mailauth__arena_init(&s->arena, &env->al);
     mailauth__sigfmt_init(&s->fmt, &env->al);
-    mailauth__intake_init(
-        &s->in, &s->arena, &env->al, mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
-        mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_BYTES), &signer_ops, s);
+    mailauth__intake_init_env(&s->in, &s->arena, env, &signer_ops, s);
     s->c_header = MAILAUTH_CANON_RELAXED;
     s->c_body = MAILAUTH_CANON_RELAXED;
     st = mailauth__hlist_init(&s->hl, &env->al, mailauth__hlist_defaults, MAILAUTH__HLIST_DKIM_N);
-    /* d= in A-label form (RFC 6376 §3.5 d=; U-labels converted), a
-     * domain-name of two or more labels as the verifier requires. */
     if (st == MAILAUTH_OK)
-        st = mailauth__domain_to_alabel(&s->arena, domain, strlen(domain), &d);
-    if (st == MAILAUTH_OK &&
-        !mailauth__domain_check(d, strlen(d), MAILAUTH__DOMAIN_LDH | MAILAUTH__DOMAIN_NEED_DOT))
-        st = MAILAUTH_EINVAL;
-    if (st == MAILAUTH_OK && (s->selector = mailauth__arena_strdup(&s->arena, selector)) == NULL)
-        st = MAILAUTH_ENOMEM;
+        st = mailauth__sign_names(&s->arena, domain, selector, &d, &s->selector);
     if (st != MAILAUTH_OK) {
         mailauth_dkim_signer_free(s);
         return st;

@@ -28,6 +28,7 @@
 #include <mailauth/status.h>
 
 #include "util/arena.h"
+#include "util/env.h"
 
 /* One header field. All pointers into one arena copy of the field; a NUL
  * follows raw[len] (not counted), though NUL bytes may occur inside. */
@@ -302,6 +303,12 @@ typedef struct mailauth__intake {
 void mailauth__intake_init(mailauth__intake_t *in, mailauth__arena_t *a,
                            const mailauth_allocator_t *al, size_t max_count, size_t max_bytes,
                            const mailauth__intake_ops_t *ops, void *ud);
+/* The same with the allocator and the header limits of an environment
+ * (MAILAUTH_LIMIT_HEADER_MAX_COUNT, MAILAUTH_LIMIT_HEADER_MAX_BYTES), which
+ * must outlive the intake: what the eval, the signer and the sealer use. */
+void mailauth__intake_init_env(mailauth__intake_t *in, mailauth__arena_t *a,
+                               const mailauth__env_t *env, const mailauth__intake_ops_t *ops,
+                               void *ud);
 /* Free the stream buffer, if any (the kept fields stay in the arena).
  * Safe on a zeroed or already cleared intake. */
 void mailauth__intake_clear(mailauth__intake_t *in);

@@ -25,6 +25,15 @@ mailauth__intake_init(mailauth__intake_t *in, mailauth__arena_t *a, const mailau
 }
 
 void
+mailauth__intake_init_env(mailauth__intake_t *in, mailauth__arena_t *a, const mailauth__env_t *env,
+                          const mailauth__intake_ops_t *ops, void *ud)
+{
+    mailauth__intake_init(in, a, &env->al,
+                          mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
+                          mailauth__env_limit(env, MAILAUTH_LIMIT_HEADER_MAX_BYTES), ops, ud);
+}
+
+void
 mailauth__intake_clear(mailauth__intake_t *in)
 {
     if (in != NULL && in->streaming)
