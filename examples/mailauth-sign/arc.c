@@ -220,6 +220,9 @@ seal(struct arc_run *a, mailauth_arc_sealer_t *s)
     /* The sealer's DNS deadline (the ctx evaluation timeout) ends the loop. */
     while (st == MAILAUTH_OK && (st = mailauth_arc_sealer_end_message(s)) == MAILAUTH_EAGAIN)
         st = mailauth_resolver_run_once(a->r, 100);
+    if (st == MAILAUTH_OK && mailauth_arc_sealer_refused(s) > 0) /* sealed without them */
+        fprintf(stderr, "%s: arc: note: %zu header field(s) over the header limits not signed\n",
+                SIGN_PROG, mailauth_arc_sealer_refused(s));
     return st == MAILAUTH_OK ? SIGN_EXIT_OK : end_error(st);
 }
 

@@ -188,7 +188,6 @@ _DECLS = {
     "mailauth_dkim_signer_set_canon": (c_int, [_P, c_int, c_int]),
     "mailauth_dkim_signer_set_headers": (c_int, [_P, _S]),
     "mailauth_dkim_signer_message": (c_int, [_P, _S, c_size_t]),
-    "mailauth_dkim_signer_refused": (c_size_t, [_P]),
     "mailauth_dkim_signer_end_message": (c_int, [_P]),
     "mailauth_dkim_signer_result": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
 }
