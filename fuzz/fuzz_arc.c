@@ -20,6 +20,7 @@
 
 #include "arc/arc.h"
 #include "arc/arc_seal.h"
+#include "core/ctx_int.h"
 #include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "msg/msg.h"
@@ -128,7 +129,7 @@ run_validator(mailauth__arena_t *a, const mailauth__hdr_index_t *idx,
               MAILAUTH_OK);
     }
     mailauth__dnsc_init(&dns, fz_r, wake, NULL);
-    st = mailauth__arc_start(a, fz_ctx, &dns, idx, NULL, opts, &v);
+    st = mailauth__arc_start(a, mailauth__ctx_env(fz_ctx), &dns, idx, NULL, opts, &v);
     if (st == MAILAUTH_OK && mailauth__arc_done(v) && c->verdict != MAILAUTH_VERDICT_PASS) {
         const mailauth_arc_result_t *r = mailauth__arc_result(v);
         check(r->verdict == c->verdict && r->reason == c->reason);

@@ -417,27 +417,136 @@ test_arc_seal_api_feeding(void **state)
         free(want[run]);
 }
 
+static mailauth_status_t end_with_resolver(fx_t *f, bool run_loop, unsigned *eagains);
+
+/* ---------------------------------------------------------------- header limits */
+
+/* A field over a header limit is refused: counted, the feeding call still
+ * took it. The AMS then signs no field of its name (the sealed message
+ * validates for a validator that sees the refused field); a refused From,
+ * ARC field or Authentication-Results field means no set (ELIMIT). */
+struct limit_case {
+    const char       *name;
+    uint32_t          max_bytes, max_count; /* 0: the default */
+    const char       *msg;                  /* "%s": the long field, or NULL: ARC_BASE_MSG */
+    const char       *long_name;
+    size_t            long_len; /* without its CRLF */
+    mailauth_status_t want;
+    size_t            refused;
+    const char       *want_h; /* the AMS h= tag when sealed */
+};
+
+#define L_MSG_HEAD "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
+
+static const struct limit_case limit_cases[] = {
+    {"limits: fields beyond the count", 0, 3, NULL, NULL, 0, MAILAUTH_OK, 3, "h=from:from:to;"},
+    {"limits: a Subject over the size", 200, 0, L_MSG_HEAD "%s\r\nbody\r\n", "Subject", 300,
+     MAILAUTH_OK, 1, "h=from:from:to;"},
+    {"limits: an unsigned field over the size", 200, 0, L_MSG_HEAD "%s\r\nbody\r\n", "X-Other", 300,
+     MAILAUTH_OK, 1, "h=from:from:to:subject;"},
+    {"limits: a From over the size", 200, 0, "%s" L_MSG_HEAD "\r\nbody\r\n", "From", 300,
+     MAILAUTH_ELIMIT, 1, NULL},
+    {"limits: an ARC field over the size", 200, 0, L_MSG_HEAD "%s\r\nbody\r\n", "ARC-Seal", 300,
+     MAILAUTH_ELIMIT, 1, NULL},
+    {"limits: an Authentication-Results over the size", 200, 0, "%s" L_MSG_HEAD "\r\nbody\r\n",
+     "Authentication-Results", 300, MAILAUTH_ELIMIT, 1, NULL},
+    {"limits: an ARC-like name longer than the splitter keeps", 20, 0,
+     "From: a@example.com\r\n%s\r\nbody\r\n", "ARC-A-Name-Longer-Than-Kept", 100, MAILAUTH_ELIMIT,
+     1, NULL},
+    {"limits: ARC fields beyond the count", 0, 2,
+     L_MSG_HEAD "ARC-Seal: i=1; cv=none\r\n\r\nbody\r\n", NULL, 0, MAILAUTH_ELIMIT, 2, NULL},
+};
+
+static char *
+limit_msg(const struct limit_case *c)
+{
+    const char *tmpl = c->msg != NULL ? c->msg : ARC_BASE_MSG;
+    const char *at = strstr(tmpl, "%s");
+    size_t      head = at != NULL ? (size_t)(at - tmpl) : strlen(tmpl);
+    char       *m = malloc(strlen(tmpl) + c->long_len + 3);
+    assert_non_null(m);
+    memcpy(m, tmpl, head);
+    m[head] = '\0';
+    if (at != NULL) {
+        size_t n = strlen(c->long_name);
+        memcpy(m + head, c->long_name, n);
+        memcpy(m + head + n, ": ", 2);
+        memset(m + head + n + 2, 'x', c->long_len - n - 2);
+        memcpy(m + head + c->long_len, "\r\n", 2);
+        strcpy(m + head + c->long_len + 2, at + 2);
+    }
+    return m;
+}
+
+/* fx_open_al() with header limits (set before the sealer freezes the ctx). */
+static void
+fx_open_limits(fx_t *f, uint32_t max_bytes, uint32_t max_count, bool resolver)
+{
+    const char *zone = arc_test_zone();
+    memset(f, 0, sizeof(*f));
+    assert_int_equal(mailauth_ctx_new(NULL, &f->ctx), MAILAUTH_OK);
+    assert_int_equal(mailauth_ctx_set_clock(f->ctx, clock_fn, NULL), MAILAUTH_OK);
+    if (max_bytes != 0)
+        assert_int_equal(mailauth_ctx_set_limit(f->ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES, max_bytes),
+                         MAILAUTH_OK);
+    if (max_count != 0)
+        assert_int_equal(mailauth_ctx_set_limit(f->ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT, max_count),
+                         MAILAUTH_OK);
+    if (resolver)
+        assert_int_equal(mailauth_resolver_new_zone(f->ctx, zone, strlen(zone), NULL, &f->r),
+                         MAILAUTH_OK);
+    f->key = arc_load_key(f->ctx, ARC_KEY_RSA);
+    assert_int_equal(
+        mailauth_arc_sealer_new(f->ctx, f->key, "hop3.example", "arc", "mx.hop3.example", &f->s),
+        MAILAUTH_OK);
+}
+
 static void
 test_arc_seal_api_limits(void **state)
 {
-    fx_t f;
-    (void)state;
-    memset(&f, 0, sizeof(f));
-    assert_int_equal(mailauth_ctx_new(NULL, &f.ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_ctx_set_limit(f.ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT, 3),
-                     MAILAUTH_OK);
-    f.key = arc_load_key(f.ctx, ARC_KEY_ED);
-    assert_int_equal(mailauth_arc_sealer_new(f.ctx, f.key, "hop2.example", "arc", "mx", &f.s),
-                     MAILAUTH_OK);
-    assert_int_equal(mailauth_arc_sealer_message(f.s, ARC_BASE_MSG, strlen(ARC_BASE_MSG)),
-                     MAILAUTH_ELIMIT);
-    assert_int_equal(mailauth_arc_sealer_end_message(f.s), MAILAUTH_ELIMIT);
+    const struct limit_case *c = *state;
+    char                    *msg = limit_msg(c);
+    fx_t                     f;
+    fx_open_limits(&f, c->max_bytes, c->max_count, false);
+    assert_int_equal(mailauth_arc_sealer_message(f.s, msg, strlen(msg)), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_refused(f.s), c->refused);
+    assert_int_equal(mailauth_arc_sealer_end_message(f.s), c->want);
+    if (c->want == MAILAUTH_OK) {
+        char *out = sealed(&f, msg);
+        assert_non_null(strstr(field(&f, MAILAUTH_ARC_FIELD_AMS), c->want_h));
+        expect_valid(out, 1);
+        free(out);
+    } else {
+        assert_int_equal(mailauth_arc_sealer_instance(f.s), 0);
+        assert_int_equal(mailauth_arc_sealer_end_message(f.s), c->want); /* says it again */
+    }
     fx_close(&f);
-    fx_open(&f, false); /* no From */
+    free(msg);
+}
+
+/* No From at all; a refused ARC field with a resolver: no DNS is waited
+ * for, the answer is at once. */
+static void
+test_arc_seal_api_limits_more(void **state)
+{
+    fx_t     f;
+    char    *chain = hop1();
+    unsigned eagains = 0;
+    (void)state;
+    fx_open(&f, false);
     assert_int_equal(mailauth_arc_sealer_message(f.s, "To: b@example.org\r\n\r\nx\r\n", 24),
                      MAILAUTH_OK);
     assert_int_equal(mailauth_arc_sealer_end_message(f.s), MAILAUTH_EINVAL);
     fx_close(&f);
+    fx_open_limits(&f, 200, 0, true); /* the chain's AMS and AS are longer */
+    assert_int_equal(mailauth_arc_sealer_set_resolver(f.s, f.r), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_message(f.s, chain, strlen(chain)), MAILAUTH_OK);
+    assert_true(mailauth_arc_sealer_refused(f.s) >= 2);
+    assert_int_equal(end_with_resolver(&f, true, &eagains), MAILAUTH_ELIMIT);
+    assert_int_equal(eagains, 0);
+    fx_close(&f);
+    assert_int_equal(mailauth_arc_sealer_refused(NULL), 0);
+    free(chain);
 }
 
 /* ---------------------------------------------------------------- own validation */
@@ -546,8 +655,6 @@ seal_walk(const mailauth_allocator_t *al, const char *msg, bool resolver)
         st = mailauth_arc_sealer_set_resolver(f.s, f.r);
     if (st == MAILAUTH_OK) {
         st = mailauth_arc_sealer_message(f.s, msg, strlen(msg));
-        if (st == MAILAUTH_ELIMIT) /* a field the index could not keep */
-            st = MAILAUTH_ENOMEM;
     }
     if (st == MAILAUTH_OK) {
         while ((st = mailauth_arc_sealer_end_message(f.s)) == MAILAUTH_EAGAIN && eagains++ < 1000)
@@ -600,7 +707,11 @@ main(void)
                                          .initial_state = (void *)&status_cases[i]};
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_aar);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_feeding);
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_limits);
+    for (size_t i = 0; i < ARRAY_LEN(limit_cases); i++)
+        tests[k++] = (struct CMUnitTest){.name = limit_cases[i].name,
+                                         .test_func = test_arc_seal_api_limits,
+                                         .initial_state = (void *)&limit_cases[i]};
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_limits_more);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_resolver);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_arc_seal_api_out_of_memory);
     return _cmocka_run_group_tests("arc_seal_api", tests, k, NULL, NULL);

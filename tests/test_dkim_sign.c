@@ -1,4 +1,5 @@
-/* DKIM signing (include/mailauth/sign.h, lib/dkim/dkim_sign*.c, key_pub.c).
+/* DKIM signing (include/mailauth/sign.h, lib/dkim/dkim_sign*.c, dkim_signer.c,
+ * dkim_hlist.c, signing_key.c).
  *
  * Every signature made here is checked three ways: the field's shape
  * (78 columns, CRLF TAB folds), the signature parser of the verifier
@@ -370,6 +371,124 @@ test_dkim_sign_tamper(void **state)
     mailauth_ctx_free(ctx);
 }
 
+/* ------------------------------------------------- fields refused by a limit */
+
+/* A field refused by a header limit is left out, and so is every entry of
+ * its name in h=: the signature then verifies for a verifier that, with
+ * larger limits, sees the refused field too (the independent verifier
+ * here takes fields up to 1 MiB). A refused From leaves nothing to sign. */
+struct refused_case {
+    const char       *name;
+    uint32_t          max_bytes, max_count; /* ctx limits; 0: the default */
+    const char       *h;                    /* set_headers(), NULL: the default list */
+    const char       *msg;                  /* "%s" stands for the long field */
+    const char       *long_name;            /* its name, or NULL: none */
+    size_t            long_len;             /* its length, without the CRLF */
+    mailauth_status_t want;                 /* end_message() */
+    size_t            refused;
+    const char       *want_h; /* h= when signed */
+};
+
+#define R_LONG_NAME "X-Long-Name-Longer-Than-What-The-Splitter-Keeps"
+
+static const struct refused_case refused_cases[] = {
+    {"refused: 70 KiB Subject, default limits: signed without it", 0, 0, NULL,
+     "From: a@example.org\r\n%sTo: b@example.net\r\nDate: d\r\n\r\nbody\r\n", "Subject", 70 * 1024,
+     MAILAUTH_OK, 1, "from:from:to:date"},
+    {"refused: the other Subject is not signed either", 200, 0, NULL,
+     "From: a@example.org\r\nSubject: short\r\n%sTo: b@example.net\r\n\r\nbody\r\n", "Subject", 300,
+     MAILAUTH_OK, 1, "from:from:to"},
+    {"refused: a given list loses every entry of the name", 200, 0, "from:subject:to:Subject:from",
+     "From: a@example.org\r\nSubject: short\r\n%sTo: b@example.net\r\n\r\nbody\r\n", "Subject", 300,
+     MAILAUTH_OK, 1, "from:to:from"},
+    {"refused: fields beyond the count", 0, 3, NULL,
+     "From: a@example.org\r\nTo: b@example.net\r\nDate: d\r\nSubject: s\r\n"
+     "Message-ID: <m@x>\r\n\r\nbody\r\n",
+     NULL, 0, MAILAUTH_OK, 2, "from:from:to:date"},
+    {"refused: an unsigned field changes nothing", 200, 0, NULL,
+     "From: a@example.org\r\n%sSubject: s\r\n\r\nbody\r\n", "X-Other", 300, MAILAUTH_OK, 1,
+     "from:from:subject"},
+    {"refused: a name longer than the splitter keeps, listed", 20, 0, "from:" R_LONG_NAME,
+     "From: a@example.org\r\n%s\r\nbody\r\n", R_LONG_NAME, 100, MAILAUTH_OK, 1, "from"},
+    {"refused: From over the size limit", 200, 0, NULL, "%sTo: b@example.net\r\n\r\nbody\r\n",
+     "From", 300, MAILAUTH_ELIMIT, 1, NULL},
+    {"refused: From beyond the count", 0, 2, "from:to",
+     "To: b@example.net\r\nDate: d\r\nFrom: a@example.org\r\n\r\nbody\r\n", NULL, 0,
+     MAILAUTH_ELIMIT, 1, NULL},
+};
+
+/* c->msg with its long field in place (malloc). */
+static char *
+refused_msg(const struct refused_case *c)
+{
+    const char *at = strstr(c->msg, "%s");
+    size_t      head = at != NULL ? (size_t)(at - c->msg) : strlen(c->msg);
+    size_t      total = strlen(c->msg) + c->long_len + 2;
+    char       *m = malloc(total + 1);
+    assert_non_null(m);
+    memcpy(m, c->msg, head);
+    m[head] = '\0';
+    if (at != NULL) {
+        size_t n = strlen(c->long_name);
+        memcpy(m + head, c->long_name, n);
+        memcpy(m + head + n, ": ", 2);
+        memset(m + head + n + 2, 'x', c->long_len - n - 2);
+        memcpy(m + head + c->long_len, "\r\n", 2);
+        strcpy(m + head + c->long_len + 2, at + 2);
+    }
+    return m;
+}
+
+static void
+test_dkim_sign_refused(void **state)
+{
+    const struct refused_case *c = *state;
+    mailauth_ctx_t            *ctx = new_ctx(NULL);
+    mailauth_key_t            *key = NULL;
+    mailauth_dkim_signer_t    *s = NULL;
+    mailauth__pubkey_t        *pub = NULL;
+    char                      *msg = refused_msg(c);
+    char                      *field = NULL;
+    mailauth__arena_t          a;
+    mailauth__sig_t            sig;
+    if (c->max_bytes != 0)
+        assert_int_equal(mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES, c->max_bytes),
+                         MAILAUTH_OK);
+    if (c->max_count != 0)
+        assert_int_equal(mailauth_ctx_set_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT, c->max_count),
+                         MAILAUTH_OK);
+    key = load_key(ctx, NULL, "ed25519-pkcs8.pem");
+    assert_int_equal(mailauth_dkim_signer_new(ctx, key, "example.org", "sel", &s), MAILAUTH_OK);
+    if (c->h != NULL)
+        assert_int_equal(mailauth_dkim_signer_set_headers(s, c->h), MAILAUTH_OK);
+    /* The message was taken: the refusal is counted, not an error. */
+    assert_int_equal(mailauth_dkim_signer_message(s, msg, strlen(msg)), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_refused(s), c->refused);
+    assert_int_equal(mailauth_dkim_signer_end_message(s), c->want);
+    if (c->want == MAILAUTH_OK) {
+        char joined[512] = "";
+        field = result_of(s);
+        pub = pub_of(key);
+        mailauth__arena_init(&a, NULL);
+        if (verify_with(field, msg, strlen(msg), pub, &a, &sig) != 0)
+            fail_msg("does not verify:\n%s", field);
+        for (size_t j = 0; j < sig.h_count; j++) {
+            strcat(joined, j ? ":" : "");
+            strcat(joined, sig.h[j]);
+        }
+        assert_string_equal(joined, c->want_h);
+        mailauth__arena_clear(&a);
+        mailauth__pubkey_unref(pub);
+        free(field);
+    } else {
+        assert_int_equal(mailauth_dkim_signer_end_message(s), c->want); /* says it again */
+    }
+    mailauth_dkim_signer_free(s);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+    free(msg);
+}
+
 /* ------------------------------------------------------------ chunking */
 
 struct feed {
@@ -580,7 +699,7 @@ main(void)
         cmocka_unit_test(test_dkim_sign_enomem),
     };
     struct CMUnitTest tests[ARRAY_LEN(matrix) + ARRAY_LEN(extra_cases) + ARRAY_LEN(tamper_cases) +
-                            ARRAY_LEN(single)];
+                            ARRAY_LEN(refused_cases) + ARRAY_LEN(single)];
     size_t            n = 0;
     for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
         for (unsigned cc = 0; cc < 4; cc++) {
@@ -607,6 +726,10 @@ main(void)
         tests[n++] = (struct CMUnitTest){.name = tamper_cases[i].name,
                                          .test_func = test_dkim_sign_tamper,
                                          .initial_state = (void *)&tamper_cases[i]};
+    for (size_t i = 0; i < ARRAY_LEN(refused_cases); i++)
+        tests[n++] = (struct CMUnitTest){.name = refused_cases[i].name,
+                                         .test_func = test_dkim_sign_refused,
+                                         .initial_state = (void *)&refused_cases[i]};
     for (size_t i = 0; i < ARRAY_LEN(single); i++)
         tests[n++] = single[i];
     return cmocka_run_group_tests_name("dkim_sign", tests, NULL, NULL);

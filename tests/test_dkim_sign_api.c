@@ -293,33 +293,56 @@ test_dkim_sign_api_no_from(void **state)
 
 /* --------------------------------------------------------------- limits */
 
+/* A field over a header limit is refused: counted, and the call that
+ * brought it still took it (the signatures themselves: test_dkim_sign.c). */
 static void
 test_dkim_sign_api_limits(void **state)
 {
     char      subject[300];
+    char      field[4096];
+    size_t    need = 0;
     struct fx f;
     (void)state;
     memset(subject, 'x', sizeof(subject));
     memcpy(subject, "Subject: ", 9);
-    /* A signed field over the size limit: the signature would not verify. */
+    /* A signed field over the size limit: left out of h= altogether. */
     fx_open_limits(&f, "ed25519-pkcs8.pem", 100, 0);
     assert_int_equal(mailauth_dkim_signer_header(f.s, "From: a@example.org\r\n", 21), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_header(f.s, subject, sizeof(subject)), MAILAUTH_ELIMIT);
+    assert_int_equal(mailauth_dkim_signer_header(f.s, "Subject: short", 14), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_header(f.s, subject, sizeof(subject)), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_refused(f.s), 1);
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_ELIMIT);
+    assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need), MAILAUTH_OK);
+    assert_non_null(strstr(field, "h=from:from;"));
     fx_close(&f);
-    /* An unsigned one is only left out. */
+    /* Beyond the count, and an unsigned one over the size. */
     fx_open_limits(&f, "ed25519-pkcs8.pem", 100, 2);
     assert_int_equal(mailauth_ctx_set_limit(f.ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES, 200),
                      MAILAUTH_ESTATE); /* the ctx is frozen once a signer exists */
     memcpy(subject, "X-Other: ", 9);
     assert_int_equal(mailauth_dkim_signer_header(f.s, "From: a@example.org", 19), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_header(f.s, subject, sizeof(subject)), MAILAUTH_ELIMIT);
+    assert_int_equal(mailauth_dkim_signer_header(f.s, subject, sizeof(subject)), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_header(f.s, "X-A: 1", 6), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_header(f.s, "X-B: 2", 6), MAILAUTH_ELIMIT); /* 3rd */
+    assert_int_equal(mailauth_dkim_signer_header(f.s, "To: 2", 5), MAILAUTH_OK); /* 3rd */
+    assert_int_equal(mailauth_dkim_signer_header(f.s, "no colon", 8), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_dkim_signer_refused(f.s), 2);
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need), MAILAUTH_OK);
+    assert_non_null(strstr(field, "h=from:from;"));
     fx_close(&f);
+    /* A refused From: nothing can be signed. */
+    fx_open_limits(&f, "ed25519-pkcs8.pem", 100, 0);
+    memcpy(subject, "From:    ", 9);
+    assert_int_equal(mailauth_dkim_signer_message(f.s, subject, sizeof(subject)), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_refused(f.s), 1);
+    assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_ELIMIT);
+    assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_ELIMIT);
+    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need),
+                     MAILAUTH_ESTATE);
+    fx_close(&f);
+    assert_int_equal(mailauth_dkim_signer_refused(NULL), 0);
 }
 
 /* ------------------------------------------------------------------ i= */

@@ -179,7 +179,8 @@ end_error(mailauth_status_t st)
         return SIGN_EXIT_NOINPUT;
     case MAILAUTH_ELIMIT:
         fprintf(stderr,
-                "%s: arc: a header field is over the limits, or the chain has 50 sets already\n",
+                "%s: arc: a From, ARC or Authentication-Results field is over the header "
+                "limits, or the chain has 50 sets already\n",
                 SIGN_PROG);
         return SIGN_EXIT_NOINPUT;
     default:
@@ -210,15 +211,15 @@ seal(struct arc_run *a, mailauth_arc_sealer_t *s)
                 SIGN_PROG);
         return SIGN_EXIT_USAGE;
     }
-    if (st == MAILAUTH_OK) {
+    if (st == MAILAUTH_OK) /* a refused field: end_message() says whether that matters */
         st = mailauth_arc_sealer_message(s, both, arlen + 2 + a->len - skip);
-        if (st == MAILAUTH_EINVAL || st == MAILAUTH_ELIMIT)
-            st = MAILAUTH_OK; /* end_message() says whether that matters */
-    }
     free(both);
     /* The sealer's DNS deadline (the ctx evaluation timeout) ends the loop. */
     while (st == MAILAUTH_OK && (st = mailauth_arc_sealer_end_message(s)) == MAILAUTH_EAGAIN)
         st = mailauth_resolver_run_once(a->r, 100);
+    if (st == MAILAUTH_OK && mailauth_arc_sealer_refused(s) > 0) /* sealed without them */
+        fprintf(stderr, "%s: arc: note: %zu header field(s) over the header limits not signed\n",
+                SIGN_PROG, mailauth_arc_sealer_refused(s));
     return st == MAILAUTH_OK ? SIGN_EXIT_OK : end_error(st);
 }
 

@@ -129,10 +129,8 @@ static int
 sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *s, const char *msg, size_t len)
 {
     mailauth_status_t st = mailauth_dkim_signer_message(s, msg, len);
-    if (st == MAILAUTH_EINVAL || st == MAILAUTH_ELIMIT)
-        fprintf(stderr, "%s: %s: note: a header field is not signed (%s)\n", SIGN_PROG,
-                input_name(o), mailauth_strerror(st));
-    else if (st != MAILAUTH_OK)
+    size_t            refused = mailauth_dkim_signer_refused(s);
+    if (st != MAILAUTH_OK)
         return lib_error("reading the message", st);
     st = mailauth_dkim_signer_end_message(s);
     if (st == MAILAUTH_EINVAL) {
@@ -141,10 +139,13 @@ sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *s, const char *m
         return SIGN_EXIT_NOINPUT;
     }
     if (st == MAILAUTH_ELIMIT) {
-        fprintf(stderr, "%s: %s: a header field to be signed is over the header limits\n",
+        fprintf(stderr, "%s: %s: the From field is over the header limits: nothing to sign\n",
                 SIGN_PROG, input_name(o));
         return SIGN_EXIT_NOINPUT;
     }
+    if (st == MAILAUTH_OK && refused > 0) /* signed, without them and their namesakes */
+        fprintf(stderr, "%s: %s: note: %zu header field(s) over the header limits not signed\n",
+                SIGN_PROG, input_name(o), refused);
     return st == MAILAUTH_OK ? SIGN_EXIT_OK : lib_error("signing", st);
 }
 

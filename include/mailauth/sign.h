@@ -64,7 +64,20 @@ MAILAUTH_API const char *mailauth_canon_name(mailauth_canon_t c);
 /*! One DKIM signature being made over one message. Fed like an evaluation:
  *  header fields, end of headers, body chunks, end of message; then the
  *  DKIM-Signature field is read with mailauth_dkim_signer_result(). Not
- *  thread-safe (one message, one thread). */
+ *  thread-safe (one message, one thread).
+ *
+ *  Header limits: a field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or beyond
+ *  MAILAUTH_LIMIT_HEADER_MAX_COUNT fields, is refused: counted
+ *  (mailauth_dkim_signer_refused()) and left out, while the call that
+ *  brought it still returns MAILAUTH_OK. A refused field is never signed,
+ *  and neither is any other field of its name: every entry of that name
+ *  is left out of h=, with the default list and with a list given to
+ *  mailauth_dkim_signer_set_headers() alike, so that a verifier (which
+ *  takes the fields of a name from the bottom up, RFC 6376 §5.4.2, under
+ *  its own limits) never takes the refused one for a signed one. A
+ *  refused From leaves nothing to sign (RFC 6376 §5.4: From MUST be
+ *  signed): mailauth_dkim_signer_end_message() then returns
+ *  MAILAUTH_ELIMIT. */
 typedef struct mailauth_dkim_signer mailauth_dkim_signer_t;
 
 /*! Create a signer.
@@ -94,9 +107,11 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_canon(mailauth_dkim_sign
 
 /*! Sign exactly these header fields, in this order: a colon-separated list
  *  ("from:to:subject"), written to h= as given (blanks around names
- *  dropped). Each entry takes the next instance of its name from the bottom
- *  of the header up (RFC 6376 §5.4.2); a name listed once more than the
- *  message has it is oversigned. Must include From. Before the first header.
+ *  dropped), less the names of fields refused by a header limit (see
+ *  mailauth_dkim_signer_t). Each entry takes the next instance of its name
+ *  from the bottom of the header up (RFC 6376 §5.4.2); a name listed once
+ *  more than the message has it is oversigned. Must include From. Before
+ *  the first header; on failure the list in use stays.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (empty, bad name, no From, more than
  *          1024 names), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_headers(mailauth_dkim_signer_t *s,
@@ -122,34 +137,46 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_auid(mailauth_dkim_signe
 
 /*! Feed one whole header field ("Name: value", folding kept, with or
  *  without the trailing CRLF; a bare LF is taken as CRLF), in message
- *  order. Only the fields to be signed are kept.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a field), MAILAUTH_ELIMIT
- *          (over the ctx header limits: left out; if it was to be signed,
- *          end_message() then fails), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+ *  order; copied. Only the fields to be signed are kept. A field over the
+ *  ctx header limits is refused and counted (see mailauth_dkim_signer_t):
+ *  the call still took it.
+ *  \return MAILAUTH_OK (kept, not needed, or refused by a limit),
+ *          MAILAUTH_EINVAL (NULL with len > 0, or not a header field),
+ *          MAILAUTH_ESTATE (headers ended), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_header(mailauth_dkim_signer_t *s,
                                                            const char *field, size_t len);
 
-/*! End of the header section. \return MAILAUTH_OK, MAILAUTH_ESTATE. */
+/*! End of the header section.
+ *  \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM (may be called again). */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_headers(mailauth_dkim_signer_t *s);
 
-/*! Feed body bytes, any chunking (bare LF is taken as CRLF).
- *  \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+/*! Feed body bytes, any chunking (bare LF is taken as CRLF); not kept.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL with len > 0), MAILAUTH_ESTATE,
+ *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_body(mailauth_dkim_signer_t *s,
                                                          const void *chunk, size_t len);
 
 /*! Feed a whole message (header, empty line, body) instead of header(),
  *  end_headers() and body(), split as mailauth_eval_message() does (LF line
  *  ends accepted); then call end_message(). Only before any header() call.
- *  \return as mailauth_dkim_signer_header(); MAILAUTH_ELIMIT or MAILAUTH_EINVAL
- *          if a field was left out (the rest was still fed). */
+ *  Fields refused by a header limit are counted, as by header().
+ *  \return MAILAUTH_OK (the message was taken), MAILAUTH_EINVAL (NULL with
+ *          len > 0), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_message(mailauth_dkim_signer_t *s,
                                                             const void *msg, size_t len);
 
+/*! How many header fields a header limit refused so far (they are not
+ *  signed; see mailauth_dkim_signer_t). 0 for NULL. */
+MAILAUTH_API size_t mailauth_dkim_signer_refused(const mailauth_dkim_signer_t *s);
+
 /*! End of message: computes the signature (t= is the ctx wall clock now).
- *  After MAILAUTH_ENOMEM it may be called again.
+ *  After MAILAUTH_ENOMEM it may be called again. Other refused fields
+ *  only shorten h= (see mailauth_dkim_signer_t).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (the message has no From field),
- *          MAILAUTH_ELIMIT (a field to be signed was refused by a limit),
- *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
+ *          MAILAUTH_ELIMIT (a From field was refused by a header limit: no
+ *          signature can be made), MAILAUTH_ESTATE (end_headers() not
+ *          done, or called again after MAILAUTH_OK), MAILAUTH_ECRYPTO,
+ *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_signer_t *s);
 
 /*! The complete "DKIM-Signature: ..." field, folded at 78 columns with
@@ -184,7 +211,17 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_result(const mailauth_dkim_s
  *  fields are never signed by it (RFC 8617 §4.1.2). The AS covers the ARC
  *  sets 1..i in order, AAR, AMS, AS each (§5.1.1), or only the new set
  *  when cv=fail (§5.1.2). When the newest seal already says cv=fail, no
- *  set is added at all (§5.1 step 2: instance() is 0, result() is empty). */
+ *  set is added at all (§5.1 step 2: instance() is 0, result() is empty).
+ *
+ *  Header limits: a field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or beyond
+ *  MAILAUTH_LIMIT_HEADER_MAX_COUNT fields, is refused: counted
+ *  (mailauth_arc_sealer_refused()) and left out, while the call that
+ *  brought it still returns MAILAUTH_OK. The AMS follows the DKIM
+ *  signer's rule (mailauth_dkim_signer_t): no field of a refused field's
+ *  name is signed, and a refused From means no set. A refused ARC-* field
+ *  or Authentication-Results field means no set either: the chain, or the
+ *  results the AAR carries, cannot be known. In those cases
+ *  mailauth_arc_sealer_end_message() returns MAILAUTH_ELIMIT. */
 typedef struct mailauth_arc_sealer mailauth_arc_sealer_t;
 
 /*! The fields of an ARC set. */
@@ -220,9 +257,10 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_new(mailauth_ctx_t *ctx,
 MAILAUTH_API void mailauth_arc_sealer_free(mailauth_arc_sealer_t *s);
 
 /*! Sign exactly these header fields in the AMS (colon-separated, as
- *  mailauth_dkim_signer_set_headers()); must include From and no
- *  ARC-* or Authentication-Results field (RFC 8617 §4.1.2). Before the
- *  first header.
+ *  mailauth_dkim_signer_set_headers(), written in lower case, less the
+ *  names of refused fields); must include From and no ARC-* or
+ *  Authentication-Results field (RFC 8617 §4.1.2). Before the first
+ *  header; on failure the list in use stays.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_sealer_t *s,
                                                                const char *list);
@@ -246,15 +284,17 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_resolver(mailauth_arc_sealer_t *s,
                                                                 mailauth_resolver_t *r);
 
-/*! Feed one whole header field (as mailauth_dkim_signer_header()). Every
- *  field is kept, up to the ctx header limits.
- *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a field), MAILAUTH_ELIMIT (left
- *          out: end_message() then refuses to seal), MAILAUTH_ESTATE,
- *          MAILAUTH_ENOMEM. */
+/*! Feed one whole header field (as mailauth_dkim_signer_header()); copied.
+ *  Every field is kept, up to the ctx header limits; a field over them is
+ *  refused and counted (see mailauth_arc_sealer_t): the call still took it.
+ *  \return MAILAUTH_OK (kept or refused by a limit), MAILAUTH_EINVAL (NULL
+ *          with len > 0, or not a header field), MAILAUTH_ESTATE (headers
+ *          ended), MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_header(mailauth_arc_sealer_t *s,
                                                           const char *field, size_t len);
 
-/*! End of the header section (with a resolver: the chain's keys are asked).
+/*! End of the header section (with a resolver: the chain's keys are asked,
+ *  unless a refused field already decided that no set can be made).
  *  \return MAILAUTH_OK, MAILAUTH_ESTATE, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_headers(mailauth_arc_sealer_t *s);
 
@@ -263,10 +303,18 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_headers(mailauth_arc_seal
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_body(mailauth_arc_sealer_t *s,
                                                         const void *chunk, size_t len);
 
-/*! Feed a whole message instead of header(), end_headers() and body().
- *  \return as mailauth_arc_sealer_header(). */
+/*! Feed a whole message instead of header(), end_headers() and body(),
+ *  split as mailauth_dkim_signer_message() does; then call end_message().
+ *  Only before any header() call. Fields refused by a header limit are
+ *  counted, as by header().
+ *  \return MAILAUTH_OK (the message was taken), MAILAUTH_EINVAL (NULL with
+ *          len > 0), MAILAUTH_ESTATE, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_message(mailauth_arc_sealer_t *s,
                                                            const void *msg, size_t len);
+
+/*! How many header fields a header limit refused so far (see
+ *  mailauth_arc_sealer_t). 0 for NULL. */
+MAILAUTH_API size_t mailauth_arc_sealer_refused(const mailauth_arc_sealer_t *s);
 
 /*! End of message: decides the chain status and makes the set (or none,
  *  see above). May be called again after MAILAUTH_EAGAIN or MAILAUTH_ENOMEM.
@@ -275,8 +323,9 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_message(mailauth_arc_sealer_t
  *          now: sealing it cv=fail would be wrong; retry later or give the
  *          status with set_chain()); MAILAUTH_EINVAL (no From field, no
  *          chain status to be had, or one the message contradicts);
- *          MAILAUTH_ELIMIT (a header field was refused by a limit, or the
- *          chain already has MAILAUTH_LIMIT_ARC_INSTANCES sets);
+ *          MAILAUTH_ELIMIT (a From, ARC-* or Authentication-Results field was
+ *          refused by a header limit, or the chain already has
+ *          MAILAUTH_LIMIT_ARC_INSTANCES sets);
  *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_message(mailauth_arc_sealer_t *s);
 

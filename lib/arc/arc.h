@@ -45,6 +45,7 @@
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "util/arena.h"
+#include "util/env.h"
 
 /* The public view (include/mailauth/arc.h). */
 struct mailauth_arc_result {
@@ -111,12 +112,13 @@ enum {
 };
 
 /* Start validating the ARC chain of `hdrs` (which must not change
- * afterwards). Questions go through `dns`, memory comes from `a`. `bs` is
+ * afterwards), in the environment `env`. Questions go through `dns`,
+ * memory comes from `a`. `bs` is
  * a body set shared with its owner (see the top of this file) or NULL.
  * Returns MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO (the hash library
  * failed), MAILAUTH_EINVAL (NULL arguments). On error *out may still hold
  * a verifier: free it. */
-mailauth_status_t mailauth__arc_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx,
+mailauth_status_t mailauth__arc_start(mailauth__arena_t *a, const mailauth__env_t *env,
                                       mailauth__dnsc_t *dns, const mailauth__hdr_index_t *hdrs,
                                       mailauth__body_set_t *bs, unsigned options,
                                       mailauth__arc_t **out);

@@ -33,16 +33,13 @@ typedef struct mailauth__arc_item {
 } mailauth__arc_item_t;
 
 struct mailauth__arc {
-    const mailauth_ctx_t        *ctx;
+    const mailauth__env_t       *env;
     mailauth__arena_t           *a;
     mailauth__dnsc_t            *dns;
     const mailauth__hdr_index_t *hdrs;
     mailauth__arc_chain_t        chain;
-    mailauth__body_set_t        *bs;
-    bool                         owns_bs;
-    bool                         body_wanted; /* an AMS asked the body set for a hash */
-    bool                         body_done;
-    mailauth__hdr_groups_t      *groups;   /* built for the first AMS */
+    mailauth__body_use_t         body;     /* own or shared (see arc/arc.h) */
+    mailauth__hdr_pick_t        *picks;    /* built for the first AMS */
     mailauth__arc_item_t        *ams, *as; /* [chain.n], instance i at i - 1 */
     unsigned                     options;
     bool                         done;

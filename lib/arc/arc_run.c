@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "arc/arc_int.h"
-#include "core/ctx_int.h"
 
 static void
 final(mailauth__arc_t *v, mailauth_verdict_t verdict, mailauth_reason_t reason, const char *problem,
@@ -89,14 +88,9 @@ start_chain(mailauth__arc_t *v, mailauth__body_set_t *bs)
 {
     uint32_t          n = v->chain.n;
     mailauth_status_t st = MAILAUTH_OK;
-    v->bs = bs;
-    if (v->bs == NULL) {
-        st = mailauth__body_set_new(&v->ctx->env.al, &v->bs);
-        if (st != MAILAUTH_OK)
-            return st;
-        mailauth__body_set_use_kit(v->bs, &v->ctx->hashes);
-        v->owns_bs = true;
-    }
+    st = mailauth__body_use_open(&v->body, v->env, bs);
+    if (st != MAILAUTH_OK)
+        return st;
     v->ams = mailauth__arena_calloc(v->a, n, sizeof(*v->ams));
     v->as = mailauth__arena_calloc(v->a, n, sizeof(*v->as));
     if (v->ams == NULL || v->as == NULL)
@@ -124,7 +118,7 @@ set_sealers(mailauth__arc_t *v)
 }
 
 mailauth_status_t
-mailauth__arc_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+mailauth__arc_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                     const mailauth__hdr_index_t *hdrs, mailauth__body_set_t *bs, unsigned options,
                     mailauth__arc_t **out)
 {
@@ -132,19 +126,19 @@ mailauth__arc_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__d
     mailauth_status_t st = MAILAUTH_OK;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || ctx == NULL || dns == NULL || hdrs == NULL || out == NULL)
+    if (a == NULL || env == NULL || dns == NULL || hdrs == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     v = mailauth__arena_calloc(a, 1, sizeof(*v));
     if (v == NULL)
         return MAILAUTH_ENOMEM;
-    v->ctx = ctx;
+    v->env = env;
     v->a = a;
     v->dns = dns;
     v->hdrs = hdrs;
     v->options = options;
     v->res.oldest_pass = -1;
     *out = v; /* from here on, mailauth__arc_free() releases what was taken */
-    st = mailauth__arc_collect(a, hdrs, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_ARC_INSTANCES),
+    st = mailauth__arc_collect(a, hdrs, mailauth__env_limit(env, MAILAUTH_LIMIT_ARC_INSTANCES),
                                &v->chain);
     if (st == MAILAUTH_OK)
         st = set_sealers(v);
@@ -160,23 +154,15 @@ mailauth__arc_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__d
 mailauth_status_t
 mailauth__arc_body(mailauth__arc_t *v, const void *p, size_t n)
 {
-    if (!v->owns_bs || !v->body_wanted || n == 0 || v->body_done)
-        return MAILAUTH_OK;
-    return mailauth__body_set_feed(v->bs, p, n);
+    return mailauth__body_use_feed(&v->body, p, n);
 }
 
 mailauth_status_t
 mailauth__arc_end_body(mailauth__arc_t *v)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    if (v->body_done)
-        return MAILAUTH_OK;
-    if (v->owns_bs && v->bs != NULL) {
-        st = mailauth__body_set_end(v->bs);
-        if (st != MAILAUTH_OK)
-            return st;
-    }
-    v->body_done = true;
+    if (!mailauth__body_use_end(&v->body, &st))
+        return st;
     for (uint32_t i = 0; v->ams != NULL && i < v->chain.n; i++)
         mailauth__arc_item_body(v, &v->ams[i]);
     decide(v);
@@ -226,8 +212,5 @@ mailauth__arc_free(mailauth__arc_t *v)
         if (v->as != NULL)
             mailauth__keyq_clear(&v->as[i].kq);
     }
-    if (v->owns_bs)
-        mailauth__body_set_free(v->bs);
-    v->bs = NULL;
-    v->owns_bs = false;
+    mailauth__body_use_close(&v->body);
 }

@@ -8,7 +8,6 @@
 
 #include "arc/arc_int.h"
 #include "canon/canon.h"
-#include "core/ctx_int.h"
 #include "crypto/crypto.h"
 #include "util/str.h"
 
@@ -45,14 +44,14 @@ pass(mailauth__arc_item_t *it)
 
 /* ---------------------------------------------------------------- checks */
 
-/* RFC 6376 §6.1.1 checks that need the clock or the ctx; RFC 8301 §3.1. */
+/* RFC 6376 §6.1.1 checks that need the clock or the configuration; RFC 8301 §3.1. */
 static const char *
 unacceptable(const mailauth__arc_t *v, const mailauth__sig_t *g)
 {
-    int64_t now = mailauth__ctx_wall_s(v->ctx);
-    int64_t skew = (int64_t)mailauth__ctx_limit(v->ctx, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
+    int64_t now = mailauth__env_wall_s(v->env);
+    int64_t skew = (int64_t)mailauth__env_limit(v->env, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
     if (g->alg == MAILAUTH__ALG_RSA_SHA1 &&
-        !mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1))
+        !mailauth__env_flag(v->env, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1))
         return "rsa-sha1 is not accepted (RFC 8301)";
     if (g->has_x && now > g->x && now - g->x > skew)
         return "signature expired";
@@ -86,7 +85,7 @@ seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     mailauth__hash_t      *h = NULL;
     const mailauth__hdr_t *f = it->field;
-    mailauth_status_t st = mailauth__hash_new_kit(&v->ctx->env.al, &v->ctx->hashes, it->sig.hash, &h);
+    mailauth_status_t st = mailauth__hash_new_kit(&v->env->al, v->env->hashes, it->sig.hash, &h);
     for (uint32_t j = 1; j <= it->inst && st == MAILAUTH_OK; j++) {
         const mailauth__arc_set_t *set = &v->chain.sets[j - 1];
         st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
@@ -112,19 +111,18 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     const mailauth__sig_t *g = &it->sig;
     uint64_t               limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
-    mailauth_status_t st = mailauth__body_set_want(v->bs, g->c_body, g->hash, limit, &it->body_id);
+    mailauth_status_t      st =
+        mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &it->body_id);
     if (st == MAILAUTH_ELIMIT || st == MAILAUTH_ESTATE)
         return refuse(v, it, fail_reason(it), "not verified: no body hash available");
     if (st != MAILAUTH_OK)
         return st;
-    v->body_wanted = true;
-    if (v->groups == NULL) {
-        st = mailauth__hdr_groups_build(v->a, v->hdrs, &v->groups);
+    if (v->picks == NULL) {
+        st = mailauth__hdr_pick_new(v->a, v->hdrs, &v->picks);
         if (st != MAILAUTH_OK)
             return st;
     }
-    return mailauth__dkim_header_digest(&v->ctx->env.al, &v->ctx->hashes, v->groups, g, it->field,
-                                        it->digest);
+    return mailauth__dkim_header_digest(v->env, v->picks, g, it->field, it->digest);
 }
 
 /* ---------------------------------------------------------------- key and signature */
@@ -137,7 +135,7 @@ key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
     if (it->kq.reason != MAILAUTH_REASON_NONE)
         return refuse(v, it, it->kq.temp ? MAILAUTH_REASON_ARC_DNS_TEMPFAIL : fail_reason(it),
                       it->kq.problem);
-    if (mailauth__key_fits(v->ctx, &it->kq.key, it->sig.key_type, it->sig.hash, &problem) !=
+    if (mailauth__key_fits(v->env, &it->kq.key, it->sig.key_type, it->sig.hash, &problem) !=
         MAILAUTH_REASON_NONE)
         return refuse(v, it, fail_reason(it), problem);
     st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
@@ -152,7 +150,7 @@ key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
         return MAILAUTH_OK;
     }
     it->state = MAILAUTH__ARC_IT_READY;
-    if (v->body_done)
+    if (v->body.ended)
         mailauth__arc_item_body(v, it);
     return MAILAUTH_OK;
 }
@@ -161,8 +159,8 @@ void
 mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     size_t         len = 0;
-    const uint8_t *bh = mailauth__body_set_digest(v->bs, it->body_id, &len);
-    uint64_t       canon = mailauth__body_set_canon_len(v->bs, it->body_id);
+    const uint8_t *bh = mailauth__body_set_digest(v->body.bs, it->body_id, &len);
+    uint64_t       canon = mailauth__body_set_canon_len(v->body.bs, it->body_id);
     if (it->state != MAILAUTH__ARC_IT_READY)
         return;
     /* RFC 6376 §3.5 l=: longer than the body means the body is not all here.
@@ -184,7 +182,7 @@ mailauth__arc_item_poll(mailauth__arc_t *v, mailauth__arc_item_t *it)
     mailauth_status_t st = MAILAUTH_OK;
     if (it->state != MAILAUTH__ARC_IT_KEY)
         return MAILAUTH_OK;
-    st = mailauth__keyq_poll(&it->kq, v->ctx, v->dns);
+    st = mailauth__keyq_poll(&it->kq, v->env, v->dns);
     if (st == MAILAUTH_EAGAIN)
         return MAILAUTH_OK;
     if (st != MAILAUTH_OK)
@@ -226,7 +224,7 @@ mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t 
     if (st != MAILAUTH_OK || it->state == MAILAUTH__ARC_IT_DONE)
         return st;
     it->state = MAILAUTH__ARC_IT_KEY;
-    st = mailauth__keyq_ask(&it->kq, v->a, v->ctx, v->dns, it->sig.s, it->sig.d);
+    st = mailauth__keyq_ask(&it->kq, v->a, v->env, v->dns, it->sig.s, it->sig.d);
     if (st != MAILAUTH_OK || !it->kq.done)
         return st;
     return key_ready(v, it);

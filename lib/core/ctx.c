@@ -49,7 +49,7 @@ mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out)
     ctx->authserv_id = mailauth__strdup(&ctx->env.al, default_authserv_id);
     ctx->env.authserv_id = ctx->authserv_id;
     if (ctx->authserv_id == NULL ||
-        mailauth__keycache_new(&ctx->env.al, &ctx->env.keys) != MAILAUTH_OK) {
+        mailauth__keycache_new(&ctx->env, &ctx->env.keys) != MAILAUTH_OK) {
         mailauth_ctx_free(ctx);
         return MAILAUTH_ENOMEM;
     }

@@ -18,6 +18,7 @@
 #include "canon/canon.h"
 #include "crypto/crypto.h"
 #include "util/arena.h"
+#include "util/env.h"
 
 /* ---------------------------------------------------------------- signature */
 
@@ -126,26 +127,28 @@ void mailauth__key_clear(mailauth__key_t *k);
 
 /* Decoded keys by (selector, domain), in the ctx, shared by threads
  * (a mutex guards it). Entries live min(DNS TTL, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX)
- * seconds on the ctx monotonic clock; at most MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES
+ * seconds on the monotonic clock; at most MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES
  * (oldest evicted first). A cached negative result (bad record) is kept
  * too so a hostile record is not decoded again for each message. */
 typedef struct mailauth__keycache mailauth__keycache_t;
 
-mailauth_status_t mailauth__keycache_new(const mailauth_allocator_t *al,
-                                         mailauth__keycache_t **out);
-void mailauth__keycache_free(mailauth__keycache_t *kc);
+/* A cache working in `env` (its allocator, clock and limits, read on
+ * every call), which must outlive it. MAILAUTH_OK, MAILAUTH_EINVAL,
+ * MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__keycache_new(const mailauth__env_t *env, mailauth__keycache_t **out);
+void              mailauth__keycache_free(mailauth__keycache_t *kc);
 /* Look up the key for the owner name "<s>._domainkey.<d>" (any case, one
  * trailing dot ignored; names over 255 octets are never cached).
  * On a hit, *out is a copy whose pub holds a new reference (clear it) and
  * *reason is the cached parse outcome. Returns true on a hit. An expired
  * entry is dropped and is a miss. */
-bool mailauth__keycache_get(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
-                            mailauth__key_t *out, mailauth_reason_t *reason);
+bool mailauth__keycache_get(mailauth__keycache_t *kc, const char *owner, mailauth__key_t *out,
+                            mailauth_reason_t *reason);
 /* Store a parse outcome (the cache takes its own reference to k->pub; k
  * may be NULL for a negative result without a key), replacing any entry
  * of that owner. ttl is capped by MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX; 0 only
  * drops the old entry. Out of memory only loses the caching. */
-void mailauth__keycache_put(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
-                            const mailauth__key_t *k, mailauth_reason_t reason, uint32_t ttl);
+void mailauth__keycache_put(mailauth__keycache_t *kc, const char *owner, const mailauth__key_t *k,
+                            mailauth_reason_t reason, uint32_t ttl);
 
 #endif

@@ -1,11 +1,10 @@
-/* One DKIM key lookup (see dkim/dkim_keyq.h): ctx cache, DNS question,
+/* One DKIM key lookup (see dkim/dkim_keyq.h): key cache, DNS question,
  * answer parsing (RFC 6376 §6.1.2 steps 2-5) and the key/signature fit
  * (§3.6.1, RFC 8301 §3.2). */
 #include "dkim/dkim_keyq.h"
 
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "util/alloc.h"
 
 static void
@@ -34,7 +33,7 @@ parsed(mailauth__keyq_t *k, mailauth_reason_t reason)
 }
 
 mailauth_status_t
-mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth_ctx_t *ctx,
+mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth__env_t *env,
                    mailauth__dnsc_t *dns, const char *selector, const char *domain)
 {
     static const char mid[] = "._domainkey.";
@@ -53,7 +52,7 @@ mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth_ctx
     memcpy(owner + sl, mid, sizeof(mid) - 1);
     memcpy(owner + sl + sizeof(mid) - 1, domain, dl + 1);
     k->owner = owner;
-    if (ctx->env.keys != NULL && mailauth__keycache_get(ctx->env.keys, ctx, owner, &k->key, &reason)) {
+    if (env->keys != NULL && mailauth__keycache_get(env->keys, owner, &k->key, &reason)) {
         k->held = true;
         parsed(k, reason);
         return MAILAUTH_OK;
@@ -67,7 +66,7 @@ mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth_ctx
 }
 
 mailauth_status_t
-mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns)
+mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__dnsc_t *dns)
 {
     const mailauth__dns_result_t *r = NULL;
     mailauth_reason_t             reason = MAILAUTH_REASON_NONE;
@@ -98,12 +97,12 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth_ctx_t *ctx, mailauth__dn
         finish(k, MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "several key records at the selector");
         return MAILAUTH_OK;
     }
-    st = mailauth__key_parse(&ctx->env.al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
+    st = mailauth__key_parse(&env->al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
     if (st != MAILAUTH_OK)
         return st;
     k->held = true;
-    if (ctx->env.keys != NULL)
-        mailauth__keycache_put(ctx->env.keys, ctx, k->owner, &k->key, reason, r->rr[0].ttl);
+    if (env->keys != NULL)
+        mailauth__keycache_put(env->keys, k->owner, &k->key, reason, r->rr[0].ttl);
     parsed(k, reason);
     return MAILAUTH_OK;
 }
@@ -119,7 +118,7 @@ mailauth__keyq_clear(mailauth__keyq_t *k)
 }
 
 mailauth_reason_t
-mailauth__key_fits(const mailauth_ctx_t *ctx, const mailauth__key_t *k, mailauth__key_type_t type,
+mailauth__key_fits(const mailauth__env_t *env, const mailauth__key_t *k, mailauth__key_type_t type,
                    mailauth__hash_alg_t hash, const char **problem)
 {
     *problem = NULL;
@@ -137,12 +136,12 @@ mailauth__key_fits(const mailauth_ctx_t *ctx, const mailauth__key_t *k, mailauth
         return MAILAUTH_REASON_DKIM_KEY_SERVICE;
     }
     if (k->type == MAILAUTH__KEY_RSA &&
-        k->bits < mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_RSA_MIN_BITS)) {
+        k->bits < mailauth__env_limit(env, MAILAUTH_LIMIT_RSA_MIN_BITS)) {
         *problem = "RSA key below the minimum size";
         return MAILAUTH_REASON_DKIM_KEY_TOO_SMALL;
     }
     if (k->type == MAILAUTH__KEY_RSA &&
-        k->bits > mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_RSA_MAX_BITS)) {
+        k->bits > mailauth__env_limit(env, MAILAUTH_LIMIT_RSA_MAX_BITS)) {
         *problem = "RSA key above the maximum size";
         return MAILAUTH_REASON_DKIM_KEY_TOO_LARGE;
     }

@@ -4,7 +4,7 @@
  * ARC-Message-Signature and ARC-Seal; the DKIM verifier's own key steps do
  * the same work and could call it.
  *
- * A lookup is asked once (ctx key cache first, then the DNS client) and
+ * A lookup is asked once (the key cache first, then the DNS client) and
  * polled on every wake until it is done. Its outcome is a parsed key, or a
  * DKIM_* reason with a short text saying why there is no usable key:
  *
@@ -32,6 +32,7 @@
 #include "dkim/dkim.h"
 #include "dns/dns.h"
 #include "util/arena.h"
+#include "util/env.h"
 
 typedef struct mailauth__keyq {
     const char        *owner; /* "<s>._domainkey.<d>", arena */
@@ -44,17 +45,17 @@ typedef struct mailauth__keyq {
     const char        *problem; /* static text when reason is not NONE */
 } mailauth__keyq_t;
 
-/* Start the lookup of the key for (selector, domain): the ctx key cache
- * answers at once, otherwise the question goes to `dns`. `k` is zeroed
+/* Start the lookup of the key for (selector, domain): the key cache of
+ * `env` answers at once, otherwise the question goes to `dns`. `k` is zeroed
  * first. Returns MAILAUTH_OK (k->done may already be set) or MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a,
-                                     const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+                                     const mailauth__env_t *env, mailauth__dnsc_t *dns,
                                      const char *selector, const char *domain);
 
-/* Take the answer if it is there: parse it, store it in the ctx key cache.
+/* Take the answer if it is there: parse it, store it in the key cache.
  * MAILAUTH_OK (done, now or before), MAILAUTH_EAGAIN (still pending),
  * MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth_ctx_t *ctx,
+mailauth_status_t mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env,
                                       mailauth__dnsc_t *dns);
 
 /* Release the key reference. Safe twice and on a zeroed lookup. */
@@ -62,10 +63,10 @@ void mailauth__keyq_clear(mailauth__keyq_t *k);
 
 /* Whether a usable key fits a signature of (type, hash): §3.6.1 k= (key
  * type), h= (hash algorithms), s= (service types: "*" or "email"), and the
- * ctx RSA size bounds (RFC 8301 §3.2). Returns MAILAUTH_REASON_NONE, or
+ * environment's RSA size bounds (RFC 8301 §3.2). Returns MAILAUTH_REASON_NONE, or
  * DKIM_KEY_MISMATCH, DKIM_KEY_SERVICE, DKIM_KEY_TOO_SMALL, DKIM_KEY_TOO_LARGE
  * with *problem set to a static text. */
-mailauth_reason_t mailauth__key_fits(const mailauth_ctx_t *ctx, const mailauth__key_t *k,
+mailauth_reason_t mailauth__key_fits(const mailauth__env_t *env, const mailauth__key_t *k,
                                      mailauth__key_type_t type, mailauth__hash_alg_t hash,
                                      const char **problem);
 

@@ -17,7 +17,6 @@
 
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "dkim/dkim_keyq.h"
 #include "util/str.h"
 
@@ -40,17 +39,15 @@ typedef struct vsig {
 } vsig_t;
 
 struct mailauth__dkim_verify {
-    const mailauth_ctx_t        *ctx;
+    const mailauth__env_t       *env;
     mailauth__arena_t           *arena;
     mailauth__dnsc_t            *dns;
     const mailauth__hdr_index_t *hdrs;
-    mailauth__body_set_t        *bs;
-    mailauth__hdr_groups_t      *groups; /* built for the first usable signature */
+    mailauth__body_use_t         body;  /* owned; shared with ARC on request */
+    mailauth__hdr_pick_t        *picks; /* built for the first usable signature */
     vsig_t                      *v;
     size_t                       n;
-    uint64_t                     body_ids;    /* bit set of the body hashers asked for */
-    bool                         body_shared; /* ARC wants hashes from bs too */
-    bool                         body_done;
+    uint64_t                     body_ids; /* bit set of the body hashers asked for */
 };
 
 static const char sig_name[] = "DKIM-Signature";
@@ -80,7 +77,7 @@ key_verdict(const mailauth__keyq_t *k, mailauth_reason_t reason)
 {
     if (k->temp) /* §6.1.2 step 2: TEMPFAIL (key unavailable) */
         return MAILAUTH_VERDICT_TEMPERROR;
-    /* RFC 8301 §3.2 and the ctx bounds: the receiver's policy, not a broken key. */
+    /* RFC 8301 §3.2 and the configured bounds: the receiver's policy, not a broken key. */
     if (reason == MAILAUTH_REASON_DKIM_KEY_TOO_SMALL ||
         reason == MAILAUTH_REASON_DKIM_KEY_TOO_LARGE)
         return MAILAUTH_VERDICT_POLICY;
@@ -106,7 +103,7 @@ key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
     s->res.key_bits = k->held ? k->key.bits : 0;
     s->res.testing = k->held && k->key.testing;
     if (reason == MAILAUTH_REASON_NONE)
-        reason = mailauth__key_fits(v->ctx, &k->key, s->sig.key_type, s->sig.hash, &problem);
+        reason = mailauth__key_fits(v->env, &k->key, s->sig.key_type, s->sig.hash, &problem);
     /* §3.6.1 t=s: the i= domain must be d= itself, not a subdomain. */
     if (reason == MAILAUTH_REASON_NONE && k->key.strict &&
         !mailauth__eq_ci(auid_domain(s->sig.i), s->sig.d)) {
@@ -123,17 +120,17 @@ key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
         return st;
     s->sig_ok = st == MAILAUTH_OK;
     s->state = SIG_READY;
-    if (v->body_done)
+    if (v->body.ended)
         finish_sig(v, s);
     return MAILAUTH_OK;
 }
 
-/* All keys are asked at once, at end of headers (the ctx cache may answer now). */
+/* All keys are asked at once, at end of headers (the key cache may answer now). */
 static mailauth_status_t
 ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st =
-        mailauth__keyq_ask(&s->key, v->arena, v->ctx, v->dns, s->sig.s, s->sig.d);
+        mailauth__keyq_ask(&s->key, v->arena, v->env, v->dns, s->sig.s, s->sig.d);
     if (st != MAILAUTH_OK)
         return st;
     s->state = SIG_KEY;
@@ -142,17 +139,17 @@ ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 
 /* ---------------------------------------------------------------- signature */
 
-/* §6.1.1 checks that need the clock or the ctx (the parser did the rest). */
+/* §6.1.1 checks that need the clock or the configuration (the parser did the rest). */
 static bool
 sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s)
 {
     const mailauth__sig_t *g = &s->sig;
-    int64_t                now = mailauth__ctx_wall_s(v->ctx);
-    int64_t skew = (int64_t)mailauth__ctx_limit(v->ctx, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
+    int64_t                now = mailauth__env_wall_s(v->env);
+    int64_t skew = (int64_t)mailauth__env_limit(v->env, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
     /* RFC 8301 §3.1: rsa-sha1 must not be used for verifying; the field is
-     * unusable as a whole, like a syntax error (the ctx flag can allow it). */
+     * unusable as a whole, like a syntax error (a flag can allow it). */
     if (g->alg == MAILAUTH__ALG_RSA_SHA1 &&
-        !mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1)) {
+        !mailauth__env_flag(v->env, MAILAUTH_FLAG_DKIM_ACCEPT_RSA_SHA1)) {
         decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_SHA1,
                "rsa-sha1 is not accepted (RFC 8301)");
         return false;
@@ -195,7 +192,7 @@ want_body(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     uint64_t          limit = s->sig.has_l ? s->sig.l : MAILAUTH__BODY_NO_LIMIT;
     mailauth_status_t st =
-        mailauth__body_set_want(v->bs, s->sig.c_body, s->sig.hash, limit, &s->body_id);
+        mailauth__body_use_want(&v->body, s->sig.c_body, s->sig.hash, limit, &s->body_id);
     if (st == MAILAUTH_ELIMIT) {
         decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                "not verified: too many distinct body hashes");
@@ -225,13 +222,12 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     st = want_body(v, s);
     if (st != MAILAUTH_OK || s->state == SIG_DONE)
         return st;
-    if (v->groups == NULL) {
-        st = mailauth__hdr_groups_build(v->arena, v->hdrs, &v->groups);
+    if (v->picks == NULL) {
+        st = mailauth__hdr_pick_new(v->arena, v->hdrs, &v->picks);
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(&v->ctx->env.al, &v->ctx->hashes, v->groups, &s->sig, s->field,
-                                      s->hdigest);
+    st = mailauth__dkim_header_digest(v->env, v->picks, &s->sig, s->field, s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
     return ask_key(v, s);
@@ -242,8 +238,8 @@ static void
 finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     size_t         len = 0;
-    const uint8_t *bh = mailauth__body_set_digest(v->bs, s->body_id, &len);
-    uint64_t       canon = mailauth__body_set_canon_len(v->bs, s->body_id);
+    const uint8_t *bh = mailauth__body_set_digest(v->body.bs, s->body_id, &len);
+    uint64_t       canon = mailauth__body_set_canon_len(v->body.bs, s->body_id);
     /* §3.5 l=: "This value MUST NOT be larger than the actual number of
      * octets in the canonicalized message body": the body the signature
      * covered is not all here, so the message does not match it. */
@@ -265,7 +261,7 @@ finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
     }
     /* RFC 6376 §8.2: content after l= is unsigned; a receiver may refuse it. */
     if (s->res.unsigned_bytes > 0 &&
-        mailauth__ctx_flag(v->ctx, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY)) {
+        mailauth__env_flag(v->env, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY)) {
         decide(s, MAILAUTH_VERDICT_POLICY, MAILAUTH_REASON_DKIM_PARTIAL_BODY,
                "l= leaves body bytes unsigned");
         return;
@@ -285,17 +281,17 @@ count_fields(const mailauth__hdr_index_t *hdrs)
 }
 
 mailauth_status_t
-mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                             const mailauth__hdr_index_t *hdrs, mailauth__dkim_verify_t **out)
 {
     mailauth__dkim_verify_t *v = mailauth__arena_calloc(a, 1, sizeof(*v));
-    size_t                   limit = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DKIM_SIGNATURES);
+    size_t                   limit = mailauth__env_limit(env, MAILAUTH_LIMIT_DKIM_SIGNATURES);
     size_t                   pos = 0;
     mailauth_status_t        st = MAILAUTH_OK;
     *out = NULL;
     if (v == NULL)
         return MAILAUTH_ENOMEM;
-    v->ctx = ctx;
+    v->env = env;
     v->arena = a;
     v->dns = dns;
     v->hdrs = hdrs;
@@ -303,10 +299,9 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mai
     v->v = mailauth__arena_calloc(a, v->n + 1, sizeof(*v->v));
     if (v->v == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__body_set_new(&ctx->env.al, &v->bs);
+    st = mailauth__body_use_open(&v->body, env, NULL);
     if (st != MAILAUTH_OK)
         return st;
-    mailauth__body_set_use_kit(v->bs, &ctx->hashes);
     *out = v; /* from here on, mailauth__dkim_verify_free() releases what was taken */
     for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
         vsig_t *s = &v->v[i];
@@ -324,21 +319,15 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx, mai
 mailauth_status_t
 mailauth__dkim_verify_body(mailauth__dkim_verify_t *v, const void *p, size_t n)
 {
-    if ((v->body_ids == 0 && !v->body_shared) || n == 0)
-        return MAILAUTH_OK; /* nothing to hash: the body is not even looked at */
-    return mailauth__body_set_feed(v->bs, p, n);
+    return mailauth__body_use_feed(&v->body, p, n);
 }
 
 mailauth_status_t
 mailauth__dkim_verify_end_body(mailauth__dkim_verify_t *v)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    if (v->body_done)
-        return MAILAUTH_OK;
-    st = mailauth__body_set_end(v->bs);
-    if (st != MAILAUTH_OK)
+    if (!mailauth__body_use_end(&v->body, &st))
         return st;
-    v->body_done = true;
     for (size_t i = 0; i < v->n; i++) {
         if (v->v[i].state == SIG_READY)
             finish_sig(v, &v->v[i]);
@@ -349,13 +338,13 @@ mailauth__dkim_verify_end_body(mailauth__dkim_verify_t *v)
 mailauth_status_t
 mailauth__dkim_verify_step(mailauth__dkim_verify_t *v)
 {
-    bool waiting = !v->body_done;
+    bool waiting = !v->body.ended;
     for (size_t i = 0; i < v->n; i++) {
         vsig_t           *s = &v->v[i];
         mailauth_status_t st = MAILAUTH_OK;
         if (s->state != SIG_KEY)
             continue;
-        st = mailauth__keyq_poll(&s->key, v->ctx, v->dns);
+        st = mailauth__keyq_poll(&s->key, v->env, v->dns);
         if (st == MAILAUTH_OK)
             st = key_ready(v, s);
         else if (st == MAILAUTH_EAGAIN)
@@ -373,17 +362,13 @@ mailauth__dkim_verify_free(mailauth__dkim_verify_t *v)
         return;
     for (size_t i = 0; i < v->n; i++)
         mailauth__keyq_clear(&v->v[i].key);
-    mailauth__body_set_free(v->bs);
-    v->bs = NULL;
+    mailauth__body_use_close(&v->body);
 }
 
 mailauth__body_set_t *
 mailauth__dkim_verify_share_body(mailauth__dkim_verify_t *v)
 {
-    if (v == NULL)
-        return NULL;
-    v->body_shared = true;
-    return v->bs;
+    return v != NULL ? mailauth__body_use_share(&v->body) : NULL;
 }
 
 size_t

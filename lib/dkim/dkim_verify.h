@@ -13,10 +13,12 @@
  *
  * step() returns MAILAUTH_OK once every signature has its verdict. All
  * memory comes from the eval's arena except the body set and the key
- * references, released by mailauth__dkim_verify_free().
+ * references, released by mailauth__dkim_verify_free(). Configuration
+ * (limits, clock, flags, key cache, digests) comes from the environment.
  *
- * The header-hash helpers are shared with ARC (the ARC-Message-Signature
- * selects and hashes header fields the same way, RFC 8617 §4.1.2).
+ * The header-hash helpers and the body hashes of a verifier are shared
+ * with ARC (the ARC-Message-Signature selects and hashes header fields and
+ * the body the same way, RFC 8617 §4.1.2) and with the signers.
  */
 #ifndef MAILAUTH__DKIM_VERIFY_H
 #define MAILAUTH__DKIM_VERIFY_H
@@ -32,6 +34,7 @@
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "util/arena.h"
+#include "util/env.h"
 
 /* The public view of one signature's verdict (include/mailauth/dkim.h). */
 struct mailauth_dkim_result {
@@ -59,7 +62,7 @@ typedef struct mailauth__dkim_verify mailauth__dkim_verify_t;
  * change afterwards). Questions go through `dns`; memory from `a`.
  * Returns MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO (the hash library
  * failed). On error *out may still hold a verifier: free it. */
-mailauth_status_t mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth_ctx_t *ctx,
+mailauth_status_t mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env,
                                               mailauth__dnsc_t            *dns,
                                               const mailauth__hdr_index_t *hdrs,
                                               mailauth__dkim_verify_t    **out);
@@ -102,28 +105,55 @@ mailauth_status_t mailauth__dkim_add_authres(const mailauth__dkim_verify_t *v,
 
 /* ---------------------------------------------------------------- header hash */
 
-/* The header fields grouped by name (case-insensitive), so that h= lists
- * of any length select their fields in constant time per name. Built once
- * per message over a header index that no longer changes. */
-typedef struct mailauth__hdr_groups mailauth__hdr_groups_t;
+/* Hash the fields the entries names[0..n) pick (RFC 6376 §5.4.2: each the
+ * next unused instance of its name from the bottom; one with none left
+ * contributes nothing), each canonicalized with its CRLF (§3.7). The
+ * picker is begun anew. MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+mailauth_status_t mailauth__dkim_hash_fields(mailauth__hash_t *h, mailauth__canon_t canon,
+                                             mailauth__hdr_pick_t *p, const char *const *names,
+                                             size_t n);
 
-/* MAILAUTH_OK, MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__hdr_groups_build(mailauth__arena_t *a, const mailauth__hdr_index_t *idx,
-                                             mailauth__hdr_groups_t **out);
-
-/* Hash of the header data a signature covers (RFC 6376 §3.7, §5.4.2): for
- * each h= name the next instance of that name from the bottom not yet used
- * (a name with no instance left contributes nothing), canonicalized by
- * sig->c_header, then the signature field itself without its b= value and
- * without a trailing CRLF. `field` is the signature field; sig->b_off is
- * relative to field->value. digest gets mailauth__hash_len(sig->hash) bytes.
- * kit: the ctx's digests (NULL: fetched).
- * Not reentrant on one `g` (it holds the per-name cursors).
+/* Hash of the header data a signature covers (RFC 6376 §3.7): the fields
+ * its h= picks canonicalized by sig->c_header, then the signature field
+ * itself without its b= value and without a trailing CRLF. `field` is the
+ * signature field; sig->b_off is relative to field->value. digest gets
+ * mailauth__hash_len(sig->hash) bytes. Not reentrant on one picker.
  * MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
-mailauth_status_t mailauth__dkim_header_digest(const mailauth_allocator_t *al,
-                                               const mailauth__hash_kit_t *kit,
-                                               mailauth__hdr_groups_t     *g,
-                                               const mailauth__sig_t      *sig,
+mailauth_status_t mailauth__dkim_header_digest(const mailauth__env_t *env, mailauth__hdr_pick_t *p,
+                                               const mailauth__sig_t *sig,
                                                const mailauth__hdr_t *field, uint8_t *digest);
+
+/* ---------------------------------------------------------------- body hashes */
+
+/* A verifier's hold on a body set (dkim_body.c): its own set (made with
+ * the environment's digests, fed and ended by the verifier), or one shared
+ * by the set's owner (which feeds and ends it; the verifier only asks for
+ * hashes and reads them). An owned set is fed only once a hash was asked
+ * for or the set was shared out: a message nobody hashes the body of is
+ * not even looked at. A zeroed struct holds nothing. */
+typedef struct mailauth__body_use {
+    mailauth__body_set_t *bs;
+    bool                  owned;
+    bool                  wanted; /* feed it */
+    bool                  ended;
+} mailauth__body_use_t;
+
+/* Hold `shared`, or (NULL) a new set of one's own. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__body_use_open(mailauth__body_use_t *u, const mailauth__env_t *env,
+                                          mailauth__body_set_t *shared);
+/* mailauth__body_set_want() on the set, which is then fed. */
+mailauth_status_t mailauth__body_use_want(mailauth__body_use_t *u, mailauth__canon_t canon,
+                                          mailauth__hash_alg_t alg, uint64_t limit, size_t *id);
+/* The set, to be shared with another verifier (it is fed from now on). */
+mailauth__body_set_t *mailauth__body_use_share(mailauth__body_use_t *u);
+/* Body bytes (CRLF-normalized, any chunking): fed to an owned set that is
+ * wanted and not ended. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__body_use_feed(mailauth__body_use_t *u, const void *p, size_t n);
+/* End of the body: an owned set is ended (a shared one must have been by
+ * its owner). True the first time it succeeds (then finish what waited
+ * for the body hashes); false when ended before, or on failure (*st). */
+bool mailauth__body_use_end(mailauth__body_use_t *u, mailauth_status_t *st);
+/* Free an owned set; the hold is zeroed. */
+void mailauth__body_use_close(mailauth__body_use_t *u);
 
 #endif

@@ -3,15 +3,17 @@
  * plus a list in insertion order (oldest evicted first), behind one mutex.
  * Keys are reference-counted, so a reader keeps its copy after the entry
  * is replaced or evicted; entries leave the table under the lock and are
- * freed after it is released. */
+ * freed after it is released. Limits and the clock are read from the
+ * environment the cache was made with (the ctx's, embedded in it: the
+ * values its setters give are seen, however late). */
 #include "dkim/dkim.h"
 
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "util/alloc.h"
+#include "util/env.h"
 #include "util/str.h"
 
 #define OWNER_MAX 255u    /* a DNS name in text form, without the trailing dot */
@@ -21,7 +23,7 @@ typedef struct kc_entry kc_entry_t;
 struct kc_entry {
     kc_entry_t       *chain;        /* next in the bucket (or in a list of dropped entries) */
     kc_entry_t       *older, *newer; /* insertion order */
-    uint64_t          expires_ms;   /* on the ctx monotonic clock */
+    uint64_t          expires_ms;   /* on the monotonic clock */
     uint32_t          hash;
     mailauth__key_t   key;          /* holds one reference to key.pub */
     mailauth_reason_t reason;
@@ -30,13 +32,14 @@ struct kc_entry {
 };
 
 struct mailauth__keycache {
-    mailauth_allocator_t al;
-    pthread_mutex_t      lock;
-    kc_entry_t         **buckets;
-    size_t               nbuckets; /* a power of two */
-    size_t               count;
-    kc_entry_t          *oldest, *newest;
-    uint32_t             seed;
+    const mailauth__env_t *env;
+    mailauth_allocator_t   al;
+    pthread_mutex_t        lock;
+    kc_entry_t           **buckets;
+    size_t                 nbuckets; /* a power of two */
+    size_t                 count;
+    kc_entry_t            *oldest, *newest;
+    uint32_t               seed;
 };
 
 /* Lower case, one trailing dot dropped; false if it cannot be a name. */
@@ -72,17 +75,20 @@ hash_name(uint32_t seed, const char *s, size_t n)
 }
 
 mailauth_status_t
-mailauth__keycache_new(const mailauth_allocator_t *al, mailauth__keycache_t **out)
+mailauth__keycache_new(const mailauth__env_t *env, mailauth__keycache_t **out)
 {
-    mailauth__keycache_t *kc = NULL;
+    const mailauth_allocator_t *al = NULL;
+    mailauth__keycache_t       *kc = NULL;
     if (out == NULL)
         return MAILAUTH_EINVAL;
     *out = NULL;
-    if (al == NULL)
-        al = &mailauth__default_allocator;
+    if (env == NULL)
+        return MAILAUTH_EINVAL;
+    al = &env->al;
     kc = mailauth__calloc(al, 1, sizeof(*kc));
     if (kc == NULL)
         return MAILAUTH_ENOMEM;
+    kc->env = env;
     kc->al = *al;
     kc->buckets = mailauth__calloc(al, BUCKETS_FIRST, sizeof(*kc->buckets));
     if (kc->buckets == NULL || pthread_mutex_init(&kc->lock, NULL) != 0) {
@@ -162,8 +168,8 @@ find(const mailauth__keycache_t *kc, uint32_t h, const char *name, size_t n)
 }
 
 bool
-mailauth__keycache_get(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
-                       mailauth__key_t *out, mailauth_reason_t *reason)
+mailauth__keycache_get(mailauth__keycache_t *kc, const char *owner, mailauth__key_t *out,
+                       mailauth_reason_t *reason)
 {
     char        name[OWNER_MAX + 1];
     size_t      n = 0;
@@ -178,7 +184,7 @@ mailauth__keycache_get(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, cons
     if (kc == NULL || out == NULL || reason == NULL || !normalize(owner, name, &n))
         return false;
     h = hash_name(kc->seed, name, n);
-    now = mailauth__ctx_mono_ms(ctx);
+    now = mailauth__env_mono_ms(kc->env);
     pthread_mutex_lock(&kc->lock);
     e = find(kc, h, name, n);
     if (e != NULL && now >= e->expires_ms) {
@@ -236,23 +242,25 @@ entry_new(mailauth__keycache_t *kc, const char *name, size_t n, const mailauth__
 }
 
 void
-mailauth__keycache_put(mailauth__keycache_t *kc, const mailauth_ctx_t *ctx, const char *owner,
-                       const mailauth__key_t *k, mailauth_reason_t reason, uint32_t ttl)
+mailauth__keycache_put(mailauth__keycache_t *kc, const char *owner, const mailauth__key_t *k,
+                       mailauth_reason_t reason, uint32_t ttl)
 {
     char        name[OWNER_MAX + 1];
     size_t      n = 0;
-    size_t      cap = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES);
-    uint32_t    ttl_max = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
+    size_t      cap = 0;
+    uint32_t    ttl_max = 0;
     kc_entry_t *e = NULL, *old, *dead = NULL;
     if (kc == NULL || !normalize(owner, name, &n))
         return;
+    cap = mailauth__env_limit(kc->env, MAILAUTH_LIMIT_DKIM_KEY_CACHE_ENTRIES);
+    ttl_max = mailauth__env_limit(kc->env, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
     if (ttl > ttl_max)
         ttl = ttl_max;
     /* A TTL of 0 means "do not cache" (RFC 1035 §3.2.1); the old entry,
      * if any, still goes. A failed allocation only loses the caching. */
     if (ttl > 0 && cap > 0 && (e = entry_new(kc, name, n, k)) != NULL) {
         e->reason = reason;
-        uint64_t now = mailauth__ctx_mono_ms(ctx), life = (uint64_t)ttl * 1000u;
+        uint64_t now = mailauth__env_mono_ms(kc->env), life = (uint64_t)ttl * 1000u;
         e->expires_ms = now > UINT64_MAX - life ? UINT64_MAX : now + life;
     }
     pthread_mutex_lock(&kc->lock);

@@ -127,5 +127,7 @@ void mailauth__resolver_run_wakes(mailauth_resolver_t *r);
 
 /* The ctx a resolver was created with. */
 struct mailauth_ctx *mailauth__resolver_ctx(const mailauth_resolver_t *r);
+/* Its environment (util/env.h), for modules that never see the ctx; NULL for NULL. */
+const struct mailauth__env *mailauth__resolver_env(const mailauth_resolver_t *r);
 
 #endif

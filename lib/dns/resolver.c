@@ -60,6 +60,12 @@ mailauth__resolver_ctx(const mailauth_resolver_t *r)
     return r != NULL ? r->ctx : NULL;
 }
 
+const struct mailauth__env *
+mailauth__resolver_env(const mailauth_resolver_t *r)
+{
+    return r != NULL ? mailauth__ctx_env(r->ctx) : NULL;
+}
+
 /* --- client queues (wake, done) --- */
 
 static mailauth__dnsc_link_t *

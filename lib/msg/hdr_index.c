@@ -118,16 +118,32 @@ mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field, size_t le
     return add(idx, field, strip_line_end(field, len), 0);
 }
 
+/* Bare LFs in field[0..len): each becomes CRLF. */
+static size_t
+bare_lfs(const char *field, size_t len)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < len; i++)
+        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
+    return extra;
+}
+
 mailauth_status_t
 mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field, size_t len)
 {
-    size_t extra = 0;
     if (idx == NULL || (field == NULL && len != 0))
         return MAILAUTH_EINVAL;
     len = strip_line_end(field, len);
-    for (size_t i = 0; i < len; i++)
-        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
-    return add(idx, field, len, extra);
+    return add(idx, field, len, bare_lfs(field, len));
+}
+
+size_t
+mailauth__hdr_crlf_len(const char *field, size_t len)
+{
+    if (field == NULL)
+        return 0;
+    len = strip_line_end(field, len);
+    return len + bare_lfs(field, len);
 }
 
 size_t

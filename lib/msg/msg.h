@@ -1,14 +1,21 @@
-/* Internal: RFC 5322 message intake: header field index and splitter.
+/* Internal: RFC 5322 message intake: header field index, splitter, field
+ * names and the intake object every consumer of a message is built on.
  *
  * The header index keeps every field as received (folding kept, trailing
  * CRLF removed) in an arena, in order, for DKIM, DMARC and ARC to look up.
  * The splitter cuts a message into header fields, end of headers and body
- * bytes, and hands them to a sink (the eval's feeding functions, or a
- * test). It is incremental (mailauth__msg_stream_*: bytes in chunks cut
- * anywhere) and mailauth__msg_split() is the same engine over one buffer.
- * Both are bounded: one field at most max_bytes, at most max_count fields;
- * the splitter keeps at most max_field + 3 bytes of one field and never
- * copies body bytes.
+ * bytes, and hands them to a sink (the intake, the eval, or a test). It is
+ * incremental (mailauth__msg_stream_*: bytes in chunks cut anywhere) and
+ * mailauth__msg_split() is the same engine over one buffer. Both are
+ * bounded: one field at most max_bytes, at most max_count fields; the
+ * splitter keeps at most max_field + 3 bytes of one field and never copies
+ * body bytes.
+ *
+ * The picker (hdr_pick.c) answers RFC 6376 §5.4.2 for signers and
+ * verifiers alike; the intake (msg_intake.c) is what a verifier, a signer
+ * or a sealer is fed through: header fields into an index under the
+ * limits, the phase rules, whole messages and raw streams through the
+ * splitter, body bytes as CRLF to one callback.
  */
 #ifndef MAILAUTH__MSG_H
 #define MAILAUTH__MSG_H
@@ -21,6 +28,7 @@
 #include <mailauth/status.h>
 
 #include "util/arena.h"
+#include "util/env.h"
 
 /* One header field. All pointers into one arena copy of the field; a NUL
  * follows raw[len] (not counted), though NUL bytes may occur inside. */
@@ -59,6 +67,9 @@ mailauth_status_t mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char
  * a signer is given them): each becomes CRLF, as on the wire. */
 mailauth_status_t mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field,
                                                size_t len);
+/* The length such a field has in the index: one trailing CRLF or LF
+ * removed, each bare LF counted as CRLF. */
+size_t mailauth__hdr_crlf_len(const char *field, size_t len);
 
 size_t mailauth__hdr_index_count(const mailauth__hdr_index_t *idx);
 /* Field i in received order (0 = top), or NULL. */
@@ -163,5 +174,177 @@ void mailauth__msg_stream_clear(mailauth__msg_stream_t *s);
  * (MAILAUTH_EINVAL: msg NULL with len > 0, or a bad sink). */
 mailauth_status_t mailauth__msg_split(const mailauth_allocator_t *al, const void *msg, size_t len,
                                       size_t max_field, const mailauth__msg_sink_t *sink);
+
+/* ---------------------------------------------------------------- field names */
+
+/* A set of field names, compared ASCII case-insensitively (RFC 5322
+ * §1.2.2), numbered 0, 1, ... in the order they were added. Names are not
+ * copied: they must outlive the set. Arena memory, sized once. */
+typedef struct mailauth__name_set {
+    size_t      *slot; /* per table slot: number + 1, or 0 when empty */
+    size_t       mask; /* table size - 1: a power of two, at least twice max */
+    const char **name; /* [max] */
+    size_t      *len;
+    size_t       n, max;
+} mailauth__name_set_t;
+
+#define MAILAUTH__NAME_NONE SIZE_MAX
+
+/* Room for `max` names. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__name_set_init(mailauth__name_set_t *ns, mailauth__arena_t *a,
+                                          size_t max);
+/* The number of `name`, or MAILAUTH__NAME_NONE. One probe: O(len). */
+size_t mailauth__name_set_find(const mailauth__name_set_t *ns, const char *name, size_t len);
+/* The number of `name`, added when new; MAILAUTH__NAME_NONE when the set is full. */
+size_t mailauth__name_set_add(mailauth__name_set_t *ns, const char *name, size_t len);
+
+/* ---------------------------------------------------------------- picker */
+
+/* RFC 6376 §5.4.2, for every h= list made or checked (DKIM signer and
+ * verifier, ARC sealer and verifier): "each h= entry takes the next unused
+ * instance of its name from the bottom up; an entry with no instance left
+ * contributes nothing". The fields of an index are grouped by name once
+ * (O(fields)); then each entry costs one probe, so a list of any length
+ * over a header of any size is O(fields + entries), also for hostile
+ * input. Arena memory; the index must not change afterwards. */
+typedef struct mailauth__hdr_pick mailauth__hdr_pick_t;
+
+/* MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__hdr_pick_new(mailauth__arena_t *a, const mailauth__hdr_index_t *idx,
+                                         mailauth__hdr_pick_t **out);
+/* Start a list: every instance is unused again. O(distinct names). */
+void mailauth__hdr_pick_begin(mailauth__hdr_pick_t *p);
+/* The next unused instance of `name` from the bottom, or NULL. */
+const mailauth__hdr_t *mailauth__hdr_pick_next(mailauth__hdr_pick_t *p, const char *name,
+                                               size_t len);
+/* How many fields are named `name`. */
+size_t mailauth__hdr_pick_count(const mailauth__hdr_pick_t *p, const char *name, size_t len);
+
+/* ---------------------------------------------------------------- intake */
+
+/* One message in, for one consumer: the eval (verification), the DKIM
+ * signer or the ARC sealer. The consumer embeds an intake, gives it its
+ * arena, the ctx header limits and its operations, and forwards its
+ * feeding calls to it:
+ *
+ *   header()        one field: kept in the index (if the consumer wants
+ *                   that name), or refused by a limit: counted, reported
+ *                   to ops->refused, and the call still returns MAILAUTH_OK
+ *                   (a degraded result is the consumer's to report, not
+ *                   an error); MAILAUTH_EINVAL only for bytes that are not
+ *                   a header field at all;
+ *   end_headers()   ops->end_headers(): the index is complete (start the
+ *                   checks, ask for keys, set up the body hashes);
+ *   body()          bytes with each bare LF made CRLF, to ops->body();
+ *   message()       a whole message through the splitter: the fields, the
+ *                   end of headers and the body (end() still to come);
+ *   feed()          raw bytes of a message in chunks cut anywhere, through
+ *                   the incremental splitter; end() ends the stream first;
+ *   end()           the end of the message; the consumer then does its own
+ *                   end work.
+ *
+ * Phases (RFC 5322 order): NEW (nothing yet: message() or feed() may
+ * start) -> HEADERS (a field was taken or refused) -> BODY (end_headers
+ * done) -> ENDED. A call out of order returns MAILAUTH_ESTATE and changes
+ * nothing; after feed() only feed() and end() are accepted. The splitter
+ * hands fields on already CRLF-normalized and the body to ops->body()
+ * directly. A failed ops->end_headers() leaves the phase at HEADERS.
+ *
+ * Limits: at most max_count fields are taken (kept or not; 0: no limit),
+ * none longer than max_bytes (CRLF-normalized, without its line end; 0: no
+ * limit). Memory: the kept fields in the arena, and while streaming one
+ * field buffer of at most max_bytes + 3 bytes (the consumer's allocator).
+ *
+ * For the eval (lib/core/eval.c), the same as the signer and the sealer:
+ * embed an intake set up by mailauth__intake_init_env() in the eval's
+ * arena; its ops are end_headers() (start DKIM, ARC, DMARC), the body
+ * fan-out, and a refused() that logs the warning. Its feeding functions
+ * check what only the eval knows (finishing, cancel) and forward; its own
+ * phase, hdrs, stream and streaming give way to mailauth__intake_phase()
+ * (EVAL_ENVELOPE is NEW, EVAL_COMPLETE is ENDED), mailauth__intake_fields()
+ * and the intake's stream; the sink block goes. end_message() calls
+ * mailauth__intake_end() first. mailauth__intake_refused() tells whether
+ * a field was refused, for a verdict's reason or a status. */
+typedef enum mailauth__intake_phase {
+    MAILAUTH__INTAKE_NEW = 0,
+    MAILAUTH__INTAKE_HEADERS,
+    MAILAUTH__INTAKE_BODY,
+    MAILAUTH__INTAKE_ENDED,
+} mailauth__intake_phase_t;
+
+typedef struct mailauth__intake_ops {
+    /* Keep fields named name[0..len) in the index? NULL: keep every field.
+     * A field not kept still counts towards max_count. */
+    bool (*keep)(void *ud, const char *name, size_t len);
+    /* A field was refused by a limit (NULL: only counted). name[0..len) is
+     * its name; when `whole` is false the name was longer than the bytes
+     * the splitter keeps, and this is only its beginning (the real name
+     * starts with it and is not shorter). */
+    void (*refused)(void *ud, const char *name, size_t len, bool whole);
+    /* The header section ended: the index holds every field kept. */
+    mailauth_status_t (*end_headers)(void *ud);
+    /* Body bytes, CRLF line ends, never 0 and at most 64 KiB of them. */
+    mailauth_status_t (*body)(void *ud, const void *p, size_t n);
+} mailauth__intake_ops_t;
+
+/* Fields are private: use the functions. */
+typedef struct mailauth__intake {
+    const mailauth__intake_ops_t *ops;
+    void                         *ud;
+    const mailauth_allocator_t   *al;
+    mailauth__hdr_index_t         hdrs; /* the fields kept, no limits of its own */
+    size_t                        max_count, max_bytes;
+    size_t                        taken;   /* fields taken, kept or not */
+    size_t                        refused; /* fields refused by a limit */
+    mailauth__intake_phase_t      phase;
+    bool                          prev_cr;   /* body(): the last byte fed was CR */
+    bool                          streaming; /* feed() started the splitter */
+    mailauth__msg_stream_t        stream;
+} mailauth__intake_t;
+
+/* Set up the intake of one message. `a` holds the kept fields; `al` (NULL:
+ * the C library's) the stream buffer; `ops` (static, all but keep and
+ * refused required) and `ud` are kept. Allocates nothing. */
+void mailauth__intake_init(mailauth__intake_t *in, mailauth__arena_t *a,
+                           const mailauth_allocator_t *al, size_t max_count, size_t max_bytes,
+                           const mailauth__intake_ops_t *ops, void *ud);
+/* The same with the allocator and the header limits of an environment
+ * (MAILAUTH_LIMIT_HEADER_MAX_COUNT, MAILAUTH_LIMIT_HEADER_MAX_BYTES), which
+ * must outlive the intake: what the eval, the signer and the sealer use. */
+void mailauth__intake_init_env(mailauth__intake_t *in, mailauth__arena_t *a,
+                               const mailauth__env_t *env, const mailauth__intake_ops_t *ops,
+                               void *ud);
+/* Free the stream buffer, if any (the kept fields stay in the arena).
+ * Safe on a zeroed or already cleared intake. */
+void mailauth__intake_clear(mailauth__intake_t *in);
+
+/* One whole field ("Name: value", folding kept, one trailing CRLF or LF
+ * removed, each bare LF taken as CRLF); copied. MAILAUTH_OK (kept, not
+ * wanted, or refused by a limit), MAILAUTH_EINVAL (NULL with len > 0, or
+ * not a header field), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__intake_header(mailauth__intake_t *in, const char *field, size_t len);
+/* MAILAUTH_OK, MAILAUTH_ESTATE, or what ops->end_headers() returned. */
+mailauth_status_t mailauth__intake_end_headers(mailauth__intake_t *in);
+/* Body bytes, any chunking. MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE,
+ * or the first error of ops->body(). */
+mailauth_status_t mailauth__intake_body(mailauth__intake_t *in, const void *chunk, size_t len);
+/* A whole message, only in phase NEW. MAILAUTH_OK when it was taken
+ * (refused fields counted), MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM,
+ * or an error of an operation (which stopped the split). */
+mailauth_status_t mailauth__intake_message(mailauth__intake_t *in, const void *msg, size_t len);
+/* Raw bytes, from phase NEW on. MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE,
+ * MAILAUTH_ENOMEM, or an operation's error (the stream then stays stopped
+ * and answers it again). */
+mailauth_status_t mailauth__intake_feed(mailauth__intake_t *in, const void *chunk, size_t len);
+/* End of the message (after feed(): the stream's last field, end of
+ * headers and body first). MAILAUTH_OK, MAILAUTH_ESTATE (not in phase BODY,
+ * or ended already), or the error that stopped the stream. */
+mailauth_status_t mailauth__intake_end(mailauth__intake_t *in);
+
+mailauth__intake_phase_t mailauth__intake_phase(const mailauth__intake_t *in);
+/* The fields kept, in order (valid for the arena's life). */
+const mailauth__hdr_index_t *mailauth__intake_fields(const mailauth__intake_t *in);
+/* Fields refused by a limit so far. */
+size_t mailauth__intake_refused(const mailauth__intake_t *in);
 
 #endif

@@ -8,7 +8,8 @@ KEYDIR holds the test keys (tests/data/dkim_sign). The matrix: RSA
 (PKCS#1 and PKCS#8) and Ed25519 keys x the four canonicalization pairs x
 with/without l=, over messages with folded headers, repeated fields, an
 empty body, a body without final CRLF, LF line ends, whitespace runs and
-8-bit text; plus h=/i=/x= options, and tampered copies that must fail.
+8-bit text; plus h=/i=/x= options, a field over mailauth's header limit
+(signed without it), and tampered copies that must fail.
 Mail::DKIM (Debian 1.20230212) has no Ed25519: those cases are dkimpy
 only. Exit status: 0 all as expected, 1 a mismatch, 77 neither verifier
 is available (skipped).
@@ -54,6 +55,17 @@ MESSAGES = {
     'long lines': (b"From: alice@example.org\r\nSubject: " + b"x" * 300 + b"\r\n\r\n" +
                    b"y" * 2000 + b"\r\n"),
 }
+
+# Messages signed with the default options only, not through the matrix.
+# A field over mailauth's header limit (64 KiB) is left out of the
+# signature with every field of its name: a verifier without that limit
+# sees it, and must still find the signature good.
+SINGLE_MESSAGES = {
+    '70 KB Subject': (b"From: alice@example.org\r\nSubject: short one\r\nTo: bob@example.net\r\n"
+                      b"Subject: " + b"x" * (70 * 1024) + b"\r\n"
+                      b"Date: Thu, 1 Jan 2024 00:00:00 +0000\r\n\r\nbody\r\n"),
+}
+ALL_MESSAGES = dict(MESSAGES, **SINGLE_MESSAGES)
 
 # (name, extra options, tamper): extra signings beyond the matrix.
 OPTION_CASES = [
@@ -117,6 +129,8 @@ def build_jobs():
                          True))
         for tname, fn in TAMPER_CASES:
             jobs.append(('%s %s' % (key, tname), key, sel, ed, 'basic', [], fn, False))
+        for mname in SINGLE_MESSAGES:
+            jobs.append(('%s %s' % (key, mname), key, sel, ed, mname, [], None, True))
     return jobs
 
 
@@ -138,7 +152,7 @@ def sign_all(tool, keydir, tmp, jobs):
 
     def one(item):
         n, (name, key, sel, ed, mname, opts, tamper, want) = item
-        signed = sign(tool, keydir, key, sel, MESSAGES[mname], opts)
+        signed = sign(tool, keydir, key, sel, ALL_MESSAGES[mname], opts)
         if tamper is not None:
             signed = tamper(signed)
         path = os.path.join(tmp, '%03d.eml' % n)

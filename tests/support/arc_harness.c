@@ -11,6 +11,7 @@
 
 #include "arc/arc.h"
 #include "canon/canon.h"
+#include "core/ctx_int.h"
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "util/arena.h"
@@ -73,8 +74,8 @@ sink_end_headers(void *ud)
         if (st != MAILAUTH_OK)
             return r->start_st = st;
     }
-    r->start_st =
-        mailauth__arc_start(&r->arena, r->ctx, &r->dns, &r->hdrs, r->bs, r->o->options, &r->v);
+    r->start_st = mailauth__arc_start(&r->arena, mailauth__ctx_env(r->ctx), &r->dns, &r->hdrs,
+                                      r->bs, r->o->options, &r->v);
     if (r->start_st == MAILAUTH_OK && r->bs != NULL)
         r->start_st = mailauth__body_set_want(r->bs, MAILAUTH__CANON_SIMPLE, MAILAUTH__HASH_SHA1, 7,
                                               &r->next_id);

@@ -1,7 +1,7 @@
 """DKIM signing (include/mailauth/sign.h) and the DNS record of a key."""
 
 from ._core import Context, cstr, message_bytes
-from ._ffi import CANONS, EINVAL, ELIMIT, OK, check, format_text, lib, new_handle
+from ._ffi import CANONS, check, format_text, lib, new_handle
 
 
 def _canon(canon):
@@ -58,8 +58,11 @@ def sign(message, key_pem, domain, selector, headers=None, canon="relaxed/relaxe
 
     Returns the ``DKIM-Signature: ...`` field as bytes, folded with CRLF and
     without the final CRLF: ``field + b"\\r\\n" + message`` is the signed
-    message. Raises MailauthError ("MAILAUTH_EINVAL": not a key, a bad
-    domain or header list, no From field)."""
+    message. A header field over the library's header limits (64 KiB, 1000
+    fields) is not signed, nor any other field of its name. Raises
+    MailauthError ("MAILAUTH_EINVAL": not a key, a bad domain or header
+    list, no From field; "MAILAUTH_ELIMIT": the From field is over the
+    header limits)."""
     data = message_bytes(message)
     hcanon, bcanon = _canon(canon)
     with _Key(key_pem, now) as key:
@@ -73,10 +76,10 @@ def sign(message, key_pem, domain, selector, headers=None, canon="relaxed/relaxe
                 names = headers if isinstance(headers, str) else ":".join(headers)
                 check(lib.mailauth_dkim_signer_set_headers(signer, cstr(names, "headers")),
                       "mailauth_dkim_signer_set_headers")
-            # A field refused by a limit is reported again by end_message()
-            # when it was to be signed; one not to be signed does not matter.
+            # A field over the header limits is left unsigned, with every
+            # field of its name; a refused From makes end_message() fail.
             check(lib.mailauth_dkim_signer_message(signer, data, len(data)),
-                  "mailauth_dkim_signer_message", (OK, EINVAL, ELIMIT))
+                  "mailauth_dkim_signer_message")
             check(lib.mailauth_dkim_signer_end_message(signer), "mailauth_dkim_signer_end_message")
             return format_text(lib.mailauth_dkim_signer_result, signer,
                                "mailauth_dkim_signer_result")

@@ -123,6 +123,25 @@ class SignRoundTrip(unittest.TestCase):
         self.assertTrue(dkim.verify(signed, dnsfunc=dnsfunc))
         self.assertFalse(dkim.verify(signed.replace(b"Hello.", b"Bye."), dnsfunc=dnsfunc))
 
+    def test_field_over_the_limit_is_left_unsigned(self):
+        # A 70 KiB Subject is over the header limit (64 KiB): signed
+        # without it, and a verifier that sees it (dkimpy) still passes.
+        pem = key_pem("rsa2048.pkcs8.pem")
+        big = MESSAGE.replace(b"Subject: cli test", b"Subject: " + b"x" * (70 * 1024), 1)
+        self.assertNotEqual(big, MESSAGE)
+        field = mailauth.sign(big, pem, "pass.example", "py", now=NOW)
+        self.assertNotIn("subject", tag(field, "h").lower().split(":"))
+        signed = field + b"\r\n" + big
+        self.assertEqual(verify_signed(signed, "py", pem)["dkim"][0]["result"], "pass")
+        if dkim is not None:
+            record = mailauth.key_dns_record(pem).encode()
+            self.assertTrue(dkim.verify(signed, dnsfunc=lambda name, timeout=5: record))
+        # Nothing is signed when From itself is over the limit.
+        huge_from = b"From: " + b"x" * (70 * 1024) + b"@pass.example\r\n" + big
+        with self.assertRaises(mailauth.MailauthError) as cm:
+            mailauth.sign(huge_from, pem, "pass.example", "py", now=NOW)
+        self.assertEqual(cm.exception.status, "MAILAUTH_ELIMIT")
+
     def test_key_record(self):
         self.assertRegex(mailauth.key_dns_record(key_pem("ed25519.pkcs8.pem")),
                          r"^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$")

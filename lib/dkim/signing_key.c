@@ -1,18 +1,18 @@
-/* Public signing keys (include/mailauth/sign.h): a handle around the
- * crypto layer's private key, its DNS record, and the name functions of
- * the signing enums. */
+/* The private signing key handle (include/mailauth/sign.h): the crypto
+ * layer's private key for DKIM signatures and ARC seals, the DNS record
+ * that publishes its public half, and the name functions of the signing
+ * enums. Loading with a ctx is lib/core's (sign_api.c). */
 #include <mailauth/sign.h>
 
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "dkim/dkim_sign.h"
 #include "util/alloc.h"
 #include "util/base64.h"
 #include "util/buf.h"
 
 struct mailauth_key {
-    const mailauth_allocator_t *al; /* the ctx allocator the handle came from */
+    const mailauth_allocator_t *al; /* the allocator the handle came from (the ctx's) */
     mailauth__privkey_t        *pk;
     mailauth_key_type_t         type;
     unsigned                    bits;
@@ -46,16 +46,17 @@ mailauth_canon_name(mailauth_canon_t c)
 }
 
 mailauth_status_t
-mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth_key_t **out)
+mailauth__signing_key_load(const mailauth_allocator_t *al, const char *pem, size_t len,
+                           mailauth_key_t **out)
 {
     mailauth__privkey_t *pk = NULL;
     mailauth_key_t      *key = NULL;
     mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
-    if (ctx == NULL || out == NULL || (pem == NULL && len != 0))
+    if (al == NULL || out == NULL || (pem == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    st = mailauth__privkey_load_pem(&ctx->env.al, pem != NULL ? pem : "", len, &pk);
+    st = mailauth__privkey_load_pem(al, pem != NULL ? pem : "", len, &pk);
     if (st != MAILAUTH_OK)
         return st;
     if (mailauth__privkey_type(pk) == MAILAUTH__KEY_RSA &&
@@ -63,12 +64,12 @@ mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth
         mailauth__privkey_free(pk);
         return MAILAUTH_EINVAL;
     }
-    key = mailauth__calloc(&ctx->env.al, 1, sizeof(*key));
+    key = mailauth__calloc(al, 1, sizeof(*key));
     if (key == NULL) {
         mailauth__privkey_free(pk);
         return MAILAUTH_ENOMEM;
     }
-    key->al = &ctx->env.al;
+    key->al = al;
     key->pk = pk;
     key->type = mailauth__privkey_type(pk) == MAILAUTH__KEY_ED25519 ? MAILAUTH_KEY_ED25519
                                                                     : MAILAUTH_KEY_RSA;
