@@ -95,10 +95,10 @@ key_record(const mailauth_key_t *key)
 {
     size_t need = 0;
     char  *buf;
-    if (mailauth_key_dns_record(key, NULL, 0, &need) != MAILAUTH_ENOSPC)
+    if (mailauth_key_format_dns_record(key, NULL, 0, &need) != MAILAUTH_ENOSPC)
         return NULL;
     buf = malloc(need + 1);
-    if (buf != NULL && mailauth_key_dns_record(key, buf, need + 1, &need) != MAILAUTH_OK) {
+    if (buf != NULL && mailauth_key_format_dns_record(key, buf, need + 1, &need) != MAILAUTH_OK) {
         free(buf);
         buf = NULL;
     }
@@ -219,9 +219,9 @@ sign(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg, mailauth_can
     if (mailauth_dkim_signer_set_canon(s, canon, canon) == MAILAUTH_OK &&
         mailauth_dkim_signer_message(s, msg, len) == MAILAUTH_OK &&
         mailauth_dkim_signer_end_message(s) == MAILAUTH_OK &&
-        mailauth_dkim_signer_result(s, NULL, 0, &need) == MAILAUTH_ENOSPC &&
+        mailauth_dkim_signer_format(s, NULL, 0, &need) == MAILAUTH_ENOSPC &&
         (*out = malloc(need + 1)) != NULL &&
-        mailauth_dkim_signer_result(s, *out, need + 1, &need) == MAILAUTH_OK)
+        mailauth_dkim_signer_format(s, *out, need + 1, &need) == MAILAUTH_OK)
         ok = 1;
     mailauth_dkim_signer_free(s);
     return ok ? 0 : -1;

@@ -214,7 +214,7 @@ add_key_line(struct job *j, size_t *zl, const mailauth_key_t *key, const char *d
     if (j->key_added)
         return;
     j->key_added = 1;
-    check(mailauth_key_dns_record(key, rec, sizeof(rec), &need) == MAILAUTH_OK);
+    check(mailauth_key_format_dns_record(key, rec, sizeof(rec), &need) == MAILAUTH_OK);
     cat(&j->zbuf, zl, "\nfz._domainkey.", 15);
     cat(&j->zbuf, zl, d, strlen(d));
     cat(&j->zbuf, zl, " TXT", 4);
@@ -267,7 +267,7 @@ sign(struct job *j, const uint8_t *sel, const char *d, size_t *zl)
         mailauth_dkim_signer_set_body_length(s, (sel[1] & L_TAG) != 0) == MAILAUTH_OK &&
         mailauth_dkim_signer_message(s, j->msg, j->mlen) == MAILAUTH_OK &&
         mailauth_dkim_signer_end_message(s) == MAILAUTH_OK) {
-        check(mailauth_dkim_signer_result(s, field, sizeof(field), &need) == MAILAUTH_OK);
+        check(mailauth_dkim_signer_format(s, field, sizeof(field), &need) == MAILAUTH_OK);
         prepend(j, field, need);
         j->own_sig = 1;
         add_key_line(j, zl, key, d);
@@ -292,11 +292,11 @@ seal(struct job *j, const uint8_t *sel, const char *d, size_t *zl)
         mailauth_arc_sealer_message(s, j->msg, j->mlen) == MAILAUTH_OK &&
         mailauth_arc_sealer_end_message(s) == MAILAUTH_OK) {
         check(mailauth_arc_sealer_instance(s) == 1);
-        check(mailauth_arc_sealer_result(s, NULL, 0, &need) == MAILAUTH_ENOSPC);
+        check(mailauth_arc_sealer_format(s, NULL, 0, &need) == MAILAUTH_ENOSPC);
         set = malloc(need + 1);
         if (set == NULL)
             abort();
-        check(mailauth_arc_sealer_result(s, set, need + 1, NULL) == MAILAUTH_OK);
+        check(mailauth_arc_sealer_format(s, set, need + 1, NULL) == MAILAUTH_OK);
         prepend(j, set, need);
         j->own_arc = 1;
         add_key_line(j, zl, key, d);

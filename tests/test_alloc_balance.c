@@ -341,7 +341,7 @@ zone_key(char *zone, size_t cap, const char *sel, const mailauth_key_t *key)
 {
     char   rec[1024];
     size_t need = 0, n = strlen(zone);
-    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_key_format_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
     n += (size_t)snprintf(zone + n, cap - n, "%s._domainkey.example.org TXT", sel);
     for (size_t off = 0; off < need; off += 200)
         n += (size_t)snprintf(zone + n, cap - n, " \"%.200s\"", rec + off);
@@ -359,7 +359,7 @@ dkim_sign(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *sel, const
     assert_int_equal(mailauth_dkim_signer_new(ctx, key, "example.org", sel, &s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_message(s, in, in_len), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_result(s, out, cap, &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(s, out, cap, &need), MAILAUTH_OK);
     mailauth_dkim_signer_free(s);
     assert_true(need + 2 + in_len < cap);
     memcpy(out + need, "\r\n", 2);
@@ -379,7 +379,7 @@ arc_seal(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *in, size_t 
     assert_int_equal(mailauth_arc_sealer_set_chain(s, MAILAUTH_VERDICT_NONE), MAILAUTH_OK);
     assert_int_equal(mailauth_arc_sealer_message(s, in, in_len), MAILAUTH_OK);
     assert_int_equal(mailauth_arc_sealer_end_message(s), MAILAUTH_OK);
-    assert_int_equal(mailauth_arc_sealer_result(s, out, cap, &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_format(s, out, cap, &need), MAILAUTH_OK);
     mailauth_arc_sealer_free(s);
     assert_true(need + 2 + in_len < cap);
     memcpy(out + need, "\r\n", 2);

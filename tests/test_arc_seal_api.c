@@ -82,7 +82,7 @@ field(const fx_t *f, mailauth_arc_field_t which)
 {
     static char buf[3][8192];
     size_t      need = 0;
-    assert_int_equal(mailauth_arc_sealer_field(f->s, which, buf[which], sizeof(buf[which]), &need),
+    assert_int_equal(mailauth_arc_sealer_format_field(f->s, which, buf[which], sizeof(buf[which]), &need),
                      MAILAUTH_OK);
     return buf[which];
 }
@@ -93,10 +93,10 @@ sealed(const fx_t *f, const char *msg)
 {
     size_t need = 0;
     char  *out = NULL;
-    assert_int_equal(mailauth_arc_sealer_result(f->s, NULL, 0, &need), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_arc_sealer_format(f->s, NULL, 0, &need), MAILAUTH_ENOSPC);
     out = malloc(need + 3 + strlen(msg));
     assert_non_null(out);
-    assert_int_equal(mailauth_arc_sealer_result(f->s, out, need + 1, &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_format(f->s, out, need + 1, &need), MAILAUTH_OK);
     strcpy(out + need, need > 0 ? "\r\n" : "");
     strcat(out, msg);
     return out;
@@ -233,12 +233,12 @@ test_arc_seal_api_order(void **state)
     size_t need = 99;
     (void)state;
     fx_open(&f, false);
-    assert_int_equal(mailauth_arc_sealer_result(f.s, buf, sizeof(buf), &need), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_arc_sealer_format(f.s, buf, sizeof(buf), &need), MAILAUTH_ESTATE);
     assert_int_equal(need, 0);
-    assert_int_equal(mailauth_arc_sealer_field(f.s, MAILAUTH_ARC_FIELD_AS, buf, sizeof(buf), NULL),
+    assert_int_equal(mailauth_arc_sealer_format_field(f.s, MAILAUTH_ARC_FIELD_AS, buf, sizeof(buf), NULL),
                      MAILAUTH_ESTATE);
     assert_int_equal(
-        mailauth_arc_sealer_field(f.s, (mailauth_arc_field_t)3, buf, sizeof(buf), NULL),
+        mailauth_arc_sealer_format_field(f.s, (mailauth_arc_field_t)3, buf, sizeof(buf), NULL),
         MAILAUTH_EINVAL);
     assert_int_equal(mailauth_arc_sealer_body(f.s, "x", 1), MAILAUTH_ESTATE);
     assert_int_equal(mailauth_arc_sealer_end_message(f.s), MAILAUTH_ESTATE);
@@ -258,7 +258,7 @@ test_arc_seal_api_order(void **state)
     assert_int_equal(mailauth_arc_sealer_instance(f.s), 1);
     assert_int_equal(mailauth_arc_sealer_chain(f.s), MAILAUTH_VERDICT_NONE);
     /* snprintf-like: a prefix, NUL-terminated, and the length needed */
-    assert_int_equal(mailauth_arc_sealer_result(f.s, buf, sizeof(buf), &need), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_arc_sealer_format(f.s, buf, sizeof(buf), &need), MAILAUTH_ENOSPC);
     assert_string_equal(buf, "ARC-Seal: i=1; ");
     assert_true(need > 200);
     assert_string_equal(field(&f, MAILAUTH_ARC_FIELD_AAR),

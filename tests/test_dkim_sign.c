@@ -98,10 +98,10 @@ result_of(const mailauth_dkim_signer_t *s)
 {
     size_t need = 0;
     char  *out = NULL;
-    assert_int_equal(mailauth_dkim_signer_result(s, NULL, 0, &need), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_dkim_signer_format(s, NULL, 0, &need), MAILAUTH_ENOSPC);
     out = malloc(need + 1);
     assert_non_null(out);
-    assert_int_equal(mailauth_dkim_signer_result(s, out, need + 1, NULL), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(s, out, need + 1, NULL), MAILAUTH_OK);
     assert_int_equal(strlen(out), need);
     return out;
 }
@@ -290,7 +290,7 @@ check_record(const mailauth_key_t *key, const char *want_p)
     size_t need = 0;
     snprintf(want, sizeof(want), "v=DKIM1; k=%s; p=%s",
              mailauth_key_type_name(mailauth_key_type(key)), want_p);
-    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_key_format_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
     assert_string_equal(rec, want);
     assert_int_equal(need, strlen(want));
 }
@@ -645,7 +645,7 @@ sign_with(const mailauth_allocator_t *al, const char *pem, size_t pem_len, maila
         if (*st == MAILAUTH_ENOMEM) /* the failure was one allocation: a retry must work */
             assert_int_equal(mailauth_dkim_signer_end_message(s), MAILAUTH_OK);
         if (*st == MAILAUTH_ENOMEM || *st == MAILAUTH_OK)
-            assert_int_equal(mailauth_dkim_signer_result(s, buf, sizeof(buf), NULL), MAILAUTH_OK);
+            assert_int_equal(mailauth_dkim_signer_format(s, buf, sizeof(buf), NULL), MAILAUTH_OK);
         if (*st == MAILAUTH_ENOMEM || *st == MAILAUTH_OK)
             out = strdup(buf);
     }

@@ -118,11 +118,11 @@ test_dkim_sign_api_key(void **state)
         assert_int_equal(mailauth_key_type(key), c->type);
         assert_int_equal(mailauth_key_bits(key), c->bits);
         /* snprintf-like: too short gives ENOSPC and the length */
-        assert_int_equal(mailauth_key_dns_record(key, NULL, 0, &need), MAILAUTH_ENOSPC);
-        assert_int_equal(mailauth_key_dns_record(key, rec, need, &need2), MAILAUTH_ENOSPC);
+        assert_int_equal(mailauth_key_format_dns_record(key, NULL, 0, &need), MAILAUTH_ENOSPC);
+        assert_int_equal(mailauth_key_format_dns_record(key, rec, need, &need2), MAILAUTH_ENOSPC);
         assert_int_equal(need2, need);
         assert_int_equal(strlen(rec), need - 1);
-        assert_int_equal(mailauth_key_dns_record(key, rec, need + 1, &need2), MAILAUTH_OK);
+        assert_int_equal(mailauth_key_format_dns_record(key, rec, need + 1, &need2), MAILAUTH_OK);
         assert_int_equal(strlen(rec), need);
         assert_true(strncmp(rec, c->record_prefix, strlen(c->record_prefix)) == 0);
         if (c->type == MAILAUTH_KEY_ED25519) /* RFC 8463 §4.2: 32 raw bytes */
@@ -150,7 +150,7 @@ test_dkim_sign_api_names(void **state)
     assert_int_equal(mailauth_key_load_pem(ctx, NULL, 3, &key), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_key_load_pem(ctx, "", 0, &key), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_key_load_pem(ctx, "x", 1, NULL), MAILAUTH_EINVAL);
-    assert_int_equal(mailauth_key_dns_record(NULL, NULL, 0, NULL), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_key_format_dns_record(NULL, NULL, 0, NULL), MAILAUTH_EINVAL);
     assert_int_equal(mailauth_key_bits(NULL), 0);
     mailauth_key_free(NULL);
     mailauth_dkim_signer_free(NULL);
@@ -254,7 +254,7 @@ test_dkim_sign_api_order(void **state)
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_ESTATE);
     assert_int_equal(mailauth_dkim_signer_header(f.s, "To: b", 5), MAILAUTH_ESTATE);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, buf, sizeof(buf), &need), MAILAUTH_ESTATE);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, buf, sizeof(buf), &need), MAILAUTH_ESTATE);
     assert_int_equal(need, 0);
     assert_string_equal(buf, "xxxxxxx");                                     /* untouched */
     assert_int_equal(mailauth_dkim_signer_set_expiry(f.s, 60), MAILAUTH_OK); /* still allowed */
@@ -266,10 +266,10 @@ test_dkim_sign_api_order(void **state)
     assert_int_equal(mailauth_dkim_signer_set_body_length(f.s, 1), MAILAUTH_ESTATE);
     assert_int_equal(mailauth_dkim_signer_set_auid(f.s, NULL), MAILAUTH_ESTATE);
     /* snprintf-like result: the prefix that fits, NUL-terminated, and the length */
-    assert_int_equal(mailauth_dkim_signer_result(f.s, buf, sizeof(buf), &need), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, buf, sizeof(buf), &need), MAILAUTH_ENOSPC);
     assert_string_equal(buf, "DKIM-Si");
     assert_true(need > 100);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, NULL, 1, &need), MAILAUTH_EINVAL);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, NULL, 1, &need), MAILAUTH_EINVAL);
     fx_close(&f);
 }
 
@@ -313,7 +313,7 @@ test_dkim_sign_api_limits(void **state)
     assert_int_equal(mailauth_dkim_signer_refused(f.s), 1);
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, field, sizeof(field), &need), MAILAUTH_OK);
     assert_non_null(strstr(field, "h=from:from;"));
     fx_close(&f);
     /* Beyond the count, and an unsigned one over the size. */
@@ -329,7 +329,7 @@ test_dkim_sign_api_limits(void **state)
     assert_int_equal(mailauth_dkim_signer_refused(f.s), 2);
     assert_int_equal(mailauth_dkim_signer_end_headers(f.s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, field, sizeof(field), &need), MAILAUTH_OK);
     assert_non_null(strstr(field, "h=from:from;"));
     fx_close(&f);
     /* A refused From: nothing can be signed. */
@@ -339,7 +339,7 @@ test_dkim_sign_api_limits(void **state)
     assert_int_equal(mailauth_dkim_signer_refused(f.s), 1);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_ELIMIT);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_ELIMIT);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, field, sizeof(field), &need),
+    assert_int_equal(mailauth_dkim_signer_format(f.s, field, sizeof(field), &need),
                      MAILAUTH_ESTATE);
     fx_close(&f);
     assert_int_equal(mailauth_dkim_signer_refused(NULL), 0);
@@ -378,7 +378,7 @@ test_dkim_sign_api_auid(void **state)
     assert_int_equal(mailauth_dkim_signer_set_auid(f.s, c->auid), c->st);
     assert_int_equal(mailauth_dkim_signer_message(f.s, MSG, strlen(MSG)), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(f.s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_result(f.s, out, sizeof(out), NULL), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(f.s, out, sizeof(out), NULL), MAILAUTH_OK);
     if (c->tag != NULL)
         assert_non_null(strstr(out, c->tag));
     else if (c->st == MAILAUTH_OK)

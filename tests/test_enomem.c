@@ -348,7 +348,7 @@ sign_run(const mailauth_allocator_t *al, const char *keyname, unsigned long n, p
     if (st == MAILAUTH_OK)
         st = sign_steps(s, m.p, m.n, n);
     if (st == MAILAUTH_OK)
-        assert_int_equal(mailauth_dkim_signer_result(s, out->text, sizeof(out->text), NULL),
+        assert_int_equal(mailauth_dkim_signer_format(s, out->text, sizeof(out->text), NULL),
                          MAILAUTH_OK);
     out->st = st;
     mailauth_dkim_signer_free(s);
@@ -477,7 +477,7 @@ seal_run(const mailauth_allocator_t *al, const char *mode, unsigned long n, prod
     if (st == MAILAUTH_OK) {
         assert_int_equal(mailauth_arc_sealer_instance(s), 2);
         assert_int_equal(mailauth_arc_sealer_chain(s), MAILAUTH_VERDICT_PASS);
-        assert_int_equal(mailauth_arc_sealer_result(s, out->text, sizeof(out->text), NULL),
+        assert_int_equal(mailauth_arc_sealer_format(s, out->text, sizeof(out->text), NULL),
                          MAILAUTH_OK);
     }
     out->st = st;

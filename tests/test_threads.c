@@ -179,7 +179,7 @@ zone_add_key(struct world *w, const char *sel, const mailauth_key_t *key)
 {
     char   rec[2048], line[2600];
     size_t need = 0, n = 0, len;
-    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_key_format_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
     n = (size_t)snprintf(line, sizeof(line), "%s._domainkey.signed.test TXT", sel);
     for (size_t off = 0; off < need; off += 200)
         n += (size_t)snprintf(line + n, sizeof(line) - n, " \"%.200s\"", rec + off);
@@ -205,7 +205,7 @@ sign_msg(mailauth_ctx_t *ctx, struct msg *m, const mailauth_key_t *key, const ch
     assert_int_equal(mailauth_dkim_signer_end_headers(s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_body(s, m->body, strlen(m->body)), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_end_message(s), MAILAUTH_OK);
-    assert_int_equal(mailauth_dkim_signer_result(s, sig, sizeof(sig), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_dkim_signer_format(s, sig, sizeof(sig), &need), MAILAUTH_OK);
     mailauth_dkim_signer_free(s);
     memmove(&m->field[1], &m->field[0], m->nfields * sizeof(m->field[0]));
     m->field[0] = xstrdup(sig);

@@ -243,9 +243,9 @@ print_sealed(const struct arc_run *a, const mailauth_arc_sealer_t *s)
     bool        crlf = lf == NULL || (lf > a->msg && lf[-1] == '\r');
     size_t      need = 0, skip = mbox_line(a->msg, a->len);
     char       *set = NULL;
-    (void)mailauth_arc_sealer_result(s, NULL, 0, &need);
+    (void)mailauth_arc_sealer_format(s, NULL, 0, &need);
     set = malloc(need + 1);
-    if (set == NULL || mailauth_arc_sealer_result(s, set, need + 1, &need) != MAILAUTH_OK) {
+    if (set == NULL || mailauth_arc_sealer_format(s, set, need + 1, &need) != MAILAUTH_OK) {
         free(set);
         return arc_lib_error("result", MAILAUTH_ENOMEM);
     }

@@ -59,13 +59,13 @@ print_dns_record(const struct sign_opts *o, const mailauth_key_t *key)
 {
     char             *rec = NULL;
     size_t            need = 0;
-    mailauth_status_t st = mailauth_key_dns_record(key, NULL, 0, &need);
+    mailauth_status_t st = mailauth_key_format_dns_record(key, NULL, 0, &need);
     if (st != MAILAUTH_OK && st != MAILAUTH_ENOSPC)
         return lib_error("DNS record", st);
     rec = malloc(need + 1);
     if (rec == NULL)
         return lib_error("DNS record", MAILAUTH_ENOMEM);
-    st = mailauth_key_dns_record(key, rec, need + 1, &need);
+    st = mailauth_key_format_dns_record(key, rec, need + 1, &need);
     if (st != MAILAUTH_OK) {
         free(rec);
         return lib_error("DNS record", st);
@@ -161,9 +161,9 @@ print_signed(const mailauth_dkim_signer_t *s, const char *msg, size_t len)
     char       *field = NULL;
     if (len >= 5 && memcmp(msg, "From ", 5) == 0)
         skip = lf != NULL ? (size_t)(lf - msg) + 1 : len;
-    mailauth_dkim_signer_result(s, NULL, 0, &need);
+    mailauth_dkim_signer_format(s, NULL, 0, &need);
     field = malloc(need + 1);
-    if (field == NULL || mailauth_dkim_signer_result(s, field, need + 1, &need) != MAILAUTH_OK) {
+    if (field == NULL || mailauth_dkim_signer_format(s, field, need + 1, &need) != MAILAUTH_OK) {
         free(field);
         return lib_error("result", MAILAUTH_ENOMEM);
     }

@@ -49,7 +49,7 @@ MAILAUTH_API unsigned mailauth_key_bits(const mailauth_key_t *key);
  *  ("v=DKIM1; k=rsa; p=..."), like snprintf.
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_key_dns_record(const mailauth_key_t *key, char *buf,
+MAILAUTH_API mailauth_status_t mailauth_key_format_dns_record(const mailauth_key_t *key, char *buf,
                                                        size_t cap, size_t *need);
 
 /*! Canonicalization algorithms (RFC 6376 §3.4). */
@@ -63,7 +63,7 @@ MAILAUTH_API const char *mailauth_canon_name(mailauth_canon_t c);
 
 /*! One DKIM signature being made over one message. Fed like an evaluation:
  *  header fields, end of headers, body chunks, end of message; then the
- *  DKIM-Signature field is read with mailauth_dkim_signer_result(). Not
+ *  DKIM-Signature field is read with mailauth_dkim_signer_format(). Not
  *  thread-safe (one message, one thread).
  *
  *  Header limits: a field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or beyond
@@ -183,7 +183,7 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_si
  *  CRLF + TAB, without the final CRLF; prepend it to the message. Like
  *  snprintf. \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1),
  *  MAILAUTH_ESTATE (end_message not done). */
-MAILAUTH_API mailauth_status_t mailauth_dkim_signer_result(const mailauth_dkim_signer_t *s,
+MAILAUTH_API mailauth_status_t mailauth_dkim_signer_format(const mailauth_dkim_signer_t *s,
                                                            char *buf, size_t cap, size_t *need);
 
 /* ------------------------------------------------------------------ ARC sealing */
@@ -341,7 +341,7 @@ MAILAUTH_API mailauth_verdict_t mailauth_arc_sealer_chain(const mailauth_arc_sea
  *  the final CRLF ("" when no set was added). Like snprintf.
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ESTATE (end_message not done). */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_field(const mailauth_arc_sealer_t *s,
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format_field(const mailauth_arc_sealer_t *s,
                                                          mailauth_arc_field_t which, char *buf,
                                                          size_t cap, size_t *need);
 
@@ -351,7 +351,7 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_field(const mailauth_arc_seal
  *  without a final CRLF; "" when no set was added. Like snprintf.
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ESTATE (end_message not done). */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_result(const mailauth_arc_sealer_t *s,
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format(const mailauth_arc_sealer_t *s,
                                                           char *buf, size_t cap, size_t *need);
 
 MAILAUTH_END_DECLS

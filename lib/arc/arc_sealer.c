@@ -282,7 +282,7 @@ mailauth_arc_sealer_chain(const mailauth_arc_sealer_t *s)
 }
 
 mailauth_status_t
-mailauth_arc_sealer_field(const mailauth_arc_sealer_t *s, mailauth_arc_field_t which, char *buf,
+mailauth_arc_sealer_format_field(const mailauth_arc_sealer_t *s, mailauth_arc_field_t which, char *buf,
                           size_t cap, size_t *need)
 {
     if (need != NULL)
@@ -304,7 +304,7 @@ put_part(char *buf, size_t cap, size_t at, const char *p, size_t n)
 }
 
 mailauth_status_t
-mailauth_arc_sealer_result(const mailauth_arc_sealer_t *s, char *buf, size_t cap, size_t *need)
+mailauth_arc_sealer_format(const mailauth_arc_sealer_t *s, char *buf, size_t cap, size_t *need)
 {
     static const int order[] = {MAILAUTH__SEAL_AS, MAILAUTH__SEAL_AMS, MAILAUTH__SEAL_AAR};
     size_t           at = 0;

@@ -325,7 +325,7 @@ mailauth_dkim_signer_end_message(mailauth_dkim_signer_t *s)
 }
 
 mailauth_status_t
-mailauth_dkim_signer_result(const mailauth_dkim_signer_t *s, char *buf, size_t cap, size_t *need)
+mailauth_dkim_signer_format(const mailauth_dkim_signer_t *s, char *buf, size_t cap, size_t *need)
 {
     size_t      len = 0;
     const char *text = NULL;

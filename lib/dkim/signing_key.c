@@ -108,7 +108,7 @@ mailauth__dkim_privkey(const mailauth_key_t *key)
 /* RFC 6376 §3.6.1 (and RFC 8463 §4.2 for k=ed25519: p= is the raw 32-byte
  * public key). v=DKIM1 first, as §3.6.1 requires when v= is present. */
 mailauth_status_t
-mailauth_key_dns_record(const mailauth_key_t *key, char *buf, size_t cap, size_t *need)
+mailauth_key_format_dns_record(const mailauth_key_t *key, char *buf, size_t cap, size_t *need)
 {
     static const char head[] = "v=DKIM1; k=";
     uint8_t          *der = NULL;

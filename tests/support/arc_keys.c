@@ -65,7 +65,7 @@ zone_add_key(char **zone, size_t *len, const mailauth_key_t *key, const char *ow
 {
     char   rec[2048], line[2400];
     size_t need = 0, at = 0;
-    assert_int_equal(mailauth_key_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_key_format_dns_record(key, rec, sizeof(rec), &need), MAILAUTH_OK);
     at = (size_t)snprintf(line, sizeof(line), "%s TXT", owner);
     for (size_t i = 0; i < need; i += 200) /* TXT strings of at most 255 octets */
         at += (size_t)snprintf(line + at, sizeof(line) - at, " \"%.200s\"", rec + i);
@@ -124,10 +124,10 @@ arc_test_seal(const char *keyfile, const char *domain, const char *selector, con
         fail_msg("end_message: %s", mailauth_status_name(st));
     *instance = mailauth_arc_sealer_instance(s);
     /* snprintf-like: with no room even "" does not fit its NUL */
-    assert_int_equal(mailauth_arc_sealer_result(s, NULL, 0, &need), MAILAUTH_ENOSPC);
+    assert_int_equal(mailauth_arc_sealer_format(s, NULL, 0, &need), MAILAUTH_ENOSPC);
     out = malloc(need + 2 + len + 1);
     assert_non_null(out);
-    assert_int_equal(mailauth_arc_sealer_result(s, out, need + 1, &need), MAILAUTH_OK);
+    assert_int_equal(mailauth_arc_sealer_format(s, out, need + 1, &need), MAILAUTH_OK);
     if (need > 0)
         memcpy(out + need, "\r\n", 3);
     strcat(out, msg);

@@ -46,7 +46,7 @@ sign_one(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *domain, con
     if (st == MAILAUTH_OK)
         st = mailauth_dkim_signer_end_message(s);
     if (st == MAILAUTH_OK)
-        st = mailauth_dkim_signer_result(s, field, sizeof(field), NULL);
+        st = mailauth_dkim_signer_format(s, field, sizeof(field), NULL);
     if (st == MAILAUTH_OK && (fprintf(out, "%s\r\n", field) < 0 || fwrite(msg, 1, len, out) != len))
         st = MAILAUTH_EINVAL;
     mailauth_dkim_signer_free(s);

@@ -43,8 +43,8 @@ def key_dns_record(key_pem):
     """The TXT record that publishes the public half of a PEM private key
     ("v=DKIM1; k=rsa; p=..."), as str."""
     with _Key(key_pem) as key:
-        return format_text(lib.mailauth_key_dns_record, key.ptr,
-                           "mailauth_key_dns_record").decode("ascii")
+        return format_text(lib.mailauth_key_format_dns_record, key.ptr,
+                           "mailauth_key_format_dns_record").decode("ascii")
 
 
 def sign(message, key_pem, domain, selector, headers=None, canon="relaxed/relaxed", now=None):
@@ -81,7 +81,7 @@ def sign(message, key_pem, domain, selector, headers=None, canon="relaxed/relaxe
             check(lib.mailauth_dkim_signer_message(signer, data, len(data)),
                   "mailauth_dkim_signer_message")
             check(lib.mailauth_dkim_signer_end_message(signer), "mailauth_dkim_signer_end_message")
-            return format_text(lib.mailauth_dkim_signer_result, signer,
-                               "mailauth_dkim_signer_result")
+            return format_text(lib.mailauth_dkim_signer_format, signer,
+                               "mailauth_dkim_signer_format")
         finally:
             lib.mailauth_dkim_signer_free(signer)
