@@ -272,14 +272,14 @@ check_stream(const char *m, size_t len)
 static void
 check_index(const mailauth_eval_t *ev)
 {
-    size_t n = mailauth__hdr_index_count(&ev->hdrs);
+    size_t n = mailauth__hdr_index_count(mailauth__eval_headers(ev));
     check(n <= MAX_COUNT);
     for (size_t i = 0; i < n; i++) {
-        const mailauth__hdr_t *h = mailauth__hdr_index_get(&ev->hdrs, i);
+        const mailauth__hdr_t *h = mailauth__hdr_index_get(mailauth__eval_headers(ev), i);
         check(h != NULL && h->len <= MAX_FIELD && h->name_len > 0 && h->raw[h->len] == '\0');
         check(h->value >= h->raw && h->value + h->value_len == h->raw + h->len);
     }
-    check(mailauth__hdr_index_get(&ev->hdrs, n) == NULL);
+    check(mailauth__hdr_index_get(mailauth__eval_headers(ev), n) == NULL);
 }
 
 static void

@@ -21,8 +21,9 @@ start(check_t *c, mailauth_eval_t *ev)
     mailauth__arc_t         *arc = NULL;
     /* oldest-pass is always computed: the A-R reports it (RFC 8617 §5.2
      * steps 5-7) and the trusted-sealer override starts there. */
-    mailauth_status_t st = mailauth__arc_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->hdrs, bs,
-                                               MAILAUTH__ARC_OLDEST_PASS, &arc);
+    mailauth_status_t st =
+        mailauth__arc_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns,
+                            mailauth__eval_headers(ev), bs, MAILAUTH__ARC_OLDEST_PASS, &arc);
     c->state = arc; /* also after a failure: release() frees what it holds */
     return st;
 }

@@ -11,9 +11,8 @@ static mailauth_status_t
 start(check_t *c, mailauth_eval_t *ev)
 {
     mailauth__dkim_verify_t *v = NULL;
-    mailauth_status_t        st =
-        mailauth__dkim_verify_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->hdrs,
-                                                       &v);
+    mailauth_status_t st = mailauth__dkim_verify_start(&ev->arena, mailauth__ctx_env(ev->ctx),
+                                                       &ev->dns, mailauth__eval_headers(ev), &v);
     c->state = v; /* also after a failure: release() frees what it holds */
     return st;
 }

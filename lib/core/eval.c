@@ -25,9 +25,7 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
-    mailauth__hdr_index_init(&ev->hdrs, &ev->arena,
-                             mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_COUNT),
-                             mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_HEADER_MAX_BYTES));
+    mailauth__eval_intake_init(ev);
     for (size_t i = 0; i < CHECK_N; i++)
         ev->checks[i].ops = mailauth__checks[i];
     *out = ev;
@@ -47,7 +45,7 @@ mailauth_eval_free(mailauth_eval_t *ev)
         if (c->state != NULL && c->ops->release != NULL)
             c->ops->release(c);
     }
-    mailauth__msg_stream_clear(&ev->stream);
+    mailauth__intake_clear(&ev->in);
     mailauth_authres_free(ev->ar);
     mailauth__arena_clear(&ev->arena);
     mailauth__free(al, ev->helo);
@@ -160,64 +158,44 @@ mailauth_eval_set_mail_from(mailauth_eval_t *ev, const char *mail_from)
 
 /* -------------------------------------------------------------- message */
 
+/* The message comes in through the intake (lib/msg): header fields into an
+ * index under the ctx limits, whole messages and raw streams through the
+ * splitter, body bytes as CRLF. The eval adds what only it knows: the
+ * first part of the message closes the envelope, finishing and cancel
+ * stop the feeding, and the end of the header section starts the rows. */
+
 static bool
 feeding_open(const mailauth_eval_t *ev)
 {
     return ev->fin == EVAL_RUNNING && !ev->canceled;
 }
 
-/* The first part of the message closes the envelope: its checks start. */
+/* Any part of the message closes the envelope: its checks start. */
 static mailauth_status_t
 message_begins(mailauth_eval_t *ev)
 {
+    if (!feeding_open(ev))
+        return MAILAUTH_ESTATE;
     if (ev->err != MAILAUTH_OK)
         return ev->err;
     return mailauth__eval_close_envelope(ev);
 }
 
-/* The feeding steps; the public functions add the checks, and the splitter
- * of mailauth_eval_message() / mailauth_eval_feed() calls these directly.
- * A field refused by a limit is counted by the index and is no error. */
-static mailauth_status_t
-add_header(mailauth_eval_t *ev, const char *field, size_t len)
+static void
+on_refused(void *ud, const char *name, size_t len, bool whole)
 {
-    mailauth_status_t st = MAILAUTH_OK;
-    if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
-        return MAILAUTH_ESTATE;
-    st = message_begins(ev);
-    if (st != MAILAUTH_OK)
-        return st;
-    st = mailauth__hdr_index_add(&ev->hdrs, field, len);
-    if (st == MAILAUTH_ELIMIT)
-        mailauth__log(ev->ctx, MAILAUTH_LOG_WARNING, "header field refused by a limit (%zu bytes)",
-                      len);
-    if (st == MAILAUTH_OK || st == MAILAUTH_ELIMIT) {
-        ev->phase = EVAL_HEADERS;
-        st = MAILAUTH_OK;
-    }
-    return st;
-}
-
-mailauth_status_t
-mailauth_eval_header(mailauth_eval_t *ev, const char *field, size_t len)
-{
-    if (ev == NULL || (field == NULL && len != 0))
-        return MAILAUTH_EINVAL;
-    if (ev->streaming)
-        return MAILAUTH_ESTATE;
-    return add_header(ev, field, len);
+    mailauth_eval_t *ev = ud;
+    (void)whole;
+    mailauth__log(ev->ctx, MAILAUTH_LOG_WARNING, "header field %.*s refused by a limit",
+                  (int)(len < 64 ? len : 64), name);
 }
 
 static mailauth_status_t
-end_headers(mailauth_eval_t *ev)
+on_end_headers(void *ud)
 {
-    mailauth_status_t st = MAILAUTH_OK;
-    if (!feeding_open(ev) || ev->phase > EVAL_HEADERS)
+    mailauth_eval_t *ev = ud;
+    if (!feeding_open(ev))
         return MAILAUTH_ESTATE;
-    st = message_begins(ev);
-    if (st != MAILAUTH_OK)
-        return st;
-    ev->phase = EVAL_BODY;
     /* The deadline bounds DNS work, not the client: it starts again with
      * the message's questions, however long the transaction took so far. */
     mailauth__dnsc_set_timeout(&ev->dns,
@@ -225,20 +203,39 @@ end_headers(mailauth_eval_t *ev)
     return mailauth__eval_start_headers(ev);
 }
 
+static mailauth_status_t
+on_body(void *ud, const void *p, size_t n)
+{
+    return mailauth__eval_body(ud, p, n);
+}
+
+static const mailauth__intake_ops_t eval_intake = {
+    .refused = on_refused, .end_headers = on_end_headers, .body = on_body};
+
+void
+mailauth__eval_intake_init(mailauth_eval_t *ev)
+{
+    mailauth__intake_init_env(&ev->in, &ev->arena, mailauth__ctx_env(ev->ctx), &eval_intake, ev);
+}
+
+mailauth_status_t
+mailauth_eval_header(mailauth_eval_t *ev, const char *field, size_t len)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (ev == NULL || (field == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    st = message_begins(ev);
+    return st == MAILAUTH_OK ? mailauth__intake_header(&ev->in, field, len) : st;
+}
+
 mailauth_status_t
 mailauth_eval_end_headers(mailauth_eval_t *ev)
 {
+    mailauth_status_t st = MAILAUTH_OK;
     if (ev == NULL)
         return MAILAUTH_EINVAL;
-    return ev->streaming ? MAILAUTH_ESTATE : end_headers(ev);
-}
-
-static mailauth_status_t
-add_body(mailauth_eval_t *ev, const void *chunk, size_t len)
-{
-    if (!feeding_open(ev) || ev->phase != EVAL_BODY)
-        return MAILAUTH_ESTATE;
-    return mailauth__eval_body(ev, chunk, len);
+    st = message_begins(ev);
+    return st == MAILAUTH_OK ? mailauth__intake_end_headers(&ev->in) : st;
 }
 
 mailauth_status_t
@@ -246,86 +243,35 @@ mailauth_eval_body(mailauth_eval_t *ev, const void *chunk, size_t len)
 {
     if (ev == NULL || (chunk == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    return ev->streaming ? MAILAUTH_ESTATE : add_body(ev, chunk, len);
-}
-
-static mailauth_status_t
-end_message(mailauth_eval_t *ev)
-{
-    if (!feeding_open(ev) || ev->phase != EVAL_BODY)
+    if (!feeding_open(ev))
         return MAILAUTH_ESTATE;
-    ev->phase = EVAL_COMPLETE;
-    return mailauth__eval_end_body(ev);
-}
-
-/* A stream ends with its last field, the end of headers and the last body
- * bytes, then the message. */
-static mailauth_status_t
-end_stream(mailauth_eval_t *ev)
-{
-    mailauth_status_t st = MAILAUTH_OK;
-    if (!feeding_open(ev) || ev->phase == EVAL_COMPLETE)
-        return MAILAUTH_ESTATE;
-    st = mailauth__msg_stream_end(&ev->stream);
-    if (st != MAILAUTH_OK)
-        return st; /* a stopped stream answers the same error again */
-    mailauth__msg_stream_clear(&ev->stream);
-    return end_message(ev);
+    return mailauth__intake_body(&ev->in, chunk, len);
 }
 
 mailauth_status_t
 mailauth_eval_end_message(mailauth_eval_t *ev)
 {
+    mailauth_status_t st = MAILAUTH_OK;
     if (ev == NULL)
         return MAILAUTH_EINVAL;
-    return ev->streaming ? end_stream(ev) : end_message(ev);
+    if (!feeding_open(ev))
+        return MAILAUTH_ESTATE;
+    st = mailauth__intake_end(&ev->in);
+    return st == MAILAUTH_OK ? mailauth__eval_end_body(ev) : st;
 }
-
-/* The splitter hands on what it takes for a field; one the index cannot
- * read as "name: value" is counted like a refused field. */
-static mailauth_status_t
-sink_header(void *ud, const char *field, size_t len)
-{
-    mailauth_eval_t  *ev = ud;
-    mailauth_status_t st = add_header(ev, field, len);
-    if (st == MAILAUTH_EINVAL) {
-        ev->malformed++;
-        st = MAILAUTH_OK;
-    }
-    return st;
-}
-
-static mailauth_status_t
-sink_end_headers(void *ud)
-{
-    return end_headers(ud);
-}
-
-static mailauth_status_t
-sink_body(void *ud, const void *p, size_t n)
-{
-    return add_body(ud, p, n);
-}
-
-static const mailauth__msg_sink_t eval_sink = {
-    .header = sink_header, .end_headers = sink_end_headers, .body = sink_body};
 
 mailauth_status_t
 mailauth_eval_message(mailauth_eval_t *ev, const void *msg, size_t len)
 {
-    mailauth__msg_sink_t sink = eval_sink;
-    mailauth_status_t    st = MAILAUTH_OK;
+    mailauth_status_t st = MAILAUTH_OK;
     if (ev == NULL || (msg == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    if (!feeding_open(ev) || ev->phase != EVAL_ENVELOPE || ev->streaming)
+    if (!feeding_open(ev) || mailauth__intake_phase(&ev->in) != MAILAUTH__INTAKE_NEW)
         return MAILAUTH_ESTATE;
-    sink.ud = ev;
     st = message_begins(ev);
     if (st == MAILAUTH_OK)
-        st = mailauth__msg_split(&ev->ctx->env.al, msg, len, ev->hdrs.max_bytes, &sink);
-    if (st != MAILAUTH_OK)
-        return st;
-    return end_message(ev);
+        st = mailauth__intake_message(&ev->in, msg, len);
+    return st == MAILAUTH_OK ? mailauth_eval_end_message(ev) : st;
 }
 
 mailauth_status_t
@@ -334,27 +280,14 @@ mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk, size_t len)
     mailauth_status_t st = MAILAUTH_OK;
     if (ev == NULL || (chunk == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    if (!feeding_open(ev) || ev->phase == EVAL_COMPLETE ||
-        (!ev->streaming && ev->phase != EVAL_ENVELOPE))
-        return MAILAUTH_ESTATE;
-    if (!ev->streaming) {
-        mailauth__msg_sink_t sink = eval_sink;
-        sink.ud = ev;
-        st = message_begins(ev);
-        if (st == MAILAUTH_OK)
-            st =
-                mailauth__msg_stream_init(&ev->stream, &ev->ctx->env.al, ev->hdrs.max_bytes, &sink);
-        if (st != MAILAUTH_OK)
-            return st;
-        ev->streaming = true;
-    }
-    return mailauth__msg_stream_feed(&ev->stream, chunk, len);
+    st = message_begins(ev);
+    return st == MAILAUTH_OK ? mailauth__intake_feed(&ev->in, chunk, len) : st;
 }
 
 const mailauth__hdr_index_t *
 mailauth__eval_headers(const mailauth_eval_t *ev)
 {
-    return &ev->hdrs;
+    return mailauth__intake_fields(&ev->in);
 }
 
 uint64_t
@@ -366,7 +299,7 @@ mailauth__eval_body_bytes(const mailauth_eval_t *ev)
 size_t
 mailauth_eval_refused(const mailauth_eval_t *ev)
 {
-    return ev != NULL ? ev->hdrs.refused + ev->malformed : 0;
+    return ev != NULL ? mailauth__intake_refused(&ev->in) : 0;
 }
 
 mailauth_status_t

@@ -29,14 +29,6 @@
 #include "util/arena.h"
 #include "util/ip.h"
 
-/* Where the message feeding is (RFC 5322 order). */
-typedef enum eval_phase {
-    EVAL_ENVELOPE = 0, /* nothing of the message yet */
-    EVAL_HEADERS,      /* a header field seen */
-    EVAL_BODY,         /* end of the header section seen */
-    EVAL_COMPLETE,     /* end_message() seen */
-} eval_phase_t;
-
 /* Where the finishing is. */
 typedef enum eval_finish {
     EVAL_RUNNING = 0,  /* finish() not called yet */
@@ -129,13 +121,9 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 
     check_t checks[CHECK_N];
 
-    /* message */
-    bool                   streaming; /* mailauth_eval_feed() used: raw bytes only from now on */
-    mailauth__msg_stream_t stream;    /* its splitter (zeroed until then) */
-    eval_phase_t           phase;
-    mailauth__hdr_index_t  hdrs;
-    size_t                 malformed;  /* fields the splitter handed on that were no fields */
-    uint64_t               body_bytes; /* CRLF-normalized body bytes fed */
+    /* message: fields, phase and stream in the intake (lib/msg) */
+    mailauth__intake_t in;
+    uint64_t           body_bytes; /* CRLF-normalized body bytes fed */
 
     /* finishing */
     eval_finish_t         fin;
@@ -148,6 +136,9 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
     bool                  results;  /* finished normally: the verdicts can be read */
     mailauth_authres_t   *ar;       /* built by the first mailauth_eval_authres() */
 };
+
+/* eval.c: set up ev->in (its operations are the eval's). */
+void mailauth__eval_intake_init(mailauth_eval_t *ev);
 
 /* eval_run.c */
 /* Wake hook given to the DNS client: steps the checks, completes if finishing. */

@@ -246,9 +246,9 @@ may_finish(const mailauth_eval_t *ev)
 {
     if (ev->fin != EVAL_RUNNING || ev->canceled)
         return MAILAUTH_ESTATE;
-    if (ev->phase != EVAL_ENVELOPE && ev->phase != EVAL_COMPLETE)
-        return MAILAUTH_ESTATE;
-    if (ev->streaming && ev->phase != EVAL_COMPLETE) /* raw bytes fed, no field out yet */
+    /* envelope only, or the whole message */
+    if (mailauth__intake_started(&ev->in) &&
+        mailauth__intake_phase(&ev->in) != MAILAUTH__INTAKE_ENDED)
         return MAILAUTH_ESTATE;
     return MAILAUTH_OK;
 }
@@ -259,7 +259,7 @@ static void
 begin_finish(mailauth_eval_t *ev)
 {
     (void)mailauth__eval_close_envelope(ev); /* a failure stays in ev->err */
-    if (ev->phase == EVAL_ENVELOPE) {
+    if (!mailauth__intake_started(&ev->in)) {
         for (size_t i = 0; i < CHECK_N; i++)
             ev->checks[i].started = true;
     }

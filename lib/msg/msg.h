@@ -342,6 +342,8 @@ mailauth_status_t mailauth__intake_feed(mailauth__intake_t *in, const void *chun
 mailauth_status_t mailauth__intake_end(mailauth__intake_t *in);
 
 mailauth__intake_phase_t mailauth__intake_phase(const mailauth__intake_t *in);
+/* Has any part of the message been taken (a field, or raw bytes fed)? */
+bool mailauth__intake_started(const mailauth__intake_t *in);
 /* The fields kept, in order (valid for the arena's life). */
 const mailauth__hdr_index_t *mailauth__intake_fields(const mailauth__intake_t *in);
 /* Fields refused by a limit so far. */

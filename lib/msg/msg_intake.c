@@ -239,6 +239,12 @@ mailauth__intake_end(mailauth__intake_t *in)
     return MAILAUTH_OK;
 }
 
+bool
+mailauth__intake_started(const mailauth__intake_t *in)
+{
+    return in->phase != MAILAUTH__INTAKE_NEW || in->streaming;
+}
+
 mailauth__intake_phase_t
 mailauth__intake_phase(const mailauth__intake_t *in)
 {
