@@ -14,11 +14,15 @@ MAILAUTH_BEGIN_DECLS
 /*! The verdict for one DKIM-Signature field of one evaluation. */
 typedef struct mailauth_dkim_result mailauth_dkim_result_t;
 
-/*! Number of DKIM-Signature fields the finished evaluation reports (every
- *  one in the header, top to bottom; those beyond
+/*! Number of DKIM-Signature fields the finished evaluation reports: every
+ *  one in the header, top to bottom (those beyond
  *  MAILAUTH_LIMIT_DKIM_SIGNATURES are reported `neutral` with
- *  MAILAUTH_REASON_DKIM_TOO_MANY, not verified). 0 if DKIM was not
- *  evaluated or the message has no signature. */
+ *  MAILAUTH_REASON_DKIM_TOO_MANY, not verified), then one `permerror` with
+ *  MAILAUTH_REASON_LIMIT_FIELD (no d=, no s=) for each DKIM-Signature field
+ *  a header limit refused. A signature whose h= names a refused field is
+ *  `permerror` with MAILAUTH_REASON_LIMIT_FIELD unless its body hash
+ *  already failed. 0 if DKIM was not evaluated (mailauth_eval_methods()
+ *  tells) or the message has no signature. */
 MAILAUTH_API size_t mailauth_eval_dkim_count(const mailauth_eval_t *ev);
 
 /*! Result i (0 = topmost field), or NULL if out of range or not finished.

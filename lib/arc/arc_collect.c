@@ -294,6 +294,13 @@ mailauth__arc_collect(mailauth__arena_t *a, const mailauth__hdr_index_t *hdrs,
     if (st != MAILAUTH_OK)
         return st;
     out->fields = nseen;
+    /* A set field refused by a header limit: the chain cannot be validated
+     * (§5.2 gives no verdict but pass, fail and none; it did not pass). */
+    if (mailauth__hdr_index_may_be_refused(hdrs, "ARC-Seal") ||
+        mailauth__hdr_index_may_be_refused(hdrs, "ARC-Message-Signature") ||
+        mailauth__hdr_index_may_be_refused(hdrs, "ARC-Authentication-Results"))
+        return fail(a, out, MAILAUTH_REASON_LIMIT_FIELD, 0,
+                    "an ARC header field was refused by a limit%s", "");
     if (nseen == 0) { /* §5.2 step 1: no ARC sets, the status is none */
         out->verdict = MAILAUTH_VERDICT_NONE;
         out->reason = MAILAUTH_REASON_ARC_NO_SETS;

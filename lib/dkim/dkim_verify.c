@@ -233,6 +233,18 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     return ask_key(v, s);
 }
 
+/* A field the signature covers (h=) may have been refused by a header
+ * limit: then a signature that does not verify may only miss that field. */
+static bool
+signed_field_refused(const mailauth__dkim_verify_t *v, const vsig_t *s)
+{
+    for (size_t k = 0; k < s->sig.h_count; k++) {
+        if (mailauth__hdr_index_may_be_refused(v->hdrs, s->sig.h[k]))
+            return true;
+    }
+    return false;
+}
+
 /* §6.1.3 once both the key and the body hash are known. */
 static void
 finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
@@ -252,6 +264,14 @@ finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
         s->res.unsigned_bytes = canon - s->sig.l;
     if (bh == NULL || len != s->sig.bh_len || memcmp(bh, s->sig.bh, len) != 0) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH, "body hash mismatch");
+        return;
+    }
+    if (signed_field_refused(v, s)) {
+        /* The refused instance may be the one §5.4.2 picks (it may stand
+         * below the kept ones): neither pass nor fail can be told. RFC 8601
+         * §2.7.1 permerror: a field it needs is absent here. */
+        decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_LIMIT_FIELD,
+               "not verified: a signed header field was refused by a limit");
         return;
     }
     if (!s->sig_ok) {
@@ -286,7 +306,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
 {
     mailauth__dkim_verify_t *v = mailauth__arena_calloc(a, 1, sizeof(*v));
     size_t                   limit = mailauth__env_limit(env, MAILAUTH_LIMIT_DKIM_SIGNATURES);
-    size_t                   pos = 0;
+    size_t                   pos = 0, kept = 0;
     mailauth_status_t        st = MAILAUTH_OK;
     *out = NULL;
     if (v == NULL)
@@ -295,7 +315,10 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     v->arena = a;
     v->dns = dns;
     v->hdrs = hdrs;
-    v->n = count_fields(hdrs);
+    kept = count_fields(hdrs);
+    /* DKIM-Signature fields refused by a header limit are reported too,
+     * after the others (their place is not known): never "no signature". */
+    v->n = kept + mailauth__hdr_index_refused_count(hdrs, sig_name);
     v->v = mailauth__arena_calloc(a, v->n + 1, sizeof(*v->v));
     if (v->v == NULL)
         return MAILAUTH_ENOMEM;
@@ -305,9 +328,14 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     *out = v; /* from here on, mailauth__dkim_verify_free() releases what was taken */
     for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
         vsig_t *s = &v->v[i];
-        s->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
         s->res.timestamp = s->res.expiry = s->res.body_length = -1;
-        if (i >= limit) /* DESIGN.md limits: reported, never worked on */
+        if (i >= kept) {
+            decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_LIMIT_FIELD,
+                   "DKIM-Signature field refused by a header limit");
+            continue;
+        }
+        s->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
+        if (i >= limit) /* over the signature limit: reported, never worked on */
             decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                    "not verified: over the signature limit");
         else

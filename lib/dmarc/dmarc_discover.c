@@ -366,9 +366,10 @@ find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
     mailauth_status_t      st;
     while (idx != NULL && (h = mailauth__hdr_index_next(idx, "From", &pos)) != NULL)
         from = nfrom++ == 0 ? h : from;
-    if (idx != NULL && idx->refused > 0) {
-        /* A refused field could have been a second From: cannot tell. */
-        from_error(d, MAILAUTH_REASON_DMARC_BAD_FROM, "header fields were dropped by a limit");
+    if (idx != NULL && mailauth__hdr_index_may_be_refused(idx, "From")) {
+        /* A From refused by a limit could be the author, or a second one:
+         * no single author domain can be told (RFC 7489 §6.6.1). */
+        from_error(d, MAILAUTH_REASON_LIMIT_FIELD, "a From field was refused by a limit");
         return MAILAUTH_OK;
     }
     if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */

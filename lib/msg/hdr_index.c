@@ -198,3 +198,61 @@ mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name, siz
     *pos = 0;
     return NULL;
 }
+
+/* ---------------------------------------------------------------- refused names */
+
+static mailauth__hdr_refused_t *
+find_refused(const mailauth__hdr_index_t *idx, const char *name, size_t len, bool prefix)
+{
+    for (size_t i = 0; i < idx->nrnames; i++) {
+        mailauth__hdr_refused_t *r = &idx->rnames[i];
+        if (r->len == len && r->prefix == prefix && mailauth__eq_ci_n(r->name, name, len))
+            return r;
+    }
+    return NULL;
+}
+
+void
+mailauth__hdr_index_note_refused(mailauth__hdr_index_t *idx, const char *name, size_t len,
+                                 bool whole)
+{
+    mailauth__hdr_refused_t *r = find_refused(idx, name, len, !whole);
+    char                    *copy = NULL;
+    idx->refused++;
+    if (r != NULL) {
+        r->count++;
+        return;
+    }
+    if (idx->rnames == NULL)
+        idx->rnames =
+            mailauth__arena_calloc(idx->arena, MAILAUTH__HDR_REFUSED_NAMES, sizeof(*idx->rnames));
+    if (idx->rnames != NULL && idx->nrnames < MAILAUTH__HDR_REFUSED_NAMES && len > 0)
+        copy = mailauth__arena_strndup(idx->arena, name, len);
+    if (copy == NULL) {
+        idx->rmany = true; /* out of room, or no name at all: it may have been any */
+        return;
+    }
+    idx->rnames[idx->nrnames++] = (mailauth__hdr_refused_t){copy, len, !whole, 1};
+}
+
+size_t
+mailauth__hdr_index_refused_count(const mailauth__hdr_index_t *idx, const char *name)
+{
+    const mailauth__hdr_refused_t *r = find_refused(idx, name, strlen(name), false);
+    return r != NULL ? r->count : 0;
+}
+
+bool
+mailauth__hdr_index_may_be_refused(const mailauth__hdr_index_t *idx, const char *name)
+{
+    size_t n = strlen(name);
+    if (idx->rmany)
+        return true;
+    for (size_t i = 0; i < idx->nrnames; i++) {
+        const mailauth__hdr_refused_t *r = &idx->rnames[i];
+        if (r->prefix ? r->len <= n && mailauth__eq_ci_n(r->name, name, r->len)
+                      : r->len == n && mailauth__eq_ci_n(r->name, name, n))
+            return true;
+    }
+    return false;
+}

@@ -40,13 +40,27 @@ typedef struct mailauth__hdr {
     size_t      value_len;
 } mailauth__hdr_t;
 
+/* The name of fields refused by a limit, and how many: a verdict that
+ * needed such a field says so (MAILAUTH_REASON_LIMIT_FIELD). */
+typedef struct mailauth__hdr_refused {
+    const char *name; /* arena copy, not NUL-terminated */
+    size_t      len;
+    bool        prefix; /* only the name's beginning is known (an over-long name) */
+    size_t      count;
+} mailauth__hdr_refused_t;
+
+#define MAILAUTH__HDR_REFUSED_NAMES 32 /* distinct names kept; more: any name may be refused */
+
 typedef struct mailauth__hdr_index {
-    mailauth__arena_t *arena;
-    mailauth__hdr_t   *v;
-    size_t             n, cap;
-    size_t             max_count; /* MAILAUTH_LIMIT_HEADER_MAX_COUNT */
-    size_t             max_bytes; /* MAILAUTH_LIMIT_HEADER_MAX_BYTES */
-    size_t             refused;   /* fields dropped by a limit (verdicts may want to know) */
+    mailauth__arena_t       *arena;
+    mailauth__hdr_t         *v;
+    size_t                   n, cap;
+    size_t                   max_count; /* MAILAUTH_LIMIT_HEADER_MAX_COUNT */
+    size_t                   max_bytes; /* MAILAUTH_LIMIT_HEADER_MAX_BYTES */
+    size_t                   refused;   /* fields dropped by a limit (verdicts may want to know) */
+    mailauth__hdr_refused_t *rnames;    /* MAILAUTH__HDR_REFUSED_NAMES, allocated on first use */
+    size_t                   nrnames;
+    bool                     rmany; /* a name could not be kept: every name may be refused */
 } mailauth__hdr_index_t;
 
 void mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
@@ -70,6 +84,16 @@ mailauth_status_t mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const
 /* The length such a field has in the index: one trailing CRLF or LF
  * removed, each bare LF counted as CRLF. */
 size_t mailauth__hdr_crlf_len(const char *field, size_t len);
+
+/* Note a field refused by a limit: its name name[0..len) (only its
+ * beginning when `whole` is false). Counted in `refused`; never fails (a
+ * name that cannot be kept makes every name "may be refused"). */
+void mailauth__hdr_index_note_refused(mailauth__hdr_index_t *idx, const char *name, size_t len,
+                                      bool whole);
+/* Fields named `name` (case-insensitive) refused by a limit: how many are
+ * known, and whether there may have been one at all. */
+size_t mailauth__hdr_index_refused_count(const mailauth__hdr_index_t *idx, const char *name);
+bool   mailauth__hdr_index_may_be_refused(const mailauth__hdr_index_t *idx, const char *name);
 
 size_t mailauth__hdr_index_count(const mailauth__hdr_index_t *idx);
 /* Field i in received order (0 = top), or NULL. */

@@ -67,6 +67,7 @@ static mailauth_status_t
 refuse(mailauth__intake_t *in, const char *name, size_t len, bool whole)
 {
     in->refused++;
+    mailauth__hdr_index_note_refused(&in->hdrs, name, len, whole);
     if (in->ops->refused != NULL)
         in->ops->refused(in->ud, name, len, whole);
     return MAILAUTH_OK;
