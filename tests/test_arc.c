@@ -1,5 +1,5 @@
 /* ARC chain validation against the shared suites, read in place from
- * ../shared/testdata/arc/ and converted at test time by
+ * MAILAUTH_TESTDATA_DIR/arc/ and converted at test time by
  * tests/tools/arcsuite2case.py (the arc_suite_convert fixture of
  * tests/arc_suite.cmake):
  *

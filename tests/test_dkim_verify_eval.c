@@ -81,7 +81,7 @@ test_dkim_verify_eval_none(void **state)
     }
 }
 
-/* A method not evaluated is absent, not none (DESIGN.md). */
+/* A method not evaluated is absent, not none. */
 static void
 test_dkim_verify_eval_not_evaluated(void **state)
 {

@@ -1,5 +1,5 @@
 /* The openspf RFC 7208 conformance suite (203 tests), read in place from
- * ../shared/testdata/spf/openspf-rfc7208/ and converted at test time by
+ * MAILAUTH_TESTDATA_DIR/spf/openspf-rfc7208/ and converted at test time by
  * tests/tools/openspf2case.py (the spf_suite_convert fixture of
  * tests/spf_suite.cmake). Every test runs blocking and async over the zone
  * resolver through the internal mailauth__spf_* API. */

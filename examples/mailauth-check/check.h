@@ -73,7 +73,7 @@ int check_print_text(FILE *f, const mailauth_authres_t *ar);
  * new malloc'ed string, or NULL when out of memory. */
 char *check_authres_line(const mailauth_authres_t *ar);
 
-/* output_json.c: print the JSON object of DESIGN.md. Returns an exit code. */
+/* output_json.c: print the JSON object of docs/mailauth-check.1.md. Returns an exit code. */
 int check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar);
 /* The method members of the JSON output, each called only when its method
  * was evaluated (mailauth_eval_methods()). output_dkim.c: an array with one

@@ -1,5 +1,5 @@
 /* mailauth-check: verify one message and print its Authentication-Results.
- * Contract: DESIGN.md "mailauth-check contract"; manual: docs/mailauth-check.1.md. */
+ * Contract and manual: docs/mailauth-check.1.md. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -1,4 +1,4 @@
-/* mailauth-check: command-line options (the contract of DESIGN.md). */
+/* mailauth-check: command-line options (the contract of docs/mailauth-check.1.md). */
 #include <arpa/inet.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* mailauth-check: the "dkim" member of the --json output (DESIGN.md
- * "mailauth-check contract"): one object per DKIM-Signature, top to
+/* mailauth-check: the "dkim" member of the --json output
+ * (docs/mailauth-check.1.md): one object per DKIM-Signature, top to
  * bottom (an empty array: no signature). */
 #include <mailauth/dkim.h>
 

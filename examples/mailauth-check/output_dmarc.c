@@ -1,5 +1,5 @@
 /* mailauth-check: the "dmarc" and "arc" members of the --json output
- * (DESIGN.md "mailauth-check contract"), null when the method was not
+ * (docs/mailauth-check.1.md), null when the method was not
  * evaluated. Keys are written in the documented order; "override" is an
  * addition after the documented dmarc keys. */
 #include <mailauth/arc.h>

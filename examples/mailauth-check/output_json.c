@@ -1,4 +1,4 @@
-/* mailauth-check: --json output (schema: DESIGN.md "mailauth-check contract",
+/* mailauth-check: --json output (schema: docs/mailauth-check.1.md,
  * docs/mailauth-check.1.md). Keys are written in the documented order. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* mailauth-sign: sign one message with DKIM and print it with the new
- * DKIM-Signature field in front. Contract: DESIGN.md; manual:
+ * DKIM-Signature field in front. Manual:
  * docs/mailauth-sign.1.md. */
 #include <stdlib.h>
 #include <string.h>

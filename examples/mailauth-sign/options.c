@@ -1,4 +1,4 @@
-/* mailauth-sign: command-line options (the contract of DESIGN.md). */
+/* mailauth-sign: command-line options (the contract of its manual, docs/mailauth-sign.1.md). */
 #include <string.h>
 
 #include "sign_tool.h"

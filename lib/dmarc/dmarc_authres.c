@@ -16,7 +16,7 @@
  *   7489 Appendix C names the override type "local_policy" and RFC 8617
  *   §7.2.2 reports it with the comment "arc=pass". No A-R property is
  *   registered for overrides, and the dmarc=fail result itself stays
- *   (issue 5: the override never hides the original verdict).
+ *   (the override never hides the original verdict).
  */
 #include <stdbool.h>
 #include <stdio.h>

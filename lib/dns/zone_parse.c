@@ -1,4 +1,4 @@
-/* Zone text parser (format: DESIGN.md "Zone text format", docs/zone-format.md).
+/* Zone text parser (format: docs/zone-format.md).
  *
  *   owner [ttl] [IN] TYPE rdata   ; comment
  *

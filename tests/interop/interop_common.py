@@ -1,7 +1,7 @@
 """Shared pieces of the SPF interop runners (spf_pyspf.py, stalwart_spf.py).
 
 A Zone is the DNS data of one scenario. It is written in our zone text
-format (DESIGN.md "Zone text format") for mailauth-check --zone, and the
+format (docs/zone-format.md) for mailauth-check --zone, and the
 same object answers the questions of other implementations, so both sides
 see exactly the same DNS.
 

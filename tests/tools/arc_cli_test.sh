@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ctest "arc_cli": `mailauth-sign arc` against its contract (DESIGN.md,
-# docs/mailauth-sign.1.md): options, output shape, line ends, exit codes.
+# ctest "arc_cli": `mailauth-sign arc` against its contract
+# (docs/mailauth-sign.1.md): options, output shape, line ends, exit codes.
 # Validity of the sets themselves: ctest arc_interop (dkimpy) and arc_seal.
 #   arc_cli_test.sh MAILAUTH_SIGN ARC_VALIDATE KEY_DIR
 # KEY_DIR is tests/data/keys. Prints one line per failure.

@@ -23,7 +23,7 @@ conventions (README.md of each folder) are applied here:
 
 * messages have LF line ends in the sources: every LF becomes CRLF;
 * DNS records ("txt-records", Stalwart "<owner> <value>" lines) become a
-  zone in the zone text format of shared/DESIGN.md, each TXT value cut in
+  zone in the zone text format of docs/zone-format.md, each TXT value cut in
   strings of at most 255 octets; the signing file folds its key record over
   several lines, joined here with no separator;
 * an expected cv is lower-cased ("" stays "", see known-issues.yml).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest "cli": mailauth-check against the contract of DESIGN.md, offline.
+# ctest "cli": mailauth-check against its contract (docs/mailauth-check.1.md), offline.
 #   cli_test.sh MAILAUTH_CHECK DATA_DIR
 # DATA_DIR is tests/data/cli (zones spf.zone, extra.zone, bad.zone, dkim.zone,
 # arc.zone; messages message.eml, dkim.eml, arc.eml, list.eml).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ctest "sign_cli": mailauth-sign against its contract (DESIGN.md,
-# docs/mailauth-sign.1.md): options, output shape, exit codes. Signatures
+# ctest "sign_cli": mailauth-sign against its contract
+# (docs/mailauth-sign.1.md): options, output shape, exit codes. Signatures
 # themselves are cross-verified by ctest dkim_sign_interop.
 #   sign_cli_test.sh MAILAUTH_SIGN KEY_DIR
 # KEY_DIR is tests/data/dkim_sign. Prints one line per failure.

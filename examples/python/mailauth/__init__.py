@@ -7,7 +7,7 @@ Python, over libmailauth's C ABI with ctypes (standard library only).
     result["dmarc"]["result"]          # "pass"
 
 Results are dicts shaped like the JSON of ``mailauth-check --json``
-(DESIGN.md "mailauth-check contract"). Errors of the library (a bad
+(docs/mailauth-check.1.md). Errors of the library (a bad
 argument, not a bad message: that is a verdict) raise MailauthError, whose
 ``status`` is the mailauth status name ("MAILAUTH_EINVAL").
 

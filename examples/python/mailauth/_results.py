@@ -1,5 +1,5 @@
 """The verdicts of a finished evaluation as a dict shaped like the JSON of
-``mailauth-check --json`` (DESIGN.md "mailauth-check contract"): the same
+``mailauth-check --json`` (docs/mailauth-check.1.md): the same
 keys, the same value types (str, int, bool, None, list, dict), the same
 values. ``json.loads()`` of the tool's output equals what ``results()``
 returns for the same message, envelope, DNS, time and authserv-id.
