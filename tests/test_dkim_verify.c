@@ -2,8 +2,9 @@
  * RFC 8463): one signature per case, signed at test time over the message
  * of tests/support/dkim_harness.c and mutated after signing, against the
  * keys its zone publishes; the RFC 6376 and RFC 8463 example messages and
- * the Stalwart mail-auth vectors (real mail: IETF, Facebook, GitHub); the
- * Authentication-Results entries. Every message runs twice: finish_sync()
+ * the Stalwart mail-auth vectors (real mail: IETF, Facebook, GitHub), read
+ * from the shared test data as the conformance group (support/testdata.h);
+ * the Authentication-Results entries. Every message runs twice: finish_sync()
  * and async finish() over the zone resolver with a delay. Scheduling,
  * limits and memory are in test_dkim_verify_eval.c. */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <mailauth/mailauth.h>
 
 #include "support/dkim_harness.h"
+#include "support/testdata.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -260,11 +262,9 @@ run_fixture(const struct fixture *f, bool async)
     harness_t h;
     size_t    zlen = 0, mlen = 0;
     char     *zone = testdata(f->dir, f->zone, &zlen), *msg = testdata(f->dir, f->eml, &mlen);
-    if (zone == NULL || msg == NULL) {
-        free(zone);
-        free(msg);
-        skip(); /* the shared test data is not here */
-    }
+    if (zone == NULL || msg == NULL)
+        fail_msg("%s/dkim/%s: %s or %s cannot be read", MAILAUTH_TESTDATA_DIR, f->dir, f->zone,
+                 f->eml);
     dk_setup(&h, async, 0, NULL, 0);
     assert_int_equal(mailauth_resolver_zone_add(h.r, zone, zlen, NULL), MAILAUTH_OK);
     assert_int_equal(mailauth_eval_message(h.ev, msg, mlen), MAILAUTH_OK);
@@ -357,7 +357,7 @@ run_stalwart(const struct stalwart *c, bool async)
     size_t    len = 0, used = 0;
     char     *text = testdata("stalwart-mail-auth", c->file, &len), *zone = NULL;
     if (text == NULL)
-        skip(); /* the shared test data is not here */
+        fail_msg("%s/dkim/stalwart-mail-auth/%s cannot be read", MAILAUTH_TESTDATA_DIR, c->file);
     zone = stalwart_zone(text, &used);
     dk_wall_s = c->now;
     dk_setup(&h, async, OPT_DKIM_ONLY, NULL, 0);
@@ -453,13 +453,17 @@ group_teardown(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     static char names[ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + ARRAY_LEN(stalwart)][2][96];
     struct CMUnitTest
            tests[2 * (ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + ARRAY_LEN(stalwart)) + 1];
     size_t n = 0;
-    for (size_t i = 0; i < ARRAY_LEN(dk_cases); i++) {
+    bool   conformance = false;
+    int    rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
+    for (size_t i = 0; i < ARRAY_LEN(dk_cases) && !conformance; i++) {
         snprintf(names[i][0], sizeof(names[i][0]), "sync: %s", dk_cases[i].name);
         snprintf(names[i][1], sizeof(names[i][1]), "async: %s", dk_cases[i].name);
         tests[n++] = (struct CMUnitTest){.name = names[i][0],
@@ -469,7 +473,7 @@ main(void)
                                          .test_func = test_dkim_verify_case_async,
                                          .initial_state = (void *)&dk_cases[i]};
     }
-    for (size_t i = 0; i < ARRAY_LEN(fixtures); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(fixtures) && conformance; i++) {
         char(*nm)[96] = names[ARRAY_LEN(dk_cases) + i];
         snprintf(nm[0], sizeof(nm[0]), "sync: %s", fixtures[i].name);
         snprintf(nm[1], sizeof(nm[1]), "async: %s", fixtures[i].name);
@@ -480,7 +484,7 @@ main(void)
                                          .test_func = test_dkim_verify_fixture_async,
                                          .initial_state = (void *)&fixtures[i]};
     }
-    for (size_t i = 0; i < ARRAY_LEN(stalwart); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(stalwart) && conformance; i++) {
         char(*nm)[96] = names[ARRAY_LEN(dk_cases) + ARRAY_LEN(fixtures) + i];
         snprintf(nm[0], sizeof(nm[0]), "sync: Stalwart %s at %lld", stalwart[i].file,
                  (long long)stalwart[i].now);
@@ -493,6 +497,8 @@ main(void)
                                          .test_func = test_dkim_verify_stalwart_async,
                                          .initial_state = (void *)&stalwart[i]};
     }
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_verify_authres);
-    return _cmocka_run_group_tests("dkim_verify", tests, n, NULL, group_teardown);
+    if (!conformance)
+        tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_verify_authres);
+    return _cmocka_run_group_tests(conformance ? "dkim_verify_conformance" : "dkim_verify", tests,
+                                   n, NULL, group_teardown);
 }
