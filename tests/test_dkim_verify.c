@@ -51,6 +51,7 @@ struct dk_case {
 #define FAIL(r) MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_##r
 #define PERM(r) MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_DKIM_##r
 #define POLICY(r) MAILAUTH_VERDICT_POLICY, MAILAUTH_REASON_DKIM_##r
+#define NEUTRAL(r) MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_##r
 
 static const struct dk_case dk_cases[] = {
     /* passes */
@@ -147,20 +148,34 @@ static const struct dk_case dk_cases[] = {
      M_NONE, 0, PERM(FROM_NOT_SIGNED), 0, -1},
     {"i= outside d=", SIGN(RSA, "rsa-sha256", RR, "rsa", "joe@example.net", H_STD, -1, -1, -1),
      NULL, M_NONE, 0, PERM(AUID_MISMATCH), 0, -1},
+    /* A field that cannot be read or processed is neutral (RFC 8601 §2.7.1);
+     * one that reads well but breaks §6.1.1 (the two above) is permerror. */
     {"bh= missing", RSA_SIG("rsa"),
      "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; b=dGVzdA==\r\n", M_NONE, 0,
-     PERM(SYNTAX), 0, -1},
+     NEUTRAL(SYNTAX), 0, -1},
+    {"a tag twice", RSA_SIG("rsa"),
+     "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; s=rsa; h=from; "
+     "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=dGVzdA==\r\n",
+     M_NONE, 0, NEUTRAL(DUPLICATE_TAG), 0, -1},
+    {"unknown version", RSA_SIG("rsa"),
+     "DKIM-Signature: v=2; a=rsa-sha256; d=example.com; s=rsa; h=from; "
+     "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=dGVzdA==\r\n",
+     M_NONE, 0, NEUTRAL(VERSION), 0, -1},
+    {"unknown query method", RSA_SIG("rsa"),
+     "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; q=https/json; "
+     "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=dGVzdA==\r\n",
+     M_NONE, 0, NEUTRAL(QUERY_METHOD), 0, -1},
     {"b= with non-zero pad bits", RSA_SIG("rsa"),
      "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; "
      "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=dGVzdB==\r\n",
-     M_NONE, 0, PERM(SYNTAX), 0, -1},
+     M_NONE, 0, NEUTRAL(SYNTAX), 0, -1},
     {"bh= with non-zero pad bits", RSA_SIG("rsa"),
      "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; "
      "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv9=; b=dGVzdA==\r\n",
-     M_NONE, 0, PERM(SYNTAX), 0, -1},
+     M_NONE, 0, NEUTRAL(SYNTAX), 0, -1},
     {"unknown algorithm", RSA_SIG("rsa"),
      "DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=rsa; h=from; bh=dGVzdA==; b=dGVzdA==\r\n",
-     M_NONE, 0, PERM(ALGORITHM), 0, -1},
+     M_NONE, 0, NEUTRAL(ALGORITHM), 0, -1},
 };
 
 /* The signature field itself was refused by the parser (§6.1.1): only d= is sure to be read. */
@@ -168,7 +183,9 @@ static bool
 refused_field(mailauth_reason_t r)
 {
     return r == MAILAUTH_REASON_DKIM_SYNTAX || r == MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED ||
-           r == MAILAUTH_REASON_DKIM_AUID_MISMATCH || r == MAILAUTH_REASON_DKIM_ALGORITHM;
+           r == MAILAUTH_REASON_DKIM_AUID_MISMATCH || r == MAILAUTH_REASON_DKIM_ALGORITHM ||
+           r == MAILAUTH_REASON_DKIM_DUPLICATE_TAG || r == MAILAUTH_REASON_DKIM_VERSION ||
+           r == MAILAUTH_REASON_DKIM_QUERY_METHOD;
 }
 
 static void
