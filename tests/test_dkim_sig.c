@@ -392,8 +392,11 @@ main(int argc, char **argv)
         return 1;
     muts = calloc(ct.n * 64 + 1, sizeof(*muts));
     tests = calloc(ct.n * 65 + 8, sizeof(*tests));
-    if (muts == NULL || tests == NULL)
+    if (muts == NULL || tests == NULL) {
+        free(muts);
+        free(tests);
         return 1;
+    }
     case_tests_add_group(&ct, test_dkim_sig_case, tests, &k, reads_testdata, conformance);
     for (size_t i = 0; i < ct.n && !conformance; i++) {
         const char *m = case_block_get(ct.t[i].b, "mutate");

@@ -40,7 +40,7 @@ typedef struct mbuf {
 static void
 mb_put(mbuf_t *b, const char *p, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
+    if (b->p == NULL || b->n + n + 1 > b->cap) {
         b->cap = (b->n + n + 1) * 2;
         b->p = realloc(b->p, b->cap);
         assert_non_null(b->p);
