@@ -211,8 +211,11 @@ main(void)
     n = 2 * (count_kind(&cs, "validate") + count_kind(&cs, "stalwart")) + 2;
     tests = calloc(n, sizeof(*tests));
     refs = calloc(n, sizeof(*refs));
-    if (tests == NULL || refs == NULL)
+    if (tests == NULL || refs == NULL) {
+        free(tests);
+        free(refs);
         return 1;
+    }
     for (size_t i = 0; i < cs.n; i++) {
         const arc_case_t *c = &cs.v[i];
         bool              val = strcmp(c->kind, "validate") == 0;

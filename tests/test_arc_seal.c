@@ -6,7 +6,7 @@
  *     ';'-separated parts, whitespace removed), b= included: the sealer
  *     writes the suite's layout (mailauth__arc_sealer_suite_format) and
  *     RSA PKCS#1 v1.5 is deterministic, so equal b= means equal signed
- *     bytes;
+ *     bytes; the conformance group (support/testdata.h);
  *   - chains of 1-3 hops sealed here (RSA and Ed25519, default layout)
  *     validated by our validator, blocking and async; tampering after a
  *     seal fails the chain; a failed chain sealed cv=fail covers only its
@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -31,9 +30,9 @@
 #include "support/arc_harness.h"
 #include "support/arc_keys.h"
 #include "support/arc_suite.h"
+#include "support/testdata.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define SUITE_DIR MAILAUTH_TESTDATA_DIR "/arc/valimail-arc-test-suite"
 #define CASE_FILE MAILAUTH_BUILD_DIR "/tests/arc_suite/arc.case"
 #define SIGNING_TESTS 17
 #define NOW 1700000000
@@ -295,7 +294,7 @@ test_arc_seal_failed_chain(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     static arc_cases_t             cs;
     static const struct CMUnitTest own[] = {
@@ -306,27 +305,29 @@ main(void)
     };
     struct CMUnitTest tests[64];
     size_t            k = 0;
-    struct stat       st;
-    int               rc = 0;
-    for (size_t i = 0; i < ARRAY_LEN(own); i++)
-        tests[k++] = own[i];
-    if (stat(SUITE_DIR, &st) == 0) {
-        if (arc_cases_load(CASE_FILE, &cs) != 0)
-            return 1;
-        for (size_t i = 0; i < cs.n && k < ARRAY_LEN(tests); i++) {
-            if (strcmp(cs.v[i].kind, "sign") == 0)
-                tests[k++] = (struct CMUnitTest){.name = cs.v[i].name,
-                                                 .test_func = test_arc_seal_suite,
-                                                 .initial_state = (void *)&cs.v[i]};
-        }
-        if (k != ARRAY_LEN(own) + SIGNING_TESTS) {
-            fprintf(stderr, "expected %d signing tests\n", SIGNING_TESTS);
-            return 1;
-        }
-    } else {
-        printf("note: %s not found: the signing suite is not run\n", SUITE_DIR);
+    bool              conformance = false;
+    int               rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
+    if (!conformance)
+        return cmocka_run_group_tests_name("arc_seal", own, NULL, NULL);
+    if (arc_cases_load(CASE_FILE, &cs) != 0) {
+        fprintf(stderr, "%s missing: the arc_suite_convert test converts the suites first\n",
+                CASE_FILE);
+        return 1;
     }
-    rc = _cmocka_run_group_tests("arc_seal", tests, k, NULL, NULL);
+    for (size_t i = 0; i < cs.n && k < ARRAY_LEN(tests); i++) {
+        if (strcmp(cs.v[i].kind, "sign") == 0)
+            tests[k++] = (struct CMUnitTest){.name = cs.v[i].name,
+                                             .test_func = test_arc_seal_suite,
+                                             .initial_state = (void *)&cs.v[i]};
+    }
+    if (k != SIGNING_TESTS) {
+        fprintf(stderr, "expected %d signing tests\n", SIGNING_TESTS);
+        arc_cases_free(&cs);
+        return 1;
+    }
+    rc = _cmocka_run_group_tests("arc_seal_conformance", tests, k, NULL, NULL);
     arc_cases_free(&cs);
     return rc;
 }

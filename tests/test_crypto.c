@@ -1,7 +1,9 @@
 /* lib/crypto public and private keys: PEM loading, DKIM p= decoding (SPKI,
  * bare PKCS#1, raw Ed25519), sign/verify round trips and their failures,
  * signatures made by `openssl pkeyutl`, the RFC 6376 and RFC 8463 example
- * keys and signatures, sharing a key between threads, OpenSSL's error queue.
+ * keys and signatures (read from the shared test data: the conformance
+ * group, support/testdata.h), sharing a key between threads, OpenSSL's
+ * error queue.
  * Hostile DER is in tests/test_crypto_der.c. Digests are computed with
  * OpenSSL's EVP_Digest directly, so this test needs nothing of lib/crypto
  * but the key code. Tables: tests/test_crypto_cases.h; keys: tests/data/keys/. */
@@ -21,6 +23,7 @@
 #include "crypto/crypto.h"
 #include "support/crypto_fixture.h"
 #include "support/fail_alloc.h"
+#include "support/testdata.h"
 #include "test_crypto_cases.h"
 #include "util/alloc.h"
 #include "util/base64.h"
@@ -493,20 +496,27 @@ test_crypto_bad_arguments(void **state)
         }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     static struct CMUnitTest tests[ARRAY_LEN(key_cases) + ARRAY_LEN(rt_cases) +
                                    ARRAY_LEN(bad_pems) + ARRAY_LEN(xc_cases) +
                                    ARRAY_LEN(rfc8463_cases) + 8];
     size_t                   n = 0;
+    bool                     conformance = false;
+    int                      rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
+    if (conformance) { /* the published examples and vectors */
+        ADD(test_crypto_rfc8463, rfc8463_cases, name);
+        tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_rfc6376_key);
+        tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_bare_pkcs1_record);
+        return _cmocka_run_group_tests("crypto_conformance", tests, n, NULL, NULL);
+    }
     ADD(test_crypto_key_loads, key_cases, file);
     ADD(test_crypto_roundtrip, rt_cases, name);
     ADD(test_crypto_pem_refused, bad_pems, name);
     ADD(test_crypto_pkeyutl, xc_cases, name);
-    ADD(test_crypto_rfc8463, rfc8463_cases, name);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_ed25519_sha1_refused);
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_rfc6376_key);
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_bare_pkcs1_record);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_shared_key);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_error_queue);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_crypto_bad_arguments);

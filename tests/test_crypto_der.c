@@ -157,7 +157,8 @@ static void
 check_decode(mailauth__key_type_t type, const blob_t *der, mailauth_status_t want,
              unsigned want_bits)
 {
-    mailauth__pubkey_t *pub = (mailauth__pubkey_t *)der; /* must be cleared */
+    static char         sentinel;
+    mailauth__pubkey_t *pub = (mailauth__pubkey_t *)&sentinel; /* must be cleared */
     unsigned            bits = 12345;
     uint8_t             d[32] = {0}, sig[SIG_MAX];
     assert_int_equal(mailauth__pubkey_decode(NULL, type, der->p, der->n, &pub, &bits), want);

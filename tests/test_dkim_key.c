@@ -1,6 +1,7 @@
 /* dkim_key: DKIM key records (lib/dkim/dkim_key.c). Cases in
  * tests/data/dkim/key.case; records from the shared RFC 6376 / RFC 8463 /
- * dkimpy / Stalwart test data are read in place. */
+ * dkimpy / Stalwart test data are read in place, as the conformance group
+ * (support/testdata.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "dkim/dkim.h"
 #include "support/case_tests.h"
+#include "support/testdata.h"
 
 /* The line of `data` that starts with `owner` and a blank, or NULL. */
 static const char *
@@ -55,7 +57,15 @@ zone_txt(const char *p, size_t *len)
     return out;
 }
 
-/* The record of a case, malloc'd; skips the test when shared data is absent. */
+/* Whether a case reads its record from the shared test data. */
+static bool
+reads_testdata(const case_block_t *b)
+{
+    return case_block_get(b, "file") != NULL || case_block_get(b, "zone") != NULL ||
+           case_block_get(b, "stalwart") != NULL;
+}
+
+/* The record of a case, malloc'd. */
 static char *
 case_record(const case_block_t *b, size_t *len)
 {
@@ -67,9 +77,7 @@ case_record(const case_block_t *b, size_t *len)
     if ((rel = case_block_get(b, "file")) == NULL && (rel = case_block_get(b, "zone")) == NULL)
         rel = case_block_get(b, "stalwart");
     assert_non_null(rel);
-    data = testdata_read(rel, &n);
-    if (data == NULL)
-        skip();
+    data = testdata_need(rel, &n);
     if (case_block_get(b, "file") != NULL) {
         while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
             data[--n] = '\0';
@@ -162,20 +170,25 @@ test_dkim_key_api(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     case_tests_t       ct;
     struct CMUnitTest *tests;
     size_t             k = 0;
-    int                rc;
+    bool               conformance = false;
+    int                rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
     if (case_tests_load("dkim/key.case", &ct) != 0)
         return 1;
     tests = calloc(ct.n + 4, sizeof(*tests));
     if (tests == NULL)
         return 1;
-    case_tests_add(&ct, test_dkim_key_case, tests, &k);
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_key_api);
-    rc = _cmocka_run_group_tests("dkim_key", tests, k, NULL, NULL);
+    case_tests_add_group(&ct, test_dkim_key_case, tests, &k, reads_testdata, conformance);
+    if (!conformance)
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_key_api);
+    rc = _cmocka_run_group_tests(conformance ? "dkim_key_conformance" : "dkim_key", tests, k, NULL,
+                                 NULL);
     free(tests);
     case_tests_free(&ct);
     return rc;

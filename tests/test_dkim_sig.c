@@ -1,7 +1,8 @@
 /* dkim_sig: DKIM-Signature, ARC-Message-Signature and ARC-Seal field
  * parsing (lib/dkim/dkim_sig.c). Cases in tests/data/dkim/sig.case; the
  * ones marked "mutate" are also run with each tag removed and with each
- * tag repeated. Signatures from the shared test data are read in place. */
+ * tag repeated. Signatures from the shared test data are read in place,
+ * as the conformance group (support/testdata.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "dkim/dkim.h"
 #include "support/case_tests.h"
 #include "support/fail_alloc.h"
+#include "support/testdata.h"
 #include "util/arena.h"
 
 /* ---- reading a case ------------------------------------------------------ */
@@ -32,16 +34,13 @@ kind_of(const case_block_t *b)
 }
 
 /* Value of the nth field `name` of a file (its folding turned into CRLF),
- * malloc'd; NULL if the file or the field is not there. */
+ * malloc'd; NULL if the field is not there. */
 static char *
 field_from_file(const char *rel, const char *name, int nth, size_t *len)
 {
     size_t      flen = 0, nlen = strlen(name), o = 0;
-    char       *data = testdata_read(rel, &flen), *out = NULL;
-    const char *p = data, *end = NULL;
-    if (data == NULL)
-        return NULL;
-    end = data + flen;
+    char       *data = testdata_need(rel, &flen), *out = NULL;
+    const char *p = data, *end = data + flen;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *next = eol != NULL ? eol + 1 : end;
@@ -70,7 +69,14 @@ field_from_file(const char *rel, const char *name, int nth, size_t *len)
     return out;
 }
 
-/* The field value of a case, malloc'd. Skips the test if the shared data is absent. */
+/* Whether a case reads its signature from the shared test data. */
+static bool
+reads_testdata(const case_block_t *b)
+{
+    return case_block_get(b, "file") != NULL;
+}
+
+/* The field value of a case, malloc'd. */
 static char *
 case_sig(const case_block_t *b, size_t *len)
 {
@@ -81,7 +87,7 @@ case_sig(const case_block_t *b, size_t *len)
     s = field_from_file(file, case_block_get(b, "field"),
                         atoi(case_block_get(b, "nth")), len);
     if (s == NULL)
-        skip();
+        fail_msg("%s: no field %s", file, case_block_get(b, "field"));
     return s;
 }
 
@@ -372,21 +378,27 @@ test_dkim_sig_oom(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     case_tests_t       ct;
     struct CMUnitTest *tests;
     mutation_t        *muts;
     size_t             k = 0, nm = 0;
-    int                rc;
+    bool               conformance = false;
+    int                rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
     if (case_tests_load("dkim/sig.case", &ct) != 0)
         return 1;
     muts = calloc(ct.n * 64 + 1, sizeof(*muts));
     tests = calloc(ct.n * 65 + 8, sizeof(*tests));
-    if (muts == NULL || tests == NULL)
+    if (muts == NULL || tests == NULL) {
+        free(muts);
+        free(tests);
         return 1;
-    case_tests_add(&ct, test_dkim_sig_case, tests, &k);
-    for (size_t i = 0; i < ct.n; i++) {
+    }
+    case_tests_add_group(&ct, test_dkim_sig_case, tests, &k, reads_testdata, conformance);
+    for (size_t i = 0; i < ct.n && !conformance; i++) {
         const char *m = case_block_get(ct.t[i].b, "mutate");
         if (m != NULL && strcmp(m, "yes") == 0)
             add_mutations(&ct.t[i], muts, &nm);
@@ -394,9 +406,12 @@ main(void)
     for (size_t i = 0; i < nm; i++)
         tests[k++] = (struct CMUnitTest){
             .name = muts[i].name, .test_func = test_dkim_sig_mutation, .initial_state = &muts[i]};
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_sig_api);
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_sig_oom);
-    rc = _cmocka_run_group_tests("dkim_sig", tests, k, NULL, NULL);
+    if (!conformance) {
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_sig_api);
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dkim_sig_oom);
+    }
+    rc = _cmocka_run_group_tests(conformance ? "dkim_sig_conformance" : "dkim_sig", tests, k, NULL,
+                                 NULL);
     for (size_t i = 0; i < nm; i++)
         free(muts[i].sig);
     free(muts);

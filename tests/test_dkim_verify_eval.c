@@ -296,10 +296,7 @@ test_dkim_verify_eval_key_cache(void **state)
     mailauth_resolver_stats_t st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     (void)state;
     dk_setup(&h, false, OPT_DKIM_ONLY, NULL, 0);
-    if (h.ctx->env.keys == NULL) {
-        harness_teardown(&h);
-        skip();
-    }
+    assert_non_null(h.ctx->env.keys); /* every ctx has a key cache */
     run_signed(&h, &sp, 1, false);
     dk_check(h.ev, 0, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE);
     mailauth_eval_free(h.ev);

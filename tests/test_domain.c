@@ -78,14 +78,51 @@ static const struct alabel_case alabel_cases[] = {
     {"alabel: u-label", "bücher.example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
     {"alabel: u-label upper case", "BÜCHER.Example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
     {"alabel: u-label trailing dot", "bücher.example.", MAILAUTH_OK, "xn--bcher-kva.example", 0},
-    /* UTS #46 non-transitional: sharp s kept (IDNA2008) rather than mapped to "ss" */
-    {"alabel: sharp s non-transitional", "faß.de", MAILAUTH_OK, "xn--fa-hia.de", 0},
     /* U+3002 ideographic full stop separates labels */
     {"alabel: ideographic full stop", "bücher。example", MAILAUTH_OK, "xn--bcher-kva.example", 0},
     {"alabel: underscore with u-label", "_dmarc.bücher.example", MAILAUTH_OK,
      "_dmarc.xn--bcher-kva.example", 0},
-    /* U+2603 snowman: invalid in IDNA2008, allowed by the transitional fallback */
-    {"alabel: transitional fallback", "a☃.example", MAILAUTH_OK, "xn--a-1xp.example", 0},
+    {"alabel: fullwidth letters mapped", "ＢÜＣＨＥＲ.example", MAILAUTH_OK,
+     "xn--bcher-kva.example", 0},
+    {"alabel: decomposed input normalized", "bu\u0308cher.example", MAILAUTH_OK,
+     "xn--bcher-kva.example", 0},
+    {"alabel: soft hyphen mapped to nothing", "a\u00adb.bücher", MAILAUTH_OK, "ab.xn--bcher-kva",
+     0},
+    {"alabel: soft hyphen alone leaves an empty label", "\u00ad.bücher", MAILAUTH_EINVAL, NULL, 0},
+    /* IDNA2008 with the UTS #46 non-transitional mapping only: the deviation
+     * characters are kept, never mapped as IDNA2003 did (fass.de, σ, deleted
+     * joiners name other domains). */
+    {"alabel: sharp s kept", "faß.de", MAILAUTH_OK, "xn--fa-hia.de", 0},
+    {"alabel: sharp s upper case", "FAß.DE", MAILAUTH_OK, "xn--fa-hia.de", 0},
+    {"alabel: ss is another name", "FASS.de", MAILAUTH_OK, "fass.de", 0},
+    /* U+1E9E: UTS #46 15.1 lowers it to U+00DF (older tables: "ss"); pinned */
+    {"alabel: capital sharp s", "FAẞ.DE", MAILAUTH_OK, "xn--fa-hia.de", 0},
+    {"alabel: capital sharp s twice", "ẞẞ.example", MAILAUTH_OK, "xn--zcaa.example", 0},
+    {"alabel: final sigma kept", "βόλος.com", MAILAUTH_OK, "xn--nxasmm1c.com", 0},
+    {"alabel: sigma", "βόλοσ.com", MAILAUTH_OK, "xn--nxasmq6b.com", 0},
+    {"alabel: capital sigma lowers to sigma", "ΒΌΛΟΣ.com", MAILAUTH_OK, "xn--nxasmq6b.com", 0},
+    {"alabel: ZWJ after virama (Sinhala)", "ශ්\u200dරී.example", MAILAUTH_OK,
+     "xn--10cl1a0b660p.example", 0},
+    {"alabel: ZWJ after virama (Devanagari)", "क्\u200dष.example", MAILAUTH_OK,
+     "xn--11b2ezcw70k.example", 0},
+    {"alabel: ZWNJ between joining letters", "ب\u200cي.example", MAILAUTH_OK,
+     "xn--ngb2ev20h.example", 0},
+    {"alabel: ZWJ out of context", "a\u200db.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: ZWNJ out of context", "pay\u200cpal.example", MAILAUTH_EINVAL, NULL, 0},
+    /* Symbols and emoji: IDNA2003 allowed them, IDNA2008 does not. */
+    {"alabel: snowman", "a☃.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: emoji", "\U0001F600.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: heart", "i❤.ws", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: bidi rule (RFC 5893)", "١٢a.example", MAILAUTH_EINVAL, NULL, 0},
+    /* A-labels: ASCII names are taken as written (DNS decides); among U-labels
+     * libidn2 decodes and checks them. */
+    {"alabel: a-label among u-labels", "xn--bcher-kva.bücher.example", MAILAUTH_OK,
+     "xn--bcher-kva.xn--bcher-kva.example", 0},
+    {"alabel: u-label under an a-label tld", "bücher.xn--p1ai", MAILAUTH_OK,
+     "xn--bcher-kva.xn--p1ai", 0},
+    {"alabel: bad punycode, ascii name", "XN--ZZ.example", MAILAUTH_OK, "xn--zz.example", 0},
+    {"alabel: bad punycode among u-labels", "xn--zz.bücher.example", MAILAUTH_EINVAL, NULL, 0},
+    {"alabel: non-ascii after xn--", "xn--bücher.example", MAILAUTH_EINVAL, NULL, 0},
     {"alabel: invalid UTF-8 (latin-1)", "b\374cher.example", MAILAUTH_EINVAL, NULL, 0},
     {"alabel: truncated UTF-8", "example.b\xc3", MAILAUTH_EINVAL, NULL, 0},
     {"alabel: overlong UTF-8", "\xc0\xaf.example", MAILAUTH_EINVAL, NULL, 0},

@@ -276,6 +276,113 @@ test_eval_all_case_async(void **state)
     run_case(*state, true);
 }
 
+/* ---------------------------------------------------------------- unreadable signatures */
+
+/* RFC 8601 §2.7.1: a DKIM-Signature that cannot be read is neutral, one that
+ * reads well but breaks RFC 6376 §6.1.1 is permerror (docs/errors.md).
+ * Neither moves DMARC (only an aligned pass counts), and ARC keeps its own
+ * verdict: an ARC-Message-Signature that cannot be read fails the chain. */
+#define BH "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8="
+#define NO_BH "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from; b=dGVzdA==\r\n"
+#define MD5 "DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=sel; h=from; " BH "; b=dGVzdA==\r\n"
+#define NO_FROM                                                                                    \
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=subject; " BH "; b=dGVzdA==\r\n"
+
+typedef struct unreadable_case {
+    all_case_t         c;
+    const char        *prepend;                /* a field put on top, or NULL */
+    const char        *field, *old, *new_text; /* the first `old` after `field` becomes new_text */
+    size_t             ndkim;
+    mailauth_verdict_t dkim[2]; /* top to bottom */
+    const char        *dkim_ar; /* the first dkim entry of the field, exactly */
+} unreadable_case_t;
+
+/* clang-format off */
+static const unreadable_case_t unreadable[] = {
+    {{"missing bh=: neutral; DMARC fails as for an unsigned message", {.from = "example.com"},
+      FROM_LIST, {0}, DMARC_FAIL(OV_NO, FAIL_AR), ARC_NONE(LIST)},
+     NO_BH, NULL, NULL, NULL, 1, {V(NEUTRAL)}, "dkim=neutral (missing bh=)"},
+    {{"unknown a=: neutral; DMARC fails as for an unsigned message", {.from = "example.com"},
+      FROM_LIST, {0}, DMARC_FAIL(OV_NO, FAIL_AR), ARC_NONE(LIST)},
+     MD5, NULL, NULL, NULL, 1, {V(NEUTRAL)}, NULL},
+    {{"h= without From: permerror; DMARC fails", {.from = "example.com"},
+      FROM_LIST, {0}, DMARC_FAIL(OV_NO, FAIL_AR), ARC_NONE(LIST)},
+     NO_FROM, NULL, NULL, NULL, 1, {V(PERMERROR)}, NULL},
+    {{"an unreadable signature next to a good one: DMARC passes on the good one", SIGNED,
+      FROM_LIST, {0}, DMARC_PASS(0, 1), ARC_NONE(LIST)},
+     NO_BH, NULL, NULL, NULL, 2, {V(NEUTRAL), V(PASS)}, NULL},
+    {{"an unreadable ARC-Message-Signature: arc=fail, DKIM and DMARC as without it", LISTED,
+      FROM_LIST, {.trusted = {"hop1.example"}}, DMARC_FAIL(OV_NO, FAIL_AR),
+      {V(FAIL), R(ARC_SYNTAX), 1, -1, NULL}},
+     NULL, "ARC-Message-Signature:", "bh=", "xh=", 1, {V(FAIL)}, NULL},
+};
+/* clang-format on */
+
+static char *
+unreadable_message(const unreadable_case_t *u)
+{
+    char  *msg = all_message(&u->c.msg), *out = NULL;
+    size_t n = strlen(msg);
+    if (u->prepend != NULL) {
+        out = malloc(strlen(u->prepend) + n + 1);
+        assert_non_null(out);
+        memcpy(out, u->prepend, strlen(u->prepend));
+        memcpy(out + strlen(u->prepend), msg, n + 1);
+        free(msg);
+        return out;
+    }
+    if (u->field != NULL) {
+        char *f = strstr(msg, u->field), *at = NULL;
+        assert_non_null(f);
+        at = strstr(f, u->old);
+        assert_non_null(at);
+        assert_int_equal(strlen(u->old), strlen(u->new_text));
+        memcpy(at, u->new_text, strlen(u->new_text));
+    }
+    return msg;
+}
+
+static void
+run_unreadable(const unreadable_case_t *u, bool async)
+{
+    harness_t h;
+    char     *msg = unreadable_message(u), value[4096];
+    assert_int_equal(all_setup(&h, async, &u->c.setup, NULL), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_client_ip(h.ev, u->c.ip), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_helo(h.ev, u->c.helo), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_set_mail_from(h.ev, u->c.mail_from), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_message(h.ev, msg, strlen(msg)), MAILAUTH_OK);
+    assert_int_equal(harness_finish(&h), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_dkim_count(h.ev), u->ndkim);
+    for (size_t i = 0; i < u->ndkim; i++)
+        assert_string_equal(
+            mailauth_verdict_name(mailauth_dkim_result_verdict(mailauth_eval_dkim(h.ev, i))),
+            mailauth_verdict_name(u->dkim[i]));
+    check_dmarc(h.ev, &u->c);
+    check_arc(h.ev, &u->c);
+    check_authres(h.ev, &u->c);
+    if (u->dkim_ar != NULL) {
+        assert_int_equal(
+            mailauth_authres_format_value(authres_of(h.ev), value, sizeof(value), NULL),
+            MAILAUTH_OK);
+        check_entry(value, "dkim", u->dkim_ar);
+    }
+    harness_teardown(&h);
+    free(msg);
+}
+
+static void
+test_eval_all_unreadable_sync(void **state)
+{
+    run_unreadable(*state, false);
+}
+
+static void
+test_eval_all_unreadable_async(void **state)
+{
+    run_unreadable(*state, true);
+}
+
 /* ---------------------------------------------------------------- other tests */
 
 /* No message: DKIM, DMARC and ARC are not evaluated (envelope only: SPF and iprev). */
@@ -371,8 +478,8 @@ group_teardown(void **state)
 int
 main(void)
 {
-    static char       names[ARRAY_LEN(cases)][2][160];
-    struct CMUnitTest tests[ARRAY_LEN(cases) * 2 + 3];
+    static char       names[ARRAY_LEN(cases) + ARRAY_LEN(unreadable)][2][160];
+    struct CMUnitTest tests[(ARRAY_LEN(cases) + ARRAY_LEN(unreadable)) * 2 + 3];
     size_t            n = 0;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         snprintf(names[i][0], sizeof(names[i][0]), "sync: %s", cases[i].name);
@@ -383,6 +490,17 @@ main(void)
         tests[n++] = (struct CMUnitTest){.name = names[i][1],
                                          .test_func = test_eval_all_case_async,
                                          .initial_state = (void *)&cases[i]};
+    }
+    for (size_t i = 0; i < ARRAY_LEN(unreadable); i++) {
+        char(*nm)[160] = names[ARRAY_LEN(cases) + i];
+        snprintf(nm[0], sizeof(nm[0]), "sync: %s", unreadable[i].c.name);
+        snprintf(nm[1], sizeof(nm[1]), "async: %s", unreadable[i].c.name);
+        tests[n++] = (struct CMUnitTest){.name = nm[0],
+                                         .test_func = test_eval_all_unreadable_sync,
+                                         .initial_state = (void *)&unreadable[i]};
+        tests[n++] = (struct CMUnitTest){.name = nm[1],
+                                         .test_func = test_eval_all_unreadable_async,
+                                         .initial_state = (void *)&unreadable[i]};
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_eval_all_envelope_only);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_eval_all_canceled);

@@ -1,6 +1,8 @@
 /* msg_stream: the incremental splitter (lib/msg/msg_stream.c) gives the
  * events of the whole-buffer split however a message is cut, in bounded
- * memory. The split table with every cut is in tests/test_msg.c. */
+ * memory. The split table with every cut is in tests/test_msg.c. The
+ * messages of the shared test data are the conformance group
+ * (support/testdata.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include "msg/msg.h"
 #include "support/fail_alloc.h"
 #include "support/msg_events.h"
+#include "support/testdata.h"
 #include "util/arena.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -37,7 +40,7 @@ typedef struct mbuf {
 static void
 mb_put(mbuf_t *b, const char *p, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
+    if (b->p == NULL || b->n + n + 1 > b->cap) {
         b->cap = (b->n + n + 1) * 2;
         b->p = realloc(b->p, b->cap);
         assert_non_null(b->p);
@@ -258,10 +261,8 @@ test_msg_stream_property(void **state)
         c->gen(&b);
     } else {
         b.p = msg_events_read_file(c->file, &b.n);
-        if (b.p == NULL) {
-            print_message("%s: not readable, skipped\n", c->file);
-            skip();
-        }
+        if (b.p == NULL)
+            fail_msg("%s cannot be read", c->file);
     }
     prop_check(c, b.p != NULL ? b.p : "", b.n, PROP_SMALL);
     prop_check(c, b.p != NULL ? b.p : "", b.n, 65536);
@@ -510,8 +511,14 @@ test_msg_stream_enomem(void **state)
     free(b.p);
 }
 
+static bool
+reads_testdata(const struct prop_case *c)
+{
+    return c->file != NULL && strncmp(c->file, SHARED_DIR, strlen(SHARED_DIR)) == 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
     static const struct CMUnitTest single[] = {
         cmocka_unit_test(test_msg_stream_api),
@@ -520,15 +527,22 @@ main(void)
     };
     struct CMUnitTest tests[ARRAY_LEN(single) + ARRAY_LEN(prop_cases) + ARRAY_LEN(big_cases)];
     size_t            n = 0;
-    for (size_t i = 0; i < ARRAY_LEN(single); i++)
+    bool              conformance = false;
+    int               rc = testdata_select(argc, argv, &conformance);
+    if (rc >= 0)
+        return rc;
+    for (size_t i = 0; i < ARRAY_LEN(single) && !conformance; i++)
         tests[n++] = single[i];
-    for (size_t i = 0; i < ARRAY_LEN(prop_cases); i++)
-        tests[n++] = (struct CMUnitTest){.name = prop_cases[i].name,
-                                         .test_func = test_msg_stream_property,
-                                         .initial_state = (void *)&prop_cases[i]};
-    for (size_t i = 0; i < ARRAY_LEN(big_cases); i++)
+    for (size_t i = 0; i < ARRAY_LEN(prop_cases); i++) {
+        if (reads_testdata(&prop_cases[i]) == conformance)
+            tests[n++] = (struct CMUnitTest){.name = prop_cases[i].name,
+                                             .test_func = test_msg_stream_property,
+                                             .initial_state = (void *)&prop_cases[i]};
+    }
+    for (size_t i = 0; i < ARRAY_LEN(big_cases) && !conformance; i++)
         tests[n++] = (struct CMUnitTest){.name = big_cases[i].name,
                                          .test_func = test_msg_stream_bounded,
                                          .initial_state = (void *)&big_cases[i]};
-    return _cmocka_run_group_tests("msg_stream", tests, n, NULL, NULL);
+    return _cmocka_run_group_tests(conformance ? "msg_stream_conformance" : "msg_stream", tests, n,
+                                   NULL, NULL);
 }

@@ -91,8 +91,11 @@ main(void)
     }
     refs = calloc(n, sizeof(*refs));
     tests = calloc(n, sizeof(*tests));
-    if (refs == NULL || tests == NULL)
+    if (refs == NULL || tests == NULL) {
+        free(refs);
+        free(tests);
         return 1;
+    }
     for (size_t i = 0; i < cf.nsections; i++) {
         for (size_t j = 0; j < cf.sections[i].nblocks; j++, k++) {
             const char *name = case_block_get(&cf.sections[i].blocks[j], "name");

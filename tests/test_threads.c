@@ -207,7 +207,9 @@ sign_msg(mailauth_ctx_t *ctx, struct msg *m, const mailauth_key_t *key, const ch
     assert_int_equal(mailauth_dkim_signer_end_message(s), MAILAUTH_OK);
     assert_int_equal(mailauth_dkim_signer_format(s, sig, sizeof(sig), &need), MAILAUTH_OK);
     mailauth_dkim_signer_free(s);
-    memmove(&m->field[1], &m->field[0], m->nfields * sizeof(m->field[0]));
+    assert_true(m->nfields < MAX_FIELDS);
+    for (size_t k = m->nfields; k > 0; k--) /* the signature goes on top */
+        m->field[k] = m->field[k - 1];
     m->field[0] = xstrdup(sig);
     m->nfields++;
 }
@@ -235,12 +237,13 @@ build_msg(struct world *w, size_t i, mailauth_ctx_t *sctx, mailauth_key_t *const
     m->c = c;
     snprintf(m->mail_from, sizeof(m->mail_from), "user@%s", c->domain);
     snprintf(buf, sizeof(buf), "From: Sender <user@%s>", c->domain);
-    m->field[m->nfields++] = xstrdup(buf);
-    m->field[m->nfields++] = xstrdup("To: rcpt@example.net");
+    m->field[0] = xstrdup(buf);
+    m->field[1] = xstrdup("To: rcpt@example.net");
     snprintf(buf, sizeof(buf), "Subject: case %zu, %s", i, c->name);
-    m->field[m->nfields++] = xstrdup(buf);
+    m->field[2] = xstrdup(buf);
     snprintf(buf, sizeof(buf), "Message-ID: <%zu.threads@%s>", i, c->domain);
-    m->field[m->nfields++] = xstrdup(buf);
+    m->field[3] = xstrdup(buf);
+    m->nfields = 4;
     snprintf(buf, sizeof(buf), "Hello from case %zu.\r\n\r\nSecond paragraph: %s.\r\n", i, c->name);
     m->body = xstrdup(buf);
     if (c->sign == SIGN_RSA || c->sign == SIGN_NO_KEY)

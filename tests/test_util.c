@@ -537,6 +537,24 @@ static const struct b64_case b64_cases[] = {
     {"b64: pad only", "====", false, NULL, 0, false, 0},
     {"b64: data after padding", "Zg==Zm9v", false, NULL, 0, false, 0},
     {"b64: pad inside quantum", "Z=g=", false, NULL, 0, false, 0},
+    /* RFC 4648 §3.5: the bits after the data in the last character must be
+     * zero; each pad bit set alone, then all of them, padded or not. */
+    {"b64: pad bits zero (xx==)", "QQ==", true, "A", 1, true, 0},
+    {"b64: pad bit 0 of xx==", "QR==", false, NULL, 0, false, 0},
+    {"b64: pad bit 1 of xx==", "QS==", false, NULL, 0, false, 0},
+    {"b64: pad bit 2 of xx==", "QU==", false, NULL, 0, false, 0},
+    {"b64: pad bit 3 of xx==", "QY==", false, NULL, 0, false, 0},
+    {"b64: pad bits all of xx==", "Qf==", false, NULL, 0, false, 0},
+    {"b64: pad bit 0 of xx unpadded", "QR", false, NULL, 0, false, 0},
+    {"b64: pad bit 3 of xx unpadded", "QY", false, NULL, 0, false, 0},
+    {"b64: pad bits zero (xxx=)", "Zm8=", true, "fo", 2, true, 0},
+    {"b64: pad bit 0 of xxx=", "Zm9=", false, NULL, 0, false, 0},
+    {"b64: pad bit 1 of xxx=", "Zm+=", false, NULL, 0, false, 0},
+    {"b64: pad bits all of xxx=", "Zm/=", false, NULL, 0, false, 0},
+    {"b64: pad bit 0 of xxx unpadded", "Zm9", false, NULL, 0, false, 0},
+    {"b64: pad bit 1 of xxx unpadded", "Zm+", false, NULL, 0, false, 0},
+    {"b64: pad bits after whole quanta", "Zm9vYmFyQR==", false, NULL, 0, false, 0},
+    {"b64: pad bits with folding", "Zm9v\r\n Ym9=", false, NULL, 0, false, 0},
 };
 
 static size_t
@@ -592,6 +610,27 @@ test_util_b64_roundtrip(void **state)
     }
 }
 
+/* Every character in the last position: only those whose pad bits are
+ * zero decode (4 of 64 after one data character, 16 after two). */
+static void
+test_util_b64_pad_bits(void **state)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (void)state;
+    for (size_t v = 0; v < 64; v++) {
+        char    two[] = {'Q', alphabet[v], '=', '='}, three[] = {'Q', 'Q', alphabet[v], '='};
+        uint8_t out[4];
+        size_t  n = 0;
+        assert_int_equal(mailauth__b64_decode(two, sizeof(two), out, &n),
+                         v % 16 == 0 ? MAILAUTH_OK : MAILAUTH_EINVAL);
+        assert_int_equal(mailauth__b64_decode(three, sizeof(three), out, &n),
+                         v % 4 == 0 ? MAILAUTH_OK : MAILAUTH_EINVAL);
+        assert_int_equal(mailauth__b64_decode(three, 3, out, &n),
+                         v % 4 == 0 ? MAILAUTH_OK : MAILAUTH_EINVAL);
+    }
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 #define ADD_TABLE(tab, fn)                                                                         \
@@ -628,5 +667,6 @@ main(void)
     ADD_TABLE(trim_cases, test_util_trim);
     ADD_TABLE(b64_cases, test_util_b64_decode);
     ADD_TEST(test_util_b64_roundtrip);
+    ADD_TEST(test_util_b64_pad_bits);
     return _cmocka_run_group_tests("util", tests, nt, NULL, NULL);
 }

@@ -203,6 +203,23 @@ want_body(mailauth__dkim_verify_t *v, vsig_t *s)
     return st;
 }
 
+/* RFC 8601 §2.7.1 word for a field the parser refused (RFC 6376 §6.1.1
+ * PERMFAIL, all of them). A field that cannot be read (bad tag-list, a
+ * required tag missing, a value out of its syntax) or that names a version,
+ * algorithm or query method this verifier does not know is one whose
+ * "signature or signatures contained syntax errors or were not otherwise
+ * able to be processed": neutral, as if unsigned. A field that reads well
+ * but breaks a rule of §6.1.1 (From not in h=, i= outside d=) is a
+ * signature that can never verify: permerror. docs/errors.md says why. */
+static mailauth_verdict_t
+field_verdict(mailauth_reason_t reason)
+{
+    if (reason == MAILAUTH_REASON_DKIM_FROM_NOT_SIGNED ||
+        reason == MAILAUTH_REASON_DKIM_AUID_MISMATCH)
+        return MAILAUTH_VERDICT_PERMERROR;
+    return MAILAUTH_VERDICT_NEUTRAL;
+}
+
 static mailauth_status_t
 prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
@@ -212,8 +229,8 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     if (st != MAILAUTH_OK)
         return st;
     fill_view(s);
-    if (err.reason != MAILAUTH_REASON_NONE) { /* §6.1.1: PERMFAIL (signature syntax error) */
-        decide(s, MAILAUTH_VERDICT_PERMERROR, err.reason,
+    if (err.reason != MAILAUTH_REASON_NONE) {
+        decide(s, field_verdict(err.reason), err.reason,
                err.what != NULL ? err.what : "signature field malformed");
         return MAILAUTH_OK;
     }

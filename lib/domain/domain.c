@@ -68,17 +68,41 @@ is_ascii(const char *s, size_t n)
     return true;
 }
 
-/* RFC 5891 §5 / UTS #46: non-transitional processing first (IDNA2008: ß and
- * ς kept), transitional as a fallback for names only valid under IDNA2003. */
-static int
-to_ascii(const char *z, char **res)
+/* UTS #46 maps U+1E9E LATIN CAPITAL LETTER SHARP S to "ss" up to Unicode
+ * 15.0 and to U+00DF since 15.1 (its lower case). libidn2 carries the table
+ * it was built with (Debian 12's: "ss"), so the letter is lowered here first
+ * and "FAẞ.DE" gives faß.de's A-label on every libidn2. In place; returns
+ * the new length. */
+static size_t
+pin_capital_sharp_s(char *z, size_t n)
 {
-    int rc = idn2_to_ascii_8z(z, res, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    if (rc != IDN2_OK) {
-        *res = NULL;
-        rc = idn2_to_ascii_8z(z, res, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 < n && (unsigned char)z[i] == 0xe1 && (unsigned char)z[i + 1] == 0xba &&
+            (unsigned char)z[i + 2] == 0x9e) {
+            z[o++] = (char)0xc3; /* U+00DF */
+            z[o++] = (char)0x9f;
+            i += 2;
+            continue;
+        }
+        z[o++] = z[i];
     }
-    return rc;
+    z[o] = '\0';
+    return o;
+}
+
+/* RFC 5891 §5 with the UTS #46 non-transitional mapping (IDNA2008: ß, ς
+ * and joiners in their contexts kept), and nothing else: no transitional
+ * (IDNA2003) retry. A name IDNA2008 refuses (a symbol or emoji, a joiner
+ * out of context, a bidi violation) is not registered under IDNA2008, and
+ * its transitional A-label names another domain ("a<ZWJ>b" -> "ab") or one no
+ * IDNA2008 client reaches; so it has no A-label here, whatever mode the
+ * sender's software used. docs/dmarc.md ("Internationalized domain names"). */
+static int
+to_ascii(char *z, size_t n, char **res)
+{
+    pin_capital_sharp_s(z, n);
+    return idn2_to_ascii_8z(z, res, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 }
 
 mailauth_status_t
@@ -111,7 +135,7 @@ mailauth__domain_to_alabel(mailauth__arena_t *a, const char *name, size_t len, c
         return MAILAUTH_EINVAL;
     memcpy(tmp, name, len); /* libidn2 wants NUL-terminated input */
     tmp[len] = '\0';
-    rc = to_ascii(tmp, &res);
+    rc = to_ascii(tmp, len, &res);
     if (rc != IDN2_OK || res == NULL) {
         idn2_free(res);
         return MAILAUTH_EINVAL; /* invalid UTF-8, disallowed code point, too long */

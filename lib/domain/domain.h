@@ -20,10 +20,12 @@ enum {
 bool mailauth__domain_check(const char *name, size_t len, unsigned flags);
 
 /* Convert a possibly-U-label domain (UTF-8) to lower-case A-label form,
- * without trailing dot. Pure ASCII input is only lower-cased. MAILAUTH_EINVAL
- * if IDNA conversion fails (invalid UTF-8, disallowed code point, empty
- * label, too long); the non-transitional UTS #46 mapping is tried first,
- * then the transitional one. MAILAUTH_ENOMEM. Result allocated from the arena. */
+ * without trailing dot. Pure ASCII input is only lower-cased (A-labels are
+ * taken as written). Otherwise IDNA2008 with the non-transitional UTS #46
+ * mapping, and no transitional fallback. MAILAUTH_EINVAL if that refuses the
+ * name (invalid UTF-8, a code point IDNA2008 disallows, a joiner out of
+ * context, bad bidi, a bad A-label among U-labels, empty label, too long).
+ * MAILAUTH_ENOMEM. Result allocated from the arena. */
 mailauth_status_t mailauth__domain_to_alabel(mailauth__arena_t *a, const char *name, size_t len,
                                              char **out);
 

@@ -113,8 +113,11 @@ mailauth__b64_decode(const char *in, size_t n, uint8_t *out, size_t *outlen)
     }
     if (check_tail(in, n, i, quantum) != MAILAUTH_OK)
         return MAILAUTH_EINVAL;
-    /* A lone character cannot encode a byte (RFC 4648 §4). */
-    if (quantum == 1)
+    /* A lone character cannot encode a byte (RFC 4648 §4). RFC 4648 §3.5:
+     * the bits of the last character that carry no data are zero in every
+     * encoder's output; other values make a second spelling of the same
+     * bytes, refused (padded or not) so one b=, bh= or p= has one text. */
+    if (quantum == 1 || (quantum == 2 && (acc & 0xf) != 0) || (quantum == 3 && (acc & 0x3) != 0))
         return MAILAUTH_EINVAL;
     if (quantum == 2) {
         out[o++] = (uint8_t)(acc >> 4);

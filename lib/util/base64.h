@@ -11,7 +11,8 @@
 size_t mailauth__b64_decoded_max(size_t n);
 /* Decode, ignoring whitespace (SP, HTAB, CR, LF) anywhere (RFC 6376 §3.5 b=, p=).
  * Padding optional at the end only. out must hold mailauth__b64_decoded_max(n).
- * MAILAUTH_EINVAL on any other byte or bad padding. */
+ * MAILAUTH_EINVAL on any other byte, bad padding, or non-zero pad bits in
+ * the last character (RFC 4648 §3.5: "QR==" for "A"). */
 mailauth_status_t mailauth__b64_decode(const char *in, size_t n, uint8_t *out, size_t *outlen);
 /* Encoded size for n bytes (with padding, no NUL). */
 size_t mailauth__b64_encoded_len(size_t n);

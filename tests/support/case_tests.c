@@ -47,6 +47,17 @@ case_tests_add(const case_tests_t *ct, CMUnitTestFunction fn, struct CMUnitTest 
 }
 
 void
+case_tests_add_group(const case_tests_t *ct, CMUnitTestFunction fn, struct CMUnitTest *tests,
+                     size_t *k, case_reads_testdata_fn *reads_testdata, bool conformance)
+{
+    for (size_t i = 0; i < ct->n; i++) {
+        if (reads_testdata(ct->t[i].b) == conformance)
+            tests[(*k)++] = (struct CMUnitTest){
+                .name = ct->t[i].name, .test_func = fn, .initial_state = (void *)&ct->t[i]};
+    }
+}
+
+void
 case_tests_free(case_tests_t *ct)
 {
     case_file_free(&ct->cf);

@@ -6,6 +6,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cmocka.h>
@@ -29,6 +30,12 @@ int case_tests_load(const char *rel, case_tests_t *out);
 /* Fill tests[*k..] with one test per block running fn (state: case_test_t *). */
 void case_tests_add(const case_tests_t *ct, CMUnitTestFunction fn, struct CMUnitTest *tests,
                     size_t *k);
+/* Whether a block reads the shared test data (support/testdata.h). */
+typedef bool case_reads_testdata_fn(const case_block_t *b);
+/* The same for the blocks of one test group: those for which
+ * reads_testdata() is `conformance`. */
+void case_tests_add_group(const case_tests_t *ct, CMUnitTestFunction fn, struct CMUnitTest *tests,
+                          size_t *k, case_reads_testdata_fn *reads_testdata, bool conformance);
 void case_tests_free(case_tests_t *ct);
 
 /* Decode \r \n \t \\ \0 \xHH (anything else after '\' is kept as is).

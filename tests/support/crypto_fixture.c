@@ -52,7 +52,7 @@ fx_slurp_testdata(const char *path)
     blob_t b;
     if (!fx_slurp_opt(path, &b)) {
         free(b.p);
-        skip();
+        fail_msg("cannot read %s", path);
     }
     return b;
 }

@@ -24,7 +24,8 @@ typedef struct blob {
 bool fx_slurp_opt(const char *path, blob_t *b);
 /* A file of tests/data/keys/ (fails the test if missing). */
 blob_t fx_slurp_key(const char *file);
-/* A file of the shared testdata; skips the test when it is not there. */
+/* A file of the shared testdata (fails the test if missing): only in the
+ * conformance group of a test (support/testdata.h). */
 blob_t fx_slurp_testdata(const char *path);
 /* Digest with OpenSSL's EVP_Digest (independent of lib/crypto/hash.c). */
 void fx_digest(mailauth__hash_alg_t alg, const void *p, size_t n, uint8_t *out, size_t *dlen);

@@ -48,6 +48,9 @@ dk_zone(void)
     tsig_zone_add_key(&zone, "small._domainkey.example.com", "rsa512.pem", "");
     tsig_zone_add(&zone, "revoked._domainkey.example.com TXT \"v=DKIM1; k=rsa; p=\"");
     tsig_zone_add(&zone, "bad._domainkey.example.com TXT \"v=DKIM1; p=!!not-base64\"");
+    /* the RFC 8463 key with a pad bit set in its last character (RFC 4648 §3.5) */
+    tsig_zone_add(&zone, "padbits._domainkey.example.com TXT \"v=DKIM1; k=ed25519; "
+                         "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp=\"");
     tsig_zone_add(&zone, "temp._domainkey.example.com TXT TIMEOUT");
     tsig_zone_add(&zone, "example.com TXT \"v=spf1 ip4:192.0.2.0/24 -all\"");
     return zone;
