@@ -3,7 +3,8 @@
  * them per instruction set.
  *
  * scan_scalar.c is the reference, a byte at a time and written to be read;
- * scan_sse2.c and scan_avx2.c give the same results 16 or 32 bytes a step
+ * scan_swar.c (8 bytes a step in portable C, for CPUs without SSE2),
+ * scan_sse2.c and scan_avx2.c (16 and 32 bytes) give the same results
  * (tests/test_scan.c runs every variant the CPU can run against it). The
  * table is chosen once per process, on first use, from what the CPU
  * supports; built with -DMAILAUTH_SIMD=OFF there is only the scalar one and
@@ -21,7 +22,7 @@
 #include <stdint.h>
 
 typedef struct mailauth__scan_ops {
-    const char *name; /* "scalar", "sse2", "avx2" */
+    const char *name; /* "scalar", "swar", "sse2", "avx2" */
 
     /* Relaxed body canonicalization (RFC 6376 §3.4.4): marks the bytes of
      * p[0, n) in two bitmaps, byte k being bit k % 64 of word k / 64:
@@ -58,8 +59,8 @@ typedef struct mailauth__scan_ops {
 /* The best table for this CPU, chosen on the first call (thread-safe). */
 const mailauth__scan_ops_t *mailauth__scan(void);
 
-/* For tests and benchmarks: the table called `name` ("scalar", "sse2",
- * "avx2") if it is compiled in and this CPU can run it; NULL otherwise. */
+/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2")
+ * if it is compiled in and this CPU can run it; NULL otherwise. */
 const mailauth__scan_ops_t *mailauth__scan_variant(const char *name);
 
 #endif
