@@ -318,6 +318,57 @@ test_canon_body_large(void **state)
     free(ref);
 }
 
+/* Bodies longer than the relaxed scanner's window (4 KiB, canon_body.c):
+ * clean stretches ending in a WSP run on either side of a window's end,
+ * and WSP runs longer than a window, fed whole and in odd chunks. */
+static void
+check_long(const char *name, uint8_t *body, size_t n, uint8_t *ref)
+{
+    for (int canon = 0; canon < 2; canon++) {
+        body_case_t c;
+        uint8_t     want[MAILAUTH__HASH_MAX];
+        memset(&c, 0, sizeof(c));
+        snprintf(c.name, sizeof(c.name), "%s", name);
+        c.body.p = body;
+        c.body.n = n;
+        c.want[canon].p = ref;
+        c.want[canon].n = ref_canon(canon, body, n, ref);
+        expect_digest(MAILAUTH__HASH_SHA256, &c.want[canon], MAILAUTH__BODY_NO_LIMIT, want);
+        check_way(&c, canon, 0, MAILAUTH__BODY_NO_LIMIT, 0, n, want);
+        check_way(&c, canon, 0, MAILAUTH__BODY_NO_LIMIT, 0, 4099, want);
+        check_way(&c, canon, 0, MAILAUTH__BODY_NO_LIMIT, 17, 1021, want);
+    }
+}
+
+static void
+test_canon_body_windows(void **state)
+{
+    static const char *const runs[] = {"  ", "\t", " \r\n", "\t \t", "  \r\n\r\n", " \x01"};
+    const size_t             n_max = 3 * 4200;
+    uint8_t                 *body = malloc(n_max), *ref = malloc(n_max + 2);
+    char                     name[64];
+    (void)state;
+    assert_non_null(body);
+    assert_non_null(ref);
+    for (size_t d = 4060; d < 4130; d++) {
+        for (size_t r = 0; r < ARRAY_LEN(runs); r++) {
+            size_t k = strlen(runs[r]), n = 3 * d;
+            memset(body, 'x', n);
+            memcpy(body + d, runs[r], k);
+            memcpy(body + 2 * d + r, runs[r], k);
+            snprintf(name, sizeof(name), "run %zu at %zu", r, d);
+            check_long(name, body, n, ref);
+        }
+    }
+    memset(body, ' ', n_max); /* WSP runs of 5000 and 7000 bytes */
+    memset(body + 5000, '\t', 7000);
+    body[4999] = 'a';
+    memcpy(body + n_max - 3, "\r\nb", 3);
+    check_long("runs longer than a window", body, n_max, ref);
+    free(body);
+    free(ref);
+}
+
 /* ---- body set and canonicalizer API ---- */
 
 static void
@@ -540,6 +591,7 @@ main(void)
                                          .initial_state = &cases[i]};
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_random);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_large);
+    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_windows);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_set_api);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_canon_api);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_canon_body_set_oom);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/scan.h"
 
 /* 8 KiB: SHA-256 is already at its large-block speed there, and staging
  * plus a 64 KiB input chunk stay closer to L1 than with 16 or 32 KiB
@@ -30,6 +31,7 @@ struct mailauth__body_canon {
     uint64_t                    limit;
     uint64_t                    len;  /* canonical bytes produced, not cut by limit */
     uint64_t                    crlf; /* CRLFs held back: they may be trailing empty lines */
+    const mailauth__scan_ops_t *scan;
     mailauth__canon_t           canon;
     bool                        cr;      /* last byte was a CR that may start a CRLF */
     bool                        wsp;     /* relaxed: a WSP run is held back */
@@ -134,16 +136,31 @@ slow_byte(mailauth__body_canon_t *bc, uint8_t c)
     put_content(bc, c);
 }
 
-/* ---- relaxed middle: copy blocks, fix up only where the output differs ----
+/* ---- relaxed middle: copy on, fix up only where the output differs ----
  *
  * A special byte is an HTAB, or an SP followed by SP, HTAB, CR (or another
  * control byte: a harmless false positive, rewritten as the SP it is). A
  * lone SP between two other bytes, by far the most common WSP, is not
- * special. block_step() stores a whole input block into the staging buffer
- * and returns a bit per special byte (and, in *wsp, a bit per SP/HTAB).
- * A block without one is final as stored; the others go through
- * block_fix(). The input advances by whole blocks whatever the output
- * does, so the loads of the next blocks never wait for this one. */
+ * special. The scanner (util/scan.h: 16 or 32 bytes a step where the CPU
+ * can) marks the special bytes and the WSP bytes of a window of the middle
+ * in two bitmaps, one call per window. Most text has a byte to rewrite
+ * every few hundred bytes (a trailing blank, a double space, a tab): the
+ * clean stretch up to the next special byte is handed on in one piece, and
+ * the block of BLOCK bytes that starts there is stored and fixed up by
+ * block_fix(). No call per block: the window's bits are read in line. */
+
+#define BLOCK 16u
+/* Bytes marked per scanner call: the walk reads them while the scan has
+ * just brought them into the cache, and so does the hash soon after. */
+#define WINDOW 4096u
+#define WINDOW_WORDS (WINDOW / 64)
+
+struct marks {
+    size_t   base, end; /* the marked window is p[base, end) */
+    bool     any;       /* a special byte in it */
+    uint64_t special[WINDOW_WORDS + 1];
+    uint64_t wsp[WINDOW_WORDS + 1]; /* each with a 0 word after the window's last */
+};
 
 static unsigned
 ctz32(unsigned x)
@@ -160,77 +177,61 @@ ctz32(unsigned x)
 #endif
 }
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define BLOCK 16u
-
-static void
-block_store(uint8_t *dst, const uint8_t *src)
-{
-    _mm_storeu_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
-}
-
-/* Reads src[0, 17). */
 static unsigned
-block_step(uint8_t *dst, const uint8_t *src, unsigned *wsp)
+ctz64(uint64_t x)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-    __m128i next = _mm_loadu_si128((const __m128i *)(const void *)(src + 1));
-    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-    __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(next, _mm_set1_epi8(0x20)), next);
-    _mm_storeu_si128((__m128i *)(void *)dst, v);
-    *wsp = (unsigned)_mm_movemask_epi8(_mm_or_si128(sp, tab));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(tab, _mm_and_si128(sp, ctl)));
-}
-
-#else /* SWAR: eight bytes in a uint64_t */
-#define BLOCK 8u
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGH UINT64_C(0x8080808080808080)
-
-/* High bit of each byte of w that equals b (exact, no false positives). */
-static uint64_t
-eq_mask(uint64_t w, uint8_t b)
-{
-    uint64_t z = w ^ (ONES * b);
-    return ~(((z & ~HIGH) + ~HIGH) | z) & HIGH;
-}
-
-/* High bit of each byte of w that is <= 0x20 (exact). */
-static uint64_t
-le20_mask(uint64_t w)
-{
-    return ~(((w & ~HIGH) + ONES * 0x5f) | w) & HIGH;
-}
-
-static void
-block_store(uint8_t *dst, const uint8_t *src)
-{
-    memcpy(dst, src, BLOCK);
-}
-
-/* Reads src[0, 9); the exact bits are worked out only for blocks that
- * have a special byte. */
-static unsigned
-block_step(uint8_t *dst, const uint8_t *src, unsigned *wsp)
-{
-    uint64_t w, next;
-    unsigned m = 0;
-    memcpy(&w, src, 8);
-    memcpy(&next, src + 1, 8);
-    memcpy(dst, src, 8);
-    *wsp = 0;
-    if ((eq_mask(w, '\t') | (eq_mask(w, ' ') & le20_mask(next))) == 0)
-        return 0;
-    for (unsigned k = 0; k < BLOCK; k++) {
-        bool is_wsp = src[k] == ' ' || src[k] == '\t';
-        *wsp |= (unsigned)is_wsp << k;
-        m |= (unsigned)(src[k] == '\t' || (src[k] == ' ' && src[k + 1] <= 0x20)) << k;
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned k = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        k++;
     }
-    return m;
-}
+    return k;
 #endif
+}
+
+/* Mark the window that starts at p[i]: up to WINDOW bytes, but not the
+ * middle's last byte (never special), as the scanner reads one byte on. */
+static void
+mark_window(const mailauth__scan_ops_t *scan, struct marks *mk, const uint8_t *p, size_t i,
+            size_t n)
+{
+    size_t len = n - 1 - i < WINDOW ? n - 1 - i : WINDOW;
+    mk->any = scan->body_marks(p + i, len, mk->special, mk->wsp);
+    mk->special[(len + 63) / 64] = 0;
+    mk->wsp[(len + 63) / 64] = 0;
+    mk->base = i;
+    mk->end = i + len;
+}
+
+/* Bits r to r + 15 of a window's bitmap (r + 16 <= its length), without a
+ * branch on whether they straddle two words. */
+static unsigned
+bits16(const uint64_t *w, size_t r)
+{
+    uint64_t lo = w[r / 64] >> (r % 64), hi = w[r / 64 + 1] << 1 << (63 - r % 64);
+    return (unsigned)((lo | hi) & 0xffffu);
+}
+
+/* Offset in the window of its first special byte at or after r; the
+ * window's length when there is none. */
+static size_t
+next_special(const struct marks *mk, size_t r)
+{
+    size_t   len = mk->end - mk->base, q = r / 64;
+    uint64_t x;
+    if (!mk->any)
+        return len;
+    x = mk->special[q] >> (r % 64) << (r % 64);
+    while (x == 0) {
+        if (++q * 64 >= len)
+            return len;
+        x = mk->special[q];
+    }
+    return q * 64 + ctz64(x);
+}
 
 /* SP unless the WSP run ending before p[e] ends its line (§3.4.4 a: WSP at
  * the end of a line is ignored; a WSP run inside a line becomes one SP).
@@ -242,10 +243,10 @@ put_run(uint8_t *out, size_t w, const uint8_t *p, size_t e)
     return w + !((p[e] == '\r') & (p[e + 1] == '\n'));
 }
 
-/* A block whose specials are bits of m: rewrite its output from out + *o.
- * Returns how far the input moved: BLOCK, or more when the last WSP run
- * goes on past the block. Reads p[0, 2 * BLOCK); writes out[*o, *o + 2 *
- * BLOCK). */
+/* A block whose specials are bits of m (its WSP bytes, bits of wsp),
+ * already stored at out + *o: rewrite its output from there. Returns how
+ * far the input moved: BLOCK, or more when the last WSP run goes on past
+ * the block. Reads p[0, 2 * BLOCK); writes out[*o, *o + 2 * BLOCK). */
 static size_t
 block_fix(uint8_t *out, size_t *o, const uint8_t *p, unsigned m, unsigned wsp)
 {
@@ -256,14 +257,14 @@ block_fix(uint8_t *out, size_t *o, const uint8_t *p, unsigned m, unsigned wsp)
         /* The usual case, one run inside the block: no loop, no branch on
          * the run's fate (this code runs too seldom to train a predictor). */
         w = put_run(out, w + k, p, e);
-        block_store(out + w, p + e);
+        memcpy(out + w, p + e, BLOCK);
         *o = w + BLOCK - e;
         return BLOCK;
     }
     while (m != 0) {
         k = ctz32(m);
         if (pos > 0) /* the bytes since the last run, moved to close the gap */
-            block_store(out + w, p + pos);
+            memcpy(out + w, p + pos, BLOCK);
         w += k - pos;
         e = k + ctz32(~(wsp >> k)); /* end of the run, as far as the block shows */
         if (e == BLOCK && (p[e] == ' ' || p[e] == '\t')) {
@@ -278,70 +279,10 @@ block_fix(uint8_t *out, size_t *o, const uint8_t *p, unsigned m, unsigned wsp)
         pos = e;
         m &= e < BLOCK ? ~0u << e : 0u; /* bits inside the run are done */
     }
-    block_store(out + w, p + pos);
+    memcpy(out + w, p + pos, BLOCK);
     *o = w + BLOCK - pos;
     return BLOCK;
 }
-
-/* ---- clean stretches: most text has a byte to rewrite every few hundred
- * bytes (a trailing blank, a double space, a tab). Once a block turns out
- * clean, the scan runs ahead for the length of the clean stretch that
- * follows, 32 bytes a step where the CPU has AVX2 (chosen at run time: the
- * build targets baseline x86-64), and the stretch is handed on in one piece
- * (straight to the hash when it is long) instead of block by block. */
-
-#if defined(__SSE2__) && defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define CLEAN_AHEAD 1
-
-/* Length (a multiple of 32) of the clean stretch at p[0, n): no HTAB, no
- * SP followed by a byte at or below 0x20. Reads p[0, n) only. */
-__attribute__((target("avx2"))) static size_t
-clean_avx2(const uint8_t *p, size_t n)
-{
-    const __m256i top = _mm256_set1_epi8(0x20), sp = _mm256_set1_epi8(' '),
-                  tab = _mm256_set1_epi8('\t');
-    size_t i = 0;
-    for (; i + 33 <= n; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-        __m256i next = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1));
-        __m256i low = _mm256_cmpeq_epi8(_mm256_min_epu8(next, top), next);
-        __m256i bad = _mm256_or_si256(_mm256_cmpeq_epi8(v, tab),
-                                      _mm256_and_si256(_mm256_cmpeq_epi8(v, sp), low));
-        if (_mm256_movemask_epi8(bad) != 0)
-            break;
-    }
-    return i;
-}
-
-/* The same 16 bytes a step, for CPUs without AVX2. */
-static size_t
-clean_sse2(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    for (; i + 17 <= n; i += 16) {
-        unsigned wsp = 0;
-        uint8_t  scratch[BLOCK];
-        if (block_step(scratch, p + i, &wsp) != 0)
-            break;
-    }
-    return i;
-}
-
-static size_t
-clean_ahead(const uint8_t *p, size_t n)
-{
-    return __builtin_cpu_supports("avx2") ? clean_avx2(p, n) : clean_sse2(p, n);
-}
-#else
-#define CLEAN_AHEAD 0
-static size_t
-clean_ahead(const uint8_t *p, size_t n)
-{
-    (void)p, (void)n;
-    return 0;
-}
-#endif
 
 /* p[0, n) ends in a byte that is not WSP, CR or LF, and nothing is pending
  * but empty lines; so every WSP run in it is followed by a known byte.
@@ -350,35 +291,37 @@ clean_ahead(const uint8_t *p, size_t n)
 static void
 relaxed_middle(mailauth__body_canon_t *bc, const uint8_t *p, size_t n)
 {
-    uint8_t *out = bc->stage;
-    size_t   i = 0, o;
+    struct marks mk;
+    uint8_t     *out = bc->stage;
+    size_t       i = 0, o;
     flush_crlf(bc);
     bc->content = true;
     o = bc->stage_len;
+    mk.base = mk.end = 0;
     while (i + (size_t)2 * BLOCK <= n) {
-        unsigned wsp = 0, m;
+        unsigned m;
+        if (i + BLOCK > mk.end)
+            mark_window(bc->scan, &mk, p, i, n);
         if (STAGE_CAP - o < (size_t)2 * BLOCK) {
             bc->stage_len = o;
             flush(bc);
             o = 0;
         }
-        m = block_step(out + o, p + i, &wsp);
-        if (m == 0) {
-            o += BLOCK;
-            i += BLOCK;
-            if (CLEAN_AHEAD) { /* a clean block: how far does it go on? */
-                /* A stage ahead at most, so the hash reads what the scan
-                 * just brought into the cache. */
-                size_t k = clean_ahead(p + i, n - i < STAGE_CAP ? n - i : STAGE_CAP);
-                if (k != 0) {
-                    bc->stage_len = o;
-                    emit(bc, p + i, k);
-                    o = bc->stage_len;
-                    i += k;
-                }
+        m = bits16(mk.special, i - mk.base);
+        if (m == 0) { /* clean up to the next special byte or the window's end */
+            size_t k = mk.base + next_special(&mk, i - mk.base) - i;
+            if (k <= (size_t)2 * BLOCK) { /* short: two whole blocks, no call */
+                memcpy(out + o, p + i, (size_t)2 * BLOCK);
+                o += k;
+            } else {
+                bc->stage_len = o;
+                emit(bc, p + i, k);
+                o = bc->stage_len;
             }
+            i += k;
         } else {
-            i += block_fix(out, &o, p + i, m, wsp);
+            memcpy(out + o, p + i, BLOCK);
+            i += block_fix(out, &o, p + i, m, bits16(mk.wsp, i - mk.base));
         }
     }
     bc->stage_len = o;
@@ -445,6 +388,7 @@ mailauth__body_canon_new_kit(const mailauth_allocator_t *al, const mailauth__has
         goto fail;
     memset(bc, 0, offsetof(mailauth__body_canon_t, stage));
     bc->al = al;
+    bc->scan = mailauth__scan();
     bc->canon = canon;
     bc->limit = limit;
     st = mailauth__hash_new_kit(al, kit, alg, &bc->h);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "util/scan.h"
 #include "util/str.h"
 
 /* Enough for the usual field in one hash update; the relaxed pass needs
@@ -93,44 +94,13 @@ relax_put(struct relax *r, uint8_t *o, uint8_t c)
  * content bytes (kept as they are), copied until anything that needs the
  * state machine: a WSP run or a WSP before a line end, CR, LF, the end of
  * the piece. Only once the value has started (a SP before it is deleted).
- * Returns how much of p[0, n) it took; writes as many bytes. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-
-/* Whole 16-byte blocks of that stretch (p[0, n) with n > 16: reads one
- * byte past the block). A block qualifies when none of its bytes is a
- * control byte or a WSP, except a SP followed by a byte above 0x20;
- * nothing at or below 0x20 is content a block may skip past unseen. */
+ * Returns how much of p[0, n) it took; writes as many bytes. The scanner
+ * takes the bulk, stopping also at other control bytes, which are content
+ * here: the loop goes on past those. */
 static size_t
-relax_blocks(uint8_t *o, const uint8_t *p, size_t n)
+relax_fast(const mailauth__scan_ops_t *scan, uint8_t *o, const uint8_t *p, size_t n)
 {
-    const __m128i top = _mm_set1_epi8(0x20), sp = _mm_set1_epi8(' ');
-    size_t        i = 0;
-    for (; i + 17 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i next = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
-        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, top), v);
-        __m128i lone = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_min_epu8(next, top), next),
-                                        _mm_cmpeq_epi8(v, sp));
-        if (_mm_movemask_epi8(_mm_andnot_si128(lone, low)) != 0)
-            break;
-        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-    }
-    return i;
-}
-#else
-static size_t
-relax_blocks(uint8_t *o, const uint8_t *p, size_t n)
-{
-    (void)o, (void)p, (void)n;
-    return 0;
-}
-#endif
-
-static size_t
-relax_fast(uint8_t *o, const uint8_t *p, size_t n)
-{
-    size_t i = relax_blocks(o, p, n);
+    size_t i = scan->header_plain(o, p, n);
     while (i < n) {
         uint8_t c = p[i];
         if (relax_class[c] != C_PLAIN && c != ':') {
@@ -186,11 +156,12 @@ relax_step(struct relax *r, uint8_t *o, uint8_t c)
 static uint8_t *
 relax_bytes(struct relax *rs, uint8_t *o, const uint8_t *p, size_t n)
 {
-    struct relax r = *rs;
-    size_t       i = 0;
+    const mailauth__scan_ops_t *scan = mailauth__scan();
+    struct relax                r = *rs;
+    size_t                      i = 0;
     while (i < n) {
         if (!r.in_name && !r.cr && r.started && !r.wsp) {
-            size_t k = relax_fast(o, p + i, n - i);
+            size_t k = relax_fast(scan, o, p + i, n - i);
             o += k;
             i += k;
             if (i == n)

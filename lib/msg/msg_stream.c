@@ -10,12 +10,9 @@
 #include "msg/msg.h"
 
 #include <string.h>
-#if defined(__SSE2__) && defined(__GNUC__)
-#include <emmintrin.h>
-#define LF_BLOCKS 1
-#endif
 
 #include "util/alloc.h"
+#include "util/scan.h"
 #include "util/str.h"
 
 enum {
@@ -117,94 +114,30 @@ emit_field(mailauth__msg_stream_t *s)
 
 #define LF_WINDOW (64u * 1024u)
 
-/* Mail is nearly all CRLF lines: a search LF by LF would stop on every
- * line, so whole blocks are tested at once for an LF without a CR before
- * it. These return where the first block holding one starts (or where the
- * blocks end); p[i - 1] must be readable. */
-#if defined(LF_BLOCKS)
-static size_t
-clean_blocks_sse2(const char *p, size_t i, size_t n)
-{
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
-        if (_mm_movemask_epi8(_mm_andnot_si128(_mm_cmpeq_epi8(before, _mm_set1_epi8('\r')),
-                                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))) != 0)
-            break;
-    }
-    return i;
-}
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-/* 32 bytes a step, on CPUs with AVX2 (chosen at run time). */
-__attribute__((target("avx2"))) static size_t
-clean_blocks_avx2(const char *p, size_t i, size_t n)
-{
-    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
-    for (; i + 32 <= n; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-        __m256i before = _mm256_loadu_si256((const __m256i *)(const void *)(p + i - 1));
-        if (_mm256_movemask_epi8(
-                _mm256_andnot_si256(_mm256_cmpeq_epi8(before, cr), _mm256_cmpeq_epi8(v, lf))) != 0)
-            break;
-    }
-    return i;
-}
-
-static size_t
-clean_blocks(const char *p, size_t i, size_t n)
-{
-    if (__builtin_cpu_supports("avx2"))
-        i = clean_blocks_avx2(p, i, n);
-    return clean_blocks_sse2(p, i, n);
-}
-#else
-static size_t
-clean_blocks(const char *p, size_t i, size_t n)
-{
-    return clean_blocks_sse2(p, i, n);
-}
-#endif
-#else
-static size_t
-clean_blocks(const char *p, size_t i, size_t n)
-{
-    (void)p, (void)n;
-    return i;
-}
-#endif
-
 /* Offset of the first bare LF of p[i, n) (an LF whose previous byte, or
- * prev_cr before p[0], is not CR), or n. */
+ * prev_cr before p[0], is not CR), or n. Mail is nearly all CRLF lines: a
+ * search LF by LF would stop on every line, so the scanner tests 16 or 32
+ * bytes at once where the CPU can. */
 static size_t
-next_bare_lf(const char *p, size_t i, size_t n, bool prev_cr)
+next_bare_lf(const mailauth__scan_ops_t *scan, const char *p, size_t i, size_t n, bool prev_cr)
 {
-    if (i == 0 && n > 0) {
-        if (p[0] == '\n' && !prev_cr)
-            return 0;
-        i = 1;
-    }
-    for (i = clean_blocks(p, i, n); i < n; i++) {
-        if (p[i] == '\n' && p[i - 1] != '\r')
-            return i;
-    }
-    return n;
+    bool cr = i == 0 ? prev_cr : p[i - 1] == '\r';
+    return i + scan->bare_lf((const uint8_t *)p + i, n - i, cr);
 }
 
 mailauth_status_t
 mailauth__body_lf_to_crlf(bool *prev_cr, const void *chunk, size_t n, mailauth__bytes_fn out,
                           void *ud)
 {
-    const char       *p = chunk;
-    size_t            from = 0, i = 0;
-    mailauth_status_t st = MAILAUTH_OK;
+    const mailauth__scan_ops_t *scan = mailauth__scan();
+    const char                 *p = chunk;
+    size_t                      from = 0, i = 0;
+    mailauth_status_t           st = MAILAUTH_OK;
     while (st == MAILAUTH_OK && i < n) {
         /* 64 KiB at a time: out() hashes what the scan just read while it
          * is still in the cache, however large the caller's buffer. */
         size_t end = n - i > LF_WINDOW ? i + LF_WINDOW : n;
-        i = next_bare_lf(p, i, end, *prev_cr);
+        i = next_bare_lf(scan, p, i, end, *prev_cr);
         if (i == end) {
             if (end < n && end > from) {
                 st = out(ud, p + from, end - from);

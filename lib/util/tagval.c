@@ -7,16 +7,18 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/scan.h"
 #include "util/str.h"
 
 /* Below this many tags duplicates are looked for pairwise; above, by sorting. */
 #define DUP_PAIRWISE_MAX 32u
 
 typedef struct scan {
-    const char *s;
-    size_t      n;
-    size_t      i;
-    size_t      err_at;
+    const char                 *s;
+    size_t                      n;
+    size_t                      i;
+    size_t                      err_at;
+    const mailauth__scan_ops_t *ops; /* util/scan.h, fetched once per list */
 } scan_t;
 
 typedef enum spec { SPEC_TAG, SPEC_EMPTY, SPEC_END, SPEC_BAD } spec_t;
@@ -41,73 +43,6 @@ is_valchar(unsigned char c)
 {
     return (c >= 0x21 && c <= 0x7e && c != ';') || c >= 0x80;
 }
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-
-/* End of the VALCHAR run starting at s[i] (i < n): sixteen bytes at a time
- * while they are all VALCHARs, then byte by byte. As signed bytes, a
- * VALCHAR is negative (8-bit) or above 0x20, and not DEL or ';'. */
-static size_t
-valchar_run(const char *s, size_t i, size_t n)
-{
-    const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), semi = _mm_set1_epi8(';');
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i ok = _mm_or_si128(_mm_cmpgt_epi8(v, sp), _mm_cmplt_epi8(v, _mm_setzero_si128()));
-        __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, semi));
-        if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xffff)
-            break;
-    }
-    while (i < n && is_valchar((unsigned char)s[i]))
-        i++;
-    return i;
-}
-
-/* Copy v[0, n) to p without SP, HTAB, CR, LF; whole 16-byte blocks that
- * have none of them (no byte at or below 0x20) go in one store. */
-static size_t
-copy_nows(char *p, const char *v, size_t n)
-{
-    const __m128i top = _mm_set1_epi8(0x20);
-    size_t        i = 0, k = 0;
-    while (i < n) {
-        if (i + 16 <= n) {
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
-            if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(b, top), b)) == 0) {
-                _mm_storeu_si128((__m128i *)(void *)(p + k), b);
-                i += 16;
-                k += 16;
-                continue;
-            }
-        }
-        char c = v[i++];
-        p[k] = c; /* kept unless it is SP, HTAB, CR or LF: no branch per byte */
-        k += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
-    }
-    return k;
-}
-#else
-static size_t
-valchar_run(const char *s, size_t i, size_t n)
-{
-    while (i < n && is_valchar((unsigned char)s[i]))
-        i++;
-    return i;
-}
-
-static size_t
-copy_nows(char *p, const char *v, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = v[i];
-        p[k] = c; /* kept unless it is SP, HTAB, CR or LF: no branch per byte */
-        k += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
-    }
-    return k;
-}
-#endif
 
 /* Skip FWS (RFC 5322 §3.2.2). A line break is folding only when WSP
  * follows it; a CR must be followed by LF. false with err_at otherwise. */
@@ -154,8 +89,9 @@ scan_value(scan_t *sc, mailauth__tag_t *t)
     while (sc->i < sc->n && sc->s[sc->i] != ';') {
         unsigned char c = (unsigned char)sc->s[sc->i];
         if (is_valchar(c)) {
-            /* A run of VALCHARs: b= and p= are hundreds. */
-            end = sc->i = valchar_run(sc->s, sc->i + 1, sc->n);
+            /* A run of VALCHARs: b= and p= are hundreds, 16 bytes a step. */
+            size_t k = sc->ops->valchar_run((const uint8_t *)sc->s + sc->i + 1, sc->n - sc->i - 1);
+            end = sc->i = sc->i + 1 + k;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             if (!skip_fws(sc))
                 return false;
@@ -209,7 +145,7 @@ static mailauth__tags_err_t
 scan_all(const char *s, size_t n, mailauth__tag_t *v, size_t cap, mailauth__taglist_t *out,
          size_t *err_at)
 {
-    scan_t          sc = {s, n, 0, 0};
+    scan_t          sc = {s, n, 0, 0, mailauth__scan()};
     mailauth__tag_t t;
     out->v = v;
     out->n = 0;
@@ -368,8 +304,7 @@ mailauth__tags_find(const mailauth__taglist_t *l, const char *name)
 }
 
 bool
-mailauth__tags_list_next(const mailauth__tag_t *t, size_t *pos, const char **item,
-                         size_t *item_len)
+mailauth__tags_list_next(const mailauth__tag_t *t, size_t *pos, const char **item, size_t *item_len)
 {
     const char *colon;
     size_t      start = *pos;
@@ -390,7 +325,7 @@ mailauth__tags_value_nows(mailauth__arena_t *a, const mailauth__tag_t *t, size_t
     size_t k;
     if (p == NULL)
         return NULL;
-    k = copy_nows(p, t->value, t->value_len);
+    k = mailauth__scan()->copy_nows((uint8_t *)p, (const uint8_t *)t->value, t->value_len);
     p[k] = '\0';
     if (len != NULL)
         *len = k;

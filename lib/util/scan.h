@@ -1,0 +1,66 @@
+/* Internal: the byte scanners of the hot loops (body and header
+ * canonicalization, the raw message splitter, tag lists), one table of
+ * them per instruction set.
+ *
+ * scan_scalar.c is the reference, a byte at a time and written to be read;
+ * scan_swar.c (8 bytes a step in portable C, for CPUs without SSE2),
+ * scan_sse2.c and scan_avx2.c (16 and 32 bytes) give the same results
+ * (tests/test_scan.c runs every variant the CPU can run against it). The
+ * table is chosen once per process, on first use, from what the CPU
+ * supports; built with -DMAILAUTH_SIMD=OFF there is only the scalar one and
+ * no CPU check. The table is immutable, so any thread may use it.
+ *
+ * The scanners are exact: each result is defined below byte by byte, and
+ * none reads outside the bytes it is given. Callers fetch the table once
+ * per chunk, field or value, not per byte: the calls are indirect.
+ */
+#ifndef MAILAUTH__SCAN_H
+#define MAILAUTH__SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mailauth__scan_ops {
+    const char *name; /* "scalar", "swar", "sse2", "avx2" */
+
+    /* Relaxed body canonicalization (RFC 6376 §3.4.4): marks the bytes of
+     * p[0, n) in two bitmaps, byte k being bit k % 64 of word k / 64:
+     *   special: an HTAB, or an SP followed by a byte at or below 0x20 (a
+     *            WSP run that the canonicalizer may have to rewrite; an SP
+     *            before another control byte is a harmless false positive);
+     *   wsp:     an SP or an HTAB.
+     * Reads p[0, n + 1) (the byte after p[n - 1] decides an SP there).
+     * Writes words [0, (n + 63) / 64) of each; bits from n on are 0.
+     * Returns whether any byte is special (most windows of text have none). */
+    bool (*body_marks)(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
+
+    /* Relaxed header canonicalization (§3.4.2) inside a value: the length
+     * of the longest prefix of p[0, n) whose bytes are each above 0x20, or
+     * an SP followed, inside p[0, n), by a byte above 0x20 (text that stays
+     * as it is); copies that prefix to o, and writes nothing else there. */
+    size_t (*header_plain)(uint8_t *o, const uint8_t *p, size_t n);
+
+    /* The raw message splitter (RFC 5322 §2.3: a line ends in CRLF): the
+     * offset of the first bare LF of p[0, n), an LF whose previous byte is
+     * not CR (for p[0]: not CR when prev_cr is false); n if there is none. */
+    size_t (*bare_lf)(const uint8_t *p, size_t n, bool prev_cr);
+
+    /* Tag lists (util/tagval.h): the length of the prefix of p[0, n) made
+     * of VALCHARs (0x21-0x7e except ';', and 0x80-0xff). */
+    size_t (*valchar_run)(const uint8_t *p, size_t n);
+
+    /* Tag values such as b= and p= (RFC 6376 §3.5): copy p[0, n) to o
+     * without its SP, HTAB, CR and LF bytes (o has room for n); returns
+     * the number of bytes written. */
+    size_t (*copy_nows)(uint8_t *o, const uint8_t *p, size_t n);
+} mailauth__scan_ops_t;
+
+/* The best table for this CPU, chosen on the first call (thread-safe). */
+const mailauth__scan_ops_t *mailauth__scan(void);
+
+/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2")
+ * if it is compiled in and this CPU can run it; NULL otherwise. */
+const mailauth__scan_ops_t *mailauth__scan_variant(const char *name);
+
+#endif

@@ -1,0 +1,82 @@
+/* The reference scanners (util/scan.h): one byte at a time, each the
+ * definition in scan.h written out. The SIMD variants must agree with
+ * these on every input; they also call them for the bytes after their
+ * last whole block. */
+#include "util/scan_int.h"
+
+static bool
+is_wsp(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+bool
+mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
+{
+    bool any = false;
+    for (size_t w = 0; w < (n + 63) / 64; w++)
+        special[w] = wsp[w] = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t bit = (uint64_t)1 << (k % 64);
+        if (p[k] == '\t' || (p[k] == ' ' && p[k + 1] <= 0x20)) {
+            special[k / 64] |= bit;
+            any = true;
+        }
+        if (is_wsp(p[k]))
+            wsp[k / 64] |= bit;
+    }
+    return any;
+}
+
+size_t
+mailauth__scan_scalar_header_plain(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        bool lone_sp = p[i] == ' ' && i + 1 < n && p[i + 1] > 0x20;
+        if (p[i] <= 0x20 && !lone_sp)
+            break;
+        o[i] = p[i];
+    }
+    return i;
+}
+
+size_t
+mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool after_cr = i == 0 ? prev_cr : p[i - 1] == '\r';
+        if (p[i] == '\n' && !after_cr)
+            return i;
+    }
+    return n;
+}
+
+size_t
+mailauth__scan_scalar_valchar_run(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && ((p[i] >= 0x21 && p[i] <= 0x7e && p[i] != ';') || p[i] >= 0x80))
+        i++;
+    return i;
+}
+
+size_t
+mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_wsp(p[i]) && p[i] != '\r' && p[i] != '\n')
+            o[k++] = p[i];
+    }
+    return k;
+}
+
+const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
+    .name = "scalar",
+    .body_marks = mailauth__scan_scalar_body_marks,
+    .header_plain = mailauth__scan_scalar_header_plain,
+    .bare_lf = mailauth__scan_scalar_bare_lf,
+    .valchar_run = mailauth__scan_scalar_valchar_run,
+    .copy_nows = mailauth__scan_scalar_copy_nows,
+};

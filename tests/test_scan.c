@@ -1,0 +1,593 @@
+/* scan: the byte scanners of lib/util/scan.h. Every variant this build
+ * has and this CPU can run goes through the fixed cases below (the scalar
+ * reference included), and each SIMD variant is compared with the scalar
+ * one, result for result, over edge-case inputs (every length 0..130 at
+ * every alignment, the bytes that matter at every position, runs across
+ * 16-, 32- and 64-byte boundaries) and a seeded random loop of fixed size.
+ * Each input sits at the end of its own allocation, so that AddressSanitizer
+ * catches a load past the bytes a scanner may read. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/scan.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define S(lit) lit, sizeof(lit) - 1 /* a literal and its length, NULs kept */
+
+#define A16 "aaaaaaaaaaaaaaaa"
+#define D16 "................"
+
+static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2"};
+
+/* ---- fixed cases: what the scalar reference is checked against ---- */
+
+/* want: per byte of in, 's' special (and WSP), 'w' WSP only, '.' neither. */
+struct marks_case {
+    const char *name, *in;
+    char        after; /* p[n], which the scanner reads too */
+    const char *want;
+};
+static const struct marks_case marks_cases[] = {
+    {"empty", "", 'a', ""},
+    {"lone SP between words", "a b", 'c', ".w."},
+    {"SP SP", "a  b", 'c', ".sw."},
+    {"HTAB alone", "a\tb", 'c', ".s."},
+    {"SP HTAB SP", "a \t b", 'c', ".ssw."},
+    {"SP before CRLF", "a \r\n", 'b', ".s.."},
+    {"SP last, CR after", "a ", '\r', ".s"},
+    {"SP last, text after", "a ", 'b', ".w"},
+    {"SP before a control byte", "a \x01", 'b', ".s."},
+    {"SP last, NUL after", " ", '\0', "s"},
+    {"SP before DEL and 0x80", " \x7f \x80", 'b', "w.w."},
+    {"HTAB then SP across two words", A16 A16 A16 "aaaaaaaaaaaaaaa\t a", 'b',
+     D16 D16 D16 "...............sw."},
+    {"SP SP across a 16-byte block", "aaaaaaaaaaaaaaa  a", 'b', "...............sw."},
+};
+
+struct plain_case {
+    const char *name, *in;
+    size_t      n, want;
+};
+static const struct plain_case plain_cases[] = {
+    {"empty", S(""), 0},
+    {"word", S("abc"), 3},
+    {"lone SPs", S("a b c"), 5},
+    {"SP SP stops", S("a  b"), 1},
+    {"SP last stops", S("a b "), 3},
+    {"SP first", S(" a"), 2},
+    {"CRLF stops", S("ab\r\n c"), 2},
+    {"HTAB stops", S("a\tb"), 1},
+    {"control byte stops", S("a\001b"), 1},
+    {"NUL stops", S("a b\x00"), 3},
+    {"8-bit and colons are content", S("x: \x80\xff"), 5},
+    {"SP before 8-bit", S("a \x80"), 3},
+    {"long, then SP SP", S(A16 A16 "12345678  x"), 40},
+    {"long, then CR", S(A16 A16 A16 "\r\n"), 48},
+};
+
+struct lf_case {
+    const char *name, *in;
+    size_t      n;
+    bool        prev_cr;
+    size_t      want;
+};
+static const struct lf_case lf_cases[] = {
+    {"empty", S(""), false, 0},
+    {"LF first", S("\n"), false, 0},
+    {"LF first after a CR", S("\n"), true, 1},
+    {"CRLF", S("a\r\nb"), false, 4},
+    {"bare LF", S("a\nb"), false, 1},
+    {"CRLF then LF", S("\r\n\n"), false, 2},
+    {"CR CR LF", S("\r\r\n"), false, 3},
+    {"LF CR LF after a CR", S("\n\r\n"), true, 3},
+    {"LF CR", S("a\n\r"), false, 1},
+    {"CR last", S("a\r"), false, 2},
+    {"NUL before LF", S("a\x00\n"), false, 2},
+    {"after 45 bytes of CRLF lines", S(A16 "\r\n" A16 "\r\nabcdefghi\n"), false, 45},
+    {"after 64 bytes of CRLF lines", S(A16 A16 A16 "aaaaaaaaaaaaaa\r\n\n"), false, 64},
+};
+
+struct valchar_case {
+    const char *name, *in;
+    size_t      n, want;
+};
+static const struct valchar_case valchar_cases[] = {
+    {"empty", S(""), 0},
+    {"word", S("abc"), 3},
+    {"semicolon ends", S("ab;c"), 2},
+    {"SP ends", S("ab c"), 2},
+    {"HTAB ends", S("ab\tc"), 2},
+    {"CR ends", S("ab\r\n"), 2},
+    {"DEL ends", S("a\x7f"), 1},
+    {"NUL ends", S("a\000b"), 1},
+    {"8-bit bytes are VALCHARs", S("\x80\xff!~"), 4},
+    {"base64 run", S("b=" A16 A16 "/+09==;"), 40},
+    {"48 bytes, no end", S(A16 A16 A16), 48},
+};
+
+struct nows_case {
+    const char *name, *in;
+    size_t      n;
+    const char *want;
+    size_t      want_n;
+};
+static const struct nows_case nows_cases[] = {
+    {"empty", S(""), S("")},
+    {"nothing to drop", S("ab"), S("ab")},
+    {"every kind dropped", S("a b\tc\r\nd\ne"), S("abcde")},
+    {"only FWS", S(" \r\n\t"), S("")},
+    {"NUL and 8-bit kept", S("\x80 \x00\xff"), S("\x80\x00\xff")},
+    {"folded base64", S(A16 A16 "\r\n\t" A16 " " A16), S(A16 A16 A16 A16)},
+};
+
+/* ---- the tests' states ---- */
+
+struct fixed {
+    const mailauth__scan_ops_t *ops;
+    const void                 *c;
+};
+
+#define MAX_TESTS 256
+static struct fixed fixed_states[MAX_TESTS];
+static char         test_names[MAX_TESTS][128];
+
+/* One allocation per input, aligned to 64 then offset by `align`, ending
+ * right after the n bytes a scanner may read: a load past them is an
+ * AddressSanitizer report. (Nothing at all is one byte, never read.) */
+static uint8_t *
+place(const void *src, size_t n, size_t align, void **block)
+{
+    void *b = NULL;
+    assert_int_equal(posix_memalign(&b, 64, align + n > 0 ? align + n : 1), 0);
+    assert_non_null(b);
+    if (n > 0)
+        memcpy((uint8_t *)b + align, src, n);
+    *block = b;
+    return (uint8_t *)b + align;
+}
+
+static void
+test_scan_body_marks(void **state)
+{
+    const struct fixed      *f = *state;
+    const struct marks_case *c = f->c;
+    size_t                   n = strlen(c->in);
+    uint64_t                 special[4] = {0}, wsp[4] = {0};
+    uint8_t                  src[256];
+    void                    *block = NULL;
+    const uint8_t           *p;
+    bool                     any = false, got_any;
+    assert_true(n + 1 <= sizeof(src) && n <= 64 * ARRAY_LEN(special));
+    memcpy(src, c->in, n);
+    src[n] = (uint8_t)c->after;
+    p = place(src, n + 1, 0, &block);
+    got_any = f->ops->body_marks(p, n, special, wsp);
+    for (size_t k = 0; k < n; k++) {
+        bool s = (special[k / 64] >> (k % 64)) & 1, w = (wsp[k / 64] >> (k % 64)) & 1;
+        char got = s && w ? 's' : w ? 'w' : s ? '?' : '.';
+        if (got != c->want[k])
+            fail_msg("byte %zu: got '%c', want '%c'", k, got, c->want[k]);
+        any = any || s;
+    }
+    for (size_t k = n; k < 64 * ((n + 63) / 64); k++)
+        assert_false((special[k / 64] | wsp[k / 64]) >> (k % 64) & 1);
+    assert_int_equal(got_any, any);
+    free(block);
+}
+
+static void
+test_scan_header_plain(void **state)
+{
+    const struct fixed      *f = *state;
+    const struct plain_case *c = f->c;
+    void                    *block = NULL;
+    const uint8_t           *p = place(c->in, c->n, 0, &block);
+    uint8_t                  o[128];
+    size_t                   got;
+    memset(o, 0xee, sizeof(o));
+    got = f->ops->header_plain(o, p, c->n);
+    assert_int_equal(got, c->want);
+    assert_memory_equal(o, c->in, got);
+    assert_int_equal(o[got], 0xee); /* nothing written past the prefix */
+    free(block);
+}
+
+static void
+test_scan_bare_lf(void **state)
+{
+    const struct fixed   *f = *state;
+    const struct lf_case *c = f->c;
+    void                 *block = NULL;
+    const uint8_t        *p = place(c->in, c->n, 0, &block);
+    assert_int_equal(f->ops->bare_lf(p, c->n, c->prev_cr), c->want);
+    free(block);
+}
+
+static void
+test_scan_valchar_run(void **state)
+{
+    const struct fixed        *f = *state;
+    const struct valchar_case *c = f->c;
+    void                      *block = NULL;
+    const uint8_t             *p = place(c->in, c->n, 0, &block);
+    assert_int_equal(f->ops->valchar_run(p, c->n), c->want);
+    free(block);
+}
+
+static void
+test_scan_copy_nows(void **state)
+{
+    const struct fixed     *f = *state;
+    const struct nows_case *c = f->c;
+    void                   *block = NULL, *out = NULL;
+    const uint8_t          *p = place(c->in, c->n, 0, &block);
+    uint8_t                *o = place(c->in, c->n, 0, &out); /* room for n, no more */
+    size_t                  got = f->ops->copy_nows(o, p, c->n);
+    assert_int_equal(got, c->want_n);
+    assert_memory_equal(o, c->want, got);
+    free(out);
+    free(block);
+}
+
+/* ---- differential: a SIMD variant against the scalar reference ---- */
+
+static const mailauth__scan_ops_t *ref;
+
+static void
+fail_at(const char *what, const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, size_t align)
+{
+    char hex[3 * 160 + 1] = "";
+    for (size_t k = 0; k < n && k < 160; k++)
+        snprintf(hex + 3 * k, 4, "%02x ", p[k]);
+    fail_msg("%s: %s differs from scalar, n=%zu align=%zu: %s", what, v->name, n, align, hex);
+}
+
+#define MAX_LONG 20000
+#define GUARD UINT64_C(0x5a5a5a5a5a5a5a5a)
+
+/* Outputs, with a guard word after the part a scanner may write. */
+static uint64_t marks_out[4][MAX_LONG / 64 + 2];
+static uint8_t  bytes_out[2][MAX_LONG + 16];
+
+static void
+same_marks(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
+{
+    size_t         words = (n + 63) / 64;
+    void          *block = NULL;
+    const uint8_t *p = place(src, n + 1, align, &block);
+    bool           a1, a2;
+    for (size_t i = 0; i < 4; i++)
+        marks_out[i][words] = GUARD;
+    a1 = ref->body_marks(p, n, marks_out[0], marks_out[1]);
+    a2 = v->body_marks(p, n, marks_out[2], marks_out[3]);
+    if (a1 != a2 || memcmp(marks_out[0], marks_out[2], words * sizeof(uint64_t)) != 0 ||
+        memcmp(marks_out[1], marks_out[3], words * sizeof(uint64_t)) != 0 ||
+        marks_out[2][words] != GUARD || marks_out[3][words] != GUARD)
+        fail_at("body_marks", v, src, n + 1, align);
+    free(block);
+}
+
+static void
+same_header_plain(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
+                  size_t align)
+{
+    uint8_t *o1 = bytes_out[0], *o2 = bytes_out[1];
+    size_t   k1, k2;
+    memset(o1, 0xee, n + 16), memset(o2, 0xee, n + 16);
+    k1 = ref->header_plain(o1, p, n);
+    k2 = v->header_plain(o2, p, n);
+    if (k1 != k2 || memcmp(o1, o2, n + 16) != 0) /* the same bytes, none past the prefix */
+        fail_at("header_plain", v, src, n, align);
+}
+
+static void
+same_copy_nows(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
+               size_t align)
+{
+    uint8_t *o1 = bytes_out[0], *o2 = bytes_out[1];
+    size_t   k1, k2;
+    memset(o1, 0xee, n + 16), memset(o2, 0xee, n + 16);
+    k1 = ref->copy_nows(o1, p, n);
+    k2 = v->copy_nows(o2, p, n);
+    if (k1 != k2 || memcmp(o1, o2, k1) != 0 || o2[n] != 0xee) /* room for n, no more */
+        fail_at("copy_nows", v, src, n, align);
+}
+
+/* The other scanners, those that v does not share with the reference (a
+ * variant may keep the scalar one where inputs are short). */
+static void
+same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
+{
+    void          *block = NULL;
+    const uint8_t *p;
+    if (v->header_plain == ref->header_plain && v->bare_lf == ref->bare_lf &&
+        v->valchar_run == ref->valchar_run && v->copy_nows == ref->copy_nows)
+        return;
+    p = place(src, n, align, &block);
+    if (v->header_plain != ref->header_plain)
+        same_header_plain(v, p, n, src, align);
+    for (int prev = 0; prev < 2 && v->bare_lf != ref->bare_lf; prev++) {
+        if (ref->bare_lf(p, n, prev) != v->bare_lf(p, n, prev))
+            fail_at(prev ? "bare_lf after CR" : "bare_lf", v, src, n, align);
+    }
+    if (v->valchar_run != ref->valchar_run && ref->valchar_run(p, n) != v->valchar_run(p, n))
+        fail_at("valchar_run", v, src, n, align);
+    if (v->copy_nows != ref->copy_nows)
+        same_copy_nows(v, p, n, src, align);
+    free(block);
+}
+
+/* Every scanner on src[0, n) (body_marks also reads src[n]). */
+static void
+same(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
+{
+    same_marks(v, src, n, align);
+    same_rest(v, src, n, align);
+}
+
+#define MAX_N 130
+
+/* The bytes whose class changes an answer, and their neighbours. */
+static const uint8_t key_bytes[] = {0x00, 0x01, '\t', '\n', 0x0b, '\r', 0x1f, ' ', '!',
+                                    ':',  ';',  'a',  '~',  0x7f, 0x80, 0xa0, 0xff};
+static const uint8_t pair_bytes[] = {0x00, '\t', '\n', '\r', ' ', ';', 'a', 0x7f, 0x80, 0xff};
+
+static void
+fill(uint8_t *b, size_t n, const char *pattern)
+{
+    size_t k = strlen(pattern);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)pattern[i % k];
+}
+
+static void
+test_scan_same_lengths_alignments(void **state)
+{
+    static const char *const    patterns[] = {"a",    " ",    "\t",   "\r\n",  "\n",     "\r",
+                                              "a ",   "a  ",  " \t",  ";",     "\x7f",   "\x80",
+                                              "\xff", "\x01", "ab\n", "a\r\n", "  \r\n", "a \r\n"};
+    const mailauth__scan_ops_t *v = *state;
+    uint8_t                     b[MAX_N + 1];
+    for (size_t t = 0; t < ARRAY_LEN(patterns); t++) {
+        for (size_t n = 0; n <= MAX_N; n++) {
+            fill(b, n + 1, patterns[t]);
+            for (size_t align = 0; align < 32; align++) /* every offset to the widest load */
+                same(v, b, n, align);
+        }
+    }
+}
+
+/* Lengths at which every position is tried (around each multiple of 32,
+ * and the longest); the others try the first two and the last two
+ * positions and the byte after. */
+static bool
+every_position(size_t n)
+{
+    return n % 32 <= 1 || n % 32 == 31 || n == MAX_N;
+}
+
+static void
+test_scan_same_one_byte_everywhere(void **state)
+{
+    static const char *const    backgrounds[] = {"a", " ", "\r\n"};
+    const mailauth__scan_ops_t *v = *state;
+    uint8_t                     b[MAX_N + 1];
+    for (size_t g = 0; g < ARRAY_LEN(backgrounds); g++) {
+        for (size_t n = 1; n <= MAX_N; n++) {
+            for (size_t j = 0; j <= n; j++) { /* j == n: the byte after */
+                if (!every_position(n) && j > 1 && j + 2 < n)
+                    continue;
+                for (size_t x = 0; x < ARRAY_LEN(key_bytes); x++) {
+                    fill(b, n + 1, backgrounds[g]);
+                    b[j] = key_bytes[x];
+                    same(v, b, n, (n + j + x) % 32);
+                }
+            }
+        }
+    }
+}
+
+static void
+test_scan_same_two_bytes_everywhere(void **state)
+{
+    static const size_t         lengths[] = {2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66};
+    const mailauth__scan_ops_t *v = *state;
+    uint8_t                     b[MAX_N + 1];
+    for (size_t l = 0; l < ARRAY_LEN(lengths); l++) {
+        size_t n = lengths[l];
+        for (size_t j = 0; j < n; j++) {
+            for (size_t x = 0; x < ARRAY_LEN(pair_bytes); x++) {
+                for (size_t y = 0; y < ARRAY_LEN(pair_bytes); y++) {
+                    fill(b, n + 1, "a");
+                    b[j] = pair_bytes[x];
+                    b[j + 1] = pair_bytes[y];
+                    same(v, b, n, (j + 7 * x + y) % 32);
+                }
+            }
+        }
+    }
+}
+
+/* A run of WSP, line ends or VALCHARs from every start, of every length up
+ * to 70, so that runs begin, end and cross 16-, 32- and 64-byte blocks. */
+static void
+test_scan_same_runs_across_blocks(void **state)
+{
+    static const char *const    runs[] = {" ", "\t", " \t", "\r\n", "\n", "x"};
+    static const char *const    grounds[] = {"a", " ", ";"};
+    const mailauth__scan_ops_t *v = *state;
+    uint8_t                     b[MAX_N + 1];
+    for (size_t r = 0; r < ARRAY_LEN(runs); r++) {
+        const char *ground = grounds[r % ARRAY_LEN(grounds)];
+        for (size_t start = 0; start < 70; start++) {
+            for (size_t len = 1; len <= 70; len++) {
+                size_t k = strlen(runs[r]);
+                fill(b, MAX_N + 1, ground);
+                for (size_t i = 0; i < len && start + i <= MAX_N; i++)
+                    b[start + i] = (uint8_t)runs[r][i % k];
+                same(v, b, MAX_N, start % 32);
+                same(v, b, start + len < MAX_N ? start + len : MAX_N, 0);
+            }
+        }
+    }
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Bytes mostly from key_bytes, often repeated (runs), some at random. */
+static void
+random_bytes(uint64_t *seed, uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = rnd(seed) % 100;
+        if (i > 0 && r < 30)
+            b[i] = b[i - 1];
+        else if (r < 75)
+            b[i] = key_bytes[rnd(seed) % ARRAY_LEN(key_bytes)];
+        else if (r < 90)
+            b[i] = (uint8_t)('a' + rnd(seed) % 26);
+        else
+            b[i] = (uint8_t)rnd(seed);
+    }
+}
+
+/* A fixed amount of work, whatever the machine: 20 000 inputs of up to 300
+ * bytes and 40 of up to 20 000 (several body windows, long runs). */
+static void
+test_scan_same_random(void **state)
+{
+    const mailauth__scan_ops_t *v = *state;
+    uint64_t                    seed = UINT64_C(0x9e3779b97f4a7c15);
+    uint8_t                    *b = malloc(MAX_LONG + 1);
+    assert_non_null(b);
+    for (unsigned i = 0; i < 20040; i++) {
+        size_t n = (size_t)(i < 20000 ? rnd(&seed) % 301 : rnd(&seed) % (MAX_LONG + 1));
+        random_bytes(&seed, b, n + 1);
+        same(v, b, n, (size_t)(rnd(&seed) % 32));
+    }
+    free(b);
+}
+
+/* ---- the choice ---- */
+
+static void
+test_scan_choice(void **state)
+{
+    const mailauth__scan_ops_t *best = mailauth__scan(), *last = NULL;
+    (void)state;
+    assert_non_null(best);
+    assert_ptr_equal(mailauth__scan(), best); /* the same table every time */
+    assert_non_null(mailauth__scan_variant("scalar"));
+    assert_null(mailauth__scan_variant("neon"));
+    assert_null(mailauth__scan_variant(NULL));
+    for (size_t i = 0; i < ARRAY_LEN(variant_names); i++) {
+        if (mailauth__scan_variant(variant_names[i]) != NULL)
+            last = mailauth__scan_variant(variant_names[i]);
+    }
+    assert_ptr_equal(best, last); /* the best this CPU runs */
+#if defined(MAILAUTH_TEST_NO_SIMD)
+    assert_string_equal(best->name, "scalar"); /* -DMAILAUTH_SIMD=OFF */
+    assert_null(mailauth__scan_variant("swar"));
+    assert_null(mailauth__scan_variant("sse2"));
+    assert_null(mailauth__scan_variant("avx2"));
+#else
+    assert_non_null(mailauth__scan_variant("swar")); /* portable C */
+#endif
+#if !defined(MAILAUTH_TEST_NO_SIMD) && defined(__x86_64__) && defined(__GNUC__)
+    assert_non_null(mailauth__scan_variant("sse2")); /* every x86-64 CPU */
+    __builtin_cpu_init();
+    assert_int_equal(mailauth__scan_variant("avx2") != NULL, __builtin_cpu_supports("avx2") != 0);
+#endif
+}
+
+/* ---- the list ---- */
+
+static size_t ntests;
+
+static void
+add(struct CMUnitTest *tests, const char *name, void (*fn)(void **), void *st)
+{
+    assert_true(ntests < MAX_TESTS);
+    snprintf(test_names[ntests], sizeof(test_names[ntests]), "%s", name);
+    tests[ntests] =
+        (struct CMUnitTest){.name = test_names[ntests], .test_func = fn, .initial_state = st};
+    ntests++;
+}
+
+static void
+add_fixed(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops, const char *what,
+          const char *name, void (*fn)(void **), const void *c)
+{
+    char full[128];
+    fixed_states[ntests] = (struct fixed){ops, c};
+    snprintf(full, sizeof(full), "%s: %s: %s", ops->name, what, name);
+    add(tests, full, fn, &fixed_states[ntests]);
+}
+
+static void
+add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
+{
+    static const struct {
+        const char *name;
+        void (*fn)(void **);
+    } diffs[] = {
+        {"every length and alignment", test_scan_same_lengths_alignments},
+        {"the bytes that matter at every position", test_scan_same_one_byte_everywhere},
+        {"two such bytes at every position", test_scan_same_two_bytes_everywhere},
+        {"runs across blocks", test_scan_same_runs_across_blocks},
+        {"random inputs", test_scan_same_random},
+    };
+    char full[128];
+    for (size_t i = 0; i < ARRAY_LEN(marks_cases); i++)
+        add_fixed(tests, ops, "body_marks", marks_cases[i].name, test_scan_body_marks,
+                  &marks_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(plain_cases); i++)
+        add_fixed(tests, ops, "header_plain", plain_cases[i].name, test_scan_header_plain,
+                  &plain_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(lf_cases); i++)
+        add_fixed(tests, ops, "bare_lf", lf_cases[i].name, test_scan_bare_lf, &lf_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(valchar_cases); i++)
+        add_fixed(tests, ops, "valchar_run", valchar_cases[i].name, test_scan_valchar_run,
+                  &valchar_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(nows_cases); i++)
+        add_fixed(tests, ops, "copy_nows", nows_cases[i].name, test_scan_copy_nows, &nows_cases[i]);
+    if (ops == ref)
+        return; /* the reference is what the others are compared with */
+    for (size_t i = 0; i < ARRAY_LEN(diffs); i++) {
+        snprintf(full, sizeof(full), "%s: same as scalar: %s", ops->name, diffs[i].name);
+        add(tests, full, diffs[i].fn, (void *)ops);
+    }
+}
+
+int
+main(void)
+{
+    static struct CMUnitTest tests[MAX_TESTS];
+    ref = mailauth__scan_variant("scalar");
+    if (ref == NULL)
+        return 1;
+    add(tests, "the best variant this CPU runs is chosen", test_scan_choice, NULL);
+    for (size_t i = 0; i < ARRAY_LEN(variant_names); i++) {
+        const mailauth__scan_ops_t *ops = mailauth__scan_variant(variant_names[i]);
+        if (ops != NULL)
+            add_variant(tests, ops);
+        else
+            printf("# %s: not in this build or not run by this CPU\n", variant_names[i]);
+    }
+    return _cmocka_run_group_tests("scan", tests, ntests, NULL, NULL);
+}
