@@ -13,6 +13,7 @@ find_program(MAILAUTH_READELF NAMES readelf)
 if(MAILAUTH_NM AND MAILAUTH_READELF)
   add_test(NAME symbols COMMAND ${CMAKE_COMMAND}
            -DLIB=$<TARGET_FILE:mailauth> -DNM=${MAILAUTH_NM} -DREADELF=${MAILAUTH_READELF}
+           -DSONAME=libmailauth.so.${MAILAUTH_SOVERSION}
            -P ${CMAKE_CURRENT_LIST_DIR}/tools/check_symbols.cmake)
 endif()
 

@@ -112,7 +112,7 @@ emit_field(mailauth__msg_stream_t *s)
     return absorb(s, s->sink.header(s->sink.ud, s->buf, n));
 }
 
-#define LF_WINDOW (64u * 1024u)
+#define LF_WINDOW ((size_t)64 * 1024)
 
 /* Offset of the first bare LF of p[i, n) (an LF whose previous byte, or
  * prev_cr before p[0], is not CR), or n. Mail is nearly all CRLF lines: a

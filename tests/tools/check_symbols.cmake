@@ -1,9 +1,9 @@
 # ctest "symbols" (cmake -P): the ABI surface of the shared library.
-#   -DLIB=path/to/libmailauth.so -DNM=nm -DREADELF=readelf
+#   -DLIB=path/to/libmailauth.so -DNM=nm -DREADELF=readelf -DSONAME=libmailauth.so.N
 # Every dynamic symbol the library defines must be public API: "mailauth_"
-# and not "mailauth__" (internal cross-file names, hidden by lib/mailauth.map).
-# The SONAME must carry the ABI version: libmailauth.so.N.
-foreach(var LIB NM READELF)
+# and not "mailauth__" (internal cross-file names, hidden by lib/mailauth.map),
+# in a MAILAUTH_<major>.<minor> version node. The SONAME must be SONAME.
+foreach(var LIB NM READELF SONAME)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "check_symbols.cmake: -D${var}=... missing")
   endif()
@@ -26,11 +26,14 @@ foreach(line IN LISTS lines)
   endif()
   set(type "${CMAKE_MATCH_1}")
   set(name "${CMAKE_MATCH_2}")
+  set(node "${CMAKE_MATCH_3}")
   if(type STREQUAL "A")
-    continue() # the version node itself (MAILAUTH_0)
+    continue() # the version node itself (MAILAUTH_1.0)
   endif()
   if(name MATCHES "^mailauth__" OR NOT name MATCHES "^mailauth_")
     list(APPEND bad "${type} ${name}")
+  elseif(NOT node MATCHES "^@@MAILAUTH_[0-9]+\\.[0-9]+$")
+    list(APPEND bad "${type} ${name}${node} (no MAILAUTH_N.M version node)")
   else()
     math(EXPR count "${count} + 1")
   endif()
@@ -53,5 +56,8 @@ if(NOT rc EQUAL 0)
 endif()
 if(NOT dyn MATCHES "\\(SONAME\\)[^\n]*\\[(libmailauth\\.so\\.[0-9]+)\\]")
   message(FATAL_ERROR "no versioned SONAME (libmailauth.so.N) in ${LIB}:\n${dyn}")
+endif()
+if(NOT CMAKE_MATCH_1 STREQUAL SONAME)
+  message(FATAL_ERROR "SONAME of ${LIB} is ${CMAKE_MATCH_1}, want ${SONAME}")
 endif()
 message(STATUS "symbols: ${count} exported functions, all mailauth_*; SONAME ${CMAKE_MATCH_1}")

@@ -25,5 +25,5 @@ __all__ = ["verify", "Verifier", "verify_async", "AsyncVerifier", "NXDOMAIN", "N
 
 
 def library_version():
-    """Version of the loaded libmailauth ("0.1.0")."""
+    """Version of the loaded libmailauth ("1.0.0")."""
     return _lib.mailauth_version().decode()

@@ -7,7 +7,7 @@ or ``None``; enums are ``int``.
 
 The library is found, in this order, at the path in the environment
 variable ``MAILAUTH_LIBRARY``, by ``ctypes.util.find_library("mailauth")``,
-or as ``libmailauth.so.0`` on the default search path.
+or as ``libmailauth.so.1`` on the default search path.
 
 ``ctypes.CDLL`` releases the GIL around every call, so the blocking calls
 (``mailauth_eval_finish_sync``) let other Python threads run, and every
@@ -21,7 +21,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_size_t, c_
                     c_uint32, c_uint64, c_void_p)
 
 # The library version this module was written against (MAILAUTH_VERSION_NUMBER).
-ABI_VERSION = 100
+ABI_VERSION = 10000
 
 # mailauth_status_t values used here (include/mailauth/status.h).
 OK = 0
@@ -209,7 +209,7 @@ _DECLS = {
 def _load():
     path = os.environ.get("MAILAUTH_LIBRARY") or ctypes.util.find_library("mailauth")
     try:
-        lib = ctypes.CDLL(path or "libmailauth.so.0")
+        lib = ctypes.CDLL(path or "libmailauth.so.1")
     except OSError as e:
         raise ImportError(
             "mailauth: cannot load libmailauth (set MAILAUTH_LIBRARY to the path of "
@@ -220,7 +220,7 @@ def _load():
         fn.argtypes = argtypes
     if lib.mailauth_version_number() < ABI_VERSION:
         raise ImportError(f"mailauth: libmailauth {lib.mailauth_version().decode()} is older "
-                          "than this binding needs (0.1.0)")
+                          "than this binding needs (1.0.0)")
     return lib
 
 
