@@ -125,9 +125,21 @@ mailauth_status_t mailauth__dnsc_poke(mailauth__dnsc_t *c);
  * calls this; exposed so a blocking driver loop can drain it). */
 void mailauth__resolver_run_wakes(mailauth_resolver_t *r);
 
-/* The ctx a resolver was created with. */
-struct mailauth_ctx *mailauth__resolver_ctx(const mailauth_resolver_t *r);
-/* Its environment (util/env.h), for modules that never see the ctx; NULL for NULL. */
+/* The environment (util/env.h) a resolver was made in; NULL for NULL. */
 const struct mailauth__env *mailauth__resolver_env(const mailauth_resolver_t *r);
+
+/* The constructors behind the public ones of include/mailauth/dns.h, with
+ * their arguments, statuses and ownership, in an environment instead of a
+ * ctx: lib/core defines the public functions, freezes the ctx and hands its
+ * environment over. The resolver keeps env, which must outlive it (the ctx
+ * embeds it). The c-ares channel constructor is in dns/dns_ares.h. */
+mailauth_status_t mailauth__resolver_new_ares(const struct mailauth__env *env, const char *servers,
+                                              mailauth_resolver_t **out);
+mailauth_status_t mailauth__resolver_new_zone(const struct mailauth__env *env, const char *text,
+                                              size_t len, size_t *errline,
+                                              mailauth_resolver_t **out);
+mailauth_status_t mailauth__resolver_new_custom(const struct mailauth__env *env,
+                                                const mailauth_dns_ops_t   *ops,
+                                                mailauth_resolver_t       **out);
 
 #endif

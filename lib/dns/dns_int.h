@@ -19,8 +19,8 @@
 
 #include <mailauth/dns.h>
 
-#include "core/ctx_int.h"
 #include "dns/dns.h"
+#include "util/env.h"
 
 #define MAILAUTH__DNS_NAME_MAX 253 /* RFC 1035 §2.3.4, text form without trailing dot */
 #define MAILAUTH__DNS_NEG_TTL 300  /* NXDOMAIN/NODATA TTL when no SOA says otherwise */
@@ -87,8 +87,8 @@ typedef struct mailauth__dnsc_queue {
 } mailauth__dnsc_queue_t;
 
 struct mailauth_resolver {
-    mailauth_ctx_t             *ctx;
-    const mailauth_allocator_t *al;
+    const mailauth__env_t      *env; /* embedded in the ctx, which outlives the resolver */
+    const mailauth_allocator_t *al;  /* env's */
     const mailauth__dns_drv_t  *drv;
     void                       *drv_state;
     /* question table */
@@ -108,13 +108,16 @@ struct mailauth_resolver {
     mailauth_resolver_stats_t stats;
     mailauth_sock_fn          sock_fn;
     void                     *sock_ud;
-    /* limits, read once from the (frozen) ctx */
+    /* limits, read once from the environment */
     uint32_t q_timeout_ms, cache_max, ttl_max_s;
 };
 
 /* resolver.c */
-mailauth_status_t mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
-                                             mailauth_resolver_t **out);
+/* A resolver over drv with no driver state yet (the driver's constructor
+ * sets r->drv_state). MAILAUTH_OK or MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__dns_resolver_new(const mailauth__env_t     *env,
+                                             const mailauth__dns_drv_t *drv,
+                                             mailauth_resolver_t      **out);
 uint64_t          mailauth__dns_now(const mailauth_resolver_t *r);
 void              mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
 void              mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);

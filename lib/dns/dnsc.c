@@ -18,7 +18,7 @@ mailauth__dnsc_init(mailauth__dnsc_t *c, mailauth_resolver_t *r, void (*wake)(vo
     c->r = r;
     c->wake = wake;
     c->wake_ud = ud;
-    c->max_asked = r != NULL ? mailauth__ctx_limit(r->ctx, MAILAUTH_LIMIT_DNS_QUERIES) : 0;
+    c->max_asked = r != NULL ? mailauth__env_limit(r->env, MAILAUTH_LIMIT_DNS_QUERIES) : 0;
 }
 
 static void

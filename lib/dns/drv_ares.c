@@ -19,6 +19,7 @@
 
 #include <mailauth/ares.h>
 
+#include "dns/dns_ares.h"
 #include "dns/dns_int.h"
 #include "util/alloc.h"
 
@@ -42,8 +43,9 @@ struct adrv {
 /* One ares_query in flight. q is NULL once we stopped waiting for it
  * (query timeout, resolver freed); c-ares still calls back later, maybe
  * with ARES_EDESTRUCTION from ares_destroy(), and the callback frees it.
- * On a caller's channel that can be after the resolver and the ctx are
- * gone: hence the copy of the allocator, and ad untouched when q is NULL. */
+ * On a caller's channel that can be after the resolver and the ctx (with
+ * its environment) are gone: hence the copy of the allocator, and ad
+ * untouched when q is NULL. */
 struct areq {
     struct adrv         *ad;
     mailauth__dns_q_t   *q;
@@ -295,16 +297,17 @@ channel_open(struct adrv *ad, const char *servers)
 }
 
 mailauth_status_t
-mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers, mailauth_resolver_t **out)
+mailauth__resolver_new_ares(const mailauth__env_t *env, const char *servers,
+                            mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
     struct adrv         *ad;
     mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
-    if (ctx == NULL || out == NULL || (servers != NULL && servers[0] == '\0'))
+    if (env == NULL || out == NULL || (servers != NULL && servers[0] == '\0'))
         return MAILAUTH_EINVAL;
-    st = mailauth__dns_resolver_new(ctx, &ares_driver, &r);
+    st = mailauth__dns_resolver_new(env, &ares_driver, &r);
     if (st != MAILAUTH_OK)
         return st;
     ad = mailauth__calloc(r->al, 1, sizeof(*ad));
@@ -347,19 +350,19 @@ channel_check(ares_channel ch)
 }
 
 mailauth_status_t
-mailauth_resolver_new_ares_channel(mailauth_ctx_t *ctx, ares_channel channel,
-                                   mailauth_resolver_t **out)
+mailauth__resolver_new_ares_channel(const mailauth__env_t *env, ares_channel channel,
+                                    mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
     struct adrv         *ad;
     mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
-    if (ctx == NULL || channel == NULL || out == NULL)
+    if (env == NULL || channel == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     st = channel_check(channel);
     if (st == MAILAUTH_OK)
-        st = mailauth__dns_resolver_new(ctx, &ares_driver, &r);
+        st = mailauth__dns_resolver_new(env, &ares_driver, &r);
     if (st != MAILAUTH_OK)
         return st;
     ad = mailauth__calloc(r->al, 1, sizeof(*ad));

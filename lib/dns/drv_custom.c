@@ -89,18 +89,18 @@ static const mailauth__dns_drv_t custom_driver = {
 };
 
 mailauth_status_t
-mailauth_resolver_new_custom(mailauth_ctx_t *ctx, const mailauth_dns_ops_t *ops,
-                             mailauth_resolver_t **out)
+mailauth__resolver_new_custom(const mailauth__env_t *env, const mailauth_dns_ops_t *ops,
+                              mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
     struct cdrv         *cd;
     mailauth_status_t    st;
     if (out != NULL)
         *out = NULL;
-    if (ctx == NULL || ops == NULL || out == NULL || ops->version != MAILAUTH_DNS_OPS_VERSION ||
+    if (env == NULL || ops == NULL || out == NULL || ops->version != MAILAUTH_DNS_OPS_VERSION ||
         ops->query == NULL)
         return MAILAUTH_EINVAL;
-    st = mailauth__dns_resolver_new(ctx, &custom_driver, &r);
+    st = mailauth__dns_resolver_new(env, &custom_driver, &r);
     if (st != MAILAUTH_OK)
         return st;
     cd = mailauth__calloc(r->al, 1, sizeof(*cd));

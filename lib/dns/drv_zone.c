@@ -1,7 +1,7 @@
 /* Zone driver: answers from zone text, never from the network. Answers are
  * asynchronous like real DNS: a query is queued and answered at the next
- * run of the resolver loop, or once the configured delay (ctx monotonic
- * clock) has passed. TIMEOUT/SERVFAIL records answer TEMPFAIL at that time
+ * run of the resolver loop, or once the configured delay (the
+ * environment's monotonic clock) has passed. TIMEOUT/SERVFAIL records answer TEMPFAIL at that time
  * too, without waiting for the query timeout. */
 #include "dns/dns_int.h"
 #include "util/alloc.h"
@@ -112,8 +112,8 @@ mailauth_resolver_zone_add(mailauth_resolver_t *r, const char *text, size_t len,
 }
 
 mailauth_status_t
-mailauth_resolver_new_zone(mailauth_ctx_t *ctx, const char *text, size_t len, size_t *errline,
-                           mailauth_resolver_t **out)
+mailauth__resolver_new_zone(const mailauth__env_t *env, const char *text, size_t len,
+                            size_t *errline, mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r = NULL;
     struct zdrv         *zd;
@@ -122,9 +122,9 @@ mailauth_resolver_new_zone(mailauth_ctx_t *ctx, const char *text, size_t len, si
         *errline = 0;
     if (out != NULL)
         *out = NULL;
-    if (ctx == NULL || out == NULL || (text == NULL && len > 0))
+    if (env == NULL || out == NULL || (text == NULL && len > 0))
         return MAILAUTH_EINVAL;
-    st = mailauth__dns_resolver_new(ctx, &zone_driver, &r);
+    st = mailauth__dns_resolver_new(env, &zone_driver, &r);
     if (st != MAILAUTH_OK)
         return st;
     zd = mailauth__calloc(r->al, 1, sizeof(*zd));

@@ -13,27 +13,26 @@
 uint64_t
 mailauth__dns_now(const mailauth_resolver_t *r)
 {
-    return mailauth__ctx_mono_ms(r->ctx);
+    return mailauth__env_mono_ms(r->env);
 }
 
 mailauth_status_t
-mailauth__dns_resolver_new(mailauth_ctx_t *ctx, const mailauth__dns_drv_t *drv,
+mailauth__dns_resolver_new(const mailauth__env_t *env, const mailauth__dns_drv_t *drv,
                            mailauth_resolver_t **out)
 {
     mailauth_resolver_t *r;
     *out = NULL;
-    r = mailauth__calloc(&ctx->env.al, 1, sizeof(*r));
+    r = mailauth__calloc(&env->al, 1, sizeof(*r));
     if (r == NULL)
         return MAILAUTH_ENOMEM;
-    mailauth__ctx_freeze(ctx);
-    r->ctx = ctx;
-    r->al = &ctx->env.al;
+    r->env = env;
+    r->al = &env->al;
     r->drv = drv;
     r->wakeq.link = offsetof(mailauth__dnsc_t, wake_link);
     r->doneq.link = offsetof(mailauth__dnsc_t, done_link);
-    r->q_timeout_ms = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_TIMEOUT_MS);
-    r->cache_max = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_ENTRIES);
-    r->ttl_max_s = mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
+    r->q_timeout_ms = mailauth__env_limit(env, MAILAUTH_LIMIT_DNS_TIMEOUT_MS);
+    r->cache_max = mailauth__env_limit(env, MAILAUTH_LIMIT_DNS_CACHE_ENTRIES);
+    r->ttl_max_s = mailauth__env_limit(env, MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX);
     if (mailauth__dns_qtab_init(r) != MAILAUTH_OK) {
         mailauth__free(r->al, r);
         return MAILAUTH_ENOMEM;
@@ -54,16 +53,10 @@ mailauth_resolver_free(mailauth_resolver_t *r)
     mailauth__free(r->al, r);
 }
 
-struct mailauth_ctx *
-mailauth__resolver_ctx(const mailauth_resolver_t *r)
-{
-    return r != NULL ? r->ctx : NULL;
-}
-
 const struct mailauth__env *
 mailauth__resolver_env(const mailauth_resolver_t *r)
 {
-    return r != NULL ? mailauth__ctx_env(r->ctx) : NULL;
+    return r != NULL ? r->env : NULL;
 }
 
 /* --- client queues (wake, done) --- */
