@@ -54,8 +54,8 @@ static mailauth_status_t
 start(check_t *c, mailauth_eval_t *ev)
 {
     mailauth__dmarc_t *d = NULL;
-    mailauth_status_t  st =
-        mailauth__dmarc_start(&ev->arena, ev->ctx, &ev->dns, mailauth__eval_headers(ev), &d);
+    mailauth_status_t  st = mailauth__dmarc_start(&ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns,
+                                                  mailauth__eval_headers(ev), &d);
     if (st != MAILAUTH_OK)
         return st;
     c->state = d;

@@ -1,4 +1,4 @@
-/* Internal: one DMARC evaluation (RFC 7489; RFC 9989 as a ctx option), as a
+/* Internal: one DMARC evaluation (RFC 7489; RFC 9989 as an option), as a
  * resumable state machine driven by the eval, like SPF (lib/spf/spf.h).
  *
  * How the eval drives it:
@@ -34,13 +34,14 @@
 #include <stdint.h>
 
 #include <mailauth/authres.h>
-#include <mailauth/ctx.h>
+#include <mailauth/ctx.h> /* mailauth_dmarc_mode_t */
 #include <mailauth/dmarc.h>
 #include <mailauth/status.h>
 
 #include "dns/dns.h"
 #include "msg/msg.h"
 #include "util/arena.h"
+#include "util/env.h"
 
 typedef struct mailauth__dmarc mailauth__dmarc_t;
 
@@ -65,10 +66,11 @@ typedef struct mailauth__dmarc_inputs {
 
 /* Find the author domain and ask the policy questions. `idx` is read only
  * during this call. A message without a single author domain gives a
- * finished evaluation (permerror, see docs/dmarc.md). The ctx is not
- * const: its Public Suffix List is opened on first use.
- * Returns MAILAUTH_OK or MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__dmarc_start(mailauth__arena_t *a, mailauth_ctx_t *ctx,
+ * finished evaluation (permerror, see docs/dmarc.md). From `env` it takes
+ * the DMARC mode, the tree-walk limit, the random source (pct=) and, in
+ * RFC 7489 mode, the Public Suffix List; env must outlive the evaluation.
+ * Returns MAILAUTH_OK, MAILAUTH_EINVAL (NULL) or MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__dmarc_start(mailauth__arena_t *a, const mailauth__env_t *env,
                                         mailauth__dnsc_t *dns, const mailauth__hdr_index_t *idx,
                                         mailauth__dmarc_t **out);
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "dmarc/dmarc_int.h"
 #include "domain/domain.h"
 #include "msg/addr.h"
@@ -172,7 +171,7 @@ mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
 {
     mailauth__dmarc_walk_t *w;
     size_t                  off[MAILAUTH__DMARC_WALK_MAX], n;
-    size_t limit = mailauth__ctx_limit(d->ctx, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
+    size_t limit = mailauth__env_limit(d->env, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
     for (size_t i = 0; i < d->nwalks; i++) {
         if (mailauth__domain_eq(d->walks[i].start, d->walks[i].slen, dom, len))
             return &d->walks[i];
@@ -429,28 +428,28 @@ ask_policy(mailauth__dmarc_t *d)
 }
 
 mailauth_status_t
-mailauth__dmarc_start(mailauth__arena_t *a, mailauth_ctx_t *ctx, mailauth__dnsc_t *dns,
+mailauth__dmarc_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                       const mailauth__hdr_index_t *idx, mailauth__dmarc_t **out)
 {
     mailauth__dmarc_t *d;
     mailauth_status_t  st;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || ctx == NULL || dns == NULL || out == NULL)
+    if (a == NULL || env == NULL || dns == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     d = mailauth__arena_calloc(a, 1, sizeof(*d));
     if (d == NULL)
         return MAILAUTH_ENOMEM;
     d->a = a;
-    d->ctx = ctx;
+    d->env = env;
     d->dns = dns;
-    d->mode = mailauth_ctx_dmarc_mode(ctx);
+    d->mode = env->dmarc_mode;
     d->res.mode = d->mode;
     d->res.discovery = d->mode == MAILAUTH_DMARC_RFC9989 ? MAILAUTH_DMARC_DISCOVERY_TREEWALK
                                                          : MAILAUTH_DMARC_DISCOVERY_PSL;
     d->res.verdict = MAILAUTH_VERDICT_NONE;
     if (d->mode == MAILAUTH_DMARC_RFC7489)
-        d->psl = mailauth__ctx_psl(ctx);
+        d->psl = mailauth__env_psl(env);
     st = find_author(d, idx);
     if (st == MAILAUTH_OK && d->disc == MAILAUTH__DMARC_DISC_PENDING)
         st = ask_policy(d);

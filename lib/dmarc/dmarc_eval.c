@@ -4,7 +4,6 @@
  * disposition after pct= (RFC 7489 §6.6.4) or t=y (RFC 9989 §4.7). */
 #include <string.h>
 
-#include "core/ctx_int.h"
 #include "dmarc/dmarc_int.h"
 #include "domain/domain.h"
 #include "util/str.h"
@@ -120,7 +119,7 @@ dispose(mailauth__dmarc_t *d, const mailauth__dmarc_record_t *rec)
     if (d->mode == MAILAUTH_DMARC_RFC7489 && rec->pct < 100) {
         /* §6.6.4: pct% get the policy, the others the next lower one;
          * §6.3's suggested sampling: (random mod 100) < pct. */
-        if (mailauth__ctx_random(d->ctx) % 100u >= rec->pct) {
+        if (mailauth__env_random(d->env) % 100u >= rec->pct) {
             p = lower_one(p);
             d->res.sampled_out = true;
         }

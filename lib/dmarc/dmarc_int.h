@@ -100,7 +100,7 @@ typedef enum mailauth__dmarc_exist {
 
 struct mailauth__dmarc {
     mailauth__arena_t     *a;
-    mailauth_ctx_t        *ctx;
+    const mailauth__env_t *env;
     mailauth__dnsc_t      *dns;
     mailauth_dmarc_mode_t  mode;
     const mailauth__psl_t *psl; /* RFC 7489 mode; NULL: no list (org = the domain itself) */

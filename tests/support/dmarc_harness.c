@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctx_int.h"
 #include "dns/dns.h"
 #include "dns/dns_int.h"
 #include "msg/msg.h"
@@ -170,7 +171,7 @@ evaluate(const dmarc_harness_case_t *c, mailauth_ctx_t *ctx, mailauth_resolver_t
         (void)mailauth__hdr_index_add(&idx, c->fields[i], strlen(c->fields[i]));
     mailauth__dnsc_init(&dns, r, wake_fn, rs);
     mailauth__dnsc_set_timeout(&dns, mailauth_ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
-    st = mailauth__dmarc_start(&a, ctx, &dns, &idx, &d);
+    st = mailauth__dmarc_start(&a, mailauth__ctx_env(ctx), &dns, &idx, &d);
     for (size_t i = 0; st == MAILAUTH_OK && c->prefetch && i <= c->ndkim; i++)
         st = mailauth__dmarc_prefetch(d, i < c->ndkim            ? c->dkim[i].domain
                                          : c->spf_domain != NULL ? c->spf_domain
