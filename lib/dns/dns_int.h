@@ -112,18 +112,50 @@ struct mailauth_resolver {
     uint32_t q_timeout_ms, cache_max, ttl_max_s;
 };
 
+/* The files of the module and what they call. Calls go one way, down the
+ * list: drivers reach resolver.c only through its constructor and
+ * mailauth_resolver_free(); resolver.c and qtab.c reach the drivers only
+ * through the operations in r->drv (the deps test checks for cycles).
+ *
+ *   drv_ares.c      c-ares driver: resolver.c, qtab.c, ares_answer.c
+ *   drv_custom.c    the caller's driver: resolver.c, qtab.c
+ *   drv_zone.c      zone driver: resolver.c, qtab.c, zone_parse.c, zone_store.c
+ *   ares_answer.c   c-ares answers as records: qtab.c, dns_msg.c
+ *   zone_store.c    zone records, answers from them: qtab.c, names.c
+ *   zone_parse.c    zone text: names.c
+ *   dnsc.c          the client of one evaluation: qtab.c, client_lists.c, names.c
+ *   resolver.c      the object and its run loop: qtab.c, client_lists.c
+ *   qtab.c          question table, cache, completion: client_lists.c
+ *   client_lists.c  the resolver's wake, done and deadline lists of clients
+ *   names.c         name normal form and hash, enum names
+ *   dns_msg.c       TTLs read from raw responses
+ */
+
+/* The resolver's monotonic clock (the environment's), in milliseconds. */
+static inline uint64_t
+mailauth__dns_now(const mailauth_resolver_t *r)
+{
+    return mailauth__env_mono_ms(r->env);
+}
+
 /* resolver.c */
 /* A resolver over drv with no driver state yet (the driver's constructor
  * sets r->drv_state). MAILAUTH_OK or MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__dns_resolver_new(const mailauth__env_t     *env,
                                              const mailauth__dns_drv_t *drv,
                                              mailauth_resolver_t      **out);
-uint64_t          mailauth__dns_now(const mailauth_resolver_t *r);
-void              mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void              mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void              mailauth__dns_done_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void              mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
-void              mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+
+/* client_lists.c: the wake and done queues (FIFO; pushing a client already
+ * queued, or unlinking one that is not, does nothing) and the deadline list
+ * (clients with a deadline not yet passed, earliest first). */
+void mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void mailauth__dns_done_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+void mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c);
+/* Mark every client whose deadline is at or before now expired, take it
+ * off the list and queue its wake. */
+void mailauth__dns_deadlines_expire(mailauth_resolver_t *r, uint64_t now);
 
 /* qtab.c: question table, cache and completion */
 mailauth_status_t mailauth__dns_qtab_init(mailauth_resolver_t *r);

@@ -1,5 +1,7 @@
-/* The resolver object and its run loop: wake queue, client deadlines,
- * timers, blocking wait, statistics. Wake callbacks run only from here. */
+/* The resolver object and its run loop: wakes, timers (driver, question
+ * timeouts, client deadlines), blocking wait, statistics. Wake callbacks run
+ * only from here. The question table (qtab.c) and the lists of clients
+ * (client_lists.c) are below it; drivers are reached through r->drv. */
 #include <limits.h>
 #include <poll.h>
 #include <stddef.h>
@@ -9,12 +11,6 @@
 #include "util/alloc.h"
 
 #define WAKE_PASSES 4 /* wakes queued by wakes run in the same call, this many rounds */
-
-uint64_t
-mailauth__dns_now(const mailauth_resolver_t *r)
-{
-    return mailauth__env_mono_ms(r->env);
-}
 
 mailauth_status_t
 mailauth__dns_resolver_new(const mailauth__env_t *env, const mailauth__dns_drv_t *drv,
@@ -59,86 +55,6 @@ mailauth__resolver_env(const mailauth_resolver_t *r)
     return r != NULL ? r->env : NULL;
 }
 
-/* --- client queues (wake, done) --- */
-
-static mailauth__dnsc_link_t *
-link_of(const mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
-{
-    return (mailauth__dnsc_link_t *)(void *)((char *)c + q->link);
-}
-
-static void
-queue_push(mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
-{
-    mailauth__dnsc_link_t *l = link_of(q, c);
-    if (l->on)
-        return;
-    l->next = NULL;
-    l->prev = q->tail;
-    if (q->tail != NULL)
-        link_of(q, q->tail)->next = c;
-    else
-        q->head = c;
-    q->tail = c;
-    l->on = true;
-    q->n++;
-}
-
-static void
-queue_unlink(mailauth__dnsc_queue_t *q, mailauth__dnsc_t *c)
-{
-    mailauth__dnsc_link_t *l = link_of(q, c);
-    if (!l->on)
-        return;
-    if (l->prev != NULL)
-        link_of(q, l->prev)->next = l->next;
-    else
-        q->head = l->next;
-    if (l->next != NULL)
-        link_of(q, l->next)->prev = l->prev;
-    else
-        q->tail = l->prev;
-    l->next = l->prev = NULL;
-    l->on = false;
-    q->n--;
-}
-
-void
-mailauth__dns_wake_queue(mailauth_resolver_t *r, mailauth__dnsc_t *c)
-{
-    queue_push(&r->wakeq, c);
-}
-
-void
-mailauth__dns_wake_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
-{
-    queue_unlink(&r->wakeq, c);
-}
-
-void
-mailauth__dnsc_done_push(mailauth__dnsc_t *c, mailauth_status_t st)
-{
-    c->done_status = st;
-    queue_push(&c->r->doneq, c);
-}
-
-void
-mailauth__dns_done_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
-{
-    queue_unlink(&r->doneq, c);
-}
-
-mailauth__dnsc_t *
-mailauth__dns_done_pop(mailauth_resolver_t *r, mailauth_status_t *st)
-{
-    mailauth__dnsc_t *c = r->doneq.head;
-    if (c == NULL)
-        return NULL;
-    queue_unlink(&r->doneq, c);
-    *st = c->done_status;
-    return c;
-}
-
 void
 mailauth__resolver_run_wakes(mailauth_resolver_t *r)
 {
@@ -159,54 +75,6 @@ mailauth__resolver_run_wakes(mailauth_resolver_t *r)
     }
 }
 
-/* --- deadlines: clients sorted by deadline_ms; in the list while set and not expired --- */
-
-void
-mailauth__dns_deadline_unlink(mailauth_resolver_t *r, mailauth__dnsc_t *c)
-{
-    if (c->deadline_ms == 0 || c->expired)
-        return;
-    if (c->dl_prev != NULL)
-        c->dl_prev->dl_next = c->dl_next;
-    else
-        r->dl_head = c->dl_next;
-    if (c->dl_next != NULL)
-        c->dl_next->dl_prev = c->dl_prev;
-    else
-        r->dl_tail = c->dl_prev;
-    c->dl_prev = c->dl_next = NULL;
-}
-
-void
-mailauth__dns_deadline_insert(mailauth_resolver_t *r, mailauth__dnsc_t *c)
-{
-    /* Deadlines are mostly set in time order: search from the tail. */
-    mailauth__dnsc_t *p = r->dl_tail;
-    while (p != NULL && p->deadline_ms > c->deadline_ms)
-        p = p->dl_prev;
-    c->dl_prev = p;
-    c->dl_next = p != NULL ? p->dl_next : r->dl_head;
-    if (c->dl_next != NULL)
-        c->dl_next->dl_prev = c;
-    else
-        r->dl_tail = c;
-    if (p != NULL)
-        p->dl_next = c;
-    else
-        r->dl_head = c;
-}
-
-static void
-expire_deadlines(mailauth_resolver_t *r, uint64_t now)
-{
-    mailauth__dnsc_t *c;
-    while ((c = r->dl_head) != NULL && c->deadline_ms <= now) {
-        mailauth__dns_deadline_unlink(r, c);
-        c->expired = true;
-        mailauth__dns_wake_queue(r, c);
-    }
-}
-
 /* --- loop --- */
 
 /* One clock read for the three timer lists: a clock read is not free (a
@@ -218,7 +86,7 @@ run_timers(mailauth_resolver_t *r)
     if (r->drv->process_timers != NULL)
         r->drv->process_timers(r, now);
     mailauth__dns_qtab_timeouts(r, now);
-    expire_deadlines(r, now);
+    mailauth__dns_deadlines_expire(r, now);
 }
 
 static int64_t
