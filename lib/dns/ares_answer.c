@@ -1,5 +1,5 @@
 /* Turn a c-ares 1.18 answer into our records: ares_parse_*_reply for the
- * rdata, dns_msg.c for the TTLs c-ares does not report. */
+ * rdata, dns_wire.c for the TTLs c-ares does not report. */
 #include <netdb.h>
 #include <stdbool.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include <ares.h>
 
 #include "dns/dns_int.h"
-#include "dns/dns_msg.h"
+#include "dns/dns_wire.h"
 #include "util/alloc.h"
 
 /* Answer count from the header: an upper bound of the records we get. A
@@ -31,7 +31,7 @@ finish(mailauth_resolver_t *r, mailauth__dns_q_t *q, const mailauth_dns_record_t
 {
     if (n == 0) /* e.g. only a CNAME: the final name has no record of this type */
         (void)mailauth__dns_complete(r, q, MAILAUTH_DNS_NODATA, NULL, 0,
-                                     mailauth__dns_msg_negative_ttl(abuf, alen));
+                                     mailauth__dns_wire_negative_ttl(abuf, alen));
     else if (mailauth__dns_records_check(q->type, recs, n) != MAILAUTH_OK)
         (void)mailauth__dns_complete(r, q, MAILAUTH_DNS_TEMPFAIL, NULL, 0, 0);
     else
@@ -90,7 +90,7 @@ txt_records(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct ares_txt_
             const uint8_t *abuf, size_t alen)
 {
     size_t                 nrec = 0, off = 0, k = 0;
-    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    uint32_t               ttl = mailauth__dns_wire_answer_ttl(abuf, alen);
     mailauth_dns_record_t *recs;
     uint8_t               *bytes;
     for (const struct ares_txt_ext *t = list; t != NULL; t = t->next)
@@ -133,7 +133,7 @@ answer_mx(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, siz
 {
     struct ares_mx_reply  *list = NULL;
     mailauth_dns_record_t *recs = NULL;
-    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    uint32_t               ttl = mailauth__dns_wire_answer_ttl(abuf, alen);
     size_t                 n = 0;
     int                    st = ares_parse_mx_reply(abuf, (int)alen, &list);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
@@ -159,7 +159,7 @@ answer_ptr(mailauth_resolver_t *r, mailauth__dns_q_t *q, const uint8_t *abuf, si
     static const uint8_t   any_addr[4] = {0, 0, 0, 0}; /* only copied into the hostent */
     struct hostent        *h = NULL;
     mailauth_dns_record_t *recs = NULL;
-    uint32_t               ttl = mailauth__dns_msg_answer_ttl(abuf, alen);
+    uint32_t               ttl = mailauth__dns_wire_answer_ttl(abuf, alen);
     size_t                 n = 0;
     int                    st = ares_parse_ptr_reply(abuf, (int)alen, any_addr, 4, AF_INET, &h);
     if (st == ARES_SUCCESS || st == ARES_ENODATA) {
@@ -205,10 +205,10 @@ mailauth__dns_ares_deliver(mailauth_resolver_t *r, mailauth__dns_q_t *q, int sta
     }
     if (status == ARES_ENODATA) /* NOERROR, no answer: RFC 2308 §2.2 */
         (void)mailauth__dns_complete(r, q, MAILAUTH_DNS_NODATA, NULL, 0,
-                                     mailauth__dns_msg_negative_ttl(abuf, alen));
+                                     mailauth__dns_wire_negative_ttl(abuf, alen));
     else if (status == ARES_ENOTFOUND) /* RCODE 3, RFC 2308 §2.1 */
         (void)mailauth__dns_complete(r, q, MAILAUTH_DNS_NXDOMAIN, NULL, 0,
-                                     mailauth__dns_msg_negative_ttl(abuf, alen));
+                                     mailauth__dns_wire_negative_ttl(abuf, alen));
     else /* timeout, SERVFAIL, REFUSED, connection errors */
         tempfail(r, q);
 }

@@ -120,7 +120,7 @@ struct mailauth_resolver {
  *   drv_ares.c      c-ares driver: resolver.c, qtab.c, ares_answer.c
  *   drv_custom.c    the caller's driver: resolver.c, qtab.c
  *   drv_zone.c      zone driver: resolver.c, qtab.c, zone_parse.c, zone_store.c
- *   ares_answer.c   c-ares answers as records: qtab.c, dns_msg.c
+ *   ares_answer.c   c-ares answers as records: qtab.c, dns_wire.c
  *   zone_store.c    zone records, answers from them: qtab.c, names.c
  *   zone_parse.c    zone text: names.c
  *   dnsc.c          the client of one evaluation: qtab.c, client_lists.c, names.c
@@ -128,7 +128,7 @@ struct mailauth_resolver {
  *   qtab.c          question table, cache, completion: client_lists.c
  *   client_lists.c  the resolver's wake, done and deadline lists of clients
  *   names.c         name normal form and hash, enum names
- *   dns_msg.c       TTLs read from raw responses
+ *   dns_wire.c      TTLs read from responses in wire format
  */
 
 /* The resolver's monotonic clock (the environment's), in milliseconds. */

@@ -1,8 +1,8 @@
-/* TTLs from a raw DNS response (RFC 1035 §4.1): c-ares 1.18 gives record
- * TTLs for A/AAAA only, so the cache reads the others from the message.
- * Every read is bounded by the message length; malformed input only makes
- * the answer uncacheable. */
-#include "dns/dns_msg.h"
+/* TTLs from a DNS response in wire format (RFC 1035 §4.1): c-ares 1.18
+ * gives record TTLs for A/AAAA only, so the cache reads the others from the
+ * message. Every read is bounded by the message length; malformed input
+ * only makes the answer uncacheable. */
+#include "dns/dns_wire.h"
 
 #define HDR_LEN 12
 
@@ -87,7 +87,7 @@ answer_start(const uint8_t *m, size_t len, size_t *pos)
 }
 
 uint32_t
-mailauth__dns_msg_answer_ttl(const uint8_t *m, size_t len)
+mailauth__dns_wire_answer_ttl(const uint8_t *m, size_t len)
 {
     size_t         pos = 0;
     uint32_t       ttl = UINT32_MAX;
@@ -104,7 +104,7 @@ mailauth__dns_msg_answer_ttl(const uint8_t *m, size_t len)
 }
 
 uint32_t
-mailauth__dns_msg_negative_ttl(const uint8_t *m, size_t len)
+mailauth__dns_wire_negative_ttl(const uint8_t *m, size_t len)
 {
     size_t         pos = 0;
     struct rr_view rr;

@@ -1,5 +1,5 @@
 /* Fuzz target: DNS responses as the c-ares driver receives them
- * (lib/dns/ares_answer.c, dns_msg.c): c-ares' ares_parse_*_reply, our TTL
+ * (lib/dns/ares_answer.c, dns_wire.c): c-ares' ares_parse_*_reply, our TTL
  * reader and the copy into cached records.
  *
  * Input: one byte choosing the question type, then the raw response.
@@ -18,7 +18,7 @@
 
 #include "dns/dns.h"
 #include "dns/dns_int.h"
-#include "dns/dns_msg.h"
+#include "dns/dns_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,8 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     t = types[data[0] % 5];
-    (void)mailauth__dns_msg_answer_ttl(data + 1, size - 1);
-    (void)mailauth__dns_msg_negative_ttl(data + 1, size - 1);
+    (void)mailauth__dns_wire_answer_ttl(data + 1, size - 1);
+    (void)mailauth__dns_wire_negative_ttl(data + 1, size - 1);
     if (mailauth_ctx_new(NULL, &ctx) != MAILAUTH_OK)
         return 0;
     if (mailauth_resolver_new_custom(ctx, &ops, &r) == MAILAUTH_OK) {
