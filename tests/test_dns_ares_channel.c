@@ -1,5 +1,5 @@
 /* dns_ares_channel: a resolver on the caller's own c-ares channel
- * (include/mailauth/ares.h). The test plays the MTA: it creates the channel
+ * (include/mailauth/cares.h). The test plays the MTA: it creates the channel
  * with its own sock-state callback, watches the sockets in its own poll()
  * loop and hands readiness to mailauth_resolver_process_fd(). A tiny DNS
  * server on 127.0.0.1 (a thread of this test) answers TXT example.org and
@@ -30,7 +30,7 @@
 
 #include <cmocka.h>
 
-#include <mailauth/ares.h>
+#include <mailauth/cares.h>
 #include <mailauth/mailauth.h>
 
 #include "support/fail_alloc.h"

@@ -284,18 +284,6 @@ mailauth_eval_feed(mailauth_eval_t *ev, const void *chunk, size_t len)
     return st == MAILAUTH_OK ? mailauth__intake_feed(&ev->in, chunk, len) : st;
 }
 
-const mailauth__hdr_index_t *
-mailauth__eval_headers(const mailauth_eval_t *ev)
-{
-    return mailauth__intake_fields(&ev->in);
-}
-
-uint64_t
-mailauth__eval_body_bytes(const mailauth_eval_t *ev)
-{
-    return ev->body_bytes;
-}
-
 size_t
 mailauth_eval_refused(const mailauth_eval_t *ev)
 {

@@ -137,6 +137,20 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
     mailauth_authres_t   *ar;       /* built by the first mailauth_eval_authres() */
 };
 
+/* The header fields kept so far (the rows read them at end of headers). */
+static inline const mailauth__hdr_index_t *
+mailauth__eval_headers(const mailauth_eval_t *ev)
+{
+    return mailauth__intake_fields(&ev->in);
+}
+
+/* For tests: CRLF-normalized body bytes fed so far. */
+static inline uint64_t
+mailauth__eval_body_bytes(const mailauth_eval_t *ev)
+{
+    return ev->body_bytes;
+}
+
 /* eval.c: set up ev->in (its operations are the eval's). */
 void mailauth__eval_intake_init(mailauth_eval_t *ev);
 
@@ -157,9 +171,6 @@ void *mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id);
  * for rows that take other rows' verdicts), else NULL. */
 void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
 
-/* For tests and tools: what the eval took in so far. */
-const mailauth__hdr_index_t *mailauth__eval_headers(const mailauth_eval_t *ev);
-uint64_t                     mailauth__eval_body_bytes(const mailauth_eval_t *ev);
 
 /* check_dkim.c: the DKIM verifier of the eval (NULL when not evaluated). */
 struct mailauth__dkim_verify *mailauth__eval_dkim(const mailauth_eval_t *ev);

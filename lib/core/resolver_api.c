@@ -2,7 +2,7 @@
  * ares.h): lib/dns works in the ctx's environment and never sees the ctx,
  * so the ctx is frozen here, once the resolver exists (a failed call
  * leaves it as it was). */
-#include <mailauth/ares.h>
+#include <mailauth/cares.h>
 #include <mailauth/dns.h>
 
 #include "core/ctx_int.h"

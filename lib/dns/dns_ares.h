@@ -1,10 +1,10 @@
 /* Internal: the resolver on a caller's c-ares channel, behind
- * mailauth_resolver_new_ares_channel() (include/mailauth/ares.h). Apart
+ * mailauth_resolver_new_ares_channel() (include/mailauth/cares.h). Apart
  * from dns/dns.h so that only the code that needs it sees c-ares. */
 #ifndef MAILAUTH__DNS_ARES_H
 #define MAILAUTH__DNS_ARES_H
 
-#include <mailauth/ares.h>
+#include <mailauth/cares.h>
 
 #include "util/env.h"
 

@@ -5,7 +5,7 @@
  * table so mailauth_resolver_run_once() can poll them.
  *
  * The same driver also runs on a channel the caller owns
- * (include/mailauth/ares.h): then the sock-state callback is the caller's,
+ * (include/mailauth/cares.h): then the sock-state callback is the caller's,
  * the blocking wait polls what ares_getsock() reports, and the channel is
  * never destroyed here; queries still in flight when the resolver goes
  * free their records later, with their own copy of the allocator. */
@@ -17,7 +17,7 @@
 
 #include <ares.h>
 
-#include <mailauth/ares.h>
+#include <mailauth/cares.h>
 
 #include "dns/dns_ares.h"
 #include "dns/dns_int.h"
@@ -327,7 +327,7 @@ mailauth__resolver_new_ares(const mailauth__env_t *env, const char *servers,
     return MAILAUTH_OK;
 }
 
-/* ---- a channel the caller owns (include/mailauth/ares.h) ---- */
+/* ---- a channel the caller owns (include/mailauth/cares.h) ---- */
 
 /* Refuse a channel whose answers would give wrong verdicts. */
 static mailauth_status_t

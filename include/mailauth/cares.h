@@ -1,9 +1,10 @@
-/* mailauth: optional c-ares integration. Not included by mailauth.h, so the
- * core API stays free of c-ares types; a program that includes this header
+/* mailauth: optional c-ares integration (named cares.h so that it cannot be
+ * taken for c-ares's own <ares.h>, which it includes). Not included by
+ * mailauth.h, so the core API stays free of c-ares types; a program that includes this header
  * also compiles and links against c-ares (`pkg-config --cflags --libs
  * mailauth libcares`). Written for c-ares 1.18 (Debian 12). */
-#ifndef MAILAUTH_ARES_H
-#define MAILAUTH_ARES_H
+#ifndef MAILAUTH_CARES_H
+#define MAILAUTH_CARES_H
 
 #include <sys/select.h> /* ares.h uses fd_set and struct timeval */
 #include <sys/time.h>

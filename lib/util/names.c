@@ -1,4 +1,7 @@
-/* Names and descriptions of every public enum, so bindings need no tables. */
+/* Names and descriptions of the enums every module reports in (statuses,
+ * verdicts, reasons) and of the ctx's, so bindings need no tables. Here in
+ * util, below every check, because each check names its verdicts. The
+ * enums of one module (DMARC policies, DNS types, ...) are named there. */
 #include <stddef.h>
 
 #include <mailauth/ctx.h>
