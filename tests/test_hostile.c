@@ -1,13 +1,13 @@
 /* hostile: inputs an attacker controls (messages, DNS answers, SPF records,
  * Authentication-Results fields) must end in their expected verdict or
- * status, within a time bound and a peak-memory bound, without a leak.
+ * status, within a peak-memory bound, without a leak.
  *
  * Each row builds its input (outside the measurement), then runs it with a
  * ctx whose allocator is tests/support/fail_alloc wrapped to record the peak
- * of its live-bytes counter; time is the process's CPU time around the
- * library calls (the work done, whatever else the shared machine runs).
- * Bounds are generous for ASan+UBSan builds; a quadratic loop or an
- * unbounded copy misses them by far.
+ * of its live-bytes counter. The work is bounded by what it is counted in
+ * (bytes live at once, fields indexed, DNS questions), never by a clock: a
+ * hang ends at the ctest timeout. HOSTILE_VERBOSE=1 prints each row's CPU
+ * time for a human to read.
  *
  * The DKIM rows are in test_hostile_dkim.c, DMARC in test_hostile_dmarc.c,
  * ARC in test_hostile_arc.c (same shape, same support/hostile.h).

@@ -1,8 +1,8 @@
 /* hostile_arc: hostile ARC header sections (instance numbers out of range,
  * duplicated sets, floods, the longest chain allowed and one set more)
  * through the public evaluation API must end in their expected ARC verdict
- * and reason, within a CPU-time bound and a peak-memory bound (ctx
- * allocator), without a leak, and with a bounded number of DNS questions.
+ * and reason, within a peak-memory bound (ctx allocator), without a leak,
+ * and with a bounded number of DNS questions.
  * Same shape as test_hostile_dkim.c.
  *
  * Chains are sealed at test time (tests/support/arc_keys: RSA keys

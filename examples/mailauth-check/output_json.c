@@ -1,5 +1,5 @@
-/* mailauth-check: --json output (schema: docs/mailauth-check.1.md,
- * docs/mailauth-check.1.md). Keys are written in the documented order. */
+/* mailauth-check: --json output (schema: docs/mailauth-check.1.md). Keys are
+ * written in the documented order. */
 #include <stdlib.h>
 #include <string.h>
 

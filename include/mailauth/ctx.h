@@ -76,8 +76,9 @@ typedef enum mailauth_limit {
     MAILAUTH_LIMIT_DNS_QUERIES = 4,        /*!< [64] DNS questions per message */
     MAILAUTH_LIMIT_DNS_TIMEOUT_MS = 5,     /*!< [5000] per-question timeout */
     MAILAUTH_LIMIT_EVAL_TIMEOUT_MS = 6,    /*!< [20000] deadline of one evaluation's DNS work,
-                                                from mailauth_eval_new() and again from the end of
-                                                the header section (a slow client costs nothing) */
+                                                from mailauth_eval_new(), again when the envelope
+                                                closes and again from the end of the header
+                                                section (a slow client costs nothing) */
     MAILAUTH_LIMIT_DNS_CACHE_ENTRIES = 7,  /*!< [4096] answers kept by a resolver's cache */
     MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX = 8,  /*!< [3600] seconds an answer may be cached */
     MAILAUTH_LIMIT_HEADER_MAX_BYTES = 9,   /*!< [65536] one header field */
@@ -146,7 +147,8 @@ typedef enum mailauth_method {
     MAILAUTH_METHOD_ALL = 0xFFFF
 } mailauth_method_t;
 
-/*! Name of a single method bit ("spf", "iprev"); "unknown" otherwise. */
+/*! Name of a single method bit ("spf", "iprev"), "all" for
+ *  MAILAUTH_METHOD_ALL; "unknown" otherwise. */
 MAILAUTH_API const char *mailauth_method_name(mailauth_method_t m);
 
 /*! Choose the methods evaluations run (default: every method). Bits this

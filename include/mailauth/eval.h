@@ -208,7 +208,7 @@ MAILAUTH_API unsigned mailauth_eval_methods(const mailauth_eval_t *ev);
  *  \param[out] out  Borrowed until mailauth_eval_free(); NULL on error.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (not finished, or
  *          finished with an error or canceled), MAILAUTH_ENOMEM (a later call
- *          tries again). */
+ *          tries again), MAILAUTH_EINTERNAL (the model refused a verdict: a bug). */
 MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
 mailauth_eval_authres(mailauth_eval_t *ev, const mailauth_authres_t **out);
 

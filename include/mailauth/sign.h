@@ -211,7 +211,7 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_format(const mailauth_dkim_s
  *  fields are never signed by it (RFC 8617 §4.1.2). The AS covers the ARC
  *  sets 1..i in order, AAR, AMS, AS each (§5.1.1), or only the new set
  *  when cv=fail (§5.1.2). When the newest seal already says cv=fail, no
- *  set is added at all (§5.1 step 2: instance() is 0, result() is empty).
+ *  set is added at all (§5.1 step 2: instance() is 0, format() is empty).
  *
  *  Header limits: a field over MAILAUTH_LIMIT_HEADER_MAX_BYTES, or beyond
  *  MAILAUTH_LIMIT_HEADER_MAX_COUNT fields, is refused: counted

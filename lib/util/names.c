@@ -15,7 +15,7 @@
 
 static const char *const status_text[] = {
     [MAILAUTH_OK] = "success",
-    [MAILAUTH_EAGAIN] = "not finished yet, a callback will follow",
+    [MAILAUTH_EAGAIN] = "nothing yet, call again once the resolver made progress",
     [MAILAUTH_ENOMEM] = "out of memory",
     [MAILAUTH_EINVAL] = "invalid argument",
     [MAILAUTH_ESTATE] = "call not allowed in the current state",

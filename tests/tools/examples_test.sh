@@ -62,6 +62,18 @@ if [[ $rc -ne 0 ]] || ! grep -q '^Authentication-Results: mx\.example\.net;' "$t
     fail "api/verify.c (exit $rc)"
 fi
 
+# A header field over the 64 KiB field limit is no error: the example
+# prints the full field (DKIM without the refused field: limit-field).
+python3 -c 'import sys; m = open(sys.argv[1], "rb").read(); i = m.index(b"\nSubject:") + 1
+sys.stdout.buffer.write(m[:i] + b"X-Big: " + b"x" * 70000 + b"\r\n" + m[i:])' \
+    "$demo/message.eml" >"$tmp/big.eml"
+"$verify" 198.51.100.17 out1.mailer.example.net alice@example.org "$demo/example.zone" \
+    <"$tmp/big.eml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [[ $rc -ne 0 ]] || ! grep -q 'spf=pass' "$tmp/out" || ! grep -q 'dmarc=' "$tmp/out"; then
+    fail "api/verify.c with a 70 KB header field (exit $rc): $(cat "$tmp/err")"
+fi
+
 # Three evaluations in flight on one resolver: pass, pass, none (no record).
 "$loop" --zone "$demo/example.zone" 198.51.100.17 out1.mailer.example.net \
     alice@example.org bounce@example.org someone@example.com >"$tmp/out" 2>"$tmp/err"
