@@ -71,9 +71,8 @@ MAILAUTH_BEGIN_DECLS
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument, a channel with
  *          ARES_FLAG_IGNTC or ARES_FLAG_NORECURSE), MAILAUTH_EDNS (c-ares
  *          cannot report the channel's options), MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_new_ares_channel(mailauth_ctx_t       *ctx,
-                                                                  ares_channel          channel,
-                                                                  mailauth_resolver_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_resolver_new_ares_channel(
+    mailauth_ctx_t *ctx, ares_channel channel, mailauth_resolver_t **out);
 
 /*! Adjust options about to be given to ares_init_options() so that the
  *  channel suits mailauth as well: sets ARES_FLAG_EDNS with a UDP payload

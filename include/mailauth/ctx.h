@@ -100,8 +100,8 @@ MAILAUTH_API const char *mailauth_limit_name(mailauth_limit_t limit);
  *  \param[in]  alloc  Allocator to copy, or NULL for the C library's.
  *  \param[out] out    New context, freed with mailauth_ctx_free(); NULL on error.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (out NULL, bad allocator version), MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_ctx_new(const mailauth_allocator_t *alloc,
-                                                mailauth_ctx_t            **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_ctx_new(const mailauth_allocator_t *alloc, mailauth_ctx_t **out);
 
 /*! Free a context. NULL is a no-op. Free every resolver and evaluation made from it first. */
 MAILAUTH_API void mailauth_ctx_free(mailauth_ctx_t *ctx);

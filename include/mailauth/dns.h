@@ -56,17 +56,16 @@ MAILAUTH_API const char *mailauth_dns_rcode_name(mailauth_dns_rcode_t rc);
  *                       "ADDR", "ADDR:PORT", "[V6ADDR]:PORT".
  *  \param[out] out      New resolver, freed with mailauth_resolver_free().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (bad server list), MAILAUTH_EDNS, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers,
-                                                          mailauth_resolver_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_resolver_new_ares(mailauth_ctx_t *ctx, const char *servers, mailauth_resolver_t **out);
 
 /*! Resolver answering only from zone text (format: docs/zone-format.md).
  *  \param[in]  text     Zone text; copied.
  *  \param[in]  len      Its length in bytes.
  *  \param[out] errline  If not NULL, receives the 1-based line of a syntax error (0 otherwise).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (syntax error), MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_new_zone(mailauth_ctx_t *ctx, const char *text,
-                                                          size_t len, size_t *errline,
-                                                          mailauth_resolver_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_resolver_new_zone(
+    mailauth_ctx_t *ctx, const char *text, size_t len, size_t *errline, mailauth_resolver_t **out);
 
 /*! Add more zone text to a zone resolver (e.g. a second --zone file).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a zone resolver, syntax error), MAILAUTH_ENOMEM. */
@@ -116,9 +115,8 @@ typedef struct mailauth_dns_record {
 
 /*! Resolver whose queries the caller answers.
  *  \param[in] ops  Copied. \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_resolver_new_custom(mailauth_ctx_t           *ctx,
-                                                            const mailauth_dns_ops_t *ops,
-                                                            mailauth_resolver_t     **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_resolver_new_custom(
+    mailauth_ctx_t *ctx, const mailauth_dns_ops_t *ops, mailauth_resolver_t **out);
 
 /*! Answer a custom-driver query. Records are copied; every element's
  *  `version` must be MAILAUTH_DNS_RECORD_VERSION. May be called from

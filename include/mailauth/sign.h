@@ -33,8 +33,9 @@ MAILAUTH_API const char *mailauth_key_type_name(mailauth_key_type_t t);
  *  \param[out] out  New key, freed with mailauth_key_free(); NULL on error.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (not a supported key, or an RSA key
  *          under 1024 bits), MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem,
-                                                     size_t len, mailauth_key_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_key_load_pem(mailauth_ctx_t *ctx,
+                                                                        const char *pem, size_t len,
+                                                                        mailauth_key_t **out);
 
 /*! Free a key. NULL is a no-op. Free every signer using it first. */
 MAILAUTH_API void mailauth_key_free(mailauth_key_t *key);
@@ -50,7 +51,7 @@ MAILAUTH_API unsigned mailauth_key_bits(const mailauth_key_t *key);
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_key_format_dns_record(const mailauth_key_t *key, char *buf,
-                                                       size_t cap, size_t *need);
+                                                              size_t cap, size_t *need);
 
 /*! Canonicalization algorithms (RFC 6376 §3.4). */
 typedef enum mailauth_canon {
@@ -91,10 +92,9 @@ typedef struct mailauth_dkim_signer mailauth_dkim_signer_t;
  *  \param[in] domain    d=, a domain name (U-labels are converted); copied.
  *  \param[in] selector  s=, a selector (dot-separated labels); copied.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_dkim_signer_new(mailauth_ctx_t *ctx,
-                                                        const mailauth_key_t *key,
-                                                        const char *domain, const char *selector,
-                                                        mailauth_dkim_signer_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_dkim_signer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *domain,
+                         const char *selector, mailauth_dkim_signer_t **out);
 
 /*! Free a signer. NULL is a no-op. */
 MAILAUTH_API void mailauth_dkim_signer_free(mailauth_dkim_signer_t *s);
@@ -102,8 +102,8 @@ MAILAUTH_API void mailauth_dkim_signer_free(mailauth_dkim_signer_t *s);
 /*! Choose the canonicalization (before the first header).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_canon(mailauth_dkim_signer_t *s,
-                                                              mailauth_canon_t header,
-                                                              mailauth_canon_t body);
+                                                              mailauth_canon_t        header,
+                                                              mailauth_canon_t        body);
 
 /*! Sign exactly these header fields, in this order: a colon-separated list
  *  ("from:to:subject"), written to h= as given (blanks around names
@@ -115,25 +115,25 @@ MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_canon(mailauth_dkim_sign
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL (empty, bad name, no From, more than
  *          1024 names), MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_headers(mailauth_dkim_signer_t *s,
-                                                                const char *list);
+                                                                const char             *list);
 
 /*! Include l= (the body length signed: the whole canonicalized body). Off
  *  by default: l= lets anyone append to the body (RFC 6376 §8.2). Until
  *  end_message(). \return MAILAUTH_OK, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_body_length(mailauth_dkim_signer_t *s,
-                                                                    int on);
+                                                                    int                     on);
 
 /*! Set x= to t= + seconds (0 removes it). Until end_message().
  *  \return MAILAUTH_OK, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_expiry(mailauth_dkim_signer_t *s,
-                                                               uint32_t seconds);
+                                                               uint32_t                seconds);
 
 /*! Set i= (must be d= or a subdomain after the '@'); NULL removes it.
  *  The domain is converted to A-labels; the local-part is written in
  *  dkim-quoted-printable (RFC 6376 §2.11). Until end_message().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_dkim_signer_set_auid(mailauth_dkim_signer_t *s,
-                                                             const char *auid);
+                                                             const char             *auid);
 
 /*! Feed one whole header field ("Name: value", folding kept, with or
  *  without the trailing CRLF; a bare LF is taken as CRLF), in message
@@ -177,7 +177,8 @@ MAILAUTH_API size_t mailauth_dkim_signer_refused(const mailauth_dkim_signer_t *s
  *          signature can be made), MAILAUTH_ESTATE (end_headers() not
  *          done, or called again after MAILAUTH_OK), MAILAUTH_ECRYPTO,
  *          MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_dkim_signer_end_message(mailauth_dkim_signer_t *s);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_dkim_signer_end_message(mailauth_dkim_signer_t *s);
 
 /*! The complete "DKIM-Signature: ..." field, folded at 78 columns with
  *  CRLF + TAB, without the final CRLF; prepend it to the message. Like
@@ -247,11 +248,9 @@ MAILAUTH_API const char *mailauth_arc_field_name(mailauth_arc_field_t f);
  *                          token (no blanks, no specials); copied.
  *  \param[out] out         New sealer, freed with mailauth_arc_sealer_free().
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_new(mailauth_ctx_t *ctx,
-                                                       const mailauth_key_t *key,
-                                                       const char *domain, const char *selector,
-                                                       const char *authserv_id,
-                                                       mailauth_arc_sealer_t **out);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_arc_sealer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *domain,
+                        const char *selector, const char *authserv_id, mailauth_arc_sealer_t **out);
 
 /*! Free a sealer. NULL is a no-op. */
 MAILAUTH_API void mailauth_arc_sealer_free(mailauth_arc_sealer_t *s);
@@ -263,7 +262,7 @@ MAILAUTH_API void mailauth_arc_sealer_free(mailauth_arc_sealer_t *s);
  *  header; on failure the list in use stays.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_sealer_t *s,
-                                                               const char *list);
+                                                               const char            *list);
 
 /*! The validation status of the incoming chain, as the caller found it
  *  (RFC 8617 §5.2): MAILAUTH_VERDICT_PASS, MAILAUTH_VERDICT_FAIL or
@@ -272,7 +271,7 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_headers(mailauth_arc_seal
  *  Before end_message() has started.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer_t *s,
-                                                             mailauth_verdict_t cv);
+                                                             mailauth_verdict_t     cv);
 
 /*! Validate the incoming chain with this resolver (made from the same
  *  ctx; it must outlive the sealer) unless set_chain() gives the status.
@@ -282,7 +281,7 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_chain(mailauth_arc_sealer
  *  MAILAUTH_LIMIT_EVAL_TIMEOUT_MS bounds the wait. Before the first header.
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE. */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_set_resolver(mailauth_arc_sealer_t *s,
-                                                                mailauth_resolver_t *r);
+                                                                mailauth_resolver_t   *r);
 
 /*! Feed one whole header field (as mailauth_dkim_signer_header()); copied.
  *  Every field is kept, up to the ctx header limits; a field over them is
@@ -300,8 +299,8 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_headers(mailauth_arc_seal
 
 /*! Feed body bytes, any chunking (bare LF is taken as CRLF).
  *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_body(mailauth_arc_sealer_t *s,
-                                                        const void *chunk, size_t len);
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_body(mailauth_arc_sealer_t *s, const void *chunk,
+                                                        size_t len);
 
 /*! Feed a whole message instead of header(), end_headers() and body(),
  *  split as mailauth_dkim_signer_message() does; then call end_message().
@@ -327,7 +326,8 @@ MAILAUTH_API size_t mailauth_arc_sealer_refused(const mailauth_arc_sealer_t *s);
  *          refused by a header limit, or the chain already has
  *          MAILAUTH_LIMIT_ARC_INSTANCES sets);
  *          MAILAUTH_ESTATE, MAILAUTH_ECRYPTO, MAILAUTH_ENOMEM. */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_end_message(mailauth_arc_sealer_t *s);
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_arc_sealer_end_message(mailauth_arc_sealer_t *s);
 
 /*! The instance of the set added (1..50), or 0 when none was (the newest
  *  seal already says cv=fail) or before end_message() succeeded. */
@@ -342,8 +342,9 @@ MAILAUTH_API mailauth_verdict_t mailauth_arc_sealer_chain(const mailauth_arc_sea
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ESTATE (end_message not done). */
 MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format_field(const mailauth_arc_sealer_t *s,
-                                                         mailauth_arc_field_t which, char *buf,
-                                                         size_t cap, size_t *need);
+                                                                mailauth_arc_field_t         which,
+                                                                char *buf, size_t cap,
+                                                                size_t *need);
 
 /*! The three fields to prepend to the message, top to bottom: ARC-Seal,
  *  ARC-Message-Signature, ARC-Authentication-Results (RFC 8617 §5.1 step
@@ -351,8 +352,8 @@ MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format_field(const mailauth_a
  *  without a final CRLF; "" when no set was added. Like snprintf.
  *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1), MAILAUTH_EINVAL,
  *          MAILAUTH_ESTATE (end_message not done). */
-MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format(const mailauth_arc_sealer_t *s,
-                                                          char *buf, size_t cap, size_t *need);
+MAILAUTH_API mailauth_status_t mailauth_arc_sealer_format(const mailauth_arc_sealer_t *s, char *buf,
+                                                          size_t cap, size_t *need);
 
 MAILAUTH_END_DECLS
 
