@@ -1,6 +1,7 @@
 /* Loader for tests/data/<module>/ case files (format in case_file.h). */
 #include "support/case_file.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,4 +223,68 @@ case_file_free(case_file_t *cf)
     free(cf->data);
     free(cf->path);
     memset(cf, 0, sizeof(*cf));
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the "*.case" files of a folder, sorted; NULL on error. */
+static char **
+case_names(const char *dir, size_t *n)
+{
+    DIR           *d = opendir(dir);
+    struct dirent *e = NULL;
+    char         **names = NULL;
+    size_t         cap = 0;
+    *n = 0;
+    if (d == NULL)
+        return NULL;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".case") != 0)
+            continue;
+        if (*n == cap) {
+            char **bigger = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
+            if (bigger == NULL)
+                break;
+            names = bigger;
+        }
+        names[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (names != NULL)
+        qsort(names, *n, sizeof(*names), by_name);
+    return names;
+}
+
+long
+case_file_load_dir(const char *subdir, case_file_t *files, size_t max)
+{
+    char   dir[512];
+    size_t n = 0, loaded = 0;
+    int    bad = 0;
+    char **names = NULL;
+    snprintf(dir, sizeof(dir), "%s/%s", MAILAUTH_TEST_DATA, subdir);
+    names = case_names(dir, &n);
+    if (names == NULL || n == 0) {
+        fprintf(stderr, "no case files in %s\n", dir);
+        free(names);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char path[768];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i] != NULL ? names[i] : "");
+        if (names[i] == NULL || loaded >= max || case_file_load(path, &files[loaded]) != 0) {
+            fprintf(stderr, "cannot load %s\n", path);
+            bad = 1;
+        } else {
+            loaded++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return bad ? -1 : (long)loaded;
 }

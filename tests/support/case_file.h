@@ -56,4 +56,10 @@ const char *case_block_get(const case_block_t *b, const char *key);
 
 void case_file_free(case_file_t *cf);
 
+/* Load every "*.case" file of the folder MAILAUTH_TEST_DATA/<subdir>, in
+ * name order, into files[0..max). Returns how many were loaded; a folder
+ * that cannot be read, a file that does not load or more than max files
+ * is printed to stderr and gives -1 (the project's own data must be there). */
+long case_file_load_dir(const char *subdir, case_file_t *files, size_t max);
+
 #endif

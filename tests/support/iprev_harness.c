@@ -1,4 +1,5 @@
 /* Run one iprev check over a zone resolver (see iprev_harness.h). */
+#include "support/drive.h"
 #include "support/iprev_harness.h"
 
 #include <stdio.h>
@@ -72,20 +73,8 @@ setup(const iprev_harness_case_t *c, run_t *rs, mailauth_ctx_t **ctx, mailauth_r
 static int
 drive(const iprev_harness_case_t *c, mailauth_resolver_t *r, run_t *rs, iprev_harness_out_t *out)
 {
-    for (int guard = 0; !rs->woken; guard++) {
-        int t = mailauth_resolver_timeout_ms(r);
-        if (t < 0 || guard > 100000) {
-            copy_str(out->error, sizeof(out->error), "check stalled: EAGAIN with nothing pending");
-            return -1;
-        }
-        if (c->async) {
-            rs->mono_ms += (uint64_t)t;
-            (void)mailauth_resolver_process_timeouts(r);
-        } else {
-            (void)mailauth_resolver_run_once(r, 1000);
-        }
-    }
-    return 0;
+    return drive_until_woken(r, c->async, &rs->mono_ms, &rs->woken, out->error,
+                             sizeof(out->error));
 }
 
 static int
