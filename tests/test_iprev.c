@@ -568,8 +568,11 @@ main(void)
     }
     refs = calloc(n + 1, sizeof(*refs));
     tests = calloc(n + extra, sizeof(*tests));
-    if (refs == NULL || tests == NULL)
+    if (refs == NULL || tests == NULL) {
+        free(refs);
+        free(tests);
         return 1;
+    }
     for (size_t f = 0; f < nfiles; f++) {
         for (size_t i = 0; i < files[f].nsections; i++) {
             case_section_t *s = &files[f].sections[i];
