@@ -107,29 +107,39 @@ after_settled(const mailauth_eval_t *ev, const check_t *c)
     return true;
 }
 
-/* One row: its inputs once the rows it needs are settled, then a step.
- * True when something changed. */
+static void
+step_once(mailauth_eval_t *ev, check_t *c)
+{
+    mailauth_status_t st = c->ops->step(c);
+    c->idle = st == MAILAUTH_OK;
+    record(ev, st);
+}
+
+/* One row: a step; its inputs once the rows it needs are settled (a row
+ * may want its own work done first: inputs() then says EAGAIN), and a step
+ * after them. True when something changed. */
 static bool
 step_row(mailauth_eval_t *ev, check_t *c)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    bool              was_fed = c->fed;
-    if (!c->fed && after_settled(ev, c)) {
+    step_once(ev, c);
+    if (!c->fed && ev->err == MAILAUTH_OK && after_settled(ev, c)) {
         st = c->ops->inputs != NULL ? c->ops->inputs(c, ev) : MAILAUTH_OK;
-        if (st == MAILAUTH_OK)
-            c->fed = true;
         record(ev, st);
-        if (ev->err != MAILAUTH_OK)
-            return false;
+        if (st != MAILAUTH_OK)
+            return false; /* not yet (EAGAIN), or the evaluation stops */
+        c->fed = true;
+        if (c->ops->inputs != NULL)
+            step_once(ev, c);
+        if (c->idle && ev->err == MAILAUTH_OK)
+            c->final = true;
+        return true;
     }
-    st = c->ops->step(c);
-    c->idle = st == MAILAUTH_OK;
-    record(ev, st);
     if (c->fed && c->idle && ev->err == MAILAUTH_OK) {
         c->final = true;
         return true;
     }
-    return c->fed != was_fed;
+    return false;
 }
 
 /* Step every started row until nothing changes: a row that becomes final
