@@ -33,6 +33,7 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
         if (c->started || c->ops->when != when)
             continue;
         c->started = true;
+        c->fed = c->ops->inputs == NULL; /* nothing to wait for but its own work */
         if ((methods & (unsigned)c->ops->method) != 0)
             record(ev, c->ops->start(c, ev));
     }
@@ -117,20 +118,19 @@ step_once(mailauth_eval_t *ev, check_t *c)
 
 /* One row: a step; its inputs once the rows it needs are settled (a row
  * may want its own work done first: inputs() then says EAGAIN), and a step
- * after them. True when something changed. */
+ * after them. True when something changed that may let another row on. */
 static bool
 step_row(mailauth_eval_t *ev, check_t *c)
 {
     mailauth_status_t st = MAILAUTH_OK;
     step_once(ev, c);
     if (!c->fed && ev->err == MAILAUTH_OK && after_settled(ev, c)) {
-        st = c->ops->inputs != NULL ? c->ops->inputs(c, ev) : MAILAUTH_OK;
+        st = c->ops->inputs(c, ev); /* !fed: the row has inputs */
         record(ev, st);
         if (st != MAILAUTH_OK)
             return false; /* not yet (EAGAIN), or the evaluation stops */
         c->fed = true;
-        if (c->ops->inputs != NULL)
-            step_once(ev, c);
+        step_once(ev, c);
         if (c->idle && ev->err == MAILAUTH_OK)
             c->final = true;
         return true;

@@ -71,16 +71,33 @@ strip_line_end(const char *field, size_t len)
     return len;
 }
 
-/* Enter field[0..len) (no trailing line end) with each bare LF written as
- * CRLF, into the arena; `extra` is the number of bare LFs. */
-static mailauth_status_t
-add(mailauth__hdr_index_t *idx, const char *field, size_t len, size_t extra)
+/* Bare LFs in field[0..len): each becomes CRLF. */
+static size_t
+bare_lfs(const char *field, size_t len)
 {
-    size_t           colon = 0, name_len = 0, k = 0;
+    size_t extra = 0;
+    for (size_t i = 0; i < len; i++)
+        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
+    return extra;
+}
+
+void
+mailauth__hdr_shape(const char *field, size_t len, bool bare_lf, mailauth__hdr_shape_t *out)
+{
+    out->len = field != NULL ? strip_line_end(field, len) : 0;
+    out->extra = bare_lf && field != NULL ? bare_lfs(field, out->len) : 0;
+    out->colon = 0;
+    out->name_len = field != NULL ? mailauth__hdr_name_len(field, out->len, &out->colon) : 0;
+}
+
+mailauth_status_t
+mailauth__hdr_index_put(mailauth__hdr_index_t *idx, const char *field,
+                        const mailauth__hdr_shape_t *sh)
+{
+    size_t           len = sh->len, extra = sh->extra, k = 0;
     char            *copy = NULL;
     mailauth__hdr_t *h = NULL;
-    name_len = mailauth__hdr_name_len(field, len, &colon);
-    if (name_len == 0)
+    if (sh->name_len == 0)
         return MAILAUTH_EINVAL;
     if ((idx->max_bytes != 0 && len + extra > idx->max_bytes) ||
         (idx->max_count != 0 && idx->n >= idx->max_count)) {
@@ -104,46 +121,30 @@ add(mailauth__hdr_index_t *idx, const char *field, size_t len, size_t extra)
     h = &idx->v[idx->n++];
     h->raw = copy;
     h->len = len + extra;
-    h->name_len = name_len; /* the name holds no LF: colon is unmoved */
-    h->value = copy + colon + 1;
-    h->value_len = len + extra - colon - 1;
+    h->name_len = sh->name_len; /* the name holds no LF: the colon is unmoved */
+    h->value = copy + sh->colon + 1;
+    h->value_len = len + extra - sh->colon - 1;
     return MAILAUTH_OK;
 }
 
 mailauth_status_t
 mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char *field, size_t len)
 {
+    mailauth__hdr_shape_t sh;
     if (idx == NULL || (field == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    return add(idx, field, strip_line_end(field, len), 0);
-}
-
-/* Bare LFs in field[0..len): each becomes CRLF. */
-static size_t
-bare_lfs(const char *field, size_t len)
-{
-    size_t extra = 0;
-    for (size_t i = 0; i < len; i++)
-        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
-    return extra;
+    mailauth__hdr_shape(field, len, false, &sh);
+    return mailauth__hdr_index_put(idx, field, &sh);
 }
 
 mailauth_status_t
 mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field, size_t len)
 {
+    mailauth__hdr_shape_t sh;
     if (idx == NULL || (field == NULL && len != 0))
         return MAILAUTH_EINVAL;
-    len = strip_line_end(field, len);
-    return add(idx, field, len, bare_lfs(field, len));
-}
-
-size_t
-mailauth__hdr_crlf_len(const char *field, size_t len)
-{
-    if (field == NULL)
-        return 0;
-    len = strip_line_end(field, len);
-    return len + bare_lfs(field, len);
+    mailauth__hdr_shape(field, len, true, &sh);
+    return mailauth__hdr_index_put(idx, field, &sh);
 }
 
 size_t

@@ -81,9 +81,18 @@ mailauth_status_t mailauth__hdr_index_add(mailauth__hdr_index_t *idx, const char
  * a signer is given them): each becomes CRLF, as on the wire. */
 mailauth_status_t mailauth__hdr_index_add_crlf(mailauth__hdr_index_t *idx, const char *field,
                                                size_t len);
-/* The length such a field has in the index: one trailing CRLF or LF
- * removed, each bare LF counted as CRLF. */
-size_t mailauth__hdr_crlf_len(const char *field, size_t len);
+/* What a field looks like, read once: its length without one trailing
+ * CRLF or LF, the bare LFs that become CRLF (only when bare_lf: a caller's
+ * own field; the splitter's are CRLF already), its name and colon
+ * (name_len 0: not "name:value"). The intake checks its limits on it and
+ * enters the field with mailauth__hdr_index_put() without reading it again. */
+typedef struct mailauth__hdr_shape {
+    size_t len, extra, name_len, colon;
+} mailauth__hdr_shape_t;
+void mailauth__hdr_shape(const char *field, size_t len, bool bare_lf, mailauth__hdr_shape_t *out);
+/* Enter a field of that shape: as mailauth__hdr_index_add(). */
+mailauth_status_t mailauth__hdr_index_put(mailauth__hdr_index_t *idx, const char *field,
+                                          const mailauth__hdr_shape_t *sh);
 
 /* Note a field refused by a limit: its name name[0..len) (only its
  * beginning when `whole` is false). Counted in `refused`; never fails (a

@@ -78,12 +78,14 @@ refuse(mailauth__intake_t *in, const char *name, size_t len, bool whole)
 static mailauth_status_t
 take(mailauth__intake_t *in, const char *field, size_t len, bool wire)
 {
-    size_t            name_len = mailauth__hdr_name_len(field, len, NULL);
-    size_t            flen = wire ? len : mailauth__hdr_crlf_len(field, len);
-    bool              whole = true;
-    mailauth_status_t st = MAILAUTH_OK;
-    bool              over = (in->max_count != 0 && in->taken >= in->max_count) ||
-                (in->max_bytes != 0 && flen > in->max_bytes);
+    mailauth__hdr_shape_t sh;
+    size_t                name_len = 0;
+    bool                  whole = true, over = false;
+    mailauth_status_t     st = MAILAUTH_OK;
+    mailauth__hdr_shape(field, len, !wire, &sh);
+    name_len = sh.name_len;
+    over = (in->max_count != 0 && in->taken >= in->max_count) ||
+           (in->max_bytes != 0 && sh.len + sh.extra > in->max_bytes);
     if (name_len == 0 && wire && over)
         name_len = cut_name_len(field, len, &whole);
     if (name_len == 0)
@@ -92,8 +94,7 @@ take(mailauth__intake_t *in, const char *field, size_t len, bool wire)
     if (over)
         return refuse(in, field, name_len, whole);
     if (in->ops->keep == NULL || in->ops->keep(in->ud, field, name_len))
-        st = wire ? mailauth__hdr_index_add(&in->hdrs, field, len)
-                  : mailauth__hdr_index_add_crlf(&in->hdrs, field, len);
+        st = mailauth__hdr_index_put(&in->hdrs, field, &sh);
     if (st == MAILAUTH_OK)
         in->taken++;
     return st;
