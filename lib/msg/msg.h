@@ -288,16 +288,12 @@ size_t mailauth__hdr_pick_count(const mailauth__hdr_pick_t *p, const char *name,
  * limit). Memory: the kept fields in the arena, and while streaming one
  * field buffer of at most max_bytes + 3 bytes (the consumer's allocator).
  *
- * For the eval (lib/core/eval.c), the same as the signer and the sealer:
- * embed an intake set up by mailauth__intake_init_env() in the eval's
- * arena; its ops are end_headers() (start DKIM, ARC, DMARC), the body
- * fan-out, and a refused() that logs the warning. Its feeding functions
- * check what only the eval knows (finishing, cancel) and forward; its own
- * phase, hdrs, stream and streaming give way to mailauth__intake_phase()
- * (EVAL_ENVELOPE is NEW, EVAL_COMPLETE is ENDED), mailauth__intake_fields()
- * and the intake's stream; the sink block goes. end_message() calls
- * mailauth__intake_end() first. mailauth__intake_refused() tells whether
- * a field was refused, for a verdict's reason or a status. */
+ * The eval (lib/core/eval.c) embeds one like the signer and the sealer:
+ * its ops start the message rows at end_headers(), fan the body out, and
+ * log a refused field; its feeding functions check what only the eval
+ * knows (the envelope closing, finishing, cancel) and forward. The names
+ * of refused fields stay in the index (mailauth__hdr_index_may_be_refused())
+ * for the verdicts that needed them. */
 typedef enum mailauth__intake_phase {
     MAILAUTH__INTAKE_NEW = 0,
     MAILAUTH__INTAKE_HEADERS,
