@@ -1,0 +1,285 @@
+"""The cases of the milter test (see milter_postfix.py for the list).
+
+Each case takes the running Test and raises Failure with a reason."""
+
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import time
+
+import dkim
+
+from mailworld import (AUTH_IP, AUTHSERV_ID, FORGER_IP, INTERNAL_IP, SENDER_IP, authserv_id,
+                       fields_named, header_fields, message, results, tag)
+from harness import SMTP_SOURCE, Client, check, inbound_line
+
+
+def ours(data):
+    return [f for f in fields_named(data, "Authentication-Results")
+            if authserv_id(f) == AUTHSERV_ID]
+
+
+def one_ar_on_top(data, what):
+    """The single Authentication-Results field of ours, which must be the
+    first field of the header; its {method: result}."""
+    mine = ours(data)
+    check(len(mine) == 1, "%s: %d Authentication-Results fields with authserv-id %s, not 1:\n%s"
+          % (what, len(mine), AUTHSERV_ID, data[:1500].decode(errors="replace")))
+    first = header_fields(data)[0][1]
+    check(first == mine[0], "%s: our Authentication-Results is not the first field; the first "
+          "is %r" % (what, first[:80]))
+    return results(mine[0])
+
+
+def sign_sender(t, data):
+    """data signed by sender.example with dkimpy (an independent signer)."""
+    key = t.world.key("sender.example", "s2026")
+    sig = dkim.sign(data, b"s2026", b"sender.example", key.pkcs1(),
+                    include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    return sig + data
+
+
+def dkim_verify_all(t, data, what):
+    """Verify every DKIM-Signature with dkimpy; the list of s= selectors."""
+    d = dkim.DKIM(data)
+    sigs = fields_named(data, "DKIM-Signature")
+    for i, f in enumerate(sigs):
+        ok = d.verify(idx=i, dnsfunc=t.world.dnsfunc)
+        check(ok, "%s: dkimpy does not verify DKIM-Signature %d (s=%s a=%s)"
+              % (what, i, tag(f, "s"), tag(f, "a")))
+    return [tag(f, "s") for f in sigs]
+
+
+def case1_inbound_pass(t):
+    mid, data = message("c1", "Sam <sam@sender.example>")
+    code, text, qid, got = t.deliver(mid, "sam@sender.example", sign_sender(t, data),
+                                     addr=SENDER_IP, helo="mail.sender.example")
+    res = one_ar_on_top(got, "case 1")
+    for m in ("spf", "dkim", "dmarc"):
+        check(res.get(m) == "pass", "case 1: %s=%s, not pass (%s)" % (m, res.get(m), res))
+    line = t.milter.wait_log(inbound_line(qid, SENDER_IP))
+    check(line is not None, "case 1: no log line for %s from %s" % (qid, SENDER_IP))
+    for w in ("spf=pass", "dkim=pass", "dmarc=pass", "action=accept"):
+        check(w in line, "case 1: the log line lacks %s: %s" % (w, line))
+
+
+def case2_forged_ar(t):
+    forged = ("Authentication-Results: %s; dkim=pass header.d=bank.example;\r\n"
+              "\tdmarc=pass header.from=bank.example\r\n" % AUTHSERV_ID.upper()).encode()
+    foreign = b"Authentication-Results: mx.elsewhere.example; spf=pass smtp.mailfrom=x.example\r\n"
+    mid, data = message("c2", "sam@sender.example", extra=forged + foreign)
+    code, text, qid, got = t.deliver(mid, "sam@sender.example", data, addr=SENDER_IP,
+                                     helo="mail.sender.example")
+    check(b"header.d=bank.example" not in got, "case 2: the forged field is still there")
+    one_ar_on_top(got, "case 2")
+    kept = [f for f in fields_named(got, "Authentication-Results")
+            if authserv_id(f) == "mx.elsewhere.example"]
+    check(len(kept) == 1, "case 2: the foreign Authentication-Results field is gone")
+    line = t.milter.wait_log(inbound_line(qid, SENDER_IP))
+    check(line is not None and "removed=1" in line,
+          "case 2: the log line does not say removed=1: %s" % line)
+
+
+def case3_reject(t):
+    mid, data = message("c3", "CEO <ceo@bank.example>")
+    mark = t.milter.mark()
+    c = Client(t.pf.port, "mail.forger.example", addr=FORGER_IP)
+    try:
+        code, text = c.send("ceo@bank.example", "rcpt@dest.example", data)
+    finally:
+        c.close()
+    check(code == 550 and text.startswith("5.7.1"),
+          "case 3: the p=reject forgery got %d %s, not 550 5.7.1" % (code, text))
+    line = t.milter.wait_log(r"\[%s\] from=<?ceo@bank\.example>?.*dmarc=fail.*action=reject"
+                             % re.escape(FORGER_IP), since=mark)
+    check(line is not None, "case 3: no log line with dmarc=fail and action=reject")
+    t.never_delivered.append(mid)
+
+
+def case4_sign_internal(t):
+    for who, kw in (("internal host", {"addr": INTERNAL_IP}),
+                    ("authenticated client", {"addr": AUTH_IP, "login": "alice"})):
+        mid, data = message("c4", "Alice <alice@corp.example>")
+        mark = t.milter.mark()
+        code, text, qid, got = t.deliver(mid, "alice@corp.example", data,
+                                         helo="ws1.corp.example", **kw)
+        what = "case 4 (%s)" % who
+        sigs = fields_named(got, "DKIM-Signature")
+        check(len(sigs) == 2, "%s: %d DKIM-Signature fields, not 2" % (what, len(sigs)))
+        algs = sorted(tag(f, "a") for f in sigs)
+        check(algs == ["ed25519-sha256", "rsa-sha256"], "%s: algorithms %s" % (what, algs))
+        check(all(tag(f, "d") == "corp.example" for f in sigs), "%s: d= is not corp.example"
+              % what)
+        sels = dkim_verify_all(t, got, what)
+        check(sorted(sels) == ["ed1", "rsa1"], "%s: selectors %s" % (what, sels))
+        line = t.milter.wait_log(r"%s: .*outbound signatures=2" % qid, since=mark)
+        check(line is not None, "%s: no log line saying outbound signatures=2" % what)
+
+
+def case5_arc_seal(t):
+    # Hop 1: in from outside; verified, our Authentication-Results added.
+    mid, data = message("c5", "Sam <sam@sender.example>", to_addr="list@corp.example")
+    _, _, _, got = t.deliver(mid, "sam@sender.example", sign_sender(t, data), addr=SENDER_IP,
+                             helo="mail.sender.example")
+    ar = one_ar_on_top(got, "case 5 (hop 1)")
+    check(ar.get("dkim") == "pass", "case 5: hop 1 dkim=%s" % ar.get("dkim"))
+    # Hop 2: the list on an internal host tags the subject, adds a footer
+    # (which breaks the sender's signature) and sends it out again.
+    listed = got.replace(b"Subject: milter test c5", b"Subject: [list] milter test c5", 1)
+    listed += b"-- \r\nThe list's footer.\r\n"
+    mark = t.milter.mark()
+    code, text, qid, out = t.deliver(mid, "list-bounces@corp.example", listed,
+                                     addr=INTERNAL_IP, helo="lists.corp.example", nth=2)
+    for name in ("ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results"):
+        n = len(fields_named(out, name))
+        check(n == 1, "case 5: %d %s fields, not 1" % (n, name))
+    seal = fields_named(out, "ARC-Seal")[0]
+    check(tag(seal, "i") == "1" and tag(seal, "cv") == "none",
+          "case 5: ARC-Seal i=%s cv=%s, not i=1 cv=none" % (tag(seal, "i"), tag(seal, "cv")))
+    check(tag(seal, "d") == "corp.example" and tag(seal, "s") == "arc1",
+          "case 5: sealed as d=%s s=%s" % (tag(seal, "d"), tag(seal, "s")))
+    cv, _, reason = dkim.arc_verify(out, dnsfunc=t.world.dnsfunc)
+    check(cv == b"pass", "case 5: dkimpy arc_verify says %s (%s)" % (cv, reason))
+    line = t.milter.wait_log(r"%s: .*outbound .*arc-sealed cv=none" % qid, since=mark)
+    check(line is not None, "case 5: no log line saying arc-sealed cv=none")
+
+
+def send_internal(t, case):
+    mid, data = message(case, "alice@corp.example")
+    return t.deliver(mid, "alice@corp.example", data, addr=INTERNAL_IP, helo="ws1.corp.example")
+
+
+def case6_sighup(t):
+    good = t.write_config("mailauth-milter-new.conf", sign=("rsa1", "ed2"))
+    rc, out = t.milter.check_config(good)
+    check(rc == 0, "case 6: mailauth-milter -n on the new configuration: %d %s" % (rc, out))
+    t.install_config(good)
+    mark = t.milter.mark()
+    t.milter.signal(signal.SIGHUP)
+    check(t.milter.wait_log(r"SIGHUP: .*reloaded", since=mark) is not None,
+          "case 6: no log line saying the configuration was reloaded")
+    _, _, _, got = send_internal(t, "c6a")
+    sels = dkim_verify_all(t, got, "case 6 (new key)")
+    check(sorted(sels) == ["ed2", "rsa1"], "case 6: after SIGHUP signed by %s, not ed2 and rsa1"
+          % sels)
+
+    broken = t.write_config("mailauth-milter-broken.conf", sign=("rsa1", "ed2"),
+                            extra="sign = corp.example ed3 %s/keys/missing.pem\n"
+                            "no_such_key = 1\n" % t.root)
+    rc, out = t.milter.check_config(broken)
+    check(rc == 78, "case 6: mailauth-milter -n on a broken configuration: %d, not 78" % rc)
+    t.install_config(broken)
+    mark = t.milter.mark()
+    t.milter.signal(signal.SIGHUP)
+    check(t.milter.wait_log(r"SIGHUP: .*refused", since=mark) is not None,
+          "case 6: no log line saying the broken configuration was refused")
+    t.install_config(good)  # the file on disk is what a restart reads (case 8)
+    _, _, _, got = send_internal(t, "c6b")
+    sels = dkim_verify_all(t, got, "case 6 (broken config)")
+    check(sorted(sels) == ["ed2", "rsa1"], "case 6: after a refused SIGHUP signed by %s, not "
+          "ed2 and rsa1 (the configuration before it)" % sels)
+
+
+def case7_load(t):
+    before = t.sink.count()
+    n = 1000
+    started = time.monotonic()
+    r = subprocess.run([SMTP_SOURCE, "-s", "50", "-m", str(n), "-f", "load@load.example",
+                        "-t", "rcpt@dest.example", "-M", "client.load.example",
+                        "127.0.0.1:%d" % t.pf.port], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "case 7: smtp-source exit %d: %s" % (r.returncode, r.stderr[-500:]))
+    got = t.sink.wait_count(before + n, 90)
+    took = time.monotonic() - started
+    check(got == before + n, "case 7: %d of %d messages reached the sink" % (got - before, n))
+    with t.sink.cond:
+        batch = [m["data"] for m in t.sink.messages[before:]]
+    load = [d for d in batch if b"load@load.example" in d]
+    check(len(load) == n, "case 7: %d of the new messages are smtp-source's" % len(load))
+    good = 0
+    for d in load:
+        mine = ours(d)
+        if len(mine) == 1 and header_fields(d)[0][1] == mine[0] and \
+                results(mine[0]).get("spf") == "pass":
+            good += 1
+    check(good == n, "case 7: %d of %d have one Authentication-Results of ours on top with "
+          "spf=pass" % (good, n))
+    t.note("case 7: %d messages, 50 sessions, %.1f s" % (n, took))
+
+
+def case8_kill(t):
+    mid, data = message("c8", "sam@sender.example")
+    head, body = data.split(b"\r\n\r\n", 1)
+    s = socket.create_connection(("127.0.0.1", t.pf.port), timeout=30)
+    f = s.makefile("rb")
+
+    def reply():
+        lines = []
+        while True:
+            line = f.readline()
+            check(line, "case 8: smtpd closed the connection")
+            lines.append(line.decode(errors="replace").rstrip())
+            if line[3:4] != b"-":
+                return int(line[:3]), " ".join(lines)
+
+    def cmd(text, want):
+        s.sendall(text.encode() + b"\r\n")
+        code, msg = reply()
+        check(code == want, "case 8: %s: %s" % (text, msg))
+
+    try:
+        check(reply()[0] == 220, "case 8: no greeting")
+        cmd("EHLO localhost", 250)
+        cmd("XCLIENT ADDR=%s NAME=[UNAVAILABLE]" % SENDER_IP, 220)
+        cmd("EHLO mail.sender.example", 250)
+        cmd("MAIL FROM:<sam@sender.example>", 250)
+        cmd("RCPT TO:<rcpt@dest.example>", 250)
+        cmd("DATA", 354)
+        s.sendall(head + b"\r\n\r\n" + body[:20])
+        time.sleep(0.5)  # the header section is with the milter now
+        t.milter.kill9()
+        time.sleep(0.2)
+        s.sendall(body[20:] + b".\r\n")
+        code, msg = reply()
+        check(400 <= code < 500, "case 8: end of data after kill -9 got %d, not 4xx: %s"
+              % (code, msg))
+        s.sendall(b"QUIT\r\n")
+    finally:
+        s.close()
+    t.never_delivered.append(mid)
+
+    # While it is down, new mail is deferred too (milter_default_action).
+    mid2, data2 = message("c8down", "sam@sender.example")
+    c = None
+    try:
+        c = Client(t.pf.port, "mail.sender.example", addr=SENDER_IP, lenient=True)
+        code, text = c.send("sam@sender.example", "rcpt@dest.example", data2)
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, str(e.smtp_error)
+    except smtplib.SMTPServerDisconnected as e:
+        code, text = 421, "disconnected: %s" % e
+    finally:
+        if c is not None:
+            c.close()
+    check(400 <= code < 500, "case 8: with the milter down a message got %d %s" % (code, text))
+    t.never_delivered.append(mid2)
+
+    t.milter.start(t.milter_port)
+    mid3, data3 = message("c8after", "Sam <sam@sender.example>")
+    _, _, _, got = t.deliver(mid3, "sam@sender.example", sign_sender(t, data3), addr=SENDER_IP,
+                             helo="mail.sender.example")
+    res = one_ar_on_top(got, "case 8 (restarted)")
+    check(res.get("dkim") == "pass", "case 8: after the restart dkim=%s" % res.get("dkim"))
+
+
+CASES = [
+    (1, "inbound pass, one Authentication-Results on top", case1_inbound_pass),
+    (2, "forged Authentication-Results removed, foreign kept", case2_forged_ar),
+    (3, "p=reject forgery refused with 550 5.7.1", case3_reject),
+    (4, "internal and authenticated mail signed RSA + Ed25519", case4_sign_internal),
+    (5, "relayed mail ARC-sealed, dkimpy arc_verify", case5_arc_seal),
+    (6, "SIGHUP: new key taken, broken configuration refused", case6_sighup),
+    (7, "1,000 messages over 50 sessions (smtp-source)", case7_load),
+    (8, "kill -9 with DATA open: 4xx, nothing delivered; restart", case8_kill),
+]
