@@ -59,6 +59,10 @@ def case1_inbound_pass(t):
     res = one_ar_on_top(got, "case 1")
     for m in ("spf", "dkim", "dmarc"):
         check(res.get(m) == "pass", "case 1: %s=%s, not pass (%s)" % (m, res.get(m), res))
+    field = re.sub(rb"\s+", b" ", ours(got)[0])
+    for prop in (rb"header\.d=sender\.example", rb"smtp\.mailfrom=(sam@)?sender\.example",
+                 rb"header\.from=sender\.example"):
+        check(re.search(prop, field), "case 1: the field lacks %s: %s" % (prop.decode(), field))
     line = t.milter.wait_log(inbound_line(qid, SENDER_IP))
     check(line is not None, "case 1: no log line for %s from %s" % (qid, SENDER_IP))
     for w in ("spf=pass", "dkim=pass", "dmarc=pass", "action=accept"):
@@ -140,6 +144,10 @@ def case5_arc_seal(t):
           "case 5: ARC-Seal i=%s cv=%s, not i=1 cv=none" % (tag(seal, "i"), tag(seal, "cv")))
     check(tag(seal, "d") == "corp.example" and tag(seal, "s") == "arc1",
           "case 5: sealed as d=%s s=%s" % (tag(seal, "d"), tag(seal, "s")))
+    aar = re.sub(rb"\s+", b" ", fields_named(out, "ARC-Authentication-Results")[0])
+    check(re.match(rb"ARC-Authentication-Results: ?i=1; ?%s;" % AUTHSERV_ID.encode(), aar)
+          and b"dkim=pass" in aar and b"header.d=sender.example" in aar,
+          "case 5: the ARC-Authentication-Results does not carry hop 1's verdicts: %s" % aar)
     cv, _, reason = dkim.arc_verify(out, dnsfunc=t.world.dnsfunc)
     check(cv == b"pass", "case 5: dkimpy arc_verify says %s (%s)" % (cv, reason))
     line = t.milter.wait_log(r"%s: .*outbound .*arc-sealed cv=none" % qid, since=mark)
