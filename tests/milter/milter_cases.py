@@ -213,6 +213,15 @@ def case7_load(t):
             good += 1
     check(good == n, "case 7: %d of %d have one Authentication-Results of ours on top with "
           "spf=pass" % (good, n))
+    end = time.monotonic() + 5
+    while True:
+        lines = [ln for ln in t.milter.log().splitlines()
+                 if "from=<load@load.example>" in ln and "action=accept" in ln]
+        if len(lines) >= n or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    check(len(lines) == n, "case 7: %d log lines say action=accept for the %d messages"
+          % (len(lines), n))
     t.note("case 7: %d messages, 50 sessions, %.1f s" % (n, took))
 
 
@@ -256,6 +265,13 @@ def case8_kill(t):
     finally:
         s.close()
     t.never_delivered.append(mid)
+    # Postfix saw the milter go away in the middle of the content.
+    end = time.monotonic() + 5
+    pat = r"warning: milter inet:127\.0\.0\.1:%d: .*(SMFIC_|EOF|Connection reset|Application)" \
+        % t.milter_port
+    while not re.search(pat, t.pf.maillog()) and time.monotonic() < end:
+        time.sleep(0.1)
+    check(re.search(pat, t.pf.maillog()), "case 8: Postfix logged no broken milter conversation")
 
     # While it is down, new mail is deferred too (milter_default_action).
     mid2, data2 = message("c8down", "sam@sender.example")

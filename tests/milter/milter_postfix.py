@@ -44,7 +44,8 @@ import traceback
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import POSTQUEUE, SMTP_SOURCE, Client, Failure, Milter, Stop, check, queue_id  # noqa: E402
+from harness import (POSTQUEUE, SMTP_SOURCE, Client, Failure, Milter, Stop,  # noqa: E402
+                     check, queue_id)
 from mailworld import AUTHSERV_ID, INTERNAL_NET, World  # noqa: E402
 from postfix_instance import MASTER, POSTFIX, PostfixInstance, Sink, free_port  # noqa: E402
 
@@ -77,7 +78,8 @@ class Test:
             "internal_hosts = %s" % INTERNAL_NET,
         ]
         for sel in sign:
-            lines.append("sign = corp.example %s %s" % (sel, self.world.key("corp.example", sel).path))
+            key = self.world.key("corp.example", sel)
+            lines.append("sign = corp.example %s %s" % (sel, key.path))
         lines.append("seal = corp.example arc1 %s" % self.world.key("corp.example", "arc1").path)
         path = os.path.join(self.root, name)
         with open(path, "w") as f:
