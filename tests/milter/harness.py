@@ -9,7 +9,6 @@ import time
 from postfix_instance import wait_port
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
-POSTQUEUE = "/usr/sbin/postqueue"
 
 
 class Failure(Exception):

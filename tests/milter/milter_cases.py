@@ -8,12 +8,13 @@ import smtplib
 import socket
 import subprocess
 import time
+import urllib.request
 
 import dkim
 
 from mailworld import (AUTH_IP, AUTHSERV_ID, FORGER_IP, INTERNAL_IP, SENDER_IP, authserv_id,
                        fields_named, header_fields, message, results, tag)
-from harness import SMTP_SOURCE, Client, check, inbound_line
+from harness import SMTP_SOURCE, Client, check, inbound_line, queue_id
 
 
 def ours(data):
@@ -222,6 +223,12 @@ def case7_load(t):
         time.sleep(0.1)
     check(len(lines) == n, "case 7: %d log lines say action=accept for the %d messages"
           % (len(lines), n))
+    # The counters agree (stats = ...: Prometheus text at /metrics).
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % t.stats_port, timeout=10) as r:
+        metrics = r.read().decode()
+    m = re.search(r"^mailauth_messages_total (\d+)", metrics, re.M)
+    check(m and int(m.group(1)) >= n, "case 7: /metrics counts %s messages, not %d or more"
+          % (m.group(1) if m else "no", n))
     t.note("case 7: %d messages, 50 sessions, %.1f s" % (n, took))
 
 
@@ -297,6 +304,29 @@ def case8_kill(t):
     check(res.get("dkim") == "pass", "case 8: after the restart dkim=%s" % res.get("dkim"))
 
 
+def case9_quarantine(t):
+    mid, data = message("c9", "Boss <boss@corp.example>")
+    mark = t.milter.mark()
+    c = Client(t.pf.port, "mail.forger.example", addr=FORGER_IP)
+    try:
+        code, text = c.send("boss@corp.example", "rcpt@dest.example", data)
+    finally:
+        c.close()
+    check(code == 250, "case 9: the p=quarantine forgery got %d %s, not 250" % (code, text))
+    qid = queue_id(text)
+    line = t.milter.wait_log(r"%s: .*dmarc=fail.*action=quarantine" % qid, since=mark)
+    check(line is not None, "case 9: no log line with dmarc=fail and action=quarantine")
+    t.never_delivered.append(mid)
+    queue = t.pf.queue()
+    check(queue.get(qid) == "hold", "case 9: %s is in Postfix's %s queue, not hold"
+          % (qid, queue.get(qid)))
+    held = t.pf.postcat(qid)
+    mine = ours(held)
+    check(len(mine) == 1 and results(mine[0]).get("dmarc") == "fail",
+          "case 9: the held message lacks our Authentication-Results with dmarc=fail")
+    t.pf.delete(qid)
+
+
 CASES = [
     (1, "inbound pass, one Authentication-Results on top", case1_inbound_pass),
     (2, "forged Authentication-Results removed, foreign kept", case2_forged_ar),
@@ -306,4 +336,5 @@ CASES = [
     (6, "SIGHUP: new key taken, broken configuration refused", case6_sighup),
     (7, "1,000 messages over 50 sessions (smtp-source)", case7_load),
     (8, "kill -9 with DATA open: 4xx, nothing delivered; restart", case8_kill),
+    (9, "p=quarantine forgery held in Postfix's hold queue", case9_quarantine),
 ]

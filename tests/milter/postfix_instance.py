@@ -12,6 +12,7 @@ it is given (envelope and bytes, dot-unstuffed, CRLF line ends).
 """
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -21,6 +22,9 @@ import time
 
 POSTFIX = "/usr/sbin/postfix"
 MASTER = "/usr/lib/postfix/sbin/master"
+POSTQUEUE = "/usr/sbin/postqueue"
+POSTCAT = "/usr/sbin/postcat"
+POSTSUPER = "/usr/sbin/postsuper"
 
 
 def free_port():
@@ -324,6 +328,22 @@ class PostfixInstance:
             if os.path.exists("/proc/%d" % pid):
                 os.kill(pid, signal.SIGKILL)
         self.running = False
+
+    def queue(self):
+        """{queue id: queue name} of what Postfix holds now (postqueue -j)."""
+        r = subprocess.run([POSTQUEUE, "-c", self.config, "-j"], capture_output=True,
+                           text=True, timeout=30, check=True)
+        return {e["queue_id"]: e["queue_name"] for e in map(json.loads, r.stdout.splitlines())}
+
+    def postcat(self, qid):
+        """The message of queue file qid (header and body, CRLF)."""
+        r = subprocess.run([POSTCAT, "-c", self.config, "-bh", "-q", qid], capture_output=True,
+                           timeout=30, check=True)
+        return r.stdout.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+    def delete(self, qid):
+        subprocess.run([POSTSUPER, "-c", self.config, "-d", qid], capture_output=True,
+                       timeout=30, check=True)
 
     def maillog(self):
         try:
