@@ -38,11 +38,14 @@ class Milter:
         self.logs = []
         self.logf = None
 
-    def start(self, port):
+    def start(self, port, socket_option=False):
+        """Start it and wait until it listens on port (given with -p when
+        socket_option, else from the configuration's socket)."""
         path = os.path.join(self.root, "milter-%d.log" % (len(self.logs) + 1))
         self.logs.append(path)
         self.logf = open(path, "wb")
-        self.proc = subprocess.Popen([self.binary, "-f", "-c", self.config],
+        extra = ["-p", "inet:%d@127.0.0.1" % port] if socket_option else []
+        self.proc = subprocess.Popen([self.binary, "-f", "-c", self.config] + extra,
                                      stdin=subprocess.DEVNULL, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
         if not wait_port(port, 30, alive=lambda: self.proc.poll() is None):

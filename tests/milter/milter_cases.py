@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import dkim
+from postfix_instance import free_port
 
 from mailworld import (AUTH_IP, AUTHSERV_ID, FORGER_IP, INTERNAL_IP, SENDER_IP, authserv_id,
                        fields_named, header_fields, message, results, tag)
@@ -296,7 +297,12 @@ def case8_kill(t):
     check(400 <= code < 500, "case 8: with the milter down a message got %d %s" % (code, text))
     t.never_delivered.append(mid2)
 
-    t.milter.start(t.milter_port)
+    # Started again with -p naming the socket Postfix uses, over a
+    # configuration whose socket is another port: -p wins.
+    other = free_port()
+    t.install_config(t.write_config("mailauth-milter-restart.conf", sign=("rsa1", "ed2"),
+                                    socket="inet:%d@127.0.0.1" % other))
+    t.milter.start(t.milter_port, socket_option=True)
     mid3, data3 = message("c8after", "Sam <sam@sender.example>")
     _, _, _, got = t.deliver(mid3, "sam@sender.example", sign_sender(t, data3), addr=SENDER_IP,
                              helo="mail.sender.example")

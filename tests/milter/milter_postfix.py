@@ -68,11 +68,11 @@ class Test:
         self.milter = Milter(binary, root, self.config)
         self.pf = None
 
-    def write_config(self, name, sign, extra=""):
+    def write_config(self, name, sign, extra="", socket=None):
         """A configuration file: the zone, our authserv-id, the keys."""
         lines = [
             "# written by the milter test",
-            "socket = inet:%d@127.0.0.1" % self.milter_port,
+            "socket = %s" % (socket or "inet:%d@127.0.0.1" % self.milter_port),
             "authserv_id = %s" % AUTHSERV_ID,
             "dns = zone:%s" % self.world.zone,
             "dmarc_mode = 7489",
@@ -205,7 +205,7 @@ def main(argv):
                 if t.milter.proc is not None and t.milter.proc.poll() is not None:
                     print("  the milter exited (%s); restarting it" % t.milter.proc.returncode)
                     print(t.milter.log()[-3000:])
-                    t.milter.start(t.milter_port)
+                    t.milter.start(t.milter_port, socket_option=True)
         problems = t.finish()
         for p in problems:
             print("FAIL end: %s" % p)
