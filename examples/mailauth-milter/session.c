@@ -15,12 +15,26 @@
 
 #include "milter.h"
 
-static atomic_ulong active;
+static atomic_ulong active;   /* connections */
+static atomic_ulong in_flight; /* messages between MAIL FROM and their end */
+static atomic_bool  stopping;
 
 unsigned long
 ma_sessions_active(void)
 {
     return atomic_load(&active);
+}
+
+unsigned long
+ma_messages_in_flight(void)
+{
+    return atomic_load(&in_flight);
+}
+
+void
+ma_sessions_stop(void)
+{
+    atomic_store(&stopping, true);
 }
 
 static struct ma_conn *
@@ -44,6 +58,7 @@ msg_end(struct ma_conn *c)
     if (m == NULL)
         return;
     c->msg = NULL;
+    atomic_fetch_sub(&in_flight, 1);
     mailauth_eval_free(m->ev); /* before its resolver goes back */
     ma_signing_free(m->signing);
     ma_sealing_free(m->sealing);
@@ -84,7 +99,7 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
     struct ma_conn *p = conn_get(ctx, true);
-    if (p == NULL)
+    if (p == NULL || atomic_load(&stopping))
         return SMFIS_TEMPFAIL;
     free(p->hostname);
     p->hostname = strdup(hostname != NULL ? hostname : "unknown");
@@ -135,9 +150,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
     if (p == NULL)
         return SMFIS_TEMPFAIL;
     msg_end(p); /* a second MAIL FROM on the connection */
+    if (atomic_load(&stopping))
+        return SMFIS_TEMPFAIL; /* SIGTERM: no new message; the MTA retries later */
     if ((m = calloc(1, sizeof(*m))) == NULL)
         return SMFIS_TEMPFAIL;
     p->msg = m;
+    atomic_fetch_add(&in_flight, 1);
     ma_stats_message();
     m->gen = ma_gen_acquire();
     m->mail_from = strdup(argv != NULL && argv[0] != NULL ? argv[0] : "<>");
