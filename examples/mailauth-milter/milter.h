@@ -212,6 +212,7 @@ struct ma_msg {
     mailauth_eval_t      *ev;
     bool                  outbound; /* internal or authenticated: sign, maybe seal */
     bool                  failed;   /* internal error: tempfail at EOM */
+    bool                  eoh_done; /* xxfi_eoh came */
     char                 *mail_from;
     /* inbound: positions of Authentication-Results fields with our id */
     unsigned  ar_seen;

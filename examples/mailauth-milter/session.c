@@ -15,7 +15,7 @@
 
 #include "milter.h"
 
-static atomic_ulong active;   /* connections */
+static atomic_ulong active;    /* connections */
 static atomic_ulong in_flight; /* messages between MAIL FROM and their end */
 static atomic_bool  stopping;
 
@@ -174,7 +174,10 @@ fail:
 }
 
 /* "Name:" value, with the MTA's line ends turned into CRLF. Without the
- * leading-space option the MTA dropped the blank after the colon. */
+ * leading-space option the MTA ate one space (not a tab) after the colon:
+ * put it back unless the value starts with a tab or a line break (then
+ * there was none to eat). A field written with no blank at all cannot be
+ * told apart then: that is what the option is for. */
 static char *
 build_field(const char *name, const char *value, bool leadspc, size_t *len)
 {
@@ -188,7 +191,7 @@ build_field(const char *name, const char *value, bool leadspc, size_t *len)
     memcpy(f, name, nl);
     n = nl;
     f[n++] = ':';
-    if (!leadspc)
+    if (!leadspc && value[0] != '\t' && value[0] != '\r' && value[0] != '\n')
         f[n++] = ' ';
     for (size_t i = 0; i < vl; i++) {
         if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
@@ -254,8 +257,9 @@ cb_eoh(SMFICTX *ctx)
 {
     struct ma_conn *p = conn_get(ctx, false);
     struct ma_msg  *m = p != NULL ? p->msg : NULL;
-    if (m == NULL || m->failed)
+    if (m == NULL || m->failed || m->eoh_done)
         return SMFIS_CONTINUE;
+    m->eoh_done = true;
     if (!m->outbound) {
         if (mailauth_eval_end_headers(m->ev) != MAILAUTH_OK)
             m->failed = true;
