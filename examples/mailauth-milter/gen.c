@@ -54,7 +54,7 @@ setup_ctx(struct ma_gen *g, struct ma_errors *errs)
     if (st == MAILAUTH_OK)
         st = mailauth_ctx_set_dmarc_mode(g->ctx, c->dmarc_mode);
     if (st == MAILAUTH_OK)
-        st = mailauth_ctx_set_logger(g->ctx, ma_log_lib, NULL, MAILAUTH_LOG_WARNING);
+        st = mailauth_ctx_set_logger(g->ctx, ma_log_lib, NULL, MAILAUTH_LOG_ERROR);
     for (size_t i = 0; st == MAILAUTH_OK && i < c->n_trusted; i++) {
         st = mailauth_ctx_add_trusted_sealer(g->ctx, c->trusted[i]);
         if (st == MAILAUTH_EINVAL) {

@@ -53,9 +53,8 @@ ma_mta_value(const char *field, size_t name_len, bool leadspc)
     char       *out = malloc(strlen(v) + 1);
     if (out == NULL)
         return NULL;
-    if (!leadspc)
-        while (*v == ' ')
-            v++;
+    if (!leadspc && *v == ' ')
+        v++; /* the MTA writes "Name: value" itself */
     for (; *v != '\0'; v++)
         if (*v != '\r')
             out[n++] = *v;
@@ -186,6 +185,9 @@ ma_inbound_eom(SMFICTX *ctx, struct ma_conn *c, struct ma_msg *m, const char *qi
     char                verdicts[512], domain[256] = "";
     char               *field;
     enum verdict_action a;
+    /* an MTA that sent no end of headers (no header at all) still ends them */
+    if (!m->failed && !m->eoh_done && mailauth_eval_end_headers(m->ev) != MAILAUTH_OK)
+        m->failed = true;
     if (m->failed || mailauth_eval_end_message(m->ev) != MAILAUTH_OK)
         return tempfail(c, m, qid, "internal error");
     if (mailauth_eval_finish_sync(m->ev, -1) != MAILAUTH_OK)

@@ -209,17 +209,22 @@ reload(const struct opts *o)
     ma_errors_clear(&e);
 }
 
-/* SIGTERM: libmilter stops accepting; sessions in progress finish. */
+/* SIGTERM: new connections and messages get a temporary failure while the
+ * messages in progress finish; then libmilter is stopped. (libmilter's
+ * smfi_stop() alone does not wait for sessions: its workers end with it.) */
 static void
 drain(void)
 {
-    for (unsigned i = 0; ma_sessions_active() > 0 && i < 3000; i++) {
+    unsigned i;
+    ma_sessions_stop();
+    for (i = 0; ma_messages_in_flight() > 0 && i < 3000; i++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (ma_sessions_active() > 0)
-        ma_log(MA_LOG_WARNING, "%lu sessions still open after 300 s; exiting",
-               ma_sessions_active());
+    if (ma_messages_in_flight() > 0)
+        ma_log(MA_LOG_WARNING, "%lu messages still in progress after 300 s; stopping anyway",
+               ma_messages_in_flight());
+    smfi_stop();
 }
 
 static void
@@ -236,13 +241,12 @@ signal_loop(const struct opts *o, pthread_t tid)
             reload(o);
             continue;
         }
-        ma_log(MA_LOG_INFO, "%s: stopping; sessions in progress finish",
+        ma_log(MA_LOG_INFO, "%s: stopping; messages in progress finish",
                b == SIGTERM ? "SIGTERM" : "SIGINT");
-        smfi_stop();
+        drain();
         break;
     }
     pthread_join(tid, NULL);
-    drain();
 }
 
 static bool

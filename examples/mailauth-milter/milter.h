@@ -192,8 +192,12 @@ void ma_history_record(const struct ma_config *c, mailauth_eval_t *ev, const cha
 /* ------------------------------------------------------------------ session.c */
 #include <libmilter/mfapi.h>
 extern struct smfiDesc ma_milter_desc;
-/* Connections in progress (SIGTERM waits for them). */
+/* Connections open, and messages in progress. */
 unsigned long ma_sessions_active(void);
+unsigned long ma_messages_in_flight(void);
+/* SIGTERM: new connections and new messages are refused with a temporary
+ * failure; messages in progress go on to their end. */
+void ma_sessions_stop(void);
 
 /* Per-message state shared by the callbacks and inbound/signing/sealing. */
 struct ma_hdr {
@@ -208,6 +212,7 @@ struct ma_msg {
     mailauth_eval_t      *ev;
     bool                  outbound; /* internal or authenticated: sign, maybe seal */
     bool                  failed;   /* internal error: tempfail at EOM */
+    bool                  eoh_done; /* xxfi_eoh came */
     char                 *mail_from;
     /* inbound: positions of Authentication-Results fields with our id */
     unsigned  ar_seen;

@@ -15,12 +15,26 @@
 
 #include "milter.h"
 
-static atomic_ulong active;
+static atomic_ulong active;    /* connections */
+static atomic_ulong in_flight; /* messages between MAIL FROM and their end */
+static atomic_bool  stopping;
 
 unsigned long
 ma_sessions_active(void)
 {
     return atomic_load(&active);
+}
+
+unsigned long
+ma_messages_in_flight(void)
+{
+    return atomic_load(&in_flight);
+}
+
+void
+ma_sessions_stop(void)
+{
+    atomic_store(&stopping, true);
 }
 
 static struct ma_conn *
@@ -44,6 +58,7 @@ msg_end(struct ma_conn *c)
     if (m == NULL)
         return;
     c->msg = NULL;
+    atomic_fetch_sub(&in_flight, 1);
     mailauth_eval_free(m->ev); /* before its resolver goes back */
     ma_signing_free(m->signing);
     ma_sealing_free(m->sealing);
@@ -84,7 +99,7 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
     struct ma_conn *p = conn_get(ctx, true);
-    if (p == NULL)
+    if (p == NULL || atomic_load(&stopping))
         return SMFIS_TEMPFAIL;
     free(p->hostname);
     p->hostname = strdup(hostname != NULL ? hostname : "unknown");
@@ -135,9 +150,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
     if (p == NULL)
         return SMFIS_TEMPFAIL;
     msg_end(p); /* a second MAIL FROM on the connection */
+    if (atomic_load(&stopping))
+        return SMFIS_TEMPFAIL; /* SIGTERM: no new message; the MTA retries later */
     if ((m = calloc(1, sizeof(*m))) == NULL)
         return SMFIS_TEMPFAIL;
     p->msg = m;
+    atomic_fetch_add(&in_flight, 1);
     ma_stats_message();
     m->gen = ma_gen_acquire();
     m->mail_from = strdup(argv != NULL && argv[0] != NULL ? argv[0] : "<>");
@@ -156,7 +174,10 @@ fail:
 }
 
 /* "Name:" value, with the MTA's line ends turned into CRLF. Without the
- * leading-space option the MTA dropped the blank after the colon. */
+ * leading-space option the MTA ate one space (not a tab) after the colon:
+ * put it back unless the value starts with a tab or a line break (then
+ * there was none to eat). A field written with no blank at all cannot be
+ * told apart then: that is what the option is for. */
 static char *
 build_field(const char *name, const char *value, bool leadspc, size_t *len)
 {
@@ -170,7 +191,7 @@ build_field(const char *name, const char *value, bool leadspc, size_t *len)
     memcpy(f, name, nl);
     n = nl;
     f[n++] = ':';
-    if (!leadspc)
+    if (!leadspc && value[0] != '\t' && value[0] != '\r' && value[0] != '\n')
         f[n++] = ' ';
     for (size_t i = 0; i < vl; i++) {
         if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
@@ -236,8 +257,9 @@ cb_eoh(SMFICTX *ctx)
 {
     struct ma_conn *p = conn_get(ctx, false);
     struct ma_msg  *m = p != NULL ? p->msg : NULL;
-    if (m == NULL || m->failed)
+    if (m == NULL || m->failed || m->eoh_done)
         return SMFIS_CONTINUE;
+    m->eoh_done = true;
     if (!m->outbound) {
         if (mailauth_eval_end_headers(m->ev) != MAILAUTH_OK)
             m->failed = true;
