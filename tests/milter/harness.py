@@ -3,6 +3,7 @@
 import os
 import re
 import smtplib
+import socket
 import subprocess
 import time
 
@@ -139,3 +140,50 @@ class Client:
 def queue_id(text):
     m = re.search(r"queued as (\w+)", text)
     return m.group(1) if m else None
+
+
+class RawSession:
+    """An SMTP session by hand, for holding DATA open: greeting, EHLO,
+    XCLIENT ADDR, EHLO, MAIL, RCPT, DATA, then part of the message."""
+
+    def __init__(self, port, what, addr, helo, mail_from, rcpt="rcpt@dest.example"):
+        self.what = what
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.f = self.s.makefile("rb")
+        check(self.reply()[0] == 220, "%s: no greeting" % what)
+        self.cmd("EHLO localhost", 250)
+        self.cmd("XCLIENT ADDR=%s NAME=[UNAVAILABLE]" % addr, 220)
+        self.cmd("EHLO %s" % helo, 250)
+        self.cmd("MAIL FROM:<%s>" % mail_from, 250)
+        self.cmd("RCPT TO:<%s>" % rcpt, 250)
+        self.cmd("DATA", 354)
+
+    def reply(self):
+        lines = []
+        while True:
+            line = self.f.readline()
+            check(line, "%s: smtpd closed the connection" % self.what)
+            lines.append(line.decode(errors="replace").rstrip())
+            if line[3:4] != b"-":
+                return int(line[:3]), " ".join(lines)
+
+    def cmd(self, text, want):
+        self.s.sendall(text.encode() + b"\r\n")
+        code, msg = self.reply()
+        check(code == want, "%s: %s: %s" % (self.what, text, msg))
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def end_data(self, rest):
+        """Send the rest of the message and the final dot: (code, text)."""
+        self.s.sendall(rest + b".\r\n")
+        return self.reply()
+
+    def close(self):
+        try:
+            self.s.sendall(b"QUIT\r\n")
+        except OSError:
+            pass
+        self.f.close()
+        self.s.close()

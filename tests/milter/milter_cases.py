@@ -5,7 +5,6 @@ Each case takes the running Test and raises Failure with a reason."""
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import time
 import urllib.request
@@ -15,7 +14,8 @@ from postfix_instance import free_port
 
 from mailworld import (AUTH_IP, AUTHSERV_ID, FORGER_IP, INTERNAL_IP, SENDER_IP, authserv_id,
                        fields_named, header_fields, message, results, tag)
-from harness import SMTP_SOURCE, Client, check, inbound_line, queue_id
+from harness import (SMTP_SOURCE, Client, Failure, RawSession, check, inbound_line,
+                     queue_id)
 
 
 def ours(data):
@@ -236,42 +236,17 @@ def case7_load(t):
 def case8_kill(t):
     mid, data = message("c8", "sam@sender.example")
     head, body = data.split(b"\r\n\r\n", 1)
-    s = socket.create_connection(("127.0.0.1", t.pf.port), timeout=30)
-    f = s.makefile("rb")
-
-    def reply():
-        lines = []
-        while True:
-            line = f.readline()
-            check(line, "case 8: smtpd closed the connection")
-            lines.append(line.decode(errors="replace").rstrip())
-            if line[3:4] != b"-":
-                return int(line[:3]), " ".join(lines)
-
-    def cmd(text, want):
-        s.sendall(text.encode() + b"\r\n")
-        code, msg = reply()
-        check(code == want, "case 8: %s: %s" % (text, msg))
-
+    r = RawSession(t.pf.port, "case 8", SENDER_IP, "mail.sender.example", "sam@sender.example")
     try:
-        check(reply()[0] == 220, "case 8: no greeting")
-        cmd("EHLO localhost", 250)
-        cmd("XCLIENT ADDR=%s NAME=[UNAVAILABLE]" % SENDER_IP, 220)
-        cmd("EHLO mail.sender.example", 250)
-        cmd("MAIL FROM:<sam@sender.example>", 250)
-        cmd("RCPT TO:<rcpt@dest.example>", 250)
-        cmd("DATA", 354)
-        s.sendall(head + b"\r\n\r\n" + body[:20])
-        time.sleep(0.5)  # the header section is with the milter now
+        r.send(head + b"\r\n\r\n" + body[:20])
+        time.sleep(0.5)  # let Postfix pass the header section on to the milter
         t.milter.kill9()
         time.sleep(0.2)
-        s.sendall(body[20:] + b".\r\n")
-        code, msg = reply()
+        code, msg = r.end_data(body[20:])
         check(400 <= code < 500, "case 8: end of data after kill -9 got %d, not 4xx: %s"
               % (code, msg))
-        s.sendall(b"QUIT\r\n")
     finally:
-        s.close()
+        r.close()
     t.never_delivered.append(mid)
     # Postfix saw the milter go away in the middle of the content.
     end = time.monotonic() + 5
@@ -283,17 +258,7 @@ def case8_kill(t):
 
     # While it is down, new mail is deferred too (milter_default_action).
     mid2, data2 = message("c8down", "sam@sender.example")
-    c = None
-    try:
-        c = Client(t.pf.port, "mail.sender.example", addr=SENDER_IP, lenient=True)
-        code, text = c.send("sam@sender.example", "rcpt@dest.example", data2)
-    except smtplib.SMTPResponseException as e:
-        code, text = e.smtp_code, str(e.smtp_error)
-    except smtplib.SMTPServerDisconnected as e:
-        code, text = 421, "disconnected: %s" % e
-    finally:
-        if c is not None:
-            c.close()
+    code, text = send_expecting_failure(t, data2)
     check(400 <= code < 500, "case 8: with the milter down a message got %d %s" % (code, text))
     t.never_delivered.append(mid2)
 
@@ -333,6 +298,58 @@ def case9_quarantine(t):
     t.pf.delete(qid)
 
 
+def send_expecting_failure(t, data):
+    """Send data from sender.example; (code, text) of the refusal, whichever
+    command it came at (or of the 250)."""
+    c = None
+    try:
+        c = Client(t.pf.port, "mail.sender.example", addr=SENDER_IP, lenient=True)
+        return c.send("sam@sender.example", "rcpt@dest.example", data)
+    except smtplib.SMTPResponseException as e:
+        return e.smtp_code, str(e.smtp_error)
+    except smtplib.SMTPServerDisconnected as e:
+        return 421, "disconnected: %s" % e
+    finally:
+        if c is not None:
+            c.close()
+
+
+def case10_sigterm(t):
+    mid, data = message("c10", "Sam <sam@sender.example>")
+    signed = sign_sender(t, data)
+    head, body = signed.split(b"\r\n\r\n", 1)
+    r = RawSession(t.pf.port, "case 10", SENDER_IP, "mail.sender.example", "sam@sender.example")
+    try:
+        r.send(head + b"\r\n\r\n" + body[:20])
+        time.sleep(0.5)
+        mark = t.milter.mark()
+        t.milter.signal(signal.SIGTERM)
+        check(t.milter.wait_log(r"SIGTERM: stopping", since=mark) is not None,
+              "case 10: no log line saying the milter is stopping")
+        # A new session meanwhile gets a temporary failure.
+        mid2, data2 = message("c10new", "sam@sender.example")
+        code, text = send_expecting_failure(t, data2)
+        check(400 <= code < 500, "case 10: a new message while stopping got %d %s" % (code, text))
+        t.never_delivered.append(mid2)
+        check(t.milter.proc.poll() is None, "case 10: the milter exited with a message in "
+              "progress (status %s)" % t.milter.proc.returncode)
+        code, text = r.end_data(body[20:])
+        check(code == 250, "case 10: the message in progress got %d %s, not 250" % (code, text))
+    finally:
+        r.close()
+    qid = queue_id(text)
+    got = t.sink.find(qid.encode(), 20) if qid else None
+    check(got is not None and mid in got["data"], "case 10: the message in progress did not "
+          "reach the sink")
+    res = one_ar_on_top(got["data"], "case 10")
+    check(res.get("dkim") == "pass", "case 10: dkim=%s" % res.get("dkim"))
+    try:
+        rc = t.milter.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        raise Failure("case 10: the milter still runs 30 s after SIGTERM and its last message")
+    check(rc == 0, "case 10: the milter's exit status after SIGTERM is %s" % rc)
+
+
 CASES = [
     (1, "inbound pass, one Authentication-Results on top", case1_inbound_pass),
     (2, "forged Authentication-Results removed, foreign kept", case2_forged_ar),
@@ -343,4 +360,5 @@ CASES = [
     (7, "1,000 messages over 50 sessions (smtp-source)", case7_load),
     (8, "kill -9 with DATA open: 4xx, nothing delivered; restart", case8_kill),
     (9, "p=quarantine forgery held in Postfix's hold queue", case9_quarantine),
+    (10, "SIGTERM: the message in progress is delivered, new ones deferred", case10_sigterm),
 ]
