@@ -104,9 +104,10 @@ class Test:
         self.pf = PostfixInstance(self.root, self.sink.port, self.milter_port)
         self.pf.start()
 
-    def deliver(self, mid, mail_from, data, addr=None, login=None, helo="client.example", nth=1):
-        """Send; expect 250 and the message (the nth with mid) at the sink.
-        (code, text, queue id, delivered bytes)."""
+    def deliver(self, mid, mail_from, data, addr=None, login=None, helo="client.example"):
+        """Send; expect 250 and the message at the sink (found by its queue
+        id, in Postfix's Received field, and mid): (code, text, queue id,
+        delivered bytes)."""
         c = Client(self.pf.port, helo, addr=addr, login=login)
         try:
             code, text = c.send(mail_from, "rcpt@dest.example", data)
