@@ -4,7 +4,7 @@
 # system instance), relaying to an SMTP sink in the script. Checks verdicts,
 # removal of forged Authentication-Results, DMARC rejects, signing, ARC
 # sealing, SIGHUP reloads, 1,000 messages over 50 sessions and a killed
-# milter (tests/milter/README.md). Needs root and the Postfix binaries
+# milter (docs/milter.md, "The end-to-end test"). Needs root and the Postfix binaries
 # (exit 77 = skipped otherwise); dkimpy (python3-dkim) checks signatures.
 if(TARGET mailauth-milter)
   if(EXISTS /usr/bin/python3)
