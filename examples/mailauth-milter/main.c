@@ -202,6 +202,7 @@ reload(const struct opts *o)
                             (old->cfg->stats == NULL) != (g->cfg->stats == NULL) ||
                             (g->cfg->stats != NULL && strcmp(old->cfg->stats, g->cfg->stats))))
             ma_log(MA_LOG_WARNING, "SIGHUP: socket and stats take effect at the next start");
+        ma_history_open(g->cfg);
         ma_gen_install(g);
         ma_log(MA_LOG_INFO, "SIGHUP: configuration and keys reloaded");
     }
@@ -288,7 +289,8 @@ run(const struct opts *o, struct ma_gen *g)
     pthread_t tid;
     if (!open_socket(g->cfg))
         return 71;
-    if (!o->foreground && daemon(0, 0) != 0) {
+    /* nochdir: relative paths in the file still work at SIGHUP */
+    if (!o->foreground && daemon(1, 0) != 0) {
         ma_log(MA_LOG_ERR, "cannot become a daemon: %s", strerror(errno));
         return 71;
     }
