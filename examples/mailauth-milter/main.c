@@ -101,6 +101,9 @@ check_only(const struct opts *o)
         ma_errors_clear(&e);
         return MA_EXIT_CONFIG;
     }
+    if (g->cfg->history != NULL)
+        fprintf(stderr, "%s: note: history = %s: recording is not available in this build\n",
+                MA_PROG, g->cfg->history);
     printf("%s: %s: configuration good (%zu signing key%s, %s)\n", MA_PROG, o->config,
            g->cfg->n_sign, g->cfg->n_sign == 1 ? "" : "s",
            g->cfg->seal != NULL ? "a sealing key" : "no sealing key");
