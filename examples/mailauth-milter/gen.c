@@ -72,13 +72,20 @@ setup_ctx(struct ma_gen *g, struct ma_errors *errs)
 /* The zone is parsed once here, so that a syntax error is a configuration
  * error and not a failure of the first message. */
 static bool
-check_zone(struct ma_gen *g, struct ma_errors *errs)
+check_dns(struct ma_gen *g, struct ma_errors *errs)
 {
     mailauth_resolver_t *r = NULL;
     size_t               errline = 0;
     mailauth_status_t    st;
-    if (g->cfg->dns != MA_DNS_ZONE)
-        return true;
+    if (g->cfg->dns != MA_DNS_ZONE) {
+        /* one c-ares resolver now: an unusable resolv.conf or server list
+         * is a configuration error, not a failure of every message */
+        st = mailauth_resolver_new_ares(g->ctx, g->cfg->dns_servers, &r);
+        mailauth_resolver_free(r);
+        if (st != MAILAUTH_OK)
+            ma_error_add(errs, 0, "dns: cannot make a resolver: %s", mailauth_strerror(st));
+        return st == MAILAUTH_OK;
+    }
     if (!read_zone(g->cfg, errs))
         return false;
     st = mailauth_resolver_new_zone(g->ctx, g->cfg->zone_text, g->cfg->zone_len, &errline, &r);
@@ -121,7 +128,7 @@ ma_gen_build(const char *path, const char *socket_override, struct ma_errors *er
         return NULL;
     }
     bool keys_ok = ma_keys_load(g->cfg, g->ctx, errs);
-    if (!check_zone(g, errs) || !keys_ok || errs->count != before) {
+    if (!check_dns(g, errs) || !keys_ok || errs->count != before) {
         gen_free(g);
         return NULL;
     }

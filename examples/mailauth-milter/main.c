@@ -101,6 +101,9 @@ check_only(const struct opts *o)
         ma_errors_clear(&e);
         return MA_EXIT_CONFIG;
     }
+    if (g->cfg->history != NULL)
+        fprintf(stderr, "%s: note: history = %s: recording is not available in this build\n",
+                MA_PROG, g->cfg->history);
     printf("%s: %s: configuration good (%zu signing key%s, %s)\n", MA_PROG, o->config,
            g->cfg->n_sign, g->cfg->n_sign == 1 ? "" : "s",
            g->cfg->seal != NULL ? "a sealing key" : "no sealing key");
@@ -202,6 +205,7 @@ reload(const struct opts *o)
                             (old->cfg->stats == NULL) != (g->cfg->stats == NULL) ||
                             (g->cfg->stats != NULL && strcmp(old->cfg->stats, g->cfg->stats))))
             ma_log(MA_LOG_WARNING, "SIGHUP: socket and stats take effect at the next start");
+        ma_history_open(g->cfg);
         ma_gen_install(g);
         ma_log(MA_LOG_INFO, "SIGHUP: configuration and keys reloaded");
     }
@@ -288,7 +292,8 @@ run(const struct opts *o, struct ma_gen *g)
     pthread_t tid;
     if (!open_socket(g->cfg))
         return 71;
-    if (!o->foreground && daemon(0, 0) != 0) {
+    /* nochdir: relative paths in the file still work at SIGHUP */
+    if (!o->foreground && daemon(1, 0) != 0) {
         ma_log(MA_LOG_ERR, "cannot become a daemon: %s", strerror(errno));
         return 71;
     }
