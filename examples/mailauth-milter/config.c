@@ -170,7 +170,6 @@ ma_config_load(const char *path, const char *socket_override, struct ma_errors *
     }
     if (f != NULL)
         finish(&p, socket_override);
-    ma_cfg_parse_clear(&p);
     return p.cfg;
 }
 

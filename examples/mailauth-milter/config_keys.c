@@ -433,9 +433,3 @@ ma_cfg_line_reported(const struct cfg_parse *p, unsigned line)
 {
     return p->first_err_line != 0 && p->first_err_line <= line;
 }
-
-void
-ma_cfg_parse_clear(struct cfg_parse *p)
-{
-    (void)p;
-}

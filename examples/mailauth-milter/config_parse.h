@@ -20,6 +20,5 @@ bool ma_cfg_key(struct cfg_parse *p, unsigned line, const char *name, const char
  * without the blanks before that comment. false: does not fit. */
 bool ma_cfg_strip_comment(const char *value, char *out, size_t cap);
 bool ma_cfg_line_reported(const struct cfg_parse *p, unsigned line);
-void ma_cfg_parse_clear(struct cfg_parse *p);
 
 #endif

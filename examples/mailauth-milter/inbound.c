@@ -27,8 +27,18 @@ ma_inbound_header(struct ma_msg *m, const char *name, const char *field, size_t 
     if (!ours)
         return;
     m->has_our_ar = true;
-    if (m->outbound || m->n_ours >= MA_OURS_MAX)
+    if (m->outbound)
         return;
+    if (m->n_ours >= MA_OURS_MAX) {
+        /* a forgery we could not remove must not pass: refuse for now */
+        if (!m->failed)
+            ma_log(MA_LOG_WARNING,
+                   "over %u Authentication-Results fields with our "
+                   "authserv-id: the message is refused",
+                   MA_OURS_MAX);
+        m->failed = true;
+        return;
+    }
     if (m->n_ours == m->cap_ours) {
         size_t    cap = m->cap_ours ? m->cap_ours * 2 : 4;
         unsigned *t = realloc(m->ours, cap * sizeof(*t));

@@ -237,7 +237,7 @@ struct ma_conn {
 /* Limits on what one message keeps. */
 #define MA_HDR_KEEP_BYTES (1024u * 1024u) /* header bytes kept for signing/sealing */
 #define MA_HDR_KEEP_COUNT 1000u
-#define MA_OURS_MAX 1000u
+#define MA_OURS_MAX 10000u /* our forged A-R fields removed per message */
 
 /* inbound.c */
 /* Header of an inbound message: note an A-R field of ours. */

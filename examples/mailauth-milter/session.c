@@ -150,12 +150,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
     if (p == NULL)
         return SMFIS_TEMPFAIL;
     msg_end(p); /* a second MAIL FROM on the connection */
-    if (atomic_load(&stopping))
-        return SMFIS_TEMPFAIL; /* SIGTERM: no new message; the MTA retries later */
-    if ((m = calloc(1, sizeof(*m))) == NULL)
-        return SMFIS_TEMPFAIL;
-    p->msg = m;
+    /* counted before the stop flag is read: the SIGTERM drain, which sets
+     * the flag and then waits for the count, never misses this message */
     atomic_fetch_add(&in_flight, 1);
+    if (atomic_load(&stopping) || (m = calloc(1, sizeof(*m))) == NULL) {
+        atomic_fetch_sub(&in_flight, 1);
+        return SMFIS_TEMPFAIL; /* SIGTERM: no new message; the MTA retries later */
+    }
+    p->msg = m;
     ma_stats_message();
     m->gen = ma_gen_acquire();
     m->mail_from = strdup(argv != NULL && argv[0] != NULL ? argv[0] : "<>");
