@@ -35,3 +35,16 @@ if(MAILAUTH_PKG_CONFIG)
            -P ${CMAKE_CURRENT_LIST_DIR}/tools/check_install.cmake)
   set_tests_properties(install PROPERTIES ENVIRONMENT "${MAILAUTH_TEST_ENV}" TIMEOUT 600)
 endif()
+
+# build_without_tests: -DMAILAUTH_BUILD_TESTS=OFF configures with cmocka
+# hidden from pkg-config, and nothing that build compiles includes it
+# (tools/check_no_cmocka.cmake).
+if(MAILAUTH_PKG_CONFIG)
+  add_test(NAME build_without_tests COMMAND ${CMAKE_COMMAND}
+           -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+           -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/no-cmocka-test
+           -DPKG_CONFIG=${MAILAUTH_PKG_CONFIG} -DCC=${CMAKE_C_COMPILER}
+           -DGENERATOR=${CMAKE_GENERATOR}
+           -P ${CMAKE_CURRENT_LIST_DIR}/tools/check_no_cmocka.cmake)
+  set_tests_properties(build_without_tests PROPERTIES TIMEOUT 300)
+endif()
