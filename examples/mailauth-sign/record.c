@@ -15,6 +15,9 @@
 /* What the signer needs to sign: a From field (the address is not read). */
 static const char probe_msg[] = "From: <postmaster@invalid>\r\n\r\n";
 
+/* RFC 6376 §3.6.2.1: keys live at SELECTOR._domainkey.DOMAIN. */
+static const char dkey[] = "._domainkey.";
+
 static int
 record_error(const char *what, mailauth_status_t st)
 {
@@ -89,11 +92,15 @@ sign_record_owner(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *do
         rc = record_error("signing a probe message", st);
     else if (!find_tag(field, "d", &d, &dlen) || !find_tag(field, "s", &sel, &slen))
         rc = record_error("no d= or s= in the signature", MAILAUTH_EINTERNAL);
-    n = slen + sizeof("._domainkey.") - 1 + dlen + 2;
+    n = slen + sizeof(dkey) - 1 + dlen + 2; /* S._domainkey.D. and the NUL */
     if (rc == SIGN_EXIT_OK && (*owner = malloc(n)) == NULL)
         rc = record_error("DNS record", MAILAUTH_ENOMEM);
-    if (rc == SIGN_EXIT_OK)
-        snprintf(*owner, n, "%.*s._domainkey.%.*s.", (int)slen, sel, (int)dlen, d);
+    if (rc == SIGN_EXIT_OK) {
+        memcpy(*owner, sel, slen);
+        memcpy(*owner + slen, dkey, sizeof(dkey) - 1);
+        memcpy(*owner + slen + sizeof(dkey) - 1, d, dlen);
+        memcpy(*owner + n - 2, ".", 2);
+    }
     free(field);
     mailauth_dkim_signer_free(s);
     return rc;
