@@ -25,6 +25,24 @@ record_error(const char *what, mailauth_status_t st)
     return SIGN_EXIT_SOFTWARE;
 }
 
+/* The signer refused the domain or the selector: say which, by asking it
+ * again with a selector it takes ("s"). */
+static int
+names_refused(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *domain,
+              const char *selector)
+{
+    mailauth_dkim_signer_t *s = NULL;
+    mailauth_status_t       st = mailauth_dkim_signer_new(ctx, key, domain, "s", &s);
+    mailauth_dkim_signer_free(s);
+    if (st == MAILAUTH_OK)
+        fprintf(stderr, "%s: --selector '%s' is not a valid name: signing refuses it\n", SIGN_PROG,
+                selector);
+    else
+        fprintf(stderr, "%s: --domain '%s' is not a valid name: signing refuses it\n", SIGN_PROG,
+                domain);
+    return SIGN_EXIT_USAGE;
+}
+
 /* The value of tag `name` in a DKIM-Signature field: tags are separated by
  * ';' and may be preceded by folding white space; the signer never folds
  * inside d= or s= (each "tag=value;" is one piece of its formatter). */
@@ -80,11 +98,8 @@ sign_record_owner(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *do
     mailauth_status_t       st = mailauth_dkim_signer_new(ctx, key, domain, selector, &s);
     int                     rc = SIGN_EXIT_OK;
     *owner = NULL;
-    if (st == MAILAUTH_EINVAL) {
-        fprintf(stderr, "%s: --domain '%s' or --selector '%s' is not a valid name\n", SIGN_PROG,
-                domain, selector);
-        return SIGN_EXIT_USAGE;
-    }
+    if (st == MAILAUTH_EINVAL)
+        return names_refused(ctx, key, domain, selector);
     if (st != MAILAUTH_OK)
         return record_error("cannot create a signer", st);
     st = probe_sign(s, &field);

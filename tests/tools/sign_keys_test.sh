@@ -85,15 +85,15 @@ expect "--dns-record IDN owner" 0 "^s1\._domainkey\.${ace//./\\.}\. TXT \"v=DKIM
 run dkim "${ed[@]}" --domain "$idn" --selector s1 --now 1700000000 "$tmp/msg.eml"
 expect "signature d= of the IDN" 0 "d=${ace//./\\.}; s=s1;"
 run dkim "${ed[@]}" --domain 'exa mple.org' --selector 'a"b' --dns-record
-expect "--dns-record bad domain and selector" 64 "not a valid name"
+expect "--dns-record bad domain and selector" 64 "^mailauth-sign: --domain 'exa mple.org' is not a valid name"
 run dkim "${ed[@]}" --domain 'exa mple.org' --selector s1 --dns-record
-expect "--dns-record bad domain" 64 "not a valid name"
+expect "--dns-record bad domain" 64 "--domain 'exa mple.org' is not a valid name"
 run dkim "${ed[@]}" --domain example.org --selector 'a"b' --dns-record
-expect "--dns-record bad selector" 64 "not a valid name"
+expect "--dns-record bad selector" 64 "--selector 'a\"b' is not a valid name"
 run dkim "${ed[@]}" --domain localhost --selector s1 --dns-record
-expect "--dns-record one-label domain (signing refuses it)" 64 "not a valid name"
+expect "--dns-record one-label domain (signing refuses it)" 64 "--domain 'localhost' is not"
 run dkim "${ed[@]}" --domain example.org --selector s1. --dns-record
-expect "--dns-record selector ending in a dot" 64 "not a valid name"
+expect "--dns-record selector ending in a dot" 64 "--selector 's1\.' is not"
 
 # ---- keygen: usage errors, nothing written
 kg=(keygen --domain example.org --selector s1)
