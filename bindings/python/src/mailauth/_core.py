@@ -11,6 +11,9 @@ import threading
 import time
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+# Envelope values and names: str (sent as UTF-8) or bytes (sent as they are).
+Text = Union[str, bytes]
+
 from ._ffi import (CLOCK_FN, CLOCK_WALL, DMARC_MODES, ENVELOPE_VERSION, EINVAL,
                    RESOLVER_STATS_VERSION, METHODS, OK, Envelope, check, lib, new_handle,
                    ResolverStats)
@@ -251,8 +254,8 @@ class Verifier:
             self.close()
             raise
 
-    def verify(self, message: Optional[bytes], *, ip: Optional[str] = None,
-               helo: Optional[str] = None, mail_from: Optional[str] = None) -> dict[str, Any]:
+    def verify(self, message: Optional[bytes], *, ip: Optional[Text] = None,
+               helo: Optional[Text] = None, mail_from: Optional[Text] = None) -> dict[str, Any]:
         """Evaluate one message (bytes; None for SPF only, like ``mailauth-check
         --spf-only``); the dict of ``mailauth-check --json``."""
         with self._lock:
@@ -284,8 +287,8 @@ class Verifier:
         self.close()
 
 
-def verify(message: Optional[bytes], *, ip: Optional[str], helo: Optional[str],
-           mail_from: Optional[str], authserv_id: str, zone: Optional[Zone] = None,
+def verify(message: Optional[bytes], *, ip: Optional[Text], helo: Optional[Text],
+           mail_from: Optional[Text], authserv_id: str, zone: Optional[Zone] = None,
            dns_server: Optional[str] = None, now: Optional[float] = None,
            only: Union[str, Iterable[str], None] = None,
            dmarc_mode: Union[str, int, None] = None, trusted_sealers: Iterable[str] = (),

@@ -45,7 +45,7 @@ import logging
 import socket
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Union
 
-from ._core import Context, resolver_stats, start_eval
+from ._core import Context, Text, resolver_stats, start_eval
 from ._ffi import (CANCEL_FN, DESTROY_FN, DNS_NODATA, DNS_NXDOMAIN, DNS_OPS_VERSION,
                    DNS_RECORD_VERSION, DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, ECANCELED, EINVAL, OK,
                    QUERY_FN, DnsOps, MailauthError, Record, check, lib, new_handle)
@@ -228,9 +228,9 @@ class AsyncVerifier:
 
     # ---- public ----
 
-    async def verify(self, message: Optional[bytes], *, ip: Optional[str] = None,
-                     helo: Optional[str] = None,
-                     mail_from: Optional[str] = None) -> dict[str, Any]:
+    async def verify(self, message: Optional[bytes], *, ip: Optional[Text] = None,
+                     helo: Optional[Text] = None,
+                     mail_from: Optional[Text] = None) -> dict[str, Any]:
         """Evaluate one message (bytes; None for SPF only); the dict of
         ``mailauth-check --json``. The evaluation is started with
         mailauth_eval_finish() and completes from the loop (answers and the
@@ -282,8 +282,8 @@ class AsyncVerifier:
         self.close()
 
 
-async def verify_async(message: Optional[bytes], *, ip: Optional[str], helo: Optional[str],
-                       mail_from: Optional[str], authserv_id: str, resolver: Resolver,
+async def verify_async(message: Optional[bytes], *, ip: Optional[Text], helo: Optional[Text],
+                       mail_from: Optional[Text], authserv_id: str, resolver: Resolver,
                        now: Optional[float] = None, only: Union[str, Iterable[str], None] = None,
                        dmarc_mode: Union[str, int, None] = None,
                        trusted_sealers: Iterable[str] = (),

@@ -13,7 +13,7 @@ import ctypes
 import re
 from typing import Iterable, Optional, Tuple, Union
 
-from ._core import Context, Zone, cstr, message_bytes, new_resolver, start_eval
+from ._core import Context, Text, Zone, cstr, message_bytes, new_resolver, start_eval
 from ._ffi import CANONS, EAGAIN, KEY_TYPES, check, format_text, lib, new_handle
 from . import _openssl
 
@@ -156,7 +156,7 @@ def _authres_field(key: _Key, resolver: int, data: bytes, ip, helo, mail_from) -
 
 
 def seal(message: bytes, *, key_pem: Union[str, bytes], domain: str, selector: str,
-         authserv_id: str, ip: Optional[str], helo: Optional[str], mail_from: Optional[str],
+         authserv_id: str, ip: Optional[Text], helo: Optional[Text], mail_from: Optional[Text],
          zone: Optional[Zone] = None, now: Optional[float] = None,
          headers: Union[str, Iterable[str], None] = None,
          dns_server: Optional[str] = None) -> bytes:
