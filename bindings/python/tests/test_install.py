@@ -42,4 +42,4 @@ def test_pip_install_and_import(tmp_path):
     run = subprocess.run([sys.executable, "-c", code, str(target), DEMO], capture_output=True,
                          text=True, timeout=60, env=env, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "1.0.0 pass pass\n"
+    assert run.stdout == "1.1.0 pass pass\n"

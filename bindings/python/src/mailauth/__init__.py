@@ -23,7 +23,7 @@ from ._ffi import MailauthError, lib as _lib
 from .aio import NODATA, NXDOMAIN, TEMPFAIL, AsyncVerifier, verify_async
 from .sign import key_dns_record, keygen, seal, sign, signature
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = ["verify", "Verifier", "verify_async", "AsyncVerifier", "NXDOMAIN", "NODATA",
            "TEMPFAIL", "sign", "signature", "seal", "keygen", "key_dns_record", "parse_authres",
@@ -31,5 +31,5 @@ __all__ = ["verify", "Verifier", "verify_async", "AsyncVerifier", "NXDOMAIN", "N
 
 
 def library_version() -> str:
-    """Version of the loaded libmailauth ("1.0.0")."""
+    """Version of the loaded libmailauth ("1.1.0")."""
     return _lib.mailauth_version().decode()
