@@ -280,7 +280,6 @@ type_code(const char *tok, size_t len, uint16_t *code)
     return true;
 }
 
-
 static mailauth_status_t
 rdata_addr(struct lcur *c, struct pstate *ps, int af)
 {
@@ -379,8 +378,7 @@ rdata_outcome(struct lcur *c, mailauth__dns_zrec_t *rec)
     size_t      len;
     if (read_raw(c, &tok, &len)) {
         skip_ws(c);
-        for (size_t i = 0; at_end(c) && i < sizeof(outcome_words) / sizeof(outcome_words[0]);
-             i++) {
+        for (size_t i = 0; at_end(c) && i < sizeof(outcome_words) / sizeof(outcome_words[0]); i++) {
             if (mailauth__mem_eq_ci(tok, len, outcome_words[i].word)) {
                 rec->tempfail = outcome_words[i].tempfail;
                 rec->neg = outcome_words[i].neg;
