@@ -92,7 +92,7 @@ if got["dkim"] is not None:
         assert list(e) == keys, "dkim entry keys %r" % list(e)
 if got["dmarc"] is not None:
     keys = ["result", "header_from", "policy", "disposition", "org_domain", "policy_domain",
-            "discovery", "spf_aligned", "dkim_aligned", "override"]
+            "discovery", "spf_aligned", "dkim_aligned", "reason", "override"]
     assert list(got["dmarc"]) == keys, "dmarc keys %r" % list(got["dmarc"])
 if got["arc"] is not None:
     keys = ["result", "instances", "oldest_pass", "reason"]
