@@ -208,10 +208,10 @@ check_print_json_line(FILE *f, const mailauth_eval_t *ev, const mailauth_authres
          * ever followed by indentation (strings hold no raw newline). */
         for (size_t i = 1; i < len; i++) {
             if (buf[i] == '\n') {
+                if (buf[i - 1] == ',')
+                    putc(' ', f); /* ",\n  " becomes ", "; "{\n  " becomes "{" */
                 while (i + 1 < len && buf[i + 1] == ' ')
                     i++;
-                if (buf[i - 1] == ',' || (buf[i] == ' ' && i + 1 < len && buf[i + 1] != ']'))
-                    putc(' ', f); /* ", " between members; "[{" and "}]" stay tight */
                 continue;
             }
             putc(buf[i], f);
