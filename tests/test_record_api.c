@@ -13,6 +13,8 @@
 
 #include <mailauth/mailauth.h>
 
+#include "support/fail_alloc.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- SPF ------------------------------------------------------------------ */
@@ -97,6 +99,7 @@ test_record_spf_term_details(void **state)
     assert_int_equal(mailauth_spf_record_term(rec, 2, &t), MAILAUTH_EINVAL);
     t.version = 99;
     assert_int_equal(mailauth_spf_record_term(rec, 0, &t), MAILAUTH_EINVAL);
+    mailauth_spf_record_free(rec);
     assert_int_equal(mailauth_spf_record_parse(NULL, txt, 3, &rec), MAILAUTH_EINVAL);
     assert_null(rec);
     assert_int_equal(mailauth_spf_record_parse(ctx, NULL, 3, &rec), MAILAUTH_EINVAL);
@@ -225,11 +228,59 @@ test_record_dkim_key_limits(void **state)
     mailauth_ctx_free(ctx);
 }
 
+/* Every allocation of the three parsers fails in turn: ENOMEM, nothing leaked. */
+static mailauth_status_t
+parse_all(const mailauth_allocator_t *al)
+{
+    static const char        spf[] = "v=spf1 a mx include:_spf.example.org ip4:192.0.2.0/24 "
+                                     "redirect=b.example exp=x.example";
+    static const char        dmarc[] = "v=DMARC1; p=reject; rua=mailto:a@example.org; fo=1";
+    static const char        key[] = "v=DKIM1; p=" RSA1024;
+    mailauth_ctx_t          *ctx = NULL;
+    mailauth_spf_record_t   *s = NULL;
+    mailauth_dmarc_record_t *d = NULL;
+    mailauth_dkim_key_info_t k = {.version = MAILAUTH_DKIM_KEY_INFO_VERSION};
+    mailauth_status_t        st = mailauth_ctx_new(al, &ctx);
+    if (st == MAILAUTH_OK)
+        st = mailauth_spf_record_parse(ctx, spf, sizeof(spf) - 1, &s);
+    if (st == MAILAUTH_OK)
+        st = mailauth_dmarc_record_parse(ctx, dmarc, sizeof(dmarc) - 1, &d);
+    if (st == MAILAUTH_OK)
+        st = mailauth_dkim_key_check(ctx, key, sizeof(key) - 1, &k);
+    if (st == MAILAUTH_OK && (mailauth_spf_record_term_count(s) != 6 ||
+                              mailauth_dmarc_record_uri_count(d, "rua") != 1 || k.bits != 1024))
+        st = MAILAUTH_EINTERNAL;
+    mailauth_spf_record_free(s);
+    mailauth_dmarc_record_free(d);
+    mailauth_ctx_free(ctx);
+    return st;
+}
+
+static void
+test_record_enomem(void **state)
+{
+    unsigned long n;
+    (void)state;
+    for (n = 1; n < 1000; n++) {
+        fail_alloc_t      fa;
+        mailauth_status_t st;
+        fail_alloc_init(&fa, n);
+        st = parse_all(&fa.al);
+        assert_int_equal(fa.live, 0);
+        if (!fail_alloc_reached(&fa)) {
+            assert_int_equal(st, MAILAUTH_OK);
+            break;
+        }
+        assert_int_equal(st, MAILAUTH_ENOMEM);
+    }
+    assert_true(n < 1000);
+}
+
 int
 main(void)
 {
     struct CMUnitTest
-           tests[ARRAY_LEN(spf_cases) + ARRAY_LEN(dmarc_cases) + ARRAY_LEN(key_cases) + 2];
+           tests[ARRAY_LEN(spf_cases) + ARRAY_LEN(dmarc_cases) + ARRAY_LEN(key_cases) + 3];
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_LEN(spf_cases); i++)
         tests[n++] = (struct CMUnitTest){.name = spf_cases[i].name,
@@ -247,5 +298,6 @@ main(void)
         (struct CMUnitTest){.name = "spf term details", .test_func = test_record_spf_term_details};
     tests[n++] =
         (struct CMUnitTest){.name = "dkim key limits", .test_func = test_record_dkim_key_limits};
+    tests[n++] = (struct CMUnitTest){.name = "out of memory", .test_func = test_record_enomem};
     return _cmocka_run_group_tests("record_api", tests, n, NULL, NULL);
 }
