@@ -26,6 +26,9 @@ enum {
 /* Largest message or zone file read into memory. */
 #define CHECK_MAX_INPUT ((size_t)64 * 1024 * 1024)
 
+/* EX_CANTCREAT: the --record-zone file cannot be written. */
+#define CHECK_EXIT_CANTCREAT 73
+
 /* --exit-code values: the worst verdict of every message checked. */
 enum {
     CHECK_EXIT_FAIL = 1,      /* a fail */

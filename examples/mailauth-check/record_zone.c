@@ -11,9 +11,6 @@
 
 #include "check.h"
 
-/* EX_CANTCREAT: the output file cannot be written. */
-#define CHECK_EXIT_CANTCREAT 73
-
 struct rec_rr {
     uint8_t *data;
     size_t   len;
