@@ -25,7 +25,7 @@ static int
 too_large(const char *name)
 {
     fprintf(stderr, "%s: %s: too large (the limit is %zu MiB)\n", CHECK_PROG, name,
-            CHECK_MAX_INPUT / (1024 * 1024));
+            CHECK_MAX_INPUT / ((size_t)1024 * 1024));
     return CHECK_EXIT_NOINPUT;
 }
 
@@ -35,7 +35,7 @@ append(struct msgbuf *b, const char *s, size_t n, const char *name)
     if (n > CHECK_MAX_INPUT - b->len)
         return too_large(name);
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap > 0 ? b->cap : 64 * 1024;
+        size_t cap = b->cap > 0 ? b->cap : (size_t)64 * 1024;
         char  *p;
         while (cap < b->len + n + 1)
             cap *= 2;
