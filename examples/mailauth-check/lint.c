@@ -202,32 +202,46 @@ lint_free(struct lint *l)
     mailauth_ctx_free(l->ctx);
 }
 
+/* The checks, then the report (and the answers they used, --record-zone). */
+static int
+lint_run(struct lint *l, struct check_watch *w)
+{
+    const struct check_opts *o = l->o;
+    lint_spf(l, o->lint);
+    lint_dmarc(l, o->lint);
+    for (size_t i = 0; i < o->nselectors; i++)
+        lint_dkim(l, o->lint, o->selectors[i]);
+    if (l->failed || w->failed)
+        return check_lib_error("--lint", MAILAUTH_ENOMEM);
+    if (o->json)
+        print_json(l, o->lint);
+    else
+        print_text(l, o->lint);
+    if (w->rec != NULL) {
+        int rc = check_record_write(w->rec, o->record_zone);
+        if (rc != CHECK_EXIT_OK)
+            return rc;
+    }
+    return l->nproblems > 0 ? 1 : CHECK_EXIT_OK;
+}
+
 int
 check_lint(const struct check_opts *o)
 {
     struct check_fixed_clock clk = {0};
     struct check_watch       w = {.verbose = o->verbose};
     struct lint              l = {.o = o};
-    int                      rc = check_setup_ctx(o, &clk, &l.ctx);
+    int                      rc = CHECK_EXIT_OK;
+    if (o->record_zone != NULL && (w.rec = check_record_new()) == NULL)
+        return check_lib_error("--record-zone", MAILAUTH_ENOMEM);
+    rc = check_setup_ctx(o, &clk, &l.ctx);
     if (rc == CHECK_EXIT_OK)
         rc = check_setup_resolver(o, l.ctx, &l.r);
-    if (rc == CHECK_EXIT_OK && w.verbose)
+    if (rc == CHECK_EXIT_OK && (w.verbose || w.rec != NULL))
         rc = check_watch_dns(l.r, &w);
-    if (rc == CHECK_EXIT_OK) {
-        lint_spf(&l, o->lint);
-        lint_dmarc(&l, o->lint);
-        for (size_t i = 0; i < o->nselectors; i++)
-            lint_dkim(&l, o->lint, o->selectors[i]);
-        if (l.failed) {
-            rc = check_lib_error("--lint", MAILAUTH_ENOMEM);
-        } else {
-            if (o->json)
-                print_json(&l, o->lint);
-            else
-                print_text(&l, o->lint);
-            rc = l.nproblems > 0 ? 1 : CHECK_EXIT_OK;
-        }
-    }
+    if (rc == CHECK_EXIT_OK)
+        rc = lint_run(&l, &w);
     lint_free(&l);
+    check_record_free(w.rec);
     return rc;
 }

@@ -87,11 +87,9 @@ check_more_combination(struct check_opts *o)
     if (o->lint != NULL) {
         if (o->input != NULL)
             return tool_usage_error(CHECK_PROG, "--lint reads no message, but got", o->input);
-        if (o->spf_only || o->from_headers || o->exit_code || o->record_zone != NULL)
+        if (o->spf_only || o->from_headers || o->exit_code)
             return tool_usage_error(
-                CHECK_PROG,
-                "--lint takes none of --spf-only, --from-headers, --exit-code, --record-zone",
-                NULL);
+                CHECK_PROG, "--lint takes none of --spf-only, --from-headers, --exit-code", NULL);
     }
     if (o->from_headers && o->spf_only)
         return tool_usage_error(CHECK_PROG, "--from-headers needs a message, not --spf-only", NULL);

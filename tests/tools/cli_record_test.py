@@ -10,7 +10,8 @@ client's PTR and address, the DKIM key; _dmarc.pass.example is not there
 (NXDOMAIN). mailauth-check checks the mbox live with --record-zone and
 --verbose, dnsmasq is stopped, and the recorded file replayed with --zone
 must give the same JSON Lines, byte for byte. The recorded file must hold
-the NXDOMAIN and NODATA answers as such, with their TTLs.
+the NXDOMAIN and NODATA answers as such, with their TTLs. --lint of the
+same domain is recorded and replayed the same way.
 
 Exit status: 0 all checks passed, 1 a check failed, 77 dnsmasq missing.
 """
@@ -119,9 +120,13 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         rec = os.path.join(work, 'recorded.zone')
         proc, port = start_dnsmasq(work, dkim_key(data))
+        lint_rec = os.path.join(work, 'lint.zone')
+        lint = ['--lint', 'pass.example', '--selector', 'cli', '--selector', 'gone', '--json']
         try:
             rc, live, err = run([check_bin, '--dns-server', '127.0.0.1:%d' % port,
                                  '--record-zone', rec, '--verbose'] + common)
+            lrc, llive, lerr = run([check_bin, '--dns-server', '127.0.0.1:%d' % port,
+                                    '--record-zone', lint_rec] + lint)
         finally:
             proc.terminate()
             proc.wait(10)
@@ -149,6 +154,14 @@ def main():
         rc, replay, err = run([check_bin, '--zone', rec] + common)
         check(rc == 0 and err == '', 'replay: exit %d\n%s' % (rc, err))
         check(replay == live, 'replay differs from the live run:\n%s\n----\n%s' % (live, replay))
+        # --lint records its own questions the same way
+        check(lrc == 1 and lerr == '', 'lint live: exit %d\n%s' % (lrc, lerr))
+        check('"dkim: gone._domainkey.pass.example: no key record (nxdomain)"' in llive and
+              'no DMARC record' in llive and '"dns_lookups": 3' in llive,
+              'lint live: unexpected report\n' + llive)
+        lrc2, lreplay, lerr = run([check_bin, '--zone', lint_rec] + lint)
+        check(lrc2 == lrc and lreplay == llive,
+              'lint replay differs:\n%s\n----\n%s%s' % (llive, lreplay, lerr))
     print('cli_record: %d failure(s)' % len(failures))
     return 1 if failures else 0
 
