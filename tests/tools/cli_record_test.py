@@ -127,6 +127,8 @@ def main():
                                  '--record-zone', rec, '--verbose'] + common)
             lrc, llive, lerr = run([check_bin, '--dns-server', '127.0.0.1:%d' % port,
                                     '--record-zone', lint_rec] + lint)
+            nrc, _, nerr = run([check_bin, '--dns-server', '127.0.0.1:%d' % port, '--record-zone',
+                                os.path.join(work, 'no-such-dir', 'x.zone')] + common)
         finally:
             proc.terminate()
             proc.wait(10)
@@ -154,6 +156,7 @@ def main():
         rc, replay, err = run([check_bin, '--zone', rec] + common)
         check(rc == 0 and err == '', 'replay: exit %d\n%s' % (rc, err))
         check(replay == live, 'replay differs from the live run:\n%s\n----\n%s' % (live, replay))
+        check(nrc == 73 and 'no-such-dir' in nerr, 'unwritable file: exit %d\n%s' % (nrc, nerr))
         # --lint records its own questions the same way
         check(lrc == 1 and lerr == '', 'lint live: exit %d\n%s' % (lrc, lerr))
         check('"dkim: gone._domainkey.pass.example: no key record (nxdomain)"' in llive and
