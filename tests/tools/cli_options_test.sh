@@ -156,6 +156,13 @@ grep -Eq '^mailauth-check: dns: pass\.example TXT -> records \(1\) ttl=300 [0-9]
     fail "--verbose" "no answer line on stderr"
 cases=$((cases + 1))
 
+run "${base[@]}" --from-headers --verbose "$data/quoting.mbox"
+expect "--verbose over an mbox" 0
+grep -Eq '^mailauth-check: dns: _dmarc\.pass\.example TXT -> records \(1\) ttl=300 [0-9]+ ms$' "$tmp/err" &&
+    grep -Eq '^mailauth-check: dns: _dmarc\.pass\.example TXT -> records \(1\) ttl=[0-9]+ cache$' "$tmp/err" ||
+    fail "--verbose over an mbox" "the second message's question is not shown as a cache answer"
+cases=$((cases + 1))
+
 # --- master-file zones --------------------------------------------------------------
 cat >"$tmp/master.zone" <<'Z'
 $TTL 600
