@@ -246,6 +246,8 @@ typedef struct mailauth_report_eval_info {
     const char *source_ip;   /*!< the SMTP client address, or NULL */
     const char *envelope_to; /*!< RCPT TO domain (or address: its domain is taken), or NULL */
     const char *envelope_from; /*!< MAIL FROM address or domain; NULL: the SPF MAIL FROM domain */
+    const char *disposition;   /*!< the disposition applied when the receiver deviated from
+                                    the DMARC result's (e.g. honoured an ARC override), or NULL */
 } mailauth_report_eval_info_t;
 
 /*! Build the history record of a finished evaluation from libmailauth's
