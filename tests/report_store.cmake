@@ -20,4 +20,25 @@ if(TARGET mailauth_report_static)
       SKIP_RETURN_CODE 77 ENVIRONMENT
       "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
   endforeach()
+  # mailauth-check --history on both back ends
+  find_program(MAILAUTH_PYTHON3_FOR_STORE NAMES python3)
+  if(TARGET mailauth-check AND MAILAUTH_PYTHON3_FOR_STORE)
+    add_test(NAME report_store_check_sqlite COMMAND ${MAILAUTH_SH}
+             ${CMAKE_CURRENT_LIST_DIR}/report/check_history.sh $<TARGET_FILE:mailauth-check>
+             ${CMAKE_CURRENT_LIST_DIR}/data/report_store sqlite)
+    add_test(NAME report_store_check_postgresql COMMAND ${MAILAUTH_SH}
+             ${CMAKE_CURRENT_LIST_DIR}/report/pg_run.sh ${MAILAUTH_SH}
+             ${CMAKE_CURRENT_LIST_DIR}/report/check_history.sh $<TARGET_FILE:mailauth-check>
+             ${CMAKE_CURRENT_LIST_DIR}/data/report_store postgresql)
+    set_tests_properties(report_store_check_sqlite report_store_check_postgresql PROPERTIES
+      TIMEOUT 120 SKIP_RETURN_CODE 77 ENVIRONMENT
+      "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+  endif()
+  # the record of a real evaluation (SQLite only: the store part is above)
+  add_executable(test_report_store_eval ${CMAKE_CURRENT_LIST_DIR}/report/test_report_store_eval.c)
+  target_link_libraries(test_report_store_eval PRIVATE report_store_fixture)
+  target_compile_options(test_report_store_eval PRIVATE ${MAILAUTH_WARNINGS})
+  add_test(NAME report_store_eval COMMAND test_report_store_eval)
+  set_tests_properties(report_store_eval PROPERTIES ENVIRONMENT
+    "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
 endif()

@@ -2,15 +2,16 @@
 #include "store_fixture.h"
 
 #include <libpq-fe.h>
+#include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <setjmp.h>
 
 static bool     use_pg;
 static char     dir[4096]; /* sqlite: the temporary folder */
@@ -121,6 +122,14 @@ fixture_drop(void)
         (void)rmdir(dir);
         dir[0] = '\0';
     }
+}
+
+int
+fixture_teardown(void **state)
+{
+    (void)state;
+    fixture_drop();
+    return 0;
 }
 
 static bool

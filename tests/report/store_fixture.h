@@ -20,8 +20,10 @@ bool fixture_is_pg(void);
 
 /* A fresh store's URI (a new file or database), valid until fixture_drop(). */
 const char *fixture_new_uri(void);
-/* Remove what fixture_new_uri() made. */
+/* Remove what fixture_new_uri() made; also a cmocka teardown
+ * (fixture_teardown), so a failed test leaves nothing behind. */
 void fixture_drop(void);
+int  fixture_teardown(void **state);
 
 /* Run one SQL statement straight on the current store's database (not
  * through the library), e.g. to fake a newer schema; *value gets the first

@@ -3,13 +3,14 @@
  * rows are refused whole; the schema is created, re-opened and a newer one
  * refused; aggregate grouping and counts on a known set. Received reports
  * and the generator's bookkeeping: test_report_store_books.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
-#include <setjmp.h>
-#include <stdarg.h>
 
 #include "store_check.h"
 #include "store_fixture.h"
@@ -309,11 +310,11 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_store_round_trip),
-        cmocka_unit_test(test_report_store_refuses_bad_rows),
-        cmocka_unit_test(test_report_store_schema),
-        cmocka_unit_test(test_report_store_bad_uris),
-        cmocka_unit_test(test_report_store_aggregate),
+        cmocka_unit_test_teardown(test_report_store_round_trip, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_refuses_bad_rows, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_schema, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_bad_uris, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_aggregate, fixture_teardown),
     };
     if (!fixture_init(argc, argv))
         return 2;

@@ -2,13 +2,14 @@
  * imported reports (kept once per org_name + report_id, whole or not at
  * all, read back in order) and the generator's bookkeeping (one report
  * per domain and period, a report claimed by one sender only). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
-#include <setjmp.h>
-#include <stdarg.h>
 
 #include "store_check.h"
 #include "store_fixture.h"
@@ -246,8 +247,8 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_store_import),
-        cmocka_unit_test(test_report_store_generated),
+        cmocka_unit_test_teardown(test_report_store_import, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_generated, fixture_teardown),
     };
     if (!fixture_init(argc, argv))
         return 2;

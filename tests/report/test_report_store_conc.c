@@ -6,7 +6,10 @@
  * every batch it saw committed, and no batch in part. */
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +17,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <setjmp.h>
-#include <stdarg.h>
 
 #include "store_fixture.h"
 
@@ -270,9 +271,9 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_store_processes),
-        cmocka_unit_test(test_report_store_threads),
-        cmocka_unit_test(test_report_store_sigkill),
+        cmocka_unit_test_teardown(test_report_store_processes, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_threads, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_sigkill, fixture_teardown),
     };
     if (!fixture_init(argc, argv))
         return 2;
