@@ -37,8 +37,7 @@ int
 check_record_history(const struct check_opts *o, const mailauth_eval_t *ev)
 {
     mailauth_report_eval_info_t info = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                        .time = o->have_now ? (int64_t)o->now
-                                                            : (int64_t)time(NULL),
+                                        .time = o->have_now ? (int64_t)o->now : (int64_t)time(NULL),
                                         .source_ip = o->ip,
                                         .envelope_from = o->mail_from};
     mailauth_report_row_t      *row = NULL;
