@@ -185,6 +185,8 @@ const mailauth_report__store_ops_t mailauth_report__store_pg_ops = {
     .name = "postgresql",
     .ddl_id = "BIGSERIAL PRIMARY KEY",
     .begin_write = "BEGIN",
+    .has_version = "SELECT COUNT(*) FROM information_schema.tables WHERE"
+                   " table_schema = current_schema() AND table_name = 'schema_version'",
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .query = pg_query,

@@ -241,6 +241,8 @@ const mailauth_report__store_ops_t mailauth_report__store_sqlite_ops = {
     .name = "sqlite",
     .ddl_id = "INTEGER PRIMARY KEY",
     .begin_write = "BEGIN IMMEDIATE",
+    .has_version = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                   " AND name = 'schema_version'",
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .query = sq_query,
