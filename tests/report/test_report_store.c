@@ -230,6 +230,29 @@ test_report_store_bad_uris(void **state)
     assert_int_equal(mailauth_report_store_open(NULL, 0, NULL, NULL, 0), MAILAUTH_EINVAL);
 }
 
+/* The flags: SYNC_NORMAL opens and writes (on PostgreSQL it changes
+ * nothing); an unknown bit is refused before anything is opened. */
+static void
+test_report_store_flags(void **state)
+{
+    const char              *uri = fixture_new_uri();
+    mailauth_report_store_t *s = NULL;
+    struct fixture_rec       f;
+    char                     err[128] = "";
+    uint64_t                 n = 0;
+    (void)state;
+    assert_int_equal(mailauth_report_store_open(uri, 0x80u, &s, err, sizeof(err)), MAILAUTH_EINVAL);
+    assert_null(s);
+    assert_int_equal(
+        mailauth_report_store_open(uri, MAILAUTH_REPORT_STORE_SYNC_NORMAL, &s, err, sizeof(err)),
+        MAILAUTH_OK);
+    fixture_record(&f, 3, T0);
+    assert_int_equal(mailauth_report_store_add_batch(s, &f.rec, 1), MAILAUTH_OK);
+    assert_int_equal(mailauth_report_store_count(s, T0, T0 + 1, &n), MAILAUTH_OK);
+    assert_int_equal(n, 1);
+    mailauth_report_store_close(s);
+}
+
 /* ---- aggregate ---------------------------------------------------------------- */
 
 struct agg_seen {
@@ -359,6 +382,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_report_store_schema, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_writer_role, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_bad_uris, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_flags, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_aggregate, fixture_teardown),
     };
     if (!fixture_init(argc, argv))
