@@ -135,6 +135,57 @@ test_report_store_refuses_bad_rows(void **state)
     fixture_drop();
 }
 
+static int
+count_rows(void *arg, const mailauth_report_record_t *r)
+{
+    (void)r;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+static int
+count_groups(void *arg, const mailauth_report_policy_t *p, const mailauth_report_record_t *r,
+             size_t n)
+{
+    (void)p;
+    (void)r;
+    (void)n;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* A list column that something else wrote wrong is an error, not a crash
+ * and not a row with half its results. */
+static void
+test_report_store_corrupt_list(void **state)
+{
+    static const char *const bad[] = {
+        "UPDATE history SET dkim = '5:ab;'",         /* length past the end */
+        "UPDATE history SET dkim = '2:ab'",          /* no item end */
+        "UPDATE history SET spf = 'x;'",             /* not a field */
+        "UPDATE history SET reasons = '1:a1:b1:c;'", /* a field too many */
+        "UPDATE history SET dkim = '99999999999999999999999:a;'",
+    };
+    struct fixture_rec       f;
+    mailauth_report_store_t *s = fixture_open(fixture_new_uri());
+    (void)state;
+    fixture_record(&f, 1, T0);
+    assert_int_equal(mailauth_report_store_add(s, &f.rec), MAILAUTH_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t n = 0;
+        assert_true(fixture_sql(bad[i], NULL, 0));
+        assert_int_equal(mailauth_report_store_rows(s, T0, T0 + 1, count_rows, &n),
+                         MAILAUTH_EINTERNAL);
+        assert_int_equal(n, 0);
+        assert_int_equal(mailauth_report_store_aggregate(s, T0, T0 + 1, count_groups, &n),
+                         MAILAUTH_EINTERNAL);
+        assert_int_equal(n, 0);
+        assert_non_null(strstr(mailauth_report_store_error(s), "cannot be read"));
+        assert_true(fixture_sql("UPDATE history SET dkim = '', spf = '', reasons = ''", NULL, 0));
+    }
+    mailauth_report_store_close(s);
+}
+
 /* ---- schema ----------------------------------------------------------------- */
 
 static void
@@ -379,6 +430,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_report_store_round_trip, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_refuses_bad_rows, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_corrupt_list, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_schema, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_writer_role, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_bad_uris, fixture_teardown),
