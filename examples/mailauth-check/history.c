@@ -24,7 +24,7 @@ store_row(const char *uri, const mailauth_report_record_t *rec)
     if (st == MAILAUTH_OK) {
         st = mailauth_report_store_add(store, rec);
         if (st != MAILAUTH_OK)
-            snprintf(err, sizeof(err), "%s", mailauth_report_store_error(store));
+            (void)snprintf(err, sizeof(err), "%s", mailauth_report_store_error(store));
         mailauth_report_store_close(store);
     }
     if (st == MAILAUTH_OK)

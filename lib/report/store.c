@@ -60,7 +60,7 @@ mailauth_report__store_seterr(mailauth_report_store_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    (void)vsnprintf(s->err, sizeof(s->err), fmt, ap);
     va_end(ap);
 }
 
@@ -230,7 +230,7 @@ static void
 copy_err(char *err, size_t errcap, const char *msg)
 {
     if (err != NULL && errcap > 0)
-        snprintf(err, errcap, "%s", msg);
+        (void)snprintf(err, errcap, "%s", msg);
 }
 
 mailauth_status_t

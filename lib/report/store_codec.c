@@ -145,7 +145,7 @@ put_field(mailauth_report__store_str_t *b, const char *v)
         return;
     }
     n = strlen(v);
-    snprintf(num, sizeof(num), "%zu:", n);
+    (void)snprintf(num, sizeof(num), "%zu:", n);
     mailauth_report__store_str_add(b, num, strlen(num));
     mailauth_report__store_str_add(b, v, n);
 }

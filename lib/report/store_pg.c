@@ -140,7 +140,7 @@ pg_query(mailauth_report_store_t *s, const char *sql, const mailauth_report__sto
     for (size_t i = 0; i < np; i++) {
         values[i] = p[i].kind == STORE_P_TEXT ? p[i].text : NULL;
         if (p[i].kind == STORE_P_INT) {
-            snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)p[i].i);
+            (void)snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)p[i].i);
             values[i] = ints[i];
         }
     }

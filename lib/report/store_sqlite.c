@@ -65,7 +65,7 @@ sq_in_order(sqlite3_stmt *st)
     for (int i = 1; i <= n; i++) {
         const char *name = sqlite3_bind_parameter_name(st, i);
         char        want[24];
-        snprintf(want, sizeof(want), "$%d", i);
+        (void)snprintf(want, sizeof(want), "$%d", i);
         if (name == NULL || strcmp(name, want) != 0)
             return false;
     }
@@ -115,7 +115,7 @@ sq_bind(sqlite3_stmt *st, const mailauth_report__store_param_t *p, size_t np, bo
         int idx = (int)i + 1;
         if (!in_order) {
             char name[24];
-            snprintf(name, sizeof(name), "$%zu", i + 1);
+            (void)snprintf(name, sizeof(name), "$%zu", i + 1);
             idx = sqlite3_bind_parameter_index(st, name);
         }
         if (idx == 0)
@@ -201,7 +201,7 @@ sq_pragmas(mailauth_report_store_t *s, unsigned flags)
     /* Switching a new database to WAL needs it to itself, and SQLite does
      * not wait for that: openers that race on a new file retry here. */
     for (int ms = 0; st == MAILAUTH_EAGAIN && ms < SQ_BUSY_MS; ms += 10) {
-        const struct timespec pause = {0, 10 * 1000 * 1000};
+        const struct timespec pause = {0, 10L * 1000 * 1000};
         st = sq_query(s, "PRAGMA journal_mode=WAL", NULL, 0, wal_answer, &wal, NULL);
         if (st == MAILAUTH_EAGAIN)
             nanosleep(&pause, NULL);
