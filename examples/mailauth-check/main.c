@@ -258,6 +258,8 @@ check_message(void *ud, const char *file, size_t index, bool multi, const char *
     rc = evaluate(&eo, run->ctx, run->r, name, msg, len, &ev);
     if (rc == CHECK_EXIT_OK)
         rc = print_result(&eo, ev, file, index, multi);
+    if (rc == CHECK_EXIT_OK && eo.history != NULL)
+        rc = check_record_history(&eo, ev);
     if (rc == CHECK_EXIT_OK)
         check_fold_verdicts(ev, &run->worst);
     mailauth_eval_free(ev);

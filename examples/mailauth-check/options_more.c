@@ -58,6 +58,18 @@ set_selector(struct check_opts *o, const char *arg)
     return CHECK_EXIT_OK;
 }
 
+static int
+set_history(struct check_opts *o, const char *arg)
+{
+    if (!check_history_built())
+        return tool_usage_error(CHECK_PROG, "--history: this build has no libmailauth-report",
+                                NULL);
+    if (*arg == '\0')
+        return tool_usage_error(CHECK_PROG, "--history: needs a store URI", NULL);
+    o->history = arg;
+    return CHECK_EXIT_OK;
+}
+
 const struct check_opt_row check_opt_rows[] = {
     {"exit-code", false, set_exit_code,
      "  --exit-code            exit 1 on a fail, 2 on a temperror, 3 on a permerror\n"},
@@ -74,6 +86,9 @@ const struct check_opt_row check_opt_rows[] = {
      "                         each --selector); exit 0 clean, 1 problems found\n"},
     {"selector", true, set_selector,
      "  --selector S           with --lint: a DKIM selector to check (repeatable)\n"},
+    {"history", true, set_history,
+     "  --history URI          also record the evaluation in a DMARC history store\n"
+     "                         (sqlite:PATH or postgresql://...)\n"},
 };
 const size_t check_opt_nrows = sizeof(check_opt_rows) / sizeof(check_opt_rows[0]);
 
