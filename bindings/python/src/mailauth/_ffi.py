@@ -205,6 +205,8 @@ _DECLS = {
     "mailauth_key_load_pem": (c_int, [_P, _S, c_size_t, _PP]),
     "mailauth_key_free": (None, [_P]),
     "mailauth_key_format_dns_record": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
+    "mailauth_key_generate": (c_int, [_P, c_int, c_uint, _PP]),
+    "mailauth_key_format_pem": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
     "mailauth_dkim_signer_new": (c_int, [_P, _P, _S, _S, _PP]),
     "mailauth_dkim_signer_free": (None, [_P]),
     "mailauth_dkim_signer_set_canon": (c_int, [_P, c_int, c_int]),
