@@ -34,7 +34,7 @@
 #define FB(body) "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feedback>" body "</feedback>\n"
 #define FB2(body)                                                                                  \
     "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\"><version>1.0</version>" body "</"        \
-                                                                                       "feedback>"
+    "feedback>"
 #define NOREPORT NULL, NULL, NULL, 0, 0, 0, NULL /* a refusal: no report to check */
 #define SIMPLE FB(META POL REC("192.0.2.1", "3") REC("192.0.2.2", "4"))
 
