@@ -34,7 +34,7 @@ mailauth_fuzz_build_lib() {
         -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link $MAILAUTH_FUZZ_SAN" >/dev/null
     cmake --build "$build" --target mailauth_static -j "$(mailauth_jobs)" >/dev/null
     # libmailauth-report's targets (fuzz_report_*) need its static library
-    if cmake --build "$build" --target help 2>/dev/null | grep -q mailauth_report_static; then
+    if cmake --build "$build" --target help 2>/dev/null | grep mailauth_report_static >/dev/null; then
         cmake --build "$build" --target mailauth_report_static -j "$(mailauth_jobs)" >/dev/null
     fi
 }
