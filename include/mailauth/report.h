@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mailauth/eval.h>
 #include <mailauth/export.h>
 #include <mailauth/status.h>
 
@@ -114,6 +115,258 @@ typedef struct mailauth_report_meta {
 } mailauth_report_meta_t;
 
 /* ---- history store ---------------------------------------------------- */
+
+/*! A history store: one database that holds the DMARC history (one row
+ *  per evaluated message), the reports generated from it and their send
+ *  state, and the aggregate reports received and imported.
+ *
+ *  URIs: `sqlite:PATH` (one file, WAL journal, busy timeout 60 s: several
+ *  threads and processes of one host may write at once) or
+ *  `postgresql://...` / `postgres://...` (a libpq connection URI: one
+ *  store for several MX hosts). Both hold the same schema, created and
+ *  migrated on open.
+ *
+ *  Durability: when add(), add_batch(), a generated_*() or import_end()
+ *  call returns MAILAUTH_OK its rows are committed: they survive the
+ *  process being killed (SQLite: synchronous=FULL in WAL mode by default,
+ *  which also survives power loss; see MAILAUTH_REPORT_STORE_SYNC_NORMAL).
+ *
+ *  Threads: a handle is not locked. Use one handle per thread (or one at a
+ *  time from several threads); any number of handles, in any number of
+ *  threads and processes, may use the same database at once. Callbacks
+ *  must not call the same handle. */
+typedef struct mailauth_report_store mailauth_report_store_t;
+
+/*! SQLite only: synchronous=NORMAL instead of FULL. A committed row still
+ *  survives the process being killed, but the last commits may be lost on
+ *  power loss or an operating-system crash. Faster (no fsync per commit). */
+#define MAILAUTH_REPORT_STORE_SYNC_NORMAL 0x1u
+
+/*! The schema version this library creates and reads. A store whose
+ *  schema_version is higher is refused (MAILAUTH_ENOTSUP). */
+#define MAILAUTH_REPORT_STORE_SCHEMA 1
+
+/*! Open (and create or migrate) a store.
+ *  \param[in]  uri     `sqlite:PATH` or `postgresql://...` (`postgres://` too).
+ *  \param[in]  flags   0 or MAILAUTH_REPORT_STORE_SYNC_NORMAL.
+ *  \param[out] out     The store, freed with mailauth_report_store_close(); NULL on error.
+ *  \param[out] err     Optional buffer for a message on error ("cannot open
+ *                      /x/h.db: unable to open database file"), NUL-terminated
+ *                      and truncated to errcap; untouched on success.
+ *  \param[in]  errcap  Size of err (0 when err is NULL).
+ *  \return MAILAUTH_OK; MAILAUTH_EINVAL (NULL, unknown URI scheme);
+ *          MAILAUTH_ENOTSUP (schema newer than MAILAUTH_REPORT_STORE_SCHEMA);
+ *          MAILAUTH_EAGAIN (the database could not be reached or opened:
+ *          worth retrying later); MAILAUTH_ENOMEM; MAILAUTH_EINTERNAL (the
+ *          database refused a statement: see err). */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_report_store_open(const char *uri, unsigned flags, mailauth_report_store_t **out,
+                           char *err, size_t errcap);
+
+/*! Close a store (an import in progress is rolled back). NULL is a no-op. */
+MAILAUTH_API void mailauth_report_store_close(mailauth_report_store_t *store);
+
+/*! The message of the last failed call on this handle ("" if none).
+ *  Borrowed until the next call on the handle. */
+MAILAUTH_API const char *mailauth_report_store_error(const mailauth_report_store_t *store);
+
+/*! "sqlite" or "postgresql". */
+MAILAUTH_API const char *mailauth_report_store_backend(const mailauth_report_store_t *store);
+
+/* Statuses of the calls below: MAILAUTH_OK; MAILAUTH_EINVAL (NULL, a struct
+ * of an unknown version, a string that is not UTF-8, a reason without a
+ * type, a count with a NULL array); MAILAUTH_ESTATE (call not allowed now:
+ * an import is open on this handle, or none is); MAILAUTH_EAGAIN (the
+ * database is busy or unreachable: nothing was written, retry);
+ * MAILAUTH_ENOMEM; MAILAUTH_ECANCELED (a callback returned non-zero);
+ * MAILAUTH_EINTERNAL (the database refused a statement). On any error
+ * mailauth_report_store_error() says what happened. */
+
+/*! Add one history row: one evaluated message. `rec->time` is the
+ *  evaluation time, `rec->count` is ignored (a row is one message),
+ *  `rec->policy` NULL when no policy was found (the row is kept but
+ *  never reported). Committed when it returns. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_add(mailauth_report_store_t        *store,
+                                                         const mailauth_report_record_t *rec);
+
+/*! Add n history rows in one transaction: all are committed, or none. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_add_batch(
+    mailauth_report_store_t *store, const mailauth_report_record_t *recs, size_t n);
+
+/*! Called for each history row of mailauth_report_store_rows(), oldest
+ *  first (count 1, policy set or NULL). Return 0 to go on. */
+typedef int (*mailauth_report_row_fn)(void *arg, const mailauth_report_record_t *rec);
+
+/*! Every history row with begin <= time < end, in time order (then the
+ *  order they were added), each as it was added. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_rows(mailauth_report_store_t *store,
+                                                          int64_t begin, int64_t end,
+                                                          mailauth_report_row_fn fn, void *arg);
+
+/*! Number of history rows with begin <= time < end. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_count(mailauth_report_store_t *store,
+                                                           int64_t begin, int64_t end,
+                                                           uint64_t *count);
+
+/*! One group of mailauth_report_store_aggregate(): a policy domain and one
+ *  configuration it published during the period (policy->domain is never
+ *  NULL), and its records. Each record stands for `count` (>= 1) history
+ *  rows that agree on every record field: source_ip, disposition,
+ *  dkim_aligned, spf_aligned, dmarc, reasons (in order), header_from,
+ *  envelope_from, envelope_to, every DKIM result (domain, selector,
+ *  result, human_result, in the order they were added: header order) and
+ *  every SPF result; `time` is 0 and `policy` points at the group's
+ *  policy. Records are sorted by count (highest first), then by their
+ *  fields (byte order), so the same rows always give the same order.
+ *  Return 0 to go on. */
+typedef int (*mailauth_report_aggregate_fn)(void *arg, const mailauth_report_policy_t *policy,
+                                            const mailauth_report_record_t *records,
+                                            size_t                          count);
+
+/*! Group the history rows with begin <= time < end (seconds UTC; a day is
+ *  [00:00, next 00:00)) and call `fn` once per (policy domain, policy
+ *  published) pair, in byte order of the policy domain, then of the policy
+ *  fields. Rows without a policy domain are not reported. A domain that
+ *  changed its record during the period gets one call per configuration
+ *  (RFC 9990 §2.1: one report per policy domain; the generator merges or
+ *  splits as it reports). Reads one consistent snapshot; the grouped
+ *  records of the period are held in memory during the call. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_aggregate(mailauth_report_store_t *store,
+                                                               int64_t begin, int64_t end,
+                                                               mailauth_report_aggregate_fn fn,
+                                                               void                        *arg);
+
+/*! A record from a finished evaluation, with its own storage. */
+typedef struct mailauth_report_row mailauth_report_row_t;
+
+/*! What the evaluation does not know about the message. */
+typedef struct mailauth_report_eval_info {
+    unsigned    version;     /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    int64_t     time;        /*!< evaluation time (seconds UTC) */
+    const char *source_ip;   /*!< the SMTP client address, or NULL */
+    const char *envelope_to; /*!< RCPT TO domain (or address: its domain is taken), or NULL */
+    const char *envelope_from; /*!< MAIL FROM address or domain; NULL: the SPF MAIL FROM domain */
+    const char *disposition;   /*!< the disposition applied when the receiver deviated from
+                                    the DMARC result's (e.g. honoured an ARC override), or NULL */
+} mailauth_report_eval_info_t;
+
+/*! Build the history record of a finished evaluation from libmailauth's
+ *  public API: the DMARC result (disposition, alignment, author domain),
+ *  reasons (sampled_out from pct=, policy_test_mode from t=y in RFC 9989
+ *  mode, local_policy "arc" for a trusted ARC override), every DKIM result
+ *  (header order), the SPF results (mfrom and helo), and the policy
+ *  published, read from the DMARC record text as published (p, sp, np,
+ *  adkim, aspf, pct, t, fo, rua, ruf; NULL when a tag is absent) with the
+ *  policy domain and discovery method.
+ *  \param[in]  ev    A finished evaluation; only read. It may be freed afterwards.
+ *  \param[in]  info  Time, client address and envelope recipient.
+ *  \param[out] out   Freed with mailauth_report_row_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ESTATE (DMARC was not
+ *          evaluated: nothing to record), MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_report_record_from_eval(const mailauth_eval_t *ev, const mailauth_report_eval_info_t *info,
+                                 mailauth_report_row_t **out);
+
+/*! The record of a row, borrowed until mailauth_report_row_free(). */
+MAILAUTH_API const mailauth_report_record_t *
+mailauth_report_row_record(const mailauth_report_row_t *row);
+
+/*! Free a row. NULL is a no-op. */
+MAILAUTH_API void mailauth_report_row_free(mailauth_report_row_t *row);
+
+/* -- reports generated and sent (the generator's bookkeeping) -- */
+
+/*! A generated aggregate report. One per (policy_domain, begin, end):
+ *  generating the same period again finds it instead of making another. */
+typedef struct mailauth_report_generated {
+    unsigned    version;       /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    const char *policy_domain;
+    int64_t     begin;         /*!< the report's date_range */
+    int64_t     end;
+    const char *report_id;     /*!< unique in the store */
+    const char *file;          /*!< where the report was written (path), or NULL */
+    const char *destinations;  /*!< the rua URIs it goes to, as the generator writes them */
+    int64_t     created;       /*!< when it was generated */
+    const char *state;         /*!< read only: "pending", "sending", "sent", "failed" */
+    int64_t     sent;          /*!< read only: when it was sent; 0 if not */
+    const char *error;         /*!< read only: the last send error, or NULL */
+} mailauth_report_generated_t;
+
+/*! Record a generated report (state "pending") unless the store already
+ *  has one for (policy_domain, begin, end).
+ *  \param[out] existed  1 if one was there (nothing changed: read it with
+ *                       mailauth_report_store_generated_find()), 0 if added.
+ *  Report ids are unique: a report_id already used for another
+ *  (policy_domain, begin, end) is MAILAUTH_EINVAL. */
+MAILAUTH_API mailauth_status_t
+mailauth_report_store_generated_add(mailauth_report_store_t           *store,
+                                    const mailauth_report_generated_t *rep, int *existed);
+
+/*! Called with one generated report; valid during the call. Return 0 to go on. */
+typedef int (*mailauth_report_generated_fn)(void *arg, const mailauth_report_generated_t *rep);
+
+/*! The report for (policy_domain, begin, end): fn is called once if there
+ *  is one; *found says whether it was (may be NULL). */
+MAILAUTH_API mailauth_status_t mailauth_report_store_generated_find(
+    mailauth_report_store_t *store, const char *policy_domain, int64_t begin, int64_t end,
+    mailauth_report_generated_fn fn, void *arg, int *found);
+
+/*! Every generated report in state "pending" or "failed" (not sent, not
+ *  being sent), oldest first. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_unsent(mailauth_report_store_t     *store,
+                                                            mailauth_report_generated_fn fn,
+                                                            void                        *arg);
+
+/*! Claim a report for sending: atomically from "pending" or "failed" to
+ *  "sending". *claimed is 1 if this caller got it, 0 if it is sent or
+ *  another sender holds it (then do not send). Of several senders, on one
+ *  host or several, exactly one gets it. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_send_claim(mailauth_report_store_t *store,
+                                                                const char *report_id,
+                                                                int        *claimed);
+
+/*! End a claimed send: error NULL marks it "sent" at time `now`; an error
+ *  text marks it "failed" (claimable again) and keeps the text.
+ *  MAILAUTH_ESTATE if the report is not in state "sending". */
+MAILAUTH_API mailauth_status_t mailauth_report_store_send_done(mailauth_report_store_t *store,
+                                                               const char *report_id,
+                                                               int64_t now, const char *error);
+
+/* -- received aggregate reports (mailauth-report import) -- */
+
+/*! Start importing one received report: meta (org_name and report_id
+ *  needed) and the policy it published. One import at a time per handle,
+ *  in one transaction. If the store already has a report with the same
+ *  org_name and report_id, *duplicate is 1 and the import is a no-op
+ *  until mailauth_report_store_import_end() (the records given are
+ *  dropped); otherwise 0.
+ *  \return as above; MAILAUTH_EINVAL also without org_name or report_id. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_import_begin(
+    mailauth_report_store_t *store, const mailauth_report_meta_t *meta,
+    const mailauth_report_policy_t *policy, int *duplicate);
+
+/*! Add one record (count, time ignored) of the report being imported. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_import_record(
+    mailauth_report_store_t *store, const mailauth_report_record_t *rec);
+
+/*! End the import: commit != 0 commits the report and its records (then
+ *  durable); 0 rolls everything back. MAILAUTH_ESTATE without an import. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_import_end(mailauth_report_store_t *store,
+                                                                int commit);
+
+/*! Called once per imported report, with its records in the order they
+ *  were imported. Return 0 to go on. */
+typedef int (*mailauth_report_imported_fn)(void *arg, const mailauth_report_meta_t *meta,
+                                           const mailauth_report_policy_t *policy,
+                                           const mailauth_report_record_t *records,
+                                           size_t                          count);
+
+/*! Every imported report whose date range overlaps [begin, end), ordered
+ *  by begin, org_name, report_id. */
+MAILAUTH_API mailauth_status_t mailauth_report_store_imported(mailauth_report_store_t *store,
+                                                              int64_t begin, int64_t end,
+                                                              mailauth_report_imported_fn fn,
+                                                              void                       *arg);
 
 /* ---- aggregate reports (generate, send) ------------------------------- */
 
