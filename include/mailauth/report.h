@@ -373,6 +373,7 @@ MAILAUTH_API mailauth_status_t mailauth_report_store_imported(mailauth_report_st
 struct mailauth_ctx;  /* <mailauth/ctx.h> */
 struct mailauth_key;  /* <mailauth/sign.h> */
 struct mailauth_eval; /* <mailauth/eval.h> */
+struct mailauth_resolver; /* <mailauth/dns.h> */
 
 /*! Who generates aggregate reports (RFC 9990 `report_metadata`, the file
  *  name's "receiver", the Subject's "Submitter"). */
@@ -429,6 +430,27 @@ MAILAUTH_API const uint8_t *mailauth_report_aggregate_xml(const mailauth_report_
 MAILAUTH_API const uint8_t *mailauth_report_aggregate_gzip(const mailauth_report_aggregate_t *rep,
                                                            size_t                            *len);
 
+/*! Called by mailauth_report_generate() with each report it made, in
+ *  policy-domain order. `policy` is the configuration reported. Both are
+ *  valid during the call. Return 0 to go on. */
+typedef int (*mailauth_report_made_fn)(void *arg, const mailauth_report_aggregate_t *rep,
+                                       const mailauth_report_policy_t *policy);
+
+/*! Make the aggregate reports of the period [begin, end) (seconds UTC; the
+ *  reports' date_range is begin .. end-1) from the store's history: one
+ *  report per policy domain. A domain that published more than one
+ *  configuration during the period gets one report with the configuration
+ *  of its latest history row and the records of all (RFC 9990 §2.1: a
+ *  report holds one configuration; "SHOULD note only the final
+ *  configuration observed").
+ *  eturn MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ECANCELED (fn returned
+ *          non-zero), the store's statuses, those of
+ *          mailauth_report_aggregate_new(). */
+MAILAUTH_API mailauth_status_t mailauth_report_generate(mailauth_report_store_t     *store,
+                                                        const mailauth_report_gen_t *gen,
+                                                        int64_t begin, int64_t end,
+                                                        mailauth_report_made_fn fn, void *arg);
+
 /*! How a report or failure-report message is mailed and signed. */
 typedef struct mailauth_report_mail {
     unsigned           version; /*!< MAILAUTH_REPORT_STRUCT_VERSION */
@@ -474,18 +496,12 @@ MAILAUTH_API const char *mailauth_report_dest_state_name(mailauth_report_dest_st
  *  or -1 when unknown. Used to tell external destinations. */
 typedef int (*mailauth_report_orgdomain_fn)(void *ud, const char *domain, char *buf, size_t cap);
 
-/*! The TXT records at `name`: set *rcode (MAILAUTH_DNS_* outcome) and call
- *  add(add_ud, txt, len) for each record. Return 0, or -1 (a temporary failure). */
-typedef int (*mailauth_report_txt_fn)(void *ud, const char *name, int *rcode,
-                                      void (*add)(void *add_ud, const char *txt, size_t len),
-                                      void *add_ud);
-
 /*! Destination checking for one policy domain. */
 typedef struct mailauth_report_dest_check {
-    unsigned                     version; /*!< MAILAUTH_REPORT_STRUCT_VERSION */
-    mailauth_report_txt_fn       txt;     /*!< the DNS lookup (required) */
-    void                        *txt_ud;
-    mailauth_report_orgdomain_fn orgdomain; /*!< NULL: see docs/reports.md */
+    unsigned                     version;    /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    struct mailauth_resolver    *resolver;   /*!< the verification lookups (required) */
+    int                          timeout_ms; /*!< per lookup; negative: the resolver's own */
+    mailauth_report_orgdomain_fn orgdomain;  /*!< NULL: see docs/reports.md */
     void                        *orgdomain_ud;
 } mailauth_report_dest_check_t;
 
@@ -503,7 +519,8 @@ typedef struct mailauth_report_dest {
  *  domain's organizational domain is looked up at
  *  <policy-domain>._report._dmarc.<host>: a TXT record starting "v=DMARC1"
  *  authorizes it; NXDOMAIN, NODATA or no such record: UNAUTHORIZED; a
- *  temporary failure: DEFERRED.
+ *  temporary failure (or no answer in time): DEFERRED. The lookup goes
+ *  through mailauth_resolver_lookup_sync() (blocking).
  *  \return MAILAUTH_OK (see out->state), MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
 MAILAUTH_API mailauth_status_t mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk,
                                                            const char *policy_domain,

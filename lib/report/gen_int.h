@@ -75,6 +75,22 @@ size_t mailauth_report__dkim_order(const mailauth_report_record_t *rec, size_t *
 
 #define MAILAUTH_REPORT__DKIM_MAX 100u
 
+/* A pool of copies (gen_copy.c), freed at once; `failed` sticks. */
+typedef struct mailauth_report__pool {
+    struct chunk *head;
+    bool          failed;
+} mailauth_report__pool_t;
+
+void *mailauth_report__pool_alloc(mailauth_report__pool_t *p, size_t n);
+void  mailauth_report__pool_free(mailauth_report__pool_t *p);
+const mailauth_report_policy_t *mailauth_report__copy_policy(mailauth_report__pool_t        *p,
+                                                             const mailauth_report_policy_t *src);
+void mailauth_report__copy_record(mailauth_report__pool_t *p, mailauth_report_record_t *d,
+                                  const mailauth_report_record_t *s,
+                                  const mailauth_report_policy_t *policy);
+bool mailauth_report__policy_eq(const mailauth_report_policy_t *a,
+                                const mailauth_report_policy_t *b);
+
 /* The names a report's message needs (gen_report.c). */
 const char *mailauth_report__agg_receiver(const mailauth_report_aggregate_t *a);
 const char *mailauth_report__agg_domain(const mailauth_report_aggregate_t *a);

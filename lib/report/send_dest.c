@@ -135,59 +135,74 @@ same_org(const mailauth_report_dest_check_t *chk, const char *policy_domain, con
            mailauth_report__under(policy_domain, host);
 }
 
-struct txt_seen {
-    bool authorized;
-};
-
 /* RFC 9990 §3 step 6: "v=DMARC1" must be the first tag. */
-static void
-on_txt(void *ud, const char *txt, size_t len)
+static bool
+starts_dmarc1(const char *txt, size_t len)
 {
-    struct txt_seen *seen = ud;
-    size_t           i = 0;
+    size_t i = 0;
     while (i < len && blank(txt[i]))
         i++;
     if (i >= len || (txt[i] != 'v' && txt[i] != 'V'))
-        return;
+        return false;
     i++;
     while (i < len && blank(txt[i]))
         i++;
     if (i >= len || txt[i] != '=')
-        return;
+        return false;
     i++;
     while (i < len && blank(txt[i]))
         i++;
     if (len - i < 6 || strncmp(txt + i, "DMARC1", 6) != 0)
-        return;
+        return false;
     i += 6;
     while (i < len && blank(txt[i]))
         i++;
-    if (i == len || txt[i] == ';')
-        seen->authorized = true;
+    return i == len || txt[i] == ';';
 }
 
+struct seen {
+    mailauth_dns_rcode_t rcode;
+    bool                 authorized;
+};
+
 static void
+on_answer(void *ud, const mailauth_dns_answer_t *a)
+{
+    struct seen *s = ud;
+    s->rcode = a->rcode;
+    for (size_t i = 0; a->rcode == MAILAUTH_DNS_RECORDS && i < a->count; i++)
+        if (starts_dmarc1(a->records[i].data, a->records[i].len))
+            s->authorized = true;
+}
+
+static mailauth_status_t
 verify_external(const mailauth_report_dest_check_t *chk, const char *policy_domain,
                 mailauth_report_dest_t *out)
 {
-    char            name[600];
-    int             rcode = MAILAUTH_DNS_TEMPFAIL;
-    struct txt_seen seen = { false };
-    int             n = snprintf(name, sizeof(name), "%s._report._dmarc.%s", policy_domain,
-                                 out->host);
-    /* Step 4: a name over the DNS limit cannot confirm anything. */
+    char              name[600];
+    struct seen       seen = { MAILAUTH_DNS_TEMPFAIL, false };
+    mailauth_status_t st;
+    int n = snprintf(name, sizeof(name), "%s._report._dmarc.%s", policy_domain, out->host);
+    /* Step 4: a name over the DNS limits cannot confirm anything. */
     if (n < 0 || (size_t)n > 253) {
         out->state = MAILAUTH_REPORT_DEST_UNAUTHORIZED;
-        return;
+        return MAILAUTH_OK;
     }
-    if (chk->txt(chk->txt_ud, name, &rcode, on_txt, &seen) != 0 ||
-        rcode == MAILAUTH_DNS_TEMPFAIL) {
+    st = mailauth_resolver_lookup_sync(chk->resolver, name, MAILAUTH_DNS_TXT, chk->timeout_ms,
+                                       on_answer, &seen);
+    if (st == MAILAUTH_EINVAL) { /* a label too long or empty: no such name */
+        out->state = MAILAUTH_REPORT_DEST_UNAUTHORIZED;
+        return MAILAUTH_OK;
+    }
+    if (st == MAILAUTH_ENOMEM)
+        return st;
+    /* Step 5: a temporary failure defers; steps 7-8: a v=DMARC1 record authorizes. */
+    if (st != MAILAUTH_OK || seen.rcode == MAILAUTH_DNS_TEMPFAIL)
         out->state = MAILAUTH_REPORT_DEST_DEFERRED;
-        return;
-    }
-    out->state = (rcode == MAILAUTH_DNS_RECORDS && seen.authorized)
-                     ? MAILAUTH_REPORT_DEST_OK
-                     : MAILAUTH_REPORT_DEST_UNAUTHORIZED;
+    else
+        out->state =
+            seen.authorized ? MAILAUTH_REPORT_DEST_OK : MAILAUTH_REPORT_DEST_UNAUTHORIZED;
+    return MAILAUTH_OK;
 }
 
 mailauth_status_t
@@ -199,7 +214,7 @@ mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk, const char 
     bool   bad = false;
     if (out != NULL)
         memset(out, 0, sizeof(*out));
-    if (chk == NULL || chk->version != MAILAUTH_REPORT_STRUCT_VERSION || chk->txt == NULL ||
+    if (chk == NULL || chk->version != MAILAUTH_REPORT_STRUCT_VERSION || chk->resolver == NULL ||
         policy_domain == NULL || *policy_domain == '\0' || uri == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     while (blank(*uri))
@@ -220,6 +235,5 @@ mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk, const char 
         out->state = MAILAUTH_REPORT_DEST_OK;
         return MAILAUTH_OK;
     }
-    verify_external(chk, policy_domain, out);
-    return MAILAUTH_OK;
+    return verify_external(chk, policy_domain, out);
 }

@@ -1,0 +1,21 @@
+# libmailauth-report: generating and sending aggregate reports, failure
+# reports (tests/report/). Linked with the report library's static variant.
+if(TARGET mailauth_report_static)
+  pkg_check_modules(RG_CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+  set(_rg_dir ${CMAKE_CURRENT_SOURCE_DIR}/report)
+  foreach(name report_gen report_fail report_send)
+    if(NOT EXISTS ${_rg_dir}/test_${name}.c)
+      continue()
+    endif()
+    add_executable(test_${name} ${_rg_dir}/test_${name}.c ${_rg_dir}/report_gen_support.c)
+    target_link_libraries(test_${name} PRIVATE mailauth_report_static PkgConfig::RG_CMOCKA)
+    target_compile_options(test_${name} PRIVATE ${MAILAUTH_WARNINGS})
+    target_compile_definitions(test_${name} PRIVATE _POSIX_C_SOURCE=200809L
+      MAILAUTH_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data"
+      MAILAUTH_TESTDATA_DIR="${MAILAUTH_TESTDATA_DIR}")
+    add_test(NAME ${name} COMMAND test_${name})
+    set_tests_properties(${name} PROPERTIES ENVIRONMENT
+      "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+      SKIP_RETURN_CODE 77)
+  endforeach()
+endif()
