@@ -584,6 +584,97 @@ MAILAUTH_API int mailauth_report_limiter_take(mailauth_report_limiter_t *l, cons
 
 /* ---- reading received reports ------------------------------------------ */
 
+/*! Caps of the reader; every field 0 means "the default" (in brackets).
+ *  A report that crosses one ends with MAILAUTH_ELIMIT and a reason. */
+typedef struct mailauth_report_read_limits {
+    unsigned version;              /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    uint64_t max_decompressed;     /*!< bytes out of one gzip/zlib/zip stream [256 MiB] */
+    unsigned max_ratio;            /*!< out/in of a compressed stream past 1 MiB out [250] */
+    size_t   max_message;          /*!< one message, or a zip held in memory [64 MiB] */
+    unsigned max_zip_members;      /*!< entries of one zip archive [64] */
+    unsigned max_depth;            /*!< XML element nesting [16] */
+    uint64_t max_elements;         /*!< XML elements in one document [16 M] */
+    unsigned max_record_elements;  /*!< elements inside one <record> [256] */
+    unsigned max_outside_elements; /*!< elements outside every <record> [1024] */
+    size_t   max_text;             /*!< bytes of one element's text [64 KiB] */
+    unsigned max_nesting;          /*!< containers inside containers (gz in gz, MIME parts) [8] */
+    unsigned max_parts;            /*!< MIME parts of one message [256] */
+} mailauth_report_read_limits_t;
+
+/*! Where a report (or an error) was found. `file` is the path given (for
+ *  a Maildir, the message's file); `member` the zip member or MIME
+ *  attachment name (printable UTF-8, NULL when none); `message` the
+ *  1-based index of the message in an mbox file or Maildir folder (0 when
+ *  the file is not a folder of messages). */
+typedef struct mailauth_report_read_where {
+    const char *file;
+    const char *member;
+    size_t      message;
+} mailauth_report_read_where_t;
+
+/*! What the reader calls, in this order for each report found:
+ *  `begin` once the metadata and the published policy are known (before
+ *  the first record), `record` for each record, then `end` exactly once.
+ *  `end` is also called, alone, for a file, member or message that holds
+ *  no readable report. A non-OK status returned by `begin` or `record`
+ *  stops that report (its `end` gets the status and "stopped by the
+ *  caller"). Everything handed to a callback is valid during the call only.
+ *  Callbacks may be NULL. */
+typedef struct mailauth_report_read_cbs {
+    unsigned version; /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    mailauth_status_t (*begin)(void *user, const mailauth_report_read_where_t *where,
+                               const mailauth_report_meta_t *meta,
+                               const mailauth_report_policy_t *policy);
+    mailauth_status_t (*record)(void *user, const mailauth_report_record_t *record);
+    /*! status MAILAUTH_OK: the report was read whole. Otherwise why says
+     *  what is wrong (one line, no file name: where has it):
+     *  MAILAUTH_EINVAL (malformed, unreadable, not a report),
+     *  MAILAUTH_ELIMIT (a cap), MAILAUTH_ENOMEM, MAILAUTH_ENOTSUP (a
+     *  failure report or other content that is no aggregate report). */
+    void (*end)(void *user, const mailauth_report_read_where_t *where, mailauth_status_t status,
+                const char *why);
+} mailauth_report_read_cbs_t;
+
+/*! A reader: limits and callbacks; one at a time per thread. */
+typedef struct mailauth_report_reader mailauth_report_reader_t;
+
+/*! Fill *limits with the defaults (the bracketed values above). */
+MAILAUTH_API void mailauth_report_read_limits_init(mailauth_report_read_limits_t *limits);
+
+/*! Make a reader.
+ *  \param[in] limits  NULL for the defaults; copied.
+ *  \param[in] cbs     callbacks; copied.
+ *  \param[in] user    handed to every callback.
+ *  \param[out] out    the reader, freed with mailauth_report_reader_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL cbs or out, unknown struct
+ *          version), MAILAUTH_ENOMEM. */
+MAILAUTH_NODISCARD MAILAUTH_API mailauth_status_t
+mailauth_report_reader_new(const mailauth_report_read_limits_t *limits,
+                           const mailauth_report_read_cbs_t *cbs, void *user,
+                           mailauth_report_reader_t **out);
+
+/*! Free a reader (NULL is fine). */
+MAILAUTH_API void mailauth_report_reader_free(mailauth_report_reader_t *rd);
+
+/*! Read every report in a file or folder. The kind is found from the
+ *  content, not the name: XML, gzip (also gzip in gzip), zlib, zip (every
+ *  member), a message (MIME parts, base64 or quoted-printable), an mbox
+ *  file (each message); a folder is read as a Maildir (cur/ and new/, each
+ *  message, in name order). Memory is bounded by one record (and by
+ *  max_message for a message or a zip inside a message), never by the file.
+ *  \return MAILAUTH_OK when every report found was read whole; otherwise
+ *          the status of the first `end` that was not OK (the others were
+ *          still read). MAILAUTH_EINVAL also for NULL arguments. */
+MAILAUTH_API mailauth_status_t mailauth_report_read_path(mailauth_report_reader_t *rd,
+                                                         const char *path);
+
+/*! Like mailauth_report_read_path() on bytes in memory (one file's content;
+ *  not a folder). name is what `where.file` says. The bytes are not
+ *  modified nor kept. */
+MAILAUTH_API mailauth_status_t mailauth_report_read_mem(mailauth_report_reader_t *rd,
+                                                        const char *name, const uint8_t *data,
+                                                        size_t len);
+
 MAILAUTH_END_DECLS
 
 #endif
