@@ -443,7 +443,8 @@ typedef int (*mailauth_report_made_fn)(void *arg, const mailauth_report_aggregat
  *  of its latest history row and the records of all (RFC 9990 §2.1: a
  *  report holds one configuration; "SHOULD note only the final
  *  configuration observed").
- *  eturn MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ECANCELED (fn returned
+ *  
+eturn MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ECANCELED (fn returned
  *          non-zero), the store's statuses, those of
  *          mailauth_report_aggregate_new(). */
 MAILAUTH_API mailauth_status_t mailauth_report_generate(mailauth_report_store_t     *store,
@@ -512,6 +513,13 @@ typedef struct mailauth_report_dest {
     char                         host[256];    /*!< the destination host (lower case) */
     uint64_t                     limit;        /*!< the !size limit in bytes, 0 for none */
 } mailauth_report_dest_t;
+
+/*! Parse one rua= (or ruf=) URI without checking it: out->address,
+ *  host and limit are set; out->state is MAILAUTH_REPORT_DEST_OK for a
+ *  mailto: URI, MAILAUTH_REPORT_DEST_UNSUPPORTED for anything else.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL). */
+MAILAUTH_API mailauth_status_t mailauth_report_dest_parse(const char *uri,
+                                                          mailauth_report_dest_t *out);
 
 /*! Check one rua= (or ruf=) URI for a report of `size` bytes (0: do not
  *  check the size) about `policy_domain` (RFC 9990 §3; RFC 7489 §6.2

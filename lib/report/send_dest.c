@@ -206,16 +206,14 @@ verify_external(const mailauth_report_dest_check_t *chk, const char *policy_doma
 }
 
 mailauth_status_t
-mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk, const char *policy_domain,
-                            const char *uri, uint64_t size, mailauth_report_dest_t *out)
+mailauth_report_dest_parse(const char *uri, mailauth_report_dest_t *out)
 {
     size_t n;
     size_t end;
     bool   bad = false;
     if (out != NULL)
         memset(out, 0, sizeof(*out));
-    if (chk == NULL || chk->version != MAILAUTH_REPORT_STRUCT_VERSION || chk->resolver == NULL ||
-        policy_domain == NULL || *policy_domain == '\0' || uri == NULL || out == NULL)
+    if (uri == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     while (blank(*uri))
         uri++;
@@ -223,17 +221,28 @@ mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk, const char 
     while (n > 0 && blank(uri[n - 1]))
         n--;
     end = size_suffix(uri, n, &out->limit, &bad);
-    if (bad || !parse_mailto(uri, end, out)) {
-        out->state = MAILAUTH_REPORT_DEST_UNSUPPORTED;
+    out->state = (bad || !parse_mailto(uri, end, out)) ? MAILAUTH_REPORT_DEST_UNSUPPORTED
+                                                       : MAILAUTH_REPORT_DEST_OK;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk, const char *policy_domain,
+                            const char *uri, uint64_t size, mailauth_report_dest_t *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (chk == NULL || chk->version != MAILAUTH_REPORT_STRUCT_VERSION || chk->resolver == NULL ||
+        policy_domain == NULL || *policy_domain == '\0' || uri == NULL || out == NULL)
+        return MAILAUTH_EINVAL;
+    (void)mailauth_report_dest_parse(uri, out);
+    if (out->state != MAILAUTH_REPORT_DEST_OK)
         return MAILAUTH_OK;
-    }
     if (out->limit != 0 && size > out->limit) {
         out->state = MAILAUTH_REPORT_DEST_TOO_BIG;
         return MAILAUTH_OK;
     }
-    if (same_org(chk, policy_domain, out->host)) {
-        out->state = MAILAUTH_REPORT_DEST_OK;
+    if (same_org(chk, policy_domain, out->host))
         return MAILAUTH_OK;
-    }
     return verify_external(chk, policy_domain, out);
 }
