@@ -13,6 +13,14 @@ if(TARGET mailauth_report_static)
     target_compile_definitions(test_${name} PRIVATE _POSIX_C_SOURCE=200809L
       MAILAUTH_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data"
       MAILAUTH_TESTDATA_DIR="${MAILAUTH_TESTDATA_DIR}")
+    if(name STREQUAL "report_send")
+      if(NOT TARGET mailauth-report)
+        continue()
+      endif()
+      target_compile_definitions(test_${name} PRIVATE
+        MAILAUTH_REPORT_TOOL="$<TARGET_FILE:mailauth-report>")
+      add_dependencies(test_${name} mailauth-report)
+    endif()
     add_test(NAME ${name} COMMAND test_${name})
     set_tests_properties(${name} PROPERTIES ENVIRONMENT
       "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"

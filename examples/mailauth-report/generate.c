@@ -92,12 +92,6 @@ write_message(struct gen_run *g, const mailauth_report_aggregate_t *rep,
     bool                   ok;
     for (size_t i = 0; i < n; i++)
         to[i] = addrs[i];
-    if (n == 0) {
-        fprintf(stderr, "mailauth-report: %s: no usable rua= address; no message\n",
-                policy->domain);
-        path[0] = '\0';
-        return true;
-    }
     st = mailauth_report_aggregate_message(rep, &mail, &msg, &len);
     if (st != MAILAUTH_OK) {
         fprintf(stderr, "mailauth-report: %s: message: %s\n", policy->domain,
@@ -120,6 +114,13 @@ on_report(void *arg, const mailauth_report_aggregate_t *rep, const mailauth_repo
     const uint8_t              *gz = mailauth_report_aggregate_gzip(rep, &len);
     int                         existed = 0;
     mailauth_report_generated_t rec = { .version = MAILAUTH_REPORT_STRUCT_VERSION };
+    char                        probe[1][320];
+    /* RFC 9990 §2.3: reports go to the domains that ask for them (rua=). */
+    if (rua_addresses(policy->rua, probe, 1) == 0) {
+        fprintf(stderr, "mailauth-report: %s: no usable rua= address: no report\n",
+                policy->domain);
+        return 0;
+    }
     if (!write_file(g->outdir, mailauth_report_aggregate_filename(rep), gz, len, gzpath,
                     sizeof(gzpath)) ||
         !write_message(g, rep, policy, emlpath, sizeof(emlpath))) {
@@ -130,11 +131,10 @@ on_report(void *arg, const mailauth_report_aggregate_t *rep, const mailauth_repo
     rec.begin = g->begin;
     rec.end = g->end - 1;
     rec.report_id = mailauth_report_aggregate_id(rep);
-    rec.file = emlpath[0] != '\0' ? emlpath : NULL;
+    rec.file = emlpath;
     rec.destinations = policy->rua;
     rec.created = g->now;
-    if (rec.file != NULL &&
-        mailauth_report_store_generated_add(g->store, &rec, &existed) != MAILAUTH_OK) {
+    if (mailauth_report_store_generated_add(g->store, &rec, &existed) != MAILAUTH_OK) {
         fprintf(stderr, "mailauth-report: store: %s\n", mailauth_report_store_error(g->store));
         g->failed = true;
         return 0;

@@ -1,0 +1,271 @@
+/* mailauth-report generate and send, end to end: a SQLite history store,
+ * the installed-tool binary, a fake sendmail that records its argv and
+ * standard input, and a zone for the destination checks. Also the read
+ * side's parser over what generate wrote (same records and counts). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <mailauth/report.h>
+
+#include "report_gen_support.h"
+
+#define DAY 1700006400 /* 2023-11-15 */
+
+static char dir[256];
+
+static void
+path_of(char *out, size_t cap, const char *name)
+{
+    (void)snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static int
+run(const char *fmt, ...)
+{
+    char    cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return st == -1 ? -1 : (st >> 8) & 0xff;
+}
+
+static void
+add_row(mailauth_report_store_t *s, const char *domain, const char *p, const char *rua,
+        const char *ip, int64_t t)
+{
+    static const mailauth_report_dkim_t dk[] = { { "example.org", "s1", "pass", NULL } };
+    static const mailauth_report_spf_t  sp[] = { { "example.org", "mfrom", "fail", NULL } };
+    mailauth_report_policy_t pol = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .domain = domain, .p = p, .rua = rua, .fo = "0" };
+    mailauth_report_record_t rec = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .time = t, .source_ip = ip, .count = 1,
+                                     .disposition = "none", .dkim_aligned = "pass",
+                                     .spf_aligned = "fail", .dmarc = "pass",
+                                     .header_from = domain, .envelope_from = "example.org",
+                                     .dkim = dk, .dkim_count = 1, .spf = sp, .spf_count = 1,
+                                     .policy = &pol };
+    assert_int_equal(mailauth_report_store_add(s, &rec), MAILAUTH_OK);
+}
+
+static const char rua[] =
+    "mailto:dmarc@example.org,mailto:agg@reports.example!10m,mailto:x@unauth.example";
+
+static void
+fill_store(const char *uri)
+{
+    mailauth_report_store_t *s = NULL;
+    char                     err[256];
+    assert_int_equal(mailauth_report_store_open(uri, 0, &s, err, sizeof(err)), MAILAUTH_OK);
+    /* example.org changes its policy during the day: one report, the final policy */
+    add_row(s, "example.org", "none", rua, "192.0.2.1", DAY + 100);
+    add_row(s, "example.org", "none", rua, "192.0.2.1", DAY + 200);
+    add_row(s, "example.org", "reject", rua, "192.0.2.2", DAY + 300);
+    add_row(s, "deferred.example", "none", "mailto:r@slow.example", "192.0.2.3", DAY + 400);
+    add_row(s, "norua.example", "none", NULL, "192.0.2.4", DAY + 500);
+    add_row(s, "example.org", "none", rua, "192.0.2.1", DAY + 86400 + 5); /* next day */
+    mailauth_report_store_close(s);
+}
+
+static void
+write_text(const char *name, const char *text, int mode)
+{
+    char p[512];
+    path_of(p, sizeof(p), name);
+    assert_int_equal(rg_write_file(dir, name, text, strlen(text)), 0);
+    assert_int_equal(chmod(p, (mode_t)mode), 0);
+}
+
+static int
+sendmail_calls(void)
+{
+    char p[512];
+    int  n = 0;
+    for (;; n++) {
+        (void)snprintf(p, sizeof(p), "%s/sent.%d.argv", dir, n);
+        if (access(p, F_OK) != 0)
+            return n;
+    }
+}
+
+static char *
+slurp_name(const char *name)
+{
+    char p[512];
+    path_of(p, sizeof(p), name);
+    return rg_read_file(p, NULL);
+}
+
+static const char *report_id_of(const char *out, const char *domain, char *id);
+static void        assert_parse_round_trip(const char *genout, const char *id);
+
+static void
+test_report_send_end_to_end(void **state)
+{
+    char uri[512], cmd_base[2048], out1[64], out2[64];
+    char id_org[40], id_def[40];
+    (void)state;
+    (void)snprintf(uri, sizeof(uri), "sqlite:%s/h.db", dir);
+    fill_store(uri);
+    write_text("sendmail",
+               "#!/bin/sh\nd=$(dirname \"$0\")\nn=0\nwhile [ -e \"$d/sent.$n.argv\" ]; do "
+               "n=$((n+1)); done\nprintf '%s\\n' \"$@\" > \"$d/sent.$n.argv\"\n"
+               "cat > \"$d/sent.$n.msg\"\n",
+               0755);
+    write_text("dns.zone",
+               "example.org._report._dmarc.reports.example TXT \"v=DMARC1;\"\n"
+               "example.org._report._dmarc.unauth.example TXT \"v=spf1 -all\"\n"
+               "deferred.example._report._dmarc.slow.example TXT TIMEOUT\n",
+               0644);
+    (void)snprintf(cmd_base, sizeof(cmd_base),
+                   "%s generate --store %s --period 2023-11-15 --org-name 'Receiver Org' "
+                   "--org-email dmarc-reports@receiver.example --outdir %s --now %d "
+                   "--key %s/dkim_sign/rsa2048-pkcs8.pem --selector rpt --domain receiver.example",
+                   MAILAUTH_REPORT_TOOL, uri, dir, DAY + 90000, MAILAUTH_TEST_DATA);
+    (void)snprintf(out1, sizeof(out1), "gen1.out");
+    assert_int_equal(run("%s > %s/%s", cmd_base, dir, out1), 0);
+    char *g1 = slurp_name(out1);
+    assert_non_null(g1);
+    /* one report per policy domain with a rua= address; norua.example has none */
+    assert_non_null(report_id_of(g1, "example.org", id_org));
+    assert_non_null(report_id_of(g1, "deferred.example", id_def));
+    assert_null(strstr(g1, "norua.example!"));
+    assert_non_null(strstr(g1, "generated "));
+    /* the example.org report: the final configuration (p=reject), three messages */
+    char  name[512];
+    (void)snprintf(name, sizeof(name), "%s.eml", id_org);
+    char *eml1 = slurp_name(name);
+    assert_non_null(eml1);
+    assert_parse_round_trip(g1, id_org);
+
+    /* generating the same period again: the same IDs, files and bytes, nothing new */
+    (void)snprintf(out2, sizeof(out2), "gen2.out");
+    assert_int_equal(run("%s > %s/%s", cmd_base, dir, out2), 0);
+    char *g2 = slurp_name(out2);
+    char  again[40];
+    assert_string_equal(report_id_of(g2, "example.org", again), id_org);
+    assert_non_null(strstr(g2, "exists "));
+    assert_null(strstr(g2, "generated "));
+    char *eml2 = slurp_name(name);
+    assert_string_equal(eml1, eml2);
+
+    /* send: example.org goes to its two authorized destinations; the
+     * deferred.example destination cannot be verified (DNS timeout): deferred */
+    char send_cmd[2048];
+    (void)snprintf(send_cmd, sizeof(send_cmd),
+                   "%s send --store %s --sendmail %s/sendmail --zone %s/dns.zone > %s/send.out",
+                   MAILAUTH_REPORT_TOOL, uri, dir, dir, dir);
+    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(sendmail_calls(), 1);
+    char *argv0 = slurp_name("sent.0.argv");
+    assert_string_equal(argv0, "-i\n-f\ndmarc-reports@receiver.example\n--\n"
+                               "dmarc@example.org\nagg@reports.example\n");
+    char *msg0 = slurp_name("sent.0.msg");
+    assert_string_equal(msg0, eml1); /* the message generate wrote, byte for byte */
+    char *so = slurp_name("send.out");
+    assert_non_null(strstr(so, "unauthorized x@unauth.example"));
+    char want[128];
+    (void)snprintf(want, sizeof(want), "%s deferred", id_def);
+    assert_non_null(strstr(so, want));
+
+    /* again: nothing is sent twice; the deferred one is still deferred */
+    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(sendmail_calls(), 1);
+
+    /* the destination publishes its authorization: the deferred report goes */
+    write_text("dns.zone", "deferred.example._report._dmarc.slow.example TXT \"v=DMARC1\"\n",
+               0644);
+    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(sendmail_calls(), 2);
+    char *argv1 = slurp_name("sent.1.argv");
+    assert_non_null(strstr(argv1, "\n--\nr@slow.example\n"));
+    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(sendmail_calls(), 2);
+
+    free(g1);
+    free(g2);
+    free(eml1);
+    free(eml2);
+    free(argv0);
+    free(msg0);
+    free(so);
+    free(argv1);
+}
+
+/* "generated ID NAME" lines: the ID of the report whose file names `domain`. */
+static const char *
+report_id_of(const char *out, const char *domain, char *id)
+{
+    char        key[128];
+    const char *p;
+    (void)snprintf(key, sizeof(key), "!%s!", domain);
+    p = strstr(out, key);
+    if (p == NULL)
+        return NULL;
+    while (p > out && p[-1] != '\n')
+        p--;
+    p = strchr(p, ' ');
+    if (p == NULL || strlen(p + 1) < 32)
+        return NULL;
+    memcpy(id, p + 1, 32);
+    id[32] = '\0';
+    return id;
+}
+
+/* The read side's parser over the .xml.gz generate wrote: the same report,
+ * the final policy, the same rows and counts. */
+static void
+assert_parse_round_trip(const char *genout, const char *id)
+{
+    const char *line = strstr(genout, id);
+    char        file[512];
+    char        want[160];
+    size_t      n;
+    assert_non_null(line);
+    line += 33;
+    n = strcspn(line, "\n");
+    assert_true(n < sizeof(file));
+    memcpy(file, line, n);
+    file[n] = '\0';
+    assert_int_equal(run("%s parse --format json '%s/%s' > %s/parse.out", MAILAUTH_REPORT_TOOL,
+                         dir, file, dir),
+                     0);
+    char *js = slurp_name("parse.out");
+    assert_non_null(js);
+    (void)snprintf(want, sizeof(want), "\"report_id\": \"%s\"", id);
+    assert_non_null(strstr(js, want));
+    assert_non_null(strstr(js, "\"schema\": \"2.0\""));
+    assert_non_null(strstr(js, "\"org_name\": \"Receiver Org\""));
+    assert_non_null(strstr(js, "\"begin\": 1700006400, \"end\": 1700092799"));
+    assert_non_null(strstr(js, "\"policy_domain\": \"example.org\""));
+    assert_non_null(strstr(js, "\"p\": \"reject\""));
+    assert_non_null(strstr(js, "\"source_ip\": \"192.0.2.1\", \"count\": 2"));
+    assert_non_null(strstr(js, "\"source_ip\": \"192.0.2.2\", \"count\": 1"));
+    assert_null(strstr(js, "192.0.2.3")); /* another domain's report */
+    free(js);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_report_send_end_to_end) };
+    const char             *tmp = getenv("TMPDIR");
+    int                     rc;
+    (void)snprintf(dir, sizeof(dir), "%s/mailauth-report-send-XXXXXX", tmp ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL)
+        return 1;
+    rc = cmocka_run_group_tests_name("report_send", tests, NULL, NULL);
+    if (rc == 0)
+        (void)run("rm -rf '%s'", dir);
+    return rc;
+}
