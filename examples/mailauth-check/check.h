@@ -45,6 +45,7 @@ struct check_opts {
     bool spf_only;           /* --spf-only: no message is read */
     int dmarc_mode;          /* enum check_dmarc_mode */
     bool json;               /* --json */
+    const char *history;     /* --history URI, or NULL */
     const char *input;       /* FILE, "-" or NULL (stdin) */
     bool help;               /* --help */
     bool version;            /* --version */
@@ -84,6 +85,12 @@ void check_print_arc(FILE *f, const mailauth_eval_t *ev);
 /* output_json.c: write `s` as a JSON string (quotes included); NULL writes null.
  * Bytes < 0x20, '"', '\\' and DEL are escaped; invalid UTF-8 becomes U+FFFD. */
 void check_json_string(FILE *f, const char *s);
+
+/* history.c: whether this build has libmailauth-report (--history), and
+ * the finished evaluation recorded as one history row in o->history.
+ * Returns an exit code; prints why on failure. */
+bool check_history_built(void);
+int  check_record_history(const struct check_opts *o, const mailauth_eval_t *ev);
 
 
 #endif

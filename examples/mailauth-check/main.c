@@ -236,6 +236,8 @@ run(const struct check_opts *o)
         rc = evaluate(o, ctx, r, msg, len, &ev);
     if (rc == CHECK_EXIT_OK)
         rc = print_result(o, ev);
+    if (rc == CHECK_EXIT_OK && o->history != NULL)
+        rc = check_record_history(o, ev);
     mailauth_eval_free(ev);
     mailauth_resolver_free(r);
     mailauth_ctx_free(ctx);

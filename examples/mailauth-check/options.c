@@ -18,6 +18,7 @@ enum opt_id {
     OPT_DMARC_MODE,
     OPT_TRUSTED_SEALER,
     OPT_JSON,
+    OPT_HISTORY,
     OPT_HELP,
     OPT_VERSION
 };
@@ -35,6 +36,7 @@ static const struct tool_opt opt_defs[] = {
     { "dmarc-mode", OPT_DMARC_MODE, true },
     { "trusted-sealer", OPT_TRUSTED_SEALER, true },
     { "json", OPT_JSON, false },
+    { "history", OPT_HISTORY, true },
     { "help", OPT_HELP, false },
     { "version", OPT_VERSION, false },
 };
@@ -61,6 +63,8 @@ check_print_usage(FILE *f)
           "  --dmarc-mode 7489|9989 organizational domain by PSL (7489, default) or DNS tree walk\n"
           "  --trusted-sealer DOMAIN  trust this ARC sealer for the DMARC override (repeatable)\n"
           "  --json                 print a JSON object instead of the header field\n"
+          "  --history URI          also record the evaluation in a DMARC history store\n"
+          "                         (sqlite:PATH or postgresql://...)\n"
           "  --help                 print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
@@ -148,6 +152,11 @@ apply_opt(void *ud, int id, const char *arg)
         break;
     case OPT_TRUSTED_SEALER: o->sealers[o->nsealers++] = arg; break;
     case OPT_JSON: o->json = true; break;
+    case OPT_HISTORY:
+        if (!check_history_built())
+            return usage_error("--history: this build has no libmailauth-report", NULL);
+        o->history = arg;
+        break;
     case OPT_HELP: o->help = true; break;
     case OPT_VERSION: o->version = true; break;
     }

@@ -45,7 +45,8 @@ keep_n(mailauth_report_row_t *row, const char *s, size_t n, bool lower)
     return p;
 }
 
-/* The domain of an address (after the last '@'), or the text itself. */
+/* The domain of an address (after the last '@'), or the text itself; in
+ * lower case, so that rows group whatever case the client used. */
 static const char *
 domain_of(mailauth_report_row_t *row, const char *addr)
 {
@@ -53,7 +54,8 @@ domain_of(mailauth_report_row_t *row, const char *addr)
     if (addr == NULL)
         return NULL;
     at = strrchr(addr, '@');
-    return keep(row, at != NULL ? at + 1 : addr);
+    addr = at != NULL ? at + 1 : addr;
+    return keep_n(row, addr, strlen(addr), true);
 }
 
 static bool

@@ -9,8 +9,10 @@
  * busy timeout, before anything is read, so no transaction has to be
  * retried for a stale snapshot. Prepared statements are cached per handle. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
@@ -89,7 +91,13 @@ sq_bind(sqlite3_stmt *st, const mailauth_report__store_param_t *p, size_t np)
     if ((size_t)sqlite3_bind_parameter_count(st) != np)
         return SQLITE_RANGE;
     for (size_t i = 0; i < np && rc == SQLITE_OK; i++) {
-        int idx = (int)i + 1; /* $1..$n, each first used in order */
+        /* SQLite numbers "$n" names in order of first use: look $n up */
+        char name[24];
+        int  idx;
+        snprintf(name, sizeof(name), "$%zu", i + 1);
+        idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            return SQLITE_RANGE;
         if (p[i].kind == STORE_P_INT)
             rc = sqlite3_bind_int64(st, idx, p[i].i);
         else if (p[i].kind == STORE_P_TEXT && p[i].text != NULL)
@@ -167,7 +175,15 @@ static mailauth_status_t
 sq_pragmas(mailauth_report_store_t *s, unsigned flags)
 {
     bool              wal = false;
-    mailauth_status_t st = sq_query(s, "PRAGMA journal_mode=WAL", NULL, 0, wal_answer, &wal, NULL);
+    mailauth_status_t st = MAILAUTH_EAGAIN;
+    /* Switching a new database to WAL needs it to itself, and SQLite does
+     * not wait for that: openers that race on a new file retry here. */
+    for (int ms = 0; st == MAILAUTH_EAGAIN && ms < SQ_BUSY_MS; ms += 10) {
+        const struct timespec pause = {0, 10 * 1000 * 1000};
+        st = sq_query(s, "PRAGMA journal_mode=WAL", NULL, 0, wal_answer, &wal, NULL);
+        if (st == MAILAUTH_EAGAIN)
+            nanosleep(&pause, NULL);
+    }
     if (st == MAILAUTH_OK && !wal) {
         mailauth_report__store_seterr(s, "sqlite: the database refused WAL journal mode");
         return MAILAUTH_EINTERNAL;
