@@ -195,6 +195,14 @@ walk_multipart(mailauth_report__job_t *job, const uint8_t *p, size_t n, const ch
         }
         off = end;
     }
+    /* no closing delimiter (a cut message): the last part runs to the end */
+    if (in_part && part < n) {
+        if (++w->parts > job->rd->lim.max_parts) {
+            w->too_deep = true;
+            return;
+        }
+        walk(job, p + part, n - part, depth + 1, w);
+    }
 }
 
 static bool

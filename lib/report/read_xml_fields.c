@@ -137,7 +137,7 @@ parse_time(const char *s, int64_t *out)
     if (*s < '0' || *s > '9')
         return false;
     for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (INT64_MAX - 9) / 10)
+        if (v > (INT64_MAX - (*s - '0')) / 10)
             return false;
         v = v * 10 + (*s - '0');
     }
@@ -160,7 +160,7 @@ parse_count(struct read_doc *d, const char *s)
             mailauth_report__doc_fail(d, MAILAUTH_EINVAL, "<count> is not a number: \"%.40s\"", s);
             return;
         }
-        if (v > ((uint64_t)INT64_MAX - 9) / 10) {
+        if (v > ((uint64_t)INT64_MAX - (uint64_t)(*c - '0')) / 10) {
             mailauth_report__doc_fail(d, MAILAUTH_EINVAL, "<count> out of range: %.40s", s);
             return;
         }
