@@ -27,3 +27,21 @@ if(TARGET mailauth_report_static)
       SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# The documents against the RFC 9990 schema (xmllint), the messages through
+# Python's email package and dkimpy, the failure report against RFC 9991's example.
+if(TARGET test_report_gen AND TARGET test_report_fail)
+  set(_rg_data ${MAILAUTH_TESTDATA_DIR}/dmarc-reports)
+  add_test(NAME report_gen_schema COMMAND sh ${_rg_dir}/run_checks.sh schema
+           $<TARGET_FILE:test_report_gen> ${_rg_data}/schema/dmarc-xml-0.2.xsd)
+  add_test(NAME report_gen_mime COMMAND sh ${_rg_dir}/run_checks.sh aggregate-mime
+           $<TARGET_FILE:test_report_gen>)
+  add_test(NAME report_fail_mime COMMAND sh ${_rg_dir}/run_checks.sh failure-mime
+           $<TARGET_FILE:test_report_fail>)
+  add_test(NAME report_fail_rfc_example COMMAND sh ${_rg_dir}/run_checks.sh failure-example
+           $<TARGET_FILE:test_report_fail>
+           ${_rg_data}/samples/ietf-failure-draft/draft-ietf-dmarc-failure-reporting-24-example.eml)
+  set_tests_properties(report_gen_schema report_gen_mime report_fail_mime report_fail_rfc_example
+    PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT
+    "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+endif()

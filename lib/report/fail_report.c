@@ -126,7 +126,7 @@ put_dkim_spf(mailauth_report__buf_t *b, const mailauth_eval_t *ev,
 }
 
 static mailauth_status_t
-put_authres(mailauth_report__buf_t *b, mailauth_eval_t *ev)
+put_authres(mailauth_report__buf_t *b, mailauth_eval_t *ev, const mailauth_report_fail_opts_t *o)
 {
     const mailauth_authres_t *ar = NULL;
     size_t                    need = 0;
@@ -140,7 +140,11 @@ put_authres(mailauth_report__buf_t *b, mailauth_eval_t *ev)
         return MAILAUTH_ENOMEM;
     st = mailauth_authres_format(ar, field, need + 1, &need);
     if (st == MAILAUTH_OK) {
-        mailauth_report__buf_add(b, field, need);
+        /* smtp.mailfrom= and the SPF comment carry the MAIL FROM local-part */
+        if (o->keep_local_parts)
+            mailauth_report__buf_add(b, field, need);
+        else
+            mailauth_report__redact_field(b, field, need, o->redact_secret);
         mailauth_report__buf_str(b, "\r\n");
     }
     free(field);
@@ -188,7 +192,7 @@ mailauth_report__fail_feedback(mailauth_report__buf_t *b, mailauth_eval_t *ev,
     mailauth_report__buf_str(b, "Feedback-Type: auth-failure\r\nVersion: 1\r\n");
     put_opt(b, "User-Agent", o->user_agent != NULL ? o->user_agent : ua);
     mailauth_report__buf_str(b, "Auth-Failure: dmarc\r\n");
-    st = put_authres(b, ev);
+    st = put_authres(b, ev, o);
     if (st != MAILAUTH_OK)
         return st;
     /* RFC 9991 §4 item 2: the mechanisms that failed to give an aligned pass. */

@@ -221,8 +221,10 @@ mailauth_report_dest_parse(const char *uri, mailauth_report_dest_t *out)
     while (n > 0 && blank(uri[n - 1]))
         n--;
     end = size_suffix(uri, n, &out->limit, &bad);
-    out->state = (bad || !parse_mailto(uri, end, out)) ? MAILAUTH_REPORT_DEST_UNSUPPORTED
-                                                       : MAILAUTH_REPORT_DEST_OK;
+    if (bad || !parse_mailto(uri, end, out)) {
+        memset(out, 0, sizeof(*out));
+        out->state = MAILAUTH_REPORT_DEST_UNSUPPORTED;
+    }
     return MAILAUTH_OK;
 }
 

@@ -3,7 +3,9 @@
 package (and dkimpy for the signature), independent of the C code.
 
   check_mime.py aggregate MSG ZONE       RFC 9990 aggregate report message
-  check_mime.py failure MSG [--keep]     RFC 9991 / RFC 6591 failure report
+  check_mime.py failure MSG [--keep] [--sample EML]
+                                         RFC 9991 / RFC 6591 failure report (with
+                                         --sample: every field the example has)
   check_mime.py failure-sample EML       the same structural check on the
                                          RFC 9991 example, so that the checker
                                          itself is known to accept the RFC's form
@@ -122,10 +124,19 @@ def original_header(part):
     return email.message_from_string(part.get_payload())
 
 
-def check_failure(path, keep):
+def check_failure(path, keep, sample=None):
     raw = open(path, "rb").read()
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     parts, fields = failure_structure(msg)
+    if sample is not None:
+        # Every field the RFC 9991 example report carries is in ours too.
+        smsg = email.message_from_bytes(open(sample, "rb").read(), policy=email.policy.compat32)
+        sparts, sfields = failure_structure(smsg)
+        missing = [k for k in sfields.keys() if fields[k] is None]
+        if missing:
+            fail("fields of the RFC 9991 example missing: %s" % ", ".join(missing))
+        if [p.get_content_type() for p in parts[:2]] != [p.get_content_type() for p in sparts[:2]]:
+            fail("the parts differ from the RFC 9991 example")
     orig = original_header(parts[2])
     if orig["Subject"] is None or orig["From"] is None:
         fail("the original header is not included")
@@ -157,7 +168,9 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "aggregate":
         check_aggregate(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == "failure":
-        check_failure(sys.argv[2], "--keep" in sys.argv[3:])
+        args = sys.argv[3:]
+        sample = args[args.index("--sample") + 1] if "--sample" in args else None
+        check_failure(sys.argv[2], "--keep" in args, sample)
     elif len(sys.argv) == 3 and sys.argv[1] == "failure-sample":
         check_sample(sys.argv[2])
     else:
