@@ -21,8 +21,8 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 static bool
 parse_day(const char *s, size_t n, int64_t *day)
 {
-    static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    unsigned              v[3] = { 0, 0, 0 };
+    static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned              v[3] = {0, 0, 0};
     if (n != 10 || s[4] != '-' || s[7] != '-')
         return false;
     for (size_t i = 0; i < 10; i++) {
@@ -77,7 +77,7 @@ gen_parse_time(const char *s, int64_t *out)
 static uint64_t
 fixed_clock(void *ud, mailauth_clock_kind_t kind)
 {
-    const int64_t *now = ud;
+    const int64_t  *now = ud;
     static uint64_t mono;
     if (kind == MAILAUTH_CLOCK_WALL)
         return (uint64_t)*now * 1000u;

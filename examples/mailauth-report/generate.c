@@ -80,14 +80,14 @@ write_message(struct gen_run *g, const mailauth_report_aggregate_t *rep,
     char                  *msg = NULL;
     size_t                 len = 0;
     char                   name[64];
-    mailauth_report_mail_t mail = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                    .to = to,
-                                    .to_count = n,
-                                    .date = g->now,
-                                    .ctx = g->ctx,
-                                    .key = g->key,
-                                    .domain = g->domain,
-                                    .selector = g->selector };
+    mailauth_report_mail_t mail = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                   .to = to,
+                                   .to_count = n,
+                                   .date = g->now,
+                                   .ctx = g->ctx,
+                                   .key = g->key,
+                                   .domain = g->domain,
+                                   .selector = g->selector};
     mailauth_status_t      st;
     bool                   ok;
     for (size_t i = 0; i < n; i++)
@@ -113,12 +113,11 @@ on_report(void *arg, const mailauth_report_aggregate_t *rep, const mailauth_repo
     size_t                      len = 0;
     const uint8_t              *gz = mailauth_report_aggregate_gzip(rep, &len);
     int                         existed = 0;
-    mailauth_report_generated_t rec = { .version = MAILAUTH_REPORT_STRUCT_VERSION };
+    mailauth_report_generated_t rec = {.version = MAILAUTH_REPORT_STRUCT_VERSION};
     char                        probe[1][320];
     /* RFC 9990 §2.3: reports go to the domains that ask for them (rua=). */
     if (rua_addresses(policy->rua, probe, 1) == 0) {
-        fprintf(stderr, "mailauth-report: %s: no usable rua= address: no report\n",
-                policy->domain);
+        fprintf(stderr, "mailauth-report: %s: no usable rua= address: no report\n", policy->domain);
         return 0;
     }
     if (!write_file(g->outdir, mailauth_report_aggregate_filename(rep), gz, len, gzpath,
@@ -149,7 +148,7 @@ on_report(void *arg, const mailauth_report_aggregate_t *rep, const mailauth_repo
 }
 
 struct gen_opts {
-    const char *store, *period, *key, *now;
+    const char           *store, *period, *key, *now;
     mailauth_report_gen_t gen;
 };
 
@@ -157,20 +156,20 @@ static int
 parse_opts(int argc, char **argv, struct gen_opts *o, struct gen_run *g)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = strcmp(a, "--store") == 0            ? &o->store
-                            : strcmp(a, "--period") == 0         ? &o->period
-                            : strcmp(a, "--org-name") == 0       ? &o->gen.org_name
-                            : strcmp(a, "--org-email") == 0      ? &o->gen.email
-                            : strcmp(a, "--extra-contact") == 0  ? &o->gen.extra_contact_info
-                            : strcmp(a, "--receiver") == 0       ? &o->gen.receiver
-                            : strcmp(a, "--outdir") == 0         ? &g->outdir
-                            : strcmp(a, "--key") == 0            ? &o->key
-                            : strcmp(a, "--selector") == 0       ? &g->selector
-                            : strcmp(a, "--domain") == 0         ? &g->domain
-                            : strcmp(a, "--now") == 0            ? &o->now
-                                                                 : NULL;
+        const char  *a = argv[i];
+        const char  *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = strcmp(a, "--store") == 0           ? &o->store
+                            : strcmp(a, "--period") == 0        ? &o->period
+                            : strcmp(a, "--org-name") == 0      ? &o->gen.org_name
+                            : strcmp(a, "--org-email") == 0     ? &o->gen.email
+                            : strcmp(a, "--extra-contact") == 0 ? &o->gen.extra_contact_info
+                            : strcmp(a, "--receiver") == 0      ? &o->gen.receiver
+                            : strcmp(a, "--outdir") == 0        ? &g->outdir
+                            : strcmp(a, "--key") == 0           ? &o->key
+                            : strcmp(a, "--selector") == 0      ? &g->selector
+                            : strcmp(a, "--domain") == 0        ? &g->domain
+                            : strcmp(a, "--now") == 0           ? &o->now
+                                                                : NULL;
         if (slot == NULL || v == NULL) {
             fprintf(stderr, "mailauth-report generate: bad option '%s'\n", a);
             return TOOL_EXIT_USAGE;
@@ -218,8 +217,8 @@ load_key(struct gen_run *g, const char *file)
 int
 cmd_generate(int argc, char **argv)
 {
-    struct gen_opts   o = { .gen = { .version = MAILAUTH_REPORT_STRUCT_VERSION } };
-    struct gen_run    g = { .outdir = "." };
+    struct gen_opts   o = {.gen = {.version = MAILAUTH_REPORT_STRUCT_VERSION}};
+    struct gen_run    g = {.outdir = "."};
     char              err[512] = "";
     int               rc = parse_opts(argc, argv, &o, &g);
     mailauth_status_t st;

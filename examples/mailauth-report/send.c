@@ -107,7 +107,7 @@ run_sendmail(struct send_run *s, const char *from, char addrs[][320], size_t n, 
         return -1;
     }
     if (pid == 0) {
-        char *argv[MAX_DESTS + 6];
+        char  *argv[MAX_DESTS + 6];
         size_t k = 0;
         argv[k++] = (char *)(uintptr_t)s->sendmail;
         argv[k++] = "-i";
@@ -170,11 +170,10 @@ static size_t
 destinations(struct send_run *s, const struct pending *p, uint64_t size, char addrs[][320],
              bool *deferred)
 {
-    mailauth_report_dest_check_t chk = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                         .resolver = s->resolver,
-                                         .timeout_ms = -1 };
-    size_t                       n = 0;
-    const char                  *u = p->destinations;
+    mailauth_report_dest_check_t chk = {
+        .version = MAILAUTH_REPORT_STRUCT_VERSION, .resolver = s->resolver, .timeout_ms = -1};
+    size_t      n = 0;
+    const char *u = p->destinations;
     *deferred = false;
     while (u != NULL && *u != '\0' && n < MAX_DESTS) {
         const char            *comma = strchr(u, ',');
@@ -184,8 +183,7 @@ destinations(struct send_run *s, const struct pending *p, uint64_t size, char ad
         if (len < sizeof(uri)) {
             memcpy(uri, u, len);
             uri[len] = '\0';
-            if (mailauth_report_dest_verify(&chk, p->policy_domain, uri, size, &d) ==
-                MAILAUTH_OK) {
+            if (mailauth_report_dest_verify(&chk, p->policy_domain, uri, size, &d) == MAILAUTH_OK) {
                 printf("%s %s %s\n", p->report_id, mailauth_report_dest_state_name(d.state),
                        d.address[0] ? d.address : uri);
                 if (d.state == MAILAUTH_REPORT_DEST_OK)
@@ -223,10 +221,9 @@ send_one(struct send_run *s, const struct pending *p)
             (void)snprintf(err, sizeof(err), "deferred: a destination could not be verified");
         else if (n == 0)
             printf("%s dropped: no authorized destination\n", p->report_id);
-        else if ((s->outdir != NULL ? to_outdir(s, p->report_id, addrs, n, msg, len, err,
-                                                sizeof(err))
-                                    : run_sendmail(s, from, addrs, n, msg, len, err,
-                                                   sizeof(err))) == 0)
+        else if ((s->outdir != NULL
+                      ? to_outdir(s, p->report_id, addrs, n, msg, len, err, sizeof(err))
+                      : run_sendmail(s, from, addrs, n, msg, len, err, sizeof(err))) == 0)
             printf("%s sent to %zu destination(s)\n", p->report_id, n);
     }
     free(msg);
@@ -305,8 +302,8 @@ send_resolver(mailauth_ctx_t *ctx, const struct send_opts *o)
 int
 cmd_send(int argc, char **argv)
 {
-    struct send_opts  o = { 0 };
-    struct send_run   s = { 0 };
+    struct send_opts  o = {0};
+    struct send_run   s = {0};
     char              err[512] = "";
     mailauth_ctx_t   *ctx = NULL;
     int               rc = send_parse(argc, argv, &o, &s);
@@ -315,15 +312,14 @@ cmd_send(int argc, char **argv)
         return rc;
     ctx = gen_ctx(NULL);
     s.resolver = ctx != NULL ? send_resolver(ctx, &o) : NULL;
-    st = s.resolver == NULL
-             ? MAILAUTH_EINVAL
-             : mailauth_report_store_open(o.store, 0, &s.store, err, sizeof(err));
+    st = s.resolver == NULL ? MAILAUTH_EINVAL
+                            : mailauth_report_store_open(o.store, 0, &s.store, err, sizeof(err));
     if (st == MAILAUTH_OK)
         st = mailauth_report_store_unsent(s.store, on_unsent, &s);
     if (st != MAILAUTH_OK || s.oom) {
         if (s.resolver != NULL)
             fprintf(stderr, "mailauth-report: %s: %s\n", o.store,
-                    err[0] ? err
+                    err[0]            ? err
                     : s.store != NULL ? mailauth_report_store_error(s.store)
                                       : mailauth_strerror(st));
         rc = TOOL_EXIT_FAILED;

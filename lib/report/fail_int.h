@@ -16,7 +16,8 @@ void mailauth_report__redact_field(mailauth_report__buf_t *b, const char *field,
                                    const char *secret);
 
 /* The message/feedback-report fields of an evaluation (fail_report.c). */
-mailauth_status_t mailauth_report__fail_feedback(mailauth_report__buf_t *b, struct mailauth_eval *ev,
+mailauth_status_t mailauth_report__fail_feedback(mailauth_report__buf_t            *b,
+                                                 struct mailauth_eval              *ev,
                                                  const mailauth_report_fail_opts_t *o);
 
 /* The original message as an included part: its header fields (redacted

@@ -44,7 +44,7 @@ void
 mailauth_report__fail_original(mailauth_report__buf_t *b, const uint8_t *msg, size_t len,
                                const mailauth_report_fail_opts_t *o)
 {
-    mailauth_report__buf_t field = { 0 };
+    mailauth_report__buf_t field = {0};
     size_t                 pos = 0;
     /* Header: one field at a time (a line that starts with WSP continues it). */
     while (pos < len) {
@@ -118,8 +118,9 @@ static void
 put_parts(mailauth_report__buf_t *b, const char *boundary, const mailauth_report_fail_opts_t *o,
           const char *domain)
 {
-    mailauth_report__buf_fmt(b, "Content-Type: multipart/report; report-type=feedback-report;\r\n"
-                                "  boundary=\"%s\"\r\n\r\n",
+    mailauth_report__buf_fmt(b,
+                             "Content-Type: multipart/report; report-type=feedback-report;\r\n"
+                             "  boundary=\"%s\"\r\n\r\n",
                              boundary);
     mailauth_report__buf_str(b, "This is a MIME-formatted message.\r\n\r\n");
     mailauth_report__buf_fmt(b, "--%s\r\n", boundary);
@@ -136,8 +137,8 @@ put_parts(mailauth_report__buf_t *b, const char *boundary, const mailauth_report
 }
 
 static void
-put_original(mailauth_report__buf_t *b, const char *boundary,
-             const mailauth_report_fail_opts_t *o, const uint8_t *msg, size_t len)
+put_original(mailauth_report__buf_t *b, const char *boundary, const mailauth_report_fail_opts_t *o,
+             const uint8_t *msg, size_t len)
 {
     mailauth_report__buf_fmt(b, "\r\n--%s\r\n", boundary);
     mailauth_report__buf_fmt(b, "Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n",
@@ -153,7 +154,7 @@ mailauth_report_failure_message(mailauth_eval_t *ev, const uint8_t *msg, size_t 
                                 const mailauth_report_mail_t *mail, char **out, size_t *out_len)
 {
     const mailauth_dmarc_result_t *r = ev != NULL ? mailauth_eval_dmarc(ev) : NULL;
-    mailauth_report__buf_t         b = { 0 };
+    mailauth_report__buf_t         b = {0};
     mailauth_status_t              st;
     char                           msgid[160];
     char                           boundary[64];

@@ -9,10 +9,9 @@
 #include "fail_int.h"
 
 /* Fields whose '@' is not a mailbox: message identifiers and signatures. */
-static const char *const keep_fields[] = { "message-id",    "in-reply-to", "references",
-                                           "content-id",    "dkim-signature",
-                                           "arc-seal",      "arc-message-signature",
-                                           "resent-message-id", NULL };
+static const char *const keep_fields[] = {
+    "message-id", "in-reply-to",           "references",        "content-id", "dkim-signature",
+    "arc-seal",   "arc-message-signature", "resent-message-id", NULL};
 
 static bool
 kept(const char *field, size_t len)

@@ -99,8 +99,8 @@ aligned(const mailauth_dmarc_result_t *r, const char *d, mailauth_dmarc_align_t 
 /* RFC 9991 §4 item 1: the DKIM fields of the first aligned signature
  * that failed, the SPF-DNS field when the aligned SPF identity failed. */
 static void
-put_dkim_spf(mailauth_report__buf_t *b, const mailauth_eval_t *ev,
-             const mailauth_dmarc_result_t *r, const mailauth_report_fail_opts_t *o)
+put_dkim_spf(mailauth_report__buf_t *b, const mailauth_eval_t *ev, const mailauth_dmarc_result_t *r,
+             const mailauth_report_fail_opts_t *o)
 {
     const mailauth_spf_result_t *spf = mailauth_eval_spf(ev, MAILAUTH_SPF_MAILFROM);
     for (size_t i = 0; i < mailauth_eval_dkim_count(ev); i++) {
@@ -113,8 +113,7 @@ put_dkim_spf(mailauth_report__buf_t *b, const mailauth_eval_t *ev,
         if (mailauth_dkim_result_auid(k) != NULL)
             mailauth_report__buf_fmt(b, "DKIM-Identity: %s\r\n", mailauth_dkim_result_auid(k));
         if (mailauth_dkim_result_selector(k) != NULL)
-            mailauth_report__buf_fmt(b, "DKIM-Selector: %s\r\n",
-                                     mailauth_dkim_result_selector(k));
+            mailauth_report__buf_fmt(b, "DKIM-Selector: %s\r\n", mailauth_dkim_result_selector(k));
         break;
     }
     if (spf != NULL && o->spf_record != NULL &&
@@ -156,7 +155,7 @@ static void
 put_address(mailauth_report__buf_t *b, const char *name, const char *addr,
             const mailauth_report_fail_opts_t *o)
 {
-    mailauth_report__buf_t f = { 0 };
+    mailauth_report__buf_t f = {0};
     if (addr == NULL || strpbrk(addr, "\r\n") != NULL)
         return;
     mailauth_report__buf_fmt(&f, "%s: %s", name, addr);
@@ -183,11 +182,11 @@ mailauth_report__fail_feedback(mailauth_report__buf_t *b, mailauth_eval_t *ev,
                                const mailauth_report_fail_opts_t *o)
 {
     const mailauth_dmarc_result_t *r = mailauth_eval_dmarc(ev);
-    char              ua[64];
-    char              date[64];
-    bool              spf_ok = mailauth_dmarc_result_spf_aligned(r) != 0;
-    bool              dkim_ok = mailauth_dmarc_result_dkim_aligned(r) != 0;
-    mailauth_status_t st;
+    char                           ua[64];
+    char                           date[64];
+    bool                           spf_ok = mailauth_dmarc_result_spf_aligned(r) != 0;
+    bool                           dkim_ok = mailauth_dmarc_result_dkim_aligned(r) != 0;
+    mailauth_status_t              st;
     (void)snprintf(ua, sizeof(ua), "mailauth/%s", mailauth_version());
     mailauth_report__buf_str(b, "Feedback-Type: auth-failure\r\nVersion: 1\r\n");
     put_opt(b, "User-Agent", o->user_agent != NULL ? o->user_agent : ua);

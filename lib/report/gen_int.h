@@ -58,7 +58,7 @@ mailauth_status_t mailauth_report__gzip(const uint8_t *in, size_t len, uint8_t *
 /* DKIM-sign the message in `b` (CRLF ends) with mail's key: prepends the field.
  * No key: nothing to do. */
 mailauth_status_t mailauth_report__sign(const mailauth_report_mail_t *mail,
-                                        mailauth_report__buf_t      *b);
+                                        mailauth_report__buf_t       *b);
 
 /* A MIME boundary made from an identifier (deterministic). */
 void mailauth_report__boundary(const char *seed, char *out, size_t cap);
@@ -66,8 +66,8 @@ void mailauth_report__boundary(const char *seed, char *out, size_t cap);
 /* The XML document of a report into b. */
 mailauth_status_t mailauth_report__xml_write(const mailauth_report_meta_t   *meta,
                                              const mailauth_report_policy_t *policy,
-                                             const mailauth_report_record_t *records,
-                                             size_t count, mailauth_report__buf_t *b);
+                                             const mailauth_report_record_t *records, size_t count,
+                                             mailauth_report__buf_t *b);
 
 /* Order a record's DKIM results by RFC 9990 §2.1.2 priority into idx
  * (capacity n); returns how many to write (at most 100). */
@@ -81,8 +81,8 @@ typedef struct mailauth_report__pool {
     bool          failed;
 } mailauth_report__pool_t;
 
-void *mailauth_report__pool_alloc(mailauth_report__pool_t *p, size_t n);
-void  mailauth_report__pool_free(mailauth_report__pool_t *p);
+void                           *mailauth_report__pool_alloc(mailauth_report__pool_t *p, size_t n);
+void                            mailauth_report__pool_free(mailauth_report__pool_t *p);
 const mailauth_report_policy_t *mailauth_report__copy_policy(mailauth_report__pool_t        *p,
                                                              const mailauth_report_policy_t *src);
 void mailauth_report__copy_record(mailauth_report__pool_t *p, mailauth_report_record_t *d,

@@ -33,9 +33,9 @@ put_from(mailauth_report__buf_t *b, const char *name, const char *addr)
 }
 
 void
-mailauth_report__mail_head(mailauth_report__buf_t *b, const char *from_name,
-                           const char *from_addr, const mailauth_report_mail_t *mail,
-                           const char *subject, const char *msgid)
+mailauth_report__mail_head(mailauth_report__buf_t *b, const char *from_name, const char *from_addr,
+                           const mailauth_report_mail_t *mail, const char *subject,
+                           const char *msgid)
 {
     char date[64];
     put_from(b, from_name, from_addr);
@@ -83,7 +83,7 @@ mailauth_report__sign(const mailauth_report_mail_t *mail, mailauth_report__buf_t
     mailauth_status_t       st;
     size_t                  need = 0;
     char                   *field = NULL;
-    mailauth_report__buf_t  out = { 0 };
+    mailauth_report__buf_t  out = {0};
     if (mail->key == NULL)
         return MAILAUTH_OK;
     if (b->failed)
@@ -110,7 +110,7 @@ mailauth_report__sign(const mailauth_report_mail_t *mail, mailauth_report__buf_t
         } else {
             mailauth_report__buf_clear(b);
             *b = out;
-            out = (mailauth_report__buf_t){ 0 };
+            out = (mailauth_report__buf_t){0};
         }
     }
     mailauth_report__buf_clear(&out);
@@ -150,7 +150,7 @@ mailauth_status_t
 mailauth_report_aggregate_message(const mailauth_report_aggregate_t *a,
                                   const mailauth_report_mail_t *mail, char **msg, size_t *len)
 {
-    mailauth_report__buf_t b = { 0 };
+    mailauth_report__buf_t b = {0};
     mailauth_status_t      st;
     char                   subject[768];
     char                   msgid[384];
@@ -163,14 +163,15 @@ mailauth_report_aggregate_message(const mailauth_report_aggregate_t *a,
         return MAILAUTH_EINVAL;
     /* RFC 9990 §2.1.3.2: "Report Domain: D Submitter: R Report-ID: <id>",
      * folded; the same ridtxt as the report_id and the file's unique-id. */
-    (void)snprintf(subject, sizeof(subject), "Report Domain: %s\r\n  Submitter: %s\r\n  Report-ID: <%s>",
+    (void)snprintf(subject, sizeof(subject),
+                   "Report Domain: %s\r\n  Submitter: %s\r\n  Report-ID: <%s>",
                    mailauth_report__agg_domain(a), mailauth_report__agg_receiver(a),
                    mailauth_report_aggregate_id(a));
     (void)snprintf(msgid, sizeof(msgid), "<%s@%s>", mailauth_report_aggregate_id(a),
                    mailauth_report__agg_receiver(a));
     mailauth_report__boundary(mailauth_report_aggregate_id(a), boundary, sizeof(boundary));
-    mailauth_report__mail_head(&b, mailauth_report__agg_org(a), mailauth_report__agg_email(a),
-                               mail, subject, msgid);
+    mailauth_report__mail_head(&b, mailauth_report__agg_org(a), mailauth_report__agg_email(a), mail,
+                               subject, msgid);
     agg_body(&b, a, boundary);
     st = mailauth_report__sign(mail, &b);
     if (st == MAILAUTH_OK) {

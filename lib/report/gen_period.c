@@ -22,8 +22,8 @@ struct groups {
 };
 
 static int
-on_group(void *arg, const mailauth_report_policy_t *policy,
-         const mailauth_report_record_t *records, size_t count)
+on_group(void *arg, const mailauth_report_policy_t *policy, const mailauth_report_record_t *records,
+         size_t count)
 {
     struct groups *gs = arg;
     struct group  *g;
@@ -75,11 +75,11 @@ report_domain(struct groups *gs, size_t from, size_t to, size_t final,
               const mailauth_report_gen_t *gen, int64_t begin, int64_t end,
               mailauth_report_made_fn fn, void *arg)
 {
-    mailauth_report_aggregate_t *rep = NULL;
-    mailauth_report_record_t    *all = NULL;
+    mailauth_report_aggregate_t    *rep = NULL;
+    mailauth_report_record_t       *all = NULL;
     const mailauth_report_record_t *recs = gs->g[from].records;
-    size_t                       n = gs->g[from].count;
-    mailauth_status_t            st;
+    size_t                          n = gs->g[from].count;
+    mailauth_status_t               st;
     if (to - from > 1) {
         n = 0;
         for (size_t i = from; i < to; i++)
@@ -107,7 +107,7 @@ find_final(mailauth_report_store_t *store, struct groups *gs, int64_t begin, int
            size_t *final)
 {
     bool          merged = false;
-    struct latest l = { gs, final };
+    struct latest l = {gs, final};
     for (size_t i = 0; i < gs->n; i++) {
         final[i] = i;
         if (i > 0 && strcmp(gs->g[i].policy->domain, gs->g[i - 1].policy->domain) == 0)
@@ -122,7 +122,7 @@ mailauth_status_t
 mailauth_report_generate(mailauth_report_store_t *store, const mailauth_report_gen_t *gen,
                          int64_t begin, int64_t end, mailauth_report_made_fn fn, void *arg)
 {
-    struct groups     gs = { 0 };
+    struct groups     gs = {0};
     size_t           *final = NULL;
     mailauth_status_t st;
     if (store == NULL || gen == NULL || fn == NULL || end <= begin || begin < 0)

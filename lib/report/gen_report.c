@@ -12,12 +12,12 @@
 #include "gen_int.h"
 
 struct mailauth_report_aggregate {
-    char    id[33];
-    char   *filename;
-    char   *receiver;
-    char   *policy_domain;
-    char   *email;
-    char   *org_name;
+    char     id[33];
+    char    *filename;
+    char    *receiver;
+    char    *policy_domain;
+    char    *email;
+    char    *org_name;
     uint8_t *xml;
     size_t   xml_len;
     uint8_t *gz;
@@ -64,8 +64,8 @@ mailauth_report__dkim_order(const mailauth_report_record_t *rec, size_t *idx)
     for (size_t i = 0; i < n; i++) {
         const char *r = rec->dkim[idx[i]].result;
         if (strcmp(r, "none") == 0 || strcmp(r, "pass") == 0 || strcmp(r, "fail") == 0 ||
-            strcmp(r, "policy") == 0 || strcmp(r, "neutral") == 0 ||
-            strcmp(r, "temperror") == 0 || strcmp(r, "permerror") == 0)
+            strcmp(r, "policy") == 0 || strcmp(r, "neutral") == 0 || strcmp(r, "temperror") == 0 ||
+            strcmp(r, "permerror") == 0)
             idx[k++] = idx[i];
     }
     return k;
@@ -194,19 +194,18 @@ set_names(mailauth_report_aggregate_t *a, const mailauth_report_gen_t *gen, cons
 
 static mailauth_status_t
 build(mailauth_report_aggregate_t *a, const mailauth_report_gen_t *gen,
-      const mailauth_report_policy_t *policy, const mailauth_report_record_t *records,
-      size_t count)
+      const mailauth_report_policy_t *policy, const mailauth_report_record_t *records, size_t count)
 {
     char                   generator[64];
-    mailauth_report__buf_t b = { 0 };
-    mailauth_report_meta_t m = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                 .schema = "2.0",
-                                 .org_name = gen->org_name,
-                                 .email = gen->email,
-                                 .extra_contact_info = gen->extra_contact_info,
-                                 .begin = a->begin,
-                                 .end = a->end,
-                                 .generator = gen->generator };
+    mailauth_report__buf_t b = {0};
+    mailauth_report_meta_t m = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                .schema = "2.0",
+                                .org_name = gen->org_name,
+                                .email = gen->email,
+                                .extra_contact_info = gen->extra_contact_info,
+                                .begin = a->begin,
+                                .end = a->end,
+                                .generator = gen->generator};
     mailauth_status_t      st = set_names(a, gen, policy->domain);
     if (st != MAILAUTH_OK)
         return st;
@@ -239,7 +238,7 @@ one_line(const char *s)
 }
 
 mailauth_status_t
-mailauth_report_aggregate_new(const mailauth_report_gen_t *gen,
+mailauth_report_aggregate_new(const mailauth_report_gen_t    *gen,
                               const mailauth_report_policy_t *policy,
                               const mailauth_report_record_t *records, size_t count, int64_t begin,
                               int64_t end, mailauth_report_aggregate_t **out)

@@ -126,9 +126,9 @@ mailauth_report__buf_take(mailauth_report__buf_t *b, size_t *len)
 void
 mailauth_report__rfc5322_date(int64_t t, char *out, size_t cap)
 {
-    static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     time_t                   tt = (time_t)t;
     struct tm                tm;
     if (gmtime_r(&tt, &tm) == NULL) {

@@ -73,17 +73,16 @@ one_of(const char *v, const char *const *words)
     return false;
 }
 
-static const char *const policy_words[] = { "none", "quarantine", "reject", NULL };
-static const char *const align_words[] = { "r", "s", NULL };
-static const char *const yn_words[] = { "n", "y", NULL };
-static const char *const discovery_words[] = { "psl", "treewalk", NULL };
-static const char *const disposition_words[] = { "none", "pass", "quarantine", "reject", NULL };
-static const char *const passfail_words[] = { "pass", "fail", NULL };
-static const char *const override_words[] = { "local_policy", "mailing_list", "other",
-                                               "policy_test_mode", "trusted_forwarder", NULL };
-static const char *const spf_words[] = { "none",    "pass",      "fail",      "softfail",
-                                         "policy",  "neutral",   "temperror", "permerror",
-                                         NULL };
+static const char *const policy_words[] = {"none", "quarantine", "reject", NULL};
+static const char *const align_words[] = {"r", "s", NULL};
+static const char *const yn_words[] = {"n", "y", NULL};
+static const char *const discovery_words[] = {"psl", "treewalk", NULL};
+static const char *const disposition_words[] = {"none", "pass", "quarantine", "reject", NULL};
+static const char *const passfail_words[] = {"pass", "fail", NULL};
+static const char *const override_words[] = {"local_policy",     "mailing_list",      "other",
+                                             "policy_test_mode", "trusted_forwarder", NULL};
+static const char *const spf_words[] = {"none",    "pass",      "fail",      "softfail", "policy",
+                                        "neutral", "temperror", "permerror", NULL};
 
 /* An optional element whose value must be one of `words`. */
 static void
@@ -107,7 +106,7 @@ write_meta(struct wr *w, const mailauth_report_meta_t *m)
     close_el(w);
     if (m->error_count > 0) {
         /* The schema allows one `error`: the messages are joined. */
-        mailauth_report__buf_t b = { 0 };
+        mailauth_report__buf_t b = {0};
         for (size_t i = 0; i < m->error_count; i++) {
             if (m->errors[i] == NULL)
                 continue;
@@ -262,7 +261,7 @@ mailauth_report__xml_write(const mailauth_report_meta_t   *meta,
                            const mailauth_report_record_t *records, size_t count,
                            mailauth_report__buf_t *b)
 {
-    struct wr   w = { 0 };
+    struct wr    w = {0};
     xmlBufferPtr xb;
     if (!inputs_ok(meta, policy, records, count))
         return MAILAUTH_EINVAL;

@@ -63,11 +63,28 @@ size_suffix(const char *u, size_t n, uint64_t *limit, bool *bad)
         return n;
     size_t end = n;
     switch (n > bang + 1 ? u[n - 1] : '\0') {
-    case 'k': case 'K': shift = 10; end--; break;
-    case 'm': case 'M': shift = 20; end--; break;
-    case 'g': case 'G': shift = 30; end--; break;
-    case 't': case 'T': shift = 40; end--; break;
-    default: break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end--;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end--;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end--;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        end--;
+        break;
+    default:
+        break;
     }
     if (end == bang + 1)
         *bad = true;
@@ -85,8 +102,8 @@ size_suffix(const char *u, size_t n, uint64_t *limit, bool *bad)
 static bool
 parse_mailto(const char *u, size_t n, mailauth_report_dest_t *out)
 {
-    size_t j = 0;
-    char  *at;
+    size_t            j = 0;
+    char             *at;
     static const char scheme[] = "mailto:";
     if (n < 7)
         return false;
@@ -180,7 +197,7 @@ verify_external(const mailauth_report_dest_check_t *chk, const char *policy_doma
                 mailauth_report_dest_t *out)
 {
     char              name[600];
-    struct seen       seen = { MAILAUTH_DNS_TEMPFAIL, false };
+    struct seen       seen = {MAILAUTH_DNS_TEMPFAIL, false};
     mailauth_status_t st;
     int n = snprintf(name, sizeof(name), "%s._report._dmarc.%s", policy_domain, out->host);
     /* Step 4: a name over the DNS limits cannot confirm anything. */
@@ -200,8 +217,7 @@ verify_external(const mailauth_report_dest_check_t *chk, const char *policy_doma
     if (st != MAILAUTH_OK || seen.rcode == MAILAUTH_DNS_TEMPFAIL)
         out->state = MAILAUTH_REPORT_DEST_DEFERRED;
     else
-        out->state =
-            seen.authorized ? MAILAUTH_REPORT_DEST_OK : MAILAUTH_REPORT_DEST_UNAUTHORIZED;
+        out->state = seen.authorized ? MAILAUTH_REPORT_DEST_OK : MAILAUTH_REPORT_DEST_UNAUTHORIZED;
     return MAILAUTH_OK;
 }
 

@@ -21,7 +21,7 @@
 #include "report_gen_support.h"
 
 #define AUTHORIZED_IP "192.0.2.1"
-#define OTHER_IP      "198.51.100.7"
+#define OTHER_IP "198.51.100.7"
 
 struct fixture {
     mailauth_ctx_t      *ctx;
@@ -31,12 +31,12 @@ struct fixture {
 
 static const char *const domains[][2] = {
     /* domain, DMARC record */
-    { "example.org", "v=DMARC1; p=reject; fo=1; ruf=mailto:ruf@example.org" },
-    { "f0.example", "v=DMARC1; p=none; ruf=mailto:ruf@f0.example" },
-    { "f1.example", "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.example" },
-    { "fd.example", "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.example" },
-    { "fs.example", "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fs.example" },
-    { "nor.example", "v=DMARC1; p=reject; fo=1" },
+    {"example.org", "v=DMARC1; p=reject; fo=1; ruf=mailto:ruf@example.org"},
+    {"f0.example", "v=DMARC1; p=none; ruf=mailto:ruf@f0.example"},
+    {"f1.example", "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.example"},
+    {"fd.example", "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.example"},
+    {"fs.example", "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fs.example"},
+    {"nor.example", "v=DMARC1; p=reject; fo=1"},
 };
 
 static int
@@ -101,7 +101,8 @@ message(struct fixture *f, const char *domain, enum dkim_kind kind, size_t *len)
         mailauth_dkim_signer_free(s);
         strcat(sig, "\r\n");
     }
-    *len = (size_t)snprintf(out, 8192, "%s%s%s", sig, body, kind == BAD_SIG ? "P.S. changed\r\n" : "");
+    *len =
+        (size_t)snprintf(out, 8192, "%s%s%s", sig, body, kind == BAD_SIG ? "P.S. changed\r\n" : "");
     return out;
 }
 
@@ -111,8 +112,10 @@ evaluate(struct fixture *f, const char *domain, const char *ip, enum dkim_kind k
 {
     mailauth_eval_t    *ev = NULL;
     char                from[128];
-    mailauth_envelope_t env = { .version = MAILAUTH_ENVELOPE_VERSION, .client_ip = ip,
-                                .helo = "mail.sender.example", .mail_from = from };
+    mailauth_envelope_t env = {.version = MAILAUTH_ENVELOPE_VERSION,
+                               .client_ip = ip,
+                               .helo = "mail.sender.example",
+                               .mail_from = from};
     (void)snprintf(from, sizeof(from), "bounce@%s", domain);
     *msg = message(f, domain, kind, len);
     assert_int_equal(mailauth_eval_new(f->ctx, f->r, &ev), MAILAUTH_OK);
@@ -129,15 +132,15 @@ struct fo_case {
 };
 
 static const struct fo_case fo_cases[] = {
-    { "fo=0, SPF and DKIM fail", "f0.example", OTHER_IP, NO_SIG, 1 },
-    { "fo=0, SPF aligned pass", "f0.example", AUTHORIZED_IP, NO_SIG, 0 },
-    { "fo=1, DKIM gives no aligned pass", "f1.example", AUTHORIZED_IP, NO_SIG, 1 },
-    { "fo=1, both aligned pass", "f1.example", AUTHORIZED_IP, GOOD_SIG, 0 },
-    { "fo=d, a signature fails", "fd.example", AUTHORIZED_IP, BAD_SIG, 1 },
-    { "fo=d, no signature fails", "fd.example", OTHER_IP, NO_SIG, 0 },
-    { "fo=s, SPF fails (DMARC passes)", "fs.example", OTHER_IP, GOOD_SIG, 1 },
-    { "fo=s, SPF passes", "fs.example", AUTHORIZED_IP, BAD_SIG, 0 },
-    { "no ruf=", "nor.example", OTHER_IP, NO_SIG, 0 },
+    {"fo=0, SPF and DKIM fail", "f0.example", OTHER_IP, NO_SIG, 1},
+    {"fo=0, SPF aligned pass", "f0.example", AUTHORIZED_IP, NO_SIG, 0},
+    {"fo=1, DKIM gives no aligned pass", "f1.example", AUTHORIZED_IP, NO_SIG, 1},
+    {"fo=1, both aligned pass", "f1.example", AUTHORIZED_IP, GOOD_SIG, 0},
+    {"fo=d, a signature fails", "fd.example", AUTHORIZED_IP, BAD_SIG, 1},
+    {"fo=d, no signature fails", "fd.example", OTHER_IP, NO_SIG, 0},
+    {"fo=s, SPF fails (DMARC passes)", "fs.example", OTHER_IP, GOOD_SIG, 1},
+    {"fo=s, SPF passes", "fs.example", AUTHORIZED_IP, BAD_SIG, 0},
+    {"no ruf=", "nor.example", OTHER_IP, NO_SIG, 0},
 };
 
 static void
@@ -160,29 +163,33 @@ test_report_fail_fo(void **state)
 static char *
 failure_report(struct fixture *f, int keep, size_t *out_len)
 {
-    static const char *const      to[] = { "ruf@example.org" };
-    mailauth_report_fail_opts_t   o = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                        .from = "dmarc-failures@receiver.example",
-                                        .keep_local_parts = keep,
-                                        .redact_secret = "s3cret",
-                                        .source_ip = OTHER_IP,
-                                        .source_port = "41234",
-                                        .mail_from = "bounce@example.org",
-                                        .envelope_id = "ENV42",
-                                        .arrival = 1700042400,
-                                        .spf_record = "v=spf1 ip4:" AUTHORIZED_IP " -all" };
-    mailauth_report_mail_t        mail = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                           .to = to, .to_count = 1, .date = 1700042460,
-                                           .ctx = f->ctx, .key = f->key,
-                                           .domain = "receiver.example", .selector = "rpt" };
-    char                         *msg = NULL;
-    size_t                        len = 0;
-    char                         *out = NULL;
-    mailauth_eval_t *ev = evaluate(f, "example.org", OTHER_IP, BAD_SIG, &msg, &len);
+    static const char *const    to[] = {"ruf@example.org"};
+    mailauth_report_fail_opts_t o = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .from = "dmarc-failures@receiver.example",
+                                     .keep_local_parts = keep,
+                                     .redact_secret = "s3cret",
+                                     .source_ip = OTHER_IP,
+                                     .source_port = "41234",
+                                     .mail_from = "bounce@example.org",
+                                     .envelope_id = "ENV42",
+                                     .arrival = 1700042400,
+                                     .spf_record = "v=spf1 ip4:" AUTHORIZED_IP " -all"};
+    mailauth_report_mail_t      mail = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                        .to = to,
+                                        .to_count = 1,
+                                        .date = 1700042460,
+                                        .ctx = f->ctx,
+                                        .key = f->key,
+                                        .domain = "receiver.example",
+                                        .selector = "rpt"};
+    char                       *msg = NULL;
+    size_t                      len = 0;
+    char                       *out = NULL;
+    mailauth_eval_t            *ev = evaluate(f, "example.org", OTHER_IP, BAD_SIG, &msg, &len);
     assert_int_equal(mailauth_report_failure_wanted(ev), 1);
-    assert_int_equal(mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail,
-                                                     &out, out_len),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail, &out, out_len),
+        MAILAUTH_OK);
     mailauth_eval_free(ev);
     free(msg);
     return out;
@@ -231,26 +238,27 @@ static void
 test_report_fail_refuses(void **state)
 {
     struct fixture             *f = *state;
-    static const char *const    to[] = { "ruf@example.org" };
-    mailauth_report_fail_opts_t o = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                      .from = "dmarc@receiver.example", .source_ip = OTHER_IP };
-    mailauth_report_mail_t      mail = { .version = MAILAUTH_REPORT_STRUCT_VERSION, .to = to,
-                                         .to_count = 1 };
-    char                       *msg = NULL;
-    size_t                      len = 0;
-    char                       *out = (char *)1;
-    size_t                      olen = 0;
+    static const char *const    to[] = {"ruf@example.org"};
+    mailauth_report_fail_opts_t o = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .from = "dmarc@receiver.example",
+                                     .source_ip = OTHER_IP};
+    mailauth_report_mail_t      mail = {
+             .version = MAILAUTH_REPORT_STRUCT_VERSION, .to = to, .to_count = 1};
+    char            *msg = NULL;
+    size_t           len = 0;
+    char            *out = (char *)1;
+    size_t           olen = 0;
     mailauth_eval_t *ev = evaluate(f, "example.org", OTHER_IP, NO_SIG, &msg, &len);
     o.from = "x@y.example>\r\nBcc: z@w.example";
-    assert_int_equal(mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail,
-                                                     &out, &olen),
-                     MAILAUTH_EINVAL);
+    assert_int_equal(
+        mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail, &out, &olen),
+        MAILAUTH_EINVAL);
     assert_null(out);
     o.from = "dmarc@receiver.example";
     o.source_ip = NULL;
-    assert_int_equal(mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail,
-                                                     &out, &olen),
-                     MAILAUTH_EINVAL);
+    assert_int_equal(
+        mailauth_report_failure_message(ev, (const uint8_t *)msg, len, &o, &mail, &out, &olen),
+        MAILAUTH_EINVAL);
     mailauth_eval_free(ev);
     free(msg);
 }
@@ -264,8 +272,10 @@ test_report_fail_limiter(void **state)
     assert_int_equal(mailauth_report_limiter_new(2, 3600, &l), MAILAUTH_OK);
     assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 100), 1);
     assert_int_equal(mailauth_report_limiter_take(l, "RUF@a.example", 200), 1);
-    assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 300), 0); /* 3rd in the hour */
-    assert_int_equal(mailauth_report_limiter_take(l, "ruf@b.example", 300), 1); /* per destination */
+    assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 300),
+                     0); /* 3rd in the hour */
+    assert_int_equal(mailauth_report_limiter_take(l, "ruf@b.example", 300),
+                     1); /* per destination */
     assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 3699), 0);
     assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 3700), 1); /* t=100 left */
     assert_int_equal(mailauth_report_limiter_take(l, "ruf@a.example", 3701), 0);
@@ -289,25 +299,25 @@ struct dest_case {
 };
 
 static const struct dest_case dest_cases[] = {
-    { "same domain: no lookup", "mailto:dmarc@example.org", 100, MAILAUTH_REPORT_DEST_OK, 0,
-      "dmarc@example.org" },
-    { "subdomain, size suffix", "mailto:d@rua.example.org!10m", 100, MAILAUTH_REPORT_DEST_OK, 0,
-      "d@rua.example.org" },
-    { "outside, authorized", "mailto:agg@reports.example", 100, MAILAUTH_REPORT_DEST_OK, 1,
-      "agg@reports.example" },
-    { "outside, wildcard-free record not v=DMARC1", "mailto:agg@bad.example", 100,
-      MAILAUTH_REPORT_DEST_UNAUTHORIZED, 1, "agg@bad.example" },
-    { "outside, NXDOMAIN", "mailto:agg@none.example", 100, MAILAUTH_REPORT_DEST_UNAUTHORIZED, 1,
-      "agg@none.example" },
-    { "outside, temporary failure: deferred", "mailto:agg@slow.example", 100,
-      MAILAUTH_REPORT_DEST_DEFERRED, 1, "agg@slow.example" },
-    { "too big for !1k", "mailto:dmarc@example.org!1k", 5000, MAILAUTH_REPORT_DEST_TOO_BIG, 0,
-      "dmarc@example.org" },
-    { "percent-encoded, upper-case scheme", "MAILTO:dm%61rc@Example.ORG", 1,
-      MAILAUTH_REPORT_DEST_OK, 0, "dmarc@Example.ORG" },
-    { "not mailto", "https://reports.example/dmarc", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, "" },
-    { "bad size suffix", "mailto:dmarc@example.org!", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, "" },
-    { "no domain", "mailto:dmarc", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, "" },
+    {"same domain: no lookup", "mailto:dmarc@example.org", 100, MAILAUTH_REPORT_DEST_OK, 0,
+     "dmarc@example.org"},
+    {"subdomain, size suffix", "mailto:d@rua.example.org!10m", 100, MAILAUTH_REPORT_DEST_OK, 0,
+     "d@rua.example.org"},
+    {"outside, authorized", "mailto:agg@reports.example", 100, MAILAUTH_REPORT_DEST_OK, 1,
+     "agg@reports.example"},
+    {"outside, wildcard-free record not v=DMARC1", "mailto:agg@bad.example", 100,
+     MAILAUTH_REPORT_DEST_UNAUTHORIZED, 1, "agg@bad.example"},
+    {"outside, NXDOMAIN", "mailto:agg@none.example", 100, MAILAUTH_REPORT_DEST_UNAUTHORIZED, 1,
+     "agg@none.example"},
+    {"outside, temporary failure: deferred", "mailto:agg@slow.example", 100,
+     MAILAUTH_REPORT_DEST_DEFERRED, 1, "agg@slow.example"},
+    {"too big for !1k", "mailto:dmarc@example.org!1k", 5000, MAILAUTH_REPORT_DEST_TOO_BIG, 0,
+     "dmarc@example.org"},
+    {"percent-encoded, upper-case scheme", "MAILTO:dm%61rc@Example.ORG", 1, MAILAUTH_REPORT_DEST_OK,
+     0, "dmarc@Example.ORG"},
+    {"not mailto", "https://reports.example/dmarc", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, ""},
+    {"bad size suffix", "mailto:dmarc@example.org!", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, ""},
+    {"no domain", "mailto:dmarc", 1, MAILAUTH_REPORT_DEST_UNSUPPORTED, 0, ""},
 };
 
 static const char dest_zone[] = "example.org._report._dmarc.reports.example TXT \"v=DMARC1;\"\n"
@@ -321,10 +331,10 @@ test_report_fail_dests(void **state)
     for (size_t i = 0; i < sizeof(dest_cases) / sizeof(dest_cases[0]); i++) {
         const struct dest_case      *c = &dest_cases[i];
         mailauth_resolver_t         *r = rg_zone(f->ctx, dest_zone);
-        mailauth_resolver_stats_t    st = { .version = MAILAUTH_RESOLVER_STATS_VERSION };
-        mailauth_report_dest_check_t chk = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                             .resolver = r, .timeout_ms = 2000 };
-        mailauth_report_dest_t       d;
+        mailauth_resolver_stats_t    st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
+        mailauth_report_dest_check_t chk = {
+            .version = MAILAUTH_REPORT_STRUCT_VERSION, .resolver = r, .timeout_ms = 2000};
+        mailauth_report_dest_t d;
         print_message("%s\n", c->name);
         assert_int_equal(mailauth_report_dest_verify(&chk, "example.org", c->uri, c->size, &d),
                          MAILAUTH_OK);
@@ -360,22 +370,24 @@ test_report_fail_dests_orgdomain(void **state)
 {
     struct fixture              *f = *state;
     mailauth_resolver_t         *r = rg_zone(f->ctx, dest_zone);
-    mailauth_report_dest_check_t chk = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                         .resolver = r, .timeout_ms = 2000, .orgdomain = org_of };
-    mailauth_resolver_stats_t    st = { .version = MAILAUTH_RESOLVER_STATS_VERSION };
+    mailauth_report_dest_check_t chk = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                        .resolver = r,
+                                        .timeout_ms = 2000,
+                                        .orgdomain = org_of};
+    mailauth_resolver_stats_t    st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
     mailauth_report_dest_t       d;
     /* a sibling host of the same organization: no lookup */
-    assert_int_equal(mailauth_report_dest_verify(&chk, "a.example.org", "mailto:x@b.example.org",
-                                                 0, &d),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth_report_dest_verify(&chk, "a.example.org", "mailto:x@b.example.org", 0, &d),
+        MAILAUTH_OK);
     assert_int_equal(d.state, MAILAUTH_REPORT_DEST_OK);
     assert_int_equal(mailauth_resolver_stats(r, &st), MAILAUTH_OK);
     assert_int_equal(st.questions, 0);
     /* without the function the sibling is verified (and has no record) */
     chk.orgdomain = NULL;
-    assert_int_equal(mailauth_report_dest_verify(&chk, "a.example.org", "mailto:x@b.example.org",
-                                                 0, &d),
-                     MAILAUTH_OK);
+    assert_int_equal(
+        mailauth_report_dest_verify(&chk, "a.example.org", "mailto:x@b.example.org", 0, &d),
+        MAILAUTH_OK);
     assert_int_equal(d.state, MAILAUTH_REPORT_DEST_UNAUTHORIZED);
     mailauth_resolver_free(r);
 }
@@ -401,9 +413,12 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_fail_fo),      cmocka_unit_test(test_report_fail_message),
-        cmocka_unit_test(test_report_fail_refuses), cmocka_unit_test(test_report_fail_limiter),
-        cmocka_unit_test(test_report_fail_dests),   cmocka_unit_test(test_report_fail_dests_orgdomain),
+        cmocka_unit_test(test_report_fail_fo),
+        cmocka_unit_test(test_report_fail_message),
+        cmocka_unit_test(test_report_fail_refuses),
+        cmocka_unit_test(test_report_fail_limiter),
+        cmocka_unit_test(test_report_fail_dests),
+        cmocka_unit_test(test_report_fail_dests_orgdomain),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)
         return write_samples(argv[2]);

@@ -35,11 +35,14 @@ make(const mailauth_report_policy_t *p, const mailauth_report_record_t *r, size_
 static void
 test_report_gen_sha256(void **state)
 {
-    static const struct { const char *in; const char *want; } v[] = {
-        { "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
-        { "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
-        { "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+    static const struct {
+        const char *in;
+        const char *want;
+    } v[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -127,15 +130,23 @@ static char                   many_names[150][48];
 static void
 fill_many(mailauth_report_record_t *rec)
 {
-    static const char *const results[] = { "fail", "pass", "pass", "pass" };
+    static const char *const results[] = {"fail", "pass", "pass", "pass"};
     for (size_t i = 0; i < 150; i++) {
         switch (i % 4) {
-        case 0: (void)snprintf(many_names[i], 48, "f%zu.example.net", i); break;
-        case 1: (void)snprintf(many_names[i], 48, "o%zu.example.net", i); break;
-        case 2: (void)snprintf(many_names[i], 48, "r%zu.example.org", i); break;
-        default: (void)snprintf(many_names[i], 48, "example.org"); break;
+        case 0:
+            (void)snprintf(many_names[i], 48, "f%zu.example.net", i);
+            break;
+        case 1:
+            (void)snprintf(many_names[i], 48, "o%zu.example.net", i);
+            break;
+        case 2:
+            (void)snprintf(many_names[i], 48, "r%zu.example.org", i);
+            break;
+        default:
+            (void)snprintf(many_names[i], 48, "example.org");
+            break;
         }
-        many_dkim[i] = (mailauth_report_dkim_t){ many_names[i], "s", results[i % 4], NULL };
+        many_dkim[i] = (mailauth_report_dkim_t){many_names[i], "s", results[i % 4], NULL};
     }
     *rec = fix_records[0];
     rec->dkim = many_dkim;
@@ -248,15 +259,15 @@ static char *
 signed_message(mailauth_ctx_t *ctx, mailauth_key_t *key, const mailauth_report_aggregate_t *a,
                size_t *len)
 {
-    static const char *const to[] = { "dmarc@example.org", "agg@reports.example" };
-    mailauth_report_mail_t   mail = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                      .to = to,
-                                      .to_count = 2,
-                                      .date = FIX_END + 3600,
-                                      .ctx = ctx,
-                                      .key = key,
-                                      .domain = "receiver.example",
-                                      .selector = "rpt" };
+    static const char *const to[] = {"dmarc@example.org", "agg@reports.example"};
+    mailauth_report_mail_t   mail = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .to = to,
+                                     .to_count = 2,
+                                     .date = FIX_END + 3600,
+                                     .ctx = ctx,
+                                     .key = key,
+                                     .domain = "receiver.example",
+                                     .selector = "rpt"};
     char                    *msg = NULL;
     assert_int_equal(mailauth_report_aggregate_message(a, &mail, &msg, len), MAILAUTH_OK);
     return msg;
@@ -295,7 +306,8 @@ test_report_gen_message(void **state)
     (void)snprintf(want, sizeof(want), "Message-ID: <%s@receiver.example>\r\n",
                    mailauth_report_aggregate_id(a));
     assert_non_null(strstr(msg, want));
-    assert_non_null(strstr(msg, "From: \"Receiver \\\"Test\\\" Org\" <dmarc-reports@receiver.example>\r\n"));
+    assert_non_null(
+        strstr(msg, "From: \"Receiver \\\"Test\\\" Org\" <dmarc-reports@receiver.example>\r\n"));
     assert_non_null(strstr(msg, "Date: Thu, 16 Nov 2023 00:59:59 +0000\r\n"));
     assert_non_null(strstr(msg, "Content-Type: application/gzip;"));
     (void)snprintf(want, sizeof(want), "filename=\"%s\"", mailauth_report_aggregate_filename(a));
@@ -364,9 +376,9 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_gen_sha256),   cmocka_unit_test(test_report_gen_names),
+        cmocka_unit_test(test_report_gen_sha256),        cmocka_unit_test(test_report_gen_names),
         cmocka_unit_test(test_report_gen_deterministic), cmocka_unit_test(test_report_gen_dkim_cap),
-        cmocka_unit_test(test_report_gen_gzip),     cmocka_unit_test(test_report_gen_refuses),
+        cmocka_unit_test(test_report_gen_gzip),          cmocka_unit_test(test_report_gen_refuses),
         cmocka_unit_test(test_report_gen_message),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)

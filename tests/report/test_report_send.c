@@ -44,17 +44,25 @@ static void
 add_row(mailauth_report_store_t *s, const char *domain, const char *p, const char *rua,
         const char *ip, int64_t t)
 {
-    static const mailauth_report_dkim_t dk[] = { { "example.org", "s1", "pass", NULL } };
-    static const mailauth_report_spf_t  sp[] = { { "example.org", "mfrom", "fail", NULL } };
-    mailauth_report_policy_t pol = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                     .domain = domain, .p = p, .rua = rua, .fo = "0" };
-    mailauth_report_record_t rec = { .version = MAILAUTH_REPORT_STRUCT_VERSION,
-                                     .time = t, .source_ip = ip, .count = 1,
-                                     .disposition = "none", .dkim_aligned = "pass",
-                                     .spf_aligned = "fail", .dmarc = "pass",
-                                     .header_from = domain, .envelope_from = "example.org",
-                                     .dkim = dk, .dkim_count = 1, .spf = sp, .spf_count = 1,
-                                     .policy = &pol };
+    static const mailauth_report_dkim_t dk[] = {{"example.org", "s1", "pass", NULL}};
+    static const mailauth_report_spf_t  sp[] = {{"example.org", "mfrom", "fail", NULL}};
+    mailauth_report_policy_t            pol = {
+                   .version = MAILAUTH_REPORT_STRUCT_VERSION, .domain = domain, .p = p, .rua = rua, .fo = "0"};
+    mailauth_report_record_t rec = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                    .time = t,
+                                    .source_ip = ip,
+                                    .count = 1,
+                                    .disposition = "none",
+                                    .dkim_aligned = "pass",
+                                    .spf_aligned = "fail",
+                                    .dmarc = "pass",
+                                    .header_from = domain,
+                                    .envelope_from = "example.org",
+                                    .dkim = dk,
+                                    .dkim_count = 1,
+                                    .spf = sp,
+                                    .spf_count = 1,
+                                    .policy = &pol};
     assert_int_equal(mailauth_report_store_add(s, &rec), MAILAUTH_OK);
 }
 
@@ -142,7 +150,7 @@ test_report_send_end_to_end(void **state)
     assert_null(strstr(g1, "norua.example!"));
     assert_non_null(strstr(g1, "generated "));
     /* the example.org report: the final configuration (p=reject), three messages */
-    char  name[512];
+    char name[512];
     (void)snprintf(name, sizeof(name), "%s.eml", id_org);
     char *eml1 = slurp_name(name);
     assert_non_null(eml1);
@@ -183,8 +191,7 @@ test_report_send_end_to_end(void **state)
     assert_int_equal(sendmail_calls(), 1);
 
     /* the destination publishes its authorization: the deferred report goes */
-    write_text("dns.zone", "deferred.example._report._dmarc.slow.example TXT \"v=DMARC1\"\n",
-               0644);
+    write_text("dns.zone", "deferred.example._report._dmarc.slow.example TXT \"v=DMARC1\"\n", 0644);
     assert_int_equal(run("%s", send_cmd), 0);
     assert_int_equal(sendmail_calls(), 2);
     char *argv1 = slurp_name("sent.1.argv");
@@ -237,9 +244,9 @@ assert_parse_round_trip(const char *genout, const char *id)
     assert_true(n < sizeof(file));
     memcpy(file, line, n);
     file[n] = '\0';
-    assert_int_equal(run("%s parse --format json '%s/%s' > %s/parse.out", MAILAUTH_REPORT_TOOL,
-                         dir, file, dir),
-                     0);
+    assert_int_equal(
+        run("%s parse --format json '%s/%s' > %s/parse.out", MAILAUTH_REPORT_TOOL, dir, file, dir),
+        0);
     char *js = slurp_name("parse.out");
     assert_non_null(js);
     (void)snprintf(want, sizeof(want), "\"report_id\": \"%s\"", id);
@@ -258,7 +265,7 @@ assert_parse_round_trip(const char *genout, const char *id)
 int
 main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(test_report_send_end_to_end) };
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_send_end_to_end)};
     const char             *tmp = getenv("TMPDIR");
     int                     rc;
     (void)snprintf(dir, sizeof(dir), "%s/mailauth-report-send-XXXXXX", tmp ? tmp : "/tmp");
