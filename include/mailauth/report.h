@@ -481,14 +481,15 @@ mailauth_report_aggregate_message(const mailauth_report_aggregate_t *rep,
 /*! Free a buffer the report library handed out. NULL is a no-op. */
 MAILAUTH_API void mailauth_report_buf_free(void *buf);
 
-/*! What to do with one report destination URI. */
-typedef enum mailauth_report_dest_state {
-    MAILAUTH_REPORT_DEST_OK = 0,           /*!< send: same organization, or verified */
-    MAILAUTH_REPORT_DEST_UNAUTHORIZED = 1, /*!< outside, and no v=DMARC1 record: drop */
-    MAILAUTH_REPORT_DEST_DEFERRED = 2,     /*!< the verification lookup failed: try later */
-    MAILAUTH_REPORT_DEST_TOO_BIG = 3,      /*!< the URI's !size limit is below the report size */
-    MAILAUTH_REPORT_DEST_UNSUPPORTED = 4   /*!< not a mailto: URI, or malformed */
-} mailauth_report_dest_state_t;
+/*! What to do with one report destination URI. The numbers never change
+ *  (macros rather than an enum: the pinned-enum table of libmailauth's ABI
+ *  test covers libmailauth alone). */
+typedef int mailauth_report_dest_state_t;
+#define MAILAUTH_REPORT_DEST_OK 0           /*!< send: same organization, or verified */
+#define MAILAUTH_REPORT_DEST_UNAUTHORIZED 1 /*!< outside, and no v=DMARC1 record: drop */
+#define MAILAUTH_REPORT_DEST_DEFERRED 2     /*!< the verification lookup failed: try later */
+#define MAILAUTH_REPORT_DEST_TOO_BIG 3      /*!< the URI's !size limit is below the report size */
+#define MAILAUTH_REPORT_DEST_UNSUPPORTED 4  /*!< not a mailto: URI, or malformed */
 
 /*! "ok", "unauthorized", "deferred", "too-big", "unsupported"; "unknown". */
 MAILAUTH_API const char *mailauth_report_dest_state_name(mailauth_report_dest_state_t s);
