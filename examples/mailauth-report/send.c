@@ -33,6 +33,7 @@ struct pending {
 struct send_run {
     mailauth_report_store_t *store;
     mailauth_resolver_t     *resolver;
+    mailauth_ctx_t          *ctx;
     const char              *sendmail, *outdir;
     int64_t                  now;
     struct pending          *list;
@@ -171,7 +172,11 @@ destinations(struct send_run *s, const struct pending *p, uint64_t size, char ad
              bool *deferred)
 {
     mailauth_report_dest_check_t chk = {
-        .version = MAILAUTH_REPORT_STRUCT_VERSION, .resolver = s->resolver, .timeout_ms = -1};
+        .version = MAILAUTH_REPORT_STRUCT_VERSION,
+        .resolver = s->resolver,
+        .timeout_ms = -1,
+        .orgdomain = mailauth_report_orgdomain_psl, /* libmailauth's PSL, RFC 7489 §3.2 */
+        .orgdomain_ud = s->ctx};
     size_t      n = 0;
     const char *u = p->destinations;
     *deferred = false;
@@ -311,6 +316,7 @@ cmd_send(int argc, char **argv)
     if (rc != TOOL_EXIT_OK)
         return rc;
     ctx = gen_ctx(NULL);
+    s.ctx = ctx;
     s.resolver = ctx != NULL ? send_resolver(ctx, &o) : NULL;
     st = s.resolver == NULL ? MAILAUTH_EINVAL
                             : mailauth_report_store_open(o.store, 0, &s.store, err, sizeof(err));

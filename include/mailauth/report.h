@@ -498,12 +498,20 @@ MAILAUTH_API const char *mailauth_report_dest_state_name(mailauth_report_dest_st
  *  or -1 when unknown. Used to tell external destinations. */
 typedef int (*mailauth_report_orgdomain_fn)(void *ud, const char *domain, char *buf, size_t cap);
 
+/*! A mailauth_report_orgdomain_fn over libmailauth's Public Suffix List
+ *  (RFC 7489 §3.2): `ud` is a mailauth_ctx_t * in RFC 7489 DMARC mode (its
+ *  PSL file is used), or NULL for a default context. Asks no DNS question.
+ *  Returns -1 for a name that is no domain, or with a ctx in RFC 9989 mode. */
+MAILAUTH_API int mailauth_report_orgdomain_psl(void *ud, const char *domain, char *buf,
+                                               size_t cap);
+
 /*! Destination checking for one policy domain. */
 typedef struct mailauth_report_dest_check {
     unsigned                     version;    /*!< MAILAUTH_REPORT_STRUCT_VERSION */
     struct mailauth_resolver    *resolver;   /*!< the verification lookups (required) */
     int                          timeout_ms; /*!< per lookup; negative: the resolver's own */
-    mailauth_report_orgdomain_fn orgdomain;  /*!< NULL: see docs/reports.md */
+    mailauth_report_orgdomain_fn orgdomain;  /*!< e.g. mailauth_report_orgdomain_psl; NULL: see
+                                                  docs/reports.md */
     void                        *orgdomain_ud;
 } mailauth_report_dest_check_t;
 

@@ -392,6 +392,44 @@ test_report_fail_dests_orgdomain(void **state)
     mailauth_resolver_free(r);
 }
 
+/* libmailauth's Public Suffix List through the public API, no DNS. */
+static void
+test_report_fail_orgdomain_psl(void **state)
+{
+    struct fixture *f = *state;
+    char            buf[256];
+    assert_int_equal(mailauth_report_orgdomain_psl(NULL, "mail.example.co.uk", buf, sizeof(buf)),
+                     0);
+    assert_string_equal(buf, "example.co.uk");
+    assert_int_equal(mailauth_report_orgdomain_psl(f->ctx, "a.b.example.org", buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "example.org");
+    assert_int_equal(mailauth_report_orgdomain_psl(NULL, "x@y.example", buf, sizeof(buf)), -1);
+    assert_int_equal(mailauth_report_orgdomain_psl(NULL, "example.org", buf, 4), -1);
+
+    mailauth_resolver_t         *r = rg_zone(f->ctx, dest_zone);
+    mailauth_report_dest_check_t chk = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                        .resolver = r,
+                                        .timeout_ms = 2000,
+                                        .orgdomain = mailauth_report_orgdomain_psl};
+    mailauth_resolver_stats_t    st = {.version = MAILAUTH_RESOLVER_STATS_VERSION};
+    mailauth_report_dest_t       d;
+    /* siblings under one organizational domain: no lookup */
+    assert_int_equal(mailauth_report_dest_verify(&chk, "shop.example.co.uk",
+                                                 "mailto:d@reports.example.co.uk", 0, &d),
+                     MAILAUTH_OK);
+    assert_int_equal(d.state, MAILAUTH_REPORT_DEST_OK);
+    assert_int_equal(mailauth_resolver_stats(r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 0);
+    /* two organizations under one public suffix: verified, and refused */
+    assert_int_equal(
+        mailauth_report_dest_verify(&chk, "evil.co.uk", "mailto:d@victim.co.uk", 0, &d),
+        MAILAUTH_OK);
+    assert_int_equal(d.state, MAILAUTH_REPORT_DEST_UNAUTHORIZED);
+    assert_int_equal(mailauth_resolver_stats(r, &st), MAILAUTH_OK);
+    assert_int_equal(st.questions, 1);
+    mailauth_resolver_free(r);
+}
+
 static int
 write_samples(const char *dir)
 {
@@ -419,6 +457,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_report_fail_limiter),
         cmocka_unit_test(test_report_fail_dests),
         cmocka_unit_test(test_report_fail_dests_orgdomain),
+        cmocka_unit_test(test_report_fail_orgdomain_psl),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)
         return write_samples(argv[2]);
