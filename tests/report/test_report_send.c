@@ -118,13 +118,8 @@ static const char *report_id_of(const char *out, const char *domain, char *id);
 static void        assert_parse_round_trip(const char *genout, const char *id);
 
 static void
-test_report_send_end_to_end(void **state)
+write_fixtures(void)
 {
-    char uri[512], cmd_base[2048], out1[64], out2[64];
-    char id_org[40], id_def[40];
-    (void)state;
-    (void)snprintf(uri, sizeof(uri), "sqlite:%s/h.db", dir);
-    fill_store(uri);
     write_text("sendmail",
                "#!/bin/sh\nd=$(dirname \"$0\")\nn=0\nwhile [ -e \"$d/sent.$n.argv\" ]; do "
                "n=$((n+1)); done\nprintf '%s\\n' \"$@\" > \"$d/sent.$n.argv\"\n"
@@ -135,14 +130,21 @@ test_report_send_end_to_end(void **state)
                "example.org._report._dmarc.unauth.example TXT \"v=spf1 -all\"\n"
                "deferred.example._report._dmarc.slow.example TXT TIMEOUT\n",
                0644);
-    (void)snprintf(cmd_base, sizeof(cmd_base),
+}
+
+/* generate twice: the reports, then the same IDs and bytes, nothing new.
+ * Returns the example.org message. */
+static char *
+check_generate(const char *uri, char *id_org, char *id_def)
+{
+    char cmd[2048], name[512], again[40];
+    (void)snprintf(cmd, sizeof(cmd),
                    "%s generate --store %s --period 2023-11-15 --org-name 'Receiver Org' "
                    "--org-email dmarc-reports@receiver.example --outdir %s --now %d "
                    "--key %s/dkim_sign/rsa2048-pkcs8.pem --selector rpt --domain receiver.example",
                    MAILAUTH_REPORT_TOOL, uri, dir, DAY + 90000, MAILAUTH_TEST_DATA);
-    (void)snprintf(out1, sizeof(out1), "gen1.out");
-    assert_int_equal(run("%s > %s/%s", cmd_base, dir, out1), 0);
-    char *g1 = slurp_name(out1);
+    assert_int_equal(run("%s > %s/gen1.out", cmd, dir), 0);
+    char *g1 = slurp_name("gen1.out");
     assert_non_null(g1);
     /* one report per policy domain with a rua= address; norua.example has none */
     assert_non_null(report_id_of(g1, "example.org", id_org));
@@ -150,63 +152,98 @@ test_report_send_end_to_end(void **state)
     assert_null(strstr(g1, "norua.example!"));
     assert_non_null(strstr(g1, "generated "));
     /* the example.org report: the final configuration (p=reject), three messages */
-    char name[512];
     (void)snprintf(name, sizeof(name), "%s.eml", id_org);
     char *eml1 = slurp_name(name);
     assert_non_null(eml1);
     assert_parse_round_trip(g1, id_org);
 
-    /* generating the same period again: the same IDs, files and bytes, nothing new */
-    (void)snprintf(out2, sizeof(out2), "gen2.out");
-    assert_int_equal(run("%s > %s/%s", cmd_base, dir, out2), 0);
-    char *g2 = slurp_name(out2);
-    char  again[40];
+    assert_int_equal(run("%s > %s/gen2.out", cmd, dir), 0);
+    char *g2 = slurp_name("gen2.out");
     assert_string_equal(report_id_of(g2, "example.org", again), id_org);
     assert_non_null(strstr(g2, "exists "));
     assert_null(strstr(g2, "generated "));
-    char *eml2 = slurp_name(name);
+    char *eml2 = slurp_name(name); /* holds the .xml.gz too, in base64 */
     assert_string_equal(eml1, eml2);
+    free(g1);
+    free(g2);
+    free(eml2);
+    return eml1;
+}
 
-    /* send: example.org goes to its two authorized destinations; the
-     * deferred.example destination cannot be verified (DNS timeout): deferred */
-    char send_cmd[2048];
-    (void)snprintf(send_cmd, sizeof(send_cmd),
+static int
+state_of(void *arg, const mailauth_report_generated_t *rep)
+{
+    (void)snprintf(arg, 32, "%s", rep->state);
+    return 0;
+}
+
+static void
+assert_state(const char *uri, const char *domain, const char *want)
+{
+    mailauth_report_store_t *s = NULL;
+    char                     err[256], state[32] = "";
+    int                      found = 0;
+    assert_int_equal(mailauth_report_store_open(uri, 0, &s, err, sizeof(err)), MAILAUTH_OK);
+    assert_int_equal(
+        mailauth_report_store_generated_find(s, domain, DAY, DAY + 86399, state_of, state, &found),
+        MAILAUTH_OK);
+    assert_int_equal(found, 1);
+    assert_string_equal(state, want);
+    mailauth_report_store_close(s);
+}
+
+/* send: example.org goes to its two authorized destinations; the
+ * deferred.example destination cannot be verified (DNS timeout): deferred,
+ * until its destination publishes the authorization. Nothing goes twice. */
+static void
+check_send(const char *uri, const char *eml, const char *id_def)
+{
+    char cmd[2048], want[128];
+    (void)snprintf(cmd, sizeof(cmd),
                    "%s send --store %s --sendmail %s/sendmail --zone %s/dns.zone > %s/send.out",
                    MAILAUTH_REPORT_TOOL, uri, dir, dir, dir);
-    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(run("%s", cmd), 0);
     assert_int_equal(sendmail_calls(), 1);
     char *argv0 = slurp_name("sent.0.argv");
     assert_string_equal(argv0, "-i\n-f\ndmarc-reports@receiver.example\n--\n"
                                "dmarc@example.org\nagg@reports.example\n");
     char *msg0 = slurp_name("sent.0.msg");
-    assert_string_equal(msg0, eml1); /* the message generate wrote, byte for byte */
+    assert_string_equal(msg0, eml); /* the message generate wrote, byte for byte */
     char *so = slurp_name("send.out");
     assert_non_null(strstr(so, "unauthorized x@unauth.example"));
-    char want[128];
     (void)snprintf(want, sizeof(want), "%s deferred", id_def);
     assert_non_null(strstr(so, want));
+    assert_state(uri, "example.org", "sent");
+    assert_state(uri, "deferred.example", "failed");
 
-    /* again: nothing is sent twice; the deferred one is still deferred */
-    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(run("%s", cmd), 0);
     assert_int_equal(sendmail_calls(), 1);
 
-    /* the destination publishes its authorization: the deferred report goes */
     write_text("dns.zone", "deferred.example._report._dmarc.slow.example TXT \"v=DMARC1\"\n", 0644);
-    assert_int_equal(run("%s", send_cmd), 0);
+    assert_int_equal(run("%s", cmd), 0);
     assert_int_equal(sendmail_calls(), 2);
     char *argv1 = slurp_name("sent.1.argv");
     assert_non_null(strstr(argv1, "\n--\nr@slow.example\n"));
-    assert_int_equal(run("%s", send_cmd), 0);
+    assert_state(uri, "deferred.example", "sent");
+    assert_int_equal(run("%s", cmd), 0);
     assert_int_equal(sendmail_calls(), 2);
-
-    free(g1);
-    free(g2);
-    free(eml1);
-    free(eml2);
     free(argv0);
     free(msg0);
     free(so);
     free(argv1);
+}
+
+static void
+test_report_send_end_to_end(void **state)
+{
+    char uri[512], id_org[40], id_def[40];
+    (void)state;
+    (void)snprintf(uri, sizeof(uri), "sqlite:%s/h.db", dir);
+    fill_store(uri);
+    write_fixtures();
+    char *eml = check_generate(uri, id_org, id_def);
+    check_send(uri, eml, id_def);
+    free(eml);
 }
 
 /* "generated ID NAME" lines: the ID of the report whose file names `domain`. */
