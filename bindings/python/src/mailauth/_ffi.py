@@ -6,8 +6,9 @@ are ``bytes`` (NUL-terminated by ctypes), strings coming out are ``bytes``
 or ``None``; enums are ``int``.
 
 The library is found, in this order, at the path in the environment
-variable ``MAILAUTH_LIBRARY``, by ``ctypes.util.find_library("mailauth")``,
-or as ``libmailauth.so.1`` on the default search path.
+variable ``MAILAUTH_LIBRARY``, as ``libmailauth.so.1`` (its SONAME) on the
+loader's search path (an installed library), or by
+``ctypes.util.find_library("mailauth")``.
 
 ``ctypes.CDLL`` releases the GIL around every call, so the blocking calls
 (``mailauth_eval_finish_sync``) let other Python threads run, and every
@@ -30,6 +31,8 @@ ENOMEM = 2
 EINVAL = 3
 ELIMIT = 5
 ENOSPC = 6
+ECANCELED = 8
+EDNS = 9
 
 # Struct versions (the int each caller-filled struct starts with).
 DNS_OPS_VERSION = 1
@@ -55,6 +58,9 @@ METHODS = {"spf": 1, "dkim": 2, "dmarc": 4, "arc": 8, "iprev": 16}
 
 # mailauth_dmarc_mode_t
 DMARC_MODES = {"7489": 0, "9989": 1}
+
+# mailauth_key_type_t
+KEY_TYPES = {"rsa-sha256": 0, "ed25519-sha256": 1}
 
 # mailauth_canon_t
 CANONS = {"simple": 0, "relaxed": 1}
@@ -204,16 +210,50 @@ _DECLS = {
     "mailauth_dkim_signer_message": (c_int, [_P, _S, c_size_t]),
     "mailauth_dkim_signer_end_message": (c_int, [_P]),
     "mailauth_dkim_signer_format": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
+    "mailauth_key_type": (c_int, [_P]),
+    "mailauth_key_type_name": (_S, [c_int]),
+    "mailauth_key_bits": (c_uint, [_P]),
+    "mailauth_arc_sealer_new": (c_int, [_P, _P, _S, _S, _S, _PP]),
+    "mailauth_arc_sealer_free": (None, [_P]),
+    "mailauth_arc_sealer_set_headers": (c_int, [_P, _S]),
+    "mailauth_arc_sealer_set_resolver": (c_int, [_P, _P]),
+    "mailauth_arc_sealer_message": (c_int, [_P, _S, c_size_t]),
+    "mailauth_arc_sealer_end_message": (c_int, [_P]),
+    "mailauth_arc_sealer_format": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
+    "mailauth_resolver_run_once": (c_int, [_P, c_int]),
+    # authres.h: parsing
+    "mailauth_authres_parse": (c_int, [_P, _S, c_size_t, _SIZEP, _PP]),
+    "mailauth_authres_free": (None, [_P]),
+    "mailauth_authres_format": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
+    "mailauth_authres_authserv_id": (_S, [_P]),
+    "mailauth_resinfo_result": (_S, [_P]),
+    "mailauth_resinfo_reason": (_S, [_P]),
+    "mailauth_resinfo_comment": (_S, [_P]),
+    "mailauth_resinfo_prop_count": (c_size_t, [_P]),
+    "mailauth_resinfo_prop": (c_int, [_P, c_size_t, POINTER(_S), POINTER(_S), POINTER(_S)]),
 }
 
-def _load():
-    path = os.environ.get("MAILAUTH_LIBRARY") or ctypes.util.find_library("mailauth")
+def _open():
+    path = os.environ.get("MAILAUTH_LIBRARY")
+    if path:
+        return ctypes.CDLL(path)
     try:
-        lib = ctypes.CDLL(path or "libmailauth.so.1")
+        # The SONAME: the ABI this binding was written for (1.x).
+        return ctypes.CDLL("libmailauth.so.1")
+    except OSError:
+        found = ctypes.util.find_library("mailauth")
+        if found is None:
+            raise
+        return ctypes.CDLL(found)
+
+
+def _load():
+    try:
+        lib = _open()
     except OSError as e:
         raise ImportError(
-            "mailauth: cannot load libmailauth (set MAILAUTH_LIBRARY to the path of "
-            f"libmailauth.so): {e}") from e
+            "mailauth: cannot load libmailauth.so.1 (install libmailauth1, or set "
+            f"MAILAUTH_LIBRARY to the path of the library): {e}") from e
     for name, (restype, argtypes) in _DECLS.items():
         fn = getattr(lib, name)
         fn.restype = restype

@@ -1,10 +1,12 @@
-"""Shared by the binding's tests: test data paths (read in place from
-tests/data of the repository), mailauth-check runs, a zone-text table for
-the asyncio lookups, and a small UDP DNS server for the c-ares path."""
+"""Shared by the package's tests: test data paths (read in place from
+tests/data and examples/demo of the repository), mailauth-check and
+mailauth-sign runs, a zone-text table for the asyncio resolvers, and a
+small UDP DNS server for the c-ares path."""
 
 import json
 import os
 import shlex
+import shutil
 import socket
 import struct
 import subprocess
@@ -14,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 CLI = os.path.join(ROOT, "tests", "data", "cli")
 KEYS = os.path.join(ROOT, "tests", "data", "keys")
+DEMO = os.path.join(ROOT, "examples", "demo")
 NOW = 1700000000
 AUTHSERV_ID = "mx.test.example"
 
@@ -32,14 +35,18 @@ def zone_text(*names):
     return "".join(data(n).decode("utf-8") for n in names)
 
 
-def mailauth_check_path():
-    """$MAILAUTH_CHECK, else mailauth-check beside the library's build tree, else None."""
-    path = os.environ.get("MAILAUTH_CHECK")
+def tool_path(name):
+    """$MAILAUTH_CHECK / $MAILAUTH_SIGN, else the tool beside the library's
+    build tree, else the one on PATH, else None."""
+    path = os.environ.get(name.upper().replace("-", "_"))
     if not path and os.environ.get("MAILAUTH_LIBRARY"):
-        guess = os.path.join(os.path.dirname(os.environ["MAILAUTH_LIBRARY"]), "examples",
-                             "mailauth-check")
+        guess = os.path.join(os.path.dirname(os.environ["MAILAUTH_LIBRARY"]), "examples", name)
         path = guess if os.access(guess, os.X_OK) else None
-    return path
+    return path or shutil.which(name)
+
+
+def mailauth_check_path():
+    return tool_path("mailauth-check")
 
 
 def cli_zone(name):
@@ -53,6 +60,15 @@ def read_zones(paths):
         with open(p, encoding="utf-8") as f:
             out.append(f.read())
     return out
+
+
+def run_sign(args, message):
+    """mailauth-sign ARGS with `message` on stdin; its output (bytes)."""
+    proc = subprocess.run([tool_path("mailauth-sign")] + list(args), input=message,
+                          capture_output=True, timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"mailauth-sign exit {proc.returncode}: {proc.stderr!r}")
+    return proc.stdout
 
 
 def run_check(message, zones, ip=None, helo=None, mail_from=None, extra=()):

@@ -1,7 +1,7 @@
 """Verification from an asyncio program, with DNS answered by the program.
 
 ``AsyncVerifier`` makes a custom resolver (mailauth_resolver_new_custom())
-whose ``query`` callback starts a task that awaits ``lookup(name, rtype)``,
+whose ``query`` callback starts a task that awaits ``resolver(name, rtype)``,
 the program's own coroutine (a real asynchronous DNS client, a table, a
 cache...). When it returns, the answer goes back to mailauth with
 mailauth_dns_query_answer(), and mailauth_resolver_process_timeouts() runs
@@ -16,7 +16,7 @@ the library calls back only from inside those calls, so the callbacks run
 there too. A lookup that uses another thread (run_in_executor) is fine: it
 is awaited on the loop, and the answer is handed to mailauth from there.
 
-What ``lookup`` returns, by record type (``rtype`` is "A", "AAAA", "MX",
+What ``resolver`` returns, by record type (``rtype`` is "A", "AAAA", "MX",
 "TXT" or "PTR"; ``name`` is a str without the final dot):
 
 * a list of records: A / AAAA addresses as text ("192.0.2.1"), TXT strings
@@ -36,23 +36,28 @@ once, but the questions it asked stay in flight: their answers go into the
 resolver's cache for the next message.
 """
 
+from __future__ import annotations
+
 import asyncio
 import ctypes
 import itertools
 import logging
 import socket
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Union
 
-from ._core import Context, resolver_stats, start_eval
+from ._core import Context, Text, resolver_stats, start_eval
 from ._ffi import (CANCEL_FN, DESTROY_FN, DNS_NODATA, DNS_NXDOMAIN, DNS_OPS_VERSION,
-                   DNS_RECORD_VERSION, DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, EINVAL, OK, QUERY_FN,
-                   DnsOps, MailauthError, Record, check, lib, new_handle)
+                   DNS_RECORD_VERSION, DNS_RECORDS, DNS_TEMPFAIL, DONE_FN, ECANCELED, EINVAL, OK,
+                   QUERY_FN, DnsOps, MailauthError, Record, check, lib, new_handle)
 from ._results import results
 
 NXDOMAIN = "nxdomain"
 NODATA = "nodata"
 TEMPFAIL = "tempfail"
 _RCODES = {NXDOMAIN: DNS_NXDOMAIN, NODATA: DNS_NODATA, TEMPFAIL: DNS_TEMPFAIL}
-_ECANCELED = 8
+
+# The program's DNS: an async function (name, rtype) -> records or one of the constants.
+Resolver = Callable[[str, str], Awaitable[Any]]
 
 log = logging.getLogger("mailauth")
 
@@ -95,17 +100,21 @@ def encode_answer(rtype, answer, ttl):
 
 
 class AsyncVerifier:
-    """Verifies messages on the running event loop; DNS from ``lookup``.
+    """Verifies messages on the running event loop; DNS from ``resolver``.
 
-    Create it inside the loop (``async with AsyncVerifier(lookup, ...)``).
+    Create it inside the loop (``async with AsyncVerifier(resolver, ...)``).
     Any number of ``verify()`` calls may run at once: identical questions
     become one lookup, and answers are cached for ``ttl`` seconds (at most
-    the library's cap). Other keywords go to Context (``now``,
-    ``authserv_id``, ``dmarc_mode``, ``methods``, ``trusted_sealers``)."""
+    the library's cap). The other keywords are those of ``Verifier``
+    (``authserv_id``, ``now``, ``only``, ``dmarc_mode``, ``trusted_sealers``,
+    ``limits``)."""
 
-    def __init__(self, lookup, *, ttl=300, **options):
+    def __init__(self, resolver: Resolver, *, ttl: int = 300, authserv_id: Optional[str] = None,
+                 now: Optional[float] = None, only: Union[str, Iterable[str], None] = None,
+                 dmarc_mode: Union[str, int, None] = None, trusted_sealers: Iterable[str] = (),
+                 limits: Optional[Mapping[str, int]] = None) -> None:
         self._loop = asyncio.get_running_loop()
-        self._lookup = lookup
+        self._lookup = resolver
         self._ttl = int(ttl)
         self._queries = {}    # mailauth_dns_query_t pointer -> (marker, task)
         self._waiting = {}    # token -> (eval pointer, future)
@@ -118,7 +127,8 @@ class AsyncVerifier:
         self._c_cancel = CANCEL_FN(self._on_cancel)
         self._c_destroy = DESTROY_FN(self._on_destroy)
         self._c_done = DONE_FN(self._on_done)
-        self._ctx = Context(**options)
+        self._ctx = Context(authserv_id=authserv_id, now=now, dmarc_mode=dmarc_mode,
+                            methods=only, trusted_sealers=trusted_sealers, limits=limits)
         ops = DnsOps(DNS_OPS_VERSION, None, self._c_query, self._c_cancel, self._c_destroy)
         try:
             self._resolver = new_handle(lib.mailauth_resolver_new_custom,
@@ -218,8 +228,13 @@ class AsyncVerifier:
 
     # ---- public ----
 
-    async def verify(self, message, ip=None, helo=None, mail_from=None):
-        """Evaluate one message (bytes; None for SPF only); the JSON-shaped dict."""
+    async def verify(self, message: Optional[bytes], *, ip: Optional[Text] = None,
+                     helo: Optional[Text] = None,
+                     mail_from: Optional[Text] = None) -> dict[str, Any]:
+        """Evaluate one message (bytes; None for SPF only); the dict of
+        ``mailauth-check --json``. The evaluation is started with
+        mailauth_eval_finish() and completes from the loop (answers and the
+        timer run mailauth_resolver_process_timeouts())."""
         if self._resolver is None:
             raise ValueError("AsyncVerifier is closed")
         token = next(self._tokens)
@@ -240,19 +255,19 @@ class AsyncVerifier:
                 lib.mailauth_eval_free(ev)
             self._arm_timer()
 
-    def stats(self):
+    def stats(self) -> dict[str, int]:
         """Resolver counters (questions, queries, coalesced, cache_hits, round_trips)."""
         return resolver_stats(self._resolver)
 
-    def close(self):
-        """Free everything; verifications still waiting fail with MAILAUTH_ECANCELED."""
+    def close(self) -> None:
+        """Free everything; verifications still waiting fail with MAILAUTHECANCELED."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         for ev, fut in self._waiting.values():
             lib.mailauth_eval_free(ev)
             if not fut.done():
-                fut.set_exception(MailauthError(_ECANCELED, "AsyncVerifier.close"))
+                fut.set_exception(MailauthError(ECANCELED, "AsyncVerifier.close"))
         self._waiting.clear()
         if self._resolver is not None:
             lib.mailauth_resolver_free(self._resolver)   # calls _on_destroy
@@ -260,15 +275,24 @@ class AsyncVerifier:
         self._ctx.close()
         self._reraise()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> "AsyncVerifier":
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> None:
         self.close()
 
 
-async def verify_async(message, ip=None, helo=None, mail_from=None, *, lookup, **options):
-    """One message with a fresh AsyncVerifier: ``await verify_async(msg, ip,
-    helo, mail_from, lookup=my_lookup, now=...)``."""
-    async with AsyncVerifier(lookup, **options) as v:
-        return await v.verify(message, ip, helo, mail_from)
+async def verify_async(message: Optional[bytes], *, ip: Optional[Text], helo: Optional[Text],
+                       mail_from: Optional[Text], authserv_id: str, resolver: Resolver,
+                       now: Optional[float] = None, only: Union[str, Iterable[str], None] = None,
+                       dmarc_mode: Union[str, int, None] = None,
+                       trusted_sealers: Iterable[str] = (),
+                       limits: Optional[Mapping[str, int]] = None) -> dict[str, Any]:
+    """``verify()`` on the running asyncio loop, with DNS answered by
+    ``await resolver(name, rtype)`` (see the module's doc for what it
+    returns). One message with a fresh AsyncVerifier; for many messages
+    sharing one DNS cache, use an AsyncVerifier."""
+    async with AsyncVerifier(resolver, authserv_id=authserv_id, now=now, only=only,
+                             dmarc_mode=dmarc_mode, trusted_sealers=trusted_sealers,
+                             limits=limits) as v:
+        return await v.verify(message, ip=ip, helo=helo, mail_from=mail_from)
