@@ -177,13 +177,17 @@ apply_steps(mailauth_report_store_t *s, int64_t from)
 static mailauth_status_t
 migrate(mailauth_report_store_t *s)
 {
-    int64_t           version = 0;
+    int64_t           version = 0, exists = -1;
     mailauth_status_t st = mailauth_report__store_begin(s);
     if (st == MAILAUTH_OK && s->ops->lock_schema != NULL)
         st = s->ops->lock_schema(s);
+    /* no DDL on a store that is up to date: a role that may only write
+     * rows can open it */
     if (st == MAILAUTH_OK)
-        st = mailauth_report__store_exec(
-            s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        st = s->ops->query(s, s->ops->has_version, NULL, 0, read_version, &exists, NULL);
+    if (st == MAILAUTH_OK && exists == 0)
+        st = mailauth_report__store_exec(s,
+                                         "CREATE TABLE schema_version (version INTEGER NOT NULL)");
     if (st == MAILAUTH_OK)
         st = s->ops->query(s, "SELECT MAX(version) FROM schema_version", NULL, 0, read_version,
                            &version, NULL);

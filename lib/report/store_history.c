@@ -1,15 +1,23 @@
 /* libmailauth-report, history store: history rows in (add, add_batch) and
  * out (rows, count). One row per evaluated message. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
 
 #define HISTORY_NPARAMS (1 + STORE_RECORD_NCOLS + STORE_POLICY_NCOLS)
 
-static const char insert_sql[] =
-    "INSERT INTO history (eval_time, " STORE_RECORD_COLS ", " STORE_POLICY_COLS ") VALUES "
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-    "$20, $21, $22, $23, $24)";
+/* Rows per INSERT statement: one statement for many rows saves a round
+ * trip (PostgreSQL) and a parse per row; 64 rows are 1,536 parameters,
+ * far below both databases' limits. */
+#define HISTORY_CHUNK 64
+
+struct chunk {
+    mailauth_report__store_param_t p[HISTORY_CHUNK * HISTORY_NPARAMS];
+    mailauth_report__store_str_t   enc[HISTORY_CHUNK * 3]; /* reused from chunk to chunk */
+    mailauth_report__store_str_t   sql;
+};
 
 /* An import keeps its transaction open on the handle: nothing else may
  * write through it until import_end(). */
@@ -23,27 +31,61 @@ check_idle(mailauth_report_store_t *s)
     return MAILAUTH_OK;
 }
 
-static mailauth_status_t
-insert_one(mailauth_report_store_t *s, const mailauth_report_record_t *r)
+/* "INSERT INTO history (...) VALUES ($1, ..., $24), ($25, ...), ..." */
+static void
+chunk_sql(size_t rows, mailauth_report__store_str_t *sql)
 {
-    mailauth_report__store_param_t p[HISTORY_NPARAMS];
-    mailauth_report__store_str_t   enc[3] = {{0}};
-    mailauth_status_t              st;
-    p[0] = (mailauth_report__store_param_t){.kind = STORE_P_INT, .i = r != NULL ? r->time : 0};
-    st = mailauth_report__store_record_params(s, r, &p[1], enc);
-    if (st == MAILAUTH_OK)
-        st = mailauth_report__store_policy_params(s, r->policy, &p[1 + STORE_RECORD_NCOLS]);
-    if (st == MAILAUTH_OK)
-        st = s->ops->query(s, insert_sql, p, HISTORY_NPARAMS, NULL, NULL, NULL);
-    for (size_t i = 0; i < STORE_LEN(enc); i++)
-        mailauth_report__store_str_free(&enc[i]);
-    return st;
+    static const char head[] =
+        "INSERT INTO history (eval_time, " STORE_RECORD_COLS ", " STORE_POLICY_COLS ") VALUES ";
+    sql->len = 0;
+    mailauth_report__store_str_add(sql, head, sizeof(head) - 1);
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t i = 0; i < HISTORY_NPARAMS; i++) {
+            char num[32];
+            int  n = snprintf(num, sizeof(num), "%s$%zu%s", i == 0 ? (r == 0 ? "(" : ", (") : ", ",
+                              r * HISTORY_NPARAMS + i + 1, i + 1 == HISTORY_NPARAMS ? ")" : "");
+            mailauth_report__store_str_add(sql, num, (size_t)n);
+        }
+    }
+}
+
+static mailauth_status_t
+insert_chunk(mailauth_report_store_t *s, const mailauth_report_record_t *recs, size_t rows,
+             struct chunk *c)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    for (size_t r = 0; r < rows && st == MAILAUTH_OK; r++) {
+        mailauth_report__store_param_t *p = &c->p[r * HISTORY_NPARAMS];
+        p[0] = (mailauth_report__store_param_t){.kind = STORE_P_INT, .i = recs[r].time};
+        st = mailauth_report__store_record_params(s, &recs[r], &p[1], &c->enc[r * 3]);
+        if (st == MAILAUTH_OK)
+            st =
+                mailauth_report__store_policy_params(s, recs[r].policy, &p[1 + STORE_RECORD_NCOLS]);
+    }
+    if (st != MAILAUTH_OK)
+        return st;
+    chunk_sql(rows, &c->sql);
+    if (c->sql.failed) {
+        mailauth_report__store_seterr(s, "out of memory");
+        return MAILAUTH_ENOMEM;
+    }
+    return s->ops->query(s, c->sql.p, c->p, rows * HISTORY_NPARAMS, NULL, NULL, NULL);
+}
+
+static void
+chunk_free(struct chunk *c)
+{
+    for (size_t i = 0; i < STORE_LEN(c->enc); i++)
+        mailauth_report__store_str_free(&c->enc[i]);
+    mailauth_report__store_str_free(&c->sql);
+    free(c);
 }
 
 mailauth_status_t
 mailauth_report_store_add_batch(mailauth_report_store_t        *store,
                                 const mailauth_report_record_t *recs, size_t n)
 {
+    struct chunk     *c;
     mailauth_status_t st;
     if (store == NULL || (recs == NULL && n > 0)) {
         if (store != NULL)
@@ -51,10 +93,17 @@ mailauth_report_store_add_batch(mailauth_report_store_t        *store,
         return MAILAUTH_EINVAL;
     }
     st = check_idle(store);
-    if (st == MAILAUTH_OK)
-        st = mailauth_report__store_begin(store);
-    for (size_t i = 0; i < n && st == MAILAUTH_OK; i++)
-        st = insert_one(store, &recs[i]);
+    if (st != MAILAUTH_OK)
+        return st;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        mailauth_report__store_seterr(store, "out of memory");
+        return MAILAUTH_ENOMEM;
+    }
+    st = mailauth_report__store_begin(store);
+    for (size_t i = 0; i < n && st == MAILAUTH_OK; i += HISTORY_CHUNK)
+        st = insert_chunk(store, &recs[i], n - i < HISTORY_CHUNK ? n - i : HISTORY_CHUNK, c);
+    chunk_free(c);
     if (st == MAILAUTH_OK)
         return mailauth_report__store_commit(store);
     if (store->in_tx)

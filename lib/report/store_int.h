@@ -30,6 +30,7 @@ typedef struct mailauth_report__store_ops {
     const char *name;
     const char *ddl_id;      /* DDL of an integer primary key the database numbers */
     const char *begin_write; /* starts a transaction that will write */
+    const char *has_version; /* one row, one column: 1 if schema_version exists, else 0 */
     mailauth_status_t (*connect)(mailauth_report_store_t *s, const char *target, unsigned flags);
     void (*disconnect)(mailauth_report_store_t *s);
     /* Run sql with params; fn (may be NULL) per row; *changes (may be NULL)

@@ -11,7 +11,7 @@
 
 #include "store_int.h"
 
-#define PG_MAXPARAMS 64
+#define PG_MAXPARAMS 65535 /* the protocol's limit */
 #define PG_MAXCOLS 64
 
 static void
@@ -100,19 +100,43 @@ pg_alive(mailauth_report_store_t *s)
     return MAILAUTH_EAGAIN;
 }
 
+/* Send the statement; its rows come back one by one (single-row mode). */
+static mailauth_status_t
+pg_send(mailauth_report_store_t *s, const char *sql, size_t np, const char *const *values)
+{
+    if (!PQsendQueryParams(s->db, sql, (int)np, NULL, values, NULL, NULL, 0)) {
+        pg_seterr(s, "send", PQerrorMessage(s->db));
+        return MAILAUTH_EAGAIN;
+    }
+    (void)PQsetSingleRowMode(s->db);
+    return MAILAUTH_OK;
+}
+
 static mailauth_status_t
 pg_query(mailauth_report_store_t *s, const char *sql, const mailauth_report__store_param_t *p,
          size_t np, mailauth_report__store_row_fn fn, void *arg, uint64_t *changes)
 {
-    const char       *values[PG_MAXPARAMS];
-    char              ints[PG_MAXPARAMS][24];
+    const char **values = NULL;
+    char(*ints)[24] = NULL;
     struct pg_run     run = {fn, arg, false, MAILAUTH_OK, 0};
     PGresult         *res;
     mailauth_status_t st = pg_alive(s);
     if (st != MAILAUTH_OK)
         return st;
-    if (np > PG_MAXPARAMS)
+    if (np > PG_MAXPARAMS) {
+        mailauth_report__store_seterr(s, "postgresql: too many parameters");
         return MAILAUTH_EINTERNAL;
+    }
+    if (np > 0) {
+        values = malloc(np * sizeof(*values));
+        ints = malloc(np * sizeof(*ints));
+        if (values == NULL || ints == NULL) {
+            free(values);
+            free(ints);
+            mailauth_report__store_seterr(s, "out of memory");
+            return MAILAUTH_ENOMEM;
+        }
+    }
     for (size_t i = 0; i < np; i++) {
         values[i] = p[i].kind == STORE_P_TEXT ? p[i].text : NULL;
         if (p[i].kind == STORE_P_INT) {
@@ -120,11 +144,11 @@ pg_query(mailauth_report_store_t *s, const char *sql, const mailauth_report__sto
             values[i] = ints[i];
         }
     }
-    if (!PQsendQueryParams(s->db, sql, (int)np, NULL, values, NULL, NULL, 0)) {
-        pg_seterr(s, "send", PQerrorMessage(s->db));
-        return MAILAUTH_EAGAIN;
-    }
-    (void)PQsetSingleRowMode(s->db);
+    st = pg_send(s, sql, np, values);
+    free(values);
+    free(ints);
+    if (st != MAILAUTH_OK)
+        return st;
     while ((res = PQgetResult(s->db)) != NULL) { /* to the end, also after a stop */
         pg_result(s, res, &run);
         PQclear(res);
@@ -185,6 +209,8 @@ const mailauth_report__store_ops_t mailauth_report__store_pg_ops = {
     .name = "postgresql",
     .ddl_id = "BIGSERIAL PRIMARY KEY",
     .begin_write = "BEGIN",
+    .has_version = "SELECT COUNT(*) FROM information_schema.tables WHERE"
+                   " table_schema = current_schema() AND table_name = 'schema_version'",
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .query = pg_query,

@@ -23,6 +23,7 @@
 struct sq_cached {
     char         *sql;
     sqlite3_stmt *stmt;
+    bool          in_order; /* parameter i is named "$i" */
 };
 
 struct sq_priv {
@@ -54,10 +55,28 @@ sq_status(mailauth_report_store_t *s, int rc, const char *what)
     }
 }
 
+/* SQLite numbers "$n" parameters in the order of their first use, and
+ * finds a name by a linear search: whether they are in order is learnt
+ * once per statement, so that binding is by number after that. */
+static bool
+sq_in_order(sqlite3_stmt *st)
+{
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= n; i++) {
+        const char *name = sqlite3_bind_parameter_name(st, i);
+        char        want[24];
+        snprintf(want, sizeof(want), "$%d", i);
+        if (name == NULL || strcmp(name, want) != 0)
+            return false;
+    }
+    return true;
+}
+
 /* The cached statement for sql, prepared on first use. *cached is false
  * when the cache is full: the caller finalizes it. */
 static int
-sq_stmt(mailauth_report_store_t *s, const char *sql, sqlite3_stmt **out, bool *cached)
+sq_stmt(mailauth_report_store_t *s, const char *sql, sqlite3_stmt **out, bool *cached,
+        bool *in_order)
 {
     struct sq_priv *pv = s->priv;
     int             rc;
@@ -65,6 +84,7 @@ sq_stmt(mailauth_report_store_t *s, const char *sql, sqlite3_stmt **out, bool *c
         if (strcmp(pv->cache[i].sql, sql) == 0) {
             *out = pv->cache[i].stmt;
             *cached = true;
+            *in_order = pv->cache[i].in_order;
             return SQLITE_OK;
         }
     }
@@ -72,12 +92,13 @@ sq_stmt(mailauth_report_store_t *s, const char *sql, sqlite3_stmt **out, bool *c
     if (rc != SQLITE_OK)
         return rc;
     *cached = false;
+    *in_order = sq_in_order(*out);
     if (pv->n < SQ_CACHE) {
         size_t n = strlen(sql) + 1;
         char  *copy = malloc(n);
         if (copy != NULL) {
             memcpy(copy, sql, n);
-            pv->cache[pv->n++] = (struct sq_cached){copy, *out};
+            pv->cache[pv->n++] = (struct sq_cached){copy, *out, *in_order};
             *cached = true;
         }
     }
@@ -85,17 +106,18 @@ sq_stmt(mailauth_report_store_t *s, const char *sql, sqlite3_stmt **out, bool *c
 }
 
 static int
-sq_bind(sqlite3_stmt *st, const mailauth_report__store_param_t *p, size_t np)
+sq_bind(sqlite3_stmt *st, const mailauth_report__store_param_t *p, size_t np, bool in_order)
 {
     int rc = SQLITE_OK;
     if ((size_t)sqlite3_bind_parameter_count(st) != np)
         return SQLITE_RANGE;
     for (size_t i = 0; i < np && rc == SQLITE_OK; i++) {
-        /* SQLite numbers "$n" names in order of first use: look $n up */
-        char name[24];
-        int  idx;
-        snprintf(name, sizeof(name), "$%zu", i + 1);
-        idx = sqlite3_bind_parameter_index(st, name);
+        int idx = (int)i + 1;
+        if (!in_order) {
+            char name[24];
+            snprintf(name, sizeof(name), "$%zu", i + 1);
+            idx = sqlite3_bind_parameter_index(st, name);
+        }
         if (idx == 0)
             return SQLITE_RANGE;
         if (p[i].kind == STORE_P_INT)
@@ -134,11 +156,11 @@ sq_query(mailauth_report_store_t *s, const char *sql, const mailauth_report__sto
          size_t np, mailauth_report__store_row_fn fn, void *arg, uint64_t *changes)
 {
     sqlite3_stmt *st = NULL;
-    bool          cached = false, stopped = false;
-    int           rc = sq_stmt(s, sql, &st, &cached);
+    bool          cached = false, stopped = false, in_order = true;
+    int           rc = sq_stmt(s, sql, &st, &cached, &in_order);
     if (rc != SQLITE_OK)
         return sq_status(s, rc, "prepare");
-    rc = sq_bind(st, p, np);
+    rc = sq_bind(st, p, np, in_order);
     if (rc == SQLITE_OK)
         rc = sq_rows(st, fn, arg, &stopped);
     if (rc == SQLITE_DONE && changes != NULL)
@@ -241,6 +263,8 @@ const mailauth_report__store_ops_t mailauth_report__store_sqlite_ops = {
     .name = "sqlite",
     .ddl_id = "INTEGER PRIMARY KEY",
     .begin_write = "BEGIN IMMEDIATE",
+    .has_version = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                   " AND name = 'schema_version'",
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .query = sq_query,

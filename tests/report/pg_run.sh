@@ -36,7 +36,7 @@ trap 'exit 1' INT TERM HUP
 
 if [ -n "$runas" ]; then chown "$user" "$tmp"; fi
 chmod 700 "$tmp"
-if ! $runas "$bindir/initdb" -D "$tmp/data" -U mailauth --auth=trust -E UTF8 --no-locale \
+if ! $runas "$bindir/initdb" -D "$tmp/data" -U mailauth --auth=trust -E UTF8 --no-locale --no-sync \
         >"$tmp/initdb.log" 2>&1; then
     echo "pg_run: initdb failed:"; cat "$tmp/initdb.log"; exit 1
 fi

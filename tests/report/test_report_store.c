@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -170,6 +171,40 @@ test_report_store_schema(void **state)
     fixture_drop();
 }
 
+/* PostgreSQL: a role that may only read and write rows opens a store that
+ * is up to date (no DDL on open) and adds to it. */
+static void
+test_report_store_writer_role(void **state)
+{
+    char                     uri[1024], sql[512], role[32];
+    const char              *owner_uri;
+    const char              *at;
+    struct fixture_rec       f;
+    mailauth_report_store_t *s;
+    (void)state;
+    if (!fixture_is_pg())
+        skip();
+    owner_uri = fixture_new_uri();
+    s = fixture_open(owner_uri); /* the owner creates the schema */
+    mailauth_report_store_close(s);
+    snprintf(role, sizeof(role), "writer_%ld", (long)getpid());
+    snprintf(sql, sizeof(sql), "CREATE ROLE %s LOGIN", role);
+    assert_true(fixture_sql(sql, NULL, 0));
+    snprintf(sql, sizeof(sql),
+             "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO %s; "
+             "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s; "
+             "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+             role, role);
+    assert_true(fixture_sql(sql, NULL, 0));
+    at = strstr(owner_uri, "&user=");
+    assert_non_null(at);
+    snprintf(uri, sizeof(uri), "%.*s&user=%s", (int)(at - owner_uri), owner_uri, role);
+    s = fixture_open(uri);
+    fixture_record(&f, 7, T0);
+    assert_int_equal(mailauth_report_store_add(s, &f.rec), MAILAUTH_OK);
+    mailauth_report_store_close(s);
+}
+
 static void
 test_report_store_bad_uris(void **state)
 {
@@ -313,6 +348,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_report_store_round_trip, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_refuses_bad_rows, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_schema, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_writer_role, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_bad_uris, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_aggregate, fixture_teardown),
     };
