@@ -4,6 +4,23 @@
 
 #include "report_tool.h"
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+    size_t k = p[0] < 0x80                   ? 0
+               : p[0] >= 0xc2 && p[0] < 0xe0 ? 1
+               : p[0] >= 0xe0 && p[0] < 0xf0 ? 2
+               : p[0] >= 0xf0 && p[0] < 0xf5 ? 3
+                                             : 4;
+    if (k == 4)
+        return 0;
+    for (size_t i = 1; i <= k; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return k + 1;
+}
+
 void
 tool_json_str(FILE *f, const char *s)
 {
@@ -12,7 +29,8 @@ tool_json_str(FILE *f, const char *s)
         return;
     }
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+        size_t k = 1;
         if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
         else if (*p == '\n')
@@ -23,8 +41,14 @@ tool_json_str(FILE *f, const char *s)
             fputs("\\r", f);
         else if (*p < 0x20 || *p == 0x7f)
             fprintf(f, "\\u%04x", *p);
-        else
+        else if (*p < 0x80)
             fputc(*p, f);
+        else if ((k = utf8_len(p)) == 0) {
+            fputs("\\ufffd", f); /* not UTF-8 (a file name): the replacement character */
+            k = 1;
+        } else
+            (void)fwrite(p, 1, k, f);
+        p += k;
     }
     fputc('"', f);
 }

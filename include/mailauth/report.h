@@ -652,7 +652,10 @@ typedef struct mailauth_report_read_cbs {
                 const char *why);
 } mailauth_report_read_cbs_t;
 
-/*! A reader: limits and callbacks; one at a time per thread. */
+/*! A reader: limits and callbacks. A reader is used by one thread at a
+ *  time; readers in several threads are fine once the first reader was
+ *  made (it initializes libxml2, which wants that done before threads use
+ *  it). */
 typedef struct mailauth_report_reader mailauth_report_reader_t;
 
 /*! Fill *limits with the defaults (the bracketed values above). */

@@ -175,7 +175,7 @@ list_dir(const char *dir, size_t *count)
     return v;
 }
 
-static void read_one(mailauth_report__job_t *job, const char *path, bool in_folder);
+static void read_one(mailauth_report__job_t *job, const char *path);
 
 static void
 read_maildir(mailauth_report_reader_t *rd, const char *path, mailauth_status_t *first)
@@ -199,7 +199,7 @@ read_maildir(mailauth_report_reader_t *rd, const char *path, mailauth_status_t *
                 (void)snprintf(file, flen, "%s/%s", dir, names[i]);
                 job_init(&job, rd, file);
                 job.where.message = ++index;
-                read_one(&job, file, true);
+                read_one(&job, file);
                 if (*first == MAILAUTH_OK)
                     *first = job.first;
             }
@@ -212,7 +212,7 @@ read_maildir(mailauth_report_reader_t *rd, const char *path, mailauth_status_t *
 }
 
 static void
-read_one(mailauth_report__job_t *job, const char *path, bool in_folder)
+read_one(mailauth_report__job_t *job, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -221,7 +221,6 @@ read_one(mailauth_report__job_t *job, const char *path, bool in_folder)
         mailauth_report__end(job, MAILAUTH_EINVAL, why);
         return;
     }
-    (void)in_folder;
     read_fd(job, fd);
     close(fd);
 }
@@ -250,7 +249,7 @@ mailauth_report_read_path(mailauth_report_reader_t *rd, const char *path)
         read_maildir(rd, path, &first);
         return first;
     }
-    read_one(&job, path, false);
+    read_one(&job, path);
     return job.first;
 }
 

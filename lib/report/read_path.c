@@ -1,14 +1,11 @@
 /* The reader's entry points: a path (file, mbox, Maildir folder) or bytes
  * in memory, and the payload dispatch that finds by content what a file,
  * a MIME part or a zip member holds. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "read_internal.h"
 
@@ -67,6 +64,7 @@ mailauth_report_reader_new(const mailauth_report_read_limits_t *limits,
     rd = calloc(1, sizeof(*rd));
     if (rd == NULL)
         return MAILAUTH_ENOMEM;
+    xmlInitParser(); /* once is enough; libxml2 wants it before threads use it */
     rd->lim = l;
     rd->cbs = *cbs;
     rd->user = user;

@@ -309,7 +309,7 @@ static const struct hostile_case cases[] = {
     {"mbox with a 100 MB line", make_mbox_long_line, NULL, MAILAUTH_ELIMIT, "byte cap"},
     {"gzip nested 12 deep", make_gzip_nest, NULL, MAILAUTH_ELIMIT, "nested too deep"},
     {"MIME nested 100 deep", make_mime_nest, NULL, MAILAUTH_ELIMIT, "nested too deep"},
-    {"1 MiB of text in one element", make_long_text, NULL, MAILAUTH_ELIMIT, "text is over"},
+    {"8 MiB of text in one element", make_long_text, NULL, MAILAUTH_ELIMIT, "text is over"},
     {"100 reasons in one record", make_many_reasons, NULL, MAILAUTH_ELIMIT, "more than 64"},
 };
 
