@@ -18,6 +18,7 @@
 #include <mailauth/eval.h>
 #include <mailauth/report.h>
 
+#include "fail_int.h"
 #include "report_gen_support.h"
 
 #define AUTHORIZED_IP "192.0.2.1"
@@ -263,6 +264,70 @@ test_report_fail_refuses(void **state)
     free(msg);
 }
 
+/* RFC 6590 redaction of one header field: T stands for the token of the
+ * local-part named after it (computed with the same secret). */
+struct redact_case {
+    const char *in, *want;
+};
+
+static const struct redact_case redact_cases[] = {
+    {"To: bob@x.example", "To: {bob}@x.example"},
+    {"From: \"John Doe\" <\"john doe\"@x.example>",
+     "From: \"John Doe\" <{\"john doe\"}@x.example>"},
+    {"Cc: a@x.example,\r\n b.c+d@y.example", "Cc: {a}@x.example,\r\n {b.c+d}@y.example"},
+    {"Received: from a by b\r\n\tfor <u@x.example>; Wed, 15 Nov 2023",
+     "Received: from a by b\r\n\tfor <{u}@x.example>; Wed, 15 Nov 2023"},
+    {"Authentication-Results: mx; spf=pass smtp.mailfrom=m@x.example",
+     "Authentication-Results: mx; spf=pass smtp.mailfrom={m}@x.example"},
+    {"Message-ID: <abc@x.example>", "Message-ID: <abc@x.example>"},
+    {"References: <a@x> <b@y>", "References: <a@x> <b@y>"},
+    {"Subject: no address here", "Subject: no address here"},
+    {"Subject: @x.example alone", "Subject: @x.example alone"},
+};
+
+static void
+expand(const char *want, const char *secret, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*want != '\0' && o + 40 < cap) {
+        if (*want == '{') {
+            const char *end = strchr(want, '}');
+            char        tok[MAILAUTH_REPORT__REDACT_LEN + 1];
+            mailauth_report__redact_token(secret, want + 1, (size_t)(end - want - 1), tok);
+            memcpy(out + o, tok, MAILAUTH_REPORT__REDACT_LEN);
+            o += MAILAUTH_REPORT__REDACT_LEN;
+            want = end + 1;
+        } else {
+            out[o++] = *want++;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void
+test_report_fail_redact(void **state)
+{
+    char a[32];
+    char b[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof(redact_cases) / sizeof(redact_cases[0]); i++) {
+        mailauth_report__buf_t buf = {0};
+        char                   want[512];
+        mailauth_report__redact_field(&buf, redact_cases[i].in, strlen(redact_cases[i].in), "k");
+        expand(redact_cases[i].want, "k", want, sizeof(want));
+        assert_false(buf.failed);
+        assert_string_equal(buf.data, want);
+        mailauth_report__buf_clear(&buf);
+    }
+    /* the same address, the same token; another secret, another token */
+    mailauth_report__redact_token("k", "bob", 3, a);
+    mailauth_report__redact_token("k", "bob", 3, b);
+    assert_string_equal(a, b);
+    mailauth_report__redact_token("other", "bob", 3, b);
+    assert_string_not_equal(a, b);
+    assert_int_equal(strncmp(a, "redacted-", 9), 0);
+}
+
 static void
 test_report_fail_limiter(void **state)
 {
@@ -458,6 +523,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_report_fail_dests),
         cmocka_unit_test(test_report_fail_dests_orgdomain),
         cmocka_unit_test(test_report_fail_orgdomain_psl),
+        cmocka_unit_test(test_report_fail_redact),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)
         return write_samples(argv[2]);

@@ -199,6 +199,17 @@ static void
 check_send(const char *uri, const char *eml, const char *id_def)
 {
     char cmd[2048], want[128];
+    /* a sendmail that fails: the report stays unsent (failed), exit status 1 */
+    write_text("sendmail-fail", "#!/bin/sh\ncat > /dev/null\nexit 75\n", 0755);
+    assert_int_equal(run("%s send --store %s --sendmail %s/sendmail-fail --zone %s/dns.zone "
+                         "> /dev/null 2> %s/fail.err",
+                         MAILAUTH_REPORT_TOOL, uri, dir, dir, dir),
+                     1);
+    assert_state(uri, "example.org", "failed");
+    char *fe = slurp_name("fail.err");
+    assert_non_null(strstr(fe, "sendmail-fail exited with status 75"));
+    free(fe);
+
     (void)snprintf(cmd, sizeof(cmd),
                    "%s send --store %s --sendmail %s/sendmail --zone %s/dns.zone > %s/send.out",
                    MAILAUTH_REPORT_TOOL, uri, dir, dir, dir);
