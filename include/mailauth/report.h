@@ -374,6 +374,7 @@ struct mailauth_ctx;  /* <mailauth/ctx.h> */
 struct mailauth_key;  /* <mailauth/sign.h> */
 struct mailauth_eval; /* <mailauth/eval.h> */
 struct mailauth_resolver; /* <mailauth/dns.h> */
+struct mailauth_report_limiter; /* below */
 
 /*! Who generates aggregate reports (RFC 9990 `report_metadata`, the file
  *  name's "receiver", the Subject's "Submitter"). */
@@ -581,6 +582,24 @@ MAILAUTH_API int mailauth_report_failure_wanted(const struct mailauth_eval *ev);
 MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_report_failure_message(
     struct mailauth_eval *ev, const uint8_t *msg, size_t msg_len, const mailauth_report_fail_opts_t *opts,
     const mailauth_report_mail_t *mail, char **out, size_t *out_len);
+
+/*! Called by mailauth_report_failure_destinations() for each address a
+ *  report should go to now. Return 0 to go on. */
+typedef int (*mailauth_report_address_fn)(void *arg, const char *address);
+
+/*! The destinations of a failure report for a finished evaluation: each
+ *  ruf= URI of the DMARC record (in order) checked like an aggregate
+ *  destination (RFC 9991 §5: outside the policy domain's organization it
+ *  needs <policy-domain>._report._dmarc.<host>; its !size limit against
+ *  `size`, 0 for none), then taken from `limiter` (NULL: no limit);
+ *  `fn` is called for each address that passes. Destinations refused,
+ *  deferred or over the rate are left out (a failure report is not queued).
+ *  \return MAILAUTH_OK (see *sent for how many), MAILAUTH_EINVAL (no DMARC
+ *          result), MAILAUTH_ENOMEM, MAILAUTH_ECANCELED (fn returned non-zero). */
+MAILAUTH_API mailauth_status_t mailauth_report_failure_destinations(
+    const struct mailauth_eval *ev, const mailauth_report_dest_check_t *chk,
+    struct mailauth_report_limiter *limiter, int64_t now, uint64_t size,
+    mailauth_report_address_fn fn, void *arg, size_t *sent);
 
 /*! Per-destination rate limit for failure reports: at most `max` reports
  *  to one address in any `window` seconds (a sliding window kept in

@@ -32,7 +32,8 @@ struct fixture {
 
 static const char *const domains[][2] = {
     /* domain, DMARC record */
-    {"example.org", "v=DMARC1; p=reject; fo=1; ruf=mailto:ruf@example.org"},
+    {"example.org", "v=DMARC1; p=reject; fo=1; ruf=mailto:ruf@example.org,"
+                    "mailto:f@reports.example,mailto:f@unauth.example,mailto:small@example.org!1k"},
     {"f0.example", "v=DMARC1; p=none; ruf=mailto:ruf@f0.example"},
     {"f1.example", "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.example"},
     {"fd.example", "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.example"},
@@ -496,6 +497,51 @@ test_report_fail_orgdomain_psl(void **state)
 }
 
 static int
+collect(void *arg, const char *address)
+{
+    char *list = arg;
+    strcat(list, address);
+    strcat(list, " ");
+    return 0;
+}
+
+/* ruf= destinations: verified, size-checked, rate-limited. */
+static void
+test_report_fail_destinations(void **state)
+{
+    struct fixture            *f = *state;
+    char                      *msg = NULL;
+    size_t                     len = 0;
+    size_t                     sent = 0;
+    char                       list[512] = "";
+    mailauth_report_limiter_t *l = NULL;
+    mailauth_eval_t           *ev = evaluate(f, "example.org", OTHER_IP, NO_SIG, &msg, &len);
+    mailauth_resolver_t       *r =
+        rg_zone(f->ctx, "example.org._report._dmarc.reports.example TXT \"v=DMARC1\"\n");
+    mailauth_report_dest_check_t chk = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                        .resolver = r,
+                                        .timeout_ms = 2000,
+                                        .orgdomain = mailauth_report_orgdomain_psl};
+    assert_int_equal(mailauth_report_limiter_new(1, 3600, &l), MAILAUTH_OK);
+    assert_int_equal(
+        mailauth_report_failure_destinations(ev, &chk, l, 1000, 4000, collect, list, &sent),
+        MAILAUTH_OK);
+    assert_string_equal(list, "ruf@example.org f@reports.example ");
+    assert_int_equal(sent, 2);
+    /* within the hour: the limiter holds both back */
+    list[0] = '\0';
+    assert_int_equal(
+        mailauth_report_failure_destinations(ev, &chk, l, 2000, 4000, collect, list, &sent),
+        MAILAUTH_OK);
+    assert_int_equal(sent, 0);
+    assert_string_equal(list, "");
+    mailauth_report_limiter_free(l);
+    mailauth_resolver_free(r);
+    mailauth_eval_free(ev);
+    free(msg);
+}
+
+static int
 write_samples(const char *dir)
 {
     void  *state = NULL;
@@ -524,6 +570,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_report_fail_dests_orgdomain),
         cmocka_unit_test(test_report_fail_orgdomain_psl),
         cmocka_unit_test(test_report_fail_redact),
+        cmocka_unit_test(test_report_fail_destinations),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)
         return write_samples(argv[2]);
