@@ -518,6 +518,7 @@ typedef struct mailauth_report_dest_check {
 
 /*! One checked destination. */
 typedef struct mailauth_report_dest {
+    unsigned                     version; /*!< MAILAUTH_REPORT_STRUCT_VERSION, set by the library */
     mailauth_report_dest_state_t state;
     char                         address[320]; /*!< the mailto: address, decoded */
     char                         host[256];    /*!< the destination host (lower case) */

@@ -241,6 +241,7 @@ mailauth_report_dest_parse(const char *uri, mailauth_report_dest_t *out)
         memset(out, 0, sizeof(*out));
         out->state = MAILAUTH_REPORT_DEST_UNSUPPORTED;
     }
+    out->version = MAILAUTH_REPORT_STRUCT_VERSION;
     return MAILAUTH_OK;
 }
 
