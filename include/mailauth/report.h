@@ -148,7 +148,7 @@ typedef struct mailauth_report_store mailauth_report_store_t;
 
 /*! Open (and create or migrate) a store.
  *  \param[in]  uri     `sqlite:PATH` or `postgresql://...` (`postgres://` too).
- *  \param[in]  flags   0 or MAILAUTH_REPORT_STORE_SYNC_NORMAL.
+ *  \param[in]  flags   0 or MAILAUTH_REPORT_STORE_SYNC_NORMAL (other bits: MAILAUTH_EINVAL).
  *  \param[out] out     The store, freed with mailauth_report_store_close(); NULL on error.
  *  \param[out] err     Optional buffer for a message on error ("cannot open
  *                      /x/h.db: unable to open database file"), NUL-terminated
@@ -320,7 +320,9 @@ MAILAUTH_API mailauth_status_t mailauth_report_store_unsent(mailauth_report_stor
 /*! Claim a report for sending: atomically from "pending" or "failed" to
  *  "sending". *claimed is 1 if this caller got it, 0 if it is sent or
  *  another sender holds it (then do not send). Of several senders, on one
- *  host or several, exactly one gets it. */
+ *  host or several, exactly one gets it. A sender that dies before
+ *  mailauth_report_store_send_done() leaves the report "sending": it may
+ *  have gone out, so it is not offered again (at most once). */
 MAILAUTH_API mailauth_status_t mailauth_report_store_send_claim(mailauth_report_store_t *store,
                                                                 const char *report_id,
                                                                 int        *claimed);

@@ -246,6 +246,10 @@ mailauth_report_store_open(const char *uri, unsigned flags, mailauth_report_stor
         copy_err(err, errcap, "no store URI");
         return MAILAUTH_EINVAL;
     }
+    if ((flags & ~MAILAUTH_REPORT_STORE_SYNC_NORMAL) != 0) {
+        copy_err(err, errcap, "unknown flags");
+        return MAILAUTH_EINVAL;
+    }
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
         copy_err(err, errcap, "out of memory");

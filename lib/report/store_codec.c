@@ -57,9 +57,10 @@ mailauth_report__store_pool_alloc(mailauth_report__store_pool_t *pl, size_t n)
 {
     struct pool_block *b = pl->head;
     const size_t       align = sizeof(max_align_t);
-    size_t             need = n == 0 ? align : (n + align - 1) / align * align;
+    size_t             need;
     if (n > SIZE_MAX / 2)
         return NULL;
+    need = n == 0 ? align : (n + align - 1) / align * align;
     if (b == NULL || b->cap - b->used < need) {
         size_t cap = need > 16384 ? need : 16384;
         b = malloc(sizeof(*b) + cap);

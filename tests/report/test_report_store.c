@@ -135,6 +135,57 @@ test_report_store_refuses_bad_rows(void **state)
     fixture_drop();
 }
 
+static int
+count_rows(void *arg, const mailauth_report_record_t *r)
+{
+    (void)r;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+static int
+count_groups(void *arg, const mailauth_report_policy_t *p, const mailauth_report_record_t *r,
+             size_t n)
+{
+    (void)p;
+    (void)r;
+    (void)n;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* A list column that something else wrote wrong is an error, not a crash
+ * and not a row with half its results. */
+static void
+test_report_store_corrupt_list(void **state)
+{
+    static const char *const bad[] = {
+        "UPDATE history SET dkim = '5:ab;'",         /* length past the end */
+        "UPDATE history SET dkim = '2:ab'",          /* no item end */
+        "UPDATE history SET spf = 'x;'",             /* not a field */
+        "UPDATE history SET reasons = '1:a1:b1:c;'", /* a field too many */
+        "UPDATE history SET dkim = '99999999999999999999999:a;'",
+    };
+    struct fixture_rec       f;
+    mailauth_report_store_t *s = fixture_open(fixture_new_uri());
+    (void)state;
+    fixture_record(&f, 1, T0);
+    assert_int_equal(mailauth_report_store_add(s, &f.rec), MAILAUTH_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t n = 0;
+        assert_true(fixture_sql(bad[i], NULL, 0));
+        assert_int_equal(mailauth_report_store_rows(s, T0, T0 + 1, count_rows, &n),
+                         MAILAUTH_EINTERNAL);
+        assert_int_equal(n, 0);
+        assert_int_equal(mailauth_report_store_aggregate(s, T0, T0 + 1, count_groups, &n),
+                         MAILAUTH_EINTERNAL);
+        assert_int_equal(n, 0);
+        assert_non_null(strstr(mailauth_report_store_error(s), "cannot be read"));
+        assert_true(fixture_sql("UPDATE history SET dkim = '', spf = '', reasons = ''", NULL, 0));
+    }
+    mailauth_report_store_close(s);
+}
+
 /* ---- schema ----------------------------------------------------------------- */
 
 static void
@@ -230,6 +281,29 @@ test_report_store_bad_uris(void **state)
     assert_int_equal(mailauth_report_store_open(NULL, 0, NULL, NULL, 0), MAILAUTH_EINVAL);
 }
 
+/* The flags: SYNC_NORMAL opens and writes (on PostgreSQL it changes
+ * nothing); an unknown bit is refused before anything is opened. */
+static void
+test_report_store_flags(void **state)
+{
+    const char              *uri = fixture_new_uri();
+    mailauth_report_store_t *s = NULL;
+    struct fixture_rec       f;
+    char                     err[128] = "";
+    uint64_t                 n = 0;
+    (void)state;
+    assert_int_equal(mailauth_report_store_open(uri, 0x80u, &s, err, sizeof(err)), MAILAUTH_EINVAL);
+    assert_null(s);
+    assert_int_equal(
+        mailauth_report_store_open(uri, MAILAUTH_REPORT_STORE_SYNC_NORMAL, &s, err, sizeof(err)),
+        MAILAUTH_OK);
+    fixture_record(&f, 3, T0);
+    assert_int_equal(mailauth_report_store_add_batch(s, &f.rec, 1), MAILAUTH_OK);
+    assert_int_equal(mailauth_report_store_count(s, T0, T0 + 1, &n), MAILAUTH_OK);
+    assert_int_equal(n, 1);
+    mailauth_report_store_close(s);
+}
+
 /* ---- aggregate ---------------------------------------------------------------- */
 
 struct agg_seen {
@@ -271,18 +345,18 @@ add_n(mailauth_report_store_t *s, const mailauth_report_record_t *r, size_t n)
         assert_int_equal(mailauth_report_store_add(s, r), MAILAUTH_OK);
 }
 
+/* The known set: a.example with two configurations, b.example, rows out
+ * of the period and rows without a policy. */
 static void
-test_report_store_aggregate(void **state)
+add_known_set(mailauth_report_store_t *s)
 {
     struct fixture_rec       f;
     mailauth_report_record_t r;
     mailauth_report_policy_t p1, p2, p3;
     mailauth_report_dkim_t   xy[2] = {{"x.example", "s", "pass", NULL},
                                       {"y.example", "s", "fail", NULL}};
-    mailauth_report_dkim_t   yx[2] = {xy[1], xy[0]};
-    struct agg_seen          a = {0};
-    mailauth_report_store_t *s = fixture_open(fixture_new_uri());
-    (void)state;
+    mailauth_report_dkim_t   yx[2] = {{"y.example", "s", "fail", NULL},
+                                      {"x.example", "s", "pass", NULL}};
     fixture_record(&f, 1, T0 + 100);
     p1 = f.pol;
     p1.domain = "a.example";
@@ -314,6 +388,15 @@ test_report_store_aggregate(void **state)
     r.policy = &p3;
     r.source_ip = "198.51.100.7";
     add_n(s, &r, 5);
+}
+
+static void
+test_report_store_aggregate(void **state)
+{
+    struct agg_seen          a = {0};
+    mailauth_report_store_t *s = fixture_open(fixture_new_uri());
+    (void)state;
+    add_known_set(s);
     assert_int_equal(mailauth_report_store_aggregate(s, T0, T0 + 86400, agg_collect, &a),
                      MAILAUTH_OK);
     assert_int_equal(a.calls, 3);
@@ -347,9 +430,11 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_report_store_round_trip, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_refuses_bad_rows, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_corrupt_list, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_schema, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_writer_role, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_bad_uris, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_flags, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_aggregate, fixture_teardown),
     };
     if (!fixture_init(argc, argv))

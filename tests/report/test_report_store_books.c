@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -161,6 +163,46 @@ gen_collect(void *arg, const mailauth_report_generated_t *g)
     return 0;
 }
 
+/* r2 (h) through its states, with two senders. */
+static void
+check_sending(mailauth_report_store_t *s, mailauth_report_store_t *other,
+              const mailauth_report_generated_t *h)
+{
+    struct gen_seen seen = {0};
+    int             found = -1, claimed = -1;
+    /* one sender gets it */
+    assert_int_equal(mailauth_report_store_send_claim(s, "r2", &claimed), MAILAUTH_OK);
+    assert_int_equal(claimed, 1);
+    assert_int_equal(mailauth_report_store_send_claim(other, "r2", &claimed), MAILAUTH_OK);
+    assert_int_equal(claimed, 0);
+    assert_int_equal(mailauth_report_store_send_done(s, "r2", 0, "550 no such user"), MAILAUTH_OK);
+    assert_int_equal(mailauth_report_store_send_done(s, "r2", T0, NULL), MAILAUTH_ESTATE);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(mailauth_report_store_unsent(other, gen_collect, &seen), MAILAUTH_OK);
+    assert_int_equal(seen.n, 2); /* oldest first; a failed one may be tried again */
+    assert_string_equal(seen.state[0], "pending");
+    assert_string_equal(seen.state[1], "failed");
+    assert_string_equal(seen.error[1], "550 no such user");
+    assert_string_equal(seen.ids[1], "r2 - mailto:rua@example.org");
+    assert_int_equal(mailauth_report_store_send_claim(other, "r2", &claimed), MAILAUTH_OK);
+    assert_int_equal(claimed, 1);
+    assert_int_equal(mailauth_report_store_send_done(other, "r2", T0 + 200000, NULL), MAILAUTH_OK);
+    assert_int_equal(mailauth_report_store_send_claim(s, "r2", &claimed), MAILAUTH_OK);
+    assert_int_equal(claimed, 0); /* sent: never again */
+    assert_int_equal(mailauth_report_store_send_claim(s, "no-such-id", &claimed), MAILAUTH_OK);
+    assert_int_equal(claimed, 0);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(mailauth_report_store_generated_find(s, "example.org", h->begin, h->end,
+                                                          gen_collect, &seen, &found),
+                     MAILAUTH_OK);
+    assert_string_equal(seen.state[0], "sent");
+    assert_string_equal(seen.error[0], "-");
+    assert_int_equal(seen.sent[0], T0 + 200000);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(mailauth_report_store_unsent(s, gen_collect, &seen), MAILAUTH_OK);
+    assert_int_equal(seen.n, 1);
+}
+
 static void
 test_report_store_generated(void **state)
 {
@@ -174,7 +216,7 @@ test_report_store_generated(void **state)
                                      .created = T0 + 90000};
     mailauth_report_generated_t h = g;
     struct gen_seen             seen = {0};
-    int                         existed = -1, found = -1, claimed = -1;
+    int                         existed = -1, found = -1;
     const char                 *uri = fixture_new_uri();
     mailauth_report_store_t    *s = fixture_open(uri);
     mailauth_report_store_t    *other = fixture_open(uri); /* a second sender */
@@ -205,42 +247,79 @@ test_report_store_generated(void **state)
                                                           &seen, &found),
                      MAILAUTH_OK);
     assert_int_equal(found, 0);
-    /* one sender gets it */
-    assert_int_equal(mailauth_report_store_send_claim(s, "r2", &claimed), MAILAUTH_OK);
-    assert_int_equal(claimed, 1);
-    assert_int_equal(mailauth_report_store_send_claim(other, "r2", &claimed), MAILAUTH_OK);
-    assert_int_equal(claimed, 0);
-    assert_int_equal(mailauth_report_store_send_done(s, "r2", 0, "550 no such user"), MAILAUTH_OK);
-    assert_int_equal(mailauth_report_store_send_done(s, "r2", T0, NULL), MAILAUTH_ESTATE);
-    memset(&seen, 0, sizeof(seen));
-    assert_int_equal(mailauth_report_store_unsent(other, gen_collect, &seen), MAILAUTH_OK);
-    assert_int_equal(seen.n, 2); /* oldest first; a failed one may be tried again */
-    assert_string_equal(seen.state[0], "pending");
-    assert_string_equal(seen.state[1], "failed");
-    assert_string_equal(seen.error[1], "550 no such user");
-    assert_string_equal(seen.ids[1], "r2 - mailto:rua@example.org");
-    assert_int_equal(mailauth_report_store_send_claim(other, "r2", &claimed), MAILAUTH_OK);
-    assert_int_equal(claimed, 1);
-    assert_int_equal(mailauth_report_store_send_done(other, "r2", T0 + 200000, NULL), MAILAUTH_OK);
-    assert_int_equal(mailauth_report_store_send_claim(s, "r2", &claimed), MAILAUTH_OK);
-    assert_int_equal(claimed, 0); /* sent: never again */
-    assert_int_equal(mailauth_report_store_send_claim(s, "no-such-id", &claimed), MAILAUTH_OK);
-    assert_int_equal(claimed, 0);
-    memset(&seen, 0, sizeof(seen));
-    assert_int_equal(mailauth_report_store_generated_find(s, "example.org", h.begin, h.end,
-                                                          gen_collect, &seen, &found),
-                     MAILAUTH_OK);
-    assert_string_equal(seen.state[0], "sent");
-    assert_string_equal(seen.error[0], "-");
-    assert_int_equal(seen.sent[0], T0 + 200000);
-    memset(&seen, 0, sizeof(seen));
-    assert_int_equal(mailauth_report_store_unsent(s, gen_collect, &seen), MAILAUTH_OK);
-    assert_int_equal(seen.n, 1);
+    check_sending(s, other, &h);
     g.report_id = NULL;
     assert_int_equal(mailauth_report_store_generated_add(s, &g, &existed), MAILAUTH_EINVAL);
     mailauth_report_store_close(other);
     mailauth_report_store_close(s);
     fixture_drop();
+}
+
+/* 4 processes claim the same 40 reports at once: each is claimed once. */
+#define RACE_REPORTS 40
+#define RACE_SENDERS 4
+
+static void
+race_sender(const char *uri, unsigned k, int fd)
+{
+    mailauth_report_store_t *s = NULL;
+    char                     err[256], id[32];
+    if (mailauth_report_store_open(uri, 0, &s, err, sizeof(err)) != MAILAUTH_OK)
+        _exit(1);
+    for (unsigned j = 0; j < RACE_REPORTS; j++) {
+        unsigned char i = (unsigned char)((j * (2 * k + 1) + k) % RACE_REPORTS);
+        int           claimed = 0;
+        snprintf(id, sizeof(id), "race-%u", i);
+        if (mailauth_report_store_send_claim(s, id, &claimed) != MAILAUTH_OK ||
+            (claimed && write(fd, &i, 1) != 1))
+            _exit(1);
+    }
+    mailauth_report_store_close(s);
+    _exit(0);
+}
+
+static void
+test_report_store_claim_race(void **state)
+{
+    const char                 *uri = fixture_new_uri();
+    mailauth_report_store_t    *s = fixture_open(uri);
+    mailauth_report_generated_t g = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                     .policy_domain = "example.org"};
+    unsigned char               got[RACE_REPORTS] = {0}, i;
+    char                        id[32];
+    int                         fds[2], existed;
+    pid_t                       pid[RACE_SENDERS];
+    (void)state;
+    for (unsigned j = 0; j < RACE_REPORTS; j++) {
+        snprintf(id, sizeof(id), "race-%u", j);
+        g.report_id = id;
+        g.begin = T0 + 86400 * (int64_t)j;
+        g.end = g.begin + 86399;
+        assert_int_equal(mailauth_report_store_generated_add(s, &g, &existed), MAILAUTH_OK);
+    }
+    mailauth_report_store_close(s);
+    assert_int_equal(pipe(fds), 0);
+    for (unsigned k = 0; k < RACE_SENDERS; k++) {
+        pid[k] = fork();
+        assert_true(pid[k] >= 0);
+        if (pid[k] == 0) {
+            close(fds[0]);
+            race_sender(uri, k, fds[1]);
+        }
+    }
+    close(fds[1]);
+    while (read(fds[0], &i, 1) == 1) {
+        assert_true(i < RACE_REPORTS);
+        got[i]++;
+    }
+    close(fds[0]);
+    for (unsigned k = 0; k < RACE_SENDERS; k++) {
+        int status = 0;
+        assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    for (unsigned j = 0; j < RACE_REPORTS; j++)
+        assert_int_equal(got[j], 1);
 }
 
 int
@@ -249,6 +328,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_report_store_import, fixture_teardown),
         cmocka_unit_test_teardown(test_report_store_generated, fixture_teardown),
+        cmocka_unit_test_teardown(test_report_store_claim_race, fixture_teardown),
     };
     if (!fixture_init(argc, argv))
         return 2;
