@@ -711,8 +711,9 @@ MAILAUTH_API mailauth_status_t mailauth_report_read_path(mailauth_report_reader_
                                                          const char *path);
 
 /*! Like mailauth_report_read_path() on bytes in memory (one file's content;
- *  not a folder). name is what `where.file` says. The bytes are not
- *  modified nor kept. */
+ *  not a folder; an mbox is read as one message, whole messages count
+ *  against max_message). name is what `where.file` says. The bytes are
+ *  not modified nor kept. */
 MAILAUTH_API mailauth_status_t mailauth_report_read_mem(mailauth_report_reader_t *rd,
                                                         const char *name, const uint8_t *data,
                                                         size_t len);

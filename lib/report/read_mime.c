@@ -130,9 +130,8 @@ parse_head(const uint8_t *p, size_t n, struct part_head *h)
         }
         if (in_field)
             take_field(h, (const char *)p + field, off - field);
-        in_field = false;
-        if (empty || nl == NULL) {
-            h->body_off = empty ? end : n;
+        if (empty) {
+            h->body_off = end;
             return true;
         }
         field = off;

@@ -85,6 +85,17 @@ set -e
 grep -q "broken.xml: not well-formed XML" "$tmp/mixed.err" || fail "bad file: $(cat "$tmp/mixed.err")"
 grep -q "missing.xml: cannot open" "$tmp/mixed.err" || fail "missing file: $(cat "$tmp/mixed.err")"
 
+# a file name that is not UTF-8 is shown with U+FFFD in the JSON
+odd="$tmp/odd-$(printf '\377')-name.xml"
+cp "$data/good.xml" "$odd"
+"$bin" parse "$odd" >"$tmp/odd.json" || fail "parse of an oddly named file exited $?"
+python3 - "$tmp/odd.json" <<'PY' || fail "a name that is not UTF-8"
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+raw.decode("utf-8")  # the output is UTF-8 whatever the name
+assert json.loads(raw)["file"].endswith("odd-\ufffd-name.xml")
+PY
+
 # mbox and Maildir expand to each message
 {
     printf 'From a@example.net Tue Nov 14 00:00:00 2023\nContent-Type: text/xml\n\n'

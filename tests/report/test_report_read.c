@@ -233,10 +233,13 @@ build(const struct read_case *c, size_t *len)
         return twice;
     case W_GZIP_TRAILER:
         once = collect_deflate(c->xml, n, true, &n1);
-        once = realloc(once, n1 + 2);
-        memcpy(once + n1, "\r\n", 2);
+        twice = malloc(n1 + 2);
+        assert_non_null(twice);
+        memcpy(twice, once, n1);
+        memcpy(twice + n1, "\r\n", 2);
+        free(once);
         *len = n1 + 2;
-        return once;
+        return twice;
     case W_MSG_B64:
     case W_MSG_QP:
     case W_MSG_NESTED:
@@ -495,7 +498,7 @@ load_manifest(void **state)
     char  *line, *save = NULL;
     (void)state;
     manifest = testdata_need(MANIFEST, &len);
-    line = strtok_r(manifest, "\n", &save); /* the header line */
+    (void)strtok_r(manifest, "\n", &save); /* the header line */
     while ((line = strtok_r(NULL, "\n", &save)) != NULL && nrows < MAX_ROWS)
         split_row(line, &rows[nrows++]);
     return 0;
@@ -546,7 +549,7 @@ test_report_read_sample(void **state)
                    r->col[C_PATH]);
     assert_true(access(path, R_OK) == 0);
     (void)collect_path(col, NULL, path);
-    if (strncmp(r->col[C_KIND], "aggregate-", 10) == 0 && strcmp(r->col[C_SCHEMA], "malformed"))
+    if (strncmp(r->col[C_KIND], "aggregate-", 10) == 0 && strcmp(r->col[C_SCHEMA], "malformed") != 0)
         check_sample_report(r, col);
     else
         check_sample_refused(r, col);
