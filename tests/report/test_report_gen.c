@@ -334,6 +334,137 @@ test_report_gen_message(void **state)
     mailauth_report_aggregate_free(a);
 }
 
+/* Generate, then read back with the library's own reader (from the gzip
+ * file and from the signed message): the same metadata, policy, rows and
+ * counts, and the DKIM results in the order the report gives them. */
+struct readback {
+    char     org[64], email[64], id[40], generator[40], policy[160];
+    int64_t  begin, end;
+    unsigned reports, records;
+    char     rows[4][512];
+    int      ended_ok;
+};
+
+static const char *
+nz(const char *s)
+{
+    return s != NULL ? s : "-";
+}
+
+static mailauth_status_t
+rb_begin(void *user, const mailauth_report_read_where_t *where, const mailauth_report_meta_t *m,
+         const mailauth_report_policy_t *p)
+{
+    struct readback *rb = user;
+    (void)where;
+    rb->reports++;
+    (void)snprintf(rb->org, sizeof(rb->org), "%s", nz(m->org_name));
+    (void)snprintf(rb->email, sizeof(rb->email), "%s", nz(m->email));
+    (void)snprintf(rb->id, sizeof(rb->id), "%s", nz(m->report_id));
+    (void)snprintf(rb->generator, sizeof(rb->generator), "%s", nz(m->generator));
+    rb->begin = m->begin;
+    rb->end = m->end;
+    (void)snprintf(rb->policy, sizeof(rb->policy),
+                   "%s p=%s sp=%s np=%s adkim=%s aspf=%s t=%s d=%s fo=%s", nz(p->domain), nz(p->p),
+                   nz(p->sp), nz(p->np), nz(p->adkim), nz(p->aspf), nz(p->testing),
+                   nz(p->discovery_method), nz(p->fo));
+    return MAILAUTH_OK;
+}
+
+static mailauth_status_t
+rb_record(void *user, const mailauth_report_record_t *r)
+{
+    struct readback *rb = user;
+    char            *o;
+    size_t           n;
+    if (rb->records >= 4)
+        return MAILAUTH_OK;
+    o = rb->rows[rb->records++];
+    n = (size_t)snprintf(o, 512, "%s %llu %s %s %s from=%s env=%s to=%s", nz(r->source_ip),
+                         (unsigned long long)r->count, nz(r->disposition), nz(r->dkim_aligned),
+                         nz(r->spf_aligned), nz(r->header_from), nz(r->envelope_from),
+                         nz(r->envelope_to));
+    for (size_t i = 0; i < r->reason_count && n < 500; i++)
+        n += (size_t)snprintf(o + n, 512 - n, " reason=%s/%s", nz(r->reasons[i].type),
+                              nz(r->reasons[i].comment));
+    for (size_t i = 0; i < r->dkim_count && n < 500; i++)
+        n += (size_t)snprintf(o + n, 512 - n, " dkim=%s/%s/%s", nz(r->dkim[i].domain),
+                              nz(r->dkim[i].selector), nz(r->dkim[i].result));
+    for (size_t i = 0; i < r->spf_count && n < 500; i++)
+        n += (size_t)snprintf(o + n, 512 - n, " spf=%s/%s/%s", nz(r->spf[i].domain),
+                              nz(r->spf[i].scope), nz(r->spf[i].result));
+    return MAILAUTH_OK;
+}
+
+static void
+rb_end(void *user, const mailauth_report_read_where_t *where, mailauth_status_t st, const char *why)
+{
+    struct readback *rb = user;
+    (void)where;
+    if (st != MAILAUTH_OK)
+        print_message("read: %s\n", nz(why));
+    rb->ended_ok += st == MAILAUTH_OK;
+}
+
+static void
+read_back(const uint8_t *data, size_t len, struct readback *rb)
+{
+    mailauth_report_read_cbs_t cbs = {.version = MAILAUTH_REPORT_STRUCT_VERSION,
+                                      .begin = rb_begin,
+                                      .record = rb_record,
+                                      .end = rb_end};
+    mailauth_report_reader_t  *rd = NULL;
+    memset(rb, 0, sizeof(*rb));
+    assert_int_equal(mailauth_report_reader_new(NULL, &cbs, rb, &rd), MAILAUTH_OK);
+    assert_int_equal(mailauth_report_read_mem(rd, "generated", data, len), MAILAUTH_OK);
+    mailauth_report_reader_free(rd);
+}
+
+static void
+assert_readback(const struct readback *rb, const char *id)
+{
+    assert_int_equal(rb->reports, 1);
+    assert_int_equal(rb->ended_ok, 1);
+    assert_string_equal(rb->org, fix_gen.org_name);
+    assert_string_equal(rb->email, fix_gen.email);
+    assert_string_equal(rb->id, id);
+    assert_int_equal(rb->begin, FIX_BEGIN);
+    assert_int_equal(rb->end, FIX_END);
+    assert_int_equal(strncmp(rb->generator, "mailauth ", 9), 0);
+    assert_string_equal(
+        rb->policy, "example.org p=reject sp=quarantine np=reject adkim=r aspf=s t=n d=psl fo=1");
+    assert_int_equal(rb->records, 2);
+    assert_string_equal(rb->rows[0],
+                        "192.0.2.10 12 none pass pass from=example.org env=example.org "
+                        "to=rcpt.example dkim=example.org/sel/pass dkim=other.example/s1/pass "
+                        "dkim=mail.example.org/m/fail spf=example.org/mfrom/pass");
+    assert_true(strncmp(rb->rows[1], "2001:db8::1 3 none fail fail from=sub.example.org env=",
+                        strlen("2001:db8::1 3 none fail fail from=sub.example.org env=")) == 0);
+    assert_non_null(strstr(rb->rows[1], " reason=other/sampled_out reason=local_policy/arc"));
+}
+
+static void
+test_report_gen_read_back(void **state)
+{
+    mailauth_report_aggregate_t *a = make(&fix_policy, fix_records, 2);
+    mailauth_ctx_t              *ctx = NULL;
+    struct readback              rb;
+    size_t                       len = 0;
+    (void)state;
+    const uint8_t *gz = mailauth_report_aggregate_gzip(a, &len);
+    read_back(gz, len, &rb);
+    assert_readback(&rb, mailauth_report_aggregate_id(a));
+    assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
+    mailauth_key_t *key = rg_load_key(ctx);
+    char           *msg = signed_message(ctx, key, a, &len);
+    read_back((const uint8_t *)msg, len, &rb);
+    assert_readback(&rb, mailauth_report_aggregate_id(a));
+    mailauth_report_buf_free(msg);
+    mailauth_key_free(key);
+    mailauth_ctx_free(ctx);
+    mailauth_report_aggregate_free(a);
+}
+
 /* `write DIR`: documents and messages for the xmllint, Python and dkimpy checks. */
 static int
 write_samples(const char *dir)
@@ -376,10 +507,14 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_gen_sha256),        cmocka_unit_test(test_report_gen_names),
-        cmocka_unit_test(test_report_gen_deterministic), cmocka_unit_test(test_report_gen_dkim_cap),
-        cmocka_unit_test(test_report_gen_gzip),          cmocka_unit_test(test_report_gen_refuses),
+        cmocka_unit_test(test_report_gen_sha256),
+        cmocka_unit_test(test_report_gen_names),
+        cmocka_unit_test(test_report_gen_deterministic),
+        cmocka_unit_test(test_report_gen_dkim_cap),
+        cmocka_unit_test(test_report_gen_gzip),
+        cmocka_unit_test(test_report_gen_refuses),
         cmocka_unit_test(test_report_gen_message),
+        cmocka_unit_test(test_report_gen_read_back),
     };
     if (argc == 3 && strcmp(argv[1], "write") == 0)
         return write_samples(argv[2]);
