@@ -22,6 +22,13 @@ if(TARGET mailauth_report_static)
       add_dependencies(test_${name} mailauth-report)
     endif()
     add_test(NAME ${name} COMMAND test_${name})
+    if(name STREQUAL "report_send")
+      # the same run over a PostgreSQL store (a server of its own; 77 without one)
+      add_test(NAME report_send_postgresql COMMAND sh ${_rg_dir}/pg_run.sh
+               $<TARGET_FILE:test_${name}> postgresql)
+      set_tests_properties(report_send_postgresql PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT
+        "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+    endif()
     set_tests_properties(${name} PROPERTIES ENVIRONMENT
       "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
       SKIP_RETURN_CODE 77)

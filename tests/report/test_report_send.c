@@ -21,6 +21,7 @@
 #define DAY 1700006400 /* 2023-11-15 */
 
 static char dir[256];
+static char store_uri[512]; /* sqlite in dir, or the PostgreSQL server of pg_run.sh */
 
 static void
 path_of(char *out, size_t cap, const char *name)
@@ -139,7 +140,7 @@ check_generate(const char *uri, char *id_org, char *id_def)
 {
     char cmd[2048], name[512], again[40];
     (void)snprintf(cmd, sizeof(cmd),
-                   "%s generate --store %s --period 2023-11-15 --org-name 'Receiver Org' "
+                   "%s generate --store '%s' --period 2023-11-15 --org-name 'Receiver Org' "
                    "--org-email dmarc-reports@receiver.example --outdir %s --now %d "
                    "--key %s/dkim_sign/rsa2048-pkcs8.pem --selector rpt --domain receiver.example",
                    MAILAUTH_REPORT_TOOL, uri, dir, DAY + 90000, MAILAUTH_TEST_DATA);
@@ -201,7 +202,7 @@ check_send(const char *uri, const char *eml, const char *id_def)
     char cmd[2048], want[128];
     /* a sendmail that fails: the report stays unsent (failed), exit status 1 */
     write_text("sendmail-fail", "#!/bin/sh\ncat > /dev/null\nexit 75\n", 0755);
-    assert_int_equal(run("%s send --store %s --sendmail %s/sendmail-fail --zone %s/dns.zone "
+    assert_int_equal(run("%s send --store '%s' --sendmail %s/sendmail-fail --zone %s/dns.zone "
                          "> /dev/null 2> %s/fail.err",
                          MAILAUTH_REPORT_TOOL, uri, dir, dir, dir),
                      1);
@@ -211,7 +212,7 @@ check_send(const char *uri, const char *eml, const char *id_def)
     free(fe);
 
     (void)snprintf(cmd, sizeof(cmd),
-                   "%s send --store %s --sendmail %s/sendmail --zone %s/dns.zone > %s/send.out",
+                   "%s send --store '%s' --sendmail %s/sendmail --zone %s/dns.zone > %s/send.out",
                    MAILAUTH_REPORT_TOOL, uri, dir, dir, dir);
     assert_int_equal(run("%s", cmd), 0);
     assert_int_equal(sendmail_calls(), 1);
@@ -247,9 +248,9 @@ check_send(const char *uri, const char *eml, const char *id_def)
 static void
 test_report_send_end_to_end(void **state)
 {
-    char uri[512], id_org[40], id_def[40];
+    char        id_org[40], id_def[40];
+    const char *uri = store_uri;
     (void)state;
-    (void)snprintf(uri, sizeof(uri), "sqlite:%s/h.db", dir);
     fill_store(uri);
     write_fixtures();
     char *eml = check_generate(uri, id_org, id_def);
@@ -310,8 +311,10 @@ assert_parse_round_trip(const char *genout, const char *id)
     free(js);
 }
 
+/* `test_report_send` uses SQLite; `test_report_send postgresql` the server
+ * that tests/report/pg_run.sh started (its default database). */
 int
-main(void)
+main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_send_end_to_end)};
     const char             *tmp = getenv("TMPDIR");
@@ -319,6 +322,19 @@ main(void)
     (void)snprintf(dir, sizeof(dir), "%s/mailauth-report-send-XXXXXX", tmp ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL)
         return 1;
+    if (argc == 2 && strcmp(argv[1], "postgresql") == 0) {
+        const char *sock = getenv("MAILAUTH_TEST_PG_SOCKDIR");
+        const char *port = getenv("MAILAUTH_TEST_PG_PORT");
+        const char *user = getenv("MAILAUTH_TEST_PG_USER");
+        if (sock == NULL || port == NULL || user == NULL) {
+            fprintf(stderr, "postgresql: run through tests/report/pg_run.sh\n");
+            return 1;
+        }
+        (void)snprintf(store_uri, sizeof(store_uri),
+                       "postgresql:///postgres?host=%s&port=%s&user=%s", sock, port, user);
+    } else {
+        (void)snprintf(store_uri, sizeof(store_uri), "sqlite:%s/h.db", dir);
+    }
     rc = cmocka_run_group_tests_name("report_send", tests, NULL, NULL);
     if (rc == 0)
         (void)run("rm -rf '%s'", dir);
