@@ -151,9 +151,13 @@ write_reason(struct wr *w, const mailauth_report_reason_t *r)
         /* forwarded, sampled_out (RFC 7489) have no word in RFC 9990. */
         text_el(w, "type", "other");
         if (r->comment != NULL && r->type != NULL) {
-            char c[512];
-            (void)snprintf(c, sizeof(c), "%s: %s", r->type, r->comment);
-            text_el(w, "comment", c);
+            mailauth_report__buf_t c = {0};
+            mailauth_report__buf_fmt(&c, "%s: %s", r->type, r->comment);
+            if (c.failed)
+                w->err = 1;
+            else
+                text_el(w, "comment", c.data);
+            mailauth_report__buf_clear(&c);
         } else {
             text_el(w, "comment", r->type != NULL ? r->type : r->comment);
         }
