@@ -245,6 +245,36 @@ check_send(const char *uri, const char *eml, const char *id_def)
     free(argv1);
 }
 
+/* send --outdir: the next day's report as files for the operator's pipeline. */
+static void
+check_outdir(const char *uri)
+{
+    char id[40], name[64];
+    assert_int_equal(run("%s generate --store '%s' --period 2023-11-16 --org-name 'Receiver Org' "
+                         "--org-email dmarc-reports@receiver.example --outdir %s > %s/gen3.out",
+                         MAILAUTH_REPORT_TOOL, uri, dir, dir),
+                     0);
+    char *g3 = slurp_name("gen3.out");
+    assert_non_null(report_id_of(g3, "example.org", id));
+    assert_int_equal(run("mkdir -p %s/out && %s send --store '%s' --outdir %s/out --zone "
+                         "%s/dns.zone > /dev/null",
+                         dir, MAILAUTH_REPORT_TOOL, uri, dir, dir),
+                     0);
+    (void)snprintf(name, sizeof(name), "out/%s.rcpt", id);
+    char *rcpt = slurp_name(name);
+    assert_non_null(rcpt);
+    /* the zone no longer authorizes reports.example (check_send replaced it) */
+    assert_string_equal(rcpt, "dmarc@example.org\n");
+    (void)snprintf(name, sizeof(name), "out/%s.eml", id);
+    char *eml = slurp_name(name);
+    assert_non_null(eml);
+    assert_non_null(strstr(eml, "Subject: Report Domain: example.org"));
+    assert_int_equal(sendmail_calls(), 2); /* no sendmail involved */
+    free(g3);
+    free(rcpt);
+    free(eml);
+}
+
 static void
 test_report_send_end_to_end(void **state)
 {
@@ -255,6 +285,7 @@ test_report_send_end_to_end(void **state)
     write_fixtures();
     char *eml = check_generate(uri, id_org, id_def);
     check_send(uri, eml, id_def);
+    check_outdir(uri);
     free(eml);
 }
 
