@@ -14,6 +14,13 @@ struct command {
 static const struct command commands[] = {
     {"parse", cmd_parse, "parse [--format json|ndjson|csv] FILE..."},
     {"summary", cmd_summary, "summary [--html FILE] FILE..."},
+    {"generate", cmd_generate,
+     "generate --store URI --period YYYY-MM-DD[..YYYY-MM-DD] --org-name N --org-email E "
+     "[--outdir DIR] [--receiver D] [--extra-contact T] [--key FILE --selector S --domain D] "
+     "[--now SECONDS]"},
+    {"send", cmd_send,
+     "send --store URI [--sendmail PATH | --outdir DIR] [--zone FILE | --dns SERVERS] "
+     "[--now SECONDS]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

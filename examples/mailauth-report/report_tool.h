@@ -19,6 +19,8 @@ typedef int (*tool_cmd_fn)(int argc, char **argv);
 
 int cmd_parse(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 
 /* tool_out.c: JSON and CSV pieces. */
 void tool_json_str(FILE *f, const char *s); /* "..." or null */

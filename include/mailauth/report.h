@@ -372,7 +372,254 @@ MAILAUTH_API mailauth_status_t mailauth_report_store_imported(mailauth_report_st
 
 /* ---- aggregate reports (generate, send) ------------------------------- */
 
+struct mailauth_ctx;  /* <mailauth/ctx.h> */
+struct mailauth_key;  /* <mailauth/sign.h> */
+struct mailauth_eval; /* <mailauth/eval.h> */
+struct mailauth_resolver; /* <mailauth/dns.h> */
+struct mailauth_report_limiter; /* below */
+
+/*! Who generates aggregate reports (RFC 9990 `report_metadata`, the file
+ *  name's "receiver", the Subject's "Submitter"). */
+typedef struct mailauth_report_gen {
+    unsigned    version;            /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    const char *org_name;           /*!< required */
+    const char *email;              /*!< required: report_metadata/email, and the From address */
+    const char *extra_contact_info; /*!< or NULL */
+    const char *receiver;           /*!< the reporter's domain; NULL: the domain of `email` */
+    const char *generator;          /*!< NULL: "mailauth <version>" */
+} mailauth_report_gen_t;
+
+/*! One generated aggregate report: the RFC 9990 document, its gzip form,
+ *  its Report-ID and file name. Opaque; mailauth_report_aggregate_free(). */
+typedef struct mailauth_report_aggregate mailauth_report_aggregate_t;
+
+/*! Build the aggregate report of one policy domain (and one policy
+ *  configuration) for the period [begin, end] (seconds UTC, end inclusive).
+ *  Deterministic: the same inputs give the same bytes. The Report-ID is a
+ *  32-digit hex SHA-256 prefix of (receiver, policy domain, begin, end,
+ *  policy configuration); it is also the file name's unique-id and the
+ *  Subject's Report-ID (RFC 9990 §2.1.3: they MUST be identical). Records
+ *  are written in the order given; a record's DKIM results are sorted by
+ *  RFC 9990 §2.1.2's priority (strictly aligned pass, relaxed aligned
+ *  pass, other pass, the rest; header order within each class) and capped
+ *  at 100. Reason types the schema does not know (forwarded, sampled_out)
+ *  are written as "other" with the word as comment.
+ *  \param[in]  gen      Reporter; copied.
+ *  \param[in]  policy   The policy published (domain and p required).
+ *  \param[in]  records  count records (count >= 1), grouped rows.
+ *  \param[out] out      The report, or NULL on error.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (missing field, no record, a value
+ *          the schema does not allow: see docs/reports.md), MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_report_aggregate_new(
+    const mailauth_report_gen_t *gen, const mailauth_report_policy_t *policy,
+    const mailauth_report_record_t *records, size_t count, int64_t begin, int64_t end,
+    mailauth_report_aggregate_t **out);
+
+/*! Free a report. NULL is a no-op. */
+MAILAUTH_API void mailauth_report_aggregate_free(mailauth_report_aggregate_t *rep);
+
+/*! The Report-ID (32 lower-case hex digits). Borrowed until _free(). */
+MAILAUTH_API const char *mailauth_report_aggregate_id(const mailauth_report_aggregate_t *rep);
+
+/*! The file name, receiver!policy-domain!begin!end!unique-id.xml.gz
+ *  (RFC 9990 §2.1.3.2). Borrowed until _free(). */
+MAILAUTH_API const char *mailauth_report_aggregate_filename(const mailauth_report_aggregate_t *rep);
+
+/*! The XML document (UTF-8) and its length. Borrowed until _free(). */
+MAILAUTH_API const uint8_t *mailauth_report_aggregate_xml(const mailauth_report_aggregate_t *rep,
+                                                          size_t                            *len);
+
+/*! The gzip file (RFC 1952; mtime 0, no name: deterministic). Borrowed. */
+MAILAUTH_API const uint8_t *mailauth_report_aggregate_gzip(const mailauth_report_aggregate_t *rep,
+                                                           size_t                            *len);
+
+/*! Called by mailauth_report_generate() with each report it made, in
+ *  policy-domain order. `policy` is the configuration reported. Both are
+ *  valid during the call. Return 0 to go on. */
+typedef int (*mailauth_report_made_fn)(void *arg, const mailauth_report_aggregate_t *rep,
+                                       const mailauth_report_policy_t *policy);
+
+/*! Make the aggregate reports of the period [begin, end) (seconds UTC; the
+ *  reports' date_range is begin .. end-1) from the store's history: one
+ *  report per policy domain. A domain that published more than one
+ *  configuration during the period gets one report with the configuration
+ *  of its latest history row and the records of all (RFC 9990 §2.1: a
+ *  report holds one configuration; "SHOULD note only the final
+ *  configuration observed").
+ *  
+eturn MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ECANCELED (fn returned
+ *          non-zero), the store's statuses, those of
+ *          mailauth_report_aggregate_new(). */
+MAILAUTH_API mailauth_status_t mailauth_report_generate(mailauth_report_store_t     *store,
+                                                        const mailauth_report_gen_t *gen,
+                                                        int64_t begin, int64_t end,
+                                                        mailauth_report_made_fn fn, void *arg);
+
+/*! How a report or failure-report message is mailed and signed. */
+typedef struct mailauth_report_mail {
+    unsigned           version; /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    const char *const *to;      /*!< addresses (no angle brackets) */
+    size_t             to_count;
+    int64_t            date;    /*!< Date: field, seconds UTC */
+    /*! DKIM signing (RFC 9990 §2.1.3: report mail MUST pass DMARC): with a
+     *  key, the message gets a DKIM-Signature by mailauth_dkim_signer_*()
+     *  (relaxed/relaxed; t= is the ctx clock). NULL key: unsigned. */
+    struct mailauth_ctx       *ctx; /*!< the context the signer uses */
+    const struct mailauth_key *key; /*!< the signing key, or NULL */
+    const char *domain;         /*!< d= */
+    const char *selector;       /*!< s= */
+} mailauth_report_mail_t;
+
+/*! The RFC 5322 message carrying a report: multipart/mixed, a text/plain
+ *  part for people and the .xml.gz as application/gzip attachment (base64);
+ *  From: org_name <email>; Subject "Report Domain: D Submitter: R
+ *  Report-ID: <id>" (RFC 9990 §2.1.3.2); Message-ID <id@receiver>. CRLF
+ *  line ends. Deterministic for the same mail->date and signing clock.
+ *  \param[out] msg  malloc()ed, free with mailauth_report_buf_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL, MAILAUTH_ENOMEM, or the signer's status. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_report_aggregate_message(const mailauth_report_aggregate_t *rep,
+                                  const mailauth_report_mail_t *mail, char **msg, size_t *len);
+
+/*! Free a buffer the report library handed out. NULL is a no-op. */
+MAILAUTH_API void mailauth_report_buf_free(void *buf);
+
+/*! What to do with one report destination URI. The numbers never change
+ *  (macros rather than an enum: the pinned-enum table of libmailauth's ABI
+ *  test covers libmailauth alone). */
+typedef int mailauth_report_dest_state_t;
+#define MAILAUTH_REPORT_DEST_OK 0           /*!< send: same organization, or verified */
+#define MAILAUTH_REPORT_DEST_UNAUTHORIZED 1 /*!< outside, and no v=DMARC1 record: drop */
+#define MAILAUTH_REPORT_DEST_DEFERRED 2     /*!< the verification lookup failed: try later */
+#define MAILAUTH_REPORT_DEST_TOO_BIG 3      /*!< the URI's !size limit is below the report size */
+#define MAILAUTH_REPORT_DEST_UNSUPPORTED 4  /*!< not a mailto: URI, or malformed */
+
+/*! "ok", "unauthorized", "deferred", "too-big", "unsupported"; "unknown". */
+MAILAUTH_API const char *mailauth_report_dest_state_name(mailauth_report_dest_state_t s);
+
+/*! The organizational domain of `domain` (lower case) into buf; return 0,
+ *  or -1 when unknown. Used to tell external destinations. */
+typedef int (*mailauth_report_orgdomain_fn)(void *ud, const char *domain, char *buf, size_t cap);
+
+/*! A mailauth_report_orgdomain_fn over libmailauth's Public Suffix List
+ *  (RFC 7489 §3.2): `ud` is a mailauth_ctx_t * in RFC 7489 DMARC mode (its
+ *  PSL file is used), or NULL for a default context. Asks no DNS question.
+ *  Returns -1 for a name that is no domain, or with a ctx in RFC 9989 mode. */
+MAILAUTH_API int mailauth_report_orgdomain_psl(void *ud, const char *domain, char *buf,
+                                               size_t cap);
+
+/*! Destination checking for one policy domain. */
+typedef struct mailauth_report_dest_check {
+    unsigned                     version;    /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    struct mailauth_resolver    *resolver;   /*!< the verification lookups (required) */
+    int                          timeout_ms; /*!< per lookup; negative: the resolver's own */
+    mailauth_report_orgdomain_fn orgdomain;  /*!< e.g. mailauth_report_orgdomain_psl; NULL: see
+                                                  docs/reports.md */
+    void                        *orgdomain_ud;
+} mailauth_report_dest_check_t;
+
+/*! One checked destination. */
+typedef struct mailauth_report_dest {
+    unsigned                     version; /*!< MAILAUTH_REPORT_STRUCT_VERSION, set by the library */
+    mailauth_report_dest_state_t state;
+    char                         address[320]; /*!< the mailto: address, decoded */
+    char                         host[256];    /*!< the destination host (lower case) */
+    uint64_t                     limit;        /*!< the !size limit in bytes, 0 for none */
+} mailauth_report_dest_t;
+
+/*! Parse one rua= (or ruf=) URI without checking it: out->address,
+ *  host and limit are set; out->state is MAILAUTH_REPORT_DEST_OK for a
+ *  mailto: URI, MAILAUTH_REPORT_DEST_UNSUPPORTED for anything else.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL). */
+MAILAUTH_API mailauth_status_t mailauth_report_dest_parse(const char *uri,
+                                                          mailauth_report_dest_t *out);
+
+/*! Check one rua= (or ruf=) URI for a report of `size` bytes (0: do not
+ *  check the size) about `policy_domain` (RFC 9990 §3; RFC 7489 §6.2
+ *  size suffix "!10m"). A destination whose host is not in the policy
+ *  domain's organizational domain is looked up at
+ *  <policy-domain>._report._dmarc.<host>: a TXT record starting "v=DMARC1"
+ *  authorizes it; NXDOMAIN, NODATA or no such record: UNAUTHORIZED; a
+ *  temporary failure (or no answer in time): DEFERRED. The lookup goes
+ *  through mailauth_resolver_lookup_sync() (blocking).
+ *  \return MAILAUTH_OK (see out->state), MAILAUTH_EINVAL, MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_report_dest_verify(const mailauth_report_dest_check_t *chk,
+                                                           const char *policy_domain,
+                                                           const char *uri, uint64_t size,
+                                                           mailauth_report_dest_t *out);
+
 /* ---- failure reports --------------------------------------------------- */
+
+/*! Failure report settings (RFC 6591 AFRF with the RFC 9991 fields). */
+typedef struct mailauth_report_fail_opts {
+    unsigned    version;     /*!< MAILAUTH_REPORT_STRUCT_VERSION */
+    const char *from;        /*!< From: address of the reports (required) */
+    const char *reporter;    /*!< authserv-id for the Authentication-Results field; NULL: domain of from */
+    const char *user_agent;  /*!< NULL: "mailauth/<version>" */
+    int         keep_local_parts; /*!< 0 (default): RFC 6590 redaction of local parts */
+    const char *redact_secret;    /*!< mixed into the redaction hash; NULL: none */
+    int         whole_message;    /*!< 1: message/rfc822 with the body; 0: text/rfc822-headers */
+    const char *source_ip;   /*!< Source-IP: the SMTP client (required) */
+    const char *source_port; /*!< Source-Port, or NULL */
+    const char *mail_from;   /*!< Original-Mail-From (redacted like the header), or NULL */
+    const char *envelope_id; /*!< Original-Envelope-Id, or NULL */
+    int64_t     arrival;     /*!< Arrival-Date (seconds UTC); 0: left out */
+    const char *spf_record;  /*!< the SPF TXT record the check used, for SPF-DNS; or NULL */
+} mailauth_report_fail_opts_t;
+
+/*! 1 if the finished evaluation's DMARC result asks for a failure report
+ *  under its fo= (RFC 7489 §6.3, RFC 9989): "0" (default) when neither
+ *  SPF nor DKIM gave an aligned pass, "1" when one of them did not, "d"
+ *  when a DKIM signature failed to verify (any alignment), "s" when SPF
+ *  failed; and only when the record has a ruf= and psd= is not y. */
+MAILAUTH_API int mailauth_report_failure_wanted(const struct mailauth_eval *ev);
+
+/*! Build the failure report of a finished evaluation for one destination.
+ *  \param[in]  ev    A finished evaluation (DMARC evaluated).
+ *  \param[in]  msg   The message as received (header and body, CRLF or LF).
+ *  \param[in]  opts  Settings.
+ *  \param[in]  mail  To, Date and signing (to_count >= 1).
+ *  \param[out] out   malloc()ed message, free with mailauth_report_buf_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (no DMARC result, missing option),
+ *          MAILAUTH_ENOMEM, or the signer's status. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_report_failure_message(
+    struct mailauth_eval *ev, const uint8_t *msg, size_t msg_len, const mailauth_report_fail_opts_t *opts,
+    const mailauth_report_mail_t *mail, char **out, size_t *out_len);
+
+/*! Called by mailauth_report_failure_destinations() for each address a
+ *  report should go to now. Return 0 to go on. */
+typedef int (*mailauth_report_address_fn)(void *arg, const char *address);
+
+/*! The destinations of a failure report for a finished evaluation: each
+ *  ruf= URI of the DMARC record (in order) checked like an aggregate
+ *  destination (RFC 9991 §5: outside the policy domain's organization it
+ *  needs <policy-domain>._report._dmarc.<host>; its !size limit against
+ *  `size`, 0 for none), then taken from `limiter` (NULL: no limit);
+ *  `fn` is called for each address that passes. Destinations refused,
+ *  deferred or over the rate are left out (a failure report is not queued).
+ *  \return MAILAUTH_OK (see *sent for how many), MAILAUTH_EINVAL (no DMARC
+ *          result), MAILAUTH_ENOMEM, MAILAUTH_ECANCELED (fn returned non-zero). */
+MAILAUTH_API mailauth_status_t mailauth_report_failure_destinations(
+    const struct mailauth_eval *ev, const mailauth_report_dest_check_t *chk,
+    struct mailauth_report_limiter *limiter, int64_t now, uint64_t size,
+    mailauth_report_address_fn fn, void *arg, size_t *sent);
+
+/*! Per-destination rate limit for failure reports: at most `max` reports
+ *  to one address in any `window` seconds (a sliding window kept in
+ *  memory; it is lost when the process ends). */
+typedef struct mailauth_report_limiter mailauth_report_limiter_t;
+
+/*! \return MAILAUTH_OK, MAILAUTH_EINVAL (max 0 or over 10000, window 0), MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t
+mailauth_report_limiter_new(unsigned max, unsigned window, mailauth_report_limiter_t **out);
+
+/*! NULL is a no-op. */
+MAILAUTH_API void mailauth_report_limiter_free(mailauth_report_limiter_t *l);
+
+/*! 1 and the report counted if one more report may go to `address` at
+ *  time `now` (seconds); 0 if it would exceed the limit (or on ENOMEM). */
+MAILAUTH_API int mailauth_report_limiter_take(mailauth_report_limiter_t *l, const char *address,
+                                              int64_t now);
 
 /* ---- reading received reports ------------------------------------------ */
 
