@@ -85,8 +85,12 @@ on_record(void *user, const mailauth_report_record_t *rec)
     if (run->duplicate)
         return MAILAUTH_OK;
     st = import_record(run->store, rec);
-    if (st != MAILAUTH_OK)
+    if (st == MAILAUTH_ENOMEM) {
+        snprintf(run->why, sizeof(run->why), "cannot keep the report: out of memory");
+        run->store_failed = true;
+    } else if (st != MAILAUTH_OK) {
         store_failed(run);
+    }
     return st;
 }
 

@@ -102,6 +102,44 @@ $(diff "$tmp/f18.txt" "$tmp/p18.txt")"
     fail "empty reason: exit $?: $(cat "$tmp/e.err")"
 grep -q ": imported 1 report, 0 duplicates" "$tmp/e.out" || fail "empty reason: $(cat "$tmp/e.out")"
 
+# the store refusing a report (SQLite triggers stand in for a database that
+# says no): at import_begin, one error line and no second one from the end
+# of an import that never opened; at a record, the report is rolled back
+if [[ "$backend" == sqlite ]]; then
+    sed -e 's/rcv-2023-11-14/rcv-refused/' "$data/good.xml" >"$tmp/refused.xml"
+    sql() { python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$tmp/store.db" "$1"; }
+    sql "CREATE TRIGGER no_reports BEFORE INSERT ON report_received
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+    set +e
+    "$bin" import --store "$store" "$tmp/refused.xml" >"$tmp/r.out" 2>"$tmp/r.err"
+    rc=$?
+    set -e
+    [[ $rc == 1 ]] || fail "store refuses the report: exit $rc"
+    [[ "$(wc -l <"$tmp/r.err")" == 1 ]] && grep -q "refused.xml: cannot keep the report: .*refused by the test" "$tmp/r.err" ||
+        fail "store refuses the report: $(cat "$tmp/r.err")"
+    [[ "$(cat "$tmp/r.out")" == "$tmp/refused.xml: imported 0 reports, 0 duplicates" ]] ||
+        fail "store refuses the report: $(cat "$tmp/r.out")"
+    sql "DROP TRIGGER no_reports;
+         CREATE TRIGGER no_records BEFORE INSERT ON report_received_record
+         WHEN NEW.seq = 1 BEGIN SELECT RAISE(ABORT, 'second record refused'); END;"
+    set +e
+    "$bin" import --store "$store" "$tmp/refused.xml" >"$tmp/r.out" 2>"$tmp/r.err"
+    rc=$?
+    set -e
+    [[ $rc == 1 ]] || fail "store refuses a record: exit $rc"
+    [[ "$(wc -l <"$tmp/r.err")" == 1 ]] && grep -q "second record refused" "$tmp/r.err" ||
+        fail "store refuses a record: $(cat "$tmp/r.err")"
+    sql "DROP TRIGGER no_records;"
+    "$bin" summary --store "$store" --html "$tmp/after.html" >/dev/null
+    grep -q "rcv-refused" "$tmp/after.html" && fail "a refused report was kept"
+    # and once the store takes it, it is imported (not a duplicate of a rollback)
+    "$bin" import --store "$store" "$tmp/refused.xml" >"$tmp/r.out" ||
+        fail "import after the refusals: exit $?"
+    [[ "$(cat "$tmp/r.out")" == "$tmp/refused.xml: imported 1 report, 0 duplicates" ]] ||
+        fail "import after the refusals: $(cat "$tmp/r.out")"
+fi
+
 # usage and store errors
 set +e
 "$bin" import "$data/good.xml" >/dev/null 2>&1
