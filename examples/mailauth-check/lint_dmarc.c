@@ -5,8 +5,13 @@
  * the tags are also checked one by one here: unknown or repeated tags,
  * values outside their grammar. Report destinations (rua, ruf) outside the
  * domain need the authorization record <domain>._report._dmarc.<host> of
- * RFC 7489 §7.1 (RFC 9990 §3); a missing one is a problem. */
+ * RFC 7489 §7.1 (RFC 9990 §3); a missing one is a problem. A domain
+ * without a record whose organizational domain has one is told so (the
+ * RFC 7489 §6.6.3 fallback) rather than reported as publishing nothing. */
 #include <string.h>
+#include <strings.h>
+
+#include <mailauth/dmarc.h>
 
 #include "lint.h"
 
@@ -219,6 +224,31 @@ check_record(struct lint *l, const char *domain, const char *name, const char *t
     mailauth_dmarc_record_free(rec);
 }
 
+/* RFC 7489 §6.6.3: with no record at the author domain, a receiver uses
+ * the record of its organizational domain (§3.2). True when that one
+ * publishes a single DMARC record: then it is said instead of a missing
+ * record. Only in RFC 7489 mode (RFC 9989 walks the tree instead). */
+static bool
+inherited(struct lint *l, const char *domain, const char *name)
+{
+    char               org[256], oname[300];
+    struct lint_answer a;
+    size_t             idx[LINT_MAX_RECORDS], n;
+    if (mailauth_ctx_dmarc_mode(l->ctx) != MAILAUTH_DMARC_RFC7489 ||
+        mailauth_org_domain(l->ctx, domain, org, sizeof(org), NULL) != MAILAUTH_OK ||
+        strcasecmp(org, domain) == 0)
+        return false;
+    (void)snprintf(oname, sizeof(oname), "_dmarc.%s", org);
+    if (!lint_lookup(l, oname, MAILAUTH_DNS_TXT, &a))
+        return false;
+    n = lint_records_with(&a, "v=DMARC1", idx);
+    lint_answer_clear(&a);
+    if (n != 1)
+        return false;
+    lint_problem(l, "dmarc", name, "no _dmarc record at %s; the policy of %s applies", domain, org);
+    return true;
+}
+
 void
 lint_dmarc(struct lint *l, const char *domain)
 {
@@ -229,9 +259,10 @@ lint_dmarc(struct lint *l, const char *domain)
     if (!lint_lookup(l, name, MAILAUTH_DNS_TXT, &a))
         return;
     n = lint_records_with(&a, "v=DMARC1", idx);
-    if (n == 0)
-        lint_problem(l, "dmarc", name, "no DMARC record (v=DMARC1) published");
-    else if (n > 1)
+    if (n == 0) {
+        if (!inherited(l, domain, name))
+            lint_problem(l, "dmarc", name, "no DMARC record (v=DMARC1) published");
+    } else if (n > 1)
         lint_problem(l, "dmarc", name, "%zu DMARC records; receivers use none of them", n);
     else {
         l->facts.dmarc_record = lint_strdup(l, a.rec[idx[0]]);

@@ -13,7 +13,10 @@ struct command {
 
 static const struct command commands[] = {
     {"parse", cmd_parse, "parse [--format json|ndjson|csv] FILE..."},
-    {"summary", cmd_summary, "summary [--html FILE] FILE..."},
+    {"import", cmd_import, "import --store URI FILE..."},
+    {"summary", cmd_summary,
+     "summary [--html FILE] FILE... | summary --store URI [--period YYYY-MM-DD[..YYYY-MM-DD]] "
+     "[--html FILE]"},
     {"generate", cmd_generate,
      "generate --store URI --period YYYY-MM-DD[..YYYY-MM-DD] --org-name N --org-email E "
      "[--outdir DIR] [--receiver D] [--extra-contact T] [--key FILE --selector S --domain D] "

@@ -18,6 +18,7 @@
 typedef int (*tool_cmd_fn)(int argc, char **argv);
 
 int cmd_parse(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_send(int argc, char **argv);

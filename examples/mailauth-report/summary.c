@@ -1,13 +1,17 @@
 /* mailauth-report summary [--html FILE] FILE...
+ * mailauth-report summary --store URI [--period YYYY-MM-DD[..YYYY-MM-DD]] [--html FILE]
  *
  * Per policy domain and source IP over the received reports: messages,
  * SPF-aligned pass and fail, DKIM-aligned pass and fail, DMARC pass (either
  * aligned pass) and fail, as in each record's policy_evaluated. A report
  * counts only once it was read whole (its rows are kept apart until then).
+ * With --store, the reports `import` kept (those whose date range overlaps
+ * the period, with --period). The same table and page either way.
  * Text by default; --html FILE also writes a page with charts. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_common.h"
 #include "report_tool.h"
 #include "summary.h"
 
@@ -302,30 +306,98 @@ write_html(const char *path, const struct sum_table *t)
     return TOOL_EXIT_OK;
 }
 
+/* --store: the reports imported into the store, through the same
+ * callbacks as a file's reports (each was kept whole). */
+static int
+on_imported(void *arg, const mailauth_report_meta_t *meta, const mailauth_report_policy_t *policy,
+            const mailauth_report_record_t *records, size_t count)
+{
+    struct run                  *run = arg;
+    mailauth_report_read_where_t where = {"store", NULL, 0};
+    mailauth_status_t            st = on_begin(run, &where, meta, policy);
+    for (size_t i = 0; i < count && st == MAILAUTH_OK; i++)
+        st = on_record(run, &records[i]);
+    if (st != MAILAUTH_OK) {
+        run->oom = true;
+        return 1;
+    }
+    on_end(run, &where, MAILAUTH_OK, NULL);
+    return run->oom ? 1 : 0;
+}
+
+static int
+summarize_store(struct run *run, const char *uri, int64_t begin, int64_t end)
+{
+    mailauth_report_store_t *store = NULL;
+    char                     err[256] = "";
+    mailauth_status_t        st = mailauth_report_store_open(uri, 0, &store, err, sizeof(err));
+    if (st != MAILAUTH_OK) {
+        fprintf(stderr, "mailauth-report: %s: %s\n", uri, err[0] ? err : mailauth_strerror(st));
+        return TOOL_EXIT_FAILED;
+    }
+    st = mailauth_report_store_imported(store, begin, end, on_imported, run);
+    if (st != MAILAUTH_OK && !run->oom) {
+        fprintf(stderr, "mailauth-report: %s: %s\n", uri, mailauth_report_store_error(store));
+        run->failed = true;
+    }
+    mailauth_report_store_close(store);
+    return TOOL_EXIT_OK;
+}
+
+struct sum_opts {
+    const char *html, *store, *period;
+    int         first; /* the first file */
+};
+
+static int
+parse_args(int argc, char **argv, struct sum_opts *o)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char **slot = strcmp(argv[i], "--html") == 0     ? &o->html
+                            : strcmp(argv[i], "--store") == 0  ? &o->store
+                            : strcmp(argv[i], "--period") == 0 ? &o->period
+                                                               : NULL;
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (slot == NULL || i + 1 >= argc)
+            return TOOL_EXIT_USAGE;
+        *slot = argv[++i];
+    }
+    o->first = i;
+    /* files, or --store (with --period if wanted) */
+    if (o->store != NULL ? i < argc : (i >= argc || o->period != NULL))
+        return TOOL_EXIT_USAGE;
+    return TOOL_EXIT_OK;
+}
+
 int
 cmd_summary(int argc, char **argv)
 {
     struct run                 run = {0};
     mailauth_report_read_cbs_t cbs = {MAILAUTH_REPORT_STRUCT_VERSION, on_begin, on_record, on_end};
     mailauth_report_reader_t  *rd = NULL;
-    const char                *html = NULL;
-    int                        i = 1, rc;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(argv[i], "--html") != 0 || i + 1 >= argc)
-            return TOOL_EXIT_USAGE;
-        html = argv[++i];
-    }
-    if (i >= argc)
+    struct sum_opts            o = {0};
+    int64_t                    begin = INT64_MIN, end = INT64_MAX;
+    int                        rc;
+    if (parse_args(argc, argv, &o) != TOOL_EXIT_OK)
         return TOOL_EXIT_USAGE;
-    if (mailauth_report_reader_new(NULL, &cbs, &run, &rd) != MAILAUTH_OK)
-        return TOOL_EXIT_SOFTWARE;
-    for (; i < argc; i++)
-        (void)mailauth_report_read_path(rd, argv[i]);
-    mailauth_report_reader_free(rd);
+    if (o.period != NULL && !gen_parse_period(o.period, &begin, &end)) {
+        fprintf(stderr, "mailauth-report summary: --period YYYY-MM-DD[..YYYY-MM-DD]\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if (o.store != NULL) {
+        if (summarize_store(&run, o.store, begin, end) != TOOL_EXIT_OK)
+            return TOOL_EXIT_FAILED;
+    } else {
+        if (mailauth_report_reader_new(NULL, &cbs, &run, &rd) != MAILAUTH_OK)
+            return TOOL_EXIT_SOFTWARE;
+        for (int i = o.first; i < argc; i++)
+            (void)mailauth_report_read_path(rd, argv[i]);
+        mailauth_report_reader_free(rd);
+    }
     summary_sort(&run.total);
     print_text(&run.total);
     rc = run.failed ? TOOL_EXIT_FAILED : TOOL_EXIT_OK;
@@ -333,7 +405,7 @@ cmd_summary(int argc, char **argv)
         fprintf(stderr, "mailauth-report: out of memory\n");
         rc = TOOL_EXIT_SOFTWARE;
     }
-    if (html != NULL && write_html(html, &run.total) != TOOL_EXIT_OK && rc == TOOL_EXIT_OK)
+    if (o.html != NULL && write_html(o.html, &run.total) != TOOL_EXIT_OK && rc == TOOL_EXIT_OK)
         rc = TOOL_EXIT_FAILED;
     table_free(&run.total);
     return rc;

@@ -222,6 +222,28 @@ MAILAUTH_API const char *mailauth_dmarc_record_uri(const mailauth_dmarc_record_t
 /*! Free a record. NULL is a no-op. */
 MAILAUTH_API void mailauth_dmarc_record_free(mailauth_dmarc_record_t *rec);
 
+/* ---- organizational domains (1.1) ------------------------------------ */
+
+/*! The organizational domain of `domain` (RFC 7489 §3.2): its public
+ *  suffix, by the ctx's Public Suffix List (mailauth_ctx_set_psl_file()),
+ *  plus one label. The same lookup an evaluation makes in RFC 7489 mode,
+ *  whatever the ctx's DMARC mode. A name that is itself a public suffix
+ *  ("co.uk", "com") is its own organizational domain, as in the DMARC
+ *  check. The answer is in A-label form, lower case, without a trailing
+ *  dot; `domain` may be written in U-labels, in any case, with one
+ *  trailing dot. Like snprintf: buf is NUL-terminated when cap > 0.
+ *  \param[in]  ctx     Its allocator and list (loaded on first use).
+ *  \param[out] buf     Destination (may be NULL when cap is 0).
+ *  \param[out] need    Bytes of the answer without the NUL (may be NULL).
+ *  \return MAILAUTH_OK; MAILAUTH_ENOSPC (truncated: retry with *need + 1);
+ *          MAILAUTH_EINVAL (NULL argument, or not a domain name: empty, a
+ *          label too long, characters a host name cannot have, an IDN
+ *          that IDNA2008 refuses); MAILAUTH_ENOTSUP (no Public Suffix List
+ *          could be loaded); MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_org_domain(mailauth_ctx_t *ctx,
+                                                                      const char *domain, char *buf,
+                                                                      size_t cap, size_t *need);
+
 MAILAUTH_END_DECLS
 
 #endif

@@ -336,13 +336,15 @@ MAILAUTH_API mailauth_status_t mailauth_report_store_send_done(mailauth_report_s
 
 /* -- received aggregate reports (mailauth-report import) -- */
 
-/*! Start importing one received report: meta (org_name and report_id
- *  needed) and the policy it published. One import at a time per handle,
- *  in one transaction. If the store already has a report with the same
- *  org_name and report_id, *duplicate is 1 and the import is a no-op
- *  until mailauth_report_store_import_end() (the records given are
- *  dropped); otherwise 0.
- *  \return as above; MAILAUTH_EINVAL also without org_name or report_id. */
+/*! Start importing one received report: meta (report_id needed) and the
+ *  policy it published. A report without org_name (some reporters send an
+ *  empty `<org_name/>`) is kept under org_name "". One import at a time
+ *  per handle, in one transaction. If the store already has a report with
+ *  the same org_name and report_id, *duplicate is 1 and the import is a
+ *  no-op until mailauth_report_store_import_end() (the records given are
+ *  dropped); otherwise 0. When this call fails no import is open (and
+ *  mailauth_report_store_import_end() returns MAILAUTH_ESTATE).
+ *  \return as above; MAILAUTH_EINVAL also without report_id. */
 MAILAUTH_API mailauth_status_t mailauth_report_store_import_begin(
     mailauth_report_store_t *store, const mailauth_report_meta_t *meta,
     const mailauth_report_policy_t *policy, int *duplicate);

@@ -6,8 +6,9 @@
 
 #define MAILAUTH_REPORT__REDACT_LEN 25 /* "redacted-" + 16 hex digits */
 
-/* The token that replaces a local-part (RFC 6590). */
-void mailauth_report__redact_token(const char *secret, const char *local, size_t len,
+/* The token that replaces a local-part (RFC 6590); false when libcrypto
+ * failed (no token). */
+bool mailauth_report__redact_token(const char *secret, const char *local, size_t len,
                                    char out[MAILAUTH_REPORT__REDACT_LEN + 1]);
 
 /* Append one header field (name, colon, value, folding; no final CRLF

@@ -94,8 +94,9 @@ opts_ok(const mailauth_report_fail_opts_t *o)
            o->source_ip != NULL;
 }
 
-/* Message-ID and boundary: derived from the message, the destination and the date. */
-static void
+/* Message-ID and boundary: derived from the message, the destination and
+ * the date. False when libcrypto failed. */
+static bool
 ids(const uint8_t *msg, size_t len, const mailauth_report_mail_t *mail, const char *from,
     char *msgid, size_t idcap, char *boundary, size_t bcap)
 {
@@ -103,15 +104,17 @@ ids(const uint8_t *msg, size_t len, const mailauth_report_mail_t *mail, const ch
     uint8_t                   d[32];
     char                      hex[33];
     const char               *dom = strrchr(from, '@') + 1;
-    mailauth_report__sha256_init(&s);
+    (void)mailauth_report__sha256_init(&s); /* a failure shows in done */
     mailauth_report__sha256_add(&s, msg, len);
     for (size_t i = 0; i < mail->to_count; i++)
         mailauth_report__sha256_add(&s, mail->to[i], strlen(mail->to[i]) + 1);
     mailauth_report__sha256_add(&s, &mail->date, sizeof(mail->date));
-    mailauth_report__sha256_done(&s, d);
+    if (!mailauth_report__sha256_done(&s, d))
+        return false;
     mailauth_report__hex(d, 32, hex);
     (void)snprintf(msgid, idcap, "<%s.dmarc-failure@%s>", hex, dom);
     mailauth_report__boundary(hex, boundary, bcap);
+    return true;
 }
 
 static void
@@ -171,7 +174,8 @@ mailauth_report_failure_message(mailauth_eval_t *ev, const uint8_t *msg, size_t 
     for (size_t i = 0; i < mail->to_count; i++)
         if (mail->to[i] == NULL || strpbrk(mail->to[i], "\r\n<>") != NULL)
             return MAILAUTH_EINVAL;
-    ids(msg, msg_len, mail, opts->from, msgid, sizeof(msgid), boundary, sizeof(boundary));
+    if (!ids(msg, msg_len, mail, opts->from, msgid, sizeof(msgid), boundary, sizeof(boundary)))
+        return MAILAUTH_ENOMEM;
     (void)snprintf(subject, sizeof(subject), "DMARC failure report for %s", domain);
     mailauth_report__mail_head(&b, NULL, opts->from, mail, subject, msgid);
     put_parts(&b, boundary, opts, domain);

@@ -59,20 +59,22 @@ local_start(const char *s, size_t begin, size_t at)
     return i;
 }
 
-void
+bool
 mailauth_report__redact_token(const char *secret, const char *local, size_t len,
                               char out[MAILAUTH_REPORT__REDACT_LEN + 1])
 {
     mailauth_report__sha256_t s;
     uint8_t                   d[32];
-    mailauth_report__sha256_init(&s);
+    (void)mailauth_report__sha256_init(&s); /* a failure shows in done */
     if (secret != NULL)
         mailauth_report__sha256_add(&s, secret, strlen(secret));
     mailauth_report__sha256_add(&s, "\n", 1);
     mailauth_report__sha256_add(&s, local, len);
-    mailauth_report__sha256_done(&s, d);
+    if (!mailauth_report__sha256_done(&s, d))
+        return false;
     memcpy(out, "redacted-", 9);
     mailauth_report__hex(d, 16, out + 9);
+    return true;
 }
 
 void
@@ -95,7 +97,10 @@ mailauth_report__redact_field(mailauth_report__buf_t *b, const char *field, size
         if (start == i)
             continue;
         mailauth_report__buf_add(b, field + done, start - done);
-        mailauth_report__redact_token(secret, field + start, i - start, tok);
+        if (!mailauth_report__redact_token(secret, field + start, i - start, tok)) {
+            b->failed = true; /* the field must not go out unredacted */
+            return;
+        }
         mailauth_report__buf_str(b, tok);
         done = i;
     }

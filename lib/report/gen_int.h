@@ -29,17 +29,18 @@ void mailauth_report__buf_clear(mailauth_report__buf_t *b);
 /* Hand the bytes over (the buffer is emptied); NULL when it failed. */
 char *mailauth_report__buf_take(mailauth_report__buf_t *b, size_t *len);
 
-/* SHA-256 (FIPS 180-4), for deterministic identifiers and redaction. */
+/* SHA-256 through libcrypto (EVP), for deterministic identifiers (Report-ID,
+ * Message-ID, MIME boundary) and redaction tokens. init and done return
+ * false when libcrypto failed (out of memory): the digest is then not
+ * to be used; done always releases what init took. */
 typedef struct mailauth_report__sha256 {
-    uint32_t h[8];
-    uint64_t total;
-    uint8_t  block[64];
-    size_t   fill;
+    struct evp_md_ctx_st *md;
+    bool                  failed;
 } mailauth_report__sha256_t;
 
-void mailauth_report__sha256_init(mailauth_report__sha256_t *s);
+bool mailauth_report__sha256_init(mailauth_report__sha256_t *s);
 void mailauth_report__sha256_add(mailauth_report__sha256_t *s, const void *p, size_t n);
-void mailauth_report__sha256_done(mailauth_report__sha256_t *s, uint8_t out[32]);
+bool mailauth_report__sha256_done(mailauth_report__sha256_t *s, uint8_t out[32]);
 /* The first `digits` hex digits (lower case) of SHA-256 over the data, into out[digits+1]. */
 void mailauth_report__hex(const uint8_t *bytes, size_t digits, char *out);
 

@@ -83,15 +83,16 @@ hash_str(mailauth_report__sha256_t *s, const char *tag, const char *v)
     mailauth_report__sha256_add(s, "\n", 1);
 }
 
-/* Report-ID: (receiver, policy domain, period, policy configuration). */
-static void
+/* Report-ID: (receiver, policy domain, period, policy configuration).
+ * False when libcrypto failed. */
+static bool
 make_id(const char *receiver, const mailauth_report_policy_t *p, int64_t begin, int64_t end,
         char out[33])
 {
     mailauth_report__sha256_t s;
     uint8_t                   d[32];
     char                      num[48];
-    mailauth_report__sha256_init(&s);
+    (void)mailauth_report__sha256_init(&s); /* a failure shows in done */
     hash_str(&s, "mailauth-aggregate-report", "1");
     hash_str(&s, "receiver", receiver);
     hash_str(&s, "domain", p->domain);
@@ -106,8 +107,10 @@ make_id(const char *receiver, const mailauth_report_policy_t *p, int64_t begin, 
     hash_str(&s, "t", p->testing);
     hash_str(&s, "discovery", p->discovery_method);
     hash_str(&s, "fo", p->fo);
-    mailauth_report__sha256_done(&s, d);
+    if (!mailauth_report__sha256_done(&s, d))
+        return false;
     mailauth_report__hex(d, 32, out);
+    return true;
 }
 
 mailauth_status_t
@@ -209,7 +212,8 @@ build(mailauth_report_aggregate_t *a, const mailauth_report_gen_t *gen,
     mailauth_status_t      st = set_names(a, gen, policy->domain);
     if (st != MAILAUTH_OK)
         return st;
-    make_id(a->receiver, policy, a->begin, a->end, a->id);
+    if (!make_id(a->receiver, policy, a->begin, a->end, a->id))
+        return MAILAUTH_ENOMEM;
     /* RFC 9990 §2.1.3.2: receiver!policy-domain!begin!end!unique-id.xml.gz */
     (void)snprintf(a->filename, strlen(a->receiver) + strlen(a->policy_domain) + 3 * 24 + 40,
                    "%s!%s!%" PRId64 "!%" PRId64 "!%s.xml.gz", a->receiver, a->policy_domain,

@@ -1,9 +1,11 @@
-/* libmailauth-report: byte buffers, base64, dates, ASCII helpers. */
+/* libmailauth-report: byte buffers, base64, dates, ASCII helpers, SHA-256. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "gen_int.h"
 
@@ -194,4 +196,41 @@ void
 mailauth_report_buf_free(void *buf)
 {
     free(buf);
+}
+
+bool
+mailauth_report__sha256_init(mailauth_report__sha256_t *s)
+{
+    s->md = EVP_MD_CTX_new();
+    s->failed = s->md == NULL || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1;
+    return !s->failed;
+}
+
+void
+mailauth_report__sha256_add(mailauth_report__sha256_t *s, const void *p, size_t n)
+{
+    if (!s->failed && n > 0 && EVP_DigestUpdate(s->md, p, n) != 1)
+        s->failed = true;
+}
+
+bool
+mailauth_report__sha256_done(mailauth_report__sha256_t *s, uint8_t out[32])
+{
+    unsigned int n = 0;
+    bool         ok = !s->failed && EVP_DigestFinal_ex(s->md, out, &n) == 1 && n == 32;
+    EVP_MD_CTX_free(s->md);
+    s->md = NULL;
+    s->failed = true; /* used up */
+    if (!ok)
+        memset(out, 0, 32);
+    return ok;
+}
+
+void
+mailauth_report__hex(const uint8_t *bytes, size_t digits, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < digits; i++)
+        out[i] = hx[(i % 2 == 0) ? bytes[i / 2] >> 4 : bytes[i / 2] & 15];
+    out[digits] = '\0';
 }

@@ -36,15 +36,17 @@ static mailauth_status_t
 meta_params(mailauth_report_store_t *s, const mailauth_report_meta_t *m,
             mailauth_report__store_param_t *p, mailauth_report__store_str_t *errors)
 {
-    if (m == NULL || m->version != MAILAUTH_REPORT_STRUCT_VERSION || m->org_name == NULL ||
-        m->report_id == NULL) {
+    if (m == NULL || m->version != MAILAUTH_REPORT_STRUCT_VERSION || m->report_id == NULL) {
         mailauth_report__store_seterr(s, "report: NULL meta, unknown struct version, or no "
-                                         "org_name or report_id");
+                                         "report_id");
         return MAILAUTH_EINVAL;
     }
     if (mailauth_report__store_encode_strings(m->errors, m->error_count, errors) != MAILAUTH_OK)
         return errors->failed ? MAILAUTH_ENOMEM : MAILAUTH_EINVAL;
-    p[0] = text(m->org_name);
+    /* Real reporters send an empty <org_name/>: such a report is kept
+     * under org_name "" (not the email, which may change between reports
+     * of one organization), so it is still kept once per report_id. */
+    p[0] = text(m->org_name != NULL ? m->org_name : "");
     p[1] = text(m->report_id);
     p[2] = text(m->schema);
     p[3] = text(m->email);

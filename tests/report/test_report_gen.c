@@ -33,33 +33,6 @@ make(const mailauth_report_policy_t *p, const mailauth_report_record_t *r, size_
 }
 
 static void
-test_report_gen_sha256(void **state)
-{
-    static const struct {
-        const char *in;
-        const char *want;
-    } v[] = {
-        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        mailauth_report__sha256_t s;
-        uint8_t                   d[32];
-        char                      hex[65];
-        mailauth_report__sha256_init(&s);
-        /* in pieces, to cross block boundaries */
-        for (size_t k = 0; k < strlen(v[i].in); k++)
-            mailauth_report__sha256_add(&s, v[i].in + k, 1);
-        mailauth_report__sha256_done(&s, d);
-        mailauth_report__hex(d, 64, hex);
-        assert_string_equal(hex, v[i].want);
-    }
-}
-
-static void
 test_report_gen_names(void **state)
 {
     mailauth_report_aggregate_t *a = make(&fix_policy, fix_records, 2);
@@ -70,6 +43,8 @@ test_report_gen_names(void **state)
     (void)state;
     assert_int_equal(strlen(id), 32);
     assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    /* pinned: the same report gets the same Report-ID in every release */
+    assert_string_equal(id, "09347799dfca0d9d20d1e827ad8cdbd9");
     (void)snprintf(want, sizeof(want), "receiver.example!example.org!%d!%d!%s.xml.gz", FIX_BEGIN,
                    FIX_END, id);
     assert_string_equal(mailauth_report_aggregate_filename(a), want);
@@ -507,7 +482,6 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_gen_sha256),
         cmocka_unit_test(test_report_gen_names),
         cmocka_unit_test(test_report_gen_deterministic),
         cmocka_unit_test(test_report_gen_dkim_cap),

@@ -89,6 +89,7 @@ test_report_store_import(void **state)
     mailauth_report_meta_t   m1 = meta("google.com", "123", T0 + 86400);
     mailauth_report_meta_t   m2 = meta("yahoo.com", "123", T0);
     mailauth_report_meta_t   m3 = meta("google.com", "456", T0);
+    mailauth_report_meta_t   m4 = meta("", "789", T0);
     struct imp_seen          seen = {0};
     int                      dup = -1;
     mailauth_report_store_t *s = fixture_open(fixture_new_uri());
@@ -108,10 +109,16 @@ test_report_store_import(void **state)
     assert_int_equal(mailauth_report_store_import_end(s, 0), MAILAUTH_OK);
     assert_int_equal(mailauth_report_store_import_end(s, 1), MAILAUTH_ESTATE);
     assert_int_equal(mailauth_report_store_import_record(s, &f.rec), MAILAUTH_ESTATE);
-    /* a bad record is refused, the import goes on */
-    m3.org_name = NULL;
+    /* no report_id: refused, and no import is open afterwards */
+    m3.report_id = NULL;
     assert_int_equal(mailauth_report_store_import_begin(s, &m3, &f.pol, &dup), MAILAUTH_EINVAL);
-    m3.org_name = "google.com";
+    assert_int_equal(mailauth_report_store_import_end(s, 1), MAILAUTH_ESTATE);
+    m3.report_id = "456";
+    /* no org_name (an empty <org_name/>): kept under "", once */
+    m4.org_name = NULL;
+    import_one(s, &m4, &f.rec, 0);
+    import_one(s, &m4, &f.rec, 1);
+    /* a bad record is refused, the import goes on */
     assert_int_equal(mailauth_report_store_import_begin(s, &m3, &f.pol, &dup), MAILAUTH_OK);
     assert_int_equal(dup, 0);
     f.rec.source_ip = "\xff";
@@ -121,11 +128,12 @@ test_report_store_import(void **state)
     assert_int_equal(mailauth_report_store_import_end(s, 1), MAILAUTH_OK);
     assert_int_equal(mailauth_report_store_imported(s, 0, INT64_MAX, imp_collect, &seen),
                      MAILAUTH_OK);
-    assert_int_equal(seen.reports, 3);
+    assert_int_equal(seen.reports, 4);
     assert_true(seen.fields_ok);
-    assert_string_equal(seen.what[0], "google.com/456:1:1,;2"); /* by begin, then org */
-    assert_string_equal(seen.what[1], "yahoo.com/123:3:5,6,7,;2");
-    assert_string_equal(seen.what[2], "google.com/123:3:5,6,7,;2");
+    assert_string_equal(seen.what[0], "/789:3:5,6,7,;2"); /* by begin, then org */
+    assert_string_equal(seen.what[1], "google.com/456:1:1,;2");
+    assert_string_equal(seen.what[2], "yahoo.com/123:3:5,6,7,;2");
+    assert_string_equal(seen.what[3], "google.com/123:3:5,6,7,;2");
     memset(&seen, 0, sizeof(seen));
     seen.want = &f.rec;
     seen.want_policy = &f.pol;
