@@ -153,6 +153,10 @@ lint_records_with(const struct lint_answer *a, const char *prefix, size_t *idx)
 static void
 print_text(const struct lint *l, const char *domain)
 {
+    if (l->facts.dmarc_inherited != NULL)
+        printf("dmarc: _dmarc.%s: no record here; the policy of %s applies (RFC 7489 "
+               "section 6.6.3)\n",
+               domain, l->facts.dmarc_inherited);
     for (size_t i = 0; i < l->nproblems; i++)
         printf("%s\n", l->problems[i]);
     if (l->nproblems == 0)
@@ -176,6 +180,8 @@ print_json(const struct lint *l, const char *domain)
         fputs(", \"dns_lookups\": null, \"void_lookups\": null}", stdout);
     fputs(", \"dmarc\": {\"record\": ", stdout);
     check_json_string(stdout, f->dmarc_record);
+    fputs(", \"inherited_from\": ", stdout);
+    check_json_string(stdout, f->dmarc_inherited);
     fputs("}, \"selectors\": [", stdout);
     for (size_t i = 0; i < l->o->nselectors; i++) {
         fputs(i == 0 ? "" : ", ", stdout);
@@ -198,6 +204,7 @@ lint_free(struct lint *l)
     free(l->problems);
     free(l->facts.spf_record);
     free(l->facts.dmarc_record);
+    free(l->facts.dmarc_inherited);
     mailauth_resolver_free(l->r);
     mailauth_ctx_free(l->ctx);
 }

@@ -21,6 +21,7 @@ struct lint_answer {
 /* The facts the JSON output shows next to the problems. */
 struct lint_facts {
     char    *spf_record, *dmarc_record;
+    char    *dmarc_inherited; /* no record at the domain: the organizational domain whose applies */
     unsigned spf_dns_terms, spf_void_lookups;
     bool     spf_walked;
 };

@@ -245,7 +245,9 @@ inherited(struct lint *l, const char *domain, const char *name)
     lint_answer_clear(&a);
     if (n != 1)
         return false;
-    lint_problem(l, "dmarc", name, "no _dmarc record at %s; the policy of %s applies", domain, org);
+    /* Not a problem: a subdomain usually takes its parent's policy. */
+    l->facts.dmarc_inherited = lint_strdup(l, org);
+    (void)name;
     return true;
 }
 
