@@ -359,7 +359,7 @@ run_threads(struct rig *g)
         c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         w1 = clock_s(CLOCK_MONOTONIC);
         if (j == 0)
-            base = (double)total / (w1 - w0) / n;
+            base = (double)total / (w1 - w0);
         printf("%7u %10.0f %10.0f %10.2f %8.2f\n", n, (double)total / (w1 - w0),
                (double)total / (c1 - c0), (c1 - c0) / (w1 - w0), (double)total / (w1 - w0) / base);
     }
