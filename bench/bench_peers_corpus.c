@@ -112,34 +112,24 @@ struct sigdef {
 };
 
 struct clsdef {
-    const char   *name, *what;
-    size_t        size;
-    enum bd_alg   author;   /* the first signature (bench.example) */
-    struct sigdef extra[2]; /* more signatures before transit */
-    enum path     path;
-    const char   *ip, *helo, *mail_from;
+    const char          *name, *what;
+    size_t               size;
+    enum bd_alg          author; /* the first signature (bench.example) */
+    enum path            path;
+    const struct sigdef *extra[2]; /* more signatures before transit */
+    const char          *ip, *helo, *mail_from;
 };
 
-#define AUTH_RSA                                                                                   \
-    {                                                                                              \
-        "bench.example", "rsa"                                                                     \
-    }
-#define AUTH_ED                                                                                    \
-    {                                                                                              \
-        "bench.example", "ed"                                                                      \
-    }
-#define ESP                                                                                        \
-    {                                                                                              \
-        "esp.example", "rsa"                                                                       \
-    }
+/* The signatures added before transit: the author's second, an ESP's. */
+static const struct sigdef auth_rsa = {"bench.example", "rsa"}, esp = {"esp.example", "rsa"};
 
 static const struct clsdef classes[] = {
     {"2k/1",
      "author rsa; SPF pass",
      2048,
      BD_RSA,
-     {{0}},
      P_DIRECT,
+     {NULL},
      "192.0.2.25",
      "mail.bench.example",
      "alice@bench.example"},
@@ -147,8 +137,8 @@ static const struct clsdef classes[] = {
      "author ed25519 + rsa; SPF pass 4 includes deep",
      2048,
      BD_ED25519,
-     {AUTH_RSA},
      P_DIRECT,
+     {&auth_rsa},
      "198.18.55.5",
      "mail.example.com",
      "alice@bench.example"},
@@ -156,8 +146,8 @@ static const struct clsdef classes[] = {
      "author rsa + ESP rsa; SPF pass, not aligned",
      20480,
      BD_RSA,
-     {ESP},
      P_DIRECT,
+     {&esp},
      "198.18.0.5",
      "mail.example.com",
      "bounces@example.com"},
@@ -165,8 +155,8 @@ static const struct clsdef classes[] = {
      "author ed25519; SPF fail",
      20480,
      BD_ED25519,
-     {{0}},
      P_DIRECT,
+     {NULL},
      "203.0.113.77",
      "mail.bench.example",
      "alice@bench.example"},
@@ -174,8 +164,8 @@ static const struct clsdef classes[] = {
      "author rsa; SPF pass",
      204800,
      BD_RSA,
-     {{0}},
      P_DIRECT,
+     {NULL},
      "192.0.2.25",
      "mail.bench.example",
      "alice@bench.example"},
@@ -183,8 +173,8 @@ static const struct clsdef classes[] = {
      "author ed25519 + rsa + ESP rsa",
      204800,
      BD_ED25519,
-     {AUTH_RSA, ESP},
      P_DIRECT,
+     {&auth_rsa, &esp},
      "198.18.0.5",
      "mail.example.com",
      "bounces@example.com"},
@@ -192,8 +182,8 @@ static const struct clsdef classes[] = {
      "forwarded: author rsa, ARC i=1",
      20480,
      BD_RSA,
-     {{0}},
      P_FWD,
+     {NULL},
      "203.0.113.5",
      "mx.fwd.example",
      "SRS0=h1=T2=bench.example=alice@fwd.example"},
@@ -201,8 +191,8 @@ static const struct clsdef classes[] = {
      "list: author ed25519 (broken) + list ed25519, ARC i=1",
      20480,
      BD_ED25519,
-     {{0}},
      P_LIST,
+     {NULL},
      "203.0.113.20",
      "lists.list.example",
      "team-bounces@list.example"},
@@ -210,8 +200,8 @@ static const struct clsdef classes[] = {
      "list then forwarded: author rsa (broken) + list ed25519, ARC i=2",
      204800,
      BD_RSA,
-     {{0}},
      P_LIST_FWD,
+     {NULL},
      "203.0.113.5",
      "mx.fwd.example",
      "SRS0=h2=T2=list.example=team-bounces@fwd.example"},
@@ -384,8 +374,8 @@ make_one(mailauth_ctx_t *ctx, const struct bd_keys *k, const struct clsdef *c, s
     bm.raw = NULL;
     bd_msg_free(&bm);
     m->nsigs = 1;
-    for (int i = 0; i < 2 && c->extra[i].domain != NULL; i++, m->nsigs++)
-        rc |= add_signature(ctx, k, &c->extra[i], &b);
+    for (int i = 0; i < 2 && c->extra[i] != NULL; i++, m->nsigs++)
+        rc |= add_signature(ctx, k, c->extra[i], &b);
     if (c->path != P_DIRECT) {
         rc |= transit(ctx, k, c->path, &b);
         m->nsigs += c->path != P_FWD;
