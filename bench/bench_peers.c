@@ -125,29 +125,30 @@ vn(mailauth_verdict_t v)
  * makes the exit status 1 (none is expected: the messages hold nothing
  * the two sides are known to read differently). */
 static unsigned
-diff(const struct bp_msg *m, const char *item, const char *ma, const char *peer)
+diff(const struct bp_msg *m, const char *item, const char *ma, const char *peer, bool show)
 {
     if (strcmp(ma, peer) == 0)
         return 0;
-    printf("  DIFFERENT  %-10s %-22s mailauth %-9s peers %s\n", m->cls, item, ma, peer);
+    if (show)
+        printf("  DIFFERENT  %-10s %-22s mailauth %-9s peers %s\n", m->cls, item, ma, peer);
     return 1;
 }
 
 /* Compare item by item; returns the number of items compared, *ndiff the differing ones. */
 static unsigned
 compare_msg(const struct bp_msg *m, const struct bp_verdicts *a, const struct bp_verdicts *b,
-            unsigned *ndiff)
+            unsigned *ndiff, bool show)
 {
     unsigned n = 6;
-    *ndiff += diff(m, "spf mailfrom", vn(a->spf_mfrom), vn(b->spf_mfrom));
-    *ndiff += diff(m, "spf helo", vn(a->spf_helo), vn(b->spf_helo));
-    *ndiff += diff(m, "dmarc", vn(a->dmarc), vn(b->dmarc));
-    *ndiff +=
-        diff(m, "dmarc spf aligned", a->spf_aligned ? "yes" : "no", b->spf_aligned ? "yes" : "no");
+    *ndiff += diff(m, "spf mailfrom", vn(a->spf_mfrom), vn(b->spf_mfrom), show);
+    *ndiff += diff(m, "spf helo", vn(a->spf_helo), vn(b->spf_helo), show);
+    *ndiff += diff(m, "dmarc", vn(a->dmarc), vn(b->dmarc), show);
+    *ndiff += diff(m, "dmarc spf aligned", a->spf_aligned ? "yes" : "no",
+                   b->spf_aligned ? "yes" : "no", show);
     *ndiff += diff(m, "dmarc dkim aligned", a->dkim_aligned ? "yes" : "no",
-                   b->dkim_aligned ? "yes" : "no");
+                   b->dkim_aligned ? "yes" : "no", show);
     *ndiff += diff(m, "dkim signatures", a->ndkim == b->ndkim ? "same" : "count",
-                   a->ndkim == b->ndkim ? "same" : "differs");
+                   a->ndkim == b->ndkim ? "same" : "differs", show);
     for (size_t i = 0; i < a->ndkim; i++) {
         char        item[128];
         const char *peer = "missing";
@@ -156,7 +157,7 @@ compare_msg(const struct bp_msg *m, const struct bp_verdicts *a, const struct bp
                 strcmp(a->dkim[i].selector, b->dkim[j].selector) == 0)
                 peer = vn(b->dkim[j].v);
         snprintf(item, sizeof(item), "dkim %s/%s", a->dkim[i].domain, a->dkim[i].selector);
-        *ndiff += diff(m, item, vn(a->dkim[i].v), peer);
+        *ndiff += diff(m, item, vn(a->dkim[i].v), peer, show);
         n++;
     }
     return n;
@@ -179,16 +180,21 @@ run_compare(struct rig *g)
     for (size_t k = 0; k < g->nmsg; k++) {
         const struct bp_msg *m = &g->msg[k];
         struct bp_verdicts  *a = &g->ref[k][0], *b = &g->ref[k][1];
-        unsigned             before = ndiff;
+        unsigned             before = ndiff, n;
         if (bp_ma_run(g->ctx, g->r, m, a) != 0 || peers_all(g, m, b) != 0)
             fatal("an evaluation failed in the compare phase");
         printf("%-10s %6zu B  spf %s/%s  dmarc %s (aligned: spf %s, dkim %s)  arc %s  dkim ",
                m->cls, m->raw_len, vn(a->spf_mfrom), vn(a->spf_helo), vn(a->dmarc),
                a->spf_aligned ? "yes" : "no", a->dkim_aligned ? "yes" : "no", vn(a->arc));
         print_dkim(a);
-        printf("\n");
-        items += compare_msg(m, a, b, &ndiff);
+        n = compare_msg(m, a, b, &ndiff, false);
+        printf("  [%u/%u agree]\n", n - (ndiff - before), n);
         agree_msgs += ndiff == before;
+        if (ndiff != before) { /* again, to show them */
+            unsigned again = 0;
+            compare_msg(m, a, b, &again, true);
+        }
+        items += n;
     }
     printf("compared: %zu messages, %u verdicts; messages in full agreement: %u; "
            "differences: %u; ARC: mailauth only (the peers have no ARC verifier)\n",
