@@ -167,11 +167,11 @@ struct msg {
 static mailauth_key_t *
 make_key(mailauth_ctx_t *ctx, const char *type)
 {
-    EVP_PKEY       *pk = strcmp(type, "RSA") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-                                                  : EVP_PKEY_Q_keygen(NULL, NULL, type);
-    BIO            *bio = BIO_new(BIO_s_mem());
-    char           *pem = NULL;
-    long            n = 0;
+    EVP_PKEY *pk = strcmp(type, "RSA") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
+                                            : EVP_PKEY_Q_keygen(NULL, NULL, type);
+    BIO      *bio = BIO_new(BIO_s_mem());
+    char     *pem = NULL;
+    long      n = 0;
     mailauth_key_t *key = NULL;
     if (pk != NULL && bio != NULL &&
         PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) == 1) {
@@ -203,9 +203,10 @@ key_record(const mailauth_key_t *key)
 static char *
 make_body(size_t *len)
 {
-    static const char line[] = "Please review the attached report before the meeting on Monday.\r\n";
-    size_t            n = 320, ll = sizeof(line) - 1;
-    char             *b = malloc(n * ll);
+    static const char line[] =
+        "Please review the attached report before the meeting on Monday.\r\n";
+    size_t n = 320, ll = sizeof(line) - 1;
+    char  *b = malloc(n * ll);
     if (b == NULL)
         return NULL;
     for (size_t i = 0; i < n; i++)
@@ -273,7 +274,8 @@ arc_seal(mailauth_ctx_t *ctx, mailauth_key_t *key, struct msg *m)
     char                  *w = NULL, *f = NULL;
     int                    rc = -1;
     if (prepend(m, "Authentication-Results: fwd.bench.example; dkim=pass header.d=" DOMAIN,
-                strlen("Authentication-Results: fwd.bench.example; dkim=pass header.d=" DOMAIN)) != 0)
+                strlen("Authentication-Results: fwd.bench.example; dkim=pass header.d=" DOMAIN)) !=
+        0)
         return -1;
     w = whole(m, &len);
     if (w != NULL &&
@@ -489,8 +491,8 @@ make_corpus(struct keys *k, struct msg m[2], char **zone)
         m[i].hdr = strdup(header_text);
         m[i].hdr_len = strlen(header_text);
         m[i].body = make_body(&m[i].body_len);
-        if (m[i].hdr == NULL || m[i].body == NULL ||
-            dkim_sign(ctx, k->rsa, "rsa", &m[i]) != 0 || dkim_sign(ctx, k->ed, "ed", &m[i]) != 0)
+        if (m[i].hdr == NULL || m[i].body == NULL || dkim_sign(ctx, k->rsa, "rsa", &m[i]) != 0 ||
+            dkim_sign(ctx, k->ed, "ed", &m[i]) != 0)
             goto out;
     }
     if (arc_seal(ctx, k->rsa, &m[1]) != 0)
