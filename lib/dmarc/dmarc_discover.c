@@ -354,31 +354,15 @@ from_error(mailauth__dmarc_t *d, mailauth_reason_t reason, const char *problem)
     d->res.problem = problem;
 }
 
-/* The one author domain (RFC 7489 §6.6.1, RFC 9989 §5.3.1), or a
- * permerror: see docs/dmarc.md. MAILAUTH_OK or MAILAUTH_ENOMEM. */
+/* The author domain of the one From field: the address list is read in a
+ * scratch arena and only the domain is kept (in d->a), so that the
+ * message holds nothing of the parse while its body streams. */
 static mailauth_status_t
-find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
+take_author(mailauth__dmarc_t *d, mailauth__arena_t *scratch, const mailauth__hdr_t *from)
 {
-    const mailauth__hdr_t *h, *from = NULL;
-    mailauth__addr_list_t  l;
-    size_t                 pos = 0, nfrom = 0;
-    mailauth_status_t      st;
-    while (idx != NULL && (h = mailauth__hdr_index_next(idx, "From", &pos)) != NULL)
-        from = nfrom++ == 0 ? h : from;
-    if (idx != NULL && mailauth__hdr_index_may_be_refused(idx, "From")) {
-        /* A From refused by a limit could be the author, or a second one:
-         * no single author domain can be told (RFC 7489 §6.6.1). */
-        from_error(d, MAILAUTH_REASON_LIMIT_FIELD, "a From field was refused by a limit");
-        return MAILAUTH_OK;
-    }
-    if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */
-        from_error(d,
-                   nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
-                   nfrom == 0 ? "no From field" : "several From fields");
-        return MAILAUTH_OK;
-    }
-    st = mailauth__addr_parse_domains(d->a, from->value, from->value_len, MAILAUTH__DMARC_FROM_MAX,
-                                      &l);
+    mailauth__addr_list_t l;
+    mailauth_status_t     st = mailauth__addr_parse_domains(scratch, from->value, from->value_len,
+                                                            MAILAUTH__DMARC_FROM_MAX, &l);
     if (st != MAILAUTH_OK)
         return st;
     if (l.total == 0 || l.n == 0) {
@@ -399,10 +383,41 @@ find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
             return MAILAUTH_OK;
         }
     }
-    d->author = l.domains[0];
+    d->author = mailauth__arena_strdup(d->a, l.domains[0]);
+    if (d->author == NULL)
+        return MAILAUTH_ENOMEM;
     d->alen = strlen(d->author);
     d->res.header_from = d->author;
     return MAILAUTH_OK;
+}
+
+/* The one author domain (RFC 7489 §6.6.1, RFC 9989 §5.3.1), or a
+ * permerror: see docs/dmarc.md. MAILAUTH_OK or MAILAUTH_ENOMEM. */
+static mailauth_status_t
+find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
+{
+    const mailauth__hdr_t *h, *from = NULL;
+    mailauth__arena_t      scratch;
+    size_t                 pos = 0, nfrom = 0;
+    mailauth_status_t      st;
+    while (idx != NULL && (h = mailauth__hdr_index_next(idx, "From", &pos)) != NULL)
+        from = nfrom++ == 0 ? h : from;
+    if (idx != NULL && mailauth__hdr_index_may_be_refused(idx, "From")) {
+        /* A From refused by a limit could be the author, or a second one:
+         * no single author domain can be told (RFC 7489 §6.6.1). */
+        from_error(d, MAILAUTH_REASON_LIMIT_FIELD, "a From field was refused by a limit");
+        return MAILAUTH_OK;
+    }
+    if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */
+        from_error(d,
+                   nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
+                   nfrom == 0 ? "no From field" : "several From fields");
+        return MAILAUTH_OK;
+    }
+    mailauth__arena_init(&scratch, d->a->al);
+    st = take_author(d, &scratch, from);
+    mailauth__arena_clear(&scratch);
+    return st;
 }
 
 /* Ask what discovery needs, all at once. */
