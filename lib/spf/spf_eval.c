@@ -18,13 +18,38 @@
 
 /* ---- Frames ---- */
 
+/* Room for one more frame. Most records include nothing or one level, so
+ * frames are allocated as includes nest (doubling, up to the bound), not
+ * all max_terms + 2 of them at the start: an evaluation keeps them while
+ * its message streams. The old array stays in the arena (at most as
+ * large as the final one). */
+static bool
+grow_frames(mailauth__spf_t *s)
+{
+    size_t                 bound = (size_t)s->max_terms + 2;
+    size_t                 cap = s->fcap * 2 < bound ? s->fcap * 2 : bound;
+    mailauth__spf_frame_t *f = mailauth__arena_calloc(s->a, cap, sizeof(*f));
+    if (f == NULL)
+        return false;
+    memcpy(f, s->frames, s->depth * sizeof(*f));
+    s->frames = f;
+    s->fcap = cap;
+    return true;
+}
+
+/* Enter a frame: false when too deep, or (s->st is then NOMEM) out of memory. */
 static bool
 push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
 {
-    mailauth__spf_frame_t *f = &s->frames[s->depth];
+    mailauth__spf_frame_t *f = NULL;
     /* Depth is bounded: each frame above the first came from a counted include. */
     if (s->depth >= (size_t)s->max_terms + 1)
         return false;
+    if (s->depth == s->fcap && !grow_frames(s)) {
+        s->st = MAILAUTH__SPF_S_NOMEM;
+        return false;
+    }
+    f = &s->frames[s->depth];
     f->rec = rc->rec;
     f->domain = rc->name;
     f->dlen = rc->len;
@@ -89,7 +114,7 @@ enter(mailauth__spf_t *s, mailauth__spf_frame_t *f, const mailauth__spf_term_t *
 {
     const mailauth__spf_rc_t *rc = s->op.rc;
     if (t->mech == MAILAUTH__SPF_INCLUDE) {
-        if (!push(s, rc))
+        if (!push(s, rc) && s->st != MAILAUTH__SPF_S_NOMEM)
             mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
                                "includes nested too deeply");
         return;
@@ -221,7 +246,8 @@ alloc_state(mailauth__spf_t *s)
     s->max_void = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
     s->max_mx = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_MX_NAMES);
     s->max_ptr = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_PTR_NAMES);
-    s->frames = mailauth__arena_calloc(s->a, (size_t)s->max_terms + 2, sizeof(*s->frames));
+    s->fcap = s->max_terms + 2 < 2 ? (size_t)s->max_terms + 2 : 2; /* grown by push() */
+    s->frames = mailauth__arena_calloc(s->a, s->fcap, sizeof(*s->frames));
     s->hq = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hq));
     s->hr = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hr));
     if (s->frames == NULL || s->hq == NULL || s->hr == NULL)
@@ -293,6 +319,8 @@ run(mailauth__spf_t *s)
         case MAILAUTH__SPF_S_EXP:
             rv = mailauth__spf_explain(s);
             break;
+        case MAILAUTH__SPF_S_NOMEM: /* a frame could not be allocated */
+            return MAILAUTH__SPF_RV_NOMEM;
         default:
             return MAILAUTH__SPF_RV_MOVED;
         }

@@ -78,6 +78,7 @@ struct mailauth__spf {
     uint8_t                        st;          /* MAILAUTH__SPF_S_* */
     mailauth__spf_frame_t         *frames;
     size_t                         depth;
+    size_t                         fcap; /* frames allocated: grown as includes nest */
     mailauth__spf_op_t             op;
     mailauth__dns_q_t            **hq; /* mx host questions, max_mx */
     const mailauth__dns_result_t **hr; /* their answers as handed over */
