@@ -7,9 +7,9 @@
 #include "util/alloc.h"
 
 #define ALIGN 16u
-#define CHUNK_MIN 4096u                   /* first chunk */
-#define CHUNK_MAX ((size_t)64 * 1024)     /* chunks stop growing here */
-#define SMALL_USE ((size_t)4 * CHUNK_MIN) /* chunks grow only past this much in use */
+#define CHUNK_MIN 2048u               /* first chunk */
+#define CHUNK_MAX ((size_t)64 * 1024) /* chunks stop growing here */
+#define SMALL_USE ((size_t)16 * 1024) /* chunks grow only past this much in use */
 
 struct mailauth__arena_chunk {
     mailauth__arena_chunk_t *next;
