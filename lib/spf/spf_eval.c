@@ -112,7 +112,7 @@ frame_return(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_
 static void
 enter(mailauth__spf_t *s, mailauth__spf_frame_t *f, const mailauth__spf_term_t *t)
 {
-    const mailauth__spf_rc_t *rc = s->op.rc;
+    const mailauth__spf_rc_t *rc = s->op->rc;
     if (t->mech == MAILAUTH__SPF_INCLUDE) {
         if (!push(s, rc) && s->st != MAILAUTH__SPF_S_NOMEM)
             mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
@@ -252,9 +252,26 @@ alloc_state(mailauth__spf_t *s)
     s->hr = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hr));
     if (s->frames == NULL || s->hq == NULL || s->hr == NULL)
         return MAILAUTH_ENOMEM;
+    /* Last: nothing after it can fail, so a failed start holds nothing. */
+    s->work = mailauth__calloc(s->a->al, 1, sizeof(*s->work));
+    if (s->work == NULL)
+        return MAILAUTH_ENOMEM;
+    s->op = &s->work->op;
+    s->act = &s->work->act;
     s->recs.a = s->a;
     s->recs.dns = s->dns;
     return MAILAUTH_OK;
+}
+
+void
+mailauth__spf_release(mailauth__spf_t *s)
+{
+    if (s == NULL || s->work == NULL)
+        return;
+    mailauth__free(s->a->al, s->work);
+    s->work = NULL;
+    s->op = NULL;
+    s->act = NULL;
 }
 
 mailauth_status_t
@@ -298,6 +315,7 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
         s->res.problem = s->ip.family != 4 && s->ip.family != 6 ? "no client address"
                                                                 : "not a valid domain name";
         s->st = MAILAUTH__SPF_S_DONE;
+        mailauth__spf_release(s);
     }
     return MAILAUTH_OK;
 }
@@ -336,7 +354,7 @@ plan(mailauth__spf_t *s)
     mailauth__spf_plan_in_t in = {
         .frames = s->frames,
         .depth = s->depth,
-        .started = s->op.counted,
+        .started = s->op->counted,
         .terms = s->terms,
         .max_terms = s->max_terms,
         .ptr_seen = s->ptr_seen,
@@ -363,10 +381,12 @@ mailauth__spf_step(mailauth__spf_t *s)
     s->res.dns_terms = s->terms;
     if (rv == MAILAUTH__SPF_RV_NOMEM) {
         s->st = MAILAUTH__SPF_S_NOMEM;
+        mailauth__spf_release(s);
         return MAILAUTH_ENOMEM;
     }
     if (rv == MAILAUTH__SPF_RV_WAIT)
         return MAILAUTH_EAGAIN;
+    mailauth__spf_release(s); /* ended: the working buffers go */
     return MAILAUTH_OK;
 }
 
