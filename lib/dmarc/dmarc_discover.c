@@ -44,7 +44,9 @@ mailauth__dmarc_lookup(mailauth__dmarc_t *d, const char *dom, size_t len)
             return i;
     }
     if (d->nlk == d->caplk) {
-        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 16;
+        /* Most messages need the author domain and its organizational
+         * domain: a small table first (it is kept while the body streams). */
+        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 4;
         mailauth__dmarc_lk_t *grown = mailauth__arena_calloc(d->a, cap, sizeof(*grown));
         if (grown == NULL)
             return SIZE_MAX;
@@ -166,6 +168,28 @@ walk_names(const char *dom, size_t len, size_t limit, size_t *off)
     return n;
 }
 
+/* Room for one more walk, zeroed, at d->walks[d->nwalks]; false on ENOMEM.
+ * Only the table of pointers moves when it grows: a walk stays put. */
+static bool
+reserve_walk(mailauth__dmarc_t *d)
+{
+    if (d->nwalks == d->capwalks) {
+        size_t                   cap = d->capwalks != 0 ? d->capwalks * 2 : 2;
+        mailauth__dmarc_walk_t **grown = NULL;
+        if (cap > MAILAUTH__DMARC_WALKS_MAX)
+            cap = MAILAUTH__DMARC_WALKS_MAX;
+        grown = mailauth__arena_calloc(d->a, cap, sizeof(*grown));
+        if (grown == NULL)
+            return false;
+        if (d->nwalks != 0)
+            memcpy(grown, d->walks, d->nwalks * sizeof(*grown));
+        d->walks = grown;
+        d->capwalks = cap;
+    }
+    d->walks[d->nwalks] = mailauth__arena_calloc(d->a, 1, sizeof(**d->walks));
+    return d->walks[d->nwalks] != NULL;
+}
+
 mailauth__dmarc_walk_t *
 mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
 {
@@ -173,20 +197,17 @@ mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
     size_t                  off[MAILAUTH__DMARC_WALK_MAX], n;
     size_t limit = mailauth__env_limit(d->env, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
     for (size_t i = 0; i < d->nwalks; i++) {
-        if (mailauth__domain_eq(d->walks[i].start, d->walks[i].slen, dom, len))
-            return &d->walks[i];
-    }
-    if (d->walks == NULL)
-        d->walks = mailauth__arena_calloc(d->a, MAILAUTH__DMARC_WALKS_MAX, sizeof(*d->walks));
-    if (d->walks == NULL) {
-        d->nomem = true;
-        return NULL;
+        if (mailauth__domain_eq(d->walks[i]->start, d->walks[i]->slen, dom, len))
+            return d->walks[i];
     }
     if (d->nwalks == MAILAUTH__DMARC_WALKS_MAX)
         return NULL;
+    if (!reserve_walk(d)) {
+        d->nomem = true;
+        return NULL;
+    }
     limit = limit < 1 ? 1 : (limit > MAILAUTH__DMARC_WALK_MAX ? MAILAUTH__DMARC_WALK_MAX : limit);
-    w = &d->walks[d->nwalks];
-    memset(w, 0, sizeof(*w));
+    w = d->walks[d->nwalks];
     w->start = mailauth__arena_strndup(d->a, dom, len);
     if (w->start == NULL) {
         d->nomem = true;
@@ -299,7 +320,7 @@ discover_7489(mailauth__dmarc_t *d)
 static void
 discover_9989(mailauth__dmarc_t *d)
 {
-    mailauth__dmarc_walk_t     *w = &d->walks[0];
+    mailauth__dmarc_walk_t     *w = d->walks[0];
     const mailauth__dmarc_lk_t *a = &d->lk[w->lk[0]];
     if (a->state == MAILAUTH__DMARC_LK_ASKED)
         return;
