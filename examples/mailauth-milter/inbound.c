@@ -154,6 +154,30 @@ dmarc_action(const struct ma_config *cfg, mailauth_eval_t *ev, char *domain, siz
                                        : ACT_NONE;
 }
 
+/* The row of this message: the disposition is what the filter applies
+ * when the configuration (on_dmarc_reject, on_dmarc_quarantine) differs
+ * from what the DMARC result asks; an ARC override is the library's. */
+static void
+record_history(const struct ma_config *cfg, struct ma_conn *c, struct ma_msg *m,
+               enum verdict_action a)
+{
+    const mailauth_dmarc_result_t *res = mailauth_eval_dmarc(m->ev);
+    struct ma_history_msg hm = {.ev = m->ev, .client_ip = c->ip, .rcpt_to = m->rcpt_domain};
+    if (cfg->history == NULL)
+        return;
+    if (res != NULL && mailauth_dmarc_result_verdict(res) == MAILAUTH_VERDICT_FAIL &&
+        mailauth_dmarc_result_override(res) == MAILAUTH_DMARC_OVERRIDE_NONE) {
+        mailauth_dmarc_policy_t asked = mailauth_dmarc_result_disposition(res);
+        const char             *applied = a == ACT_REJECT       ? "reject"
+                                          : a == ACT_QUARANTINE ? "quarantine"
+                                                                : "none";
+        if ((asked == MAILAUTH_DMARC_POLICY_REJECT && a != ACT_REJECT) ||
+            (asked == MAILAUTH_DMARC_POLICY_QUARANTINE && a != ACT_QUARANTINE))
+            hm.disposition = applied;
+    }
+    ma_history_record(cfg, &hm);
+}
+
 static sfsistat
 tempfail(struct ma_conn *c, struct ma_msg *m, const char *qid, const char *why)
 {
@@ -204,8 +228,8 @@ ma_inbound_eom(SMFICTX *ctx, struct ma_conn *c, struct ma_msg *m, const char *qi
         return tempfail(c, m, qid, "evaluation failed");
     if ((field = format_ar(m->ev, verdicts, sizeof(verdicts))) == NULL)
         return tempfail(c, m, qid, "cannot format Authentication-Results");
-    ma_history_record(m->gen->cfg, m->ev, c->ip, m->mail_from);
     a = dmarc_action(m->gen->cfg, m->ev, domain, sizeof(domain));
+    record_history(m->gen->cfg, c, m, a);
     if (a != ACT_REJECT && !edit_headers(ctx, m, field, c->leadspc)) {
         free(field);
         return tempfail(c, m, qid, "cannot edit the header");
