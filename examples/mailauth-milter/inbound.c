@@ -154,9 +154,18 @@ dmarc_action(const struct ma_config *cfg, mailauth_eval_t *ev, char *domain, siz
                                        : ACT_NONE;
 }
 
-/* The row of this message: the disposition is what the filter applies
- * when the configuration (on_dmarc_reject, on_dmarc_quarantine) differs
- * from what the DMARC result asks; an ARC override is the library's. */
+static mailauth_dmarc_policy_t
+applied_policy(enum verdict_action a)
+{
+    return a == ACT_REJECT       ? MAILAUTH_DMARC_POLICY_REJECT
+           : a == ACT_QUARANTINE ? MAILAUTH_DMARC_POLICY_QUARANTINE
+                                 : MAILAUTH_DMARC_POLICY_NONE;
+}
+
+/* The row of this message. Its disposition is what the filter applied
+ * when that differs from what the DMARC result asks: on_dmarc_reject and
+ * on_dmarc_quarantine other than the policy, or a trusted ARC override
+ * (never acted on: none; the library adds the local_policy reason). */
 static void
 record_history(const struct ma_config *cfg, struct ma_conn *c, struct ma_msg *m,
                enum verdict_action a)
@@ -165,15 +174,12 @@ record_history(const struct ma_config *cfg, struct ma_conn *c, struct ma_msg *m,
     struct ma_history_msg hm = {.ev = m->ev, .client_ip = c->ip, .rcpt_to = m->rcpt_domain};
     if (cfg->history == NULL)
         return;
-    if (res != NULL && mailauth_dmarc_result_verdict(res) == MAILAUTH_VERDICT_FAIL &&
-        mailauth_dmarc_result_override(res) == MAILAUTH_DMARC_OVERRIDE_NONE) {
+    if (res != NULL && mailauth_dmarc_result_verdict(res) == MAILAUTH_VERDICT_FAIL) {
         mailauth_dmarc_policy_t asked = mailauth_dmarc_result_disposition(res);
-        const char             *applied = a == ACT_REJECT       ? "reject"
-                                          : a == ACT_QUARANTINE ? "quarantine"
-                                                                : "none";
-        if ((asked == MAILAUTH_DMARC_POLICY_REJECT && a != ACT_REJECT) ||
-            (asked == MAILAUTH_DMARC_POLICY_QUARANTINE && a != ACT_QUARANTINE))
-            hm.disposition = applied;
+        if (asked == MAILAUTH_DMARC_POLICY_UNSPECIFIED)
+            asked = MAILAUTH_DMARC_POLICY_NONE;
+        if (asked != applied_policy(a))
+            hm.disposition = mailauth_dmarc_policy_name(applied_policy(a));
     }
     ma_history_record(cfg, &hm);
 }
