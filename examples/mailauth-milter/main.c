@@ -91,6 +91,28 @@ report_errors(const struct opts *o, const struct ma_errors *e, bool to_stderr)
     }
 }
 
+static bool drop_privileges(const struct ma_config *c);
+
+/* -n: the store is opened as the filter will open it, as `user` (a SQLite
+ * file made by root here would not be writable by the filter). */
+static bool
+check_history(const struct opts *o, const struct ma_config *c)
+{
+    char err[512];
+    if (c->history == NULL)
+        return true;
+    if (geteuid() == 0 && c->user != NULL) {
+        ma_log_open(true);
+        if (!drop_privileges(c))
+            return false;
+    }
+    if (ma_history_check(c->history, err, sizeof(err)))
+        return true;
+    fprintf(stderr, "%s: %s: line %u: history = %s: %s\n", MA_PROG, o->config, c->history_line,
+            c->history, err);
+    return false;
+}
+
 static int
 check_only(const struct opts *o)
 {
@@ -101,14 +123,9 @@ check_only(const struct opts *o)
         ma_errors_clear(&e);
         return MA_EXIT_CONFIG;
     }
-    if (g->cfg->history != NULL) {
-        char err[512];
-        if (!ma_history_check(g->cfg->history, err, sizeof(err))) {
-            fprintf(stderr, "%s: %s: line %u: history = %s: %s\n", MA_PROG, o->config,
-                    g->cfg->history_line, g->cfg->history, err);
-            ma_gen_release(g);
-            return MA_EXIT_CONFIG;
-        }
+    if (!check_history(o, g->cfg)) {
+        ma_gen_release(g);
+        return MA_EXIT_CONFIG;
     }
     printf("%s: %s: configuration good (%zu signing key%s, %s)\n", MA_PROG, o->config,
            g->cfg->n_sign, g->cfg->n_sign == 1 ? "" : "s",
