@@ -63,22 +63,7 @@ ma_history_check(const char *uri, char *err, size_t cap)
 void
 ma_history_configure(const char *uri)
 {
-    struct writer *old, *w = NULL;
-    pthread_mutex_lock(&mu);
-    old = cur;
-    pthread_mutex_unlock(&mu);
-    if (old != NULL && uri != NULL && strcmp(old->uri, uri) == 0)
-        return;
-    /* the new writer takes rows at once; the old one flushes what it has */
-    if (uri != NULL && (w = writer_start(uri)) != NULL)
-        ma_log(MA_LOG_INFO, "history: recording DMARC report rows to %s", uri);
-    pthread_mutex_lock(&mu);
-    cur = w;
-    pthread_mutex_unlock(&mu);
-    if (old != NULL) {
-        ma_log(MA_LOG_INFO, "history: %s: flushing and closing", old->uri);
-        writer_stop(old);
-    }
+    (void)uri;
 }
 
 void
@@ -258,10 +243,13 @@ writer_main(void *arg)
         }
         if (w->stop && time(NULL) >= w->deadline)
             break;
+        /* new rows wake the condition too: they must not cut the wait */
+        bool   was_stopped = w->stop;
         time_t until = time(NULL) + backoff;
         if (w->stop && until > w->deadline)
             until = w->deadline;
-        wait_until(until);
+        while (time(NULL) < until && w->stop == was_stopped)
+            wait_until(until);
         backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
     }
     /* stopped with rows the store would not take in time */
@@ -315,24 +303,22 @@ writer_start(const char *uri)
 void
 ma_history_configure(const char *uri)
 {
-    struct writer *old;
+    struct writer *old, *w = NULL;
     pthread_mutex_lock(&mu);
     old = cur;
     pthread_mutex_unlock(&mu);
     if (old != NULL && uri != NULL && strcmp(old->uri, uri) == 0)
         return;
-    if (old != NULL) {
-        ma_log(MA_LOG_INFO, "history: %s: flushing and closing", old->uri);
-        writer_stop(old); /* the old writer flushes first */
-    }
-    if (uri == NULL)
-        return;
-    struct writer *w = writer_start(uri);
+    /* the new writer takes rows at once; the old one flushes what it has */
+    if (uri != NULL && (w = writer_start(uri)) != NULL)
+        ma_log(MA_LOG_INFO, "history: recording DMARC report rows to %s", uri);
     pthread_mutex_lock(&mu);
     cur = w;
     pthread_mutex_unlock(&mu);
-    if (w != NULL)
-        ma_log(MA_LOG_INFO, "history: recording DMARC report rows to %s", uri);
+    if (old != NULL) {
+        ma_log(MA_LOG_INFO, "history: %s: flushing and closing", old->uri);
+        writer_stop(old);
+    }
 }
 
 void
