@@ -234,13 +234,14 @@ writer_main(void *arg)
             break;
         pthread_mutex_unlock(&mu);
         bool ok = write_batch(w, &s, rows, n);
-        pthread_mutex_lock(&mu);
         if (ok) {
-            drop_rows(rows, n);
+            drop_rows(rows, n); /* written: freed outside the lock */
             n = 0;
             backoff = 1;
-            continue;
         }
+        pthread_mutex_lock(&mu);
+        if (ok)
+            continue;
         if (w->stop && time(NULL) >= w->deadline)
             break;
         /* new rows wake the condition too: they must not cut the wait */
