@@ -50,7 +50,7 @@ struct opts {
     unsigned rounds;
     double   batch_s;
     unsigned iters;
-    unsigned sizes, algs, canons, impls; /* bit sets */
+    unsigned sizes, algs, canons, impls, bodies; /* bit sets */
     int      whole;
 };
 
@@ -193,8 +193,8 @@ print_row(const struct rig *g, const struct bd_msg *m, const struct stat2 *s, do
     unsigned         si = 0;
     while (si < 3 && size_val[si] != m->target)
         si++;
-    printf("%-4s %-7s %-7s", size_name[si], m->alg == BD_RSA ? "rsa" : "ed25519",
-           mailauth_canon_name(m->canon));
+    printf("%-4s %-7s %-7s %-7s", size_name[si], m->alg == BD_RSA ? "rsa" : "ed25519",
+           mailauth_canon_name(m->canon), bd_body_names[m->kind]);
     for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
         put_pair(g, cols[c][0], s, cols[c][1]);
     printf(" %7.0f %3.0f%%\n", g->o->impls >> I_WARM & 1 ? 1.0 / s[I_WARM].min : 0.0, share);
@@ -257,7 +257,8 @@ usage(void)
 {
     fprintf(stderr, "usage: bench_dkim [-m speed|memory] [-r ROUNDS] [-t SEC] [-n ITER]\n"
                     "                  [-s 2k,20k,200k,2m] [-a rsa,ed25519] [-c relaxed,simple]\n"
-                    "                  [-i warm,cold,cfloor,odkim] [-w]\n");
+                    "                  [-i warm,cold,cfloor,odkim] [-w]\n"
+                    "                  [-b classic,prose,lf,long,b64,utf8|all]\n");
     exit(64);
 }
 
@@ -265,7 +266,7 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
     static const char *const algs[] = {"rsa", "ed25519"}, *const canons[] = {"simple", "relaxed"};
-    *o = (struct opts){0, 7, 0.1, 0, 0xF, 3, 3, (1u << I_N) - 1, 0};
+    *o = (struct opts){0, 7, 0.1, 0, 0xF, 3, 3, (1u << I_N) - 1, 1u << BD_BODY_CLASSIC, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-w") == 0) {
@@ -297,6 +298,10 @@ parse_opts(int argc, char **argv, struct opts *o)
         case 'c':
             o->canons = list_mask(v, canons, 2);
             break;
+        case 'b':
+            o->bodies = strcmp(v, "all") == 0 ? (1u << BD_BODY_N) - 1
+                                              : list_mask(v, bd_body_names, BD_BODY_N);
+            break;
         case 'i':
             o->impls = list_mask(v, impl_name, I_N) | 1u;
             break; /* the floor always */
@@ -305,7 +310,7 @@ parse_opts(int argc, char **argv, struct opts *o)
         }
     }
     if (o->rounds == 0 || o->rounds > 64 || o->batch_s <= 0 || !o->sizes || !o->algs ||
-        !o->canons || o->impls == 0)
+        !o->canons || o->impls == 0 || !o->bodies)
         usage();
 }
 
@@ -329,9 +334,44 @@ print_head(const struct opts *o)
            "# cfloor: OpenSSL alone, key built per message; msgs/s: 1 / warm min.\n"
            "# mailauth fed %s; body in %u KiB chunks.\n",
            o->rounds, o->whole ? "the whole message" : "field by field", BD_CHUNK / 1024);
-    printf("%-4s %-7s %-7s %11s %11s %11s %11s %11s %11s %11s %11s %11s %7s %4s\n", "size", "alg",
-           "canon", "floor", "warm", "warm/floor", "cold", "cold/floor", "cfloor", "cold/cfloor",
+    for (int b = 0; b < BD_BODY_N; b++) { /* what each body is like, from 2 MiB of it */
+        static char         sample[2097152];
+        struct bd_text_stats st;
+        if (!(o->bodies >> b & 1) || b == BD_BODY_CLASSIC)
+            continue;
+        bd_text_make((enum bd_body)b, sample, sizeof(sample), 0x9e3779b97f4a7c15u ^ sizeof(sample));
+        bd_text_stats(sample, sizeof(sample), &st);
+        bd_text_stats_print(bd_body_names[b], &st);
+    }
+    printf("%-4s %-7s %-7s %-7s %11s %11s %11s %11s %11s %11s %11s %11s %11s %7s %4s\n", "size", "alg",
+           "canon", "body", "floor", "warm", "warm/floor", "cold", "cold/floor", "cfloor", "cold/cfloor",
            "odkim", "odkim/floor", "msgs/s", "cpu");
+}
+
+/* Every selected size, algorithm and canonicalization for one kind of body. */
+static int
+run_body(struct rig *g, enum bd_body b, const struct bd_keys *k, mailauth_ctx_t *sctx)
+{
+    const struct opts *o = g->o;
+    for (unsigned si = 0; si < 4; si++) {
+        for (unsigned a = 0; a < 2 && (o->sizes >> si & 1); a++) {
+            for (int c = 1; c >= 0 && (o->algs >> a & 1); c--) {
+                struct bd_msg m;
+                if (!(o->canons >> c & 1))
+                    continue;
+                if (bd_msg_make_kind(sctx, k, (enum bd_alg)a, (mailauth_canon_t)c, b, size_val[si],
+                                     &m) != 0 ||
+                    (g->floor = bd_floor_new(k, &m)) == NULL) {
+                    fprintf(stderr, "bench_dkim: cannot build the message\n");
+                    return 1;
+                }
+                measure(g, &m);
+                bd_floor_free(g->floor);
+                bd_msg_free(&m);
+            }
+        }
+    }
+    return 0;
 }
 
 static int
@@ -346,24 +386,9 @@ run_speed(const struct opts *o, const struct bd_keys *k, mailauth_ctx_t *sctx)
         return 1;
     }
     print_head(o);
-    for (unsigned si = 0; si < 4 && rc == 0; si++) {
-        for (unsigned a = 0; a < 2 && (o->sizes >> si & 1); a++) {
-            for (int c = 1; c >= 0 && (o->algs >> a & 1); c--) {
-                struct bd_msg m;
-                if (!(o->canons >> c & 1))
-                    continue;
-                if (bd_msg_make(sctx, k, (enum bd_alg)a, (mailauth_canon_t)c, size_val[si], &m) !=
-                        0 ||
-                    (g.floor = bd_floor_new(k, &m)) == NULL) {
-                    fprintf(stderr, "bench_dkim: cannot build the message\n");
-                    rc = 1;
-                    break;
-                }
-                measure(&g, &m);
-                bd_floor_free(g.floor);
-                bd_msg_free(&m);
-            }
-        }
+    for (int b = 0; b < BD_BODY_N && rc == 0; b++) {
+        if (o->bodies >> b & 1)
+            rc = run_body(&g, (enum bd_body)b, k, sctx);
     }
     mailauth_resolver_stats(g.r[1], &st);
     printf("# cold resolver: %llu questions, %llu queries, %llu cache hits\n",
