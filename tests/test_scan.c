@@ -52,6 +52,30 @@ static const struct marks_case marks_cases[] = {
     {"SP SP across a 16-byte block", "aaaaaaaaaaaaaaa  a", 'b', "...............sw."},
 };
 
+/* in: the bytes decided and then the two read after them (n = len - 2). */
+struct squeeze_case {
+    const char *name, *in, *want;
+};
+static const struct squeeze_case squeeze_cases[] = {
+    {"empty", "ab", ""},
+    {"text as it is", "a b.c", "a b"},
+    {"SP SP to one SP", "a  b..", "a b"},
+    {"HTAB to SP", "a\tb..", "a b"},
+    {"SP HTAB SP to one SP", "a \t b..", "a b"},
+    {"blanks before CRLF go", "a \t\r\nb..", "a\r\nb"},
+    {"SP before a bare CR stays", "a \rb..", "a \rb"},
+    {"SP before a bare LF stays", "a \nb..", "a \nb"},
+    {"SP before CR CR LF stays", "a \r\r\n..", "a \r\r\n"},
+    {"a blank line of blanks is emptied", "\r\n \t \r\nb..", "\r\n\r\nb"},
+    {"the last byte WSP, text after", "a bx", "a "},
+    {"the last byte WSP, CRLF after", "a \r\n", "a"},
+    {"the last byte WSP, CR text after", "a \rx", "a "},
+    {"8-bit and control bytes are text", "\x80 \xff\x01 \x7f..", "\x80 \xff\x01 \x7f"},
+    {"runs across blocks", A16 "aaaaaaaaaaaaaa    " A16 "aaaaaaaaaaaa\t\t\r\n" A16 "..",
+     A16 "aaaaaaaaaaaaaa " A16 "aaaaaaaaaaaa\r\n" A16},
+    {"a clean 64-byte block", A16 A16 A16 A16 "..", A16 A16 A16 A16},
+};
+
 struct plain_case {
     const char *name, *in;
     size_t      n, want;
@@ -135,7 +159,7 @@ struct fixed {
     const void                 *c;
 };
 
-#define MAX_TESTS 256
+#define MAX_TESTS 512
 static struct fixed fixed_states[MAX_TESTS];
 static char         test_names[MAX_TESTS][128];
 
@@ -180,6 +204,22 @@ test_scan_body_marks(void **state)
     for (size_t k = n; k < 64 * ((n + 63) / 64); k++)
         assert_false((special[k / 64] | wsp[k / 64]) >> (k % 64) & 1);
     assert_int_equal(got_any, any);
+    free(block);
+}
+
+static void
+test_scan_relaxed_squeeze(void **state)
+{
+    const struct fixed        *f = *state;
+    const struct squeeze_case *c = f->c;
+    size_t                     len = strlen(c->in), n = len - 2;
+    void                      *block = NULL, *out = NULL;
+    const uint8_t             *p = place(c->in, len, 0, &block);
+    uint8_t                   *o = place(c->in, n, 0, &out); /* room for n, no more */
+    size_t                     got = f->ops->relaxed_squeeze(o, p, n);
+    assert_int_equal(got, strlen(c->want));
+    assert_memory_equal(o, c->want, got);
+    free(out);
     free(block);
 }
 
@@ -325,11 +365,33 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
     free(block);
 }
 
-/* Every scanner on src[0, n) (body_marks also reads src[n]). */
+/* relaxed_squeeze of src[0, n - 1), which reads src[0, n + 1), into an
+ * output with room for exactly what it may write. */
+static void
+same_squeeze(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
+{
+    size_t         m = n > 0 ? n - 1 : 0, k1, k2;
+    void          *block = NULL, *out = NULL;
+    const uint8_t *p = place(src, m + 2, align, &block);
+    uint8_t       *o = place(src, m, 0, &out);
+    if (v->relaxed_squeeze == ref->relaxed_squeeze)
+        goto done;
+    k1 = ref->relaxed_squeeze(bytes_out[0], p, m);
+    k2 = v->relaxed_squeeze(o, p, m);
+    if (k1 != k2 || memcmp(bytes_out[0], o, k1) != 0)
+        fail_at("relaxed_squeeze", v, src, m + 2, align);
+done:
+    free(out);
+    free(block);
+}
+
+/* Every scanner on src[0, n) (body_marks also reads src[n]; relaxed_squeeze
+ * decides src[0, n - 1)). */
 static void
 same(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
 {
     same_marks(v, src, n, align);
+    same_squeeze(v, src, n, align);
     same_rest(v, src, n, align);
 }
 
@@ -556,6 +618,9 @@ add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
     for (size_t i = 0; i < ARRAY_LEN(marks_cases); i++)
         add_fixed(tests, ops, "body_marks", marks_cases[i].name, test_scan_body_marks,
                   &marks_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(squeeze_cases); i++)
+        add_fixed(tests, ops, "relaxed_squeeze", squeeze_cases[i].name, test_scan_relaxed_squeeze,
+                  &squeeze_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(plain_cases); i++)
         add_fixed(tests, ops, "header_plain", plain_cases[i].name, test_scan_header_plain,
                   &plain_cases[i]);

@@ -26,8 +26,12 @@ has_sse2(void)
 static bool
 has_avx2(void)
 {
-    /* Also false when the OS does not save the 256-bit registers. */
-    return __builtin_cpu_supports("avx2");
+    /* Also false when the OS does not save the 256-bit registers. Called
+     * once, under pthread_once, before the table can be used. */
+    if (!__builtin_cpu_supports("avx2"))
+        return false;
+    mailauth__scan_avx2_prepare();
+    return true;
 }
 #endif
 

@@ -35,6 +35,15 @@ typedef struct mailauth__scan_ops {
      * Returns whether any byte is special (most windows of text have none). */
     bool (*body_marks)(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
 
+    /* Relaxed body canonicalization (RFC 6376 §3.4.4 a) of text with
+     * nothing pending: writes to o the bytes of p[0, n) in order, but not
+     * an SP or HTAB followed by SP or HTAB or by CR LF, and each HTAB
+     * written as an SP. So a WSP run inside a line becomes one SP (its
+     * last byte) and a WSP run that ends a line goes. Decides p[k] from
+     * p[k + 1] and p[k + 2]: reads p[0, n + 2). o has room for n bytes;
+     * returns the number of bytes written (o past them is unspecified). */
+    size_t (*relaxed_squeeze)(uint8_t *o, const uint8_t *p, size_t n);
+
     /* Relaxed header canonicalization (§3.4.2) inside a value: the length
      * of the longest prefix of p[0, n) whose bytes are each above 0x20, or
      * an SP followed, inside p[0, n), by a byte above 0x20 (text that stays

@@ -68,6 +68,85 @@ body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
     return any != 0;
 }
 
+/* For each byte mask of an 8-byte group, the pshufb indices that gather
+ * its set bytes to the front, and how many there are; filled once, by
+ * mailauth__scan_avx2_prepare() (under scan.c's pthread_once). */
+static uint64_t gather_idx[256];
+static uint8_t  gather_len[256];
+
+void
+mailauth__scan_avx2_prepare(void)
+{
+    for (unsigned m = 0; m < 256; m++) {
+        uint64_t idx = 0;
+        unsigned k = 0;
+        for (unsigned j = 0; j < 8; j++) {
+            if (m >> j & 1u)
+                idx |= (uint64_t)j << (8 * k++);
+        }
+        gather_idx[m] = idx;
+        gather_len[m] = (uint8_t)k;
+    }
+}
+
+/* The bytes of the low 8 of x whose bit is set in keep, to o + w. */
+static AVX2 size_t
+gather8(uint8_t *o, size_t w, __m128i x, unsigned keep)
+{
+    __m128i idx = _mm_loadl_epi64((const __m128i *)(const void *)&gather_idx[keep]);
+    _mm_storel_epi64((__m128i *)(void *)(o + w), _mm_shuffle_epi8(x, idx));
+    return w + gather_len[keep];
+}
+
+/* relaxed_squeeze of p[0, 32): the block with its HTABs made SP, and in
+ * *keep a bit for each of its bytes that stays. Reads p[0, 34). */
+static AVX2 __m256i
+squeeze32(const uint8_t *p, uint32_t *keep)
+{
+    const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+    __m256i       v = load(p), v1 = load(p + 1), v2 = load(p + 2);
+    __m256i       t = _mm256_cmpeq_epi8(v, tab), ws = _mm256_or_si256(_mm256_cmpeq_epi8(v, sp), t);
+    __m256i       ws1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, sp), _mm256_cmpeq_epi8(v1, tab));
+    __m256i       crlf = _mm256_and_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r')),
+                                          _mm256_cmpeq_epi8(v2, _mm256_set1_epi8('\n')));
+    *keep = ~bits(_mm256_and_si256(ws, _mm256_or_si256(ws1, crlf)));
+    /* HTAB (0x09) xor 0x29 is SP (0x20) */
+    return _mm256_xor_si256(v, _mm256_and_si256(t, _mm256_set1_epi8(0x29)));
+}
+
+/* The bytes of x whose bit is set in keep, to o + w, in four groups of 8. */
+static AVX2 size_t
+gather32(uint8_t *o, size_t w, __m256i x, uint32_t keep)
+{
+    __m128i lo = _mm256_castsi256_si128(x), hi = _mm256_extracti128_si256(x, 1);
+    w = gather8(o, w, lo, keep & 0xffu);
+    w = gather8(o, w, _mm_srli_si128(lo, 8), keep >> 8 & 0xffu);
+    w = gather8(o, w, hi, keep >> 16 & 0xffu);
+    return gather8(o, w, _mm_srli_si128(hi, 8), keep >> 24);
+}
+
+/* relaxed_squeeze 64 bytes a step: stored as they are when nothing goes
+ * (a base64 or a clean stretch of text), else gathered with pshufb. One
+ * branch per 64 bytes: in prose it goes either way too often to predict,
+ * and a branch per 32 bytes mispredicted costs more than gathering. */
+static AVX2 size_t
+relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t k = 0, w = 0;
+    for (; k + 64 <= n; k += 64) {
+        uint32_t k0, k1;
+        __m256i  a = squeeze32(p + k, &k0), b = squeeze32(p + k + 32, &k1);
+        if ((k0 & k1) == 0xffffffffu) {
+            _mm256_storeu_si256((__m256i *)(void *)(o + w), a);
+            _mm256_storeu_si256((__m256i *)(void *)(o + w + 32), b);
+            w += 64;
+        } else {
+            w = gather32(o, gather32(o, w, a, k0), b, k1);
+        }
+    }
+    return w + mailauth__scan_sse2_relaxed_squeeze(o + w, p + k, n - k);
+}
+
 static AVX2 size_t
 bare_lf(const uint8_t *p, size_t n, bool prev_cr)
 {
@@ -87,6 +166,7 @@ bare_lf(const uint8_t *p, size_t n, bool prev_cr)
 const mailauth__scan_ops_t mailauth__scan_avx2_ops = {
     .name = "avx2",
     .body_marks = body_marks,
+    .relaxed_squeeze = relaxed_squeeze,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = bare_lf,
     .valchar_run = mailauth__scan_sse2_valchar_run,

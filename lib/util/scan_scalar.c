@@ -29,6 +29,20 @@ mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, 
 }
 
 size_t
+mailauth__scan_scalar_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_wsp(p[k])) {
+            o[w++] = p[k];
+        } else if (!is_wsp(p[k + 1]) && !(p[k + 1] == '\r' && p[k + 2] == '\n')) {
+            o[w++] = ' ';
+        }
+    }
+    return w;
+}
+
+size_t
 mailauth__scan_scalar_header_plain(uint8_t *o, const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -75,6 +89,7 @@ mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .name = "scalar",
     .body_marks = mailauth__scan_scalar_body_marks,
+    .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,
     .valchar_run = mailauth__scan_scalar_valchar_run,

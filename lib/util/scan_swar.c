@@ -97,6 +97,7 @@ body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
 const mailauth__scan_ops_t mailauth__scan_swar_ops = {
     .name = "swar",
     .body_marks = body_marks,
+    .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
