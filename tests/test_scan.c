@@ -25,7 +25,7 @@
 #define A16 "aaaaaaaaaaaaaaaa"
 #define D16 "................"
 
-static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2"};
+static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2", "avx512"};
 
 /* ---- fixed cases: what the scalar reference is checked against ---- */
 
@@ -567,6 +567,7 @@ test_scan_choice(void **state)
     assert_null(mailauth__scan_variant("swar"));
     assert_null(mailauth__scan_variant("sse2"));
     assert_null(mailauth__scan_variant("avx2"));
+    assert_null(mailauth__scan_variant("avx512"));
 #else
     assert_non_null(mailauth__scan_variant("swar")); /* portable C */
 #endif
@@ -574,6 +575,9 @@ test_scan_choice(void **state)
     assert_non_null(mailauth__scan_variant("sse2")); /* every x86-64 CPU */
     __builtin_cpu_init();
     assert_int_equal(mailauth__scan_variant("avx2") != NULL, __builtin_cpu_supports("avx2") != 0);
+    assert_int_equal(mailauth__scan_variant("avx512") != NULL,
+                     __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vbmi2"));
 #endif
 }
 

@@ -33,6 +33,14 @@ has_avx2(void)
     mailauth__scan_avx2_prepare();
     return true;
 }
+
+static bool
+has_avx512(void)
+{
+    /* The AVX-512 table keeps the AVX2 one's other scanners. */
+    return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("popcnt");
+}
 #endif
 
 /* Worst to best; a NULL check is a table every CPU can run. */
@@ -40,11 +48,10 @@ static const struct variant {
     const mailauth__scan_ops_t *ops;
     bool (*runs_here)(void);
 } variants[] = {
-    {&mailauth__scan_scalar_ops, NULL},
-    {&mailauth__scan_swar_ops, NULL},
+    {&mailauth__scan_scalar_ops, NULL},       {&mailauth__scan_swar_ops, NULL},
 #if MAILAUTH__SCAN_X86
-    {&mailauth__scan_sse2_ops, has_sse2},
-    {&mailauth__scan_avx2_ops, has_avx2},
+    {&mailauth__scan_sse2_ops, has_sse2},     {&mailauth__scan_avx2_ops, has_avx2},
+    {&mailauth__scan_avx512_ops, has_avx512},
 #endif
 };
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 typedef struct mailauth__scan_ops {
-    const char *name; /* "scalar", "swar", "sse2", "avx2" */
+    const char *name; /* "scalar", "swar", "sse2", "avx2", "avx512" */
 
     /* Relaxed body canonicalization (RFC 6376 §3.4.4): marks the bytes of
      * p[0, n) in two bitmaps, byte k being bit k % 64 of word k / 64:
@@ -68,7 +68,7 @@ typedef struct mailauth__scan_ops {
 /* The best table for this CPU, chosen on the first call (thread-safe). */
 const mailauth__scan_ops_t *mailauth__scan(void);
 
-/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2")
+/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2", "avx512")
  * if it is compiled in and this CPU can run it; NULL otherwise. */
 const mailauth__scan_ops_t *mailauth__scan_variant(const char *name);
 

@@ -37,6 +37,7 @@ size_t mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n);
 #if MAILAUTH__SCAN_X86
 extern const mailauth__scan_ops_t mailauth__scan_sse2_ops;
 extern const mailauth__scan_ops_t mailauth__scan_avx2_ops;
+extern const mailauth__scan_ops_t mailauth__scan_avx512_ops;
 
 size_t mailauth__scan_sse2_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_sse2_header_plain(uint8_t *o, const uint8_t *p, size_t n);
