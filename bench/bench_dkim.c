@@ -214,7 +214,7 @@ measure(struct rig *g, const struct bd_msg *m)
         if (!(g->o->impls >> im & 1))
             continue;
         if (im == I_ODKIM && m->kind == BD_BODY_LF)
-            continue; /* libopendkim takes CRLF text only */
+            continue;                               /* libopendkim takes CRLF text only */
         (void)batch(g, (enum impl)im, m, 1, &wall); /* warm-up */
         one = batch(g, (enum impl)im, m, 1, &wall);
         n[im] = g->o->iters ? g->o->iters : (unsigned)(g->o->batch_s / (one > 1e-7 ? one : 1e-7));
@@ -338,7 +338,7 @@ print_head(const struct opts *o)
            "# mailauth fed %s; body in %u KiB chunks.\n",
            o->rounds, o->whole ? "the whole message" : "field by field", BD_CHUNK / 1024);
     for (int b = 0; b < BD_BODY_N; b++) { /* what each body is like, from 2 MiB of it */
-        static char         sample[2097152];
+        static char          sample[2097152];
         struct bd_text_stats st;
         if (!(o->bodies >> b & 1) || b == BD_BODY_CLASSIC)
             continue;
@@ -346,9 +346,9 @@ print_head(const struct opts *o)
         bd_text_stats(sample, sizeof(sample), &st);
         bd_text_stats_print(bd_body_names[b], &st);
     }
-    printf("%-4s %-7s %-7s %-7s %11s %11s %11s %11s %11s %11s %11s %11s %11s %7s %4s\n", "size", "alg",
-           "canon", "body", "floor", "warm", "warm/floor", "cold", "cold/floor", "cfloor", "cold/cfloor",
-           "odkim", "odkim/floor", "msgs/s", "cpu");
+    printf("%-4s %-7s %-7s %-7s %11s %11s %11s %11s %11s %11s %11s %11s %11s %7s %4s\n", "size",
+           "alg", "canon", "body", "floor", "warm", "warm/floor", "cold", "cold/floor", "cfloor",
+           "cold/cfloor", "odkim", "odkim/floor", "msgs/s", "cpu");
 }
 
 /* Every selected size, algorithm and canonicalization for one kind of body. */

@@ -19,7 +19,15 @@
 enum bd_alg { BD_RSA = 0, BD_ED25519 = 1 };
 
 /* Kinds of message body (bench_dkim_text.c says what each is like). */
-enum bd_body { BD_BODY_CLASSIC, BD_BODY_PROSE, BD_BODY_LF, BD_BODY_LONG, BD_BODY_B64, BD_BODY_UTF8, BD_BODY_N };
+enum bd_body {
+    BD_BODY_CLASSIC,
+    BD_BODY_PROSE,
+    BD_BODY_LF,
+    BD_BODY_LONG,
+    BD_BODY_B64,
+    BD_BODY_UTF8,
+    BD_BODY_N
+};
 extern const char *const bd_body_names[BD_BODY_N];
 
 /* What a generated body is like, measured from its bytes. */
@@ -66,8 +74,8 @@ void bd_keys_free(struct bd_keys *k);
 /* Zone text publishing both keys at rsa._domainkey / ed._domainkey with `ttl`. */
 char *bd_zone_text(const struct bd_keys *k, unsigned ttl);
 /* Build and sign one message; 0 on success. */
-int  bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
-                 mailauth_canon_t canon, size_t target, struct bd_msg *m);
+int bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
+                mailauth_canon_t canon, size_t target, struct bd_msg *m);
 /* The same with a body of the given kind (bd_msg_make: classic). A bare-LF
  * body (lf) is signed in CRLF form and then the whole raw message, its
  * body and m->body_len turned to LF; the fields fed one by one keep CRLF. */
