@@ -29,29 +29,6 @@ static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2", "a
 
 /* ---- fixed cases: what the scalar reference is checked against ---- */
 
-/* want: per byte of in, 's' special (and WSP), 'w' WSP only, '.' neither. */
-struct marks_case {
-    const char *name, *in;
-    char        after; /* p[n], which the scanner reads too */
-    const char *want;
-};
-static const struct marks_case marks_cases[] = {
-    {"empty", "", 'a', ""},
-    {"lone SP between words", "a b", 'c', ".w."},
-    {"SP SP", "a  b", 'c', ".sw."},
-    {"HTAB alone", "a\tb", 'c', ".s."},
-    {"SP HTAB SP", "a \t b", 'c', ".ssw."},
-    {"SP before CRLF", "a \r\n", 'b', ".s.."},
-    {"SP last, CR after", "a ", '\r', ".s"},
-    {"SP last, text after", "a ", 'b', ".w"},
-    {"SP before a control byte", "a \x01", 'b', ".s."},
-    {"SP last, NUL after", " ", '\0', "s"},
-    {"SP before DEL and 0x80", " \x7f \x80", 'b', "w.w."},
-    {"HTAB then SP across two words", A16 A16 A16 "aaaaaaaaaaaaaaa\t a", 'b',
-     D16 D16 D16 "...............sw."},
-    {"SP SP across a 16-byte block", "aaaaaaaaaaaaaaa  a", 'b', "...............sw."},
-};
-
 /* in: the bytes decided and then the two read after them (n = len - 2). */
 struct squeeze_case {
     const char *name, *in, *want;
@@ -179,35 +156,6 @@ place(const void *src, size_t n, size_t align, void **block)
 }
 
 static void
-test_scan_body_marks(void **state)
-{
-    const struct fixed      *f = *state;
-    const struct marks_case *c = f->c;
-    size_t                   n = strlen(c->in);
-    uint64_t                 special[4] = {0}, wsp[4] = {0};
-    uint8_t                  src[256];
-    void                    *block = NULL;
-    const uint8_t           *p;
-    bool                     any = false, got_any;
-    assert_true(n + 1 <= sizeof(src) && n <= 64 * ARRAY_LEN(special));
-    memcpy(src, c->in, n);
-    src[n] = (uint8_t)c->after;
-    p = place(src, n + 1, 0, &block);
-    got_any = f->ops->body_marks(p, n, special, wsp);
-    for (size_t k = 0; k < n; k++) {
-        bool s = (special[k / 64] >> (k % 64)) & 1, w = (wsp[k / 64] >> (k % 64)) & 1;
-        char got = s && w ? 's' : w ? 'w' : s ? '?' : '.';
-        if (got != c->want[k])
-            fail_msg("byte %zu: got '%c', want '%c'", k, got, c->want[k]);
-        any = any || s;
-    }
-    for (size_t k = n; k < 64 * ((n + 63) / 64); k++)
-        assert_false((special[k / 64] | wsp[k / 64]) >> (k % 64) & 1);
-    assert_int_equal(got_any, any);
-    free(block);
-}
-
-static void
 test_scan_relaxed_squeeze(void **state)
 {
     const struct fixed        *f = *state;
@@ -291,29 +239,9 @@ fail_at(const char *what, const mailauth__scan_ops_t *v, const uint8_t *p, size_
 }
 
 #define MAX_LONG 20000
-#define GUARD UINT64_C(0x5a5a5a5a5a5a5a5a)
 
-/* Outputs, with a guard word after the part a scanner may write. */
-static uint64_t marks_out[4][MAX_LONG / 64 + 2];
-static uint8_t  bytes_out[2][MAX_LONG + 16];
-
-static void
-same_marks(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
-{
-    size_t         words = (n + 63) / 64;
-    void          *block = NULL;
-    const uint8_t *p = place(src, n + 1, align, &block);
-    bool           a1, a2;
-    for (size_t i = 0; i < 4; i++)
-        marks_out[i][words] = GUARD;
-    a1 = ref->body_marks(p, n, marks_out[0], marks_out[1]);
-    a2 = v->body_marks(p, n, marks_out[2], marks_out[3]);
-    if (a1 != a2 || memcmp(marks_out[0], marks_out[2], words * sizeof(uint64_t)) != 0 ||
-        memcmp(marks_out[1], marks_out[3], words * sizeof(uint64_t)) != 0 ||
-        marks_out[2][words] != GUARD || marks_out[3][words] != GUARD)
-        fail_at("body_marks", v, src, n + 1, align);
-    free(block);
-}
+/* Outputs, with room after the part a scanner may write. */
+static uint8_t bytes_out[2][MAX_LONG + 16];
 
 static void
 same_header_plain(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
@@ -385,12 +313,11 @@ done:
     free(block);
 }
 
-/* Every scanner on src[0, n) (body_marks also reads src[n]; relaxed_squeeze
- * decides src[0, n - 1)). */
+/* Every scanner on src[0, n) (relaxed_squeeze decides src[0, n - 1) and
+ * reads src[0, n + 1)). */
 static void
 same(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
 {
-    same_marks(v, src, n, align);
     same_squeeze(v, src, n, align);
     same_rest(v, src, n, align);
 }
@@ -619,9 +546,6 @@ add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
         {"random inputs", test_scan_same_random},
     };
     char full[128];
-    for (size_t i = 0; i < ARRAY_LEN(marks_cases); i++)
-        add_fixed(tests, ops, "body_marks", marks_cases[i].name, test_scan_body_marks,
-                  &marks_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(squeeze_cases); i++)
         add_fixed(tests, ops, "relaxed_squeeze", squeeze_cases[i].name, test_scan_relaxed_squeeze,
                   &squeeze_cases[i]);

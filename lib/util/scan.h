@@ -24,17 +24,6 @@
 typedef struct mailauth__scan_ops {
     const char *name; /* "scalar", "swar", "sse2", "avx2", "avx512" */
 
-    /* Relaxed body canonicalization (RFC 6376 §3.4.4): marks the bytes of
-     * p[0, n) in two bitmaps, byte k being bit k % 64 of word k / 64:
-     *   special: an HTAB, or an SP followed by a byte at or below 0x20 (a
-     *            WSP run that the canonicalizer may have to rewrite; an SP
-     *            before another control byte is a harmless false positive);
-     *   wsp:     an SP or an HTAB.
-     * Reads p[0, n + 1) (the byte after p[n - 1] decides an SP there).
-     * Writes words [0, (n + 63) / 64) of each; bits from n on are 0.
-     * Returns whether any byte is special (most windows of text have none). */
-    bool (*body_marks)(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
-
     /* Relaxed body canonicalization (RFC 6376 §3.4.4 a) of text with
      * nothing pending: writes to o the bytes of p[0, n) in order, but not
      * an SP or HTAB followed by SP or HTAB or by CR LF, and each HTAB

@@ -27,7 +27,6 @@ extern const mailauth__scan_ops_t mailauth__scan_scalar_ops;
 extern const mailauth__scan_ops_t mailauth__scan_swar_ops;
 #endif
 
-bool mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
 size_t mailauth__scan_scalar_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_header_plain(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr);

@@ -10,24 +10,6 @@ is_wsp(uint8_t c)
     return c == ' ' || c == '\t';
 }
 
-bool
-mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
-{
-    bool any = false;
-    for (size_t w = 0; w < (n + 63) / 64; w++)
-        special[w] = wsp[w] = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint64_t bit = (uint64_t)1 << (k % 64);
-        if (p[k] == '\t' || (p[k] == ' ' && p[k + 1] <= 0x20)) {
-            special[k / 64] |= bit;
-            any = true;
-        }
-        if (is_wsp(p[k]))
-            wsp[k / 64] |= bit;
-    }
-    return any;
-}
-
 size_t
 mailauth__scan_scalar_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
 {
@@ -88,7 +70,6 @@ mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 
 const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .name = "scalar",
-    .body_marks = mailauth__scan_scalar_body_marks,
     .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,

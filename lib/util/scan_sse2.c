@@ -31,54 +31,6 @@ le_20(__m128i v)
     return _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
 }
 
-/* body_marks of p[0, 16); reads p[0, 17). */
-static SSE2 uint32_t
-marks16(const uint8_t *p, uint32_t *wsp)
-{
-    __m128i v = load(p);
-    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-    __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-    *wsp = bits(_mm_or_si128(sp, tab));
-    return bits(_mm_or_si128(tab, _mm_and_si128(sp, le_20(load(p + 1)))));
-}
-
-/* body_marks of p[0, 64) into one word of each bitmap; reads p[0, 65). */
-static SSE2 void
-marks64(const uint8_t *p, uint64_t *special, uint64_t *wsp)
-{
-    uint64_t s = 0, w = 0;
-    for (unsigned k = 0; k < 64; k += 16) {
-        uint32_t kw = 0, ks = marks16(p + k, &kw);
-        s |= (uint64_t)ks << k;
-        w |= (uint64_t)kw << k;
-    }
-    *special = s;
-    *wsp = w;
-}
-
-static SSE2 bool
-body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
-{
-    size_t   k = 0, w = 0;
-    uint64_t any = 0;
-    for (; k + 64 <= n; k += 64, w++) {
-        marks64(p + k, &special[w], &wsp[w]);
-        any |= special[w];
-    }
-    if (k < n) {
-        /* The last part word: its bytes and the one after them, copied so
-         * that no load goes past p[n]; the bits of the padding dropped. */
-        uint8_t  pad[80] = {0};
-        uint64_t keep = ((uint64_t)1 << (n - k)) - 1;
-        memcpy(pad, p + k, n - k + 1);
-        marks64(pad, &special[w], &wsp[w]);
-        special[w] &= keep;
-        wsp[w] &= keep;
-        any |= special[w];
-    }
-    return any != 0;
-}
-
 /* relaxed_squeeze of a block already stored at o + w: the bytes whose
  * bit is set in drop taken out, in place, without a branch on the byte. */
 static size_t
@@ -189,7 +141,6 @@ mailauth__scan_sse2_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 
 const mailauth__scan_ops_t mailauth__scan_sse2_ops = {
     .name = "sse2",
-    .body_marks = body_marks,
     .relaxed_squeeze = mailauth__scan_sse2_relaxed_squeeze,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = mailauth__scan_sse2_bare_lf,
