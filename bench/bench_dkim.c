@@ -2,7 +2,7 @@
  * and against libopendkim, on the same signed messages, in one process.
  *
  *   bench_dkim [-m speed|memory] [-r ROUNDS] [-t SEC] [-n ITER] [-s SIZES]
- *              [-a ALGS] [-c CANONS] [-w]
+ *              [-a ALGS] [-c CANONS] [-w] [-b BODIES]
  *
  * Messages (bench_dkim_corpus.c): 2 KiB, 20 KiB, 200 KiB, 2 MiB (-s
  * 2k,20k,200k,2m), eleven header fields, prose body of 70-80 columns with
@@ -23,6 +23,9 @@
  *            that the resolver answered no question from its cache;
  *   odkim    libopendkim, key record text from a callback (it decodes the
  *            key every time; it has no decoded-key cache).
+ * -b picks the kinds of body (bench_dkim_text.c; default classic, the one
+ * above; all: classic,prose,lf,long,b64,utf8), and the measured statistics
+ * of each generated kind are printed before the table.
  * mailauth and libopendkim get header fields one by one and the body in
  * 64 KiB chunks (-w: mailauth gets the whole buffer, mailauth_eval_message).
  *
