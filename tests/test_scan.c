@@ -96,6 +96,36 @@ static const struct lf_case lf_cases[] = {
     {"after 64 bytes of CRLF lines", S(A16 A16 A16 "aaaaaaaaaaaaaa\r\n\n"), false, 64},
 };
 
+/* lf_to_crlf: the input, the byte before it, the output. */
+struct crlf_case {
+    const char *name, *in;
+    size_t      n;
+    bool        prev_cr;
+    const char *want;
+    size_t      want_n;
+};
+static const struct crlf_case crlf_cases[] = {
+    {"empty", S(""), false, S("")},
+    {"LF alone", S("\n"), false, S("\r\n")},
+    {"LF after a CR before", S("\n"), true, S("\n")},
+    {"CRLF kept", S("a\r\nb"), false, S("a\r\nb")},
+    {"lines", S("a\nbc\n\n"), false, S("a\r\nbc\r\n\r\n")},
+    {"bare CR kept", S("a\rb\r"), false, S("a\rb\r")},
+    {"CR CR LF", S("\r\r\n"), false, S("\r\r\n")},
+    {"NUL and 8-bit", S("\x00\n\xff\n"), false, S("\x00\r\n\xff\r\n")},
+    {"lines over 64 bytes", S(A16 A16 "\n" A16 A16 "\n\n" A16 "\n" A16 A16), false,
+     S(A16 A16 "\r\n" A16 A16 "\r\n\r\n" A16 "\r\n" A16 A16)},
+    {"every byte LF",
+     S("\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+       "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"),
+     false,
+     S("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+       "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+       "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+       "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+       "\r\n\r\n")},
+};
+
 struct valchar_case {
     const char *name, *in;
     size_t      n, want;
@@ -142,14 +172,15 @@ static char         test_names[MAX_TESTS][128];
 
 /* One allocation per input, aligned to 64 then offset by `align`, ending
  * right after the n bytes a scanner may read: a load past them is an
- * AddressSanitizer report. (Nothing at all is one byte, never read.) */
+ * AddressSanitizer report. (Nothing at all is one byte, never read; src
+ * NULL: room only, for an output.) */
 static uint8_t *
 place(const void *src, size_t n, size_t align, void **block)
 {
     void *b = NULL;
     assert_int_equal(posix_memalign(&b, 64, align + n > 0 ? align + n : 1), 0);
     assert_non_null(b);
-    if (n > 0)
+    if (n > 0 && src != NULL) /* NULL: room only */
         memcpy((uint8_t *)b + align, src, n);
     *block = b;
     return (uint8_t *)b + align;
@@ -200,6 +231,21 @@ test_scan_bare_lf(void **state)
 }
 
 static void
+test_scan_lf_to_crlf(void **state)
+{
+    const struct fixed     *f = *state;
+    const struct crlf_case *c = f->c;
+    void                   *block = NULL, *out = NULL;
+    const uint8_t          *p = place(c->in, c->n, 0, &block);
+    uint8_t                *o = place(NULL, 2 * c->n, 0, &out); /* room for 2n, no more */
+    size_t                  got = f->ops->lf_to_crlf(o, p, c->n, c->prev_cr);
+    assert_int_equal(got, c->want_n);
+    assert_memory_equal(o, c->want, got);
+    free(out);
+    free(block);
+}
+
+static void
 test_scan_valchar_run(void **state)
 {
     const struct fixed        *f = *state;
@@ -241,7 +287,7 @@ fail_at(const char *what, const mailauth__scan_ops_t *v, const uint8_t *p, size_
 #define MAX_LONG 20000
 
 /* Outputs, with room after the part a scanner may write. */
-static uint8_t bytes_out[2][MAX_LONG + 16];
+static uint8_t bytes_out[2][2 * MAX_LONG + 16];
 
 static void
 same_header_plain(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
@@ -269,6 +315,20 @@ same_copy_nows(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const 
         fail_at("copy_nows", v, src, n, align);
 }
 
+static void
+same_lf_to_crlf(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
+                size_t align)
+{
+    void    *out = NULL;
+    uint8_t *o = place(NULL, 2 * n, 0, &out); /* room for 2n, no more */
+    for (int prev = 0; prev < 2; prev++) {
+        size_t k1 = ref->lf_to_crlf(bytes_out[0], p, n, prev), k2 = v->lf_to_crlf(o, p, n, prev);
+        if (k1 != k2 || memcmp(bytes_out[0], o, k1) != 0)
+            fail_at(prev ? "lf_to_crlf after CR" : "lf_to_crlf", v, src, n, align);
+    }
+    free(out);
+}
+
 /* The other scanners, those that v does not share with the reference (a
  * variant may keep the scalar one where inputs are short). */
 static void
@@ -277,7 +337,8 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
     void          *block = NULL;
     const uint8_t *p;
     if (v->header_plain == ref->header_plain && v->bare_lf == ref->bare_lf &&
-        v->valchar_run == ref->valchar_run && v->copy_nows == ref->copy_nows)
+        v->lf_to_crlf == ref->lf_to_crlf && v->valchar_run == ref->valchar_run &&
+        v->copy_nows == ref->copy_nows)
         return;
     p = place(src, n, align, &block);
     if (v->header_plain != ref->header_plain)
@@ -286,6 +347,8 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
         if (ref->bare_lf(p, n, prev) != v->bare_lf(p, n, prev))
             fail_at(prev ? "bare_lf after CR" : "bare_lf", v, src, n, align);
     }
+    if (v->lf_to_crlf != ref->lf_to_crlf)
+        same_lf_to_crlf(v, p, n, src, align);
     if (v->valchar_run != ref->valchar_run && ref->valchar_run(p, n) != v->valchar_run(p, n))
         fail_at("valchar_run", v, src, n, align);
     if (v->copy_nows != ref->copy_nows)
@@ -554,6 +617,9 @@ add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
                   &plain_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(lf_cases); i++)
         add_fixed(tests, ops, "bare_lf", lf_cases[i].name, test_scan_bare_lf, &lf_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(crlf_cases); i++)
+        add_fixed(tests, ops, "lf_to_crlf", crlf_cases[i].name, test_scan_lf_to_crlf,
+                  &crlf_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(valchar_cases); i++)
         add_fixed(tests, ops, "valchar_run", valchar_cases[i].name, test_scan_valchar_run,
                   &valchar_cases[i]);

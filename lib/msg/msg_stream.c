@@ -125,41 +125,26 @@ next_bare_lf(const mailauth__scan_ops_t *scan, const char *p, size_t i, size_t n
     return i + scan->bare_lf((const uint8_t *)p + i, n - i, cr);
 }
 
-/* Lines of a bare-LF body are short: each piece with its added CR is
- * gathered here and handed on a few KiB at a time, rather than as two
- * calls per line into every body hasher. */
-#define LF_STAGE ((size_t)4096)
+/* Input bytes converted at a time once a window has a bare LF: the scanner
+ * copies them with the CRs added into a buffer on the stack (up to twice
+ * as long) handed on in one call, rather than two calls per line (the
+ * line, then its CR) into every body hasher. */
+#define LF_PIECE ((size_t)2048)
 
-struct lf_out {
-    mailauth__bytes_fn out;
-    void              *ud;
-    size_t             len;
-    char               buf[LF_STAGE];
-};
-
+/* p[from, end) holds a bare LF: converted and handed on LF_PIECE at a time. */
 static mailauth_status_t
-lf_flush(struct lf_out *o)
+lf_expand(const mailauth__scan_ops_t *scan, const char *p, size_t from, size_t end, bool prev_cr,
+          mailauth__bytes_fn out, void *ud)
 {
-    size_t n = o->len;
-    o->len = 0;
-    return n > 0 ? o->out(o->ud, o->buf, n) : MAILAUTH_OK;
-}
-
-/* p[0, n) next, in order: gathered if short, else passed on as it is. */
-static mailauth_status_t
-lf_put(struct lf_out *o, const char *p, size_t n)
-{
+    uint8_t           buf[2 * LF_PIECE];
     mailauth_status_t st = MAILAUTH_OK;
-    bool              direct = n >= LF_STAGE / 2;
-    if (direct || n > LF_STAGE - o->len)
-        st = lf_flush(o); /* what is gathered goes first */
-    if (st != MAILAUTH_OK || n == 0)
-        return st;
-    if (direct)
-        return o->out(o->ud, p, n);
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-    return MAILAUTH_OK;
+    while (st == MAILAUTH_OK && from < end) {
+        size_t k = end - from < LF_PIECE ? end - from : LF_PIECE;
+        bool   cr = from == 0 ? prev_cr : p[from - 1] == '\r';
+        st = out(ud, buf, scan->lf_to_crlf(buf, (const uint8_t *)p + from, k, cr));
+        from += k;
+    }
+    return st;
 }
 
 mailauth_status_t
@@ -170,32 +155,27 @@ mailauth__body_lf_to_crlf(bool *prev_cr, const void *chunk, size_t n, mailauth__
     const char                 *p = chunk;
     size_t                      from = 0, i = 0;
     mailauth_status_t           st = MAILAUTH_OK;
-    struct lf_out               o;
-    o.out = out;
-    o.ud = ud;
-    o.len = 0;
     while (st == MAILAUTH_OK && i < n) {
         /* 64 KiB at a time: out() hashes what the scan just read while it
-         * is still in the cache, however large the caller's buffer. */
+         * is still in the cache, however large the caller's buffer. A
+         * window without a bare LF (nearly all mail) goes on as it is. */
         size_t end = n - i > LF_WINDOW ? i + LF_WINDOW : n;
         i = next_bare_lf(scan, p, i, end, *prev_cr);
         if (i == end) {
             if (end < n && end > from) {
-                st = lf_put(&o, p + from, end - from);
+                st = out(ud, p + from, end - from);
                 from = end;
             }
             continue;
         }
-        st = lf_put(&o, p + from, i - from);
+        if (i > from)
+            st = out(ud, p + from, i - from);
         if (st == MAILAUTH_OK)
-            st = lf_put(&o, "\r", 1);
-        from = i; /* the LF opens the next piece */
-        i++;
+            st = lf_expand(scan, p, i, end, *prev_cr, out, ud);
+        from = i = end;
     }
-    if (st == MAILAUTH_OK)
-        st = lf_put(&o, p + from, n - from);
-    if (st == MAILAUTH_OK)
-        st = lf_flush(&o);
+    if (st == MAILAUTH_OK && n > from)
+        st = out(ud, p + from, n - from);
     if (n > 0)
         *prev_cr = p[n - 1] == '\r';
     return st;

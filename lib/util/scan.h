@@ -44,6 +44,13 @@ typedef struct mailauth__scan_ops {
      * not CR (for p[0]: not CR when prev_cr is false); n if there is none. */
     size_t (*bare_lf)(const uint8_t *p, size_t n, bool prev_cr);
 
+    /* The same splitter's conversion of a body with bare LFs: copies
+     * p[0, n) to o with a CR written before each bare LF (as bare_lf
+     * defines it, prev_cr standing for the byte before p[0]). o has room
+     * for 2 * n bytes; returns the number of bytes written (o past them is
+     * unspecified). */
+    size_t (*lf_to_crlf)(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr);
+
     /* Tag lists (util/tagval.h): the length of the prefix of p[0, n) made
      * of VALCHARs (0x21-0x7e except ';', and 0x80-0xff). */
     size_t (*valchar_run)(const uint8_t *p, size_t n);

@@ -120,6 +120,33 @@ bare_lf(const uint8_t *p, size_t n, bool prev_cr)
     return i + mailauth__scan_sse2_bare_lf(p + i, n - i, p[i - 1] == '\r');
 }
 
+/* lf_to_crlf as in scan_sse2.c, 32 bytes a step: each store from a bare LF
+ * on reads p[k + j, k + j + 32), so the loop stops 64 bytes before the
+ * end; writes stay inside 2 * n (o[w, w + 96) with w <= 2 * k). */
+static AVX2 size_t
+lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+    size_t        k = 1, w;
+    if (n == 0)
+        return 0;
+    w = mailauth__scan_scalar_lf_to_crlf(o, p, 1, prev_cr);
+    for (; k + 64 <= n; k += 32) {
+        uint32_t m = bits(_mm256_andnot_si256(_mm256_cmpeq_epi8(load(p + k - 1), cr),
+                                              _mm256_cmpeq_epi8(load(p + k), lf)));
+        size_t   extra = 0;
+        _mm256_storeu_si256((__m256i *)(void *)(o + w), load(p + k));
+        while (m != 0) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            o[w + j + extra++] = '\r';
+            _mm256_storeu_si256((__m256i *)(void *)(o + w + j + extra), load(p + k + j));
+            m &= m - 1;
+        }
+        w += 32 + extra;
+    }
+    return w + mailauth__scan_sse2_lf_to_crlf(o + w, p + k, n - k, p[k - 1] == '\r');
+}
+
 /* ---- AVX-512 (BW and VBMI2): relaxed_squeeze 64 bytes a step ----
  *
  * The byte compress of VBMI2 takes out the dropped bytes of a block in one
@@ -156,6 +183,7 @@ const mailauth__scan_ops_t mailauth__scan_avx512_ops = {
     .relaxed_squeeze = relaxed_squeeze512,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = bare_lf,
+    .lf_to_crlf = lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
 };
@@ -165,6 +193,7 @@ const mailauth__scan_ops_t mailauth__scan_avx2_ops = {
     .relaxed_squeeze = relaxed_squeeze,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = bare_lf,
+    .lf_to_crlf = lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
 };

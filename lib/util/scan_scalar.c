@@ -49,6 +49,19 @@ mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr)
 }
 
 size_t
+mailauth__scan_scalar_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool after_cr = i == 0 ? prev_cr : p[i - 1] == '\r';
+        if (p[i] == '\n' && !after_cr)
+            o[w++] = '\r';
+        o[w++] = p[i];
+    }
+    return w;
+}
+
+size_t
 mailauth__scan_scalar_valchar_run(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -73,6 +86,7 @@ const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,
+    .lf_to_crlf = mailauth__scan_scalar_lf_to_crlf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
     .copy_nows = mailauth__scan_scalar_copy_nows,
 };

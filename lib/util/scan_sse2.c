@@ -98,6 +98,36 @@ mailauth__scan_sse2_bare_lf(const uint8_t *p, size_t n, bool prev_cr)
     return i + mailauth__scan_scalar_bare_lf(p + i, n - i, p[i - 1] == '\r');
 }
 
+/* Blocks of 16 with no bare LF are stored as they are. In a block with
+ * some, after the block is stored, each bare LF gets its CR and the rest
+ * of the block is stored again from the LF on, shifted by the CRs so far:
+ * each such store reads p[k + j, k + j + 16), hence the loop stops 32
+ * bytes before the end; the writes stay inside 2 * n (o[w, w + 48) with
+ * w <= 2 * k and k + 32 <= n). */
+size_t SSE2
+mailauth__scan_sse2_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    size_t        k = 1, w;
+    if (n == 0)
+        return 0;
+    w = mailauth__scan_scalar_lf_to_crlf(o, p, 1, prev_cr);
+    for (; k + 32 <= n; k += 16) {
+        uint32_t m = bits(
+            _mm_andnot_si128(_mm_cmpeq_epi8(load(p + k - 1), cr), _mm_cmpeq_epi8(load(p + k), lf)));
+        size_t extra = 0;
+        _mm_storeu_si128((__m128i *)(void *)(o + w), load(p + k));
+        while (m != 0) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            o[w + j + extra++] = '\r';
+            _mm_storeu_si128((__m128i *)(void *)(o + w + j + extra), load(p + k + j));
+            m &= m - 1;
+        }
+        w += 16 + extra;
+    }
+    return w + mailauth__scan_scalar_lf_to_crlf(o + w, p + k, n - k, p[k - 1] == '\r');
+}
+
 /* As signed bytes a VALCHAR is above 0x20 (up to 0x7f) or negative
  * (0x80-0xff), and not DEL or ';'. */
 size_t SSE2
@@ -144,6 +174,7 @@ const mailauth__scan_ops_t mailauth__scan_sse2_ops = {
     .relaxed_squeeze = mailauth__scan_sse2_relaxed_squeeze,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = mailauth__scan_sse2_bare_lf,
+    .lf_to_crlf = mailauth__scan_sse2_lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
 };

@@ -65,6 +65,7 @@ const mailauth__scan_ops_t mailauth__scan_swar_ops = {
     .relaxed_squeeze = relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,
+    .lf_to_crlf = mailauth__scan_scalar_lf_to_crlf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
     .copy_nows = mailauth__scan_scalar_copy_nows,
 };
