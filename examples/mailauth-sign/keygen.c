@@ -1,12 +1,10 @@
 /* mailauth-sign keygen: make a signing key, write it (mode 0600) and print
  * the DNS TXT record that publishes it.
  *
- * The library loads keys but does not make them, so the key is made here
- * with OpenSSL (the one place of the tool that uses it); it is then loaded
- * through the library like any --key file, so that what is written is a key
- * mailauth-sign dkim accepts, and the record and its owner come from the
- * library (record.c). Nothing is written when the domain or selector is
- * refused, and an existing file is never overwritten. */
+ * The library makes the key (mailauth_key_generate) and writes its PEM;
+ * the record and its owner come from the library too (record.c). Nothing
+ * is written when the domain or selector is refused, and an existing file
+ * is never overwritten. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,30 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "sign_tool.h"
-
-/* The new private key as PKCS#8 PEM ("BEGIN PRIVATE KEY"), in a memory BIO. */
-static BIO *
-make_key_pem(const struct sign_opts *o)
-{
-    EVP_PKEY *pkey = o->alg == MAILAUTH_KEY_RSA
-                         ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)o->bits)
-                         : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    BIO      *bio = pkey != NULL ? BIO_new(BIO_s_mem()) : NULL;
-    if (bio != NULL && PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-        BIO_free(bio);
-        bio = NULL;
-    }
-    EVP_PKEY_free(pkey);
-    if (bio == NULL)
-        fprintf(stderr, "%s: keygen: OpenSSL could not make the key\n", SIGN_PROG);
-    return bio;
-}
 
 /* Create `path` (never an existing file or link), mode 0600 whatever the
  * umask, and write the key into it. */
@@ -73,27 +48,50 @@ write_key_file(const char *path, const char *pem, size_t len)
     return SIGN_EXIT_OK;
 }
 
-/* Load the PEM through the library, find the record's owner (which checks
- * the domain and selector), then write the file and print the record. */
-static int
-publish(const struct sign_opts *o, mailauth_ctx_t *ctx, const char *pem, size_t len)
+/* The key's PEM text in a buffer of its size (freed with wipe_free). */
+static char *
+key_pem(const mailauth_key_t *key, size_t *len)
 {
-    mailauth_key_t   *key = NULL;
-    char             *owner = NULL;
-    mailauth_status_t st = mailauth_key_load_pem(ctx, pem, len, &key);
-    int               rc = SIGN_EXIT_OK;
+    size_t            need = 0;
+    char             *pem = NULL;
+    mailauth_status_t st = mailauth_key_format_pem(key, NULL, 0, &need);
+    if (st == MAILAUTH_ENOSPC && (pem = malloc(need + 1)) != NULL)
+        st = mailauth_key_format_pem(key, pem, need + 1, len);
     if (st != MAILAUTH_OK) {
-        fprintf(stderr, "%s: keygen: the new key does not load: %s\n", SIGN_PROG,
-                mailauth_strerror(st));
-        return SIGN_EXIT_SOFTWARE;
+        fprintf(stderr, "%s: keygen: cannot write the key: %s\n", SIGN_PROG, mailauth_strerror(st));
+        free(pem);
+        return NULL;
     }
-    rc = sign_record_owner(ctx, key, o->domain, o->selector, &owner);
+    return pem;
+}
+
+/* The private key leaves no copy in freed memory. */
+static void
+wipe_free(char *p, size_t len)
+{
+    volatile char *v = p;
+    for (size_t i = 0; p != NULL && i < len; i++)
+        v[i] = 0;
+    free(p);
+}
+
+/* Find the record's owner (which checks the domain and selector), then
+ * write the file and print the record. */
+static int
+publish(const struct sign_opts *o, mailauth_ctx_t *ctx, const mailauth_key_t *key)
+{
+    char  *owner = NULL;
+    char  *pem = NULL;
+    size_t len = 0;
+    int    rc = sign_record_owner(ctx, key, o->domain, o->selector, &owner);
+    if (rc == SIGN_EXIT_OK && (pem = key_pem(key, &len)) == NULL)
+        rc = SIGN_EXIT_SOFTWARE;
     if (rc == SIGN_EXIT_OK)
         rc = write_key_file(o->out, pem, len);
     if (rc == SIGN_EXIT_OK)
         rc = sign_print_record(key, owner);
+    wipe_free(pem, len);
     free(owner);
-    mailauth_key_free(key);
     return rc;
 }
 
@@ -101,23 +99,19 @@ int
 sign_run_keygen(const struct sign_opts *o)
 {
     mailauth_ctx_t   *ctx = NULL;
-    BIO              *bio = NULL;
-    char             *pem = NULL;
-    long              len = 0;
+    mailauth_key_t   *key = NULL;
     mailauth_status_t st = mailauth_ctx_new(NULL, &ctx);
     int               rc = SIGN_EXIT_SOFTWARE;
     if (st != MAILAUTH_OK) {
         fprintf(stderr, "%s: cannot create a context: %s\n", SIGN_PROG, mailauth_strerror(st));
         return SIGN_EXIT_SOFTWARE;
     }
-    bio = make_key_pem(o);
-    if (bio != NULL)
-        len = BIO_get_mem_data(bio, &pem);
-    if (bio != NULL && len > 0)
-        rc = publish(o, ctx, pem, (size_t)len);
-    if (pem != NULL && len > 0)
-        OPENSSL_cleanse(pem, (size_t)len); /* the private key leaves no copy in freed memory */
-    BIO_free(bio);
+    st = mailauth_key_generate(ctx, o->alg, o->bits, &key);
+    if (st == MAILAUTH_OK)
+        rc = publish(o, ctx, key);
+    else
+        fprintf(stderr, "%s: keygen: cannot make the key: %s\n", SIGN_PROG, mailauth_strerror(st));
+    mailauth_key_free(key);
     mailauth_ctx_free(ctx);
     return rc;
 }

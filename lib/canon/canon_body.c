@@ -39,7 +39,7 @@ struct mailauth__body_canon {
     bool                        content; /* relaxed: some non-empty line was produced */
     bool                        ended;
     size_t                      stage_len;
-    uint8_t                     stage[STAGE_CAP];
+    uint8_t                    *stage; /* the caller's stack, during feed() and end() only */
 };
 
 #define CRLF4 "\r\n\r\n\r\n\r\n"
@@ -220,7 +220,7 @@ mailauth__body_canon_new_kit(const mailauth_allocator_t *al, const mailauth__has
     bc = mailauth__malloc(al, sizeof(*bc));
     if (bc == NULL)
         goto fail;
-    memset(bc, 0, offsetof(mailauth__body_canon_t, stage));
+    memset(bc, 0, sizeof(*bc));
     bc->al = al;
     bc->scan = mailauth__scan();
     bc->canon = canon;
@@ -242,8 +242,16 @@ mailauth__body_canon_feed(mailauth__body_canon_t *bc, const void *p, size_t n)
         return MAILAUTH_EINVAL;
     if (bc->ended)
         return MAILAUTH_ESTATE;
-    if (n > 0)
+    if (n > 0) {
+        /* The stage lives on the stack for this call and is emptied before
+         * it returns: a canonicalizer held while the body streams keeps no
+         * buffer (one call's extra hash update is all it costs). */
+        uint8_t stage[STAGE_CAP];
+        bc->stage = stage;
         feed(bc, p, n);
+        flush(bc);
+        bc->stage = NULL;
+    }
     return MAILAUTH_OK;
 }
 
@@ -251,6 +259,7 @@ mailauth_status_t
 mailauth__body_canon_end(mailauth__body_canon_t *bc, uint8_t *out, uint64_t *canon_len)
 {
     mailauth_status_t st;
+    uint8_t           stage[STAGE_CAP];
     if (canon_len != NULL)
         *canon_len = 0;
     if (bc == NULL || out == NULL)
@@ -258,6 +267,7 @@ mailauth__body_canon_end(mailauth__body_canon_t *bc, uint8_t *out, uint64_t *can
     if (bc->ended)
         return MAILAUTH_ESTATE;
     bc->ended = true;
+    bc->stage = stage;
     if (bc->cr) { /* a CR at the very end is an ordinary byte */
         bc->cr = false;
         put_content(bc, '\r');
@@ -271,6 +281,7 @@ mailauth__body_canon_end(mailauth__body_canon_t *bc, uint8_t *out, uint64_t *can
     if (bc->canon == MAILAUTH__CANON_SIMPLE || bc->content)
         emit(bc, crlfs, 2);
     flush(bc);
+    bc->stage = NULL;
     st = mailauth__hash_final(bc->h, out);
     if (canon_len != NULL)
         *canon_len = bc->len;

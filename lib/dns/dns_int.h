@@ -224,6 +224,7 @@ typedef struct mailauth__dns_zrec {
     size_t         ownerlen;
     uint16_t       type;     /* DNS type code; 0 for a type name we do not know */
     bool           tempfail; /* rdata TIMEOUT or SERVFAIL */
+    uint8_t        neg;      /* rdata NXDOMAIN or NODATA: MAILAUTH_DNS_NXDOMAIN / _NODATA; 0 */
     uint16_t       pref;     /* MX */
     uint32_t       ttl;
     const uint8_t *data; /* A/AAAA: address; TXT: strings concatenated; MX/PTR/CNAME: name */

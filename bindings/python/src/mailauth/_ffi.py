@@ -69,6 +69,7 @@ CANONS = {"simple": 0, "relaxed": 1}
 REASON_NONE = 0
 REASON_SPF_MATCHED = 111
 REASON_SPF_DEFAULT = 112
+REASON_DMARC_ALIGNED = 307
 
 # mailauth_dmarc_policy_t / mailauth_dmarc_override_t "nothing" values.
 DMARC_POLICY_UNSPECIFIED = 0
@@ -178,6 +179,7 @@ _DECLS = {
     "mailauth_dmarc_discovery_name": (_S, [c_int]),
     "mailauth_dmarc_override_name": (_S, [c_int]),
     "mailauth_dmarc_result_verdict": (c_int, [_P]),
+    "mailauth_dmarc_result_reason": (c_int, [_P]),
     "mailauth_dmarc_result_header_from": (_S, [_P]),
     "mailauth_dmarc_result_policy": (c_int, [_P]),
     "mailauth_dmarc_result_disposition": (c_int, [_P]),
@@ -203,6 +205,8 @@ _DECLS = {
     "mailauth_key_load_pem": (c_int, [_P, _S, c_size_t, _PP]),
     "mailauth_key_free": (None, [_P]),
     "mailauth_key_format_dns_record": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
+    "mailauth_key_generate": (c_int, [_P, c_int, c_uint, _PP]),
+    "mailauth_key_format_pem": (c_int, [_P, ctypes.c_char_p, c_size_t, _SIZEP]),
     "mailauth_dkim_signer_new": (c_int, [_P, _P, _S, _S, _PP]),
     "mailauth_dkim_signer_free": (None, [_P]),
     "mailauth_dkim_signer_set_canon": (c_int, [_P, c_int, c_int]),

@@ -8,9 +8,9 @@ returns for the same message, envelope, DNS, time and authserv-id.
 import codecs
 import ctypes
 
-from ._ffi import (DMARC_OVERRIDE_NONE, DMARC_POLICY_UNSPECIFIED, METHODS, REASON_NONE,
-                   REASON_SPF_DEFAULT, REASON_SPF_MATCHED, SPF_HELO, SPF_MAILFROM, check,
-                   format_text, lib)
+from ._ffi import (DMARC_OVERRIDE_NONE, DMARC_POLICY_UNSPECIFIED, METHODS, REASON_DMARC_ALIGNED,
+                   REASON_NONE, REASON_SPF_DEFAULT, REASON_SPF_MATCHED, SPF_HELO, SPF_MAILFROM,
+                   check, format_text, lib)
 
 
 def _one_fffd(err):
@@ -76,6 +76,9 @@ def _dmarc(ev):
     policy = lib.mailauth_dmarc_result_policy(res)
     have = policy != DMARC_POLICY_UNSPECIFIED
     override = lib.mailauth_dmarc_result_override(res)
+    reason = lib.mailauth_dmarc_result_reason(res)
+    if reason == REASON_DMARC_ALIGNED:  # a pass needs no reason, as in mailauth-check
+        reason = REASON_NONE
 
     def policy_word(p):
         return text(lib.mailauth_dmarc_policy_name(p)) if have else None
@@ -91,6 +94,7 @@ def _dmarc(ev):
             lib.mailauth_dmarc_result_discovery(res))),
         "spf_aligned": bool(lib.mailauth_dmarc_result_spf_aligned(res)),
         "dkim_aligned": bool(lib.mailauth_dmarc_result_dkim_aligned(res)),
+        "reason": _reason(reason),
         "override": (None if override == DMARC_OVERRIDE_NONE
                      else text(lib.mailauth_dmarc_override_name(override))),
     }

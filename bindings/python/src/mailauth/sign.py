@@ -15,7 +15,6 @@ from typing import Iterable, Optional, Tuple, Union
 
 from ._core import Context, Text, Zone, cstr, message_bytes, new_resolver, start_eval
 from ._ffi import CANONS, EAGAIN, KEY_TYPES, check, format_text, lib, new_handle
-from . import _openssl
 
 _SIGN_CTX_ID = "localhost"   # signing needs no authserv-id; the ctx wants a token
 
@@ -238,13 +237,26 @@ def dns_record_line(record: str, owner: str) -> str:
     return f"{owner}. TXT {parts}"
 
 
+def _generate_pem(key_type: int, bits: int) -> bytes:
+    """A new key from the library, as PKCS#8 PEM."""
+    ctx = Context(authserv_id=_SIGN_CTX_ID)
+    ptr = None
+    try:
+        ptr = new_handle(lib.mailauth_key_generate, "mailauth_key_generate", ctx.ptr, key_type,
+                         bits)
+        return format_text(lib.mailauth_key_format_pem, ptr, "mailauth_key_format_pem")
+    finally:
+        lib.mailauth_key_free(ptr)
+        ctx.close()
+
+
 def keygen(algorithm: str = "rsa-sha256", bits: int = 2048, *, domain: str,
            selector: str) -> Tuple[bytes, str]:
     """A new signing key: ``(private_pem, dns_record)``.
 
     ``private_pem`` is the unencrypted PKCS#8 PEM private key (RSA of
     ``bits`` bits, 1024 to 8192, or Ed25519, where ``bits`` is ignored),
-    made by OpenSSL's libcrypto, the library libmailauth itself signs with.
+    made by libmailauth (``mailauth_key_generate``).
     ``dns_record`` is the zone line that publishes it, the same line
     ``mailauth-sign keygen`` prints: ``S._domainkey.D. TXT "v=DKIM1; k=...;
     p=..."`` with the owner in A-labels and strings of at most 255 octets.
@@ -254,7 +266,7 @@ def keygen(algorithm: str = "rsa-sha256", bits: int = 2048, *, domain: str,
         raise ValueError(f"algorithm: {algorithm!r} is not one of {', '.join(KEY_TYPES)}")
     if algorithm == "rsa-sha256" and not (isinstance(bits, int) and 1024 <= bits <= 8192):
         raise ValueError(f"bits: {bits!r} is not an RSA key size from 1024 to 8192")
-    pem = _openssl.generate_pem("RSA" if algorithm == "rsa-sha256" else "ED25519", bits)
+    pem = _generate_pem(KEY_TYPES[algorithm], bits if algorithm == "rsa-sha256" else 0)
     with _Key(pem, algorithm) as key:
         owner = _owner(key, domain, selector)
         record = format_text(lib.mailauth_key_format_dns_record, key.ptr,
