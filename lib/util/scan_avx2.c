@@ -1,8 +1,8 @@
 /* The long-input scanners of util/scan.h 32 bytes a step with AVX2, for
  * CPUs that have it (scan.c checks before choosing this table): the
- * relaxed body squeeze and the bare-LF search, which run over whole
- * bodies; and a table for CPUs with AVX-512 BW and VBMI2 that differs
- * in the squeeze alone. The scanners of header values and tag values,
+ * relaxed body squeeze, the bare-LF search and the bare-LF conversion,
+ * which run over whole bodies; and a table for CPUs with AVX-512 BW and
+ * VBMI2 that differs in the squeeze alone. The scanners of header values and tag values,
  * short inputs, are the SSE2 ones. Results are exactly the scalar
  * reference's (scan_scalar.c). */
 #include "util/scan_int.h"
