@@ -3,21 +3,21 @@
  * measured back from what was generated (bd_text_stats), so the report
  * shows what was benchmarked rather than what was meant.
  *
- * prose   plain text wrapped at 44-72 columns: lines of about 57 bytes
+ * prose   plain text wrapped at 47-75 columns: lines of about 57 bytes
  *         (CRLF not counted), paragraphs of 2-9 lines between empty lines;
  *         sentences of 4-16 words, a full stop followed by two spaces in
- *         about half of the sentences (so about half the lines carry one),
- *         a space left before the line break where a line was wrapped
- *         after a sentence or a comma (and sometimes a tab or two
- *         blanks: about 18 % of the lines end in blanks); one paragraph
- *         in five quoted ("> ", sometimes "> > ").
+ *         three sentences of four (so about half the lines carry one); a
+ *         blank left before the line break on a third of the lines wrapped
+ *         after a sentence and a tenth of the others, now and then a tab
+ *         or two blanks (about 18 % of the lines end in blanks); one
+ *         paragraph in five quoted ("> ", one in four of them "> > ").
  *   lf    prose with bare LF line ends in the whole message (a file
  *         written on Unix), which the library turns into CRLF.
  * long    the same prose wrapped at 850-950 columns (about 900 bytes a
  *         line, as HTML or format=flowed text often is).
  * b64     base64 lines of 76 columns (an attachment), no blank at all.
  * utf8    prose of UTF-8 words (German, French, Greek, Russian) with the
- *         same line statistics: about a third of the bytes above 0x7f.
+ *         same line statistics: more than half the bytes above 0x7f.
  * classic the body of the earlier measurements: 70-80 columns, one line
  *         in 16 with a trailing blank, single spaces. */
 #include "bench_dkim.h"
