@@ -18,6 +18,28 @@
 
 enum bd_alg { BD_RSA = 0, BD_ED25519 = 1 };
 
+/* Kinds of message body (bench_dkim_text.c says what each is like). */
+enum bd_body {
+    BD_BODY_CLASSIC,
+    BD_BODY_PROSE,
+    BD_BODY_LF,
+    BD_BODY_LONG,
+    BD_BODY_B64,
+    BD_BODY_UTF8,
+    BD_BODY_N
+};
+extern const char *const bd_body_names[BD_BODY_N];
+
+/* What a generated body is like, measured from its bytes. */
+struct bd_text_stats {
+    size_t bytes, lines, empty;
+    size_t double_space; /* non-empty lines with ".  " */
+    size_t trailing_wsp; /* non-empty lines ending in SP or HTAB */
+    size_t quoted;       /* non-empty lines starting with '>' */
+    size_t high;         /* bytes above 0x7f */
+    double mean_len;     /* bytes of a non-empty line, its line break not counted */
+};
+
 /* The two signing keys: private halves for mailauth's signer, public
  * halves for the floor, key records for the zone and libopendkim. */
 struct bd_keys {
@@ -29,6 +51,7 @@ struct bd_keys {
 /* One signed message, and everything the floor needs to redo its crypto. */
 struct bd_msg {
     enum bd_alg      alg;
+    enum bd_body     kind;
     mailauth_canon_t canon;  /* header and body alike */
     size_t           target; /* nominal size (before the signature) */
     char            *raw;    /* DKIM-Signature + header + empty line + body, CRLF */
@@ -51,9 +74,20 @@ void bd_keys_free(struct bd_keys *k);
 /* Zone text publishing both keys at rsa._domainkey / ed._domainkey with `ttl`. */
 char *bd_zone_text(const struct bd_keys *k, unsigned ttl);
 /* Build and sign one message; 0 on success. */
-int  bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
-                 mailauth_canon_t canon, size_t target, struct bd_msg *m);
+int bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
+                mailauth_canon_t canon, size_t target, struct bd_msg *m);
+/* The same with a body of the given kind (bd_msg_make: classic). A bare-LF
+ * body (lf) is signed in CRLF form and then the whole raw message, its
+ * body and m->body_len turned to LF; the fields fed one by one keep CRLF. */
+int  bd_msg_make_kind(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
+                      mailauth_canon_t canon, enum bd_body kind, size_t target, struct bd_msg *m);
 void bd_msg_free(struct bd_msg *m);
+
+/* bench_dkim_text.c: exactly len bytes of body text of `kind` in CRLF
+ * form (lf: the prose; the caller converts), ending in CRLF. */
+void bd_text_make(enum bd_body kind, char *b, size_t len, uint64_t seed);
+void bd_text_stats(const char *b, size_t len, struct bd_text_stats *st);
+void bd_text_stats_print(const char *name, const struct bd_text_stats *st);
 /* bench_dkim_hinput.c: m->hinput and m->sig from the signed message's fields. */
 int         bd_hash_input(struct bd_msg *m);
 const char *bd_alg_name(enum bd_alg alg);

@@ -255,22 +255,49 @@ split_fields(struct bd_msg *m, size_t hlen)
     return 0;
 }
 
+/* Raw message and body to bare LF line ends, in place. */
+static void
+to_lf(struct bd_msg *m)
+{
+    size_t w = 0, body_off = (size_t)((const char *)m->body - m->raw), new_off = 0;
+    for (size_t i = 0; i < m->raw_len; i++) {
+        if (i == body_off)
+            new_off = w;
+        if (!(m->raw[i] == '\r' && i + 1 < m->raw_len && m->raw[i + 1] == '\n'))
+            m->raw[w++] = m->raw[i];
+    }
+    m->body_len = w - new_off;
+    m->raw_len = w;
+    m->body = (const uint8_t *)m->raw + new_off;
+}
+
 int
 bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg, mailauth_canon_t canon,
             size_t target, struct bd_msg *m)
+{
+    return bd_msg_make_kind(ctx, k, alg, canon, BD_BODY_CLASSIC, target, m);
+}
+
+int
+bd_msg_make_kind(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg,
+                 mailauth_canon_t canon, enum bd_body kind, size_t target, struct bd_msg *m)
 {
     size_t hlen = sizeof(header_text) - 1, blen = target - hlen - 2;
     char  *msg = malloc(target), *sig = NULL;
     int    rc = -1;
     memset(m, 0, sizeof(*m));
     m->alg = alg;
+    m->kind = kind;
     m->canon = canon;
     m->target = target;
     if (msg == NULL)
         return -1;
     memcpy(msg, header_text, hlen);
     memcpy(msg + hlen, "\r\n", 2);
-    make_body(msg + hlen + 2, blen, 0x9e3779b97f4a7c15u ^ target);
+    if (kind == BD_BODY_CLASSIC)
+        make_body(msg + hlen + 2, blen, 0x9e3779b97f4a7c15u ^ target);
+    else
+        bd_text_make(kind, msg + hlen + 2, blen, 0x9e3779b97f4a7c15u ^ target);
     if (sign(ctx, k, alg, canon, msg, target, &sig) == 0) {
         size_t sl = strlen(sig);
         m->raw_len = sl + 2 + target;
@@ -288,6 +315,8 @@ bd_msg_make(mailauth_ctx_t *ctx, const struct bd_keys *k, enum bd_alg alg, maila
     free(msg);
     if (rc == 0)
         rc = bd_hash_input(m);
+    if (rc == 0 && kind == BD_BODY_LF)
+        to_lf(m);
     return rc;
 }
 

@@ -25,6 +25,10 @@ struct parse_case {
     size_t      errline; /* 0: valid */
 };
 
+/* 4 labels of 62 octets: 251 octets, so any relative name under it is too long. */
+#define L62 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LONG_ORIGIN L62 "." L62 "." L62 "." L62 "."
+
 static const struct parse_case parse_cases[] = {
     {"empty", "", 0},
     {"comments and blanks", "# only a comment\n\n   ; indented\n\t\n", 0},
@@ -69,6 +73,25 @@ static const struct parse_case parse_cases[] = {
     {"class without type", "a.example IN", 1},
     {"bad type name", "a.example T@XT x", 1},
     {"NUL owner byte", "a\\000b.example TXT x", 1},
+    /* RFC 1035 §5.1 master-file syntax */
+    {"$ORIGIN and relative names", "$ORIGIN example.org.\nwww A 192.0.2.1\n@ MX 10 mail\n", 0},
+    {"$TTL then records", "$TTL 3600\na.example TXT x\n", 0},
+    {"$ORIGIN relative to the last", "$ORIGIN org.\n$ORIGIN example\n@ TXT x\n", 0},
+    {"$ORIGIN root", "$ORIGIN .\na.example TXT x\n", 0},
+    {"class before ttl", "a.example IN 60 TXT x", 0},
+    {"NXDOMAIN and NODATA rdata", "a.example TXT NXDOMAIN\nb.example 60 MX nodata", 0},
+    {"@ without $ORIGIN", "@ TXT x", 1},
+    {"$INCLUDE refused", "ok.example TXT x\n$INCLUDE other.zone\n", 2},
+    {"$TTL not a number", "$TTL 1h", 1},
+    {"$TTL too big", "$TTL 2147483648", 1},
+    {"$TTL without value", "$TTL", 1},
+    {"$ORIGIN without name", "$ORIGIN", 1},
+    {"$ORIGIN trailing token", "$ORIGIN example.org. x", 1},
+    {"two ttls", "a.example 60 60 TXT x", 1},
+    {"NXDOMAIN with more", "a.example TXT NXDOMAIN x", 1},
+    {"relative name too long",
+     "$ORIGIN " LONG_ORIGIN "\n"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa TXT x", 2},
 };
 
 static void
@@ -144,6 +167,23 @@ static const char zone[] =
     "multi.example.org       TXT   \"two\" ; comment\n"
     "# full comment line\n";
 
+/* $ORIGIN, $TTL, relative names, @, TTL/class in either order, NXDOMAIN / NODATA lines. */
+static const char master_zone[] =
+    "old.example.net TXT \"old style\"\n" /* before $ORIGIN: absolute, default TTL */
+    "$TTL 3600\n"
+    "$ORIGIN example.net.\n"
+    "@                   TXT  \"v=spf1 mx -all\"\n"
+    "@                   MX   10 mail\n"
+    "mail      IN 60     A    192.0.2.7\n"
+    "www       CNAME     mail.example.net.\n"
+    "abs.example.  120 IN TXT \"absolute\"\n"
+    "gone                TXT  NXDOMAIN\n"
+    "empty     30        TXT  NODATA\n"
+    "mixed               MX   NXDOMAIN\n"
+    "mixed               TXT  \"kept\"\n"
+    "$ORIGIN sub\n"
+    "s1._domainkey       TXT  \"v=DKIM1; p=\"\n";
+
 struct outcome_case {
     const char          *name;
     mailauth_dns_type_t  type;
@@ -196,6 +236,27 @@ static const struct outcome_case outcomes[] = {
     {"org", MAILAUTH_DNS_TXT, MAILAUTH_DNS_NXDOMAIN, 0, NULL, 0, 0, NULL, 0},
 };
 
+/* The same questions over master_zone: master-file syntax and recorded negative answers. */
+static const struct outcome_case master_outcomes[] = {
+    {"example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_RECORDS, 1, S("v=spf1 mx -all"), 0, NULL, 3600},
+    {"example.net", MAILAUTH_DNS_MX, MAILAUTH_DNS_RECORDS, 1, S("mail.example.net"), 10, NULL, 3600},
+    {"mail.example.net", MAILAUTH_DNS_A, MAILAUTH_DNS_RECORDS, 1, S("\xc0\x00\x02\x07"), 0, NULL,
+     60},
+    {"abs.example", MAILAUTH_DNS_TXT, MAILAUTH_DNS_RECORDS, 1, S("absolute"), 0, NULL, 120},
+    {"www.example.net", MAILAUTH_DNS_A, MAILAUTH_DNS_RECORDS, 1, S("\xc0\x00\x02\x07"), 0, NULL,
+     60},
+    {"s1._domainkey.sub.example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_RECORDS, 1, S("v=DKIM1; p="), 0,
+     NULL, 3600},
+    {"gone.example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_NXDOMAIN, 0, NULL, 0, 0, NULL, 0},
+    {"gone.example.net", MAILAUTH_DNS_A, MAILAUTH_DNS_NXDOMAIN, 0, NULL, 0, 0, NULL, 0},
+    {"empty.example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_NODATA, 0, NULL, 0, 0, NULL, 0},
+    {"empty.example.net", MAILAUTH_DNS_A, MAILAUTH_DNS_NODATA, 0, NULL, 0, 0, NULL, 0},
+    {"mixed.example.net", MAILAUTH_DNS_MX, MAILAUTH_DNS_NXDOMAIN, 0, NULL, 0, 0, NULL, 0},
+    {"mixed.example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_RECORDS, 1, S("kept"), 0, NULL, 3600},
+    {"mixed.example.net", MAILAUTH_DNS_A, MAILAUTH_DNS_NODATA, 0, NULL, 0, 0, NULL, 0},
+    {"old.example.net", MAILAUTH_DNS_TXT, MAILAUTH_DNS_RECORDS, 1, S("old style"), 0, NULL, 300},
+};
+
 static void
 count_wake(void *ud)
 {
@@ -203,9 +264,8 @@ count_wake(void *ud)
 }
 
 static void
-test_dns_zone_outcome(void **state)
+run_outcome(const struct outcome_case *c, const char *text)
 {
-    const struct outcome_case    *c = *state;
     mailauth_ctx_t               *ctx = NULL;
     mailauth_resolver_t          *r = NULL;
     mailauth__dnsc_t              dc;
@@ -213,7 +273,7 @@ test_dns_zone_outcome(void **state)
     const mailauth__dns_result_t *res;
     int                           wakes = 0;
     assert_int_equal(mailauth_ctx_new(NULL, &ctx), MAILAUTH_OK);
-    assert_int_equal(mailauth_resolver_new_zone(ctx, zone, strlen(zone), NULL, &r), MAILAUTH_OK);
+    assert_int_equal(mailauth_resolver_new_zone(ctx, text, strlen(text), NULL, &r), MAILAUTH_OK);
     mailauth__dnsc_init(&dc, r, count_wake, &wakes);
     assert_int_equal(mailauth__dnsc_ask(&dc, c->name, strlen(c->name), c->type, &q), MAILAUTH_OK);
     assert_null(mailauth__dnsc_result(&dc, q)); /* zone answers are asynchronous */
@@ -234,6 +294,18 @@ test_dns_zone_outcome(void **state)
     mailauth__dnsc_clear(&dc);
     mailauth_resolver_free(r);
     mailauth_ctx_free(ctx);
+}
+
+static void
+test_dns_zone_outcome(void **state)
+{
+    run_outcome(*state, zone);
+}
+
+static void
+test_dns_zone_outcome_master(void **state)
+{
+    run_outcome(*state, master_zone);
 }
 
 /* zone_add: a syntax error adds nothing; new names replace cached NXDOMAIN. */
@@ -286,8 +358,10 @@ int
 main(void)
 {
     size_t             np = ARRAY_LEN(parse_cases), no = ARRAY_LEN(outcomes), n = 0;
-    struct CMUnitTest *tests = calloc(np + no + 2, sizeof(*tests));
+    size_t             nm = ARRAY_LEN(master_outcomes);
+    struct CMUnitTest *tests = calloc(np + no + nm + 2, sizeof(*tests));
     static char        names[ARRAY_LEN(outcomes)][128];
+    static char        mnames[ARRAY_LEN(master_outcomes)][128];
     int                rc;
     if (tests == NULL)
         return 1;
@@ -301,6 +375,13 @@ main(void)
         tests[n++] = (struct CMUnitTest){.name = names[i],
                                          .test_func = test_dns_zone_outcome,
                                          .initial_state = (void *)&outcomes[i]};
+    }
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(mnames[i], sizeof(mnames[i]), "master %s %s", master_outcomes[i].name,
+                 mailauth_dns_type_name(master_outcomes[i].type));
+        tests[n++] = (struct CMUnitTest){.name = mnames[i],
+                                         .test_func = test_dns_zone_outcome_master,
+                                         .initial_state = (void *)&master_outcomes[i]};
     }
     tests[n++] =
         (struct CMUnitTest){.name = "txt too long", .test_func = test_dns_zone_txt_too_long};

@@ -200,6 +200,39 @@ test_eval_header_limits(void **state)
     harness_teardown(&h);
 }
 
+/* The header fields' bytes go at the end of the header section (the rows
+ * have read them then); the count and the refused names stay. */
+static void
+test_eval_header_release(void **state)
+{
+    static const uint32_t        limits[] = {MAILAUTH_LIMIT_HEADER_MAX_BYTES, 24};
+    const mailauth__hdr_index_t *idx = NULL;
+    size_t                       pos = 0;
+    harness_t                    h;
+    (void)state;
+    harness_setup(&h, false, limits, ARRAY_LEN(limits), 0);
+    idx = mailauth__eval_headers(h.ev);
+    assert_int_equal(mailauth_eval_header(h.ev, "From: a@example.org\r\n", 21), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_header(h.ev, "X-Big: 0123456789012345678\r\n", 29),
+                     MAILAUTH_OK);
+    assert_non_null(mailauth__hdr_index_get(idx, 0));
+    assert_true(h.ev->harena.used > 0);
+    assert_int_equal(mailauth_eval_end_headers(h.ev), MAILAUTH_OK);
+    assert_int_equal(h.ev->harena.used, 0);
+    assert_int_equal(mailauth__hdr_index_count(idx), 1);
+    assert_null(mailauth__hdr_index_get(idx, 0));
+    assert_null(mailauth__hdr_index_next(idx, "From", &pos));
+    pos = 1;
+    assert_null(mailauth__hdr_index_prev(idx, "From", &pos));
+    assert_true(mailauth__hdr_index_may_be_refused(idx, "X-Big"));
+    assert_false(mailauth__hdr_index_may_be_refused(idx, "From"));
+    assert_int_equal(mailauth_eval_refused(h.ev), 1);
+    assert_int_equal(mailauth_eval_body(h.ev, "x\r\n", 3), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_end_message(h.ev), MAILAUTH_OK);
+    assert_int_equal(mailauth_eval_finish_sync(h.ev, -1), MAILAUTH_OK);
+    harness_teardown(&h);
+}
+
 struct message_case {
     const char *name;
     const char *msg;
@@ -227,6 +260,8 @@ test_eval_message(void **state)
     size_t                     len = c->len != 0 ? c->len : strlen(c->msg);
     harness_t                  h;
     harness_setup(&h, false, NULL, 0, 0);
+    /* The fields are read here after the message: keep them. */
+    mailauth__eval_keep_headers(h.ev);
     assert_int_equal(mailauth_eval_set_client_ip(h.ev, "192.0.2.1"), MAILAUTH_OK);
     assert_int_equal(mailauth_eval_message(h.ev, c->msg, len), MAILAUTH_OK);
     assert_int_equal(mailauth__hdr_index_count(mailauth__eval_headers(h.ev)), c->nhdrs);
@@ -372,6 +407,7 @@ main(void)
     static const struct CMUnitTest single[] = {
         cmocka_unit_test(test_eval_bad_args),
         cmocka_unit_test(test_eval_header_limits),
+        cmocka_unit_test(test_eval_header_release),
         cmocka_unit_test(test_eval_verify),
         cmocka_unit_test(test_eval_enomem),
     };

@@ -23,110 +23,10 @@
 #define S(lit) lit, sizeof(lit) - 1 /* a literal and its length, NULs kept */
 
 #define A16 "aaaaaaaaaaaaaaaa"
-#define D16 "................"
 
-static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2"};
+static const char *const variant_names[] = {"scalar", "swar", "sse2", "avx2", "avx512"};
 
-/* ---- fixed cases: what the scalar reference is checked against ---- */
-
-/* want: per byte of in, 's' special (and WSP), 'w' WSP only, '.' neither. */
-struct marks_case {
-    const char *name, *in;
-    char        after; /* p[n], which the scanner reads too */
-    const char *want;
-};
-static const struct marks_case marks_cases[] = {
-    {"empty", "", 'a', ""},
-    {"lone SP between words", "a b", 'c', ".w."},
-    {"SP SP", "a  b", 'c', ".sw."},
-    {"HTAB alone", "a\tb", 'c', ".s."},
-    {"SP HTAB SP", "a \t b", 'c', ".ssw."},
-    {"SP before CRLF", "a \r\n", 'b', ".s.."},
-    {"SP last, CR after", "a ", '\r', ".s"},
-    {"SP last, text after", "a ", 'b', ".w"},
-    {"SP before a control byte", "a \x01", 'b', ".s."},
-    {"SP last, NUL after", " ", '\0', "s"},
-    {"SP before DEL and 0x80", " \x7f \x80", 'b', "w.w."},
-    {"HTAB then SP across two words", A16 A16 A16 "aaaaaaaaaaaaaaa\t a", 'b',
-     D16 D16 D16 "...............sw."},
-    {"SP SP across a 16-byte block", "aaaaaaaaaaaaaaa  a", 'b', "...............sw."},
-};
-
-struct plain_case {
-    const char *name, *in;
-    size_t      n, want;
-};
-static const struct plain_case plain_cases[] = {
-    {"empty", S(""), 0},
-    {"word", S("abc"), 3},
-    {"lone SPs", S("a b c"), 5},
-    {"SP SP stops", S("a  b"), 1},
-    {"SP last stops", S("a b "), 3},
-    {"SP first", S(" a"), 2},
-    {"CRLF stops", S("ab\r\n c"), 2},
-    {"HTAB stops", S("a\tb"), 1},
-    {"control byte stops", S("a\001b"), 1},
-    {"NUL stops", S("a b\x00"), 3},
-    {"8-bit and colons are content", S("x: \x80\xff"), 5},
-    {"SP before 8-bit", S("a \x80"), 3},
-    {"long, then SP SP", S(A16 A16 "12345678  x"), 40},
-    {"long, then CR", S(A16 A16 A16 "\r\n"), 48},
-};
-
-struct lf_case {
-    const char *name, *in;
-    size_t      n;
-    bool        prev_cr;
-    size_t      want;
-};
-static const struct lf_case lf_cases[] = {
-    {"empty", S(""), false, 0},
-    {"LF first", S("\n"), false, 0},
-    {"LF first after a CR", S("\n"), true, 1},
-    {"CRLF", S("a\r\nb"), false, 4},
-    {"bare LF", S("a\nb"), false, 1},
-    {"CRLF then LF", S("\r\n\n"), false, 2},
-    {"CR CR LF", S("\r\r\n"), false, 3},
-    {"LF CR LF after a CR", S("\n\r\n"), true, 3},
-    {"LF CR", S("a\n\r"), false, 1},
-    {"CR last", S("a\r"), false, 2},
-    {"NUL before LF", S("a\x00\n"), false, 2},
-    {"after 45 bytes of CRLF lines", S(A16 "\r\n" A16 "\r\nabcdefghi\n"), false, 45},
-    {"after 64 bytes of CRLF lines", S(A16 A16 A16 "aaaaaaaaaaaaaa\r\n\n"), false, 64},
-};
-
-struct valchar_case {
-    const char *name, *in;
-    size_t      n, want;
-};
-static const struct valchar_case valchar_cases[] = {
-    {"empty", S(""), 0},
-    {"word", S("abc"), 3},
-    {"semicolon ends", S("ab;c"), 2},
-    {"SP ends", S("ab c"), 2},
-    {"HTAB ends", S("ab\tc"), 2},
-    {"CR ends", S("ab\r\n"), 2},
-    {"DEL ends", S("a\x7f"), 1},
-    {"NUL ends", S("a\000b"), 1},
-    {"8-bit bytes are VALCHARs", S("\x80\xff!~"), 4},
-    {"base64 run", S("b=" A16 A16 "/+09==;"), 40},
-    {"48 bytes, no end", S(A16 A16 A16), 48},
-};
-
-struct nows_case {
-    const char *name, *in;
-    size_t      n;
-    const char *want;
-    size_t      want_n;
-};
-static const struct nows_case nows_cases[] = {
-    {"empty", S(""), S("")},
-    {"nothing to drop", S("ab"), S("ab")},
-    {"every kind dropped", S("a b\tc\r\nd\ne"), S("abcde")},
-    {"only FWS", S(" \r\n\t"), S("")},
-    {"NUL and 8-bit kept", S("\x80 \x00\xff"), S("\x80\x00\xff")},
-    {"folded base64", S(A16 A16 "\r\n\t" A16 " " A16), S(A16 A16 A16 A16)},
-};
+#include "test_scan_cases.h"
 
 /* ---- the tests' states ---- */
 
@@ -135,51 +35,39 @@ struct fixed {
     const void                 *c;
 };
 
-#define MAX_TESTS 256
+#define MAX_TESTS 512
 static struct fixed fixed_states[MAX_TESTS];
 static char         test_names[MAX_TESTS][128];
 
 /* One allocation per input, aligned to 64 then offset by `align`, ending
  * right after the n bytes a scanner may read: a load past them is an
- * AddressSanitizer report. (Nothing at all is one byte, never read.) */
+ * AddressSanitizer report. (Nothing at all is one byte, never read; src
+ * NULL: room only, for an output.) */
 static uint8_t *
 place(const void *src, size_t n, size_t align, void **block)
 {
     void *b = NULL;
     assert_int_equal(posix_memalign(&b, 64, align + n > 0 ? align + n : 1), 0);
     assert_non_null(b);
-    if (n > 0)
+    if (n > 0 && src != NULL) /* NULL: room only */
         memcpy((uint8_t *)b + align, src, n);
     *block = b;
     return (uint8_t *)b + align;
 }
 
 static void
-test_scan_body_marks(void **state)
+test_scan_relaxed_squeeze(void **state)
 {
-    const struct fixed      *f = *state;
-    const struct marks_case *c = f->c;
-    size_t                   n = strlen(c->in);
-    uint64_t                 special[4] = {0}, wsp[4] = {0};
-    uint8_t                  src[256];
-    void                    *block = NULL;
-    const uint8_t           *p;
-    bool                     any = false, got_any;
-    assert_true(n + 1 <= sizeof(src) && n <= 64 * ARRAY_LEN(special));
-    memcpy(src, c->in, n);
-    src[n] = (uint8_t)c->after;
-    p = place(src, n + 1, 0, &block);
-    got_any = f->ops->body_marks(p, n, special, wsp);
-    for (size_t k = 0; k < n; k++) {
-        bool s = (special[k / 64] >> (k % 64)) & 1, w = (wsp[k / 64] >> (k % 64)) & 1;
-        char got = s && w ? 's' : w ? 'w' : s ? '?' : '.';
-        if (got != c->want[k])
-            fail_msg("byte %zu: got '%c', want '%c'", k, got, c->want[k]);
-        any = any || s;
-    }
-    for (size_t k = n; k < 64 * ((n + 63) / 64); k++)
-        assert_false((special[k / 64] | wsp[k / 64]) >> (k % 64) & 1);
-    assert_int_equal(got_any, any);
+    const struct fixed        *f = *state;
+    const struct squeeze_case *c = f->c;
+    size_t                     len = strlen(c->in), n = len - 2;
+    void                      *block = NULL, *out = NULL;
+    const uint8_t             *p = place(c->in, len, 0, &block);
+    uint8_t                   *o = place(c->in, n, 0, &out); /* room for n, no more */
+    size_t                     got = f->ops->relaxed_squeeze(o, p, n);
+    assert_int_equal(got, strlen(c->want));
+    assert_memory_equal(o, c->want, got);
+    free(out);
     free(block);
 }
 
@@ -208,6 +96,21 @@ test_scan_bare_lf(void **state)
     void                 *block = NULL;
     const uint8_t        *p = place(c->in, c->n, 0, &block);
     assert_int_equal(f->ops->bare_lf(p, c->n, c->prev_cr), c->want);
+    free(block);
+}
+
+static void
+test_scan_lf_to_crlf(void **state)
+{
+    const struct fixed     *f = *state;
+    const struct crlf_case *c = f->c;
+    void                   *block = NULL, *out = NULL;
+    const uint8_t          *p = place(c->in, c->n, 0, &block);
+    uint8_t                *o = place(NULL, 2 * c->n, 0, &out); /* room for 2n, no more */
+    size_t                  got = f->ops->lf_to_crlf(o, p, c->n, c->prev_cr);
+    assert_int_equal(got, c->want_n);
+    assert_memory_equal(o, c->want, got);
+    free(out);
     free(block);
 }
 
@@ -251,29 +154,9 @@ fail_at(const char *what, const mailauth__scan_ops_t *v, const uint8_t *p, size_
 }
 
 #define MAX_LONG 20000
-#define GUARD UINT64_C(0x5a5a5a5a5a5a5a5a)
 
-/* Outputs, with a guard word after the part a scanner may write. */
-static uint64_t marks_out[4][MAX_LONG / 64 + 2];
-static uint8_t  bytes_out[2][MAX_LONG + 16];
-
-static void
-same_marks(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
-{
-    size_t         words = (n + 63) / 64;
-    void          *block = NULL;
-    const uint8_t *p = place(src, n + 1, align, &block);
-    bool           a1, a2;
-    for (size_t i = 0; i < 4; i++)
-        marks_out[i][words] = GUARD;
-    a1 = ref->body_marks(p, n, marks_out[0], marks_out[1]);
-    a2 = v->body_marks(p, n, marks_out[2], marks_out[3]);
-    if (a1 != a2 || memcmp(marks_out[0], marks_out[2], words * sizeof(uint64_t)) != 0 ||
-        memcmp(marks_out[1], marks_out[3], words * sizeof(uint64_t)) != 0 ||
-        marks_out[2][words] != GUARD || marks_out[3][words] != GUARD)
-        fail_at("body_marks", v, src, n + 1, align);
-    free(block);
-}
+/* Outputs, with room after the part a scanner may write. */
+static uint8_t bytes_out[2][2 * MAX_LONG + 16];
 
 static void
 same_header_plain(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
@@ -301,6 +184,20 @@ same_copy_nows(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const 
         fail_at("copy_nows", v, src, n, align);
 }
 
+static void
+same_lf_to_crlf(const mailauth__scan_ops_t *v, const uint8_t *p, size_t n, const uint8_t *src,
+                size_t align)
+{
+    void    *out = NULL;
+    uint8_t *o = place(NULL, 2 * n, 0, &out); /* room for 2n, no more */
+    for (int prev = 0; prev < 2; prev++) {
+        size_t k1 = ref->lf_to_crlf(bytes_out[0], p, n, prev), k2 = v->lf_to_crlf(o, p, n, prev);
+        if (k1 != k2 || memcmp(bytes_out[0], o, k1) != 0)
+            fail_at(prev ? "lf_to_crlf after CR" : "lf_to_crlf", v, src, n, align);
+    }
+    free(out);
+}
+
 /* The other scanners, those that v does not share with the reference (a
  * variant may keep the scalar one where inputs are short). */
 static void
@@ -309,7 +206,8 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
     void          *block = NULL;
     const uint8_t *p;
     if (v->header_plain == ref->header_plain && v->bare_lf == ref->bare_lf &&
-        v->valchar_run == ref->valchar_run && v->copy_nows == ref->copy_nows)
+        v->lf_to_crlf == ref->lf_to_crlf && v->valchar_run == ref->valchar_run &&
+        v->copy_nows == ref->copy_nows)
         return;
     p = place(src, n, align, &block);
     if (v->header_plain != ref->header_plain)
@@ -318,6 +216,8 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
         if (ref->bare_lf(p, n, prev) != v->bare_lf(p, n, prev))
             fail_at(prev ? "bare_lf after CR" : "bare_lf", v, src, n, align);
     }
+    if (v->lf_to_crlf != ref->lf_to_crlf)
+        same_lf_to_crlf(v, p, n, src, align);
     if (v->valchar_run != ref->valchar_run && ref->valchar_run(p, n) != v->valchar_run(p, n))
         fail_at("valchar_run", v, src, n, align);
     if (v->copy_nows != ref->copy_nows)
@@ -325,11 +225,32 @@ same_rest(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t al
     free(block);
 }
 
-/* Every scanner on src[0, n) (body_marks also reads src[n]). */
+/* relaxed_squeeze of src[0, n - 1), which reads src[0, n + 1), into an
+ * output with room for exactly what it may write. */
+static void
+same_squeeze(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
+{
+    size_t         m = n > 0 ? n - 1 : 0, k1, k2;
+    void          *block = NULL, *out = NULL;
+    const uint8_t *p = place(src, m + 2, align, &block);
+    uint8_t       *o = place(src, m, 0, &out);
+    if (v->relaxed_squeeze == ref->relaxed_squeeze)
+        goto done;
+    k1 = ref->relaxed_squeeze(bytes_out[0], p, m);
+    k2 = v->relaxed_squeeze(o, p, m);
+    if (k1 != k2 || memcmp(bytes_out[0], o, k1) != 0)
+        fail_at("relaxed_squeeze", v, src, m + 2, align);
+done:
+    free(out);
+    free(block);
+}
+
+/* Every scanner on src[0, n) (relaxed_squeeze decides src[0, n - 1) and
+ * reads src[0, n + 1)). */
 static void
 same(const mailauth__scan_ops_t *v, const uint8_t *src, size_t n, size_t align)
 {
-    same_marks(v, src, n, align);
+    same_squeeze(v, src, n, align);
     same_rest(v, src, n, align);
 }
 
@@ -505,6 +426,7 @@ test_scan_choice(void **state)
     assert_null(mailauth__scan_variant("swar"));
     assert_null(mailauth__scan_variant("sse2"));
     assert_null(mailauth__scan_variant("avx2"));
+    assert_null(mailauth__scan_variant("avx512"));
 #else
     assert_non_null(mailauth__scan_variant("swar")); /* portable C */
 #endif
@@ -512,6 +434,9 @@ test_scan_choice(void **state)
     assert_non_null(mailauth__scan_variant("sse2")); /* every x86-64 CPU */
     __builtin_cpu_init();
     assert_int_equal(mailauth__scan_variant("avx2") != NULL, __builtin_cpu_supports("avx2") != 0);
+    assert_int_equal(mailauth__scan_variant("avx512") != NULL,
+                     __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vbmi2"));
 #endif
 }
 
@@ -553,14 +478,17 @@ add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
         {"random inputs", test_scan_same_random},
     };
     char full[128];
-    for (size_t i = 0; i < ARRAY_LEN(marks_cases); i++)
-        add_fixed(tests, ops, "body_marks", marks_cases[i].name, test_scan_body_marks,
-                  &marks_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(squeeze_cases); i++)
+        add_fixed(tests, ops, "relaxed_squeeze", squeeze_cases[i].name, test_scan_relaxed_squeeze,
+                  &squeeze_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(plain_cases); i++)
         add_fixed(tests, ops, "header_plain", plain_cases[i].name, test_scan_header_plain,
                   &plain_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(lf_cases); i++)
         add_fixed(tests, ops, "bare_lf", lf_cases[i].name, test_scan_bare_lf, &lf_cases[i]);
+    for (size_t i = 0; i < ARRAY_LEN(crlf_cases); i++)
+        add_fixed(tests, ops, "lf_to_crlf", crlf_cases[i].name, test_scan_lf_to_crlf,
+                  &crlf_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(valchar_cases); i++)
         add_fixed(tests, ops, "valchar_run", valchar_cases[i].name, test_scan_valchar_run,
                   &valchar_cases[i]);

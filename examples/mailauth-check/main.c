@@ -9,14 +9,10 @@
 
 /* The clock behind --now: the wall time is pinned, deadlines still run on
  * the real monotonic clock so DNS timeouts keep working. */
-struct fixed_clock {
-    uint64_t wall_ms;
-};
-
 static uint64_t
 fixed_clock_now(void *ud, mailauth_clock_kind_t kind)
 {
-    const struct fixed_clock *c = ud;
+    const struct check_fixed_clock *c = ud;
     struct timespec ts;
     if (kind == MAILAUTH_CLOCK_WALL)
         return c->wall_ms;
@@ -25,8 +21,8 @@ fixed_clock_now(void *ud, mailauth_clock_kind_t kind)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static int
-lib_error(const char *what, mailauth_status_t st)
+int
+check_lib_error(const char *what, mailauth_status_t st)
 {
     fprintf(stderr, "%s: %s: %s\n", CHECK_PROG, what, mailauth_strerror(st));
     return st == MAILAUTH_EINVAL ? CHECK_EXIT_USAGE : CHECK_EXIT_SOFTWARE;
@@ -44,7 +40,7 @@ set_authserv_id(mailauth_ctx_t *ctx, const char *id)
             fprintf(stderr, "%s: --authserv-id: not a valid authserv-id '%s'\n", CHECK_PROG, id);
             return CHECK_EXIT_USAGE;
         }
-        return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("--authserv-id", st);
+        return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error("--authserv-id", st);
     }
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
@@ -52,10 +48,10 @@ set_authserv_id(mailauth_ctx_t *ctx, const char *id)
         if (st == MAILAUTH_OK)
             return CHECK_EXIT_OK;
         if (st != MAILAUTH_EINVAL)
-            return lib_error("authserv-id", st);
+            return check_lib_error("authserv-id", st);
     }
     st = mailauth_ctx_set_authserv_id(ctx, "localhost");
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("authserv-id", st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error("authserv-id", st);
 }
 
 /* --dmarc-mode and --trusted-sealer. */
@@ -65,7 +61,7 @@ setup_dmarc(const struct check_opts *o, mailauth_ctx_t *ctx)
     mailauth_status_t st = mailauth_ctx_set_dmarc_mode(
         ctx, o->dmarc_mode == CHECK_DMARC_9989 ? MAILAUTH_DMARC_RFC9989 : MAILAUTH_DMARC_RFC7489);
     if (st != MAILAUTH_OK)
-        return lib_error("--dmarc-mode", st);
+        return check_lib_error("--dmarc-mode", st);
     for (size_t i = 0; i < o->nsealers; i++) {
         st = mailauth_ctx_add_trusted_sealer(ctx, o->sealers[i]);
         if (st == MAILAUTH_EINVAL) {
@@ -74,18 +70,18 @@ setup_dmarc(const struct check_opts *o, mailauth_ctx_t *ctx)
             return CHECK_EXIT_USAGE;
         }
         if (st != MAILAUTH_OK)
-            return lib_error("--trusted-sealer", st);
+            return check_lib_error("--trusted-sealer", st);
     }
     return CHECK_EXIT_OK;
 }
 
-static int
-setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **out)
+int
+check_setup_ctx(const struct check_opts *o, struct check_fixed_clock *clk, mailauth_ctx_t **out)
 {
     mailauth_status_t st = mailauth_ctx_new(NULL, out);
     int rc;
     if (st != MAILAUTH_OK)
-        return lib_error("cannot create a context", st);
+        return check_lib_error("cannot create a context", st);
     rc = set_authserv_id(*out, o->authserv_id);
     if (rc != CHECK_EXIT_OK)
         return rc;
@@ -93,7 +89,7 @@ setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **
         clk->wall_ms = o->now * 1000u;
         st = mailauth_ctx_set_clock(*out, fixed_clock_now, clk);
         if (st != MAILAUTH_OK)
-            return lib_error("--now", st);
+            return check_lib_error("--now", st);
     }
     st = mailauth_ctx_set_methods(*out, o->methods);
     if (st == MAILAUTH_EINVAL) {
@@ -102,7 +98,7 @@ setup_ctx(const struct check_opts *o, struct fixed_clock *clk, mailauth_ctx_t **
         return CHECK_EXIT_USAGE;
     }
     if (st != MAILAUTH_OK)
-        return lib_error("--only", st);
+        return check_lib_error("--only", st);
     return setup_dmarc(o, *out);
 }
 
@@ -128,11 +124,11 @@ load_zone(mailauth_ctx_t *ctx, const char *path, mailauth_resolver_t **r)
             fprintf(stderr, "%s: %s: syntax error\n", CHECK_PROG, path);
         return CHECK_EXIT_USAGE;
     }
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error(path, st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error(path, st);
 }
 
-static int
-setup_resolver(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t **r)
+int
+check_setup_resolver(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t **r)
 {
     mailauth_status_t st;
     for (size_t i = 0; i < o->nzones; i++) {
@@ -148,7 +144,7 @@ setup_resolver(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolve
                 o->dns_server);
         return CHECK_EXIT_USAGE;
     }
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("cannot set up DNS", st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error("cannot set up DNS", st);
 }
 
 /* The envelope: a value the library refuses names its option. */
@@ -170,45 +166,58 @@ set_envelope(mailauth_eval_t *ev, const struct check_opts *o)
                     : "--helo");
         return CHECK_EXIT_USAGE;
     }
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("envelope", st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error("envelope", st);
 }
 
 /* Run the evaluation: envelope, then the message (none with --spf-only: an
  * envelope-only evaluation), then wait for the verdicts. */
 static int
 evaluate(const struct check_opts *o, mailauth_ctx_t *ctx, mailauth_resolver_t *r,
-         const char *msg, size_t len, mailauth_eval_t **ev)
+         const char *name, const char *msg, size_t len, mailauth_eval_t **ev)
 {
     mailauth_status_t st = mailauth_eval_new(ctx, r, ev);
     int               rc;
     if (st != MAILAUTH_OK)
-        return lib_error("cannot create an evaluation", st);
+        return check_lib_error("cannot create an evaluation", st);
     rc = set_envelope(*ev, o);
     if (rc != CHECK_EXIT_OK)
         return rc;
     if (!o->spf_only) {
         st = mailauth_eval_message(*ev, msg, len);
         if (st != MAILAUTH_OK)
-            return lib_error("reading the message", st);
+            return check_lib_error("reading the message", st);
         if (mailauth_eval_refused(*ev) > 0) /* the verdicts that needed them say so */
             fprintf(stderr, "%s: %s: note: %zu header field(s) refused by a limit\n",
-                    CHECK_PROG,
-                    o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin",
-                    mailauth_eval_refused(*ev));
+                    CHECK_PROG, name, mailauth_eval_refused(*ev));
     }
     st = mailauth_eval_finish_sync(*ev, -1);
-    return st == MAILAUTH_OK ? CHECK_EXIT_OK : lib_error("evaluation", st);
+    return st == MAILAUTH_OK ? CHECK_EXIT_OK : check_lib_error("evaluation", st);
 }
 
+/* What every message of a run shares. */
+struct run {
+    const struct check_opts *o;
+    mailauth_ctx_t          *ctx;
+    mailauth_resolver_t     *r;
+    int                      worst; /* --exit-code: the worst verdict so far */
+};
+
 static int
-print_result(const struct check_opts *o, mailauth_eval_t *ev)
+print_result(const struct check_opts *o, mailauth_eval_t *ev, const char *file, size_t index,
+             bool multi)
 {
     const mailauth_authres_t *ar = NULL;
     mailauth_status_t         st = mailauth_eval_authres(ev, &ar);
     int                       rc;
     if (st != MAILAUTH_OK)
-        return lib_error("the evaluation has no result", st);
-    rc = o->json ? check_print_json(stdout, ev, ar) : check_print_text(stdout, ar);
+        return check_lib_error("the evaluation has no result", st);
+    if (multi && o->json) {
+        rc = check_print_json_line(stdout, ev, ar, file, index);
+    } else {
+        if (multi)
+            printf("==> %s #%zu <==\n", file, index);
+        rc = o->json ? check_print_json(stdout, ev, ar) : check_print_text(stdout, ar);
+    }
     if (rc == CHECK_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "%s: cannot write the output\n", CHECK_PROG);
         rc = CHECK_EXIT_SOFTWARE;
@@ -216,30 +225,88 @@ print_result(const struct check_opts *o, mailauth_eval_t *ev)
     return rc;
 }
 
+/* --from-headers: what the options left open comes from the message. */
+static void
+envelope_from_headers(struct check_opts *eo, const char *msg, size_t len,
+                      struct check_envelope_guess *g)
+{
+    check_guess_envelope(msg, len, g);
+    if (eo->ip == NULL && g->ip[0] != '\0')
+        eo->ip = g->ip;
+    if (eo->helo == NULL && g->helo[0] != '\0')
+        eo->helo = g->helo;
+    if (eo->mail_from == NULL && g->have_mail_from)
+        eo->mail_from = g->mail_from;
+}
+
+/* One message: evaluate, print, fold its verdicts. */
+static int
+check_message(void *ud, const char *file, size_t index, bool multi, const char *msg, size_t len)
+{
+    struct run                 *run = ud;
+    struct check_opts           eo = *run->o;
+    struct check_envelope_guess g;
+    mailauth_eval_t            *ev = NULL;
+    char                        name[4096];
+    int                         rc;
+    if (multi)
+        (void)snprintf(name, sizeof(name), "%s #%zu", file, index);
+    else
+        (void)snprintf(name, sizeof(name), "%s", file);
+    if (eo.from_headers)
+        envelope_from_headers(&eo, msg, len, &g);
+    rc = evaluate(&eo, run->ctx, run->r, name, msg, len, &ev);
+    if (rc == CHECK_EXIT_OK)
+        rc = print_result(&eo, ev, file, index, multi);
+    if (rc == CHECK_EXIT_OK && eo.history != NULL)
+        rc = check_record_history(&eo, ev);
+    if (rc == CHECK_EXIT_OK)
+        check_fold_verdicts(ev, &run->worst);
+    mailauth_eval_free(ev);
+    return rc;
+}
+
+/* The messages (or --spf-only's envelope), with the DNS watch of
+ * --verbose and --record-zone around them. */
+static int
+check_all(struct run *run, struct check_watch *w)
+{
+    const struct check_opts *o = run->o;
+    int                      rc = CHECK_EXIT_OK;
+    if (w->verbose || w->rec != NULL)
+        rc = check_watch_dns(run->r, w);
+    if (rc == CHECK_EXIT_OK && o->spf_only)
+        rc = check_message(run, "-", 0, false, NULL, 0);
+    else if (rc == CHECK_EXIT_OK)
+        rc = check_each_message(o->input, check_message, run);
+    if (rc == CHECK_EXIT_OK && w->failed)
+        rc = check_lib_error("--record-zone", MAILAUTH_ENOMEM);
+    if (rc == CHECK_EXIT_OK && w->rec != NULL)
+        rc = check_record_write(w->rec, o->record_zone);
+    return rc;
+}
+
 static int
 run(const struct check_opts *o)
 {
-    struct fixed_clock clk = { 0 };
-    mailauth_ctx_t *ctx = NULL;
-    mailauth_resolver_t *r = NULL;
-    mailauth_eval_t *ev = NULL;
-    char *msg = NULL;
-    size_t len = 0;
-    int rc = CHECK_EXIT_OK;
-    if (!o->spf_only)
-        rc = check_read_input(o->input, &msg, &len);
+    struct check_fixed_clock clk = {0};
+    struct run               run = {.o = o};
+    struct check_watch       w = {.verbose = o->verbose};
+    int                      rc;
+    if (o->lint != NULL)
+        return check_lint(o);
+    if (o->record_zone != NULL && (w.rec = check_record_new()) == NULL)
+        return check_lib_error("--record-zone", MAILAUTH_ENOMEM);
+    rc = check_setup_ctx(o, &clk, &run.ctx);
     if (rc == CHECK_EXIT_OK)
-        rc = setup_ctx(o, &clk, &ctx);
+        rc = check_setup_resolver(o, run.ctx, &run.r);
     if (rc == CHECK_EXIT_OK)
-        rc = setup_resolver(o, ctx, &r);
-    if (rc == CHECK_EXIT_OK)
-        rc = evaluate(o, ctx, r, msg, len, &ev);
-    if (rc == CHECK_EXIT_OK)
-        rc = print_result(o, ev);
-    mailauth_eval_free(ev);
-    mailauth_resolver_free(r);
-    mailauth_ctx_free(ctx);
-    free(msg);
+        rc = check_all(&run, &w);
+    mailauth_resolver_free(run.r);
+    mailauth_ctx_free(run.ctx);
+    check_record_free(w.rec);
+    if (rc == CHECK_EXIT_OK && o->exit_code)
+        rc = run.worst;
     return rc;
 }
 

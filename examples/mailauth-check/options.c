@@ -41,6 +41,10 @@ static const struct tool_opt opt_defs[] = {
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
+/* Ids of the rows of check_opt_rows[] (options_more.c) come after ours. */
+#define OPT_ROW_BASE 1000
+#define N_ROWS_MAX 64
+
 void
 check_print_usage(FILE *f)
 {
@@ -60,12 +64,18 @@ check_print_usage(FILE *f)
           "  --spf-only             read no message: SPF for --ip/--helo/--mail-from only\n"
           "  --dmarc-mode 7489|9989 organizational domain by PSL (7489, default) or DNS tree walk\n"
           "  --trusted-sealer DOMAIN  trust this ARC sealer for the DMARC override (repeatable)\n"
-          "  --json                 print a JSON object instead of the header field\n"
-          "  --help                 print this help and exit\n"
+          "  --json                 print a JSON object instead of the header field\n",
+          f);
+    for (size_t i = 0; i < check_opt_nrows; i++)
+        fputs(check_opt_rows[i].help, f);
+    fputs("  --help                 print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
+          "FILE may also be an mbox file or a Maildir folder: every message is checked.\n"
+          "\n"
           "Exit status: 0 evaluation done (whatever the verdicts), 64 usage error,\n"
-          "66 input unreadable, 70 internal error.\n",
+          "66 input unreadable, 70 internal error; with --exit-code 1 a fail, 2 a\n"
+          "temperror, 3 a permerror; with --lint 1 problems found.\n",
           f);
 }
 
@@ -117,6 +127,8 @@ static int
 apply_opt(void *ud, int id, const char *arg)
 {
     struct check_opts *o = ud;
+    if (id >= OPT_ROW_BASE)
+        return check_opt_rows[id - OPT_ROW_BASE].set(o, arg);
     switch ((enum opt_id)id) {
     case OPT_IP:
         if (!parse_ip(arg))
@@ -172,7 +184,7 @@ check_combination(struct check_opts *o)
     }
     if (o->methods == 0)
         o->methods = MAILAUTH_METHOD_ALL;
-    return CHECK_EXIT_OK;
+    return check_more_combination(o);
 }
 
 static int
@@ -189,8 +201,16 @@ int
 check_parse_options(int argc, char **argv, const char **zones_buf, const char **sealers_buf,
                     struct check_opts *o)
 {
-    const struct tool_cli cli = {CHECK_PROG, opt_defs, N_OPTS, OPT_HELP, apply_opt, operand, o};
+    struct tool_opt       all[N_OPTS + N_ROWS_MAX];
+    const struct tool_cli cli = {CHECK_PROG,       all, N_OPTS + check_opt_nrows, OPT_HELP,
+                                 apply_opt, operand, o};
     int                   rc;
+    if (check_opt_nrows > N_ROWS_MAX)
+        return CHECK_EXIT_SOFTWARE;
+    memcpy(all, opt_defs, sizeof(opt_defs));
+    for (size_t i = 0; i < check_opt_nrows; i++)
+        all[N_OPTS + i] = (struct tool_opt){check_opt_rows[i].name, OPT_ROW_BASE + (int)i,
+                                            check_opt_rows[i].has_arg};
     o->zones = zones_buf;
     o->sealers = sealers_buf;
     o->dmarc_mode = CHECK_DMARC_7489;

@@ -1,7 +1,7 @@
 /* mailauth-check: the "dmarc" and "arc" members of the --json output
  * (docs/mailauth-check.1.md), null when the method was not
  * evaluated. Keys are written in the documented order; "override" is an
- * addition after the documented dmarc keys. */
+ * addition after the documented dmarc keys (the last of which is "reason"). */
 #include <mailauth/arc.h>
 #include <mailauth/dmarc.h>
 
@@ -34,6 +34,7 @@ check_print_dmarc(FILE *f, const mailauth_eval_t *ev)
     const mailauth_dmarc_result_t *res = mailauth_eval_dmarc(ev);
     mailauth_dmarc_policy_t        p;
     mailauth_dmarc_override_t      o;
+    mailauth_reason_t              reason;
     bool                           have;
     if (res == NULL) {
         fputs("null", f);
@@ -61,6 +62,13 @@ check_print_dmarc(FILE *f, const mailauth_eval_t *ev)
     boolean(f, mailauth_dmarc_result_spf_aligned(res));
     key(f, "dkim_aligned", false);
     boolean(f, mailauth_dmarc_result_dkim_aligned(res));
+    key(f, "reason", false);
+    /* As for SPF: a pass needs no reason (the contract shows null); every
+     * other result says why, "dmarc.not-aligned" for a plain fail. */
+    reason = mailauth_dmarc_result_reason(res);
+    check_json_string(f, reason == MAILAUTH_REASON_NONE || reason == MAILAUTH_REASON_DMARC_ALIGNED
+                             ? NULL
+                             : mailauth_reason_name(reason));
     key(f, "override", false);
     check_json_string(f,
                       o == MAILAUTH_DMARC_OVERRIDE_NONE ? NULL : mailauth_dmarc_override_name(o));

@@ -182,3 +182,42 @@ check_print_json(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *a
     free(line);
     return CHECK_EXIT_OK;
 }
+
+int
+check_print_json_line(FILE *f, const mailauth_eval_t *ev, const mailauth_authres_t *ar,
+                      const char *file, size_t index)
+{
+    char  *buf = NULL;
+    size_t len = 0;
+    FILE  *mem = open_memstream(&buf, &len);
+    int    rc;
+    if (mem == NULL) {
+        fprintf(stderr, "%s: out of memory\n", CHECK_PROG);
+        return CHECK_EXIT_SOFTWARE;
+    }
+    rc = check_print_json(mem, ev, ar);
+    if (fclose(mem) != 0 && rc == CHECK_EXIT_OK) {
+        fprintf(stderr, "%s: out of memory\n", CHECK_PROG);
+        rc = CHECK_EXIT_SOFTWARE;
+    }
+    if (rc == CHECK_EXIT_OK && len > 0 && buf[0] == '{') {
+        fputs("{\"file\": ", f);
+        check_json_string(f, file);
+        fprintf(f, ", \"index\": %zu, ", index);
+        /* The object as check_print_json() lays it out: a newline is only
+         * ever followed by indentation (strings hold no raw newline). */
+        for (size_t i = 1; i < len; i++) {
+            if (buf[i] == '\n') {
+                if (buf[i - 1] == ',')
+                    putc(' ', f); /* ",\n  " becomes ", "; "{\n  " becomes "{" */
+                while (i + 1 < len && buf[i + 1] == ' ')
+                    i++;
+                continue;
+            }
+            putc(buf[i], f);
+        }
+        putc('\n', f);
+    }
+    free(buf);
+    return rc;
+}

@@ -310,6 +310,9 @@ k_history(struct cfg_parse *p, unsigned line, char **w, size_t n)
 {
     if (!ma_history_uri_valid(w[0]))
         return fail(p, line, "history: %s: not sqlite:PATH or postgresql://...", w[0]);
+    if (!ma_history_available())
+        return fail(p, line,
+                    "history: this build has no libmailauth-report: no rows can be recorded");
     p->cfg->history_line = line;
     return set_str(&p->cfg->history, w[0]);
 }

@@ -154,6 +154,36 @@ dmarc_action(const struct ma_config *cfg, mailauth_eval_t *ev, char *domain, siz
                                        : ACT_NONE;
 }
 
+static mailauth_dmarc_policy_t
+applied_policy(enum verdict_action a)
+{
+    return a == ACT_REJECT       ? MAILAUTH_DMARC_POLICY_REJECT
+           : a == ACT_QUARANTINE ? MAILAUTH_DMARC_POLICY_QUARANTINE
+                                 : MAILAUTH_DMARC_POLICY_NONE;
+}
+
+/* The row of this message. Its disposition is what the filter applied
+ * when that differs from what the DMARC result asks: on_dmarc_reject and
+ * on_dmarc_quarantine other than the policy, or a trusted ARC override
+ * (never acted on: none; the library adds the local_policy reason). */
+static void
+record_history(const struct ma_config *cfg, struct ma_conn *c, struct ma_msg *m,
+               enum verdict_action a)
+{
+    const mailauth_dmarc_result_t *res = mailauth_eval_dmarc(m->ev);
+    struct ma_history_msg hm = {.ev = m->ev, .client_ip = c->ip, .rcpt_to = m->rcpt_domain};
+    if (cfg->history == NULL)
+        return;
+    if (res != NULL && mailauth_dmarc_result_verdict(res) == MAILAUTH_VERDICT_FAIL) {
+        mailauth_dmarc_policy_t asked = mailauth_dmarc_result_disposition(res);
+        if (asked == MAILAUTH_DMARC_POLICY_UNSPECIFIED)
+            asked = MAILAUTH_DMARC_POLICY_NONE;
+        if (asked != applied_policy(a))
+            hm.disposition = mailauth_dmarc_policy_name(applied_policy(a));
+    }
+    ma_history_record(cfg, &hm);
+}
+
 static sfsistat
 tempfail(struct ma_conn *c, struct ma_msg *m, const char *qid, const char *why)
 {
@@ -204,8 +234,8 @@ ma_inbound_eom(SMFICTX *ctx, struct ma_conn *c, struct ma_msg *m, const char *qi
         return tempfail(c, m, qid, "evaluation failed");
     if ((field = format_ar(m->ev, verdicts, sizeof(verdicts))) == NULL)
         return tempfail(c, m, qid, "cannot format Authentication-Results");
-    ma_history_record(m->gen->cfg, m->ev, c->ip, m->mail_from);
     a = dmarc_action(m->gen->cfg, m->ev, domain, sizeof(domain));
+    record_history(m->gen->cfg, c, m, a);
     if (a != ACT_REJECT && !edit_headers(ctx, m, field, c->leadspc)) {
         free(field);
         return tempfail(c, m, qid, "cannot edit the header");

@@ -91,6 +91,28 @@ report_errors(const struct opts *o, const struct ma_errors *e, bool to_stderr)
     }
 }
 
+static bool drop_privileges(const struct ma_config *c);
+
+/* -n: the store is opened as the filter will open it, as `user` (a SQLite
+ * file made by root here would not be writable by the filter). */
+static bool
+check_history(const struct opts *o, const struct ma_config *c)
+{
+    char err[512];
+    if (c->history == NULL)
+        return true;
+    if (geteuid() == 0 && c->user != NULL) {
+        ma_log_open(true);
+        if (!drop_privileges(c))
+            return false;
+    }
+    if (ma_history_check(c->history, err, sizeof(err)))
+        return true;
+    fprintf(stderr, "%s: %s: line %u: history = %s: %s\n", MA_PROG, o->config, c->history_line,
+            c->history, err);
+    return false;
+}
+
 static int
 check_only(const struct opts *o)
 {
@@ -101,9 +123,10 @@ check_only(const struct opts *o)
         ma_errors_clear(&e);
         return MA_EXIT_CONFIG;
     }
-    if (g->cfg->history != NULL)
-        fprintf(stderr, "%s: note: history = %s: recording is not available in this build\n",
-                MA_PROG, g->cfg->history);
+    if (!check_history(o, g->cfg)) {
+        ma_gen_release(g);
+        return MA_EXIT_CONFIG;
+    }
     printf("%s: %s: configuration good (%zu signing key%s, %s)\n", MA_PROG, o->config,
            g->cfg->n_sign, g->cfg->n_sign == 1 ? "" : "s",
            g->cfg->seal != NULL ? "a sealing key" : "no sealing key");
@@ -205,7 +228,7 @@ reload(const struct opts *o)
                             (old->cfg->stats == NULL) != (g->cfg->stats == NULL) ||
                             (g->cfg->stats != NULL && strcmp(old->cfg->stats, g->cfg->stats))))
             ma_log(MA_LOG_WARNING, "SIGHUP: socket and stats take effect at the next start");
-        ma_history_open(g->cfg);
+        ma_history_configure(g->cfg->history); /* the old writer flushes first */
         ma_gen_install(g);
         ma_log(MA_LOG_INFO, "SIGHUP: configuration and keys reloaded");
     }
@@ -302,7 +325,7 @@ run(const struct opts *o, struct ma_gen *g)
         return 71;
     if (!drop_privileges(g->cfg))
         return 71;
-    ma_history_open(g->cfg);
+    ma_history_configure(g->cfg->history);
     ma_gen_install(g);
     if (!start_threads(&tid)) {
         ma_log(MA_LOG_ERR, "cannot start: %s", strerror(errno));
@@ -310,6 +333,7 @@ run(const struct opts *o, struct ma_gen *g)
     }
     ma_log(MA_LOG_INFO, "listening on %s as %s", g->cfg->socket, g->cfg->authserv_id);
     signal_loop(o, tid);
+    ma_history_shutdown(); /* every message has ended: flush what is queued */
     ma_stats_stop();
     ma_gen_shutdown();
     return 0;

@@ -12,7 +12,7 @@
  *   sealing.c  ARC sets on mail relayed onwards
  *   stats.c    counters and the Prometheus endpoint (libmicrohttpd)
  *   log.c      syslog or stderr
- *   history.c  where a DMARC report row would be written
+ *   history.c  DMARC report rows: a queue and a writer thread
  *   main.c     options, privileges, signals, libmilter's main loop */
 #ifndef MAILAUTH_MILTER_H
 #define MAILAUTH_MILTER_H
@@ -182,12 +182,32 @@ void ma_stats_stop(void);
 /* ------------------------------------------------------------------ history.c */
 /* The `history` key: sqlite:PATH or postgresql://... */
 bool ma_history_uri_valid(const char *uri);
-/* Startup notice about history recording in this build. */
-void ma_history_open(const struct ma_config *c);
-/* The one place where the DMARC report row of an evaluated message would be
- * written. */
-void ma_history_record(const struct ma_config *c, mailauth_eval_t *ev, const char *client_ip,
-                       const char *mail_from);
+/* Built with libmailauth-report (else `history` is a configuration error)? */
+bool ma_history_available(void);
+/* Open the store once and close it (-n); false with the store's message. */
+bool ma_history_check(const char *uri, char *err, size_t cap);
+/* Record to uri from now on (NULL: stop recording). A different URI than
+ * the current one stops the current writer (it flushes, at most 10 s)
+ * and starts another. Main thread only. */
+void ma_history_configure(const char *uri);
+/* Flush and stop the writer (at exit). */
+void ma_history_shutdown(void);
+/* What a session knows about a message for its history row. */
+struct ma_history_msg {
+    mailauth_eval_t *ev; /* finished */
+    const char      *client_ip;
+    const char      *rcpt_to;     /* domain of the first RCPT TO, or NULL */
+    const char      *disposition; /* what the filter applied, when it is not
+                                     the DMARC result's; else NULL */
+};
+/* Queue the DMARC report row of a finished evaluation (no-op without
+ * `history`, or when DMARC was not evaluated). Never blocks on the store. */
+void ma_history_record(const struct ma_config *c, const struct ma_history_msg *hm);
+struct ma_history_stats {
+    unsigned long long written, dropped, errors;
+    unsigned long      depth;
+};
+void ma_history_stats(struct ma_history_stats *s);
 
 /* ------------------------------------------------------------------ session.c */
 #include <libmilter/mfapi.h>
@@ -214,6 +234,7 @@ struct ma_msg {
     bool                  failed;   /* internal error: tempfail at EOM */
     bool                  eoh_done; /* xxfi_eoh came */
     char                 *mail_from;
+    char                 *rcpt_domain; /* of the first RCPT TO (history) */
     /* inbound: positions of Authentication-Results fields with our id */
     unsigned  ar_seen;
     unsigned *ours;

@@ -70,6 +70,7 @@ msg_end(struct ma_conn *c)
     free(m->hdrs);
     free(m->ours);
     free(m->mail_from);
+    free(m->rcpt_domain);
     free(m);
 }
 
@@ -173,6 +174,37 @@ fail:
     ma_stats_action(MA_STAT_TEMPFAIL);
     msg_end(p);
     return SMFIS_TEMPFAIL;
+}
+
+/* The domain of "<user@domain>" (lower case), or NULL (no domain, ENOMEM). */
+static char *
+rcpt_domain(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    size_t      n = 0;
+    char       *d;
+    if (at == NULL || (d = malloc(strlen(at))) == NULL)
+        return NULL;
+    for (at++; *at != '\0' && *at != '>'; at++)
+        d[n++] = (char)(*at >= 'A' && *at <= 'Z' ? *at - 'A' + 'a' : *at);
+    d[n] = '\0';
+    if (n == 0) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* RCPT TO: the first recipient's domain goes into the history row
+ * (RFC 9990 envelope_to names one domain). */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct ma_conn *p = conn_get(ctx, false);
+    struct ma_msg  *m = p != NULL ? p->msg : NULL;
+    if (m != NULL && m->rcpt_domain == NULL && argv != NULL && argv[0] != NULL)
+        m->rcpt_domain = rcpt_domain(argv[0]);
+    return SMFIS_CONTINUE;
 }
 
 /* "Name:" value, with the MTA's line ends turned into CRLF. Without the
@@ -391,6 +423,7 @@ struct smfiDesc ma_milter_desc = {
     .xxfi_connect = cb_connect,
     .xxfi_helo = cb_helo,
     .xxfi_envfrom = cb_envfrom,
+    .xxfi_envrcpt = cb_envrcpt,
     .xxfi_header = cb_header,
     .xxfi_eoh = cb_eoh,
     .xxfi_body = cb_body,

@@ -139,6 +139,34 @@ render_latency(struct out *o)
     put(o, "mailauth_eom_seconds_count %llu\n", cum);
 }
 
+static void
+render_history(struct out *o)
+{
+    struct ma_history_stats h;
+    ma_history_stats(&h);
+    put(o,
+        "# HELP mailauth_history_rows_written_total DMARC history rows committed to the store.\n"
+        "# TYPE mailauth_history_rows_written_total counter\n"
+        "mailauth_history_rows_written_total %llu\n",
+        h.written);
+    put(o,
+        "# HELP mailauth_history_rows_dropped_total DMARC history rows not recorded (queue "
+        "full, refused, or not written at stop).\n"
+        "# TYPE mailauth_history_rows_dropped_total counter\n"
+        "mailauth_history_rows_dropped_total %llu\n",
+        h.dropped);
+    put(o,
+        "# HELP mailauth_history_store_errors_total Failed opens and writes of the history "
+        "store.\n"
+        "# TYPE mailauth_history_store_errors_total counter\n"
+        "mailauth_history_store_errors_total %llu\n",
+        h.errors);
+    put(o,
+        "# HELP mailauth_history_queue_depth DMARC history rows waiting for the writer.\n"
+        "# TYPE mailauth_history_queue_depth gauge\nmailauth_history_queue_depth %lu\n",
+        h.depth);
+}
+
 char *
 ma_stats_render(size_t *len)
 {
@@ -162,6 +190,7 @@ ma_stats_render(size_t *len)
             atomic_load(&actions[a]));
     render_dns(&o);
     render_latency(&o);
+    render_history(&o);
     if (o.oom) {
         free(o.buf);
         return NULL;

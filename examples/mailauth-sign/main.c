@@ -1,5 +1,6 @@
 /* mailauth-sign: sign one message with DKIM and print it with the new
- * DKIM-Signature field in front. Manual:
+ * DKIM-Signature field in front (arc.c: seal with ARC; keygen.c: make a
+ * key). Manual:
  * docs/mailauth-sign.1.md. */
 #include <stdlib.h>
 #include <string.h>
@@ -51,35 +52,19 @@ load_key(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t **key)
     return SIGN_EXIT_OK;
 }
 
-/* The key's TXT record: a zone line "S._domainkey.D. TXT "..." ..." in
- * strings of at most 255 octets (RFC 1035 §3.3.14), or the bare record
- * without --domain/--selector. */
+/* --dns-record: the zone line at the owner the signer would point to, or
+ * the bare record without --domain/--selector. */
 static int
-print_dns_record(const struct sign_opts *o, const mailauth_key_t *key)
+print_dns_record(const struct sign_opts *o, mailauth_ctx_t *ctx, const mailauth_key_t *key)
 {
-    char             *rec = NULL;
-    size_t            need = 0;
-    mailauth_status_t st = mailauth_key_format_dns_record(key, NULL, 0, &need);
-    if (st != MAILAUTH_OK && st != MAILAUTH_ENOSPC)
-        return lib_error("DNS record", st);
-    rec = malloc(need + 1);
-    if (rec == NULL)
-        return lib_error("DNS record", MAILAUTH_ENOMEM);
-    st = mailauth_key_format_dns_record(key, rec, need + 1, &need);
-    if (st != MAILAUTH_OK) {
-        free(rec);
-        return lib_error("DNS record", st);
-    }
-    if (o->domain == NULL) {
-        printf("%s\n", rec);
-    } else {
-        printf("%s._domainkey.%s. TXT", o->selector, o->domain);
-        for (size_t i = 0; i < need; i += 255)
-            printf(" \"%.*s\"", (int)(need - i < 255 ? need - i : 255), rec + i);
-        printf("\n");
-    }
-    free(rec);
-    return SIGN_EXIT_OK;
+    char *owner = NULL;
+    int   rc = SIGN_EXIT_OK;
+    if (o->domain != NULL)
+        rc = sign_record_owner(ctx, key, o->domain, o->selector, &owner);
+    if (rc == SIGN_EXIT_OK)
+        rc = sign_print_record(key, owner);
+    free(owner);
+    return rc;
 }
 
 /* Options into the signer; a value the library refuses is a usage error. */
@@ -225,7 +210,7 @@ run(const struct sign_opts *o)
     if (rc == SIGN_EXIT_OK)
         rc = load_key(o, ctx, &key);
     if (rc == SIGN_EXIT_OK)
-        rc = o->dns_record ? print_dns_record(o, key) : run_dkim(o, ctx, key);
+        rc = o->dns_record ? print_dns_record(o, ctx, key) : run_dkim(o, ctx, key);
     mailauth_key_free(key);
     mailauth_ctx_free(ctx);
     return rc;
@@ -246,6 +231,8 @@ main(int argc, char **argv)
         printf("%s (mailauth %s)\n", SIGN_PROG, mailauth_version());
     } else if (o.cmd == SIGN_CMD_ARC) {
         rc = sign_run_arc(&o);
+    } else if (o.cmd == SIGN_CMD_KEYGEN) {
+        rc = sign_run_keygen(&o);
     } else {
         rc = run(&o);
     }

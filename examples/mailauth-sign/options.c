@@ -22,7 +22,9 @@ enum opt_id {
     OPT_IP,
     OPT_HELO,
     OPT_MAIL_FROM,
-    OPT_ZONE
+    OPT_ZONE,
+    OPT_BITS, /* keygen */
+    OPT_OUT
 };
 
 static const struct tool_opt opt_defs[] = {
@@ -44,6 +46,8 @@ static const struct tool_opt opt_defs[] = {
     {"helo", OPT_HELO, true},
     {"mail-from", OPT_MAIL_FROM, true},
     {"zone", OPT_ZONE, true},
+    {"bits", OPT_BITS, true},
+    {"out", OPT_OUT, true},
 };
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -55,9 +59,12 @@ sign_print_usage(FILE *f)
           "       " SIGN_PROG " dkim --key FILE [--domain D --selector S] --dns-record\n"
           "       " SIGN_PROG " arc --key FILE --domain D --selector S --authserv-id ID\n"
           "                    [--ip A] [--helo H] [--mail-from M] [--zone FILE]... [FILE|-]\n"
+          "       " SIGN_PROG " keygen --algorithm A [--bits N] --domain D --selector S\n"
+          "                    --out KEYFILE\n"
           "Sign one message (read from FILE, or stdin without FILE or with -) and print\n"
           "it with a new DKIM-Signature header field in front; arc: validate its ARC\n"
-          "chain, add this host's Authentication-Results and a new ARC set in front.\n"
+          "chain, add this host's Authentication-Results and a new ARC set in front;\n"
+          "keygen: make a key, write it to KEYFILE (mode 0600), print its TXT record.\n"
           "\n"
           "Options:\n"
           "  --key FILE             PEM private key: RSA (PKCS#1 or PKCS#8) or Ed25519 (PKCS#8)\n"
@@ -78,12 +85,19 @@ sign_print_usage(FILE *f)
           "  --ip A, --helo H       SMTP client address and HELO name (SPF of this host)\n"
           "  --mail-from M          envelope sender (\"\" is the null sender)\n"
           "  --zone FILE            answer DNS from this zone file (repeatable; no network)\n"
+          "keygen only:\n"
+          "  --algorithm A          rsa-sha256 or ed25519-sha256 (required)\n"
+          "  --bits N               RSA modulus size, 1024 to 8192 (default 2048)\n"
+          "  --out KEYFILE          write the private key here (PKCS#8 PEM, mode 0600;\n"
+          "                         an existing file is never overwritten)\n"
           "  --help                 print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
           "Exit status: 0 signed, 64 usage error (also: unusable key, algorithm not the\n"
-          "key's), 66 input unreadable or not signable, 70 internal error, 75 arc: a key\n"
-          "of the incoming chain could not be fetched now (try again later).\n",
+          "key's, a domain or selector that is not a valid name), 66 input unreadable\n"
+          "or not signable, 70 internal error, 73 keygen: KEYFILE cannot be created (or\n"
+          "exists), 75 arc: a key of the incoming chain could not be fetched now (try\n"
+          "again later).\n",
           f);
 }
 
@@ -193,6 +207,14 @@ apply_opt(void *ud, int id, const char *arg)
             return usage_error("--zone given too often:", arg);
         o->zones[o->nzones++] = arg;
         break;
+    case OPT_BITS:
+        if (!tool_parse_uint(arg, SIGN_RSA_BITS_MAX, &v) || v < SIGN_RSA_BITS_MIN)
+            return usage_error("--bits: expected 1024 to 8192, got", arg);
+        o->bits = (unsigned)v;
+        break;
+    case OPT_OUT:
+        o->out = arg;
+        break;
     }
     return SIGN_EXIT_OK;
 }
@@ -216,13 +238,41 @@ check_arc(const struct sign_opts *o)
     return SIGN_EXIT_OK;
 }
 
+/* keygen: the key's algorithm and where it goes, and the names of its record. */
 static int
-check_combination(const struct sign_opts *o)
+check_keygen(struct sign_opts *o)
+{
+    if (o->key != NULL || o->headers != NULL || o->have_canon || o->have_now || o->expire != 0 ||
+        o->auid != NULL || o->body_length || o->dns_record || o->authserv_id != NULL ||
+        o->ip != NULL || o->helo != NULL || o->mail_from != NULL || o->nzones > 0)
+        return usage_error("keygen takes only --algorithm, --bits, --domain, --selector and --out",
+                           NULL);
+    if (o->input != NULL)
+        return usage_error("keygen reads no message, but got", o->input);
+    if (!o->have_alg)
+        return usage_error("keygen: --algorithm is required (rsa-sha256 or ed25519-sha256)", NULL);
+    if (o->domain == NULL || o->selector == NULL)
+        return usage_error("keygen: --domain and --selector are required", NULL);
+    if (o->out == NULL || strcmp(o->out, "-") == 0)
+        return usage_error("keygen: --out KEYFILE is required (the key is never printed)", NULL);
+    if (o->bits != 0 && o->alg != MAILAUTH_KEY_RSA)
+        return usage_error("keygen: --bits is for rsa-sha256 keys only", NULL);
+    if (o->bits == 0)
+        o->bits = SIGN_RSA_BITS_DEFAULT;
+    return SIGN_EXIT_OK;
+}
+
+static int
+check_combination(struct sign_opts *o)
 {
     if (o->help || o->version)
         return SIGN_EXIT_OK;
     if (o->cmd == SIGN_CMD_NONE)
-        return usage_error("expected a command: dkim or arc", NULL);
+        return usage_error("expected a command: dkim, arc or keygen", NULL);
+    if (o->cmd == SIGN_CMD_KEYGEN)
+        return check_keygen(o);
+    if (o->bits != 0 || o->out != NULL)
+        return usage_error("--bits and --out are for keygen", NULL);
     if (o->cmd == SIGN_CMD_ARC)
         return check_arc(o);
     if (o->authserv_id != NULL || o->ip != NULL || o->helo != NULL || o->mail_from != NULL ||
@@ -254,8 +304,10 @@ operand(void *ud, const char *word)
             o->cmd = SIGN_CMD_DKIM;
         else if (strcmp(word, "arc") == 0)
             o->cmd = SIGN_CMD_ARC;
+        else if (strcmp(word, "keygen") == 0)
+            o->cmd = SIGN_CMD_KEYGEN;
         else
-            return usage_error("unknown command (expected dkim or arc):", word);
+            return usage_error("unknown command (expected dkim, arc or keygen):", word);
     } else if (o->input != NULL) {
         return usage_error("more than one message given:", word);
     } else {

@@ -70,6 +70,33 @@ MAILAUTH_API int64_t mailauth_dkim_result_expiry(const mailauth_dkim_result_t *r
 MAILAUTH_API int64_t mailauth_dkim_result_body_length(const mailauth_dkim_result_t *res);
 MAILAUTH_API uint64_t mailauth_dkim_result_unsigned_bytes(const mailauth_dkim_result_t *res);
 
+/* ---- Key records outside an evaluation (1.1): for tools that check what
+ * a domain publishes (mailauth-check --lint). ---- */
+
+/*! What a DKIM key record holds. `version` must be MAILAUTH_DKIM_KEY_INFO_VERSION. */
+typedef struct mailauth_dkim_key_info {
+    int version;
+    /*! MAILAUTH_REASON_NONE for a key this verifier would use; else why not
+     *  (DKIM_KEY_SYNTAX, DKIM_KEY_REVOKED, DKIM_KEY_TOO_SMALL,
+     *  DKIM_KEY_TOO_LARGE against the ctx's RSA limits, DKIM_KEY_SERVICE). */
+    mailauth_reason_t reason;
+    const char       *key_type; /*!< "rsa" or "ed25519" (static); NULL if unreadable */
+    unsigned          bits;     /*!< RSA modulus size, 256 for Ed25519; 0 if no key */
+    int               testing;  /*!< t=y */
+    int               strict;   /*!< t=s */
+    int               sha256;   /*!< h= allows sha256 (or h= is absent) */
+} mailauth_dkim_key_info_t;
+#define MAILAUTH_DKIM_KEY_INFO_VERSION 1
+
+/*! Check a key record (RFC 6376 §3.6.1, RFC 8301) as a verifier reads it.
+ *  \param[in]  ctx   Its allocator and RSA limits are used; not modified.
+ *  \param[in]  txt   The record (the TXT strings joined).
+ *  \param[out] info  Filled; its `version` must be set by the caller.
+ *  \return MAILAUTH_OK (see info->reason), MAILAUTH_EINVAL (NULL argument,
+ *          bad version), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_dkim_key_check(const mailauth_ctx_t *ctx, const char *txt,
+                                                       size_t len, mailauth_dkim_key_info_t *info);
+
 MAILAUTH_END_DECLS
 
 #endif

@@ -185,6 +185,65 @@ MAILAUTH_API const char *mailauth_dmarc_psd_name(mailauth_dmarc_psd_t p);
 /*! psd= of the record (MAILAUTH_DMARC_PSD_UNSPECIFIED without one). */
 MAILAUTH_API mailauth_dmarc_psd_t mailauth_dmarc_result_psd(const mailauth_dmarc_result_t *res);
 
+/* ---- Records outside an evaluation (1.1): for tools that check what a
+ * domain publishes (mailauth-check --lint). ---- */
+
+/*! A parsed DMARC record (RFC 7489 §6.3, RFC 9989 §4.7). */
+typedef struct mailauth_dmarc_record mailauth_dmarc_record_t;
+
+/*! Parse a TXT record's text as DMARC, the way an evaluation reads it under
+ *  the ctx's DMARC mode (unknown tags ignored, a bad optional value read as
+ *  its default). A record that is not DMARC or not usable still gives a
+ *  record: mailauth_dmarc_record_problem() says why.
+ *  \param[in]  ctx  Its allocator and DMARC mode are used; not modified.
+ *  \param[in]  txt  The record (the TXT strings joined); copied.
+ *  \param[out] out  Freed with mailauth_dmarc_record_free().
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument), MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_dmarc_record_parse(
+    const mailauth_ctx_t *ctx, const char *txt, size_t len, mailauth_dmarc_record_t **out);
+
+/*! NULL when the record is used as written; else why it is not a DMARC
+ *  record, not usable, or read as p=none (a bad p= with a valid rua=).
+ *  Borrowed from the record. */
+MAILAUTH_API const char *mailauth_dmarc_record_problem(const mailauth_dmarc_record_t *rec);
+
+/*! The policy of tag "p", "sp" or "np" as written (valid values only);
+ *  MAILAUTH_DMARC_POLICY_UNSPECIFIED when absent, invalid, or another tag. */
+MAILAUTH_API mailauth_dmarc_policy_t mailauth_dmarc_record_policy(const mailauth_dmarc_record_t *rec,
+                                                                 const char *tag);
+
+/*! The report URIs of tag "rua" or "ruf" (valid ones, at most 16 each),
+ *  as mailauth_dmarc_result_rua() gives them; 0 / NULL otherwise. Borrowed. */
+MAILAUTH_API size_t      mailauth_dmarc_record_uri_count(const mailauth_dmarc_record_t *rec,
+                                                         const char                    *tag);
+MAILAUTH_API const char *mailauth_dmarc_record_uri(const mailauth_dmarc_record_t *rec,
+                                                   const char *tag, size_t i);
+
+/*! Free a record. NULL is a no-op. */
+MAILAUTH_API void mailauth_dmarc_record_free(mailauth_dmarc_record_t *rec);
+
+/* ---- organizational domains (1.1) ------------------------------------ */
+
+/*! The organizational domain of `domain` (RFC 7489 §3.2): its public
+ *  suffix, by the ctx's Public Suffix List (mailauth_ctx_set_psl_file()),
+ *  plus one label. The same lookup an evaluation makes in RFC 7489 mode,
+ *  whatever the ctx's DMARC mode. A name that is itself a public suffix
+ *  ("co.uk", "com") is its own organizational domain, as in the DMARC
+ *  check. The answer is in A-label form, lower case, without a trailing
+ *  dot; `domain` may be written in U-labels, in any case, with one
+ *  trailing dot. Like snprintf: buf is NUL-terminated when cap > 0.
+ *  \param[in]  ctx     Its allocator and list (loaded on first use).
+ *  \param[out] buf     Destination (may be NULL when cap is 0).
+ *  \param[out] need    Bytes of the answer without the NUL (may be NULL).
+ *  \return MAILAUTH_OK; MAILAUTH_ENOSPC (truncated: retry with *need + 1);
+ *          MAILAUTH_EINVAL (NULL argument, or not a domain name: empty, a
+ *          label too long, characters a host name cannot have, an IDN
+ *          that IDNA2008 refuses); MAILAUTH_ENOTSUP (no Public Suffix List
+ *          could be loaded); MAILAUTH_ENOMEM. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_org_domain(mailauth_ctx_t *ctx,
+                                                                      const char *domain, char *buf,
+                                                                      size_t cap, size_t *need);
+
 MAILAUTH_END_DECLS
 
 #endif

@@ -186,6 +186,75 @@ MAILAUTH_API mailauth_status_t mailauth_resolver_stats(const mailauth_resolver_t
 /*! Drop every cached answer. \return MAILAUTH_OK, MAILAUTH_EINVAL. */
 MAILAUTH_API mailauth_status_t mailauth_resolver_flush_cache(mailauth_resolver_t *r);
 
+/* ---- questions outside an evaluation, and watching the answers (1.1) ---- */
+
+/*! One answer as mailauth_resolver_lookup() and the observer
+ *  (mailauth_resolver_set_observer()) see it. Everything it points to is
+ *  valid only during the callback. Records are as mailauth_dns_record_t
+ *  describes them (TXT: the strings of one record concatenated; MX/PTR: the
+ *  name without a trailing dot). */
+typedef struct mailauth_dns_answer {
+    int                          version; /*!< MAILAUTH_DNS_ANSWER_VERSION, set by the library */
+    const char                  *name;    /*!< the question, lower case, no trailing dot */
+    mailauth_dns_type_t          type;
+    mailauth_dns_rcode_t         rcode;
+    const mailauth_dns_record_t *records; /*!< `count` records (RECORDS only), answer order */
+    size_t                       count;
+    /*! Seconds the answer may be kept: the smallest record TTL, or the
+     *  negative-caching TTL of an NXDOMAIN or NODATA answer (the SOA's, or
+     *  300 when the driver did not say); for a cache hit, what is left of
+     *  it; 0 for TEMPFAIL. Not capped by MAILAUTH_LIMIT_DNS_CACHE_TTL_MAX. */
+    uint32_t ttl;
+    int      from_cache; /*!< 1: served from the resolver's cache (observer only) */
+    uint32_t elapsed_ms; /*!< query sent to answer received, by the ctx clock; 0 from the cache */
+} mailauth_dns_answer_t;
+#define MAILAUTH_DNS_ANSWER_VERSION 1
+
+/*! Receives an answer. `answer` is valid only during the call. */
+typedef void (*mailauth_dns_answer_fn)(void *ud, const mailauth_dns_answer_t *answer);
+
+/*! Ask one question outside any evaluation (a record check, a report
+ *  destination's authorization), through the resolver's cache and its
+ *  question table: an identical question in flight for an evaluation is
+ *  asked once. `fn` is called exactly once, from the resolver's run loop
+ *  (mailauth_resolver_process_fd(), _process_timeouts(), _run_once()),
+ *  never from inside this call; an unanswered question becomes TEMPFAIL
+ *  after MAILAUTH_LIMIT_DNS_TIMEOUT_MS. Freeing the resolver drops the
+ *  lookups still pending without calling them. `fn` may start new lookups
+ *  but must not free the resolver.
+ *  \param[in] name  A domain name (text form, trailing dot optional); copied.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument, a type the resolver
+ *          does not ask for, a name longer than 253 octets or with an empty
+ *          or too long label), MAILAUTH_ENOMEM. */
+MAILAUTH_API mailauth_status_t mailauth_resolver_lookup(mailauth_resolver_t *r, const char *name,
+                                                        mailauth_dns_type_t    type,
+                                                        mailauth_dns_answer_fn fn, void *ud);
+
+/*! mailauth_resolver_lookup() that blocks: runs the resolver (and any
+ *  evaluation it wakes) until `fn` has been called or `timeout_ms` passed
+ *  (negative: until the answer, which comes within
+ *  MAILAUTH_LIMIT_DNS_TIMEOUT_MS). On MAILAUTH_ETIMEOUT `fn` is never called.
+ *  \return MAILAUTH_OK (fn was called), MAILAUTH_ETIMEOUT, MAILAUTH_EDNS
+ *          (waiting on the driver failed), or the errors of
+ *          mailauth_resolver_lookup(). */
+MAILAUTH_API mailauth_status_t mailauth_resolver_lookup_sync(mailauth_resolver_t   *r,
+                                                             const char            *name,
+                                                             mailauth_dns_type_t    type,
+                                                             int                    timeout_ms,
+                                                             mailauth_dns_answer_fn fn, void *ud);
+
+/*! Watch every answer the resolver gives out: each answer from the driver
+ *  (or a question's TEMPFAIL by timeout) once, when it arrives, and each
+ *  question answered from the cache, with `from_cache` set. For logging
+ *  (`mailauth-check --verbose`) and for recording the answers a run used
+ *  (`--record-zone`). The observer is called from inside the resolver,
+ *  possibly from a driver's callback: it must not call the resolver or an
+ *  evaluation. One observer per resolver; `fn` NULL removes it.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (r NULL). */
+MAILAUTH_API mailauth_status_t mailauth_resolver_set_observer(mailauth_resolver_t   *r,
+                                                              mailauth_dns_answer_fn fn,
+                                                              void                  *ud);
+
 MAILAUTH_END_DECLS
 
 #endif

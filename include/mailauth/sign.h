@@ -53,6 +53,28 @@ MAILAUTH_API unsigned mailauth_key_bits(const mailauth_key_t *key);
 MAILAUTH_API mailauth_status_t mailauth_key_format_dns_record(const mailauth_key_t *key, char *buf,
                                                               size_t cap, size_t *need);
 
+/*! Make a new signing key (1.1): RSA of `bits` bits (public exponent
+ *  65537; 2048 is the usual choice, RFC 8301 §3.2 asks for at least 1024)
+ *  or Ed25519 (RFC 8463; `bits` ignored), from OpenSSL's default random
+ *  source. Save it with mailauth_key_format_pem() and publish it with
+ *  mailauth_key_format_dns_record().
+ *  \param[in]  ctx  Context (allocator); must outlive the key.
+ *  \param[out] out  New key, freed with mailauth_key_free(); NULL on error.
+ *  \return MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument, unknown type, RSA
+ *          bits outside 1024..16384), MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+MAILAUTH_API MAILAUTH_NODISCARD mailauth_status_t mailauth_key_generate(mailauth_ctx_t     *ctx,
+                                                                        mailauth_key_type_t type,
+                                                                        unsigned            bits,
+                                                                        mailauth_key_t    **out);
+
+/*! Format the private key as unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE
+ *  KEY-----", which mailauth_key_load_pem() reads back), like snprintf.
+ *  The text is the secret: write it to a file only the signer can read.
+ *  \return MAILAUTH_OK, MAILAUTH_ENOSPC (retry with *need + 1),
+ *          MAILAUTH_EINVAL, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+MAILAUTH_API mailauth_status_t mailauth_key_format_pem(const mailauth_key_t *key, char *buf,
+                                                       size_t cap, size_t *need);
+
 /*! Canonicalization algorithms (RFC 6376 §3.4). */
 typedef enum mailauth_canon {
     MAILAUTH_CANON_SIMPLE = 0,

@@ -7,7 +7,7 @@
 MAILAUTH_BEGIN_DECLS
 
 #define MAILAUTH_VERSION_MAJOR 1
-#define MAILAUTH_VERSION_MINOR 0
+#define MAILAUTH_VERSION_MINOR 1
 #define MAILAUTH_VERSION_PATCH 0
 /*! The version these headers describe, as one number: major*10000 + minor*100 + patch. */
 #define MAILAUTH_VERSION_NUMBER                                                                   \

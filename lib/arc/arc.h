@@ -113,7 +113,11 @@ enum {
 
 /* Start validating the ARC chain of `hdrs` (which must not change
  * afterwards), in the environment `env`. Questions go through `dns`,
- * memory comes from `a`. `bs` is
+ * memory comes from `a` (the header picker from the index's own arena).
+ * Every header hash is taken here: afterwards the chain's field pointers
+ * are not read again, so the caller may release the fields
+ * (mailauth__hdr_index_release()). Key references are dropped once their
+ * signature is checked. `bs` is
  * a body set shared with its owner (see the top of this file) or NULL.
  * Returns MAILAUTH_OK, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO (the hash library
  * failed), MAILAUTH_EINVAL (NULL arguments). On error *out may still hold

@@ -118,7 +118,7 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
     if (st != MAILAUTH_OK)
         return st;
     if (v->picks == NULL) {
-        st = mailauth__hdr_pick_new(v->a, v->hdrs, &v->picks);
+        st = mailauth__hdr_pick_new(v->hdrs->arena, v->hdrs, &v->picks); /* gone with the fields */
         if (st != MAILAUTH_OK)
             return st;
     }
@@ -128,7 +128,7 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
 /* ---------------------------------------------------------------- key and signature */
 
 static mailauth_status_t
-key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
+key_check(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     const char       *problem = NULL;
     mailauth_status_t st = MAILAUTH_OK;
@@ -153,6 +153,15 @@ key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
     if (v->body.ended)
         mailauth__arc_item_body(v, it);
     return MAILAUTH_OK;
+}
+
+/* The key reference goes once the signature is checked (as in DKIM). */
+static mailauth_status_t
+key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    mailauth_status_t st = key_check(v, it);
+    mailauth__keyq_clear(&it->kq);
+    return st;
 }
 
 void

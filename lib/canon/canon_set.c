@@ -26,7 +26,8 @@ struct mailauth__body_set {
     size_t                      n;
     bool                        started; /* a body byte was fed: no more wants */
     bool                        ended;
-    struct set_entry            e[SET_MAX];
+    struct set_entry           *e; /* grown as triples are wanted: most messages need one or two */
+    size_t                      cap;
 };
 
 mailauth_status_t
@@ -37,12 +38,12 @@ mailauth__body_set_new(const mailauth_allocator_t *al, mailauth__body_set_t **ou
         *out = NULL;
     if (out == NULL)
         return MAILAUTH_EINVAL;
-    /* Only the head is cleared: an entry is filled when it is wanted, and
-     * none past n is ever read (the table is most of the set's 2.6 KB). */
-    bs = mailauth__malloc(al, sizeof(*bs));
+    /* The table of entries is allocated as triples are wanted: the set
+     * lives as long as the message streams, and one or two entries is the
+     * common case. */
+    bs = mailauth__calloc(al, 1, sizeof(*bs));
     if (bs == NULL)
         return MAILAUTH_ENOMEM;
-    memset(bs, 0, offsetof(mailauth__body_set_t, e));
     bs->al = al;
     *out = bs;
     return MAILAUTH_OK;
@@ -62,6 +63,7 @@ mailauth__body_set_free(mailauth__body_set_t *bs)
         return;
     for (size_t i = 0; i < bs->n; i++)
         mailauth__body_canon_free(bs->e[i].bc);
+    mailauth__free(bs->al, bs->e);
     mailauth__free(bs->al, bs);
 }
 
@@ -88,6 +90,14 @@ mailauth__body_set_want(mailauth__body_set_t *bs, mailauth__canon_t canon, maila
     }
     if (bs->n == SET_MAX)
         return MAILAUTH_ELIMIT;
+    if (bs->n == bs->cap) {
+        size_t cap = bs->cap == 0 ? 2 : bs->cap * 2;
+        e = mailauth__realloc(bs->al, bs->e, (cap < SET_MAX ? cap : SET_MAX) * sizeof(*e));
+        if (e == NULL)
+            return MAILAUTH_ENOMEM;
+        bs->e = e;
+        bs->cap = cap < SET_MAX ? cap : SET_MAX;
+    }
     e = &bs->e[bs->n];
     st = mailauth__body_canon_new_kit(bs->al, bs->kit, canon, alg, limit, &e->bc);
     if (st != MAILAUTH_OK)

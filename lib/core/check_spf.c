@@ -117,19 +117,29 @@ emit_ar(const check_t *c, const mailauth_eval_t *ev, mailauth_authres_t *ar)
     return mailauth__spf_add_authres(mailauth__spf_result(c->state), ar);
 }
 
+/* A check abandoned before it ended (the evaluation freed or canceled)
+ * still holds its working buffers. */
+static void
+release(check_t *c)
+{
+    mailauth__spf_release(c->state);
+}
+
 const check_ops_t mailauth__check_spf_mailfrom = {.name = "spf",
                                                   .method = MAILAUTH_METHOD_SPF,
                                                   .when = CHECK_AT_ENVELOPE,
                                                   .start = start_mailfrom,
                                                   .step = step,
-                                                  .emit_ar = emit_ar};
+                                                  .emit_ar = emit_ar,
+                                                  .release = release};
 
 const check_ops_t mailauth__check_spf_helo = {.name = "spf-helo",
                                               .method = MAILAUTH_METHOD_SPF,
                                               .when = CHECK_AT_ENVELOPE,
                                               .start = start_helo,
                                               .step = step,
-                                              .emit_ar = emit_ar};
+                                              .emit_ar = emit_ar,
+                                              .release = release};
 
 const char *
 mailauth__eval_mailfrom_domain(const mailauth_eval_t *ev)

@@ -22,6 +22,7 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     ev->ctx = ctx;
     ev->r = r;
     mailauth__arena_init(&ev->arena, &ctx->env.al);
+    mailauth__arena_init(&ev->harena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
@@ -47,6 +48,7 @@ mailauth_eval_free(mailauth_eval_t *ev)
     }
     mailauth__intake_clear(&ev->in);
     mailauth_authres_free(ev->ar);
+    mailauth__arena_clear(&ev->harena);
     mailauth__arena_clear(&ev->arena);
     mailauth__free(al, ev->helo);
     mailauth__free(al, ev->mail_from);
@@ -193,14 +195,23 @@ on_refused(void *ud, const char *name, size_t len, bool whole)
 static mailauth_status_t
 on_end_headers(void *ud)
 {
-    mailauth_eval_t *ev = ud;
+    mailauth_eval_t  *ev = ud;
+    mailauth_status_t st = MAILAUTH_OK;
     if (!feeding_open(ev))
         return MAILAUTH_ESTATE;
     /* The deadline bounds DNS work, not the client: it starts again with
      * the message's questions, however long the transaction took so far. */
     mailauth__dnsc_set_timeout(&ev->dns,
                                mailauth__ctx_limit(ev->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
-    return mailauth__eval_start_headers(ev);
+    st = mailauth__eval_start_headers(ev);
+    /* Every row that reads header fields has started and taken what it
+     * needs (copies in ev->arena): the fields' bytes go now, before the
+     * body streams. */
+    if (st == MAILAUTH_OK && !ev->keep_headers) {
+        mailauth__intake_release_fields(&ev->in);
+        mailauth__arena_clear(&ev->harena);
+    }
+    return st;
 }
 
 static mailauth_status_t
@@ -215,7 +226,8 @@ static const mailauth__intake_ops_t eval_intake = {
 void
 mailauth__eval_intake_init(mailauth_eval_t *ev)
 {
-    mailauth__intake_init_env(&ev->in, &ev->arena, mailauth__ctx_env(ev->ctx), &eval_intake, ev);
+    mailauth__intake_init_env(&ev->in, &ev->harena, mailauth__ctx_env(ev->ctx), &eval_intake, ev);
+    mailauth__intake_keep_refused(&ev->in, &ev->arena); /* verdicts read them at the end */
 }
 
 mailauth_status_t

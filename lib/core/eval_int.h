@@ -121,7 +121,13 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 
     check_t checks[CHECK_N];
 
-    /* message: fields, phase and stream in the intake (lib/msg) */
+    /* message: fields, phase and stream in the intake (lib/msg). The
+     * fields live in their own arena, cleared once the rows have read them
+     * at the end of the header section (DKIM and ARC hash the fields they
+     * sign then, DMARC takes the author domain): a message whose body
+     * streams holds no header bytes. */
+    mailauth__arena_t  harena;
+    bool               keep_headers; /* tests: keep the fields to the end */
     mailauth__intake_t in;
     uint64_t           body_bytes; /* CRLF-normalized body bytes fed */
 
@@ -137,11 +143,21 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
     mailauth_authres_t   *ar;       /* built by the first mailauth_eval_authres() */
 };
 
-/* The header fields kept so far (the rows read them at end of headers). */
+/* The header fields kept so far (the rows read them at end of headers;
+ * afterwards only their count and the refused names are left, unless
+ * mailauth__eval_keep_headers() was called). */
 static inline const mailauth__hdr_index_t *
 mailauth__eval_headers(const mailauth_eval_t *ev)
 {
     return mailauth__intake_fields(&ev->in);
+}
+
+/* For tests: keep the header fields after the end of the header section
+ * (call before the first field). */
+static inline void
+mailauth__eval_keep_headers(mailauth_eval_t *ev)
+{
+    ev->keep_headers = true;
 }
 
 /* For tests: CRLF-normalized body bytes fed so far. */

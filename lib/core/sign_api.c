@@ -19,6 +19,17 @@ mailauth_key_load_pem(mailauth_ctx_t *ctx, const char *pem, size_t len, mailauth
 }
 
 mailauth_status_t
+mailauth_key_generate(mailauth_ctx_t *ctx, mailauth_key_type_t type, unsigned bits,
+                      mailauth_key_t **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (ctx == NULL)
+        return MAILAUTH_EINVAL;
+    return mailauth__signing_key_generate(&mailauth__ctx_env(ctx)->al, type, bits, out);
+}
+
+mailauth_status_t
 mailauth_dkim_signer_new(mailauth_ctx_t *ctx, const mailauth_key_t *key, const char *domain,
                          const char *selector, mailauth_dkim_signer_t **out)
 {

@@ -124,6 +124,19 @@ typedef struct mailauth__privkey mailauth__privkey_t;
  * MAILAUTH_OK, MAILAUTH_EINVAL (not a supported key), MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__privkey_load_pem(const mailauth_allocator_t *al, const char *pem,
                                              size_t len, mailauth__privkey_t **out);
+/* Make a new key: RSA of `bits` (1024..MAILAUTH__RSA_MAX_BITS; public
+ * exponent 65537) or Ed25519 (bits ignored), from OpenSSL's default random
+ * source. MAILAUTH_OK, MAILAUTH_EINVAL (bits out of range), MAILAUTH_ENOMEM,
+ * MAILAUTH_ECRYPTO (OpenSSL could not make it). */
+mailauth_status_t mailauth__privkey_generate(const mailauth_allocator_t *al,
+                                             mailauth__key_type_t type, unsigned bits,
+                                             mailauth__privkey_t **out);
+/* The key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY", which
+ * mailauth__privkey_load_pem() reads back) into buf, snprintf-like
+ * (mailauth__copy_out(): *need is the size with the NUL). MAILAUTH_OK,
+ * MAILAUTH_ENOSPC, MAILAUTH_EINVAL, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
+mailauth_status_t mailauth__privkey_pem(const mailauth__privkey_t *k, char *buf, size_t cap,
+                                        size_t *need);
 void mailauth__privkey_free(mailauth__privkey_t *k);
 mailauth__key_type_t mailauth__privkey_type(const mailauth__privkey_t *k);
 unsigned mailauth__privkey_bits(const mailauth__privkey_t *k);

@@ -19,6 +19,7 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_int.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 
 struct mailauth__privkey {
     mailauth_allocator_t al; /* what the key is freed with */
@@ -101,6 +102,74 @@ mailauth__privkey_load_pem(const mailauth_allocator_t *al, const char *pem, size
 done:
     mailauth__free(al, k);
     EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    ERR_pop_to_mark();
+    return st;
+}
+
+mailauth_status_t
+mailauth__privkey_generate(const mailauth_allocator_t *al, mailauth__key_type_t type, unsigned bits,
+                           mailauth__privkey_t **out)
+{
+    EVP_PKEY            *pkey = NULL;
+    mailauth__privkey_t *k = NULL;
+    mailauth_status_t    st = MAILAUTH_ECRYPTO;
+    if (out == NULL)
+        return MAILAUTH_EINVAL;
+    *out = NULL;
+    if (type == MAILAUTH__KEY_RSA && (bits < 1024 || bits > MAILAUTH__RSA_MAX_BITS))
+        return MAILAUTH_EINVAL;
+    ERR_set_mark();
+    pkey = type == MAILAUTH__KEY_RSA ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits)
+                                     : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (pkey == NULL)
+        goto done;
+    k = mailauth__calloc(al, 1, sizeof(*k));
+    if (k == NULL) {
+        st = MAILAUTH_ENOMEM;
+        goto done;
+    }
+    k->al = al != NULL ? *al : mailauth__default_allocator;
+    st = describe(pkey, k);
+    if (st == MAILAUTH_OK) {
+        *out = k;
+        k = NULL;
+        pkey = NULL;
+    } else {
+        st = MAILAUTH_ECRYPTO; /* OpenSSL made a key we cannot describe */
+    }
+done:
+    mailauth__free(al, k);
+    EVP_PKEY_free(pkey);
+    ERR_pop_to_mark();
+    return st;
+}
+
+mailauth_status_t
+mailauth__privkey_pem(const mailauth__privkey_t *k, char *buf, size_t cap, size_t *need)
+{
+    BIO              *bio = NULL;
+    char             *data = NULL;
+    long              n;
+    mailauth_status_t st = MAILAUTH_ECRYPTO;
+    if (need != NULL)
+        *need = 0;
+    if (k == NULL || (buf == NULL && cap != 0))
+        return MAILAUTH_EINVAL;
+    ERR_set_mark();
+    /* Secure memory BIO: the private key's text is wiped when it is freed. */
+    bio = BIO_new(BIO_s_secmem());
+    if (bio == NULL) {
+        st = MAILAUTH_ENOMEM;
+        goto done;
+    }
+    /* PKCS#8, no cipher: the same form `openssl genpkey` writes. */
+    if (PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL) != 1)
+        goto done;
+    n = BIO_get_mem_data(bio, &data);
+    if (n > 0 && data != NULL)
+        st = mailauth__copy_out(data, (size_t)n, buf, cap, need);
+done:
     BIO_free(bio);
     ERR_pop_to_mark();
     return st;

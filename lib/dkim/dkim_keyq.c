@@ -97,6 +97,13 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__d
         finish(k, MAILAUTH_REASON_DKIM_KEY_MULTIPLE, "several key records at the selector");
         return MAILAUTH_OK;
     }
+    /* Another message waiting for the same key may have parsed this answer
+     * a moment ago: share its key rather than hold a copy of one's own. */
+    if (env->keys != NULL && mailauth__keycache_get(env->keys, k->owner, &k->key, &reason)) {
+        k->held = true;
+        parsed(k, reason);
+        return MAILAUTH_OK;
+    }
     st = mailauth__key_parse(&env->al, (const char *)r->rr[0].data, r->rr[0].len, &k->key, &reason);
     if (st != MAILAUTH_OK)
         return st;

@@ -461,6 +461,7 @@ mailauth_status_t
 mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind, const char *field_value,
                     size_t len, mailauth__sig_t *out, mailauth__sig_err_t *err)
 {
+    mailauth__arena_t    scratch;
     mailauth__taglist_t  l;
     mailauth__tags_err_t e = MAILAUTH__TAGS_OK;
     size_t               at = 0;
@@ -476,13 +477,19 @@ mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind, const char 
         (unsigned)kind > (unsigned)MAILAUTH__SIG_AS)
         return MAILAUTH_EINVAL;
     out->kind = kind;
-    st = mailauth__tags_parse(a, field_value, len, SIG_MAX_TAGS, &l, &e, &at);
-    if (st != MAILAUTH_OK)
-        return st;
-    p = (pctx_t){.a = a, .kind = 1u << kind, .l = &l, .sig = out, .err = err};
-    st = check_list(&p, e);
-    for (size_t i = 0; st == MAILAUTH_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
-        st = steps[i](&p);
+    /* The tag list is needed only while the field is read: it goes to a
+     * scratch arena, so that what a message keeps while its body streams
+     * is the parsed signature alone (up to SIG_MAX_TAGS entries would
+     * otherwise stay for the life of the evaluation). */
+    mailauth__arena_init(&scratch, a->al);
+    st = mailauth__tags_parse(&scratch, field_value, len, SIG_MAX_TAGS, &l, &e, &at);
+    if (st == MAILAUTH_OK) {
+        p = (pctx_t){.a = a, .kind = 1u << kind, .l = &l, .sig = out, .err = err};
+        st = check_list(&p, e);
+        for (size_t i = 0; st == MAILAUTH_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
+            st = steps[i](&p);
+    }
+    mailauth__arena_clear(&scratch);
     return st == REFUSED ? MAILAUTH_OK : st;
 }
 

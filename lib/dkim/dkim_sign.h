@@ -79,6 +79,10 @@ const char *mailauth__sigfmt_text(const mailauth__sigfmt_t *f, size_t *len);
  * mailauth_key_load_pem() is this with the ctx's environment. */
 mailauth_status_t mailauth__signing_key_load(const mailauth_allocator_t *al, const char *pem,
                                              size_t len, mailauth_key_t **out);
+/* A new key handle (mailauth_key_generate() with the ctx's allocator). */
+mailauth_status_t mailauth__signing_key_generate(const mailauth_allocator_t *al,
+                                                 mailauth_key_type_t type, unsigned bits,
+                                                 mailauth_key_t **out);
 /* The OpenSSL key inside a key handle. */
 const mailauth__privkey_t *mailauth__dkim_privkey(const mailauth_key_t *key);
 

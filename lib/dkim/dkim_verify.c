@@ -94,7 +94,7 @@ static void finish_sig(mailauth__dkim_verify_t *v, vsig_t *s);
  * the signature over the header hash now (while the body may still
  * stream), then wait for the body hash. */
 static mailauth_status_t
-key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
+key_check(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     const mailauth__keyq_t *k = &s->key;
     const char             *problem = k->problem;
@@ -123,6 +123,17 @@ key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
     if (v->body.ended)
         finish_sig(v, s);
     return MAILAUTH_OK;
+}
+
+/* The key is needed for the signature check only: its reference goes as
+ * soon as that is done, not when the body has ended (the key cache keeps
+ * the key itself for the next message). */
+static mailauth_status_t
+key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    mailauth_status_t st = key_check(v, s);
+    mailauth__keyq_clear(&s->key);
+    return st;
 }
 
 /* All keys are asked at once, at end of headers (the key cache may answer now). */
@@ -240,7 +251,7 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     if (st != MAILAUTH_OK || s->state == SIG_DONE)
         return st;
     if (v->picks == NULL) {
-        st = mailauth__hdr_pick_new(v->arena, v->hdrs, &v->picks);
+        st = mailauth__hdr_pick_new(v->hdrs->arena, v->hdrs, &v->picks); /* gone with the fields */
         if (st != MAILAUTH_OK)
             return st;
     }

@@ -13,7 +13,11 @@
  *
  * step() returns MAILAUTH_OK once every signature has its verdict. All
  * memory comes from the eval's arena except the body set and the key
- * references, released by mailauth__dkim_verify_free(). Configuration
+ * references, released by mailauth__dkim_verify_free() (a key as soon as
+ * its signature is checked), and the header picker, which comes from the
+ * header index's own arena: after start() the verifier reads no header
+ * field, only the index's refused names, so the caller may release the
+ * fields (mailauth__hdr_index_release()). Configuration
  * (limits, clock, flags, key cache, digests) comes from the environment.
  *
  * The header-hash helpers and the body hashes of a verifier are shared

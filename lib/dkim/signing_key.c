@@ -45,20 +45,11 @@ mailauth_canon_name(mailauth_canon_t c)
     return "unknown";
 }
 
-mailauth_status_t
-mailauth__signing_key_load(const mailauth_allocator_t *al, const char *pem, size_t len,
-                           mailauth_key_t **out)
+/* The handle around a crypto key (taken over, freed on failure). */
+static mailauth_status_t
+wrap(const mailauth_allocator_t *al, mailauth__privkey_t *pk, mailauth_key_t **out)
 {
-    mailauth__privkey_t *pk = NULL;
-    mailauth_key_t      *key = NULL;
-    mailauth_status_t    st;
-    if (out != NULL)
-        *out = NULL;
-    if (al == NULL || out == NULL || (pem == NULL && len != 0))
-        return MAILAUTH_EINVAL;
-    st = mailauth__privkey_load_pem(al, pem != NULL ? pem : "", len, &pk);
-    if (st != MAILAUTH_OK)
-        return st;
+    mailauth_key_t *key;
     if (mailauth__privkey_type(pk) == MAILAUTH__KEY_RSA &&
         mailauth__privkey_bits(pk) < KEY_RSA_MIN_BITS) {
         mailauth__privkey_free(pk);
@@ -76,6 +67,49 @@ mailauth__signing_key_load(const mailauth_allocator_t *al, const char *pem, size
     key->bits = mailauth__privkey_bits(pk);
     *out = key;
     return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__signing_key_load(const mailauth_allocator_t *al, const char *pem, size_t len,
+                           mailauth_key_t **out)
+{
+    mailauth__privkey_t *pk = NULL;
+    mailauth_status_t    st;
+    if (out != NULL)
+        *out = NULL;
+    if (al == NULL || out == NULL || (pem == NULL && len != 0))
+        return MAILAUTH_EINVAL;
+    st = mailauth__privkey_load_pem(al, pem != NULL ? pem : "", len, &pk);
+    if (st != MAILAUTH_OK)
+        return st;
+    return wrap(al, pk, out);
+}
+
+mailauth_status_t
+mailauth__signing_key_generate(const mailauth_allocator_t *al, mailauth_key_type_t type,
+                               unsigned bits, mailauth_key_t **out)
+{
+    mailauth__privkey_t *pk = NULL;
+    mailauth_status_t    st;
+    if (out != NULL)
+        *out = NULL;
+    if (al == NULL || out == NULL || (type != MAILAUTH_KEY_RSA && type != MAILAUTH_KEY_ED25519))
+        return MAILAUTH_EINVAL;
+    st = mailauth__privkey_generate(
+        al, type == MAILAUTH_KEY_RSA ? MAILAUTH__KEY_RSA : MAILAUTH__KEY_ED25519, bits, &pk);
+    if (st != MAILAUTH_OK)
+        return st;
+    return wrap(al, pk, out);
+}
+
+mailauth_status_t
+mailauth_key_format_pem(const mailauth_key_t *key, char *buf, size_t cap, size_t *need)
+{
+    if (need != NULL)
+        *need = 0;
+    if (key == NULL || (buf == NULL && cap != 0))
+        return MAILAUTH_EINVAL;
+    return mailauth__privkey_pem(key->pk, buf, cap, need);
 }
 
 void

@@ -44,7 +44,9 @@ mailauth__dmarc_lookup(mailauth__dmarc_t *d, const char *dom, size_t len)
             return i;
     }
     if (d->nlk == d->caplk) {
-        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 16;
+        /* Most messages need the author domain and its organizational
+         * domain: a small table first (it is kept while the body streams). */
+        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 4;
         mailauth__dmarc_lk_t *grown = mailauth__arena_calloc(d->a, cap, sizeof(*grown));
         if (grown == NULL)
             return SIZE_MAX;
@@ -166,6 +168,28 @@ walk_names(const char *dom, size_t len, size_t limit, size_t *off)
     return n;
 }
 
+/* Room for one more walk, zeroed, at d->walks[d->nwalks]; false on ENOMEM.
+ * Only the table of pointers moves when it grows: a walk stays put. */
+static bool
+reserve_walk(mailauth__dmarc_t *d)
+{
+    if (d->nwalks == d->capwalks) {
+        size_t                   cap = d->capwalks != 0 ? d->capwalks * 2 : 2;
+        mailauth__dmarc_walk_t **grown = NULL;
+        if (cap > MAILAUTH__DMARC_WALKS_MAX)
+            cap = MAILAUTH__DMARC_WALKS_MAX;
+        grown = mailauth__arena_calloc(d->a, cap, sizeof(*grown));
+        if (grown == NULL)
+            return false;
+        if (d->nwalks != 0)
+            memcpy(grown, d->walks, d->nwalks * sizeof(*grown));
+        d->walks = grown;
+        d->capwalks = cap;
+    }
+    d->walks[d->nwalks] = mailauth__arena_calloc(d->a, 1, sizeof(**d->walks));
+    return d->walks[d->nwalks] != NULL;
+}
+
 mailauth__dmarc_walk_t *
 mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
 {
@@ -173,20 +197,17 @@ mailauth__dmarc_walk(mailauth__dmarc_t *d, const char *dom, size_t len)
     size_t                  off[MAILAUTH__DMARC_WALK_MAX], n;
     size_t limit = mailauth__env_limit(d->env, MAILAUTH_LIMIT_DMARC_TREEWALK_QUERIES);
     for (size_t i = 0; i < d->nwalks; i++) {
-        if (mailauth__domain_eq(d->walks[i].start, d->walks[i].slen, dom, len))
-            return &d->walks[i];
-    }
-    if (d->walks == NULL)
-        d->walks = mailauth__arena_calloc(d->a, MAILAUTH__DMARC_WALKS_MAX, sizeof(*d->walks));
-    if (d->walks == NULL) {
-        d->nomem = true;
-        return NULL;
+        if (mailauth__domain_eq(d->walks[i]->start, d->walks[i]->slen, dom, len))
+            return d->walks[i];
     }
     if (d->nwalks == MAILAUTH__DMARC_WALKS_MAX)
         return NULL;
+    if (!reserve_walk(d)) {
+        d->nomem = true;
+        return NULL;
+    }
     limit = limit < 1 ? 1 : (limit > MAILAUTH__DMARC_WALK_MAX ? MAILAUTH__DMARC_WALK_MAX : limit);
-    w = &d->walks[d->nwalks];
-    memset(w, 0, sizeof(*w));
+    w = d->walks[d->nwalks];
     w->start = mailauth__arena_strndup(d->a, dom, len);
     if (w->start == NULL) {
         d->nomem = true;
@@ -299,7 +320,7 @@ discover_7489(mailauth__dmarc_t *d)
 static void
 discover_9989(mailauth__dmarc_t *d)
 {
-    mailauth__dmarc_walk_t     *w = &d->walks[0];
+    mailauth__dmarc_walk_t     *w = d->walks[0];
     const mailauth__dmarc_lk_t *a = &d->lk[w->lk[0]];
     if (a->state == MAILAUTH__DMARC_LK_ASKED)
         return;
@@ -354,31 +375,15 @@ from_error(mailauth__dmarc_t *d, mailauth_reason_t reason, const char *problem)
     d->res.problem = problem;
 }
 
-/* The one author domain (RFC 7489 §6.6.1, RFC 9989 §5.3.1), or a
- * permerror: see docs/dmarc.md. MAILAUTH_OK or MAILAUTH_ENOMEM. */
+/* The author domain of the one From field: the address list is read in a
+ * scratch arena and only the domain is kept (in d->a), so that the
+ * message holds nothing of the parse while its body streams. */
 static mailauth_status_t
-find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
+take_author(mailauth__dmarc_t *d, mailauth__arena_t *scratch, const mailauth__hdr_t *from)
 {
-    const mailauth__hdr_t *h, *from = NULL;
-    mailauth__addr_list_t  l;
-    size_t                 pos = 0, nfrom = 0;
-    mailauth_status_t      st;
-    while (idx != NULL && (h = mailauth__hdr_index_next(idx, "From", &pos)) != NULL)
-        from = nfrom++ == 0 ? h : from;
-    if (idx != NULL && mailauth__hdr_index_may_be_refused(idx, "From")) {
-        /* A From refused by a limit could be the author, or a second one:
-         * no single author domain can be told (RFC 7489 §6.6.1). */
-        from_error(d, MAILAUTH_REASON_LIMIT_FIELD, "a From field was refused by a limit");
-        return MAILAUTH_OK;
-    }
-    if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */
-        from_error(d,
-                   nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
-                   nfrom == 0 ? "no From field" : "several From fields");
-        return MAILAUTH_OK;
-    }
-    st = mailauth__addr_parse_domains(d->a, from->value, from->value_len, MAILAUTH__DMARC_FROM_MAX,
-                                      &l);
+    mailauth__addr_list_t l;
+    mailauth_status_t     st = mailauth__addr_parse_domains(scratch, from->value, from->value_len,
+                                                            MAILAUTH__DMARC_FROM_MAX, &l);
     if (st != MAILAUTH_OK)
         return st;
     if (l.total == 0 || l.n == 0) {
@@ -399,10 +404,41 @@ find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
             return MAILAUTH_OK;
         }
     }
-    d->author = l.domains[0];
+    d->author = mailauth__arena_strdup(d->a, l.domains[0]);
+    if (d->author == NULL)
+        return MAILAUTH_ENOMEM;
     d->alen = strlen(d->author);
     d->res.header_from = d->author;
     return MAILAUTH_OK;
+}
+
+/* The one author domain (RFC 7489 §6.6.1, RFC 9989 §5.3.1), or a
+ * permerror: see docs/dmarc.md. MAILAUTH_OK or MAILAUTH_ENOMEM. */
+static mailauth_status_t
+find_author(mailauth__dmarc_t *d, const mailauth__hdr_index_t *idx)
+{
+    const mailauth__hdr_t *h, *from = NULL;
+    mailauth__arena_t      scratch;
+    size_t                 pos = 0, nfrom = 0;
+    mailauth_status_t      st;
+    while (idx != NULL && (h = mailauth__hdr_index_next(idx, "From", &pos)) != NULL)
+        from = nfrom++ == 0 ? h : from;
+    if (idx != NULL && mailauth__hdr_index_may_be_refused(idx, "From")) {
+        /* A From refused by a limit could be the author, or a second one:
+         * no single author domain can be told (RFC 7489 §6.6.1). */
+        from_error(d, MAILAUTH_REASON_LIMIT_FIELD, "a From field was refused by a limit");
+        return MAILAUTH_OK;
+    }
+    if (nfrom != 1) { /* RFC 5322 §3.6: exactly one From */
+        from_error(d,
+                   nfrom == 0 ? MAILAUTH_REASON_DMARC_NO_FROM : MAILAUTH_REASON_DMARC_MULTIPLE_FROM,
+                   nfrom == 0 ? "no From field" : "several From fields");
+        return MAILAUTH_OK;
+    }
+    mailauth__arena_init(&scratch, d->a->al);
+    st = take_author(d, &scratch, from);
+    mailauth__arena_clear(&scratch);
+    return st;
 }
 
 /* Ask what discovery needs, all at once. */

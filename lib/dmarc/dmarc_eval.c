@@ -36,7 +36,7 @@ aligned(mailauth__dmarc_t *d, const char *id, uint8_t mode)
         return AL_NO; /* a d= or MAIL FROM domain that is no name aligns with nothing */
     if (d->mode == MAILAUTH_DMARC_RFC7489)
         return strcmp(org_7489(d, id), d->org7489) == 0 ? AL_YES : AL_NO;
-    wa = &d->walks[0];
+    wa = d->walks[0];
     mailauth__dmarc_walk_eval(d, wa);
     if (wa->state != MAILAUTH__DMARC_WALK_DONE)
         return wa->state == MAILAUTH__DMARC_WALK_PENDING ? AL_PENDING : AL_UNKNOWN;
@@ -212,10 +212,11 @@ result_with_policy(mailauth__dmarc_t *d)
     const mailauth__dmarc_record_t *rec = lk->rec;
     bool                            own = mailauth__domain_eq(lk->dom, lk->len, d->author, d->alen);
     bool                            unknown = false;
-    if (np_applies(d, rec, own) && !check_exists(d, &d->lk[d->walks[0].lk[0]]))
+    if (np_applies(d, rec, own) && !check_exists(d, &d->lk[d->walks[0]->lk[0]]))
         return false;
     if (!check_alignment(d, rec, &unknown))
         return false;
+    lk = &d->lk[d->policy_lk]; /* the walks of the alignment check may have grown the table */
     d->res.rec = rec;
     d->res.policy_domain = lk->dom;
     choose_policy(d, rec, own);
@@ -243,11 +244,11 @@ report_org(mailauth__dmarc_t *d)
 {
     if (d->mode != MAILAUTH_DMARC_RFC9989 || d->nwalks == 0)
         return true;
-    mailauth__dmarc_walk_eval(d, &d->walks[0]);
-    if (d->walks[0].state == MAILAUTH__DMARC_WALK_PENDING)
+    mailauth__dmarc_walk_eval(d, d->walks[0]);
+    if (d->walks[0]->state == MAILAUTH__DMARC_WALK_PENDING)
         return false;
-    if (d->walks[0].state == MAILAUTH__DMARC_WALK_DONE)
-        d->res.org_domain = d->walks[0].org;
+    if (d->walks[0]->state == MAILAUTH__DMARC_WALK_DONE)
+        d->res.org_domain = d->walks[0]->org;
     return true;
 }
 
@@ -261,7 +262,7 @@ ask_early(mailauth__dmarc_t *d)
         return;
     lk = &d->lk[d->policy_lk];
     if (np_applies(d, lk->rec, mailauth__domain_eq(lk->dom, lk->len, d->author, d->alen)))
-        (void)check_exists(d, &d->lk[d->walks[0].lk[0]]);
+        (void)check_exists(d, &d->lk[d->walks[0]->lk[0]]);
 }
 
 mailauth_status_t

@@ -109,9 +109,11 @@ struct mailauth__dmarc {
     /* _dmarc lookups, shared by discovery and every walk */
     mailauth__dmarc_lk_t *lk;
     size_t                nlk, caplk;
-    /* RFC 9989 walks; walks[0] starts at the author domain */
-    mailauth__dmarc_walk_t *walks;
-    size_t                  nwalks;
+    /* RFC 9989 walks; walks[0] starts at the author domain. Each walk is
+     * allocated on its own (its address never changes), the table of them
+     * grows as identifiers are walked: most messages walk one or two. */
+    mailauth__dmarc_walk_t **walks;
+    size_t                   nwalks, capwalks;
     /* discovery */
     uint8_t            disc;      /* mailauth__dmarc_disc_t */
     size_t             policy_lk; /* lookup of the record used (DISC_RECORD, DISC_INVALID) */

@@ -128,6 +128,16 @@ void mailauth__resolver_run_wakes(mailauth_resolver_t *r);
 /* The environment (util/env.h) a resolver was made in; NULL for NULL. */
 const struct mailauth__env *mailauth__resolver_env(const mailauth_resolver_t *r);
 
+/* mailauth_resolver_lookup() with a handle, for a caller that may give up
+ * waiting (the blocking form in lib/core): *out is valid until fn has been
+ * called or the lookup is canceled, whichever comes first. out may be NULL. */
+typedef struct mailauth__dns_lookup mailauth__dns_lookup_t;
+mailauth_status_t mailauth__dns_lookup_start(mailauth_resolver_t *r, const char *name,
+                                             mailauth_dns_type_t type, mailauth_dns_answer_fn fn,
+                                             void *ud, mailauth__dns_lookup_t **out);
+/* Forget a lookup not answered yet: fn will not be called. */
+void mailauth__dns_lookup_cancel(mailauth_resolver_t *r, mailauth__dns_lookup_t *l);
+
 /* The constructors behind the public ones of include/mailauth/dns.h, with
  * their arguments, statuses and ownership, in an environment instead of a
  * ctx: lib/core defines the public functions, freezes the ctx and hands its

@@ -47,6 +47,8 @@ struct mailauth__dns_q {
     void                      *memo;  /* derived from res (mailauth__dnsc_set_memo), or NULL */
     mailauth__dns_memo_free_fn memo_free;
     uint64_t                   sent_ms;    /* pending: when it went to the driver */
+    uint64_t                   done_ms;    /* done: when the answer came */
+    uint32_t                   ttl;        /* done: the answer's TTL, uncapped (0: TEMPFAIL) */
     uint64_t                   expires_ms; /* done and cached: end of its TTL */
     /* pending: in-flight list (send order); done and cached: LRU list */
     mailauth__dns_q_t           *prev, *next;
@@ -108,6 +110,10 @@ struct mailauth_resolver {
     mailauth_resolver_stats_t stats;
     mailauth_sock_fn          sock_fn;
     void                     *sock_ud;
+    /* mailauth_resolver_set_observer(), and lookups not answered yet (lookup.c) */
+    mailauth_dns_answer_fn     observer;
+    void                      *observer_ud;
+    struct mailauth__dns_lookup *lookups;
     /* limits, read once from the environment */
     uint32_t q_timeout_ms, cache_max, ttl_max_s;
 };
@@ -123,9 +129,12 @@ struct mailauth_resolver {
  *   ares_answer.c   c-ares answers as records: qtab.c, dns_wire.c
  *   zone_store.c    zone records, answers from them: qtab.c, names.c
  *   zone_parse.c    zone text: names.c
- *   dnsc.c          the client of one evaluation: qtab.c, client_lists.c, names.c
- *   resolver.c      the object and its run loop: qtab.c, client_lists.c
- *   qtab.c          question table, cache, completion: client_lists.c
+ *   lookup.c        questions outside an evaluation: dnsc.c, answer_view.c
+ *   dnsc.c          the client of one evaluation: qtab.c, client_lists.c, names.c,
+ *                   answer_view.c
+ *   resolver.c      the object and its run loop: lookup.c, qtab.c, client_lists.c
+ *   qtab.c          question table, cache, completion: client_lists.c, answer_view.c
+ *   answer_view.c   a question's answer as the public mailauth_dns_answer_t
  *   client_lists.c  the resolver's wake, done and deadline lists of clients
  *   names.c         name normal form and hash, enum names
  *   dns_wire.c      TTLs read from responses in wire format
@@ -186,6 +195,22 @@ mailauth_status_t mailauth__dns_complete(mailauth_resolver_t *r, mailauth__dns_q
                                          const mailauth_dns_record_t *recs, size_t n,
                                          uint32_t neg_ttl);
 
+/* answer_view.c: q's answer (done) as a mailauth_dns_answer_t handed to
+ * fn. from_cache: given out of the cache now (ttl then says what is left).
+ * If the record array cannot be allocated the answer reads TEMPFAIL. */
+void mailauth__dns_answer_give(mailauth_resolver_t *r, const mailauth__dns_q_t *q, bool from_cache,
+                               mailauth_dns_answer_fn fn, void *ud);
+/* The observer, if any, sees q's answer. */
+static inline void
+mailauth__dns_observe(mailauth_resolver_t *r, const mailauth__dns_q_t *q, bool from_cache)
+{
+    if (r->observer != NULL)
+        mailauth__dns_answer_give(r, q, from_cache, r->observer, r->observer_ud);
+}
+
+/* lookup.c: drop every pending lookup, without calling it (resolver free). */
+void mailauth__dns_lookups_free(mailauth_resolver_t *r);
+
 /* names.c */
 /* Lower-case name into out (>= MAILAUTH__DNS_NAME_MAX + 1 bytes), drop one
  * trailing dot, check the RFC 1035 §2.3.4 lengths (name 1..253, labels
@@ -199,6 +224,7 @@ typedef struct mailauth__dns_zrec {
     size_t         ownerlen;
     uint16_t       type;     /* DNS type code; 0 for a type name we do not know */
     bool           tempfail; /* rdata TIMEOUT or SERVFAIL */
+    uint8_t        neg;      /* rdata NXDOMAIN or NODATA: MAILAUTH_DNS_NXDOMAIN / _NODATA; 0 */
     uint16_t       pref;     /* MX */
     uint32_t       ttl;
     const uint8_t *data; /* A/AAAA: address; TXT: strings concatenated; MX/PTR/CNAME: name */

@@ -144,9 +144,10 @@ acquire(mailauth_resolver_t *r, const char *key, size_t n, uint32_t h, uint16_t 
     if (q == NULL)
         return mailauth__dns_qtab_create(r, key, n, h, type, out);
     q->refs++;
-    if (q->done)
+    if (q->done) {
         r->stats.cache_hits++;
-    else
+        mailauth__dns_observe(r, q, true);
+    } else
         r->stats.coalesced++;
     *out = q;
     return MAILAUTH_OK;

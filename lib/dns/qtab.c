@@ -340,6 +340,9 @@ mailauth__dns_complete(mailauth_resolver_t *r, mailauth__dns_q_t *q, mailauth_dn
     q->res.rcode = rcode;
     q->done = true;
     q->drv = NULL;
+    q->done_ms = mailauth__dns_now(r);
+    q->ttl = rcode == MAILAUTH_DNS_TEMPFAIL ? 0 : ttl;
+    mailauth__dns_observe(r, q, false);
     wake_waiters(r, q);
     cache_or_drop(r, q, ttl); /* may free q */
     return st;

@@ -42,7 +42,9 @@ mailauth_resolver_free(mailauth_resolver_t *r)
 {
     if (r == NULL)
         return;
-    /* Pending questions are canceled in the driver before it goes away. */
+    /* Lookups hold questions: they go first. Pending questions are
+     * canceled in the driver before it goes away. */
+    mailauth__dns_lookups_free(r);
     mailauth__dns_qtab_free(r);
     if (r->drv->destroy != NULL)
         r->drv->destroy(r);
@@ -193,6 +195,16 @@ mailauth_resolver_stats(const mailauth_resolver_t *r, mailauth_resolver_stats_t 
     }
     *out = r->stats;
     out->version = MAILAUTH_RESOLVER_STATS_VERSION;
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth_resolver_set_observer(mailauth_resolver_t *r, mailauth_dns_answer_fn fn, void *ud)
+{
+    if (r == NULL)
+        return MAILAUTH_EINVAL;
+    r->observer = fn;
+    r->observer_ud = fn != NULL ? ud : NULL;
     return MAILAUTH_OK;
 }
 

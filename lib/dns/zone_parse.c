@@ -1,17 +1,24 @@
 /* Zone text parser (format: docs/zone-format.md).
  *
  *   owner [ttl] [IN] TYPE rdata   ; comment
+ *   $ORIGIN name                  ; RFC 1035 §5.1 directives
+ *   $TTL seconds
  *
  * One record per line; '#' or ';' outside quotes starts a comment; leading
  * blanks are ignored (the owner is always the first token). Owner names are
- * case-insensitive, the trailing dot optional. Bare tokens may hold bytes
- * 0x21..0x7e except '"', ';', '#'; anything else is written \DDD (decimal)
- * or \X (RFC 1035 §5.1). The optional TTL (seconds, 0..2^31-1, RFC 2181 §8)
- * defaults to 300. Types: A, AAAA, MX (pref target, "." is the RFC 7505 null
- * MX), TXT (one or more quoted strings, concatenated, or one bare token),
- * PTR, CNAME; any other alphanumeric type name is accepted, its rdata
- * tokens skipped: the owner then exists but never answers our types.
- * The rdata TIMEOUT or SERVFAIL makes (owner, type) fail temporarily.
+ * case-insensitive. Without $ORIGIN every name is absolute, the trailing dot
+ * optional (the format before master-file syntax, kept valid); after
+ * $ORIGIN a name without a trailing dot is relative to it and `@` is the
+ * origin itself. Bare tokens may hold bytes 0x21..0x7e except '"', ';',
+ * '#'; anything else is written \DDD (decimal) or \X (RFC 1035 §5.1). The
+ * optional TTL (seconds, 0..2^31-1, RFC 2181 §8) defaults to $TTL, else 300;
+ * TTL and class may come in either order. Types: A, AAAA, MX (pref target,
+ * "." is the RFC 7505 null MX), TXT (one or more quoted strings,
+ * concatenated, or one bare token), PTR, CNAME; any other alphanumeric type
+ * name is accepted, its rdata tokens skipped: the owner then exists but
+ * never answers our types. The rdata TIMEOUT or SERVFAIL makes (owner, type)
+ * fail temporarily; NXDOMAIN or NODATA makes it answer that negative answer
+ * (with the line's TTL), as mailauth-check --record-zone writes them.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -160,24 +167,69 @@ read_quoted(struct lcur *c, struct zbuf *out)
     }
 }
 
-/* A domain name token into normalized form; "." allowed only if root_ok
- * (giving the empty name). */
-static mailauth_status_t
-read_name(struct lcur *c, struct zbuf *tmp, bool root_ok, char *out, size_t *outlen)
+struct pstate {
+    struct zbuf          name, data;
+    char                 target[MAILAUTH__DNS_NAME_MAX + 1];
+    char                 origin[MAILAUTH__DNS_NAME_MAX + 1]; /* $ORIGIN, normalized */
+    size_t               originlen;                          /* 0: no $ORIGIN, names absolute */
+    uint32_t             ttl;                                /* $TTL, else the default */
+    mailauth__dns_zrec_t rec;
+};
+
+/* The token ends with an unescaped dot: an absolute name (RFC 1035 §5.1). */
+static bool
+absolute(const char *tok, size_t n)
 {
-    mailauth_status_t st;
+    size_t bs = 0;
+    if (n == 0 || tok[n - 1] != '.')
+        return false;
+    while (bs + 1 < n && tok[n - 2 - bs] == '\\')
+        bs++;
+    return bs % 2 == 0;
+}
+
+/* The single-character token `ch` (`.` or `@`) stands alone at c. */
+static bool
+lone(struct lcur *c, int ch)
+{
+    if (peek(c) != ch)
+        return false;
+    c->i++;
+    if (token_ends(c))
+        return true;
+    c->i--;
+    return false;
+}
+
+/* A domain name token into normalized form; "." allowed only if root_ok
+ * (giving the empty name). After $ORIGIN, "@" is the origin and a name
+ * without a final dot is relative to it. */
+static mailauth_status_t
+read_name(struct lcur *c, struct pstate *ps, bool root_ok, char *out, size_t *outlen)
+{
+    struct zbuf      *tmp = &ps->name;
+    size_t            start = c->i;
+    mailauth_status_t st = MAILAUTH_OK;
     tmp->len = 0;
-    if (root_ok && peek(c) == '.') {
-        c->i++;
-        if (token_ends(c)) {
-            *outlen = 0;
-            out[0] = '\0';
-            return MAILAUTH_OK;
-        }
-        c->i--;
+    if (root_ok && lone(c, '.')) {
+        *outlen = 0;
+        out[0] = '\0';
+        return MAILAUTH_OK;
+    }
+    if (lone(c, '@')) {
+        memcpy(out, ps->origin, ps->originlen + 1);
+        *outlen = ps->originlen;
+        return ps->originlen > 0 ? MAILAUTH_OK : MAILAUTH_EINVAL;
     }
     if ((st = read_bare(c, tmp)) != MAILAUTH_OK)
         return st;
+    if (ps->originlen > 0 && !absolute(c->s + start, c->i - start)) {
+        st = zb_put(tmp, '.');
+        for (size_t i = 0; st == MAILAUTH_OK && i < ps->originlen; i++)
+            st = zb_put(tmp, (uint8_t)ps->origin[i]);
+        if (st != MAILAUTH_OK)
+            return st;
+    }
     *outlen = mailauth__dns_name_norm((const char *)tmp->p, tmp->len, out);
     return *outlen > 0 ? MAILAUTH_OK : MAILAUTH_EINVAL;
 }
@@ -228,12 +280,6 @@ type_code(const char *tok, size_t len, uint16_t *code)
     return true;
 }
 
-struct pstate {
-    struct zbuf          name, data;
-    char                 target[MAILAUTH__DNS_NAME_MAX + 1];
-    mailauth__dns_zrec_t rec;
-};
-
 static mailauth_status_t
 rdata_addr(struct lcur *c, struct pstate *ps, int af)
 {
@@ -271,7 +317,7 @@ rdata_name(struct lcur *c, struct pstate *ps, bool mx)
         ps->rec.pref = (uint16_t)pref;
         skip_ws(c);
     }
-    st = read_name(c, &ps->name, mx, ps->target, &len);
+    st = read_name(c, ps, mx, ps->target, &len);
     ps->rec.data = (const uint8_t *)ps->target;
     ps->rec.len = len;
     return st;
@@ -311,18 +357,34 @@ rdata_skip(struct lcur *c, struct pstate *ps)
     return st;
 }
 
-/* TIMEOUT / SERVFAIL as the whole rdata. */
+/* Rdata keywords standing for an outcome instead of records. */
+static const struct {
+    const char *word;
+    bool        tempfail;
+    uint8_t     neg;
+} outcome_words[] = {
+    {"TIMEOUT", true, 0},
+    {"SERVFAIL", true, 0},
+    {"NXDOMAIN", false, MAILAUTH_DNS_NXDOMAIN},
+    {"NODATA", false, MAILAUTH_DNS_NODATA},
+};
+
+/* TIMEOUT / SERVFAIL / NXDOMAIN / NODATA as the whole rdata. */
 static bool
-rdata_fails(struct lcur *c)
+rdata_outcome(struct lcur *c, mailauth__dns_zrec_t *rec)
 {
     struct lcur save = *c;
     const char *tok;
     size_t      len;
-    if (read_raw(c, &tok, &len) &&
-        (mailauth__mem_eq_ci(tok, len, "TIMEOUT") || mailauth__mem_eq_ci(tok, len, "SERVFAIL"))) {
+    if (read_raw(c, &tok, &len)) {
         skip_ws(c);
-        if (at_end(c))
-            return true;
+        for (size_t i = 0; at_end(c) && i < sizeof(outcome_words) / sizeof(outcome_words[0]); i++) {
+            if (mailauth__mem_eq_ci(tok, len, outcome_words[i].word)) {
+                rec->tempfail = outcome_words[i].tempfail;
+                rec->neg = outcome_words[i].neg;
+                return true;
+            }
+        }
     }
     *c = save;
     return false;
@@ -333,10 +395,8 @@ rdata(struct lcur *c, struct pstate *ps)
 {
     if (at_end(c))
         return MAILAUTH_EINVAL;
-    if (rdata_fails(c)) {
-        ps->rec.tempfail = true;
+    if (rdata_outcome(c, &ps->rec))
         return MAILAUTH_OK;
-    }
     switch (ps->rec.type) {
     case MAILAUTH_DNS_A:
         return rdata_addr(c, ps, AF_INET);
@@ -354,32 +414,61 @@ rdata(struct lcur *c, struct pstate *ps)
     }
 }
 
-/* owner [ttl] [IN] TYPE: fills ps->rec's owner, ttl and type. */
+/* owner [ttl] [IN] TYPE (TTL and class in either order, RFC 1035 §5.1):
+ * fills ps->rec's owner, ttl and type. */
 static mailauth_status_t
 header(struct lcur *c, struct pstate *ps, char *owner)
 {
     const char       *tok;
     size_t            len;
-    mailauth_status_t st = read_name(c, &ps->name, false, owner, &ps->rec.ownerlen);
+    bool              have_ttl = false, have_class = false;
+    mailauth_status_t st = read_name(c, ps, false, owner, &ps->rec.ownerlen);
     if (st != MAILAUTH_OK)
         return st;
     ps->rec.owner = owner;
-    skip_ws(c);
-    if (!read_raw(c, &tok, &len))
-        return MAILAUTH_EINVAL;
-    if (mailauth__is_digit((unsigned char)tok[0])) {
-        if (!parse_uint(tok, len, TTL_MAX, &ps->rec.ttl))
-            return MAILAUTH_EINVAL;
+    for (;;) {
         skip_ws(c);
         if (!read_raw(c, &tok, &len))
             return MAILAUTH_EINVAL;
-    }
-    if (mailauth__mem_eq_ci(tok, len, "IN")) {
-        skip_ws(c);
-        if (!read_raw(c, &tok, &len))
-            return MAILAUTH_EINVAL;
+        if (!have_ttl && mailauth__is_digit((unsigned char)tok[0])) {
+            if (!parse_uint(tok, len, TTL_MAX, &ps->rec.ttl))
+                return MAILAUTH_EINVAL;
+            have_ttl = true;
+        } else if (!have_class && mailauth__mem_eq_ci(tok, len, "IN")) {
+            have_class = true;
+        } else {
+            break;
+        }
     }
     return type_code(tok, len, &ps->rec.type) ? MAILAUTH_OK : MAILAUTH_EINVAL;
+}
+
+/* $ORIGIN name / $TTL seconds (RFC 1035 §5.1; $INCLUDE and others are
+ * refused). A relative $ORIGIN is relative to the one before it. */
+static mailauth_status_t
+directive(struct lcur *c, struct pstate *ps)
+{
+    const char *tok;
+    size_t      len;
+    if (!read_raw(c, &tok, &len))
+        return MAILAUTH_EINVAL;
+    skip_ws(c);
+    if (mailauth__mem_eq_ci(tok, len, "$TTL")) {
+        if (!read_raw(c, &tok, &len) || !parse_uint(tok, len, TTL_MAX, &ps->ttl))
+            return MAILAUTH_EINVAL;
+        return MAILAUTH_OK;
+    }
+    if (mailauth__mem_eq_ci(tok, len, "$ORIGIN")) {
+        char              name[MAILAUTH__DNS_NAME_MAX + 1];
+        size_t            n = 0;
+        mailauth_status_t st = read_name(c, ps, true, name, &n);
+        if (st == MAILAUTH_OK) {
+            memcpy(ps->origin, name, n + 1);
+            ps->originlen = n;
+        }
+        return st;
+    }
+    return MAILAUTH_EINVAL;
 }
 
 static mailauth_status_t
@@ -393,17 +482,21 @@ parse_line(struct pstate *ps, const char *s, size_t n,
     if (at_end(&c))
         return MAILAUTH_OK; /* blank or comment */
     memset(&ps->rec, 0, sizeof(ps->rec));
-    ps->rec.ttl = MAILAUTH__DNS_ZONE_TTL;
-    st = header(&c, ps, owner);
-    if (st == MAILAUTH_OK) {
-        skip_ws(&c);
-        st = rdata(&c, ps);
+    ps->rec.ttl = ps->ttl;
+    if (peek(&c) == '$') {
+        st = directive(&c, ps);
+    } else {
+        st = header(&c, ps, owner);
+        if (st == MAILAUTH_OK) {
+            skip_ws(&c);
+            st = rdata(&c, ps);
+        }
     }
     if (st == MAILAUTH_OK) {
         skip_ws(&c);
         st = at_end(&c) ? MAILAUTH_OK : MAILAUTH_EINVAL;
     }
-    if (st == MAILAUTH_OK && fn != NULL)
+    if (st == MAILAUTH_OK && fn != NULL && ps->rec.owner != NULL)
         st = fn(ud, &ps->rec);
     ps->rec.owner = NULL; /* pointed at `owner`, which ends here */
     return st;
@@ -415,7 +508,7 @@ mailauth__dns_zone_parse(const mailauth_allocator_t *al, const char *text, size_
                          mailauth_status_t (*fn)(void *ud, const mailauth__dns_zrec_t *rec),
                          void *ud)
 {
-    struct pstate     ps = {.name = {.al = al}, .data = {.al = al}};
+    struct pstate     ps = {.name = {.al = al}, .data = {.al = al}, .ttl = MAILAUTH__DNS_ZONE_TTL};
     mailauth_status_t st = MAILAUTH_OK;
     size_t            pos = 0, line = 0;
     if (errline != NULL)

@@ -11,6 +11,7 @@
 struct zrr {
     uint16_t type;
     bool     tempfail;
+    uint8_t  neg; /* recorded negative answer: MAILAUTH_DNS_NXDOMAIN or _NODATA, else 0 */
     uint16_t pref;
     uint32_t ttl;
     size_t   len;
@@ -141,6 +142,7 @@ mailauth__dns_zone_insert(void *zone, const mailauth__dns_zrec_t *rec)
     rr = &n->rr[n->nrr];
     *rr = (struct zrr){.type = rec->type,
                        .tempfail = rec->tempfail,
+                       .neg = rec->neg,
                        .pref = rec->pref,
                        .ttl = rec->ttl,
                        .len = rec->len};
@@ -169,7 +171,7 @@ serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_
     }
     for (size_t i = 0; i < n->nrr && k < count; i++) {
         const struct zrr *rr = &n->rr[i];
-        if (rr->type == q->type)
+        if (rr->type == q->type && rr->neg == 0)
             recs[k++] = (mailauth_dns_record_t){.version = MAILAUTH_DNS_RECORD_VERSION, 
                 .data = rr->data, .len = rr->len, .preference = rr->pref, .ttl = rr->ttl};
     }
@@ -177,6 +179,35 @@ serve(mailauth_resolver_t *r, mailauth__dns_q_t *q, const struct znode *n, size_
     if (recs != stack)
         mailauth__free(r->al, recs);
     return st;
+}
+
+/* What a node holds for one type: its records, a TIMEOUT/SERVFAIL line, a
+ * recorded negative answer, and the first CNAME. */
+struct scan {
+    size_t            count;
+    bool              fail;
+    const struct zrr *neg, *cname;
+    bool              all_nx; /* every line of the node is an NXDOMAIN line */
+};
+
+static struct scan
+scan_node(const struct znode *n, uint16_t type)
+{
+    struct scan sc = {.all_nx = n->nrr > 0};
+    for (size_t i = 0; i < n->nrr; i++) {
+        const struct zrr *rr = &n->rr[i];
+        sc.all_nx &= rr->neg == MAILAUTH_DNS_NXDOMAIN;
+        if (rr->type == type) {
+            sc.fail |= rr->tempfail;
+            if (rr->neg != 0 && sc.neg == NULL)
+                sc.neg = rr;
+            else if (rr->neg == 0)
+                sc.count++;
+        } else if (rr->type == MAILAUTH__DNS_CNAME && sc.cname == NULL && rr->neg == 0) {
+            sc.cname = rr;
+        }
+    }
+    return sc;
 }
 
 mailauth_status_t
@@ -187,30 +218,25 @@ mailauth__dns_zone_answer(mailauth_resolver_t *r, const mailauth__dns_zone_t *z,
     size_t      len = q->namelen;
     for (int hop = 0; hop <= CNAME_HOPS; hop++) {
         const struct znode *n = find(z, name, len);
-        const struct zrr   *cname = NULL;
-        size_t              count = 0;
-        bool                fail = false;
+        struct scan         sc;
         if (n == NULL) /* RFC 2308 §2.1: NXDOMAIN also ends a CNAME chain */
             return mailauth__dns_complete(r, q, MAILAUTH_DNS_NXDOMAIN, NULL, 0,
                                           MAILAUTH__DNS_NEG_TTL);
-        for (size_t i = 0; i < n->nrr; i++) {
-            const struct zrr *rr = &n->rr[i];
-            if (rr->type == q->type) {
-                fail |= rr->tempfail;
-                count++;
-            } else if (rr->type == MAILAUTH__DNS_CNAME && cname == NULL) {
-                cname = rr;
-            }
-        }
-        if (fail || (count == 0 && cname != NULL && cname->tempfail))
+        sc = scan_node(n, q->type);
+        if (sc.fail || (sc.count == 0 && sc.neg == NULL && sc.cname != NULL && sc.cname->tempfail))
             return mailauth__dns_complete(r, q, MAILAUTH_DNS_TEMPFAIL, NULL, 0, 0);
-        if (count > 0)
-            return serve(r, q, n, count);
-        if (cname == NULL) /* RFC 2308 §2.2: the name exists without this type */
+        if (sc.count > 0)
+            return serve(r, q, n, sc.count);
+        if (sc.neg != NULL) /* a recorded NXDOMAIN / NODATA line, with its TTL */
+            return mailauth__dns_complete(r, q, (mailauth_dns_rcode_t)sc.neg->neg, NULL, 0,
+                                          sc.neg->ttl);
+        if (sc.all_nx) /* a name recorded as not existing has no other type either */
+            return mailauth__dns_complete(r, q, MAILAUTH_DNS_NXDOMAIN, NULL, 0, n->rr[0].ttl);
+        if (sc.cname == NULL) /* RFC 2308 §2.2: the name exists without this type */
             return mailauth__dns_complete(r, q, MAILAUTH_DNS_NODATA, NULL, 0,
                                           MAILAUTH__DNS_NEG_TTL);
-        name = (const char *)cname->data;
-        len = cname->len;
+        name = (const char *)sc.cname->data;
+        len = sc.cname->len;
     }
     return mailauth__dns_complete(r, q, MAILAUTH_DNS_TEMPFAIL, NULL, 0, 0); /* loop */
 }

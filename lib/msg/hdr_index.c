@@ -1,4 +1,5 @@
-/* Header field index: every field as received, in order, in the eval arena. */
+/* Header field index: every field as received, in order, in an arena (the
+ * eval's header arena, cleared at the end of the header section). */
 #include "msg/msg.h"
 
 #include <string.h>
@@ -153,10 +154,18 @@ mailauth__hdr_index_count(const mailauth__hdr_index_t *idx)
     return idx != NULL ? idx->n : 0;
 }
 
+void
+mailauth__hdr_index_release(mailauth__hdr_index_t *idx)
+{
+    idx->v = NULL;
+    idx->cap = 0;
+    idx->released = true;
+}
+
 const mailauth__hdr_t *
 mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i)
 {
-    if (idx == NULL || i >= idx->n)
+    if (idx == NULL || idx->released || i >= idx->n)
         return NULL;
     return &idx->v[i];
 }
@@ -172,7 +181,7 @@ mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, siz
 {
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
-    for (size_t i = *pos; i < idx->n; i++) {
+    for (size_t i = *pos; !idx->released && i < idx->n; i++) {
         if (name_is(&idx->v[i], name)) {
             *pos = i + 1;
             return &idx->v[i];
@@ -189,7 +198,7 @@ mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name, siz
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
     i = *pos < idx->n ? *pos : idx->n;
-    while (i > 0) {
+    while (i > 0 && !idx->released) {
         i--;
         if (name_is(&idx->v[i], name)) {
             *pos = i;
@@ -218,6 +227,7 @@ mailauth__hdr_index_note_refused(mailauth__hdr_index_t *idx, const char *name, s
                                  bool whole)
 {
     mailauth__hdr_refused_t *r = find_refused(idx, name, len, !whole);
+    mailauth__arena_t       *ra = idx->rarena != NULL ? idx->rarena : idx->arena;
     char                    *copy = NULL;
     idx->refused++;
     if (r != NULL) {
@@ -225,10 +235,9 @@ mailauth__hdr_index_note_refused(mailauth__hdr_index_t *idx, const char *name, s
         return;
     }
     if (idx->rnames == NULL)
-        idx->rnames =
-            mailauth__arena_calloc(idx->arena, MAILAUTH__HDR_REFUSED_NAMES, sizeof(*idx->rnames));
+        idx->rnames = mailauth__arena_calloc(ra, MAILAUTH__HDR_REFUSED_NAMES, sizeof(*idx->rnames));
     if (idx->rnames != NULL && idx->nrnames < MAILAUTH__HDR_REFUSED_NAMES && len > 0)
-        copy = mailauth__arena_strndup(idx->arena, name, len);
+        copy = mailauth__arena_strndup(ra, name, len);
     if (copy == NULL) {
         idx->rmany = true; /* out of room, or no name at all: it may have been any */
         return;

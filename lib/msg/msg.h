@@ -60,7 +60,10 @@ typedef struct mailauth__hdr_index {
     size_t                   refused;   /* fields dropped by a limit (verdicts may want to know) */
     mailauth__hdr_refused_t *rnames;    /* MAILAUTH__HDR_REFUSED_NAMES, allocated on first use */
     size_t                   nrnames;
-    bool                     rmany; /* a name could not be kept: every name may be refused */
+    bool                     rmany;  /* a name could not be kept: every name may be refused */
+    mailauth__arena_t       *rarena; /* the refused names' arena (NULL: `arena`): they may
+                                        outlive the fields */
+    bool released;                   /* the fields are gone (mailauth__hdr_index_release()) */
 } mailauth__hdr_index_t;
 
 void mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
@@ -103,6 +106,11 @@ void mailauth__hdr_index_note_refused(mailauth__hdr_index_t *idx, const char *na
  * known, and whether there may have been one at all. */
 size_t mailauth__hdr_index_refused_count(const mailauth__hdr_index_t *idx, const char *name);
 bool   mailauth__hdr_index_may_be_refused(const mailauth__hdr_index_t *idx, const char *name);
+
+/* Forget the fields (their arena is about to be cleared): from now on the
+ * index answers no field, while count() still says how many were kept and
+ * the refused names and counts stay (they live in `rarena`). */
+void mailauth__hdr_index_release(mailauth__hdr_index_t *idx);
 
 size_t mailauth__hdr_index_count(const mailauth__hdr_index_t *idx);
 /* Field i in received order (0 = top), or NULL. */
@@ -377,5 +385,11 @@ bool mailauth__intake_started(const mailauth__intake_t *in);
 const mailauth__hdr_index_t *mailauth__intake_fields(const mailauth__intake_t *in);
 /* Fields refused by a limit so far. */
 size_t mailauth__intake_refused(const mailauth__intake_t *in);
+/* Keep the names of refused fields in `a` (an arena that outlives the
+ * fields'): before the first field. */
+void mailauth__intake_keep_refused(mailauth__intake_t *in, mailauth__arena_t *a);
+/* The consumer is done with the fields (see mailauth__hdr_index_release());
+ * it then clears their arena. Only in phase BODY or later. */
+void mailauth__intake_release_fields(mailauth__intake_t *in);
 
 #endif

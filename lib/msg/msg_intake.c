@@ -264,3 +264,15 @@ mailauth__intake_refused(const mailauth__intake_t *in)
 {
     return in->refused;
 }
+
+void
+mailauth__intake_keep_refused(mailauth__intake_t *in, mailauth__arena_t *a)
+{
+    in->hdrs.rarena = a;
+}
+
+void
+mailauth__intake_release_fields(mailauth__intake_t *in)
+{
+    mailauth__hdr_index_release(&in->hdrs);
+}

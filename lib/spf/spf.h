@@ -44,8 +44,15 @@ mailauth_status_t mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_
                                       mailauth__spf_t **out);
 
 /* Advance as far as the answers at hand allow. MAILAUTH_OK: finished;
- * MAILAUTH_EAGAIN: waiting for DNS; MAILAUTH_ENOMEM. Idempotent once finished. */
+ * MAILAUTH_EAGAIN: waiting for DNS; MAILAUTH_ENOMEM. Idempotent once finished.
+ * A check that ended (OK or ENOMEM) has freed its working buffers: what is
+ * left in the arena is its state and result. */
 mailauth_status_t mailauth__spf_step(mailauth__spf_t *s);
+
+/* Free the working buffers of a check abandoned before it ended (a check
+ * that ended freed them). NULL and a second call are no-ops. The rest is
+ * the arena's. */
+void mailauth__spf_release(mailauth__spf_t *s);
 
 /* The result (valid once step returned MAILAUTH_OK; lives in the arena). */
 const mailauth_spf_result_t *mailauth__spf_result(const mailauth__spf_t *s);

@@ -18,13 +18,38 @@
 
 /* ---- Frames ---- */
 
+/* Room for one more frame. Most records include nothing or one level, so
+ * frames are allocated as includes nest (doubling, up to the bound), not
+ * all max_terms + 2 of them at the start: an evaluation keeps them while
+ * its message streams. The old array stays in the arena (at most as
+ * large as the final one). */
+static bool
+grow_frames(mailauth__spf_t *s)
+{
+    size_t                 bound = (size_t)s->max_terms + 2;
+    size_t                 cap = s->fcap * 2 < bound ? s->fcap * 2 : bound;
+    mailauth__spf_frame_t *f = mailauth__arena_calloc(s->a, cap, sizeof(*f));
+    if (f == NULL)
+        return false;
+    memcpy(f, s->frames, s->depth * sizeof(*f));
+    s->frames = f;
+    s->fcap = cap;
+    return true;
+}
+
+/* Enter a frame: false when too deep, or (s->st is then NOMEM) out of memory. */
 static bool
 push(mailauth__spf_t *s, const mailauth__spf_rc_t *rc)
 {
-    mailauth__spf_frame_t *f = &s->frames[s->depth];
+    mailauth__spf_frame_t *f = NULL;
     /* Depth is bounded: each frame above the first came from a counted include. */
     if (s->depth >= (size_t)s->max_terms + 1)
         return false;
+    if (s->depth == s->fcap && !grow_frames(s)) {
+        s->st = MAILAUTH__SPF_S_NOMEM;
+        return false;
+    }
+    f = &s->frames[s->depth];
     f->rec = rc->rec;
     f->domain = rc->name;
     f->dlen = rc->len;
@@ -87,9 +112,9 @@ frame_return(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_
 static void
 enter(mailauth__spf_t *s, mailauth__spf_frame_t *f, const mailauth__spf_term_t *t)
 {
-    const mailauth__spf_rc_t *rc = s->op.rc;
+    const mailauth__spf_rc_t *rc = s->op->rc;
     if (t->mech == MAILAUTH__SPF_INCLUDE) {
-        if (!push(s, rc))
+        if (!push(s, rc) && s->st != MAILAUTH__SPF_S_NOMEM)
             mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_DNS_LIMIT,
                                "includes nested too deeply");
         return;
@@ -221,14 +246,32 @@ alloc_state(mailauth__spf_t *s)
     s->max_void = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_VOID_LOOKUPS);
     s->max_mx = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_MX_NAMES);
     s->max_ptr = mailauth__env_limit(s->env, MAILAUTH_LIMIT_SPF_PTR_NAMES);
-    s->frames = mailauth__arena_calloc(s->a, (size_t)s->max_terms + 2, sizeof(*s->frames));
+    s->fcap = s->max_terms + 2 < 2 ? (size_t)s->max_terms + 2 : 2; /* grown by push() */
+    s->frames = mailauth__arena_calloc(s->a, s->fcap, sizeof(*s->frames));
     s->hq = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hq));
     s->hr = mailauth__arena_calloc(s->a, (size_t)s->max_mx + 1, sizeof(*s->hr));
     if (s->frames == NULL || s->hq == NULL || s->hr == NULL)
         return MAILAUTH_ENOMEM;
+    /* Last: nothing after it can fail, so a failed start holds nothing. */
+    s->work = mailauth__calloc(s->a->al, 1, sizeof(*s->work));
+    if (s->work == NULL)
+        return MAILAUTH_ENOMEM;
+    s->op = &s->work->op;
+    s->act = &s->work->act;
     s->recs.a = s->a;
     s->recs.dns = s->dns;
     return MAILAUTH_OK;
+}
+
+void
+mailauth__spf_release(mailauth__spf_t *s)
+{
+    if (s == NULL || s->work == NULL)
+        return;
+    mailauth__free(s->a->al, s->work);
+    s->work = NULL;
+    s->op = NULL;
+    s->act = NULL;
 }
 
 mailauth_status_t
@@ -272,6 +315,7 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
         s->res.problem = s->ip.family != 4 && s->ip.family != 6 ? "no client address"
                                                                 : "not a valid domain name";
         s->st = MAILAUTH__SPF_S_DONE;
+        mailauth__spf_release(s);
     }
     return MAILAUTH_OK;
 }
@@ -293,6 +337,8 @@ run(mailauth__spf_t *s)
         case MAILAUTH__SPF_S_EXP:
             rv = mailauth__spf_explain(s);
             break;
+        case MAILAUTH__SPF_S_NOMEM: /* a frame could not be allocated */
+            return MAILAUTH__SPF_RV_NOMEM;
         default:
             return MAILAUTH__SPF_RV_MOVED;
         }
@@ -308,7 +354,7 @@ plan(mailauth__spf_t *s)
     mailauth__spf_plan_in_t in = {
         .frames = s->frames,
         .depth = s->depth,
-        .started = s->op.counted,
+        .started = s->op->counted,
         .terms = s->terms,
         .max_terms = s->max_terms,
         .ptr_seen = s->ptr_seen,
@@ -335,10 +381,12 @@ mailauth__spf_step(mailauth__spf_t *s)
     s->res.dns_terms = s->terms;
     if (rv == MAILAUTH__SPF_RV_NOMEM) {
         s->st = MAILAUTH__SPF_S_NOMEM;
+        mailauth__spf_release(s);
         return MAILAUTH_ENOMEM;
     }
     if (rv == MAILAUTH__SPF_RV_WAIT)
         return MAILAUTH_EAGAIN;
+    mailauth__spf_release(s); /* ended: the working buffers go */
     return MAILAUTH_OK;
 }
 

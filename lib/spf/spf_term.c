@@ -208,14 +208,14 @@ vp_step(mailauth__spf_t *s)
 void
 mailauth__spf_op_reset(mailauth__spf_t *s)
 {
-    memset(&s->op, 0, offsetof(mailauth__spf_op_t, buf));
+    memset(s->op, 0, offsetof(mailauth__spf_op_t, buf));
 }
 
 /* The answers so far, as mechanisms read them; false on ENOMEM. */
 static bool
 gather(mailauth__spf_t *s, mailauth__spf_ans_t *ans)
 {
-    mailauth__spf_op_t *op = &s->op;
+    mailauth__spf_op_t *op = s->op;
     memset(ans, 0, sizeof(*ans));
     ans->target = op->name;
     ans->tlen = op->nlen;
@@ -241,17 +241,17 @@ gather(mailauth__spf_t *s, mailauth__spf_ans_t *ans)
 static void
 take_target(mailauth__spf_t *s)
 {
-    memcpy(s->op.buf, s->act.text, s->act.len);
-    s->op.buf[s->act.len] = '\0';
-    s->op.name = s->op.buf;
-    s->op.nlen = s->act.len;
+    memcpy(s->op->buf, s->act->text, s->act->len);
+    s->op->buf[s->act->len] = '\0';
+    s->op->name = s->op->buf;
+    s->op->nlen = s->act->len;
 }
 
 /* §5.4: the address of every MX host at once. */
 static mailauth__spf_rv_t
 ask_hosts(mailauth__spf_t *s, const mailauth__spf_term_t *t)
 {
-    const mailauth__dns_result_t *mx = s->act.list;
+    const mailauth__dns_result_t *mx = s->act->list;
     /* §4.6.4: more than 10 MX names is a permerror */
     if (mx->count > s->max_mx) {
         mailauth__spf_fail(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_SPF_MX_LIMIT,
@@ -262,12 +262,12 @@ ask_hosts(mailauth__spf_t *s, const mailauth__spf_term_t *t)
     for (size_t i = 0; i < mx->count; i++) {
         /* RFC 7505 null MX ("."), and names the DNS cannot carry, are not asked */
         mailauth__spf_rv_t rv =
-            ask(s, t, (const char *)mx->rr[i].data, mx->rr[i].len, s->act.type, &s->hq[i]);
+            ask(s, t, (const char *)mx->rr[i].data, mx->rr[i].len, s->act->type, &s->hq[i]);
         if (rv != MAILAUTH__SPF_RV_AGAIN)
             return rv;
     }
-    s->op.nh = mx->count;
-    s->op.hosts = true;
+    s->op->nh = mx->count;
+    s->op->hosts = true;
     return MAILAUTH__SPF_RV_AGAIN;
 }
 
@@ -275,18 +275,18 @@ ask_hosts(mailauth__spf_t *s, const mailauth__spf_term_t *t)
 static mailauth__spf_rv_t
 serve(mailauth__spf_t *s, const mailauth__spf_term_t *t)
 {
-    const mailauth__spf_act_t *act = &s->act;
+    const mailauth__spf_act_t *act = s->act;
     switch ((mailauth__spf_act_kind_t)act->kind) {
     case MAILAUTH__SPF_ACT_ASK:
         take_target(s);
-        s->op.asked = true;
-        return ask(s, t, s->op.name, s->op.nlen, act->type, &s->op.q);
+        s->op->asked = true;
+        return ask(s, t, s->op->name, s->op->nlen, act->type, &s->op->q);
     case MAILAUTH__SPF_ACT_ASK_HOSTS:
         return ask_hosts(s, t);
     case MAILAUTH__SPF_ACT_ASK_RECORD:
         take_target(s);
-        s->op.rc = mailauth__spf_rc_get(&s->recs, s->op.name, s->op.nlen, true);
-        return s->op.rc != NULL ? MAILAUTH__SPF_RV_AGAIN : MAILAUTH__SPF_RV_NOMEM;
+        s->op->rc = mailauth__spf_rc_get(&s->recs, s->op->name, s->op->nlen, true);
+        return s->op->rc != NULL ? MAILAUTH__SPF_RV_AGAIN : MAILAUTH__SPF_RV_NOMEM;
     case MAILAUTH__SPF_ACT_NEED_PTR:
         /* §4.6.4: the PTR lookup of %{p} counts like the ptr mechanism's, once */
         if (!s->ptr_seen) {
@@ -320,12 +320,12 @@ serve(mailauth__spf_t *s, const mailauth__spf_term_t *t)
 static mailauth__spf_rv_t
 serve_exp(mailauth__spf_t *s)
 {
-    const mailauth__spf_act_t *act = &s->act;
+    const mailauth__spf_act_t *act = s->act;
     switch ((mailauth__spf_act_kind_t)act->kind) {
     case MAILAUTH__SPF_ACT_ASK:
         take_target(s);
-        s->op.asked = true;
-        return ask(s, NULL, s->op.name, s->op.nlen, act->type, &s->op.q);
+        s->op->asked = true;
+        return ask(s, NULL, s->op->name, s->op->nlen, act->type, &s->op->q);
     case MAILAUTH__SPF_ACT_NEED_PTR:
         return vp_step(s);
     case MAILAUTH__SPF_ACT_WAIT:
@@ -374,8 +374,8 @@ mailauth__spf_term_step(mailauth__spf_t *s, const mailauth__spf_frame_t *f,
     mailauth__spf_ans_t  ans;
     mailauth__spf_menv_t env;
     mailauth__spf_rv_t   rv;
-    if (!s->op.counted) {
-        s->op.counted = true;
+    if (!s->op->counted) {
+        s->op->counted = true;
         if (mailauth__spf_term_is_dns(t) && !count_term(s, t, ""))
             return MAILAUTH__SPF_RV_MOVED;
         if (t->mech == MAILAUTH__SPF_PTR)
@@ -385,8 +385,8 @@ mailauth__spf_term_step(mailauth__spf_t *s, const mailauth__spf_frame_t *f,
     do {
         if (!gather(s, &ans))
             return MAILAUTH__SPF_RV_NOMEM;
-        mailauth__spf_mech(t, &ans, &env, &s->act);
-        if (s->act.ptr_partial)
+        mailauth__spf_mech(t, &ans, &env, s->act);
+        if (s->act->ptr_partial)
             s->ptr_partial = true;
         rv = serve(s, t);
     } while (rv == MAILAUTH__SPF_RV_AGAIN);
@@ -406,11 +406,11 @@ mailauth__spf_explain(mailauth__spf_t *s)
     do {
         if (!gather(s, &ans))
             return MAILAUTH__SPF_RV_NOMEM;
-        mailauth__spf_exp(t, def, &ans, &env, &s->act);
+        mailauth__spf_exp(t, def, &ans, &env, s->act);
         rv = serve_exp(s);
     } while (rv == MAILAUTH__SPF_RV_AGAIN);
     if (rv == MAILAUTH__SPF_RV_MATCH) {
-        s->res.explanation = mailauth__arena_strndup(s->a, s->act.text, s->act.len);
+        s->res.explanation = mailauth__arena_strndup(s->a, s->act->text, s->act->len);
         if (s->res.explanation == NULL)
             return MAILAUTH__SPF_RV_NOMEM;
     }

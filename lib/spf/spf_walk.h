@@ -60,6 +60,16 @@ typedef struct mailauth__spf_op {
     char                buf[256];
 } mailauth__spf_op_t;
 
+/* The buffers a check works with while it walks (the term's target name,
+ * what the mechanism or explanation said last: most of its state). They
+ * are allocated apart and freed as soon as the check ends, because an
+ * evaluation keeps its SPF state, in its arena, while the message
+ * streams. */
+typedef struct mailauth__spf_work {
+    mailauth__spf_op_t  op;
+    mailauth__spf_act_t act;
+} mailauth__spf_work_t;
+
 struct mailauth__spf {
     const mailauth__env_t         *env;
     mailauth__arena_t             *a;
@@ -78,12 +88,14 @@ struct mailauth__spf {
     uint8_t                        st;          /* MAILAUTH__SPF_S_* */
     mailauth__spf_frame_t         *frames;
     size_t                         depth;
-    mailauth__spf_op_t             op;
-    mailauth__dns_q_t            **hq; /* mx host questions, max_mx */
-    const mailauth__dns_result_t **hr; /* their answers as handed over */
+    size_t                         fcap; /* frames allocated: grown as includes nest */
+    mailauth__spf_op_t            *op;   /* in work */
+    mailauth__spf_work_t          *work; /* freed when the check ends: NULL then */
+    mailauth__dns_q_t            **hq;   /* mx host questions, max_mx */
+    const mailauth__dns_result_t **hr;   /* their answers as handed over */
     mailauth__spf_vpq_t            vq;
     mailauth__spf_recs_t           recs;
-    mailauth__spf_act_t            act;     /* what the mechanism or exp said last */
+    mailauth__spf_act_t           *act;     /* in work: what the mechanism or exp said last */
     const mailauth__spf_record_t  *exp_rec; /* record whose exp= applies (§6.2) */
     const char                    *exp_domain;
     size_t                         exp_dlen;

@@ -7,8 +7,9 @@
 #include "util/alloc.h"
 
 #define ALIGN 16u
-#define CHUNK_MIN 4096u               /* first chunk */
+#define CHUNK_MIN 2048u               /* first chunk */
 #define CHUNK_MAX ((size_t)64 * 1024) /* chunks stop growing here */
+#define SMALL_USE ((size_t)16 * 1024) /* chunks grow only past this much in use */
 
 struct mailauth__arena_chunk {
     mailauth__arena_chunk_t *next;
@@ -64,11 +65,16 @@ chunk_new(mailauth__arena_t *a, size_t size)
     return c;
 }
 
-/* Size of the next regular chunk: double the newest one, up to CHUNK_MAX. */
+/* Size of the next regular chunk: CHUNK_MIN while the arena is small (an
+ * evaluation held while its body streams uses a few KiB: doubling from
+ * the start would leave most of its last chunk empty), then double the
+ * newest one, up to CHUNK_MAX, so that a large arena has few chunks. */
 static size_t
 next_chunk_size(const mailauth__arena_t *a)
 {
     size_t s = CHUNK_MIN;
+    if (a->used < SMALL_USE)
+        return s;
     if (a->head != NULL && a->head->size >= CHUNK_MIN) {
         s = a->head->size * 2;
         if (s > CHUNK_MAX)

@@ -26,8 +26,20 @@ has_sse2(void)
 static bool
 has_avx2(void)
 {
-    /* Also false when the OS does not save the 256-bit registers. */
-    return __builtin_cpu_supports("avx2");
+    /* Also false when the OS does not save the 256-bit registers. Called
+     * once, under pthread_once, before the table can be used. */
+    if (!__builtin_cpu_supports("avx2"))
+        return false;
+    mailauth__scan_avx2_prepare();
+    return true;
+}
+
+static bool
+has_avx512(void)
+{
+    /* The AVX-512 table keeps the AVX2 one's other scanners. */
+    return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("popcnt");
 }
 #endif
 
@@ -36,11 +48,10 @@ static const struct variant {
     const mailauth__scan_ops_t *ops;
     bool (*runs_here)(void);
 } variants[] = {
-    {&mailauth__scan_scalar_ops, NULL},
-    {&mailauth__scan_swar_ops, NULL},
+    {&mailauth__scan_scalar_ops, NULL},       {&mailauth__scan_swar_ops, NULL},
 #if MAILAUTH__SCAN_X86
-    {&mailauth__scan_sse2_ops, has_sse2},
-    {&mailauth__scan_avx2_ops, has_avx2},
+    {&mailauth__scan_sse2_ops, has_sse2},     {&mailauth__scan_avx2_ops, has_avx2},
+    {&mailauth__scan_avx512_ops, has_avx512},
 #endif
 };
 

@@ -22,18 +22,16 @@
 #include <stdint.h>
 
 typedef struct mailauth__scan_ops {
-    const char *name; /* "scalar", "swar", "sse2", "avx2" */
+    const char *name; /* "scalar", "swar", "sse2", "avx2", "avx512" */
 
-    /* Relaxed body canonicalization (RFC 6376 §3.4.4): marks the bytes of
-     * p[0, n) in two bitmaps, byte k being bit k % 64 of word k / 64:
-     *   special: an HTAB, or an SP followed by a byte at or below 0x20 (a
-     *            WSP run that the canonicalizer may have to rewrite; an SP
-     *            before another control byte is a harmless false positive);
-     *   wsp:     an SP or an HTAB.
-     * Reads p[0, n + 1) (the byte after p[n - 1] decides an SP there).
-     * Writes words [0, (n + 63) / 64) of each; bits from n on are 0.
-     * Returns whether any byte is special (most windows of text have none). */
-    bool (*body_marks)(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
+    /* Relaxed body canonicalization (RFC 6376 §3.4.4 a) of text with
+     * nothing pending: writes to o the bytes of p[0, n) in order, but not
+     * an SP or HTAB followed by SP or HTAB or by CR LF, and each HTAB
+     * written as an SP. So a WSP run inside a line becomes one SP (its
+     * last byte) and a WSP run that ends a line goes. Decides p[k] from
+     * p[k + 1] and p[k + 2]: reads p[0, n + 2). o has room for n bytes;
+     * returns the number of bytes written (o past them is unspecified). */
+    size_t (*relaxed_squeeze)(uint8_t *o, const uint8_t *p, size_t n);
 
     /* Relaxed header canonicalization (§3.4.2) inside a value: the length
      * of the longest prefix of p[0, n) whose bytes are each above 0x20, or
@@ -45,6 +43,13 @@ typedef struct mailauth__scan_ops {
      * offset of the first bare LF of p[0, n), an LF whose previous byte is
      * not CR (for p[0]: not CR when prev_cr is false); n if there is none. */
     size_t (*bare_lf)(const uint8_t *p, size_t n, bool prev_cr);
+
+    /* The same splitter's conversion of a body with bare LFs: copies
+     * p[0, n) to o with a CR written before each bare LF (as bare_lf
+     * defines it, prev_cr standing for the byte before p[0]). o has room
+     * for 2 * n bytes; returns the number of bytes written (o past them is
+     * unspecified). */
+    size_t (*lf_to_crlf)(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr);
 
     /* Tag lists (util/tagval.h): the length of the prefix of p[0, n) made
      * of VALCHARs (0x21-0x7e except ';', and 0x80-0xff). */
@@ -59,7 +64,7 @@ typedef struct mailauth__scan_ops {
 /* The best table for this CPU, chosen on the first call (thread-safe). */
 const mailauth__scan_ops_t *mailauth__scan(void);
 
-/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2")
+/* For tests: the table called `name` ("scalar", "swar", "sse2", "avx2", "avx512")
  * if it is compiled in and this CPU can run it; NULL otherwise. */
 const mailauth__scan_ops_t *mailauth__scan_variant(const char *name);
 

@@ -1,8 +1,10 @@
 /* The long-input scanners of util/scan.h 32 bytes a step with AVX2, for
- * CPUs that have it (scan.c checks before choosing this table): the body
- * marks and the bare-LF search, which run over whole bodies. The
- * scanners of header values and tag values, short inputs, are the SSE2
- * ones. Results are exactly the scalar reference's (scan_scalar.c). */
+ * CPUs that have it (scan.c checks before choosing this table): the
+ * relaxed body squeeze, the bare-LF search and the bare-LF conversion,
+ * which run over whole bodies; and a table for CPUs with AVX-512 BW and
+ * VBMI2 that differs in the squeeze alone. The scanners of header values and tag values,
+ * short inputs, are the SSE2 ones. Results are exactly the scalar
+ * reference's (scan_scalar.c). */
 #include "util/scan_int.h"
 
 #if MAILAUTH__SCAN_X86
@@ -23,49 +25,83 @@ bits(__m256i m)
     return (uint32_t)_mm256_movemask_epi8(m);
 }
 
-/* body_marks of p[0, 32); reads p[0, 33). */
-static AVX2 uint32_t
-marks32(const uint8_t *p, uint32_t *wsp)
+/* For each byte mask of an 8-byte group, the pshufb indices that gather
+ * its set bytes to the front, and how many there are; filled once, by
+ * mailauth__scan_avx2_prepare() (under scan.c's pthread_once). */
+static uint64_t gather_idx[256];
+static uint8_t  gather_len[256];
+
+void
+mailauth__scan_avx2_prepare(void)
 {
-    __m256i v = load(p), next = load(p + 1);
-    __m256i sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '));
-    __m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
-    __m256i low = _mm256_cmpeq_epi8(_mm256_min_epu8(next, _mm256_set1_epi8(0x20)), next);
-    *wsp = bits(_mm256_or_si256(sp, tab));
-    return bits(_mm256_or_si256(tab, _mm256_and_si256(sp, low)));
+    for (unsigned m = 0; m < 256; m++) {
+        uint64_t idx = 0;
+        unsigned k = 0;
+        for (unsigned j = 0; j < 8; j++) {
+            if (m >> j & 1u)
+                idx |= (uint64_t)j << (8 * k++);
+        }
+        gather_idx[m] = idx;
+        gather_len[m] = (uint8_t)k;
+    }
 }
 
-/* body_marks of p[0, 64) into one word of each bitmap; reads p[0, 65). */
-static AVX2 void
-marks64(const uint8_t *p, uint64_t *special, uint64_t *wsp)
+/* The bytes of the low 8 of x whose bit is set in keep, to o + w. */
+static AVX2 size_t
+gather8(uint8_t *o, size_t w, __m128i x, unsigned keep)
 {
-    uint32_t lo_w = 0, hi_w = 0;
-    uint32_t lo = marks32(p, &lo_w), hi = marks32(p + 32, &hi_w);
-    *special = (uint64_t)hi << 32 | lo;
-    *wsp = (uint64_t)hi_w << 32 | lo_w;
+    __m128i idx = _mm_loadl_epi64((const __m128i *)(const void *)&gather_idx[keep]);
+    _mm_storel_epi64((__m128i *)(void *)(o + w), _mm_shuffle_epi8(x, idx));
+    return w + gather_len[keep];
 }
 
-static AVX2 bool
-body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
+/* relaxed_squeeze of p[0, 32): the block with its HTABs made SP, and in
+ * *keep a bit for each of its bytes that stays. Reads p[0, 34). */
+static AVX2 __m256i
+squeeze32(const uint8_t *p, uint32_t *keep)
 {
-    size_t   k = 0, w = 0;
-    uint64_t any = 0;
-    for (; k + 64 <= n; k += 64, w++) {
-        marks64(p + k, &special[w], &wsp[w]);
-        any |= special[w];
+    const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+    __m256i       v = load(p), v1 = load(p + 1), v2 = load(p + 2);
+    __m256i       t = _mm256_cmpeq_epi8(v, tab), ws = _mm256_or_si256(_mm256_cmpeq_epi8(v, sp), t);
+    __m256i       ws1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, sp), _mm256_cmpeq_epi8(v1, tab));
+    __m256i       crlf = _mm256_and_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r')),
+                                          _mm256_cmpeq_epi8(v2, _mm256_set1_epi8('\n')));
+    *keep = ~bits(_mm256_and_si256(ws, _mm256_or_si256(ws1, crlf)));
+    /* HTAB (0x09) xor 0x29 is SP (0x20) */
+    return _mm256_xor_si256(v, _mm256_and_si256(t, _mm256_set1_epi8(0x29)));
+}
+
+/* The bytes of x whose bit is set in keep, to o + w, in four groups of 8. */
+static AVX2 size_t
+gather32(uint8_t *o, size_t w, __m256i x, uint32_t keep)
+{
+    __m128i lo = _mm256_castsi256_si128(x), hi = _mm256_extracti128_si256(x, 1);
+    w = gather8(o, w, lo, keep & 0xffu);
+    w = gather8(o, w, _mm_srli_si128(lo, 8), keep >> 8 & 0xffu);
+    w = gather8(o, w, hi, keep >> 16 & 0xffu);
+    return gather8(o, w, _mm_srli_si128(hi, 8), keep >> 24);
+}
+
+/* relaxed_squeeze 64 bytes a step: stored as they are when nothing goes
+ * (a base64 or a clean stretch of text), else gathered with pshufb. One
+ * branch per 64 bytes: in prose it goes either way too often to predict,
+ * and a branch per 32 bytes mispredicted costs more than gathering. */
+static AVX2 size_t
+relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t k = 0, w = 0;
+    for (; k + 64 <= n; k += 64) {
+        uint32_t k0, k1;
+        __m256i  a = squeeze32(p + k, &k0), b = squeeze32(p + k + 32, &k1);
+        if ((k0 & k1) == 0xffffffffu) {
+            _mm256_storeu_si256((__m256i *)(void *)(o + w), a);
+            _mm256_storeu_si256((__m256i *)(void *)(o + w + 32), b);
+            w += 64;
+        } else {
+            w = gather32(o, gather32(o, w, a, k0), b, k1);
+        }
     }
-    if (k < n) {
-        /* The last part word, as in scan_sse2.c: copied with the byte after
-         * it, so that no load goes past p[n]. */
-        uint8_t  pad[80] = {0};
-        uint64_t keep = ((uint64_t)1 << (n - k)) - 1;
-        memcpy(pad, p + k, n - k + 1);
-        marks64(pad, &special[w], &wsp[w]);
-        special[w] &= keep;
-        wsp[w] &= keep;
-        any |= special[w];
-    }
-    return any != 0;
+    return w + mailauth__scan_sse2_relaxed_squeeze(o + w, p + k, n - k);
 }
 
 static AVX2 size_t
@@ -84,11 +120,80 @@ bare_lf(const uint8_t *p, size_t n, bool prev_cr)
     return i + mailauth__scan_sse2_bare_lf(p + i, n - i, p[i - 1] == '\r');
 }
 
-const mailauth__scan_ops_t mailauth__scan_avx2_ops = {
-    .name = "avx2",
-    .body_marks = body_marks,
+/* lf_to_crlf as in scan_sse2.c, 32 bytes a step: each store from a bare LF
+ * on reads p[k + j, k + j + 32), so the loop stops 64 bytes before the
+ * end; writes stay inside 2 * n (o[w, w + 96) with w <= 2 * k). */
+static AVX2 size_t
+lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+    size_t        k = 1, w;
+    if (n == 0)
+        return 0;
+    w = mailauth__scan_scalar_lf_to_crlf(o, p, 1, prev_cr);
+    for (; k + 64 <= n; k += 32) {
+        uint32_t m = bits(_mm256_andnot_si256(_mm256_cmpeq_epi8(load(p + k - 1), cr),
+                                              _mm256_cmpeq_epi8(load(p + k), lf)));
+        size_t   extra = 0;
+        _mm256_storeu_si256((__m256i *)(void *)(o + w), load(p + k));
+        while (m != 0) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            o[w + j + extra++] = '\r';
+            _mm256_storeu_si256((__m256i *)(void *)(o + w + j + extra), load(p + k + j));
+            m &= m - 1;
+        }
+        w += 32 + extra;
+    }
+    return w + mailauth__scan_sse2_lf_to_crlf(o + w, p + k, n - k, p[k - 1] == '\r');
+}
+
+/* ---- AVX-512 (BW and VBMI2): relaxed_squeeze 64 bytes a step ----
+ *
+ * The byte compress of VBMI2 takes out the dropped bytes of a block in one
+ * instruction, so no block needs a branch or a table. The compress goes
+ * to a register and the whole block is stored (compressing straight to
+ * memory is slow on some CPUs); the bytes past what is counted are
+ * overwritten by the next block. */
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+
+static AVX512 size_t
+relaxed_squeeze512(uint8_t *o, const uint8_t *p, size_t n)
+{
+    const __m512i sp = _mm512_set1_epi8(' '), tab = _mm512_set1_epi8('\t');
+    const __m512i cr = _mm512_set1_epi8('\r'), lf = _mm512_set1_epi8('\n');
+    size_t        k = 0, w = 0;
+    for (; k + 64 <= n; k += 64) { /* reads p[k, k + 66) */
+        __m512i   v = _mm512_loadu_si512((const void *)(p + k));
+        __m512i   v1 = _mm512_loadu_si512((const void *)(p + k + 1));
+        __m512i   v2 = _mm512_loadu_si512((const void *)(p + k + 2));
+        __mmask64 t = _mm512_cmpeq_epi8_mask(v, tab);
+        __mmask64 ws = _mm512_cmpeq_epi8_mask(v, sp) | t;
+        __mmask64 ws1 = _mm512_cmpeq_epi8_mask(v1, sp) | _mm512_cmpeq_epi8_mask(v1, tab);
+        __mmask64 crlf = _mm512_cmpeq_epi8_mask(v1, cr) & _mm512_cmpeq_epi8_mask(v2, lf);
+        __mmask64 keep = ~(ws & (ws1 | crlf));
+        __m512i   out = _mm512_maskz_compress_epi8(keep, _mm512_mask_mov_epi8(v, t, sp));
+        _mm512_storeu_si512((void *)(o + w), out);
+        w += (size_t)__builtin_popcountll(keep);
+    }
+    return w + relaxed_squeeze(o + w, p + k, n - k);
+}
+
+const mailauth__scan_ops_t mailauth__scan_avx512_ops = {
+    .name = "avx512",
+    .relaxed_squeeze = relaxed_squeeze512,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = bare_lf,
+    .lf_to_crlf = lf_to_crlf,
+    .valchar_run = mailauth__scan_sse2_valchar_run,
+    .copy_nows = mailauth__scan_sse2_copy_nows,
+};
+
+const mailauth__scan_ops_t mailauth__scan_avx2_ops = {
+    .name = "avx2",
+    .relaxed_squeeze = relaxed_squeeze,
+    .header_plain = mailauth__scan_sse2_header_plain,
+    .bare_lf = bare_lf,
+    .lf_to_crlf = lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
 };

@@ -27,20 +27,26 @@ extern const mailauth__scan_ops_t mailauth__scan_scalar_ops;
 extern const mailauth__scan_ops_t mailauth__scan_swar_ops;
 #endif
 
-bool mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp);
+size_t mailauth__scan_scalar_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_header_plain(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr);
+size_t mailauth__scan_scalar_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr);
 size_t mailauth__scan_scalar_valchar_run(const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n);
 
 #if MAILAUTH__SCAN_X86
 extern const mailauth__scan_ops_t mailauth__scan_sse2_ops;
 extern const mailauth__scan_ops_t mailauth__scan_avx2_ops;
+extern const mailauth__scan_ops_t mailauth__scan_avx512_ops;
 
+size_t mailauth__scan_sse2_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_sse2_header_plain(uint8_t *o, const uint8_t *p, size_t n);
 size_t mailauth__scan_sse2_bare_lf(const uint8_t *p, size_t n, bool prev_cr);
+size_t mailauth__scan_sse2_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr);
 size_t mailauth__scan_sse2_valchar_run(const uint8_t *p, size_t n);
 size_t mailauth__scan_sse2_copy_nows(uint8_t *o, const uint8_t *p, size_t n);
+/* Fills the AVX2 table's lookup tables; once, before it is chosen. */
+void mailauth__scan_avx2_prepare(void);
 #endif
 
 #endif

@@ -10,22 +10,18 @@ is_wsp(uint8_t c)
     return c == ' ' || c == '\t';
 }
 
-bool
-mailauth__scan_scalar_body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
+size_t
+mailauth__scan_scalar_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
 {
-    bool any = false;
-    for (size_t w = 0; w < (n + 63) / 64; w++)
-        special[w] = wsp[w] = 0;
+    size_t w = 0;
     for (size_t k = 0; k < n; k++) {
-        uint64_t bit = (uint64_t)1 << (k % 64);
-        if (p[k] == '\t' || (p[k] == ' ' && p[k + 1] <= 0x20)) {
-            special[k / 64] |= bit;
-            any = true;
+        if (!is_wsp(p[k])) {
+            o[w++] = p[k];
+        } else if (!is_wsp(p[k + 1]) && !(p[k + 1] == '\r' && p[k + 2] == '\n')) {
+            o[w++] = ' ';
         }
-        if (is_wsp(p[k]))
-            wsp[k / 64] |= bit;
     }
-    return any;
+    return w;
 }
 
 size_t
@@ -53,6 +49,19 @@ mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr)
 }
 
 size_t
+mailauth__scan_scalar_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool after_cr = i == 0 ? prev_cr : p[i - 1] == '\r';
+        if (p[i] == '\n' && !after_cr)
+            o[w++] = '\r';
+        o[w++] = p[i];
+    }
+    return w;
+}
+
+size_t
 mailauth__scan_scalar_valchar_run(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -74,9 +83,10 @@ mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 
 const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .name = "scalar",
-    .body_marks = mailauth__scan_scalar_body_marks,
+    .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
     .header_plain = mailauth__scan_scalar_header_plain,
     .bare_lf = mailauth__scan_scalar_bare_lf,
+    .lf_to_crlf = mailauth__scan_scalar_lf_to_crlf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
     .copy_nows = mailauth__scan_scalar_copy_nows,
 };

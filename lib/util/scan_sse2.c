@@ -31,52 +31,40 @@ le_20(__m128i v)
     return _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
 }
 
-/* body_marks of p[0, 16); reads p[0, 17). */
-static SSE2 uint32_t
-marks16(const uint8_t *p, uint32_t *wsp)
+/* relaxed_squeeze of a block already stored at o + w: the bytes whose
+ * bit is set in drop taken out, in place, without a branch on the byte. */
+static size_t
+squeeze_in_place(uint8_t *o, size_t w, unsigned len, uint32_t drop)
 {
-    __m128i v = load(p);
-    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-    __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-    *wsp = bits(_mm_or_si128(sp, tab));
-    return bits(_mm_or_si128(tab, _mm_and_si128(sp, le_20(load(p + 1)))));
+    size_t to = w;
+    for (unsigned j = 0; j < len; j++) {
+        o[to] = o[w + j];
+        to += !(drop >> j & 1u);
+    }
+    return to;
 }
 
-/* body_marks of p[0, 64) into one word of each bitmap; reads p[0, 65). */
-static SSE2 void
-marks64(const uint8_t *p, uint64_t *special, uint64_t *wsp)
+/* Each block is stored with its HTABs made SP, then squeezed if any of its
+ * bytes goes (a WSP before WSP or CR LF): most blocks of text have none.
+ * Reads p[k, k + 18) for the block at k. */
+size_t SSE2
+mailauth__scan_sse2_relaxed_squeeze(uint8_t *o, const uint8_t *p, size_t n)
 {
-    uint64_t s = 0, w = 0;
-    for (unsigned k = 0; k < 64; k += 16) {
-        uint32_t kw = 0, ks = marks16(p + k, &kw);
-        s |= (uint64_t)ks << k;
-        w |= (uint64_t)kw << k;
+    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    size_t        k = 0, w = 0;
+    for (; k + 16 <= n; k += 16) {
+        __m128i  v = load(p + k), v1 = load(p + k + 1), v2 = load(p + k + 2);
+        __m128i  t = _mm_cmpeq_epi8(v, tab), ws = _mm_or_si128(_mm_cmpeq_epi8(v, sp), t);
+        __m128i  ws1 = _mm_or_si128(_mm_cmpeq_epi8(v1, sp), _mm_cmpeq_epi8(v1, tab));
+        __m128i  crlf = _mm_and_si128(_mm_cmpeq_epi8(v1, cr), _mm_cmpeq_epi8(v2, lf));
+        uint32_t drop = bits(_mm_and_si128(ws, _mm_or_si128(ws1, crlf)));
+        /* HTAB (0x09) xor 0x29 is SP (0x20) */
+        _mm_storeu_si128((__m128i *)(void *)(o + w),
+                         _mm_xor_si128(v, _mm_and_si128(t, _mm_set1_epi8(0x29))));
+        w = drop == 0 ? w + 16 : squeeze_in_place(o, w, 16, drop);
     }
-    *special = s;
-    *wsp = w;
-}
-
-static SSE2 bool
-body_marks(const uint8_t *p, size_t n, uint64_t *special, uint64_t *wsp)
-{
-    size_t   k = 0, w = 0;
-    uint64_t any = 0;
-    for (; k + 64 <= n; k += 64, w++) {
-        marks64(p + k, &special[w], &wsp[w]);
-        any |= special[w];
-    }
-    if (k < n) {
-        /* The last part word: its bytes and the one after them, copied so
-         * that no load goes past p[n]; the bits of the padding dropped. */
-        uint8_t  pad[80] = {0};
-        uint64_t keep = ((uint64_t)1 << (n - k)) - 1;
-        memcpy(pad, p + k, n - k + 1);
-        marks64(pad, &special[w], &wsp[w]);
-        special[w] &= keep;
-        wsp[w] &= keep;
-        any |= special[w];
-    }
-    return any != 0;
+    return w + mailauth__scan_scalar_relaxed_squeeze(o + w, p + k, n - k);
 }
 
 size_t SSE2
@@ -108,6 +96,36 @@ mailauth__scan_sse2_bare_lf(const uint8_t *p, size_t n, bool prev_cr)
             return i + (size_t)__builtin_ctz(m);
     }
     return i + mailauth__scan_scalar_bare_lf(p + i, n - i, p[i - 1] == '\r');
+}
+
+/* Blocks of 16 with no bare LF are stored as they are. In a block with
+ * some, after the block is stored, each bare LF gets its CR and the rest
+ * of the block is stored again from the LF on, shifted by the CRs so far:
+ * each such store reads p[k + j, k + j + 16), hence the loop stops 32
+ * bytes before the end; the writes stay inside 2 * n (o[w, w + 48) with
+ * w <= 2 * k and k + 32 <= n). */
+size_t SSE2
+mailauth__scan_sse2_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr)
+{
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    size_t        k = 1, w;
+    if (n == 0)
+        return 0;
+    w = mailauth__scan_scalar_lf_to_crlf(o, p, 1, prev_cr);
+    for (; k + 32 <= n; k += 16) {
+        uint32_t m = bits(
+            _mm_andnot_si128(_mm_cmpeq_epi8(load(p + k - 1), cr), _mm_cmpeq_epi8(load(p + k), lf)));
+        size_t extra = 0;
+        _mm_storeu_si128((__m128i *)(void *)(o + w), load(p + k));
+        while (m != 0) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            o[w + j + extra++] = '\r';
+            _mm_storeu_si128((__m128i *)(void *)(o + w + j + extra), load(p + k + j));
+            m &= m - 1;
+        }
+        w += 16 + extra;
+    }
+    return w + mailauth__scan_scalar_lf_to_crlf(o + w, p + k, n - k, p[k - 1] == '\r');
 }
 
 /* As signed bytes a VALCHAR is above 0x20 (up to 0x7f) or negative
@@ -153,9 +171,10 @@ mailauth__scan_sse2_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 
 const mailauth__scan_ops_t mailauth__scan_sse2_ops = {
     .name = "sse2",
-    .body_marks = body_marks,
+    .relaxed_squeeze = mailauth__scan_sse2_relaxed_squeeze,
     .header_plain = mailauth__scan_sse2_header_plain,
     .bare_lf = mailauth__scan_sse2_bare_lf,
+    .lf_to_crlf = mailauth__scan_sse2_lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
 };

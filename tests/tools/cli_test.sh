@@ -92,7 +92,7 @@ if got["dkim"] is not None:
         assert list(e) == keys, "dkim entry keys %r" % list(e)
 if got["dmarc"] is not None:
     keys = ["result", "header_from", "policy", "disposition", "org_domain", "policy_domain",
-            "discovery", "spf_aligned", "dkim_aligned", "override"]
+            "discovery", "spf_aligned", "dkim_aligned", "reason", "override"]
     assert list(got["dmarc"]) == keys, "dmarc keys %r" % list(got["dmarc"])
 if got["arc"] is not None:
     keys = ["result", "instances", "oldest_pass", "reason"]
@@ -262,7 +262,7 @@ check_json "all four json" '{"spf": {"result": "pass", "domain": "pass.example"}
   "dmarc": {"result": "pass", "header_from": "pass.example", "policy": "reject",
             "disposition": "none", "org_domain": "pass.example",
             "policy_domain": "pass.example", "discovery": "psl",
-            "spf_aligned": true, "dkim_aligned": true, "override": null},
+            "spf_aligned": true, "dkim_aligned": true, "reason": null, "override": null},
   "arc": {"result": "pass", "instances": 1, "oldest_pass": 0, "reason": null},
   "iprev": {"result": "pass", "ip": "192.0.2.1", "name": "mx.pass.example", "reason": null}}'
 run "${all_args[@]}" "$data/arc.eml"
@@ -279,7 +279,7 @@ run "${all_args[@]}" --json --only dmarc "$data/arc.eml"
 expect "--only dmarc" 0
 check_json "--only dmarc" '{"spf": null, "helo_spf": null, "dkim": null, "arc": null,
   "dmarc": {"result": "fail", "spf_aligned": false, "dkim_aligned": false,
-            "disposition": "reject"}}'
+            "disposition": "reject", "reason": "dmarc.not-aligned"}}'
 run "${all_args[@]}" --json --only arc "$data/arc.eml"
 expect "--only arc" 0
 check_json "--only arc" '{"spf": null, "helo_spf": null, "dkim": null, "dmarc": null,

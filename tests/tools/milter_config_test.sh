@@ -69,7 +69,7 @@ sign           = example.org rsa1 $tmp/rsa.pem
 sign           = example.org ed1 $tmp/ed.pem
 sign           = *.example.org sub1 $tmp/rsa.pem
 seal           = lists.example.org arc1 $tmp/rsa.pem
-history        = sqlite:/var/lib/mailauth/history.db
+history        = sqlite:$tmp/history.db
 stats          = 127.0.0.1:9464
 EOT
 check "good file" 0 "configuration good (3 signing keys, a sealing key)" -n -c "$tmp/good.conf"
@@ -78,11 +78,29 @@ check "installed default file" 0 "configuration good" -n -c "$src/mailauth-milte
 conf zone <<EOT
 socket = unix:/run/mailauth/milter.sock
 dns = zone:$tmp/good.zone
-history = postgresql://mailauth@db.example.net/mailauth
+history = sqlite:$tmp/zone-history.db
 stats = [::1]:9464
 EOT
-check "zone, postgresql, v6 stats" 0 "configuration good (0 signing keys, no sealing key)" \
+check "zone, sqlite, v6 stats" 0 "configuration good (0 signing keys, no sealing key)" \
     -n -c "$tmp/zone.conf"
+[[ -f "$tmp/zone-history.db" ]] || { echo "FAIL: -n did not open (create) the store"; failures=$((failures + 1)); }
+
+# -n opens the store once: one that cannot be reached is a configuration error
+conf pg <<EOT
+socket = unix:/run/mailauth/milter.sock
+dns = zone:$tmp/good.zone
+history = postgresql://mailauth@db.invalid/mailauth
+EOT
+check "unreachable postgresql store" 78 \
+    "line 3: history = postgresql://mailauth@db.invalid/mailauth: postgresql: cannot connect" \
+    -n -c "$tmp/pg.conf"
+conf nodir <<EOT
+socket = unix:/run/mailauth/milter.sock
+dns = zone:$tmp/good.zone
+history = sqlite:$tmp/no/such/folder/history.db
+EOT
+check "sqlite store in no folder" 78 "line 3: history = sqlite:$tmp/no/such/folder/history.db: sqlite: cannot open" \
+    -n -c "$tmp/nodir.conf"
 
 conf nosocket <<EOT
 authserv_id = mx.example.net
