@@ -97,7 +97,7 @@ sign_print_usage(FILE *f)
           "  --bits N               RSA modulus size, 1024 to 8192 (default 2048)\n"
           "  --out KEYFILE          write the private key here (PKCS#8 PEM, mode 0600;\n"
           "                         an existing file is never overwritten)\n"
-          "  --help                 print this help and exit\n"
+          "  --help, -h             print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
           "Exit status: 0 signed, 64 usage error (also: unusable key, algorithm not the\n"
