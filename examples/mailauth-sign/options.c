@@ -145,7 +145,7 @@ static int
 given_twice(const struct sign_opts *o, const char *opt)
 {
     if (o->nkeys == 0) {
-        fprintf(stderr, "%s: %s given twice before the first --key (see --help)\n", SIGN_PROG, opt);
+        fprintf(stderr, "%s: %s given twice (see --help)\n", SIGN_PROG, opt);
         return SIGN_EXIT_USAGE;
     }
     fprintf(stderr, "%s: %s given twice for --key %s (at most one per --key)\n", SIGN_PROG, opt,

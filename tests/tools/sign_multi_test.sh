@@ -183,7 +183,7 @@ run dkim --domain example.org --key "$rsa" --algorithm rsa-sha256 --algorithm rs
     --selector r1 "$tmp/msg.eml"
 expect "--algorithm twice for a key" 64 "--algorithm given twice"
 run dkim --domain example.org --domain example.net "${two[@]}" "$tmp/msg.eml"
-expect "--domain twice before the first key" 64 "--domain given twice before the first --key"
+expect "--domain twice before the first key" 64 "--domain given twice \\(see --help\\)"
 run dkim --selector r1 --key "$rsa" --selector r2 --domain example.org "$tmp/msg.eml"
 expect "one key, --selector on both sides" 64 "--selector given twice"
 run dkim --domain example.org --key "$rsa" --selector r1 --key "$ed" "$tmp/msg.eml"
