@@ -34,6 +34,7 @@ usage(FILE *f, int status)
     fprintf(f, "usage: mailauth-report COMMAND [options]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  mailauth-report %s\n", commands[i].usage);
+    fprintf(f, "  mailauth-report --help | -h   (this text)\n");
     return status;
 }
 
