@@ -28,6 +28,8 @@ if(MAILAUTH_BASH AND TARGET mailauth-check AND TARGET mailauth-sign)
       $<TARGET_FILE:mailauth-check> --help ${PROJECT_SOURCE_DIR}/docs/mailauth-check.1.md
       $<TARGET_FILE:mailauth-sign> --help ${PROJECT_SOURCE_DIR}/docs/mailauth-sign.1.md)
   if(TARGET mailauth-milter)
+    add_test(NAME milter_conf_keys COMMAND ${MAILAUTH_BASH}
+             ${CMAKE_CURRENT_LIST_DIR}/tools/milter_conf_keys_test.sh ${PROJECT_SOURCE_DIR})
     list(APPEND _man_opt_args
          $<TARGET_FILE:mailauth-milter> -h ${PROJECT_SOURCE_DIR}/docs/mailauth-milter.8.md)
   endif()
