@@ -163,8 +163,10 @@ mailauth__arc_end_body(mailauth__arc_t *v)
     mailauth_status_t st = MAILAUTH_OK;
     if (!mailauth__body_use_end(&v->body, &st))
         return st;
-    for (uint32_t i = 0; v->ams != NULL && i < v->chain.n; i++)
-        mailauth__arc_item_body(v, &v->ams[i]);
+    for (uint32_t i = 0; v->ams != NULL && i < v->chain.n && st == MAILAUTH_OK; i++)
+        st = mailauth__arc_item_body(v, &v->ams[i]);
+    if (st != MAILAUTH_OK)
+        return st;
     decide(v);
     return MAILAUTH_OK;
 }

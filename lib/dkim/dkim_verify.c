@@ -23,7 +23,7 @@
 typedef enum sig_state {
     SIG_NEW = 0, /* being prepared at end of headers */
     SIG_KEY,     /* waiting for the key */
-    SIG_READY,   /* key accepted and signature checked; waiting for the body */
+    SIG_READY,   /* key accepted and held; waiting for the body hash */
     SIG_DONE,    /* verdict final */
 } sig_state_t;
 
@@ -32,8 +32,7 @@ typedef struct vsig {
     mailauth__sig_t        sig;
     const mailauth__hdr_t *field;
     sig_state_t            state;
-    mailauth__keyq_t       key;    /* the key lookup (shared with ARC, dkim_keyq.c) */
-    bool                   sig_ok; /* the b= signature verified over the header hash */
+    mailauth__keyq_t       key; /* the key lookup (shared with ARC, dkim_keyq.c) */
     size_t                 body_id;
     uint8_t                hdigest[MAILAUTH__HASH_MAX];
 } vsig_t;
@@ -88,18 +87,18 @@ key_verdict(const mailauth__keyq_t *k, mailauth_reason_t reason)
     return MAILAUTH_VERDICT_PERMERROR;
 }
 
-static void finish_sig(mailauth__dkim_verify_t *v, vsig_t *s);
+static mailauth_status_t finish_sig(mailauth__dkim_verify_t *v, vsig_t *s);
 
-/* The lookup is done: check the key against the signature (§3.6.1), verify
- * the signature over the header hash now (while the body may still
- * stream), then wait for the body hash. */
+/* The lookup is done: check the key against the signature (§3.6.1), then
+ * wait for the body hash. The signature over the header hash is verified
+ * only once the body hash matches (§6.1.3 compares the body hash first): a
+ * body a mailing list changed fails without the public-key operation. */
 static mailauth_status_t
 key_check(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     const mailauth__keyq_t *k = &s->key;
     const char             *problem = k->problem;
     mailauth_reason_t       reason = k->reason;
-    mailauth_status_t       st = MAILAUTH_OK;
     s->res.key_bits = k->held ? k->key.bits : 0;
     s->res.testing = k->held && k->key.testing;
     if (reason == MAILAUTH_REASON_NONE)
@@ -114,25 +113,19 @@ key_check(mailauth__dkim_verify_t *v, vsig_t *s)
         decide(s, key_verdict(k, reason), reason, problem != NULL ? problem : "key unusable");
         return MAILAUTH_OK;
     }
-    st = mailauth__pubkey_verify(k->key.pub, s->sig.hash, s->hdigest,
-                                 mailauth__hash_len(s->sig.hash), s->sig.b, s->sig.b_len);
-    if (st != MAILAUTH_OK && st != MAILAUTH_ECRYPTO)
-        return st;
-    s->sig_ok = st == MAILAUTH_OK;
     s->state = SIG_READY;
-    if (v->body.ended)
-        finish_sig(v, s);
-    return MAILAUTH_OK;
+    return v->body.ended ? finish_sig(v, s) : MAILAUTH_OK;
 }
 
-/* The key is needed for the signature check only: its reference goes as
- * soon as that is done, not when the body has ended (the key cache keeps
- * the key itself for the next message). */
+/* A key that cannot be used is let go at once; a usable one is held until
+ * the signature is checked at the end of the body (a reference to the key
+ * cache's key, shared with the other messages signed with it). */
 static mailauth_status_t
 key_ready(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st = key_check(v, s);
-    mailauth__keyq_clear(&s->key);
+    if (s->state != SIG_READY)
+        mailauth__keyq_clear(&s->key);
     return st;
 }
 
@@ -273,10 +266,12 @@ signed_field_refused(const mailauth__dkim_verify_t *v, const vsig_t *s)
     return false;
 }
 
-/* §6.1.3 once both the key and the body hash are known. */
-static void
-finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
+/* §6.1.3 once both the key and the body hash are known: the body hash
+ * first, the signature over the header hash only when it matches. */
+static mailauth_status_t
+verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
 {
+    mailauth_status_t st = MAILAUTH_OK;
     size_t         len = 0;
     const uint8_t *bh = mailauth__body_set_digest(v->body.bs, s->body_id, &len);
     uint64_t       canon = mailauth__body_set_canon_len(v->body.bs, s->body_id);
@@ -286,13 +281,13 @@ finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
     if (s->sig.has_l && s->sig.l > canon) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_LENGTH,
                "l= is longer than the body");
-        return;
+        return MAILAUTH_OK;
     }
     if (s->sig.has_l)
         s->res.unsigned_bytes = canon - s->sig.l;
     if (bh == NULL || len != s->sig.bh_len || memcmp(bh, s->sig.bh, len) != 0) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH, "body hash mismatch");
-        return;
+        return MAILAUTH_OK;
     }
     if (signed_field_refused(v, s)) {
         /* The refused instance may be the one §5.4.2 picks (it may stand
@@ -300,21 +295,37 @@ finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
          * §2.7.1 permerror: a field it needs is absent here. */
         decide(s, MAILAUTH_VERDICT_PERMERROR, MAILAUTH_REASON_LIMIT_FIELD,
                "not verified: a signed header field was refused by a limit");
-        return;
+        return MAILAUTH_OK;
     }
-    if (!s->sig_ok) {
+    st = mailauth__pubkey_verify(s->key.key.pub, s->sig.hash, s->hdigest,
+                                 mailauth__hash_len(s->sig.hash), s->sig.b, s->sig.b_len);
+    if (st == MAILAUTH_ECRYPTO) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_SIGNATURE,
                "signature does not verify");
-        return;
+        return MAILAUTH_OK;
     }
+    if (st != MAILAUTH_OK)
+        return st;
     /* RFC 6376 §8.2: content after l= is unsigned; a receiver may refuse it. */
     if (s->res.unsigned_bytes > 0 &&
         mailauth__env_flag(v->env, MAILAUTH_FLAG_DKIM_REQUIRE_FULL_BODY)) {
         decide(s, MAILAUTH_VERDICT_POLICY, MAILAUTH_REASON_DKIM_PARTIAL_BODY,
                "l= leaves body bytes unsigned");
-        return;
+        return MAILAUTH_OK;
     }
     decide(s, MAILAUTH_VERDICT_PASS, MAILAUTH_REASON_NONE, NULL);
+    return MAILAUTH_OK;
+}
+
+/* The verdict of a READY signature; its key reference goes with it. */
+static mailauth_status_t
+finish_sig(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    mailauth_status_t st = verdict_sig(v, s);
+    mailauth__keyq_clear(&s->key);
+    if (st != MAILAUTH_OK) /* ENOMEM stops the evaluation: never READY twice */
+        s->state = SIG_DONE;
+    return st;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -384,11 +395,11 @@ mailauth__dkim_verify_end_body(mailauth__dkim_verify_t *v)
     mailauth_status_t st = MAILAUTH_OK;
     if (!mailauth__body_use_end(&v->body, &st))
         return st;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
         if (v->v[i].state == SIG_READY)
-            finish_sig(v, &v->v[i]);
+            st = finish_sig(v, &v->v[i]);
     }
-    return MAILAUTH_OK;
+    return st;
 }
 
 mailauth_status_t
