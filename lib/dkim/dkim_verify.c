@@ -272,9 +272,9 @@ static mailauth_status_t
 verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st = MAILAUTH_OK;
-    size_t         len = 0;
-    const uint8_t *bh = mailauth__body_set_digest(v->body.bs, s->body_id, &len);
-    uint64_t       canon = mailauth__body_set_canon_len(v->body.bs, s->body_id);
+    size_t            len = 0;
+    const uint8_t    *bh = mailauth__body_set_digest(v->body.bs, s->body_id, &len);
+    uint64_t          canon = mailauth__body_set_canon_len(v->body.bs, s->body_id);
     /* §3.5 l=: "This value MUST NOT be larger than the actual number of
      * octets in the canonicalized message body": the body the signature
      * covered is not all here, so the message does not match it. */
