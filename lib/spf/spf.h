@@ -57,6 +57,12 @@ void mailauth__spf_release(mailauth__spf_t *s);
 /* The result (valid once step returned MAILAUTH_OK; lives in the arena). */
 const mailauth_spf_result_t *mailauth__spf_result(const mailauth__spf_t *s);
 
+/* A copy of a final result in `a` (its strings too), for a caller that
+ * lets the check's arena go once the verdict is known. MAILAUTH_OK,
+ * MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__spf_result_copy(mailauth__arena_t *a, const mailauth_spf_result_t *res,
+                                            const mailauth_spf_result_t **out);
+
 /* Append "spf=<result> (comment) smtp.mailfrom=<sender>" (MAIL FROM identity)
  * or "smtp.helo=<helo>" (HELO identity) to an Authentication-Results field.
  * Returns MAILAUTH_OK, MAILAUTH_EINVAL (NULL argument), MAILAUTH_ENOMEM. */

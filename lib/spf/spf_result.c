@@ -325,7 +325,7 @@ put_comment_text(out_t *o, const mailauth_spf_result_t *r)
 
 mailauth_status_t
 mailauth_spf_result_format_received_spf(const mailauth_spf_result_t *res, char *buf, size_t cap,
-                                 size_t *need)
+                                        size_t *need)
 {
     out_t o;
     bool  err;
@@ -403,4 +403,34 @@ mailauth__spf_add_authres(const mailauth_spf_result_t *res, mailauth_authres_t *
                                    res->identity == MAILAUTH_SPF_HELO ? "helo" : "mailfrom", value);
     /* A value the model refuses (controls inside) is left out, not an error. */
     return st == MAILAUTH_ENOMEM ? st : MAILAUTH_OK;
+}
+
+/* A string copied into `a`; NULL stays NULL. False on ENOMEM. */
+static bool
+dup_opt(mailauth__arena_t *a, const char *s, const char **out)
+{
+    *out = NULL;
+    if (s == NULL)
+        return true;
+    *out = mailauth__arena_strdup(a, s);
+    return *out != NULL;
+}
+
+mailauth_status_t
+mailauth__spf_result_copy(mailauth__arena_t *a, const mailauth_spf_result_t *res,
+                          const mailauth_spf_result_t **out)
+{
+    mailauth_spf_result_t *c = mailauth__arena_alloc(a, sizeof(*c));
+    *out = NULL;
+    if (c == NULL)
+        return MAILAUTH_ENOMEM;
+    *c = *res;
+    if (!dup_opt(a, res->domain, &c->domain) || !dup_opt(a, res->sender, &c->sender) ||
+        !dup_opt(a, res->helo, &c->helo) || !dup_opt(a, res->client_ip, &c->client_ip) ||
+        !dup_opt(a, res->receiver, &c->receiver) ||
+        !dup_opt(a, res->explanation, &c->explanation) ||
+        !dup_opt(a, res->mechanism, &c->mechanism) || !dup_opt(a, res->problem, &c->problem))
+        return MAILAUTH_ENOMEM;
+    *out = c;
+    return MAILAUTH_OK;
 }
