@@ -32,7 +32,8 @@ typedef struct vsig {
     mailauth__sig_t        sig;
     const mailauth__hdr_t *field;
     sig_state_t            state;
-    mailauth__keyq_t       key; /* the key lookup (shared with ARC, dkim_keyq.c) */
+    mailauth__keyq_t       key;     /* the key lookup (shared with ARC, dkim_keyq.c) */
+    bool                   refused; /* a field h= names was refused by a header limit */
     size_t                 body_id;
     uint8_t                hdigest[MAILAUTH__HASH_MAX];
 } vsig_t;
@@ -42,8 +43,9 @@ struct mailauth__dkim_verify {
     mailauth__arena_t           *arena;
     mailauth__dnsc_t            *dns;
     const mailauth__hdr_index_t *hdrs;
-    mailauth__body_use_t         body;  /* owned; shared with ARC on request */
-    mailauth__hdr_pick_t        *picks; /* built for the first usable signature */
+    mailauth__body_use_t         body;    /* owned; shared with ARC on request */
+    mailauth__hdr_pick_t        *picks;   /* built for the first usable signature */
+    mailauth__arena_t            scratch; /* the parse of the fields, during start() only */
     vsig_t                      *v;
     size_t                       n;
     uint64_t                     body_ids; /* bit set of the body hashers asked for */
@@ -224,14 +226,63 @@ field_verdict(mailauth_reason_t reason)
     return MAILAUTH_VERDICT_NEUTRAL;
 }
 
+/* A field the signature covers (h=) may have been refused by a header
+ * limit: then a signature that does not verify may only miss that field. */
+static bool
+signed_field_refused(const mailauth__dkim_verify_t *v, const vsig_t *s)
+{
+    for (size_t k = 0; k < s->sig.h_count; k++) {
+        if (mailauth__hdr_index_may_be_refused(v->hdrs, s->sig.h[k]))
+            return true;
+    }
+    return false;
+}
+
+/* The parse of a field lives in the scratch arena, cleared when start()
+ * returns: what the verdict, the A-R entry and the checks at the end of
+ * the body read is copied into the verifier's arena (the h= names are
+ * not: only whether one of them was refused is kept). */
+static bool
+keep_str(mailauth__arena_t *a, const char **p)
+{
+    if (*p == NULL)
+        return true;
+    *p = mailauth__arena_strdup(a, *p);
+    return *p != NULL;
+}
+
+static bool
+keep_bytes(mailauth__arena_t *a, uint8_t **p, size_t n)
+{
+    if (*p == NULL)
+        return true;
+    *p = mailauth__arena_memdup(a, *p, n);
+    return *p != NULL;
+}
+
+static mailauth_status_t
+keep_sig(mailauth__dkim_verify_t *v, vsig_t *s)
+{
+    mailauth__sig_t *g = &s->sig;
+    if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
+        !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i) ||
+        !keep_bytes(v->arena, &g->b, g->b_len) || !keep_bytes(v->arena, &g->bh, g->bh_len))
+        return MAILAUTH_ENOMEM;
+    return MAILAUTH_OK;
+}
+
 static mailauth_status_t
 prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
-    mailauth_status_t   st = mailauth__sig_parse(v->arena, MAILAUTH__SIG_DKIM, s->field->value,
+    mailauth_status_t   st = mailauth__sig_parse(&v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
                                                  s->field->value_len, &s->sig, &err);
-    if (st != MAILAUTH_OK)
+    if (st == MAILAUTH_OK)
+        st = keep_sig(v, s);
+    if (st != MAILAUTH_OK) {
+        memset(&s->sig, 0, sizeof(s->sig)); /* may point into the scratch arena */
         return st;
+    }
     fill_view(s);
     if (err.reason != MAILAUTH_REASON_NONE) {
         decide(s, field_verdict(err.reason), err.reason,
@@ -251,19 +302,10 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     st = mailauth__dkim_header_digest(v->env, v->picks, &s->sig, s->field, s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
+    s->refused = signed_field_refused(v, s);
+    s->sig.h = NULL; /* in the scratch arena: only the answer above is needed */
+    s->sig.h_count = 0;
     return ask_key(v, s);
-}
-
-/* A field the signature covers (h=) may have been refused by a header
- * limit: then a signature that does not verify may only miss that field. */
-static bool
-signed_field_refused(const mailauth__dkim_verify_t *v, const vsig_t *s)
-{
-    for (size_t k = 0; k < s->sig.h_count; k++) {
-        if (mailauth__hdr_index_may_be_refused(v->hdrs, s->sig.h[k]))
-            return true;
-    }
-    return false;
 }
 
 /* §6.1.3 once both the key and the body hash are known: the body hash
@@ -289,7 +331,7 @@ verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH, "body hash mismatch");
         return MAILAUTH_OK;
     }
-    if (signed_field_refused(v, s)) {
+    if (s->refused) {
         /* The refused instance may be the one §5.4.2 picks (it may stand
          * below the kept ones): neither pass nor fail can be told. RFC 8601
          * §2.7.1 permerror: a field it needs is absent here. */
@@ -352,6 +394,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
         return MAILAUTH_ENOMEM;
     v->env = env;
     v->arena = a;
+    mailauth__arena_init(&v->scratch, &env->al);
     v->dns = dns;
     v->hdrs = hdrs;
     kept = count_fields(hdrs);
@@ -380,6 +423,11 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
         else
             st = prepare(v, s);
     }
+    for (size_t i = 0; i < v->n; i++) { /* nothing of the scratch arena stays */
+        v->v[i].sig.h = NULL;
+        v->v[i].sig.h_count = 0;
+    }
+    mailauth__arena_clear(&v->scratch);
     return st;
 }
 
