@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "dkim/dkim_keyq.h"
+#include "util/alloc.h"
+#include "util/base64.h"
 #include "util/str.h"
 
 typedef enum sig_state {
@@ -266,8 +268,10 @@ keep_sig(mailauth__dkim_verify_t *v, vsig_t *s)
     mailauth__sig_t *g = &s->sig;
     if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
         !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i) ||
-        !keep_bytes(v->arena, &g->b, g->b_len) || !keep_bytes(v->arena, &g->bh, g->bh_len))
+        !keep_bytes(v->arena, &g->bh, g->bh_len))
         return MAILAUTH_ENOMEM;
+    g->b = NULL; /* decoded again from b_text (kept for header.b) when it is checked */
+    g->b_len = 0;
     return MAILAUTH_OK;
 }
 
@@ -308,6 +312,26 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     return ask_key(v, s);
 }
 
+/* The signature over the header hash (b=, decoded again from its text:
+ * the parser found it valid base64). MAILAUTH_OK, MAILAUTH_ECRYPTO (does
+ * not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
+static mailauth_status_t
+check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
+{
+    size_t            tlen = strlen(s->sig.b_text), blen = 0;
+    uint8_t          *b = mailauth__malloc(&v->env->al, mailauth__b64_decoded_max(tlen) + 1);
+    mailauth_status_t st = MAILAUTH_OK;
+    if (b == NULL)
+        return MAILAUTH_ENOMEM;
+    if (mailauth__b64_decode(s->sig.b_text, tlen, b, &blen) == MAILAUTH_OK)
+        st = mailauth__pubkey_verify(s->key.key.pub, s->sig.hash, s->hdigest,
+                                     mailauth__hash_len(s->sig.hash), b, blen);
+    else
+        st = MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
+    mailauth__free(&v->env->al, b);
+    return st;
+}
+
 /* §6.1.3 once both the key and the body hash are known: the body hash
  * first, the signature over the header hash only when it matches. */
 static mailauth_status_t
@@ -339,8 +363,7 @@ verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
                "not verified: a signed header field was refused by a limit");
         return MAILAUTH_OK;
     }
-    st = mailauth__pubkey_verify(s->key.key.pub, s->sig.hash, s->hdigest,
-                                 mailauth__hash_len(s->sig.hash), s->sig.b, s->sig.b_len);
+    st = check_b(v, s);
     if (st == MAILAUTH_ECRYPTO) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_SIGNATURE,
                "signature does not verify");
@@ -401,7 +424,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     /* DKIM-Signature fields refused by a header limit are reported too,
      * after the others (their place is not known): never "no signature". */
     v->n = kept + mailauth__hdr_index_refused_count(hdrs, sig_name);
-    v->v = mailauth__arena_calloc(a, v->n + 1, sizeof(*v->v));
+    v->v = mailauth__arena_calloc(a, v->n, sizeof(*v->v)); /* n == 0: a valid pointer */
     if (v->v == NULL)
         return MAILAUTH_ENOMEM;
     st = mailauth__body_use_open(&v->body, env, NULL);
