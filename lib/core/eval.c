@@ -22,6 +22,8 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     ev->ctx = ctx;
     ev->r = r;
     mailauth__arena_init(&ev->arena, &ctx->env.al);
+    /* Held while the body streams, with a few KiB in use: small chunks. */
+    mailauth__arena_set_chunk(&ev->arena, 1024);
     mailauth__arena_init(&ev->harena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
