@@ -29,14 +29,23 @@ typedef enum sig_state {
     SIG_DONE,    /* verdict final */
 } sig_state_t;
 
+/* A signature while the body streams: its view (the strings are copies
+ * in the verifier's arena), what the checks at the end of the body need,
+ * the key lookup. The parse itself (h= names, tag values) is gone with
+ * the scratch arena at the end of the header section. */
 typedef struct vsig {
     mailauth_dkim_result_t res;
-    mailauth__sig_t        sig;
-    const mailauth__hdr_t *field;
-    sig_state_t            state;
-    mailauth__keyq_t       key;     /* the key lookup (shared with ARC, dkim_keyq.c) */
-    bool                   refused; /* a field h= names was refused by a header limit */
+    const mailauth__hdr_t *field; /* during start() only */
+    mailauth__keyq_t       key;   /* the key lookup (shared with ARC, dkim_keyq.c) */
     size_t                 body_id;
+    uint64_t               l; /* l=, when has_l */
+    sig_state_t            state;
+    mailauth__hash_alg_t   hash;
+    mailauth__key_type_t   key_type;
+    bool                   has_l;
+    bool                   refused; /* a field h= names was refused by a header limit */
+    uint8_t                bh_len;  /* bytes of bh=; longer than any digest: 0xff */
+    uint8_t                bh[MAILAUTH__HASH_MAX];
     uint8_t                hdigest[MAILAUTH__HASH_MAX];
 } vsig_t;
 
@@ -106,10 +115,10 @@ key_check(mailauth__dkim_verify_t *v, vsig_t *s)
     s->res.key_bits = k->held ? k->key.bits : 0;
     s->res.testing = k->held && k->key.testing;
     if (reason == MAILAUTH_REASON_NONE)
-        reason = mailauth__key_fits(v->env, &k->key, s->sig.key_type, s->sig.hash, &problem);
+        reason = mailauth__key_fits(v->env, &k->key, s->key_type, s->hash, &problem);
     /* §3.6.1 t=s: the i= domain must be d= itself, not a subdomain. */
     if (reason == MAILAUTH_REASON_NONE && k->key.strict &&
-        !mailauth__eq_ci(auid_domain(s->sig.i), s->sig.d)) {
+        !mailauth__eq_ci(auid_domain(s->res.auid), s->res.domain)) {
         reason = MAILAUTH_REASON_DKIM_KEY_STRICT;
         problem = "key t=s and the i= domain is not d=";
     }
@@ -138,7 +147,7 @@ static mailauth_status_t
 ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st =
-        mailauth__keyq_ask(&s->key, v->arena, v->env, v->dns, s->sig.s, s->sig.d);
+        mailauth__keyq_ask(&s->key, v->arena, v->env, v->dns, s->res.selector, s->res.domain);
     if (st != MAILAUTH_OK)
         return st;
     s->state = SIG_KEY;
@@ -149,10 +158,9 @@ ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 
 /* §6.1.1 checks that need the clock or the configuration (the parser did the rest). */
 static bool
-sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s)
+sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s, const mailauth__sig_t *g)
 {
-    const mailauth__sig_t *g = &s->sig;
-    int64_t                now = mailauth__env_wall_s(v->env);
+    int64_t now = mailauth__env_wall_s(v->env);
     int64_t skew = (int64_t)mailauth__env_limit(v->env, MAILAUTH_LIMIT_DKIM_CLOCK_SKEW_S);
     /* RFC 8301 §3.1: rsa-sha1 must not be used for verifying; the field is
      * unusable as a whole, like a syntax error (a flag can allow it). */
@@ -181,9 +189,8 @@ sig_acceptable(const mailauth__dkim_verify_t *v, vsig_t *s)
 
 /* The public view takes what the field said, usable or not. */
 static void
-fill_view(vsig_t *s)
+fill_view(vsig_t *s, const mailauth__sig_t *g)
 {
-    const mailauth__sig_t *g = &s->sig;
     s->res.domain = g->d;
     s->res.selector = g->s;
     s->res.auid = g->i;
@@ -196,11 +203,11 @@ fill_view(vsig_t *s)
 
 /* Register the body hash (deduplicated by the body set) of a usable signature. */
 static mailauth_status_t
-want_body(mailauth__dkim_verify_t *v, vsig_t *s)
+want_body(mailauth__dkim_verify_t *v, vsig_t *s, const mailauth__sig_t *g)
 {
-    uint64_t          limit = s->sig.has_l ? s->sig.l : MAILAUTH__BODY_NO_LIMIT;
+    uint64_t          limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
     mailauth_status_t st =
-        mailauth__body_use_want(&v->body, s->sig.c_body, s->sig.hash, limit, &s->body_id);
+        mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &s->body_id);
     if (st == MAILAUTH_ELIMIT) {
         decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                "not verified: too many distinct body hashes");
@@ -231,10 +238,10 @@ field_verdict(mailauth_reason_t reason)
 /* A field the signature covers (h=) may have been refused by a header
  * limit: then a signature that does not verify may only miss that field. */
 static bool
-signed_field_refused(const mailauth__dkim_verify_t *v, const vsig_t *s)
+signed_field_refused(const mailauth__dkim_verify_t *v, const mailauth__sig_t *g)
 {
-    for (size_t k = 0; k < s->sig.h_count; k++) {
-        if (mailauth__hdr_index_may_be_refused(v->hdrs, s->sig.h[k]))
+    for (size_t k = 0; k < g->h_count; k++) {
+        if (mailauth__hdr_index_may_be_refused(v->hdrs, g->h[k]))
             return true;
     }
     return false;
@@ -253,49 +260,44 @@ keep_str(mailauth__arena_t *a, const char **p)
     return *p != NULL;
 }
 
-static bool
-keep_bytes(mailauth__arena_t *a, uint8_t **p, size_t n)
-{
-    if (*p == NULL)
-        return true;
-    *p = mailauth__arena_memdup(a, *p, n);
-    return *p != NULL;
-}
-
+/* The strings of the view, and what the end of the body needs. */
 static mailauth_status_t
-keep_sig(mailauth__dkim_verify_t *v, vsig_t *s)
+keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
 {
-    mailauth__sig_t *g = &s->sig;
     if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
-        !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i) ||
-        !keep_bytes(v->arena, &g->bh, g->bh_len))
+        !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
-    g->b = NULL; /* decoded again from b_text (kept for header.b) when it is checked */
-    g->b_len = 0;
+    s->hash = g->hash;
+    s->key_type = g->key_type;
+    s->has_l = g->has_l;
+    s->l = g->l;
+    /* A bh= of another length than the digest's can never match. */
+    s->bh_len = g->bh_len <= sizeof(s->bh) ? (uint8_t)g->bh_len : UINT8_MAX;
+    if (g->bh != NULL && g->bh_len <= sizeof(s->bh))
+        memcpy(s->bh, g->bh, g->bh_len);
     return MAILAUTH_OK;
 }
 
 static mailauth_status_t
 prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
+    mailauth__sig_t     g;
     mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
     mailauth_status_t   st = mailauth__sig_parse(&v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
-                                                 s->field->value_len, &s->sig, &err);
+                                                 s->field->value_len, &g, &err);
     if (st == MAILAUTH_OK)
-        st = keep_sig(v, s);
-    if (st != MAILAUTH_OK) {
-        memset(&s->sig, 0, sizeof(s->sig)); /* may point into the scratch arena */
+        st = keep_sig(v, s, &g);
+    if (st != MAILAUTH_OK)
         return st;
-    }
-    fill_view(s);
+    fill_view(s, &g);
     if (err.reason != MAILAUTH_REASON_NONE) {
         decide(s, field_verdict(err.reason), err.reason,
                err.what != NULL ? err.what : "signature field malformed");
         return MAILAUTH_OK;
     }
-    if (!sig_acceptable(v, s))
+    if (!sig_acceptable(v, s, &g))
         return MAILAUTH_OK;
-    st = want_body(v, s);
+    st = want_body(v, s, &g);
     if (st != MAILAUTH_OK || s->state == SIG_DONE)
         return st;
     if (v->picks == NULL) {
@@ -303,12 +305,10 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(v->env, v->picks, &s->sig, s->field, s->hdigest);
+    st = mailauth__dkim_header_digest(v->env, v->picks, &g, s->field, s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
-    s->refused = signed_field_refused(v, s);
-    s->sig.h = NULL; /* in the scratch arena: only the answer above is needed */
-    s->sig.h_count = 0;
+    s->refused = signed_field_refused(v, &g);
     return ask_key(v, s);
 }
 
@@ -318,14 +318,14 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 static mailauth_status_t
 check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
 {
-    size_t            tlen = strlen(s->sig.b_text), blen = 0;
+    size_t            tlen = strlen(s->res.signature), blen = 0;
     uint8_t          *b = mailauth__malloc(&v->env->al, mailauth__b64_decoded_max(tlen) + 1);
     mailauth_status_t st = MAILAUTH_OK;
     if (b == NULL)
         return MAILAUTH_ENOMEM;
-    if (mailauth__b64_decode(s->sig.b_text, tlen, b, &blen) == MAILAUTH_OK)
-        st = mailauth__pubkey_verify(s->key.key.pub, s->sig.hash, s->hdigest,
-                                     mailauth__hash_len(s->sig.hash), b, blen);
+    if (mailauth__b64_decode(s->res.signature, tlen, b, &blen) == MAILAUTH_OK)
+        st = mailauth__pubkey_verify(s->key.key.pub, s->hash, s->hdigest,
+                                     mailauth__hash_len(s->hash), b, blen);
     else
         st = MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
     mailauth__free(&v->env->al, b);
@@ -344,14 +344,14 @@ verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
     /* §3.5 l=: "This value MUST NOT be larger than the actual number of
      * octets in the canonicalized message body": the body the signature
      * covered is not all here, so the message does not match it. */
-    if (s->sig.has_l && s->sig.l > canon) {
+    if (s->has_l && s->l > canon) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_LENGTH,
                "l= is longer than the body");
         return MAILAUTH_OK;
     }
-    if (s->sig.has_l)
-        s->res.unsigned_bytes = canon - s->sig.l;
-    if (bh == NULL || len != s->sig.bh_len || memcmp(bh, s->sig.bh, len) != 0) {
+    if (s->has_l)
+        s->res.unsigned_bytes = canon - s->l;
+    if (bh == NULL || len != s->bh_len || memcmp(bh, s->bh, len) != 0) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_BODY_HASH, "body hash mismatch");
         return MAILAUTH_OK;
     }
@@ -446,11 +446,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
         else
             st = prepare(v, s);
     }
-    for (size_t i = 0; i < v->n; i++) { /* nothing of the scratch arena stays */
-        v->v[i].sig.h = NULL;
-        v->v[i].sig.h_count = 0;
-    }
-    mailauth__arena_clear(&v->scratch);
+    mailauth__arena_clear(&v->scratch); /* nothing points into it */
     return st;
 }
 
