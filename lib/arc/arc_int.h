@@ -34,6 +34,7 @@ typedef struct mailauth__arc_item {
 struct mailauth__arc {
     const mailauth__env_t       *env;
     mailauth__arena_t           *a;
+    mailauth__arena_t           *scratch; /* the chain and the parses, during start only */
     mailauth__dnsc_t            *dns;
     const mailauth__hdr_index_t *hdrs;
     mailauth__arc_chain_t        chain;

@@ -234,8 +234,8 @@ mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t 
     it->inst = inst;
     it->seal = seal;
     it->field = seal ? set->as : set->ams;
-    st = mailauth__sig_parse(v->a, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS, it->field->value,
-                             it->field->value_len, &it->sig, &err);
+    st = mailauth__sig_parse(v->scratch, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS,
+                             it->field->value, it->field->value_len, &it->sig, &err);
     if (st != MAILAUTH_OK)
         return st;
     if (err.reason != MAILAUTH_REASON_NONE)

@@ -56,7 +56,7 @@ struct mailauth__dkim_verify {
     const mailauth__hdr_index_t *hdrs;
     mailauth__body_use_t         body;    /* owned; shared with ARC on request */
     mailauth__hdr_pick_t        *picks;   /* built for the first usable signature */
-    mailauth__arena_t            scratch; /* the parse of the fields, during start() only */
+    mailauth__arena_t           *scratch; /* the parse of the fields, during start() only */
     vsig_t                      *v;
     size_t                       n;
     uint64_t                     body_ids; /* bit set of the body hashers asked for */
@@ -283,7 +283,7 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth__sig_t     g;
     mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
-    mailauth_status_t   st = mailauth__sig_parse(&v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
+    mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
                                                  s->field->value_len, &g, &err);
     if (st == MAILAUTH_OK)
         st = keep_sig(v, s, &g);
@@ -412,12 +412,12 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     size_t                   limit = mailauth__env_limit(env, MAILAUTH_LIMIT_DKIM_SIGNATURES);
     size_t                   pos = 0, kept = 0;
     mailauth_status_t        st = MAILAUTH_OK;
+    mailauth__arena_t        scratch;
     *out = NULL;
     if (v == NULL)
         return MAILAUTH_ENOMEM;
     v->env = env;
     v->arena = a;
-    mailauth__arena_init(&v->scratch, &env->al);
     v->dns = dns;
     v->hdrs = hdrs;
     kept = count_fields(hdrs);
@@ -431,6 +431,8 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     if (st != MAILAUTH_OK)
         return st;
     *out = v; /* from here on, mailauth__dkim_verify_free() releases what was taken */
+    mailauth__arena_init(&scratch, &env->al);
+    v->scratch = &scratch;
     for (size_t i = 0; i < v->n && st == MAILAUTH_OK; i++) {
         vsig_t *s = &v->v[i];
         s->res.timestamp = s->res.expiry = s->res.body_length = -1;
@@ -446,7 +448,8 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
         else
             st = prepare(v, s);
     }
-    mailauth__arena_clear(&v->scratch); /* nothing points into it */
+    mailauth__arena_clear(&scratch); /* nothing points into it */
+    v->scratch = NULL;
     return st;
 }
 
