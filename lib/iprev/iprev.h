@@ -66,8 +66,8 @@ const mailauth_iprev_result_t *mailauth__iprev_result(const mailauth__iprev_t *i
 /* A copy of a final result in `a` (its strings too), for a caller that
  * lets the check's arena go once the verdict is known. MAILAUTH_OK,
  * MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__iprev_result_copy(mailauth__arena_t *a,
-                                              const mailauth_iprev_result_t *res,
+mailauth_status_t mailauth__iprev_result_copy(mailauth__arena_t              *a,
+                                              const mailauth_iprev_result_t  *res,
                                               const mailauth_iprev_result_t **out);
 
 /* Append the "iprev" entry to an Authentication-Results field (RFC 8601
