@@ -78,7 +78,8 @@ start_identity(check_t *c, mailauth_eval_t *ev, mailauth_spf_identity_t id, cons
     in.sender = join_sender(&c->arena, local, llen, domain);
     if (in.sender == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__spf_start(&c->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in, &row->spf);
+    st = mailauth__spf_start_keep(&c->arena, &ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in,
+                                  &row->spf);
     if (st != MAILAUTH_OK)
         return st;
     c->state = row;

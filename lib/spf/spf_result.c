@@ -6,6 +6,7 @@
 
 #include "spf/spf.h"
 #include "spf/spf_int.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -405,32 +406,11 @@ mailauth__spf_add_authres(const mailauth_spf_result_t *res, mailauth_authres_t *
     return st == MAILAUTH_ENOMEM ? st : MAILAUTH_OK;
 }
 
-/* A string copied into `a`; NULL stays NULL. False on ENOMEM. */
-static bool
-dup_opt(mailauth__arena_t *a, const char *s, const char **out)
-{
-    *out = NULL;
-    if (s == NULL)
-        return true;
-    *out = mailauth__arena_strdup(a, s);
-    return *out != NULL;
-}
-
 mailauth_status_t
 mailauth__spf_result_copy(mailauth__arena_t *a, const mailauth_spf_result_t *res,
                           const mailauth_spf_result_t **out)
 {
-    mailauth_spf_result_t *c = mailauth__arena_alloc(a, sizeof(*c));
-    *out = NULL;
-    if (c == NULL)
-        return MAILAUTH_ENOMEM;
-    *c = *res;
-    if (!dup_opt(a, res->domain, &c->domain) || !dup_opt(a, res->sender, &c->sender) ||
-        !dup_opt(a, res->helo, &c->helo) || !dup_opt(a, res->client_ip, &c->client_ip) ||
-        !dup_opt(a, res->receiver, &c->receiver) ||
-        !dup_opt(a, res->explanation, &c->explanation) ||
-        !dup_opt(a, res->mechanism, &c->mechanism) || !dup_opt(a, res->problem, &c->problem))
-        return MAILAUTH_ENOMEM;
+    mailauth_spf_result_t *c = mailauth__arena_memdup(a, res, sizeof(*res));
     *out = c;
-    return MAILAUTH_OK;
+    return c != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
 }
