@@ -32,6 +32,8 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     for (size_t i = 0; i < CHECK_N; i++) {
         ev->checks[i].ops = mailauth__checks[i];
         mailauth__arena_init(&ev->checks[i].arena, &ctx->env.al);
+        /* Freed when the row settles: 1 KiB blocks with the chunk header,
+         * the C library's fast sizes. */
         mailauth__arena_set_chunk(&ev->checks[i].arena, 984);
     }
     *out = ev;
