@@ -8,7 +8,9 @@
  *   bench_report aggregate URI DAY             the store's grouping alone
  *   bench_report xml OUT MB SEED [gz]          an aggregate report of about MB
  *                                              MB (gz: gzip-compressed)
- *   bench_report parse FILE...                 read with the streaming reader
+ *   bench_report parse [--big] FILE...         read with the streaming reader
+ *                                              (--big: element and gzip-output
+ *                                              caps lifted for one 1 GB report)
  */
 #include <stdio.h>
 #include <stdlib.h>

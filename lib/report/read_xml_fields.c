@@ -72,14 +72,23 @@ static const struct elem elems[] = {
 
 #define NELEMS (sizeof(elems) / sizeof(elems[0]))
 
+/* elems[] lists the elements in enum order (E_FEEDBACK first): an element
+ * is found by its id without a search. These run for every element of a
+ * report (millions in a large one), so no scan of the table. */
 static const struct elem *
 elem_of(enum read_eid id)
 {
-    for (size_t i = 0; i < NELEMS; i++)
-        if (elems[i].id == id)
-            return &elems[i];
-    return NULL;
+    if (id == E_NONE || id >= E_UNKNOWN || (size_t)id > NELEMS || elems[id - 1].id != id)
+        return NULL;
+    return &elems[id - 1];
 }
+
+/* The elements that have children (the parents in elems[]). */
+#define BIT(id) ((uint64_t)1 << (id))
+#define PARENTS                                                                                    \
+    (BIT(E_NONE) | BIT(E_FEEDBACK) | BIT(E_META) | BIT(E_DATE) | BIT(E_POL) | BIT(E_RECORD) |      \
+     BIT(E_ROW) | BIT(E_PE) | BIT(E_REASON) | BIT(E_IDENT) | BIT(E_AUTH) | BIT(E_ADKIM) |          \
+     BIT(E_ASPF))
 
 void
 mailauth_report__doc_fail(struct read_doc *d, mailauth_status_t st, const char *fmt, ...)
@@ -96,11 +105,12 @@ mailauth_report__doc_fail(struct read_doc *d, mailauth_status_t st, const char *
 enum read_eid
 mailauth_report__doc_child(enum read_eid parent, const char *name)
 {
-    if (parent >= E_UNKNOWN)
+    size_t len;
+    if (parent >= E_UNKNOWN || (PARENTS & BIT(parent)) == 0)
         return E_UNKNOWN;
+    len = strlen(name);
     for (size_t i = 0; i < NELEMS; i++)
-        if (elems[i].parent == parent &&
-            mailauth_report__ascii_ieq(name, strlen(name), elems[i].name))
+        if (elems[i].parent == parent && mailauth_report__ascii_ieq(name, len, elems[i].name))
             return (enum read_eid)elems[i].id;
     return E_UNKNOWN;
 }
@@ -108,12 +118,7 @@ mailauth_report__doc_child(enum read_eid parent, const char *name)
 bool
 mailauth_report__doc_is_leaf(enum read_eid id)
 {
-    if (id == E_NONE || id >= E_UNKNOWN)
-        return false;
-    for (size_t i = 0; i < NELEMS; i++)
-        if (elems[i].parent == id)
-            return false;
-    return true;
+    return id != E_NONE && id < E_UNKNOWN && (PARENTS & BIT(id)) == 0;
 }
 
 static const char *
