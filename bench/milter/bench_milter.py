@@ -33,7 +33,6 @@ import shutil
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -42,20 +41,17 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "milter"))
+sys.path.insert(0, HERE)
 
 from postfix_instance import PostfixInstance, free_port, wait_port  # noqa: E402
+from world import DOMAIN, HOST, RCPT, SENDER, World, dns_query, run, start_dnsmasq  # noqa: E402
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
-DNSMASQ = "/usr/sbin/dnsmasq"
 OPENDKIM = "/usr/sbin/opendkim"
 OPENDMARC = "/usr/sbin/opendmarc"
 PSL = "/usr/share/publicsuffix/public_suffix_list.dat"
-DOMAIN = "load.example"
-HOST = "mx.load.example"
 AUTHSERV = "mx.bench.example"
-SENDER = "sender@" + DOMAIN
-RCPT = "rcpt@dest.example"
 CONFIGS = ("none", "mailauth", "opendkim")
 
 
@@ -65,10 +61,6 @@ class Stop(BaseException):
 
 def on_signal(signum, frame):
     raise Stop("signal %d" % signum)
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, **kw).stdout
 
 
 # ---------------------------------------------------------------- namespace
@@ -100,117 +92,6 @@ def namespace_sweep():
         except OSError:
             pass
     return killed
-
-
-# ---------------------------------------------------------------- keys, DNS, messages
-
-class World:
-    def __init__(self, work, sign_bin):
-        self.work = work
-        kd = os.path.join(work, "keys")
-        os.makedirs(kd)
-        self.keys = {}
-        for sel, alg in (("rsa1", "rsa-sha256"), ("ed1", "ed25519-sha256")):
-            path = os.path.join(kd, sel + ".pem")
-            cmd = [sign_bin, "keygen", "--algorithm", alg, "--domain", DOMAIN,
-                   "--selector", sel, "--out", path]
-            if alg == "rsa-sha256":
-                cmd += ["--bits", "2048"]
-            out = run(cmd).decode()
-            rec = run([sign_bin, "dkim", "--key", path, "--domain", DOMAIN, "--selector", sel,
-                       "--dns-record"]).decode()
-            self.keys[sel] = (path, txt_of(rec or out))
-        self.sign_bin = sign_bin
-
-    def txt_records(self):
-        recs = [(DOMAIN, "v=spf1 ip4:127.0.0.1 -all"),
-                ("_dmarc." + DOMAIN, "v=DMARC1; p=reject")]
-        for sel, (_, txt) in self.keys.items():
-            recs.append(("%s._domainkey.%s" % (sel, DOMAIN), txt))
-        return recs
-
-    def sign(self, data, sel):
-        path, _ = self.keys[sel]
-        return subprocess.run([self.sign_bin, "dkim", "--key", path, "--domain", DOMAIN,
-                               "--selector", sel, "-"], input=data, check=True,
-                              capture_output=True).stdout
-
-    def messages(self):
-        """Three signed messages: ~2 KiB RSA, ~12 KiB RSA + Ed25519,
-        ~48 KiB (base64 part) Ed25519."""
-        out = []
-        for name, size, sels in (("small", 2000, ["rsa1"]), ("medium", 12000, ["rsa1", "ed1"]),
-                                 ("large", 48000, ["ed1"])):
-            data = make_message(name, size)
-            for sel in sels:
-                data = self.sign(data, sel)
-            path = os.path.join(self.work, "msg-%s.eml" % name)
-            with open(path, "wb") as f:
-                f.write(data)
-            out.append((name, path, len(data), len(sels)))
-        return out
-
-
-def txt_of(record):
-    """The TXT text of mailauth-sign's --dns-record output."""
-    line = record.strip()
-    if "TXT" in line:
-        line = line.split("TXT", 1)[1]
-    parts = [p for p in line.split('"')[1::2]]
-    return "".join(parts) if parts else line.strip()
-
-
-def make_message(name, size):
-    date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
-    head = ("From: Load Tester <tester@%s>\r\nTo: <%s>\r\nSubject: bench %s message\r\n"
-            "Date: %s\r\nMessage-ID: <%s.bench@%s>\r\nMIME-Version: 1.0\r\n"
-            % (DOMAIN, RCPT, name, date, name, DOMAIN))
-    para = ("This is a line of ordinary text in the %s benchmark message, long enough to "
-            "look like prose.\r\n" % name)
-    if name != "large":
-        body = ""
-        while len(body) < size:
-            body += para
-        return (head + "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + body).encode()
-    import base64
-    blob = base64.encodebytes(os.urandom(size * 3 // 4)).decode().replace("\n", "\r\n")
-    body = ("--b1\r\nContent-Type: text/plain\r\n\r\n" + para * 10 +
-            "--b1\r\nContent-Type: application/octet-stream\r\n"
-            "Content-Transfer-Encoding: base64\r\n\r\n" + blob + "--b1--\r\n")
-    return (head + 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n' + body).encode()
-
-
-def dns_query(name, qtype, port=53, timeout=1.0):
-    q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
-    for label in name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack(">HH", qtype, 1)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(timeout)
-        s.sendto(q, ("127.0.0.1", port))
-        return s.recv(4096)
-
-
-def start_dnsmasq(work, world, procs):
-    args = [DNSMASQ, "--no-daemon", "--port=53", "--listen-address=127.0.0.1",
-            "--bind-interfaces", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-            "--user=root", "--pid-file=", "--cache-size=1000",
-            "--auth-server=ns." + DOMAIN + ",127.0.0.1", "--auth-zone=%s,127.0.0.0/8" % DOMAIN,
-            "--auth-soa=1,hostmaster." + DOMAIN, "--auth-ttl=3600", "--local-ttl=3600",
-            "--host-record=%s,127.0.0.1" % HOST]
-    for owner, text in world.txt_records():
-        args.append("--txt-record=%s,%s" % (owner, ",".join(
-            text[i:i + 255] for i in range(0, len(text), 255))))
-    log = open(os.path.join(work, "dnsmasq.log"), "wb")
-    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    procs.append(p)
-    for _ in range(100):
-        try:
-            if dns_query(DOMAIN, 16, timeout=0.2):
-                return p
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("dnsmasq did not answer")
 
 
 def dns_rtt_ms(n=300):
@@ -479,6 +360,57 @@ async def latency_load(port, datas, sessions, count):
     return times
 
 
+async def held_sessions(port, data, n, measure):
+    """n sessions opened at once, each held after DATA and the header
+    section; measure() runs when all are held (or after 120 s); then each
+    sends the rest and the dot. The number of sessions that got a 250."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    ready, go = asyncio.Semaphore(0), asyncio.Event()
+
+    async def one():
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
+
+        async def reply():
+            while True:
+                line = await r.readline()
+                if not line:
+                    raise RuntimeError("connection closed")
+                if line[3:4] != b"-":
+                    return int(line[:3])
+
+        try:
+            await reply()
+            for text in (b"EHLO " + HOST.encode(), b"MAIL FROM:<" + SENDER.encode() + b">",
+                         b"RCPT TO:<" + RCPT.encode() + b">", b"DATA"):
+                w.write(text + b"\r\n")
+                await reply()
+            w.write(head + sep)
+            await w.drain()
+            ready.release()
+            await go.wait()
+            w.write(body + b".\r\n")
+            ok = await reply() == 250
+            w.write(b"QUIT\r\n")
+            await reply()
+            return ok
+        finally:
+            w.close()
+
+    tasks = [asyncio.ensure_future(one()) for _ in range(n)]
+    held = 0
+    end = time.monotonic() + 120
+    while held < n and time.monotonic() < end:
+        try:
+            await asyncio.wait_for(ready.acquire(), max(0.1, end - time.monotonic()))
+            held += 1
+        except asyncio.TimeoutError:
+            break
+    measured = measure(held)
+    go.set()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    return measured, sum(1 for x in done if x is True)
+
+
 def stuffed(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -557,7 +489,8 @@ def main():
     ap.add_argument("--lat-messages", type=int, default=1500, help="messages per latency run")
     ap.add_argument("--lat-sessions", type=int, default=4, help="latency client sessions")
     ap.add_argument("--rss-sessions", type=int, default=1000, help="sessions of the RSS run")
-    ap.add_argument("--rss-messages", type=int, default=4000, help="messages of the RSS run")
+    ap.add_argument("--rss-messages", type=int, default=4000,
+                    help="messages of the smtp-source run sampled for RSS")
     ap.add_argument("--socket", choices=("inet", "unix"), default="inet",
                     help="milter sockets: loopback TCP (default) or UNIX")
     ap.add_argument("--json", help="write the results here too")
@@ -662,7 +595,7 @@ def bench(a, binaries, work, procs, pfs):
                   "p99 %6.2f ms  (load %s)" % (rep, cfg, r["msgs_per_s"], r["cpu_s_per_1000"],
                                               r["lat_p50_ms"], r["lat_p99_ms"], la), flush=True)
     for cfg in ("mailauth", "opendkim"):
-        res["rss"][cfg] = rss_run(a, pf[cfg], filt[cfg], eps[cfg], msgs)
+        res["rss"][cfg] = rss_run(a, pf[cfg], filt[cfg], eps[cfg], msgs, datas)
         print("rss %s: %s" % (cfg, res["rss"][cfg]), flush=True)
     res["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     summarize(res)
@@ -672,9 +605,19 @@ def bench(a, binaries, work, procs, pfs):
     return 0
 
 
-def rss_run(a, p, filt, eps, msgs):
+def rss_run(a, p, filt, eps, msgs, datas):
+    """RSS of the filter processes: idle; with RSS_SESSIONS sessions held
+    open at once (after DATA and the header, each with its milter
+    connection(s)); the peak while smtp-source runs RSS_SESSIONS sessions."""
     pids = [x.pid for x in filt]
     idle = rss_kib(pids)
+    base = p.sent()
+    (held_rss, held_conns, held), ok = asyncio.run(held_sessions(
+        p.port, datas[0], a.rss_sessions,
+        lambda n: (time.sleep(1) or rss_kib(pids), connections(eps), n)))
+    if ok != a.rss_sessions:
+        raise RuntimeError("held sessions: %d of %d accepted" % (ok, a.rss_sessions))
+    wait_sent(p, base + ok)
     base = p.sent()
     peak = {"rss_kib": 0, "milter_connections": 0}
     import threading
@@ -697,7 +640,8 @@ def rss_run(a, p, filt, eps, msgs):
     if err:
         raise err[0]
     wait_sent(p, base + a.rss_messages)
-    return {"idle_rss_kib": idle, "peak_rss_kib": peak["rss_kib"],
+    return {"idle_rss_kib": idle, "held_sessions": held, "held_milter_connections": held_conns,
+            "held_rss_kib": held_rss, "peak_rss_kib": peak["rss_kib"],
             "peak_milter_connections": peak["milter_connections"]}
 
 
@@ -734,8 +678,10 @@ def summarize(res):
         print("msgs per filter CPU second, mailauth over opendkim+opendmarc: %.2fx" %
               (med["opendkim"]["cpu_s_per_1000"] / med["mailauth"]["cpu_s_per_1000"]))
     for cfg, r in res["rss"].items():
-        print("RSS %s: idle %d KiB, peak %d KiB with %d milter connections" % (
-            cfg, r["idle_rss_kib"], r["peak_rss_kib"], r["peak_milter_connections"]))
+        print("RSS %s: idle %d KiB; %d sessions held open (%d milter connections): %d KiB; "
+              "smtp-source peak %d KiB with up to %d milter connections" % (
+                  cfg, r["idle_rss_kib"], r["held_sessions"], r["held_milter_connections"],
+                  r["held_rss_kib"], r["peak_rss_kib"], r["peak_milter_connections"]))
 
 
 if __name__ == "__main__":
