@@ -65,8 +65,14 @@ def on_signal(signum, frame):
 
 # ---------------------------------------------------------------- namespace
 
-def setup_namespace(work):
+def setup_namespace(work, quickack):
     run(["ip", "link", "set", "lo", "up"])
+    if quickack:
+        # No delayed ACKs on the loopback: shows how much of the latency
+        # over TCP is Nagle's algorithm waiting for a delayed ACK.
+        for dst in ("127.0.0.0/8", "127.0.0.1"):
+            run(["ip", "route", "change", "local", dst, "dev", "lo", "table", "local",
+                 "proto", "kernel", "scope", "host", "src", "127.0.0.1", "quickack", "1"])
     rc = os.path.join(work, "resolv.conf")
     with open(rc, "w") as f:
         f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
@@ -137,12 +143,41 @@ class Endpoint:
         return False
 
 
+NODELAY_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+int listen(int fd, int backlog)
+{
+    int (*real)(int, int) = (int (*)(int, int))dlsym(RTLD_NEXT, "listen");
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return real(fd, backlog);
+}
+"""
+
+
+def nodelay_shim(work):
+    """A preload library setting TCP_NODELAY on every listening socket
+    (Linux: accepted sockets inherit it): what a milter would do itself."""
+    src, lib = os.path.join(work, "nodelay.c"), os.path.join(work, "nodelay.so")
+    with open(src, "w") as f:
+        f.write(NODELAY_SHIM)
+    run(["cc", "-shared", "-fPIC", "-O2", "-o", lib, src, "-ldl"])
+    return lib
+
+
+MILTER_ENV = dict(os.environ)
+
+
 def start_proc(cmd, logpath, ep, procs):
     log = open(logpath, "wb")
     # umask 0: Postfix's smtpd (user postfix) must be able to connect to a
     # UNIX socket made by a milter running as root.
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                         preexec_fn=lambda: os.umask(0))
+                         preexec_fn=lambda: os.umask(0), env=MILTER_ENV)
     procs.append(p)
     if not ep.wait(30, alive=lambda: p.poll() is None):
         with open(logpath, errors="replace") as f:
@@ -493,6 +528,10 @@ def main():
                     help="messages of the smtp-source run sampled for RSS")
     ap.add_argument("--socket", choices=("inet", "unix"), default="inet",
                     help="milter sockets: loopback TCP (default) or UNIX")
+    ap.add_argument("--quickack", action="store_true",
+                    help="turn delayed ACKs off on the namespace's loopback route")
+    ap.add_argument("--milter-nodelay", action="store_true",
+                    help="all milters' listening sockets get TCP_NODELAY (a preload shim)")
     ap.add_argument("--json", help="write the results here too")
     a = ap.parse_args()
     if not a.in_namespace:
@@ -538,7 +577,9 @@ def main():
 
 
 def bench(a, binaries, work, procs, pfs):
-    setup_namespace(work)
+    setup_namespace(work, a.quickack)
+    if a.milter_nodelay:
+        MILTER_ENV["LD_PRELOAD"] = nodelay_shim(work)
     world = World(work, binaries["mailauth-sign"])
     msgs = world.messages()
     start_dnsmasq(work, world, procs)
