@@ -19,3 +19,26 @@ if(_man_pages)
     set_tests_properties(man PROPERTIES SKIP_REGULAR_EXPRESSION "SKIP: mandoc or man not found")
   endif()
 endif()
+
+# man_options: each program's help text and its page source name the same
+# options (tools/man_options_test.sh). Needs no pandoc: it reads docs/*.md.
+find_program(MAILAUTH_BASH NAMES bash)
+if(MAILAUTH_BASH AND TARGET mailauth-check AND TARGET mailauth-sign)
+  set(_man_opt_args
+      $<TARGET_FILE:mailauth-check> --help ${PROJECT_SOURCE_DIR}/docs/mailauth-check.1.md
+      $<TARGET_FILE:mailauth-sign> --help ${PROJECT_SOURCE_DIR}/docs/mailauth-sign.1.md)
+  if(TARGET mailauth-milter)
+    add_test(NAME milter_conf_keys COMMAND ${MAILAUTH_BASH}
+             ${CMAKE_CURRENT_LIST_DIR}/tools/milter_conf_keys_test.sh ${PROJECT_SOURCE_DIR})
+    list(APPEND _man_opt_args
+         $<TARGET_FILE:mailauth-milter> -h ${PROJECT_SOURCE_DIR}/docs/mailauth-milter.8.md)
+  endif()
+  if(TARGET mailauth-report)
+    list(APPEND _man_opt_args
+         $<TARGET_FILE:mailauth-report> --help ${PROJECT_SOURCE_DIR}/docs/mailauth-report.1.md)
+  endif()
+  add_test(NAME man_options COMMAND ${MAILAUTH_BASH}
+           ${CMAKE_CURRENT_LIST_DIR}/tools/man_options_test.sh ${_man_opt_args})
+  set_tests_properties(man_options PROPERTIES TIMEOUT 60 ENVIRONMENT
+    "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+endif()

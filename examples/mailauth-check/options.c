@@ -68,7 +68,7 @@ check_print_usage(FILE *f)
           f);
     for (size_t i = 0; i < check_opt_nrows; i++)
         fputs(check_opt_rows[i].help, f);
-    fputs("  --help                 print this help and exit\n"
+    fputs("  --help, -h             print this help and exit\n"
           "  --version              print the library version and exit\n"
           "\n"
           "FILE may also be an mbox file or a Maildir folder: every message is checked.\n"

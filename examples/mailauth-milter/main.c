@@ -34,11 +34,12 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [-c FILE] [-f] [-n] [-p SOCKET]\n"
+            "usage: %s [-c FILE] [-f] [-n] [-p SOCKET] | -h\n"
             "  -c FILE    configuration file (default %s)\n"
             "  -f         stay in the foreground, log to stderr\n"
             "  -n         check the configuration and keys, then exit (0 good, 78 bad)\n"
-            "  -p SOCKET  milter socket, instead of `socket` (unix:/PATH, inet:PORT@HOST)\n",
+            "  -p SOCKET  milter socket, instead of `socket` (unix:/PATH, inet:PORT@HOST)\n"
+            "  -h         print this usage text and exit\n",
             MA_PROG, MA_DEFAULT_CONFIG);
 }
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mailauth/version.h>
+
 #include "report_tool.h"
 
 struct command {
@@ -34,6 +36,8 @@ usage(FILE *f, int status)
     fprintf(f, "usage: mailauth-report COMMAND [options]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  mailauth-report %s\n", commands[i].usage);
+    fprintf(f, "  mailauth-report --help | -h   (this text)\n");
+    fprintf(f, "  mailauth-report --version     (the library version)\n");
     return status;
 }
 
@@ -44,6 +48,10 @@ main(int argc, char **argv)
         return usage(stderr, TOOL_EXIT_USAGE);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return usage(stdout, TOOL_EXIT_OK);
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("mailauth-report (mailauth %s)\n", mailauth_version());
+        return TOOL_EXIT_OK;
+    }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             int st = commands[i].fn(argc - 1, argv + 1);

@@ -1,5 +1,5 @@
-/* mailauth-sign: sign one message with DKIM and print it with the new
- * DKIM-Signature field in front (arc.c: seal with ARC; keygen.c: make a
+/* mailauth-sign: sign one message with DKIM (one signature per --key)
+ * and print it with the new DKIM-Signature fields in front (arc.c: seal with ARC; keygen.c: make a
  * key). Manual:
  * docs/mailauth-sign.1.md. */
 #include <stdlib.h>
@@ -24,12 +24,12 @@ lib_error(const char *what, mailauth_status_t st)
 }
 
 static int
-load_key(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t **key)
+load_key(const struct sign_key *k, mailauth_ctx_t *ctx, mailauth_key_t **key)
 {
     char             *pem = NULL;
     size_t            len = 0;
     mailauth_status_t st;
-    int               rc = sign_read_file(o->key, SIGN_MAX_KEY, &pem, &len);
+    int               rc = sign_read_file(k->file, SIGN_MAX_KEY, &pem, &len);
     if (rc != SIGN_EXIT_OK)
         return rc;
     st = mailauth_key_load_pem(ctx, pem, len, key);
@@ -38,38 +38,42 @@ load_key(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t **key)
         fprintf(stderr,
                 "%s: %s: not an unencrypted PEM private key: RSA (1024 bits or more) or "
                 "Ed25519\n",
-                SIGN_PROG, o->key);
+                SIGN_PROG, k->file);
         return SIGN_EXIT_USAGE;
     }
     if (st != MAILAUTH_OK)
-        return lib_error(o->key, st);
-    if (o->have_alg && mailauth_key_type(*key) != o->alg) {
+        return lib_error(k->file, st);
+    if (k->have_alg && mailauth_key_type(*key) != k->alg) {
         fprintf(stderr, "%s: --algorithm %s does not match the key in %s (%s)\n", SIGN_PROG,
-                o->alg == MAILAUTH_KEY_RSA ? "rsa-sha256" : "ed25519-sha256", o->key,
+                k->alg == MAILAUTH_KEY_RSA ? "rsa-sha256" : "ed25519-sha256", k->file,
                 mailauth_key_type_name(mailauth_key_type(*key)));
         return SIGN_EXIT_USAGE;
     }
     return SIGN_EXIT_OK;
 }
 
-/* --dns-record: the zone line at the owner the signer would point to, or
- * the bare record without --domain/--selector. */
+/* --dns-record: one line per key, in --key order: the zone line at the
+ * owner the signer would point to, or the bare record without
+ * --domain/--selector. */
 static int
-print_dns_record(const struct sign_opts *o, mailauth_ctx_t *ctx, const mailauth_key_t *key)
+print_dns_records(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t *const *keys)
 {
-    char *owner = NULL;
-    int   rc = SIGN_EXIT_OK;
-    if (o->domain != NULL)
-        rc = sign_record_owner(ctx, key, o->domain, o->selector, &owner);
-    if (rc == SIGN_EXIT_OK)
-        rc = sign_print_record(key, owner);
-    free(owner);
+    int rc = SIGN_EXIT_OK;
+    for (size_t i = 0; i < o->nkeys && rc == SIGN_EXIT_OK; i++) {
+        const struct sign_key *k = &o->keys[i + 1];
+        char                  *owner = NULL;
+        if (k->domain != NULL)
+            rc = sign_record_owner(ctx, keys[i], k->domain, k->selector, &owner);
+        if (rc == SIGN_EXIT_OK)
+            rc = sign_print_record(keys[i], owner);
+        free(owner);
+    }
     return rc;
 }
 
 /* Options into the signer; a value the library refuses is a usage error. */
 static int
-setup_signer(const struct sign_opts *o, mailauth_dkim_signer_t *s)
+setup_signer(const struct sign_opts *o, const struct sign_key *k, mailauth_dkim_signer_t *s)
 {
     mailauth_status_t st = MAILAUTH_OK;
     const char       *what = NULL;
@@ -95,7 +99,7 @@ setup_signer(const struct sign_opts *o, mailauth_dkim_signer_t *s)
                     SIGN_PROG);
         else if (strcmp(what, "--auid") == 0)
             fprintf(stderr, "%s: --auid: expected [local-part]@domain, the domain %s or below\n",
-                    SIGN_PROG, o->domain);
+                    SIGN_PROG, k->domain);
         else
             fprintf(stderr, "%s: %s: value refused\n", SIGN_PROG, what);
         return SIGN_EXIT_USAGE;
@@ -109,15 +113,22 @@ input_name(const struct sign_opts *o)
     return o->input != NULL && strcmp(o->input, "-") != 0 ? o->input : "stdin";
 }
 
-/* Feed the message and sign it. */
+/* Hand the message, read once, to every signer and sign. The signers see
+ * the same bytes, so they take or refuse the same fields: the first one's
+ * verdict on From and its count of refused fields speak for all. */
 static int
-sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *s, const char *msg, size_t len)
+sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *const *s, const char *msg,
+             size_t len)
 {
-    mailauth_status_t st = mailauth_dkim_signer_message(s, msg, len);
-    size_t            refused = mailauth_dkim_signer_refused(s);
+    mailauth_status_t st = MAILAUTH_OK;
+    size_t            refused = 0;
+    for (size_t i = 0; i < o->nkeys && st == MAILAUTH_OK; i++)
+        st = mailauth_dkim_signer_message(s[i], msg, len);
     if (st != MAILAUTH_OK)
         return lib_error("reading the message", st);
-    st = mailauth_dkim_signer_end_message(s);
+    refused = mailauth_dkim_signer_refused(s[0]);
+    for (size_t i = 0; i < o->nkeys && st == MAILAUTH_OK; i++)
+        st = mailauth_dkim_signer_end_message(s[i]);
     if (st == MAILAUTH_EINVAL) {
         fprintf(stderr, "%s: %s: no From header field: nothing to sign\n", SIGN_PROG,
                 input_name(o));
@@ -134,33 +145,49 @@ sign_message(const struct sign_opts *o, mailauth_dkim_signer_t *s, const char *m
     return st == MAILAUTH_OK ? SIGN_EXIT_OK : lib_error("signing", st);
 }
 
-/* The field with the message's own line ends (CRLF, or LF if its first
- * line ends in a bare LF), then the message unchanged; an mbox "From "
- * line stays first. */
+/* Write one field with CRLF line ends turned to LF unless `crlf`, and the
+ * line end after it. */
 static int
-print_signed(const mailauth_dkim_signer_t *s, const char *msg, size_t len)
+put_field(const mailauth_dkim_signer_t *s, bool crlf)
 {
-    const char *lf = memchr(msg, '\n', len);
-    bool        crlf = lf == NULL || (lf > msg && lf[-1] == '\r');
-    size_t      need = 0, skip = 0;
-    char       *field = NULL;
-    if (len >= 5 && memcmp(msg, "From ", 5) == 0)
-        skip = lf != NULL ? (size_t)(lf - msg) + 1 : len;
+    size_t need = 0;
+    char  *field = NULL;
     mailauth_dkim_signer_format(s, NULL, 0, &need);
     field = malloc(need + 1);
     if (field == NULL || mailauth_dkim_signer_format(s, field, need + 1, &need) != MAILAUTH_OK) {
         free(field);
         return lib_error("result", MAILAUTH_ENOMEM);
     }
-    fwrite(msg, 1, skip, stdout);
     for (size_t i = 0; i < need; i++) {
         if (!crlf && field[i] == '\r' && i + 1 < need && field[i + 1] == '\n')
             continue;
         putchar(field[i]);
     }
     fputs(crlf ? "\r\n" : "\n", stdout);
-    fwrite(msg + skip, 1, len - skip, stdout);
     free(field);
+    return SIGN_EXIT_OK;
+}
+
+/* The fields in --key order, the first key's on top (see the manual),
+ * with the message's own line ends (CRLF, or LF if its first line ends in
+ * a bare LF), then the message unchanged; an mbox "From " line stays
+ * first. */
+static int
+print_signed(const struct sign_opts *o, mailauth_dkim_signer_t *const *s, const char *msg,
+             size_t len)
+{
+    const char *lf = memchr(msg, '\n', len);
+    bool        crlf = lf == NULL || (lf > msg && lf[-1] == '\r');
+    size_t      skip = 0;
+    int         rc = SIGN_EXIT_OK;
+    if (len >= 5 && memcmp(msg, "From ", 5) == 0)
+        skip = lf != NULL ? (size_t)(lf - msg) + 1 : len;
+    fwrite(msg, 1, skip, stdout);
+    for (size_t i = 0; i < o->nkeys && rc == SIGN_EXIT_OK; i++)
+        rc = put_field(s[i], crlf);
+    if (rc != SIGN_EXIT_OK)
+        return rc;
+    fwrite(msg + skip, 1, len - skip, stdout);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: cannot write the output\n", SIGN_PROG);
         return SIGN_EXIT_SOFTWARE;
@@ -168,29 +195,39 @@ print_signed(const mailauth_dkim_signer_t *s, const char *msg, size_t len)
     return SIGN_EXIT_OK;
 }
 
+/* One signer per key, every name checked before the message is read. */
 static int
-run_dkim(const struct sign_opts *o, mailauth_ctx_t *ctx, const mailauth_key_t *key)
+new_signer(const struct sign_opts *o, const struct sign_key *k, mailauth_ctx_t *ctx,
+           const mailauth_key_t *key, mailauth_dkim_signer_t **s)
 {
-    mailauth_dkim_signer_t *s = NULL;
-    char                   *msg = NULL;
-    size_t                  len = 0;
-    mailauth_status_t       st = mailauth_dkim_signer_new(ctx, key, o->domain, o->selector, &s);
-    int                     rc = SIGN_EXIT_OK;
+    mailauth_status_t st = mailauth_dkim_signer_new(ctx, key, k->domain, k->selector, s);
     if (st == MAILAUTH_EINVAL) {
         fprintf(stderr, "%s: --domain '%s' or --selector '%s' is not a valid name\n", SIGN_PROG,
-                o->domain, o->selector);
+                k->domain, k->selector);
         return SIGN_EXIT_USAGE;
     }
     if (st != MAILAUTH_OK)
         return lib_error("cannot create a signer", st);
-    rc = setup_signer(o, s);
+    return setup_signer(o, k, *s);
+}
+
+static int
+run_dkim(const struct sign_opts *o, mailauth_ctx_t *ctx, mailauth_key_t *const *keys)
+{
+    mailauth_dkim_signer_t *s[SIGN_MAX_KEYS] = {NULL};
+    char                   *msg = NULL;
+    size_t                  len = 0;
+    int                     rc = SIGN_EXIT_OK;
+    for (size_t i = 0; i < o->nkeys && rc == SIGN_EXIT_OK; i++)
+        rc = new_signer(o, &o->keys[i + 1], ctx, keys[i], &s[i]);
     if (rc == SIGN_EXIT_OK)
         rc = sign_read_file(o->input, SIGN_MAX_INPUT, &msg, &len);
     if (rc == SIGN_EXIT_OK)
         rc = sign_message(o, s, msg, len);
     if (rc == SIGN_EXIT_OK)
-        rc = print_signed(s, msg, len);
-    mailauth_dkim_signer_free(s);
+        rc = print_signed(o, s, msg, len);
+    for (size_t i = 0; i < o->nkeys; i++)
+        mailauth_dkim_signer_free(s[i]);
     free(msg);
     return rc;
 }
@@ -200,18 +237,19 @@ run(const struct sign_opts *o)
 {
     uint64_t          wall_ms = o->now * 1000u;
     mailauth_ctx_t   *ctx = NULL;
-    mailauth_key_t   *key = NULL;
+    mailauth_key_t   *keys[SIGN_MAX_KEYS] = {NULL};
     mailauth_status_t st = mailauth_ctx_new(NULL, &ctx);
     int               rc = SIGN_EXIT_OK;
     if (st != MAILAUTH_OK)
         return lib_error("cannot create a context", st);
     if (o->have_now && (st = mailauth_ctx_set_clock(ctx, fixed_clock_now, &wall_ms)) != MAILAUTH_OK)
         rc = lib_error("--now", st);
+    for (size_t i = 0; i < o->nkeys && rc == SIGN_EXIT_OK; i++)
+        rc = load_key(&o->keys[i + 1], ctx, &keys[i]);
     if (rc == SIGN_EXIT_OK)
-        rc = load_key(o, ctx, &key);
-    if (rc == SIGN_EXIT_OK)
-        rc = o->dns_record ? print_dns_record(o, ctx, key) : run_dkim(o, ctx, key);
-    mailauth_key_free(key);
+        rc = o->dns_record ? print_dns_records(o, ctx, keys) : run_dkim(o, ctx, keys);
+    for (size_t i = 0; i < o->nkeys; i++)
+        mailauth_key_free(keys[i]);
     mailauth_ctx_free(ctx);
     return rc;
 }

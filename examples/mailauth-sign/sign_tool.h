@@ -29,6 +29,9 @@ enum {
 /* arc: --zone may be given this many times. */
 #define SIGN_MAX_ZONES 16
 
+/* dkim: --key may be given this many times (one signature each). */
+#define SIGN_MAX_KEYS 8
+
 /* Largest message read into memory, and largest key file. */
 #define SIGN_MAX_INPUT ((size_t)64 * 1024 * 1024)
 #define SIGN_MAX_KEY ((size_t)1024 * 1024)
@@ -41,23 +44,37 @@ enum {
 
 enum sign_cmd { SIGN_CMD_NONE = 0, SIGN_CMD_DKIM, SIGN_CMD_ARC, SIGN_CMD_KEYGEN };
 
+/* One signing key and the names it signs under. As parsed, keys[0] holds
+ * what came before the first --key, keys[i] what came after the i-th;
+ * once checked, keys[1..nkeys] are complete (the default --domain filled
+ * in). */
+struct sign_key {
+    const char         *file;     /* --key FILE */
+    const char         *domain;   /* --domain */
+    const char         *selector; /* --selector */
+    bool                have_alg; /* --algorithm given */
+    mailauth_key_type_t alg;
+};
+
 struct sign_opts {
     enum sign_cmd       cmd;
-    const char         *key;        /* --key FILE */
-    const char         *domain;     /* --domain */
-    const char         *selector;   /* --selector */
-    const char         *headers;    /* --headers a:b:c, or NULL for the default list */
-    const char         *auid;       /* --auid (i=), or NULL */
-    bool                have_canon; /* --canon given */
+    struct sign_key     keys[SIGN_MAX_KEYS + 1]; /* see struct sign_key */
+    size_t              nkeys;                   /* --key options given */
+    const char         *key;                     /* arc: the one --key FILE (keys[1]) */
+    const char         *domain;                  /* arc, keygen: --domain */
+    const char         *selector;                /* arc, keygen: --selector */
+    const char         *headers;                 /* --headers a:b:c, or NULL for the default list */
+    const char         *auid;                    /* --auid (i=), or NULL */
+    bool                have_canon;              /* --canon given */
     mailauth_canon_t    c_header, c_body;
-    bool                have_alg; /* --algorithm given */
+    bool                have_alg; /* keygen: --algorithm given */
     mailauth_key_type_t alg;
     bool                have_now;    /* --now given */
     uint64_t            now;         /* seconds since the epoch */
     bool                body_length; /* --body-length: l= */
     uint32_t            expire;      /* --expire SECONDS: x= (0: none) */
-    bool                dns_record;  /* --dns-record: print the key's TXT record, read no message */
-    const char         *input;       /* FILE, "-" or NULL (stdin) */
+    bool                dns_record; /* --dns-record: print the keys' TXT records, read no message */
+    const char         *input;      /* FILE, "-" or NULL (stdin) */
     bool                help;
     bool                version;
 

@@ -12,7 +12,7 @@
 typedef enum mailauth__arc_item_state {
     MAILAUTH__ARC_IT_IDLE = 0, /* not verified (an older AMS without oldest-pass) */
     MAILAUTH__ARC_IT_KEY,      /* waiting for the key */
-    MAILAUTH__ARC_IT_READY,    /* AMS: signature checked, waiting for the body hash */
+    MAILAUTH__ARC_IT_READY,    /* AMS: key accepted and held, waiting for the body hash */
     MAILAUTH__ARC_IT_DONE,     /* outcome final */
 } mailauth__arc_item_state_t;
 
@@ -26,7 +26,6 @@ typedef struct mailauth__arc_item {
     bool                       ok;      /* outcome, once DONE */
     mailauth_reason_t          reason;  /* ARC_* when not ok */
     const char                *problem; /* when not ok */
-    bool                       sig_ok;  /* b= verified over the header hash */
     size_t                     body_id;
     mailauth__keyq_t           kq;
     uint8_t                    digest[MAILAUTH__HASH_MAX];
@@ -35,6 +34,7 @@ typedef struct mailauth__arc_item {
 struct mailauth__arc {
     const mailauth__env_t       *env;
     mailauth__arena_t           *a;
+    mailauth__arena_t           *scratch; /* the chain and the parses, during start only */
     mailauth__dnsc_t            *dns;
     const mailauth__hdr_index_t *hdrs;
     mailauth__arc_chain_t        chain;
@@ -53,7 +53,8 @@ mailauth_status_t mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_ite
                                            uint32_t inst, bool seal);
 /* Take the key answer if it came. MAILAUTH_OK, MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__arc_item_poll(mailauth__arc_t *v, mailauth__arc_item_t *it);
-/* The body hashes are final: finish a READY AMS. */
-void mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it);
+/* The body hashes are final: finish a READY AMS (body hash, then the
+ * signature, RFC 6376 §6.1.3) and drop its key. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it);
 
 #endif

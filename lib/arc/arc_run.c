@@ -83,6 +83,44 @@ start_items(mailauth__arc_t *v)
     return st;
 }
 
+/* The chain and the parsed signatures live in the scratch arena, cleared
+ * when start returns: an item still waiting keeps copies of what its key
+ * and body checks need (b= and bh= decoded), nothing else of its parse. */
+static mailauth_status_t
+keep_item(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    mailauth__sig_t *g = &it->sig;
+    uint8_t         *b = NULL, *bh = NULL;
+    if (it->state != MAILAUTH__ARC_IT_DONE) {
+        b = g->b != NULL ? mailauth__arena_memdup(v->a, g->b, g->b_len) : NULL;
+        bh = g->bh != NULL ? mailauth__arena_memdup(v->a, g->bh, g->bh_len) : NULL;
+    }
+    g->b = b;
+    g->bh = bh;
+    g->a = g->b_text = g->d = g->s = g->i = NULL;
+    g->h = NULL;
+    g->h_count = 0;
+    it->field = NULL;
+    if ((b == NULL && g->b_len > 0 && it->state != MAILAUTH__ARC_IT_DONE) ||
+        (bh == NULL && g->bh_len > 0 && it->state != MAILAUTH__ARC_IT_DONE))
+        return MAILAUTH_ENOMEM;
+    return MAILAUTH_OK;
+}
+
+static mailauth_status_t
+keep_items(mailauth__arc_t *v)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    for (uint32_t i = 0; i < v->chain.n; i++) {
+        if (v->ams != NULL && keep_item(v, &v->ams[i]) != MAILAUTH_OK)
+            st = MAILAUTH_ENOMEM;
+        if (v->as != NULL && keep_item(v, &v->as[i]) != MAILAUTH_OK)
+            st = MAILAUTH_ENOMEM;
+    }
+    v->chain.sets = NULL;
+    return st;
+}
+
 static mailauth_status_t
 start_chain(mailauth__arc_t *v, mailauth__body_set_t *bs)
 {
@@ -111,10 +149,35 @@ set_sealers(mailauth__arc_t *v)
     s = mailauth__arena_calloc(v->a, v->chain.n, sizeof(*s));
     if (s == NULL)
         return MAILAUTH_ENOMEM;
-    for (uint32_t i = 0; i < v->chain.n; i++)
-        s[i] = v->chain.sets[i].nas == 1 ? v->chain.sets[i].sealer : NULL;
+    for (uint32_t i = 0; i < v->chain.n; i++) {
+        const char *d = v->chain.sets[i].nas == 1 ? v->chain.sets[i].sealer : NULL;
+        if (d != NULL && (s[i] = mailauth__arena_strdup(v->a, d)) == NULL)
+            return MAILAUTH_ENOMEM;
+    }
     v->res.sealers = s;
     return MAILAUTH_OK;
+}
+
+/* Everything of start that uses the scratch arena. */
+static mailauth_status_t
+start_scratch(mailauth__arc_t *v, mailauth__body_set_t *bs)
+{
+    mailauth_status_t st = mailauth__arc_collect(
+        v->scratch, v->hdrs, mailauth__env_limit(v->env, MAILAUTH_LIMIT_ARC_INSTANCES), &v->chain);
+    if (st == MAILAUTH_OK)
+        st = set_sealers(v);
+    if (st == MAILAUTH_OK && v->chain.problem != NULL) {
+        v->chain.problem = mailauth__arena_strdup(v->a, v->chain.problem);
+        if (v->chain.problem == NULL)
+            st = MAILAUTH_ENOMEM;
+    }
+    if (st != MAILAUTH_OK)
+        return st;
+    if (v->chain.verdict != MAILAUTH_VERDICT_PASS) { /* decided by the structure */
+        final(v, v->chain.verdict, v->chain.reason, v->chain.problem, v->chain.failed);
+        return MAILAUTH_OK;
+    }
+    return start_chain(v, bs);
 }
 
 mailauth_status_t
@@ -122,6 +185,7 @@ mailauth__arc_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
                     const mailauth__hdr_index_t *hdrs, mailauth__body_set_t *bs, unsigned options,
                     mailauth__arc_t **out)
 {
+    mailauth__arena_t scratch;
     mailauth__arc_t  *v = NULL;
     mailauth_status_t st = MAILAUTH_OK;
     if (out != NULL)
@@ -137,18 +201,15 @@ mailauth__arc_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
     v->hdrs = hdrs;
     v->options = options;
     v->res.oldest_pass = -1;
+    mailauth__arena_init(&scratch, &env->al);
+    v->scratch = &scratch;
     *out = v; /* from here on, mailauth__arc_free() releases what was taken */
-    st = mailauth__arc_collect(a, hdrs, mailauth__env_limit(env, MAILAUTH_LIMIT_ARC_INSTANCES),
-                               &v->chain);
-    if (st == MAILAUTH_OK)
-        st = set_sealers(v);
-    if (st != MAILAUTH_OK)
-        return st;
-    if (v->chain.verdict != MAILAUTH_VERDICT_PASS) { /* decided by the structure */
-        final(v, v->chain.verdict, v->chain.reason, v->chain.problem, v->chain.failed);
-        return MAILAUTH_OK;
-    }
-    return start_chain(v, bs);
+    st = start_scratch(v, bs);
+    if (keep_items(v) != MAILAUTH_OK && st == MAILAUTH_OK)
+        st = MAILAUTH_ENOMEM;
+    mailauth__arena_clear(&scratch); /* nothing points into it now */
+    v->scratch = NULL;
+    return st;
 }
 
 mailauth_status_t
@@ -163,8 +224,10 @@ mailauth__arc_end_body(mailauth__arc_t *v)
     mailauth_status_t st = MAILAUTH_OK;
     if (!mailauth__body_use_end(&v->body, &st))
         return st;
-    for (uint32_t i = 0; v->ams != NULL && i < v->chain.n; i++)
-        mailauth__arc_item_body(v, &v->ams[i]);
+    for (uint32_t i = 0; v->ams != NULL && i < v->chain.n && st == MAILAUTH_OK; i++)
+        st = mailauth__arc_item_body(v, &v->ams[i]);
+    if (st != MAILAUTH_OK)
+        return st;
     decide(v);
     return MAILAUTH_OK;
 }

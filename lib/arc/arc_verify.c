@@ -127,6 +127,11 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
 
 /* ---------------------------------------------------------------- key and signature */
 
+/* The lookup is done: check the key against the signature (§3.6.1). An
+ * ARC-Seal is verified now (it covers no body). An AMS keeps its key
+ * reference until the body hash is final: RFC 6376 §6.1.3 compares the
+ * body hash first, and a body a list or forwarder changed fails without
+ * the public-key operation. */
 static mailauth_status_t
 key_check(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
@@ -138,51 +143,71 @@ key_check(mailauth__arc_t *v, mailauth__arc_item_t *it)
     if (mailauth__key_fits(v->env, &it->kq.key, it->sig.key_type, it->sig.hash, &problem) !=
         MAILAUTH_REASON_NONE)
         return refuse(v, it, fail_reason(it), problem);
+    if (!it->seal) {
+        it->state = MAILAUTH__ARC_IT_READY;
+        return v->body.ended ? mailauth__arc_item_body(v, it) : MAILAUTH_OK;
+    }
     st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
                                  mailauth__hash_len(it->sig.hash), it->sig.b, it->sig.b_len);
     if (st != MAILAUTH_OK && st != MAILAUTH_ECRYPTO)
         return st;
-    it->sig_ok = st == MAILAUTH_OK;
-    if (it->seal) {
-        if (!it->sig_ok)
-            return refuse(v, it, fail_reason(it), "signature does not verify");
-        pass(it);
-        return MAILAUTH_OK;
-    }
-    it->state = MAILAUTH__ARC_IT_READY;
-    if (v->body.ended)
-        mailauth__arc_item_body(v, it);
+    if (st != MAILAUTH_OK)
+        return refuse(v, it, fail_reason(it), "signature does not verify");
+    pass(it);
     return MAILAUTH_OK;
 }
 
-/* The key reference goes once the signature is checked (as in DKIM). */
+/* The key reference goes once the outcome is known; an AMS waiting for
+ * the body keeps it (the key cache shares it with other messages). */
 static mailauth_status_t
 key_ready(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
     mailauth_status_t st = key_check(v, it);
-    mailauth__keyq_clear(&it->kq);
+    if (it->state != MAILAUTH__ARC_IT_READY)
+        mailauth__keyq_clear(&it->kq);
     return st;
 }
 
-void
-mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
+/* The outcome of a READY AMS once its body hash is final. */
+static mailauth_status_t
+ams_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
-    size_t         len = 0;
-    const uint8_t *bh = mailauth__body_set_digest(v->body.bs, it->body_id, &len);
-    uint64_t       canon = mailauth__body_set_canon_len(v->body.bs, it->body_id);
-    if (it->state != MAILAUTH__ARC_IT_READY)
-        return;
+    size_t            len = 0;
+    const uint8_t    *bh = mailauth__body_set_digest(v->body.bs, it->body_id, &len);
+    uint64_t          canon = mailauth__body_set_canon_len(v->body.bs, it->body_id);
+    mailauth_status_t st = MAILAUTH_OK;
     /* RFC 6376 §3.5 l=: longer than the body means the body is not all here.
      * refuse() only fails on ENOMEM, which leaves the text NULL: the
      * outcome is still recorded. */
-    if (it->sig.has_l && it->sig.l > canon)
+    if (it->sig.has_l && it->sig.l > canon) {
         (void)refuse(v, it, fail_reason(it), "l= is longer than the body");
-    else if (bh == NULL || len != it->sig.bh_len || memcmp(bh, it->sig.bh, len) != 0)
+        return MAILAUTH_OK;
+    }
+    if (bh == NULL || len != it->sig.bh_len || memcmp(bh, it->sig.bh, len) != 0) {
         (void)refuse(v, it, fail_reason(it), "body hash mismatch");
-    else if (!it->sig_ok)
+        return MAILAUTH_OK;
+    }
+    /* §6.1.3: the body matches; only now the signature over the header hash. */
+    st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
+                                 mailauth__hash_len(it->sig.hash), it->sig.b, it->sig.b_len);
+    if (st == MAILAUTH_ECRYPTO)
         (void)refuse(v, it, fail_reason(it), "signature does not verify");
-    else
+    else if (st == MAILAUTH_OK)
         pass(it);
+    return st == MAILAUTH_ECRYPTO ? MAILAUTH_OK : st;
+}
+
+mailauth_status_t
+mailauth__arc_item_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    if (it->state != MAILAUTH__ARC_IT_READY)
+        return MAILAUTH_OK;
+    st = ams_body(v, it);
+    mailauth__keyq_clear(&it->kq);
+    if (st != MAILAUTH_OK)
+        it->state = MAILAUTH__ARC_IT_DONE; /* ENOMEM stops the evaluation; never READY twice */
+    return st;
 }
 
 mailauth_status_t
@@ -209,8 +234,8 @@ mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t 
     it->inst = inst;
     it->seal = seal;
     it->field = seal ? set->as : set->ams;
-    st = mailauth__sig_parse(v->a, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS, it->field->value,
-                             it->field->value_len, &it->sig, &err);
+    st = mailauth__sig_parse(v->scratch, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS,
+                             it->field->value, it->field->value_len, &it->sig, &err);
     if (st != MAILAUTH_OK)
         return st;
     if (err.reason != MAILAUTH_REASON_NONE)

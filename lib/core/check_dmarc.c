@@ -73,7 +73,7 @@ step(check_t *c)
 static mailauth_status_t
 inputs(check_t *c, mailauth_eval_t *ev)
 {
-    const mailauth__spf_t         *spf = mailauth__eval_row_final(ev, CHECK_SPF_MAILFROM);
+    const mailauth_spf_result_t   *res = mailauth__eval_spf_row(ev, CHECK_SPF_MAILFROM);
     const mailauth__dkim_verify_t *dkim = mailauth__eval_row_final(ev, CHECK_DKIM);
     mailauth__dmarc_inputs_t       in;
     mailauth__dmarc_dkim_t        *dk = NULL;
@@ -81,8 +81,7 @@ inputs(check_t *c, mailauth_eval_t *ev)
     mailauth_status_t              st = MAILAUTH_OK;
     memset(&in, 0, sizeof(in));
     in.spf_verdict = MAILAUTH_VERDICT_NONE; /* SPF not evaluated: nothing to align */
-    if (spf != NULL) {
-        const mailauth_spf_result_t *res = mailauth__spf_result(spf);
+    if (res != NULL) {
         in.spf_verdict = mailauth_spf_result_verdict(res);
         in.spf_domain = mailauth_spf_result_domain(res);
     }

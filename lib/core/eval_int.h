@@ -84,6 +84,11 @@ typedef struct check_ops {
                                  mailauth_authres_t *ar);
     /* Release what the arena does not own (optional). */
     void (*release)(struct check *c);
+    /* The verdict is final: copy what is read from now on (the verdict,
+     * emit_ar) into ev->arena (optional). A row that has it works in its
+     * own arena (c->arena), cleared once settle() returns MAILAUTH_OK, so
+     * a finished check holds only its verdict while the body streams. */
+    mailauth_status_t (*settle)(struct check *c, mailauth_eval_t *ev);
 } check_ops_t;
 
 /* A row's place in one evaluation. */
@@ -94,6 +99,7 @@ typedef struct check {
     bool               idle;    /* step() said OK since the last change */
     bool               fed;     /* inputs() called (or none needed) */
     bool               final;   /* the verdict will not change */
+    mailauth__arena_t  arena;   /* the row's own working memory (rows with settle()) */
 } check_t;
 
 /* The table (eval_checks.c) and its rows (check_*.c). */
@@ -190,6 +196,9 @@ void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
 
 /* check_dkim.c: the DKIM verifier of the eval (NULL when not evaluated). */
 struct mailauth__dkim_verify *mailauth__eval_dkim(const mailauth_eval_t *ev);
+
+/* check_spf.c: the result of SPF row `id` once final, else NULL. */
+const struct mailauth_spf_result *mailauth__eval_spf_row(const mailauth_eval_t *ev, check_id_t id);
 
 /* check_spf.c: the MAIL FROM identity's domain as DMARC aligns it
  * (RFC 7208 §2.4: the HELO name for the null sender), or NULL. */

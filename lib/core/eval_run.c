@@ -108,6 +108,21 @@ after_settled(const mailauth_eval_t *ev, const check_t *c)
     return true;
 }
 
+/* The row's verdict is final: it keeps a copy of what is read from now on
+ * and lets its own arena go. */
+static void
+make_final(mailauth_eval_t *ev, check_t *c)
+{
+    mailauth_status_t st = MAILAUTH_OK;
+    c->final = true;
+    if (c->ops->settle == NULL)
+        return;
+    st = c->ops->settle(c, ev);
+    record(ev, st);
+    if (st == MAILAUTH_OK)
+        mailauth__arena_clear(&c->arena);
+}
+
 static void
 step_once(mailauth_eval_t *ev, check_t *c)
 {
@@ -132,11 +147,11 @@ step_row(mailauth_eval_t *ev, check_t *c)
         c->fed = true;
         step_once(ev, c);
         if (c->idle && ev->err == MAILAUTH_OK)
-            c->final = true;
+            make_final(ev, c);
         return true;
     }
     if (c->fed && c->idle && ev->err == MAILAUTH_OK) {
-        c->final = true;
+        make_final(ev, c);
         return true;
     }
     return false;

@@ -8,13 +8,15 @@
  *                   for, all keys at once;
  *   body chunks     mailauth__dkim_verify_body(): fed to the body set, never kept;
  *   DNS wakes       mailauth__dkim_verify_step(): keys that arrived are
- *                   checked and the signatures verified;
- *   end of message  mailauth__dkim_verify_end_body(): body hashes compared.
+ *                   checked against their signatures and held;
+ *   end of message  mailauth__dkim_verify_end_body(): body hashes compared,
+ *                   and only where one matches the signature is verified
+ *                   over the header hash (RFC 6376 §6.1.3).
  *
  * step() returns MAILAUTH_OK once every signature has its verdict. All
  * memory comes from the eval's arena except the body set and the key
  * references, released by mailauth__dkim_verify_free() (a key as soon as
- * its signature is checked), and the header picker, which comes from the
+ * its verdict is known), and the header picker, which comes from the
  * header index's own arena: after start() the verifier reads no header
  * field, only the index's refused names, so the caller may release the
  * fields (mailauth__hdr_index_release()). Configuration

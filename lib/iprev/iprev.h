@@ -63,6 +63,13 @@ mailauth_status_t mailauth__iprev_step(mailauth__iprev_t *it);
 /* The result once step returned MAILAUTH_OK (lives in the arena), else NULL. */
 const mailauth_iprev_result_t *mailauth__iprev_result(const mailauth__iprev_t *it);
 
+/* A copy of a final result in `a` (its strings too), for a caller that
+ * lets the check's arena go once the verdict is known. MAILAUTH_OK,
+ * MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__iprev_result_copy(mailauth__arena_t              *a,
+                                              const mailauth_iprev_result_t  *res,
+                                              const mailauth_iprev_result_t **out);
+
 /* Append the "iprev" entry to an Authentication-Results field (RFC 8601
  * §2.7.3): iprev=<verdict>, a comment (pass: the confirmed name; else the
  * problem) and policy.iprev=<client address>.

@@ -78,3 +78,22 @@ mailauth__iprev_add_authres(const mailauth_iprev_result_t *res, mailauth_authres
     st = mailauth_resinfo_add_prop(ri, "policy", "iprev", res->ip);
     return st == MAILAUTH_ENOMEM ? st : MAILAUTH_OK;
 }
+
+mailauth_status_t
+mailauth__iprev_result_copy(mailauth__arena_t *a, const mailauth_iprev_result_t *res,
+                            const mailauth_iprev_result_t **out)
+{
+    mailauth_iprev_result_t *c = mailauth__arena_alloc(a, sizeof(*c));
+    *out = NULL;
+    if (c == NULL)
+        return MAILAUTH_ENOMEM;
+    *c = *res;
+    c->ip = res->ip != NULL ? mailauth__arena_strdup(a, res->ip) : NULL;
+    c->name = res->name != NULL ? mailauth__arena_strdup(a, res->name) : NULL;
+    c->problem = res->problem != NULL ? mailauth__arena_strdup(a, res->problem) : NULL;
+    if ((res->ip != NULL && c->ip == NULL) || (res->name != NULL && c->name == NULL) ||
+        (res->problem != NULL && c->problem == NULL))
+        return MAILAUTH_ENOMEM;
+    *out = c;
+    return MAILAUTH_OK;
+}

@@ -42,6 +42,13 @@ typedef struct mailauth__spf_input {
 mailauth_status_t mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env,
                                       mailauth__dnsc_t *dns, const mailauth__spf_input_t *in,
                                       mailauth__spf_t **out);
+/* The same with the strings the result names (domain, sender, HELO,
+ * mechanism, explanation, problem) in `keep`, an arena that may outlive
+ * `a`: a caller that frees `a` once the check ended keeps the result with
+ * mailauth__spf_result_copy(). */
+mailauth_status_t mailauth__spf_start_keep(mailauth__arena_t *a, mailauth__arena_t *keep,
+                                           const mailauth__env_t *env, mailauth__dnsc_t *dns,
+                                           const mailauth__spf_input_t *in, mailauth__spf_t **out);
 
 /* Advance as far as the answers at hand allow. MAILAUTH_OK: finished;
  * MAILAUTH_EAGAIN: waiting for DNS; MAILAUTH_ENOMEM. Idempotent once finished.
@@ -56,6 +63,13 @@ void mailauth__spf_release(mailauth__spf_t *s);
 
 /* The result (valid once step returned MAILAUTH_OK; lives in the arena). */
 const mailauth_spf_result_t *mailauth__spf_result(const mailauth__spf_t *s);
+
+/* A copy of a final result in `a`, for a caller that lets the check's
+ * arena go once the verdict is known: the struct only, its strings are
+ * the keep arena's (mailauth__spf_start_keep()). MAILAUTH_OK,
+ * MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__spf_result_copy(mailauth__arena_t *a, const mailauth_spf_result_t *res,
+                                            const mailauth_spf_result_t **out);
 
 /* Append "spf=<result> (comment) smtp.mailfrom=<sender>" (MAIL FROM identity)
  * or "smtp.helo=<helo>" (HELO identity) to an Authentication-Results field.

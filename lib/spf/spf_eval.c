@@ -75,7 +75,7 @@ conclude(mailauth__spf_t *s, mailauth_verdict_t v, const mailauth__spf_term_t *t
      * looked at: the reason says so, the mechanism still names the term. */
     if (s->ptr_partial)
         s->res.reason = MAILAUTH_REASON_SPF_PTR_LIMIT;
-    s->res.mechanism = t != NULL ? mailauth__arena_strndup(s->a, t->text, t->text_len) : NULL;
+    s->res.mechanism = t != NULL ? mailauth__arena_strndup(s->keep, t->text, t->text_len) : NULL;
     /* §6.2: exp= of the record that produced the result, never of an include */
     s->exp_rec = s->frames[0].rec;
     s->exp_domain = s->frames[0].domain;
@@ -213,7 +213,7 @@ set_sender(mailauth__spf_t *s, const char *sender, const char *domain)
         llen = sizeof(pm) - 1;
     }
     if (!mailauth__size_add(llen, olen, &total) || !mailauth__size_add(total, 2, &total) ||
-        (copy = mailauth__arena_alloc(s->a, total)) == NULL)
+        (copy = mailauth__arena_alloc(s->keep, total)) == NULL)
         return false;
     memcpy(copy, sender, llen);
     copy[llen] = '@';
@@ -278,11 +278,19 @@ mailauth_status_t
 mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__dnsc_t *dns,
                     const mailauth__spf_input_t *in, mailauth__spf_t **out)
 {
+    return mailauth__spf_start_keep(a, a, env, dns, in, out);
+}
+
+mailauth_status_t
+mailauth__spf_start_keep(mailauth__arena_t *a, mailauth__arena_t *keep, const mailauth__env_t *env,
+                         mailauth__dnsc_t *dns, const mailauth__spf_input_t *in,
+                         mailauth__spf_t **out)
+{
     mailauth__spf_t *s;
     const char      *d;
     if (out != NULL)
         *out = NULL;
-    if (a == NULL || env == NULL || dns == NULL || in == NULL || out == NULL)
+    if (a == NULL || keep == NULL || env == NULL || dns == NULL || in == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     s = mailauth__arena_calloc(a, 1, sizeof(*s));
     d = in->domain != NULL ? in->domain : "";
@@ -290,6 +298,7 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
         return MAILAUTH_ENOMEM;
     s->env = env;
     s->a = a;
+    s->keep = keep;
     s->dns = dns;
     s->ip = in->ip;
     mailauth__ip_unmap_v4(&s->ip); /* §5: an IPv4-mapped address is IPv4 */
@@ -298,9 +307,9 @@ mailauth__spf_start(mailauth__arena_t *a, const mailauth__env_t *env, mailauth__
     s->dlen = strlen(d);
     if (s->dlen > 0 && d[s->dlen - 1] == '.')
         s->dlen--;
-    s->domain = mailauth__arena_strndup(a, d, s->dlen);
+    s->domain = mailauth__arena_strndup(keep, d, s->dlen);
     s->res.domain = s->domain;
-    s->res.helo = in->helo != NULL ? mailauth__arena_strdup(a, in->helo) : NULL;
+    s->res.helo = in->helo != NULL ? mailauth__arena_strdup(keep, in->helo) : NULL;
     if (s->domain == NULL || (in->helo != NULL && s->res.helo == NULL) ||
         !set_sender(s, in->sender, s->domain) || alloc_state(s) != MAILAUTH_OK)
         return MAILAUTH_ENOMEM;

@@ -6,6 +6,7 @@
 
 #include "spf/spf.h"
 #include "spf/spf_int.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -325,7 +326,7 @@ put_comment_text(out_t *o, const mailauth_spf_result_t *r)
 
 mailauth_status_t
 mailauth_spf_result_format_received_spf(const mailauth_spf_result_t *res, char *buf, size_t cap,
-                                 size_t *need)
+                                        size_t *need)
 {
     out_t o;
     bool  err;
@@ -403,4 +404,13 @@ mailauth__spf_add_authres(const mailauth_spf_result_t *res, mailauth_authres_t *
                                    res->identity == MAILAUTH_SPF_HELO ? "helo" : "mailfrom", value);
     /* A value the model refuses (controls inside) is left out, not an error. */
     return st == MAILAUTH_ENOMEM ? st : MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__spf_result_copy(mailauth__arena_t *a, const mailauth_spf_result_t *res,
+                          const mailauth_spf_result_t **out)
+{
+    mailauth_spf_result_t *c = mailauth__arena_memdup(a, res, sizeof(*res));
+    *out = c;
+    return c != NULL ? MAILAUTH_OK : MAILAUTH_ENOMEM;
 }

@@ -29,7 +29,7 @@ static void
 end_error(mailauth__spf_t *s, mailauth_verdict_t v, mailauth_reason_t reason, const char *problem)
 {
     size_t n = strlen(problem);
-    char  *p = mailauth__arena_strndup(s->a, problem, n < PROBLEM_MAX ? n : PROBLEM_MAX);
+    char  *p = mailauth__arena_strndup(s->keep, problem, n < PROBLEM_MAX ? n : PROBLEM_MAX);
     for (char *c = p; c != NULL && *c != '\0'; c++) { /* record text can hold anything */
         if (!mailauth__is_print((unsigned char)*c))
             *c = '?';
@@ -410,7 +410,7 @@ mailauth__spf_explain(mailauth__spf_t *s)
         rv = serve_exp(s);
     } while (rv == MAILAUTH__SPF_RV_AGAIN);
     if (rv == MAILAUTH__SPF_RV_MATCH) {
-        s->res.explanation = mailauth__arena_strndup(s->a, s->act->text, s->act->len);
+        s->res.explanation = mailauth__arena_strndup(s->keep, s->act->text, s->act->len);
         if (s->res.explanation == NULL)
             return MAILAUTH__SPF_RV_NOMEM;
     }

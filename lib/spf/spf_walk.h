@@ -73,6 +73,7 @@ typedef struct mailauth__spf_work {
 struct mailauth__spf {
     const mailauth__env_t         *env;
     mailauth__arena_t             *a;
+    mailauth__arena_t             *keep; /* the result's strings (a, or one that outlives it) */
     mailauth__dnsc_t              *dns;
     mailauth__ip_t                 ip;
     mailauth_dns_type_t            atype;       /* A for IPv4 clients, AAAA for IPv6 (§5) */

@@ -33,6 +33,13 @@ mailauth__arena_init(mailauth__arena_t *a, const mailauth_allocator_t *al)
     a->head = NULL;
     a->used = 0;
     a->limit = 0;
+    a->chunk = CHUNK_MIN;
+}
+
+void
+mailauth__arena_set_chunk(mailauth__arena_t *a, size_t size)
+{
+    a->chunk = size < 256 ? 256 : size;
 }
 
 void
@@ -72,10 +79,10 @@ chunk_new(mailauth__arena_t *a, size_t size)
 static size_t
 next_chunk_size(const mailauth__arena_t *a)
 {
-    size_t s = CHUNK_MIN;
+    size_t s = a->chunk;
     if (a->used < SMALL_USE)
         return s;
-    if (a->head != NULL && a->head->size >= CHUNK_MIN) {
+    if (a->head != NULL && a->head->size >= s) {
         s = a->head->size * 2;
         if (s > CHUNK_MAX)
             s = CHUNK_MAX;

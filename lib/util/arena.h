@@ -14,11 +14,16 @@ typedef struct mailauth__arena {
     mailauth__arena_chunk_t *head; /* newest chunk first */
     size_t used;                   /* bytes handed out, for limits */
     size_t limit;                  /* 0: unlimited; else alloc fails past it */
+    size_t chunk;                  /* size of the chunks while the arena is small */
 } mailauth__arena_t;
 
 /* Embedded init; never fails (allocates lazily). al NULL: the C library's.
  * Set a->limit after init to cap the bytes handed out (rounded up to 16 each). */
 void mailauth__arena_init(mailauth__arena_t *a, const mailauth_allocator_t *al);
+/* Chunks of `size` bytes (at least 256) while the arena is small, rather
+ * than 2 KiB: for an arena held long that stays small (an evaluation
+ * whose body streams), its last chunk's unused tail is what it wastes. */
+void mailauth__arena_set_chunk(mailauth__arena_t *a, size_t size);
 /* Free every chunk; the arena is reusable afterwards. */
 void mailauth__arena_clear(mailauth__arena_t *a);
 /* 16-byte aligned, uninitialized; NULL on ENOMEM or limit. n == 0 gives a valid pointer. */
