@@ -13,6 +13,7 @@
  *   stats.c    counters and the Prometheus endpoint (libmicrohttpd)
  *   log.c      syslog or stderr
  *   history.c  DMARC report rows: a queue and a writer thread
+ *   nodelay.c  TCP_NODELAY on the listening socket (no 40 ms Nagle stalls)
  *   main.c     options, privileges, signals, libmilter's main loop */
 #ifndef MAILAUTH_MILTER_H
 #define MAILAUTH_MILTER_H
@@ -178,6 +179,10 @@ char *ma_stats_render(size_t *len);
 /* Serve GET /metrics on host:port; false on failure (logged). */
 bool ma_stats_start(const char *host, uint16_t port);
 void ma_stats_stop(void);
+
+/* ------------------------------------------------------------------ nodelay.c */
+/* TCP_NODELAY on the inet socket libmilter listens on (after smfi_opensocket). */
+void ma_listener_nodelay(void);
 
 /* ------------------------------------------------------------------ history.c */
 /* The `history` key: sqlite:PATH or postgresql://... */

@@ -17,12 +17,13 @@ Exit status: 0 all checks passed, 1 a check failed, 77 dnsmasq missing.
 """
 import os
 import re
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netutil import dns_answers, free_port  # noqa: E402
 
 DNSMASQ = [p for p in ('/usr/sbin/dnsmasq', '/usr/bin/dnsmasq') if os.access(p, os.X_OK)]
 failures = []
@@ -62,25 +63,8 @@ def dnsmasq_args(port, log, key):
     return args
 
 
-def answers(port):
-    q = struct.pack('>HHHHHH', 7, 0, 1, 0, 0, 0) + b'\x07example\x00' + struct.pack('>HH', 6, 1)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(0.2)
-    try:
-        s.sendto(q, ('127.0.0.1', port))
-        return s.recv(512)[:2] == q[:2]
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_dnsmasq(work, key):
@@ -90,10 +74,10 @@ def start_dnsmasq(work, key):
         proc = subprocess.Popen([DNSMASQ[0], '--no-daemon'] + dnsmasq_args(port, log, key),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
-            if proc.poll() is not None or answers(port):
+            if proc.poll() is not None or dns_answers(port, "example"):
                 break
             time.sleep(0.05)
-        if proc.poll() is None and answers(port):
+        if proc.poll() is None and dns_answers(port, "example"):
             return proc, port
         if proc.poll() is None:
             proc.terminate()

@@ -41,8 +41,6 @@ Exit status: 0 all checks passed, 1 a check failed, 77 dnsmasq missing.
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -51,6 +49,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dns_delay_proxy import DelayProxy  # noqa: E402
+from netutil import dns_answers, free_port  # noqa: E402
 
 N_DOMAINS = 20
 MESSAGES = 1200
@@ -253,26 +252,8 @@ def write_messages(work, batch_signer, keydir):
 
 # ---- dnsmasq --------------------------------------------------------------
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def answers(port):
-    """True once a DNS server answers on 127.0.0.1:port (SOA of test)."""
-    q = struct.pack('>HHHHHH', 7, 0, 1, 0, 0, 0) + b'\x04test\x00' + struct.pack('>HH', 6, 1)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(0.2)
-    try:
-        s.sendto(q, ('127.0.0.1', port))
-        return s.recv(512)[:2] == q[:2]
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 class Dnsmasq:
@@ -287,10 +268,10 @@ class Dnsmasq:
                                          dnsmasq_args(zone, self.port, self.log),
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(100):
-                if self.proc.poll() is not None or answers(self.port):
+                if self.proc.poll() is not None or dns_answers(self.port, "test"):
                     break
                 time.sleep(0.05)
-            if self.proc.poll() is None and answers(self.port):
+            if self.proc.poll() is None and dns_answers(self.port, "test"):
                 return
             self.stop()
         raise RuntimeError('dnsmasq did not start')
