@@ -156,7 +156,8 @@ open_socket(const struct ma_config *c)
         ma_log(MA_LOG_ERR, "cannot listen on %s", c->socket);
         return false;
     }
-    if (!unix_socket_path(c->socket, &path))
+    ma_local_socket = unix_socket_path(c->socket, &path);
+    if (!ma_local_socket)
         ma_listener_nodelay();
     if (c->user != NULL && geteuid() == 0 && unix_socket_path(c->socket, &path)) {
         /* the MTA reaches the socket through the user's group */

@@ -217,6 +217,7 @@ void ma_history_stats(struct ma_history_stats *s);
 /* ------------------------------------------------------------------ session.c */
 #include <libmilter/mfapi.h>
 extern struct smfiDesc ma_milter_desc;
+extern bool            ma_local_socket; /* listening on a UNIX socket (set before smfi_main) */
 /* Connections open, and messages in progress. */
 unsigned long ma_sessions_active(void);
 unsigned long ma_messages_in_flight(void);
@@ -257,6 +258,7 @@ struct ma_conn {
     char          *hostname;
     char          *helo;
     bool           leadspc; /* header values come with their leading blank */
+    unsigned long  noreply; /* SMFIP_NR_* negotiated: those replies are not sent */
     struct ma_msg *msg;
 };
 

@@ -74,6 +74,16 @@ msg_end(struct ma_conn *c)
     free(m);
 }
 
+bool ma_local_socket = false;
+
+/* What a callback that never stops the message returns: SMFIS_NOREPLY
+ * where that reply was negotiated away (libmilter requires it then). */
+static sfsistat
+go_on(const struct ma_conn *p, unsigned long nr_bit)
+{
+    return p != NULL && (p->noreply & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
              unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
@@ -87,6 +97,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
      * after the colon included: ask for it where the MTA offers it */
     *pf1 = f1 & SMFIP_HDR_LEADSPC;
     p->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+    /* RCPT, header, end-of-header and body callbacks never stop a message,
+     * so on a UNIX socket they send no reply and there is no DATA command:
+     * fewer writes and wake-ups per message. Not over TCP: the MTA would
+     * then send commands back to back, and Nagle on its side waits for our
+     * delayed ACK (40 ms a message). */
+    if (ma_local_socket) {
+        p->noreply = f1 & (SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
+        *pf1 |= p->noreply | (f1 & (SMFIP_NODATA | SMFIP_NOUNKNOWN));
+    }
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
@@ -204,7 +223,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
     struct ma_msg  *m = p != NULL ? p->msg : NULL;
     if (m != NULL && m->rcpt_domain == NULL && argv != NULL && argv[0] != NULL)
         m->rcpt_domain = rcpt_domain(argv[0]);
-    return SMFIS_CONTINUE;
+    return go_on(p, SMFIP_NR_RCPT);
 }
 
 /* "Name:" value, with the MTA's line ends turned into CRLF. Without the
@@ -269,21 +288,21 @@ cb_header(SMFICTX *ctx, char *name, char *value)
     size_t          len = 0;
     char           *field;
     if (m == NULL || m->failed || name == NULL || value == NULL)
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_HDR);
     if ((field = build_field(name, value, p->leadspc, &len)) == NULL) {
         m->failed = true;
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_HDR);
     }
     ma_inbound_header(m, name, field, len); /* notes A-R fields of ours */
     if (m->outbound) {
         keep_header(m, field, len);
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_HDR);
     }
     mailauth_status_t st = mailauth_eval_header(m->ev, field, len);
     free(field);
     if (st != MAILAUTH_OK && st != MAILAUTH_EINVAL) /* EINVAL: not a field; left out */
         m->failed = true;
-    return SMFIS_CONTINUE;
+    return go_on(p, SMFIP_NR_HDR);
 }
 
 static sfsistat
@@ -292,12 +311,12 @@ cb_eoh(SMFICTX *ctx)
     struct ma_conn *p = conn_get(ctx, false);
     struct ma_msg  *m = p != NULL ? p->msg : NULL;
     if (m == NULL || m->failed || m->eoh_done)
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_EOH);
     m->eoh_done = true;
     if (!m->outbound) {
         if (mailauth_eval_end_headers(m->ev) != MAILAUTH_OK)
             m->failed = true;
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_EOH);
     }
     char *dom = ma_from_domain(m);
     if (dom != NULL && !ma_signing_start(m, dom))
@@ -306,7 +325,7 @@ cb_eoh(SMFICTX *ctx)
     if (!m->failed && m->gen->cfg->seal != NULL && m->has_our_ar &&
         !ma_sealing_start(m, p->leadspc))
         m->failed = true;
-    return SMFIS_CONTINUE;
+    return go_on(p, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -315,14 +334,14 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct ma_conn *p = conn_get(ctx, false);
     struct ma_msg  *m = p != NULL ? p->msg : NULL;
     if (m == NULL || m->failed)
-        return SMFIS_CONTINUE;
+        return go_on(p, SMFIP_NR_BODY);
     if (m->ev != NULL && mailauth_eval_body(m->ev, chunk, len) != MAILAUTH_OK)
         m->failed = true;
     if (m->signing != NULL && !ma_signing_body(m->signing, chunk, len))
         m->failed = true;
     if (m->sealing != NULL && !ma_sealing_body(m->sealing, chunk, len))
         m->failed = true;
-    return SMFIS_CONTINUE;
+    return go_on(p, SMFIP_NR_BODY);
 }
 
 static double

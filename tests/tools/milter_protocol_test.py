@@ -27,7 +27,13 @@ import urllib.request
 
 MILTER, CHECK, DEMO, OPENSSL = sys.argv[1:5]
 LEADSPC = 0x00100000
+NODATA = 0x00000200
+NR_RCPT, NR_HDR, NR_EOH, NR_BODY = 0x00008000, 0x00000080, 0x00040000, 0x00080000
+NO_REPLIES = NR_RCPT | NR_HDR | NR_EOH | NR_BODY
 results = {"passed": 0, "failed": 0}
+
+
+VERDICT = {}  # the inbound Authentication-Results value over TCP
 
 
 def check(name, cond, detail=""):
@@ -48,12 +54,18 @@ class Session:
     """One milter connection, as an MTA opens it."""
 
     def __init__(self, port, leadspc=True):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        if isinstance(port, str):  # a UNIX socket's path
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(30)
+            self.s.connect(port)
+        else:
+            self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.leadspc = leadspc
         prot = 0x1FFFFF if leadspc else 0x1FFFFF & ~LEADSPC
         self.send(b"O", struct.pack("!III", 6, 0x1FF, prot))
         cmd, data = self.recv()
         self.negotiated = struct.unpack("!III", data[:12]) if cmd == b"O" else None
+        self.prot = self.negotiated[2] if self.negotiated else 0
 
     def send(self, cmd, data=b""):
         self.s.sendall(struct.pack("!I", len(data) + 1) + cmd + data)
@@ -81,6 +93,11 @@ class Session:
                 return cmd, data, acts
             acts.append((cmd, data))
 
+    def answer(self, nr_bit):
+        """The reply to a command, unless the filter negotiated it away."""
+        if not self.prot & nr_bit:
+            self.reply()
+
     def connect(self, ip, helo):
         fam = b"6" if ":" in ip else b"4"
         self.send(b"C", b"client.example\0" + fam + struct.pack("!H", 25) + ip.encode() + b"\0")
@@ -98,25 +115,26 @@ class Session:
         if first != b"c":
             return first, b"", []
         self.send(b"R", b"<bob@example.net>\0")
-        self.reply()
-        self.send(b"T")
-        self.reply()
+        self.answer(NR_RCPT)
+        if not self.prot & NODATA:
+            self.send(b"T")
+            self.reply()
         fields, body = split(raw)
         for f in fields:
             name, _, value = f.partition(b":")
             if not self.leadspc and value.startswith(b" "):
                 value = value[1:]  # what the MTA sends without the option
             self.send(b"L", name + b"\0" + value + b"\0")
-            self.reply()
+            self.answer(NR_HDR)
         if abort:
             self.send(b"A")
             return b"aborted", b"", []
         self.send(b"N")
-        self.reply()
+        self.answer(NR_EOH)
         body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         for off in range(0, len(body), 65535):
             self.send(b"B", body[off:off + 65535])
-            self.reply()
+            self.answer(NR_BODY)
         time.sleep(pause)
         self.send(b"D", b"E" + b"i\0" + qid.encode() + b"\0")
         self.send(b"E")
@@ -221,6 +239,9 @@ def test_inbound(port, demo):
     s = Session(port)
     check("negotiate asks for leading spaces", s.negotiated is not None and
           s.negotiated[2] & LEADSPC, str(s.negotiated))
+    # over TCP every command gets its reply: without one in between, the
+    # MTA's next command waits for our delayed ACK (Nagle, 40 ms)
+    check("TCP: every reply kept", not s.prot & (NO_REPLIES | NODATA), str(s.negotiated))
     s.connect("198.51.100.17", "out1.mailer.example.net")
     cmd, _, acts = s.message(demo, "<alice@example.org>", "Q1")
     ins = inserted(acts)
@@ -228,6 +249,7 @@ def test_inbound(port, demo):
     check("inbound: one field at index 0", len(ins) == 1 and ins[0][0] == 0 and
           ins[0][1] == "Authentication-Results", str(ins))
     v = ins[0][2] if ins else ""
+    VERDICT["tcp"] = v
     check("inbound: value with its blank and our id", v.startswith(" mx.example.net;"), v[:40])
     for want in ("spf=pass", "dkim=pass", "dmarc=pass", "arc=none", "iprev=pass"):
         check("inbound: " + want, want in v, v)
@@ -326,6 +348,43 @@ def test_seal(port, zone, verified):
           str(res))
 
 
+def test_unix(zone, keys, demo, tcp_verdict):
+    """On a UNIX socket the replies that never stop a message are dropped;
+    the verdict is the same as over TCP."""
+    path = os.path.join(TMP, "milter.sock")
+    conf = os.path.join(TMP, "unix.conf")
+    write_conf(conf, 0, free_port(), zone, keys)
+    with open(conf) as f:
+        text = f.read().replace("socket = inet:0@127.0.0.1", "socket = unix:" + path)
+    with open(conf, "w") as f:
+        f.write(text)
+    log = open(os.path.join(TMP, "unix.log"), "w+")
+    proc = subprocess.Popen([MILTER, "-f", "-c", conf], stdout=log, stderr=log)
+    try:
+        for _ in range(100):
+            if os.path.exists(path) or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        s = Session(path)
+        check("UNIX: no replies to RCPT, headers, body; no DATA",
+              s.prot & (NO_REPLIES | NODATA) == NO_REPLIES | NODATA, str(s.negotiated))
+        s.connect("198.51.100.17", "out1.mailer.example.net")
+        for qid in ("U1", "U2"):
+            cmd, _, acts = s.message(demo, "<alice@example.org>", qid)
+            ins = inserted(acts)
+            check("UNIX %s: the same verdict as over TCP" % qid, cmd == b"c" and
+                  len(ins) == 1 and ins[0][2] == tcp_verdict, str(acts))
+        s.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.seek(0)
+        text = log.read()
+        check("UNIX: no sanitizer report or libmilter complaint",
+              "Sanitizer" not in text and "runtime error" not in text and
+              "claimed not to reply" not in text, text[-3000:])
+
+
 def metrics(stats, path="/metrics"):
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d%s" % (stats, path), timeout=10) as r:
@@ -376,6 +435,7 @@ def main():
             check("filter starts", False, open(log.name).read())
             return
         verified = test_inbound(port, demo)
+        test_unix(zone, keys, demo, VERDICT["tcp"])
         test_forged(port, demo)
         test_reject(port, demo)
         test_noleadspc(port, demo)
