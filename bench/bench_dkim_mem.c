@@ -6,110 +6,19 @@
  * while the message is fed with mailauth_eval_feed() in 64 KiB pieces and
  * verified. Sizes 200 KiB, 2 MiB, 20 MiB; first evaluation of a fresh ctx
  * (cold: key fetched, decoded, cached) and the next one (warm). */
+#include "bench_count.h"
 #include "bench_dkim.h"
 
-#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#define HDR ((size_t)alignof(max_align_t)) /* room for the block size, alignment kept */
-
-struct counter {
-    size_t cur, peak, calls;
-};
-
-static struct counter ossl; /* OpenSSL's hooks have no user pointer: one per process */
-
-static void *
-count_alloc(struct counter *c, size_t n)
-{
-    unsigned char *p = malloc(n + HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    c->cur += n;
-    c->calls++;
-    if (c->cur > c->peak)
-        c->peak = c->cur;
-    return p + HDR;
-}
-
-static void *
-count_realloc(struct counter *c, void *ptr, size_t n)
-{
-    unsigned char *p;
-    size_t         old;
-    if (ptr == NULL)
-        return count_alloc(c, n);
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    p = realloc(p, n + HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    c->cur = c->cur - old + n;
-    c->calls++;
-    if (c->cur > c->peak)
-        c->peak = c->cur;
-    return p + HDR;
-}
-
-static void
-count_free(struct counter *c, void *ptr)
-{
-    unsigned char *p;
-    size_t         old;
-    if (ptr == NULL)
-        return;
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    c->cur -= old;
-    free(p);
-}
-
-static void *
-ma_malloc(void *ud, size_t n)
-{
-    return count_alloc(ud, n);
-}
-
-static void *
-ma_realloc(void *ud, void *p, size_t n)
-{
-    return count_realloc(ud, p, n);
-}
-
-static void
-ma_free(void *ud, void *p)
-{
-    count_free(ud, p);
-}
-
-static void *
-os_malloc(size_t n, const char *file, int line)
-{
-    return count_alloc(&ossl, n);
-}
-
-static void *
-os_realloc(void *p, size_t n, const char *file, int line)
-{
-    return count_realloc(&ossl, p, n);
-}
-
-static void
-os_free(void *p, const char *file, int line)
-{
-    count_free(&ossl, p);
-}
-
 void
 bd_memory_hook_openssl(void)
 {
-    if (CRYPTO_set_mem_functions(os_malloc, os_realloc, os_free) != 1)
+    if (bench_count_openssl_hook() != 0)
         fprintf(stderr, "bench_dkim: OpenSSL allocated before its hooks: its column is partial\n");
 }
 
@@ -119,14 +28,14 @@ struct peak {
 
 /* One evaluation fed in 64 KiB pieces of the raw message; 0 if it passed. */
 static int
-feed_eval(mailauth_ctx_t *ctx, mailauth_resolver_t *r, struct counter *c, const struct bd_msg *m,
-          struct peak *pk)
+feed_eval(mailauth_ctx_t *ctx, mailauth_resolver_t *r, struct bench_counter *c,
+          const struct bd_msg *m, struct peak *pk)
 {
     mailauth_eval_t *ev = NULL;
-    size_t           base = c->cur, obase = ossl.cur, calls = c->calls;
+    size_t           base = c->cur, obase = bench_count_ossl.cur, calls = c->calls;
     int              ok = 0;
     c->peak = c->cur;
-    ossl.peak = ossl.cur;
+    bench_count_ossl.peak = bench_count_ossl.cur;
     if (mailauth_eval_new(ctx, r, &ev) != MAILAUTH_OK)
         return -1;
     for (size_t off = 0; off < m->raw_len; off += BD_CHUNK) {
@@ -140,9 +49,9 @@ feed_eval(mailauth_ctx_t *ctx, mailauth_resolver_t *r, struct counter *c, const 
 out:
     mailauth_eval_free(ev);
     pk->ma = c->peak - base;
-    pk->ossl = ossl.peak - obase;
+    pk->ossl = bench_count_ossl.peak - obase;
     pk->ma_left = c->cur - base;
-    pk->ossl_left = ossl.cur > obase ? ossl.cur - obase : 0;
+    pk->ossl_left = bench_count_ossl.cur > obase ? bench_count_ossl.cur - obase : 0;
     pk->ma_calls = c->calls - calls;
     return ok ? 0 : -1;
 }
@@ -151,8 +60,8 @@ static int
 one_size(const struct bd_keys *k, mailauth_ctx_t *sctx, enum bd_alg a, mailauth_canon_t cn,
          size_t size)
 {
-    struct counter       c = {0, 0, 0};
-    mailauth_allocator_t al = {MAILAUTH_ALLOCATOR_VERSION, &c, ma_malloc, ma_realloc, ma_free};
+    struct bench_counter c = {0, 0, 0};
+    mailauth_allocator_t al = bench_count_allocator(&c);
     mailauth_ctx_t      *ctx = NULL;
     mailauth_resolver_t *r = NULL;
     struct bd_msg        m;

@@ -14,7 +14,6 @@
  *   bench_inflight [N...]        default: 10000 100000
  */
 #define _DEFAULT_SOURCE
-#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,104 +28,14 @@
 
 #include <mailauth/mailauth.h>
 
+#include "bench_count.h"
+
 #define DOMAIN "bench.example"
 #define FIRST_CHUNK 4096u /* body bytes fed before the messages are held */
-#define HDR ((size_t)alignof(max_align_t))
 
 /* ------------------------------------------------------------ counting */
 
-struct counter {
-    size_t cur, peak;
-};
-
-static struct counter ma, ossl;
-
-static void *
-count_alloc(struct counter *c, size_t n)
-{
-    unsigned char *p = malloc(n + HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    c->cur += n;
-    if (c->cur > c->peak)
-        c->peak = c->cur;
-    return p + HDR;
-}
-
-static void *
-count_realloc(struct counter *c, void *ptr, size_t n)
-{
-    unsigned char *p;
-    size_t         old;
-    if (ptr == NULL)
-        return count_alloc(c, n);
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    p = realloc(p, n + HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    c->cur = c->cur - old + n;
-    if (c->cur > c->peak)
-        c->peak = c->cur;
-    return p + HDR;
-}
-
-static void
-count_free(struct counter *c, void *ptr)
-{
-    unsigned char *p;
-    size_t         old;
-    if (ptr == NULL)
-        return;
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    c->cur -= old;
-    free(p);
-}
-
-static void *
-ma_malloc(void *ud, size_t n)
-{
-    return count_alloc(ud, n);
-}
-
-static void *
-ma_realloc(void *ud, void *p, size_t n)
-{
-    return count_realloc(ud, p, n);
-}
-
-static void
-ma_free(void *ud, void *p)
-{
-    count_free(ud, p);
-}
-
-static void *
-os_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return count_alloc(&ossl, n);
-}
-
-static void *
-os_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return count_realloc(&ossl, p, n);
-}
-
-static void
-os_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    count_free(&ossl, p);
-}
+static struct bench_counter ma; /* the ctx allocator's; OpenSSL's: bench_count_ossl */
 
 /* ------------------------------------------------------------ corpus */
 
@@ -428,7 +337,7 @@ finish_all(mailauth_resolver_t *r, const struct msg *m, struct slot *s, size_t n
 static int
 run_n(size_t n, const struct msg *m, const char *zone)
 {
-    mailauth_allocator_t al = {MAILAUTH_ALLOCATOR_VERSION, &ma, ma_malloc, ma_realloc, ma_free};
+    mailauth_allocator_t al = bench_count_allocator(&ma);
     mailauth_ctx_t      *ctx = NULL;
     mailauth_resolver_t *r = NULL;
     struct slot         *s = calloc(n, sizeof(*s));
@@ -443,7 +352,7 @@ run_n(size_t n, const struct msg *m, const char *zone)
         goto out;
     }
     base = ma.cur;
-    obase = ossl.cur;
+    obase = bench_count_ossl.cur;
     t0 = now_s();
     for (size_t i = 0; i < n; i++) {
         s[i].msg = i % 4 == 3;
@@ -454,7 +363,8 @@ run_n(size_t n, const struct msg *m, const char *zone)
     }
     settle(r);
     {
-        size_t held = ma.cur - base, oheld = ossl.cur > obase ? ossl.cur - obase : 0;
+        size_t held = ma.cur - base,
+               oheld = bench_count_ossl.cur > obase ? bench_count_ossl.cur - obase : 0;
         getrusage(RUSAGE_SELF, &ru);
         printf("%8zu %12zu %10.0f %10.0f %10.0f %10ld %8.2f", n, held + oheld,
                (double)held / (double)n, (double)oheld / (double)n,
@@ -513,7 +423,7 @@ main(int argc, char **argv)
     char               *zone = NULL;
     int                 rc = 0;
     size_t              count = argc > 1 ? (size_t)(argc - 1) : 2;
-    if (CRYPTO_set_mem_functions(os_malloc, os_realloc, os_free) != 1)
+    if (bench_count_openssl_hook() != 0)
         fprintf(stderr, "bench_inflight: OpenSSL allocated before its hooks\n");
     memset(m, 0, sizeof(m));
     if (make_corpus(&k, m, &zone) != 0) {
