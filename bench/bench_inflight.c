@@ -28,6 +28,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "bench_arrival.h"
 #include "bench_count.h"
 
 #define DOMAIN "bench.example"
@@ -38,27 +39,6 @@
 static struct bench_counter ma; /* the ctx allocator's; OpenSSL's: bench_count_ossl */
 
 /* ------------------------------------------------------------ corpus */
-
-/* A message as it arrives at an MX: two Received fields, originator and
- * destination fields, MIME. */
-static const char header_text[] =
-    "Received: from mail.bench.example (mail.bench.example [192.0.2.25])\r\n"
-    "\tby mx.receiver.example (Postfix) with ESMTPS id 4VbT1x2Qz9z1xyz\r\n"
-    "\tfor <bob@receiver.example>; Tue, 14 May 2024 09:12:33 +0200 (CEST)\r\n"
-    "Received: from [10.0.0.5] (unknown [198.51.100.7])\r\n"
-    "\t(Authenticated sender: alice@bench.example)\r\n"
-    "\tby mail.bench.example (Postfix) with ESMTPSA id 7F3A21C0042;\r\n"
-    "\tTue, 14 May 2024 09:12:31 +0200 (CEST)\r\n"
-    "From: Alice Example <alice@bench.example>\r\n"
-    "To: Bob Receiver <bob@receiver.example>\r\n"
-    "Cc: team@receiver.example\r\n"
-    "Subject: Quarterly report:  budget review and delivery schedule\r\n"
-    "Date: Tue, 14 May 2024 09:12:30 +0200\r\n"
-    "Message-ID: <20240514071230.7F3A21C0042@mail.bench.example>\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: text/plain; charset=\"utf-8\";\r\n"
-    "\tformat=flowed\r\n"
-    "Content-Transfer-Encoding: 8bit\r\n";
 
 struct keys {
     mailauth_key_t *rsa, *ed;
@@ -398,8 +378,8 @@ make_corpus(struct keys *k, struct msg m[2], char **zone)
     if (k->rsa_rec == NULL || k->ed_rec == NULL)
         goto out;
     for (int i = 0; i < 2; i++) {
-        m[i].hdr = strdup(header_text);
-        m[i].hdr_len = strlen(header_text);
+        m[i].hdr = strdup(bench_arrival_header);
+        m[i].hdr_len = strlen(bench_arrival_header);
         m[i].body = make_body(&m[i].body_len);
         if (m[i].hdr == NULL || m[i].body == NULL || dkim_sign(ctx, k->rsa, "rsa", &m[i]) != 0 ||
             dkim_sign(ctx, k->ed, "ed", &m[i]) != 0)
