@@ -31,29 +31,7 @@ run() {
     rc=$?
 }
 
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL: $1: $2"
-    echo "  stdout: $(head -c 400 "$tmp/out")"
-    echo "  stderr: $(head -c 400 "$tmp/err")"
-}
-
-# expect NAME RC [ERE on stdout, or on stderr when RC is not 0]. Exit 0
-# needs a silent stderr; another exit exactly one line on stderr.
-expect() {
-    local name="$1" want="$2" pattern="${3:-}" match="$tmp/out"
-    cases=$((cases + 1))
-    [[ "$want" != 0 ]] && match="$tmp/err"
-    if [[ "$rc" != "$want" ]]; then
-        fail "$name" "exit $rc, want $want"
-    elif [[ -n "$pattern" ]] && ! grep -Eq -- "$pattern" "$match"; then
-        fail "$name" "output does not match /$pattern/"
-    elif [[ "$want" == 0 && -s "$tmp/err" ]]; then
-        fail "$name" "unexpected stderr"
-    elif [[ "$want" != 0 && "$(wc -l <"$tmp/err")" -ne 1 ]]; then
-        fail "$name" "want exactly one line on stderr"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_expect.sh"
 
 # check_line NAME FILE KEYFILE: FILE is one zone line whose TXT strings are
 # each at most 255 octets and together the bare record of KEYFILE.
