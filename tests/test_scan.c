@@ -436,7 +436,7 @@ test_scan_choice(void **state)
     assert_int_equal(mailauth__scan_variant("avx2") != NULL, __builtin_cpu_supports("avx2") != 0);
     assert_int_equal(mailauth__scan_variant("avx512") != NULL,
                      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512vbmi2"));
+                         __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2"));
 #endif
 }
 

@@ -127,9 +127,11 @@ next_bare_lf(const mailauth__scan_ops_t *scan, const char *p, size_t i, size_t n
 
 /* Input bytes converted at a time once a window has a bare LF: the scanner
  * copies them with the CRs added into a buffer on the stack (up to twice
- * as long) handed on in one call, rather than two calls per line (the
- * line, then its CR) into every body hasher. */
-#define LF_PIECE ((size_t)2048)
+ * as long, 16 KiB) handed on in one call, rather than two calls per line
+ * (the line, then its CR) into every body hasher. 8 KiB pieces rather than
+ * 2 KiB: each piece is a hash update per body hasher, and at 2 KiB their
+ * overhead made a simple-canonicalized bare-LF body 10 % slower. */
+#define LF_PIECE ((size_t)8192)
 
 /* p[from, end) holds a bare LF: converted and handed on LF_PIECE at a time. */
 static mailauth_status_t
