@@ -45,7 +45,11 @@ typedef struct mailauth_envelope {
 /*! Completion callback of mailauth_eval_finish(): called exactly once, from
  *  mailauth_resolver_process_fd()/process_timeouts()/run_once(), never from
  *  inside mailauth_eval_finish(). `st` is MAILAUTH_OK (verdicts ready),
- *  MAILAUTH_ECANCELED or MAILAUTH_ENOMEM. The eval may be freed inside the callback. */
+ *  MAILAUTH_ECANCELED or MAILAUTH_ENOMEM. The eval may be freed inside the callback.
+ *  Blocking calls on the same resolver (mailauth_eval_finish_sync() of another
+ *  evaluation, mailauth_resolver_run_once(), mailauth_resolver_lookup_sync())
+ *  may be made inside the callback: the run loop nests, and other evaluations'
+ *  callbacks may then come inside it, each still exactly once. */
 typedef void (*mailauth_eval_done_fn)(void *ud, mailauth_eval_t *ev, mailauth_status_t st);
 
 /*! Create an evaluation.
