@@ -29,13 +29,8 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     mailauth__eval_intake_init(ev);
-    for (size_t i = 0; i < CHECK_N; i++) {
+    for (size_t i = 0; i < CHECK_N; i++)
         ev->checks[i].ops = mailauth__checks[i];
-        mailauth__arena_init(&ev->checks[i].arena, &ctx->env.al);
-        /* Freed when the row settles: 1 KiB blocks with the chunk header,
-         * the C library's fast sizes. */
-        mailauth__arena_set_chunk(&ev->checks[i].arena, 984);
-    }
     *out = ev;
     return MAILAUTH_OK;
 }
@@ -52,7 +47,7 @@ mailauth_eval_free(mailauth_eval_t *ev)
         check_t *c = &ev->checks[i];
         if (c->state != NULL && c->ops->release != NULL)
             c->ops->release(c);
-        mailauth__arena_clear(&c->arena);
+        mailauth__arena_delete(c->arena);
     }
     mailauth__intake_clear(&ev->in);
     mailauth_authres_free(ev->ar);

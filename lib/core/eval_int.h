@@ -86,7 +86,7 @@ typedef struct check_ops {
     void (*release)(struct check *c);
     /* The verdict is final: copy what is read from now on (the verdict,
      * emit_ar) into ev->arena (optional). A row that has it works in its
-     * own arena (c->arena), cleared once settle() returns MAILAUTH_OK, so
+     * own arena (c->arena), deleted once settle() returns MAILAUTH_OK, so
      * a finished check holds only its verdict while the body streams. */
     mailauth_status_t (*settle)(struct check *c, mailauth_eval_t *ev);
 } check_ops_t;
@@ -99,7 +99,9 @@ typedef struct check {
     bool               idle;    /* step() said OK since the last change */
     bool               fed;     /* inputs() called (or none needed) */
     bool               final;   /* the verdict will not change */
-    mailauth__arena_t  arena;   /* the row's own working memory (rows with settle()) */
+    /* The row's own working memory (rows with settle()): made by
+     * mailauth__check_arena() when the row starts, deleted when it settles. */
+    mailauth__arena_t *arena;
 } check_t;
 
 /* The table (eval_checks.c) and its rows (check_*.c). */
@@ -193,6 +195,10 @@ void *mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id);
  * for rows that take other rows' verdicts), else NULL. */
 void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
 
+
+/* The row's arena (made now if it has none; chunks of about 1 KiB), or
+ * NULL on ENOMEM. */
+mailauth__arena_t *mailauth__check_arena(check_t *c, const mailauth_eval_t *ev);
 
 /* check_dkim.c: the DKIM verifier of the eval (NULL when not evaluated). */
 struct mailauth__dkim_verify *mailauth__eval_dkim(const mailauth_eval_t *ev);

@@ -108,6 +108,16 @@ after_settled(const mailauth_eval_t *ev, const check_t *c)
     return true;
 }
 
+mailauth__arena_t *
+mailauth__check_arena(check_t *c, const mailauth_eval_t *ev)
+{
+    /* Deleted when the row settles: 1 KiB blocks with the chunk header,
+     * the C library's fast sizes. */
+    if (c->arena == NULL)
+        c->arena = mailauth__arena_new(&ev->ctx->env.al, 984);
+    return c->arena;
+}
+
 /* The row's verdict is final: it keeps a copy of what is read from now on
  * and lets its own arena go. */
 static void
@@ -119,8 +129,10 @@ make_final(mailauth_eval_t *ev, check_t *c)
         return;
     st = c->ops->settle(c, ev);
     record(ev, st);
-    if (st == MAILAUTH_OK)
-        mailauth__arena_clear(&c->arena);
+    if (st == MAILAUTH_OK) {
+        mailauth__arena_delete(c->arena);
+        c->arena = NULL;
+    }
 }
 
 static void

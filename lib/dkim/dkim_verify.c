@@ -35,18 +35,18 @@ typedef enum sig_state {
  * the scratch arena at the end of the header section. */
 typedef struct vsig {
     mailauth_dkim_result_t res;
-    const mailauth__hdr_t *field; /* during start() only */
-    mailauth__keyq_t       key;   /* the key lookup (shared with ARC, dkim_keyq.c) */
-    size_t                 body_id;
-    uint64_t               l; /* l=, when has_l */
-    sig_state_t            state;
-    mailauth__hash_alg_t   hash;
-    mailauth__key_type_t   key_type;
-    bool                   has_l;
-    bool                   refused; /* a field h= names was refused by a header limit */
-    uint8_t                bh_len;  /* bytes of bh=; longer than any digest: 0xff */
-    uint8_t                bh[MAILAUTH__HASH_MAX];
-    uint8_t                hdigest[MAILAUTH__HASH_MAX];
+    mailauth__keyq_t       key; /* the key lookup (shared with ARC, dkim_keyq.c) */
+    uint64_t               l;   /* l=, when has_l */
+    /* Small fields packed: every message in flight holds one per signature. */
+    uint16_t body_id;  /* in the body set; fits: MAILAUTH_LIMIT_DKIM_SIGNATURES bounds it */
+    uint8_t  state;    /* sig_state_t */
+    uint8_t  hash;     /* mailauth__hash_alg_t */
+    uint8_t  key_type; /* mailauth__key_type_t */
+    bool     has_l;
+    bool     refused; /* a field h= names was refused by a header limit */
+    uint8_t  bh_len;  /* bytes of bh=; longer than any digest: 0xff */
+    uint8_t  bh[MAILAUTH__HASH_MAX];
+    uint8_t  hdigest[MAILAUTH__HASH_MAX];
 } vsig_t;
 
 struct mailauth__dkim_verify {
@@ -57,6 +57,7 @@ struct mailauth__dkim_verify {
     mailauth__body_use_t         body;    /* owned; shared with ARC on request */
     mailauth__hdr_pick_t        *picks;   /* built for the first usable signature */
     mailauth__arena_t           *scratch; /* the parse of the fields, during start() only */
+    const mailauth__hdr_t       *field;   /* the field being prepared, during start() only */
     vsig_t                      *v;
     size_t                       n;
     uint64_t                     body_ids; /* bit set of the body hashers asked for */
@@ -206,15 +207,23 @@ static mailauth_status_t
 want_body(mailauth__dkim_verify_t *v, vsig_t *s, const mailauth__sig_t *g)
 {
     uint64_t          limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
-    mailauth_status_t st =
-        mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &s->body_id);
+    size_t            id = 0;
+    mailauth_status_t st = mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &id);
     if (st == MAILAUTH_ELIMIT) {
         decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                "not verified: too many distinct body hashes");
         return MAILAUTH_OK;
     }
-    if (st == MAILAUTH_OK && s->body_id < 64)
-        v->body_ids |= (uint64_t)1 << s->body_id;
+    if (st != MAILAUTH_OK)
+        return st;
+    if (id > UINT16_MAX) { /* never: the body set grows one entry per signature */
+        decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
+               "not verified: too many distinct body hashes");
+        return MAILAUTH_OK;
+    }
+    s->body_id = (uint16_t)id;
+    if (id < 64)
+        v->body_ids |= (uint64_t)1 << id;
     return st;
 }
 
@@ -267,8 +276,8 @@ keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
     if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
         !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
-    s->hash = g->hash;
-    s->key_type = g->key_type;
+    s->hash = (uint8_t)g->hash;
+    s->key_type = (uint8_t)g->key_type;
     s->has_l = g->has_l;
     s->l = g->l;
     /* A bh= of another length than the digest's can never match. */
@@ -283,8 +292,8 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth__sig_t     g;
     mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
-    mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
-                                                 s->field->value_len, &g, &err);
+    mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, v->field->value,
+                                                 v->field->value_len, &g, &err);
     if (st == MAILAUTH_OK)
         st = keep_sig(v, s, &g);
     if (st != MAILAUTH_OK)
@@ -305,7 +314,7 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(v->env, v->picks, &g, s->field, s->hdigest);
+    st = mailauth__dkim_header_digest(v->env, v->picks, &g, v->field, s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
     s->refused = signed_field_refused(v, &g);
@@ -441,7 +450,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
                    "DKIM-Signature field refused by a header limit");
             continue;
         }
-        s->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
+        v->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
         if (i >= limit) /* over the signature limit: reported, never worked on */
             decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                    "not verified: over the signature limit");

@@ -126,10 +126,10 @@ typedef struct mailauth__dmarc_record {
     uint32_t    ri;
     const char *fo; /* NUL-terminated, arena */
     const char *rf;
-    const char *rua[MAILAUTH__DMARC_URIS_MAX];
-    size_t      nrua;
-    const char *ruf[MAILAUTH__DMARC_URIS_MAX];
-    size_t      nruf;
+    const char **rua; /* nrua entries (arena), at most MAILAUTH__DMARC_URIS_MAX */
+    size_t       nrua;
+    const char **ruf; /* nruf entries */
+    size_t       nruf;
 } mailauth__dmarc_record_t;
 
 /* What a parse found. */

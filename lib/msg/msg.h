@@ -336,7 +336,10 @@ typedef struct mailauth__intake {
     mailauth__intake_phase_t      phase;
     bool                          prev_cr;   /* body(): the last byte fed was CR */
     bool                          streaming; /* feed() started the splitter */
-    mailauth__msg_stream_t        stream;
+    /* feed()'s splitter, allocated by the first feed() and freed at end():
+     * an intake given field by field (held while its body streams) keeps
+     * no room for it. */
+    mailauth__msg_stream_t *stream;
 } mailauth__intake_t;
 
 /* Set up the intake of one message. `a` holds the kept fields; `al` (NULL:

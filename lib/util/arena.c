@@ -55,6 +55,28 @@ mailauth__arena_clear(mailauth__arena_t *a)
     a->used = 0;
 }
 
+mailauth__arena_t *
+mailauth__arena_new(const mailauth_allocator_t *al, size_t chunk)
+{
+    mailauth__arena_t tmp, *a = NULL;
+    mailauth__arena_init(&tmp, al);
+    mailauth__arena_set_chunk(&tmp, chunk);
+    a = mailauth__arena_alloc(&tmp, sizeof(*a));
+    if (a != NULL)
+        *a = tmp; /* from here on the struct in the chunk is the arena */
+    return a;
+}
+
+void
+mailauth__arena_delete(mailauth__arena_t *a)
+{
+    mailauth__arena_t tmp;
+    if (a == NULL)
+        return;
+    tmp = *a; /* the struct goes with its chunk */
+    mailauth__arena_clear(&tmp);
+}
+
 static mailauth__arena_chunk_t *
 chunk_new(mailauth__arena_t *a, size_t size)
 {

@@ -26,6 +26,13 @@ void mailauth__arena_init(mailauth__arena_t *a, const mailauth_allocator_t *al);
 void mailauth__arena_set_chunk(mailauth__arena_t *a, size_t size);
 /* Free every chunk; the arena is reusable afterwards. */
 void mailauth__arena_clear(mailauth__arena_t *a);
+/* An arena whose own struct lives in its first chunk (`chunk` as for
+ * mailauth__arena_set_chunk()): a working arena that an object holds
+ * only while it runs costs the object a pointer, not the struct. NULL on
+ * ENOMEM. Freed (struct and all) by mailauth__arena_delete(). */
+mailauth__arena_t *mailauth__arena_new(const mailauth_allocator_t *al, size_t chunk);
+/* Free an arena made by mailauth__arena_new(). NULL is a no-op. */
+void mailauth__arena_delete(mailauth__arena_t *a);
 /* 16-byte aligned, uninitialized; NULL on ENOMEM or limit. n == 0 gives a valid pointer. */
 void *mailauth__arena_alloc(mailauth__arena_t *a, size_t n);
 void *mailauth__arena_calloc(mailauth__arena_t *a, size_t count, size_t size);
