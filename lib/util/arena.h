@@ -33,6 +33,12 @@ void mailauth__arena_clear(mailauth__arena_t *a);
 mailauth__arena_t *mailauth__arena_new(const mailauth_allocator_t *al, size_t chunk);
 /* Free an arena made by mailauth__arena_new(). NULL is a no-op. */
 void mailauth__arena_delete(mailauth__arena_t *a);
+/* For an object that owns an arena and lives in it: on an empty arena,
+ * `size` zeroed bytes at the start of a first chunk of `first` bytes
+ * (at least `size`), the object and the arena's first allocations in one
+ * block. The object must free the arena last (copy the struct out, then
+ * clear the copy). NULL on ENOMEM. */
+void *mailauth__arena_host(mailauth__arena_t *a, size_t size, size_t first);
 /* 16-byte aligned, uninitialized; NULL on ENOMEM or limit. n == 0 gives a valid pointer. */
 void *mailauth__arena_alloc(mailauth__arena_t *a, size_t n);
 void *mailauth__arena_calloc(mailauth__arena_t *a, size_t count, size_t size);
