@@ -258,7 +258,7 @@ mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t 
     if (st != MAILAUTH_OK || it->state == MAILAUTH__ARC_IT_DONE)
         return st;
     it->state = MAILAUTH__ARC_IT_KEY;
-    st = mailauth__keyq_ask(&it->kq, v->a, v->env, v->dns, it->sig.s, it->sig.d);
+    st = mailauth__keyq_ask(&it->kq, v->env, v->dns, it->sig.s, it->sig.d);
     if (st != MAILAUTH_OK || !it->kq.done)
         return st;
     return key_ready(v, it);

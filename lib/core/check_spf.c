@@ -74,7 +74,8 @@ start_identity(check_t *c, mailauth_eval_t *ev, mailauth_spf_identity_t id, cons
     memset(&in, 0, sizeof(in));
     in.ip = ev->ip;
     in.domain = domain;
-    in.helo = ev->helo;
+    in.helo = ev->helo; /* freed with the eval; the envelope is closed */
+    in.helo_stable = true;
     in.identity = id;
     in.sender = join_sender(a, local, llen, domain);
     if (in.sender == NULL)

@@ -9,7 +9,7 @@
 
 /* The evaluation's arena: room after the struct in its first chunk, and
  * the size of the chunks after it (bench/bench_inflight: measured). */
-#define EVAL_ROOM  2560u
+#define EVAL_ROOM  2304u
 #define EVAL_CHUNK 512u
 
 mailauth_status_t
@@ -39,8 +39,6 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     mailauth__eval_intake_init(ev);
-    for (size_t i = 0; i < CHECK_N; i++)
-        ev->checks[i].ops = mailauth__checks[i];
     *out = ev;
     return MAILAUTH_OK;
 }
@@ -56,8 +54,8 @@ mailauth_eval_free(mailauth_eval_t *ev)
     mailauth__dnsc_clear(&ev->dns); /* releases questions and unlinks from the resolver */
     for (size_t i = 0; i < CHECK_N; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->release != NULL)
-            c->ops->release(c);
+        if (c->state != NULL && mailauth__check_ops(ev, c)->release != NULL)
+            mailauth__check_ops(ev, c)->release(c);
         mailauth__arena_delete(c->arena);
     }
     mailauth__intake_clear(&ev->in);

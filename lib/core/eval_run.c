@@ -30,12 +30,12 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
     unsigned methods = ev->ctx->methods;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t *c = &ev->checks[i];
-        if (c->started || c->ops->when != when)
+        if (c->started || mailauth__check_ops(ev, c)->when != when)
             continue;
         c->started = true;
-        c->fed = c->ops->inputs == NULL; /* nothing to wait for but its own work */
-        if ((methods & (unsigned)c->ops->method) != 0)
-            record(ev, c->ops->start(c, ev));
+        c->fed = mailauth__check_ops(ev, c)->inputs == NULL; /* nothing to wait for but its own work */
+        if ((methods & (unsigned)mailauth__check_ops(ev, c)->method) != 0)
+            record(ev, mailauth__check_ops(ev, c)->start(c, ev));
     }
     return ev->err;
 }
@@ -73,8 +73,8 @@ mailauth__eval_body(mailauth_eval_t *ev, const void *p, size_t n)
     ev->body_bytes += n;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->body != NULL)
-            record(ev, c->ops->body(c, p, n));
+        if (c->state != NULL && mailauth__check_ops(ev, c)->body != NULL)
+            record(ev, mailauth__check_ops(ev, c)->body(c, p, n));
     }
     return ev->err;
 }
@@ -85,8 +85,8 @@ mailauth__eval_end_body(mailauth_eval_t *ev)
     /* In table order: a body set shared by two rows is ended by its owner first. */
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->end_body != NULL)
-            record(ev, c->ops->end_body(c));
+        if (c->state != NULL && mailauth__check_ops(ev, c)->end_body != NULL)
+            record(ev, mailauth__check_ops(ev, c)->end_body(c));
     }
     return ev->err;
 }
@@ -102,7 +102,7 @@ static bool
 after_settled(const mailauth_eval_t *ev, const check_t *c)
 {
     for (size_t i = 0; i < CHECK_N; i++) {
-        if ((c->ops->after & CHECK_BIT(i)) != 0 && !settled(&ev->checks[i]))
+        if ((mailauth__check_ops(ev, c)->after & CHECK_BIT(i)) != 0 && !settled(&ev->checks[i]))
             return false;
     }
     return true;
@@ -125,9 +125,9 @@ make_final(mailauth_eval_t *ev, check_t *c)
 {
     mailauth_status_t st = MAILAUTH_OK;
     c->final = true;
-    if (c->ops->settle == NULL)
+    if (mailauth__check_ops(ev, c)->settle == NULL)
         return;
-    st = c->ops->settle(c, ev);
+    st = mailauth__check_ops(ev, c)->settle(c, ev);
     record(ev, st);
     if (st == MAILAUTH_OK) {
         mailauth__arena_delete(c->arena);
@@ -138,7 +138,7 @@ make_final(mailauth_eval_t *ev, check_t *c)
 static void
 step_once(mailauth_eval_t *ev, check_t *c)
 {
-    mailauth_status_t st = c->ops->step(c);
+    mailauth_status_t st = mailauth__check_ops(ev, c)->step(c);
     c->idle = st == MAILAUTH_OK;
     record(ev, st);
 }
@@ -152,7 +152,7 @@ step_row(mailauth_eval_t *ev, check_t *c)
     mailauth_status_t st = MAILAUTH_OK;
     step_once(ev, c);
     if (!c->fed && ev->err == MAILAUTH_OK && after_settled(ev, c)) {
-        st = c->ops->inputs(c, ev); /* !fed: the row has inputs */
+        st = mailauth__check_ops(ev, c)->inputs(c, ev); /* !fed: the row has inputs */
         record(ev, st);
         if (st != MAILAUTH_OK)
             return false; /* not yet (EAGAIN), or the evaluation stops */

@@ -47,6 +47,13 @@ typedef struct vsig {
     uint8_t  bh_len;  /* bytes of bh=; longer than any digest: 0xff */
     uint8_t  bh[MAILAUTH__HASH_MAX];
     uint8_t  hdigest[MAILAUTH__HASH_MAX];
+    /* b= decoded (arena), what check_b() verifies. Its text, which the
+     * result gives (header.b), is kept only when it is not the plain
+     * encoding of these bytes: else res.signature is NULL until settle
+     * encodes it again (256 bytes held for RSA-2048 rather than 344). */
+    const uint8_t *b;
+    uint32_t       b_len;
+    bool           b_encode; /* res.signature is to be encoded from b at settle */
 } vsig_t;
 
 struct mailauth__dkim_verify {
@@ -148,7 +155,7 @@ static mailauth_status_t
 ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st =
-        mailauth__keyq_ask(&s->key, v->arena, v->env, v->dns, s->res.selector, s->res.domain);
+        mailauth__keyq_ask(&s->key, v->env, v->dns, s->res.selector, s->res.domain);
     if (st != MAILAUTH_OK)
         return st;
     s->state = SIG_KEY;
@@ -269,11 +276,47 @@ keep_str(mailauth__arena_t *a, const char **p)
     return *p != NULL;
 }
 
+/* a= as written: the known names point to constants (no copy per
+ * signature held while the body streams), others are copied. */
+static bool
+keep_alg(mailauth__arena_t *a, const char **p)
+{
+    static const char *const known[] = {"rsa-sha256", "ed25519-sha256", "rsa-sha1"};
+    for (size_t i = 0; *p != NULL && i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(*p, known[i]) == 0) {
+            *p = known[i];
+            return true;
+        }
+    }
+    return keep_str(a, p);
+}
+
+/* b= decoded, and its text only when encoding the bytes would not give
+ * it back exactly (no padding, say): the result gives the text as written. */
+static bool
+keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
+{
+    char *again = NULL;
+    if (g->b == NULL || g->b_text == NULL || g->b_len == 0 || g->b_len > UINT32_MAX)
+        return keep_str(v->arena, &g->b_text);
+    s->b = mailauth__arena_memdup(v->arena, g->b, g->b_len);
+    again = mailauth__arena_alloc(v->scratch, mailauth__b64_encoded_len(g->b_len) + 1);
+    if (s->b == NULL || again == NULL)
+        return false;
+    s->b_len = (uint32_t)g->b_len;
+    mailauth__b64_encode(g->b, g->b_len, again);
+    if (strcmp(again, g->b_text) != 0)
+        return keep_str(v->arena, &g->b_text);
+    g->b_text = NULL;
+    s->b_encode = true;
+    return true;
+}
+
 /* The strings of the view, and what the end of the body needs. */
 static mailauth_status_t
 keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
 {
-    if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
+    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g) ||
         !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
     s->hash = (uint8_t)g->hash;
@@ -321,24 +364,16 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     return ask_key(v, s);
 }
 
-/* The signature over the header hash (b=, decoded again from its text:
- * the parser found it valid base64). MAILAUTH_OK, MAILAUTH_ECRYPTO (does
- * not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
+/* The signature over the header hash (b= as kept decoded). MAILAUTH_OK,
+ * MAILAUTH_ECRYPTO (does not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
 static mailauth_status_t
-check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
+check_b(const vsig_t *s)
 {
-    size_t            tlen = strlen(s->res.signature), blen = 0;
-    uint8_t          *b = mailauth__malloc(&v->env->al, mailauth__b64_decoded_max(tlen) + 1);
-    mailauth_status_t st = MAILAUTH_OK;
-    if (b == NULL)
-        return MAILAUTH_ENOMEM;
-    if (mailauth__b64_decode(s->res.signature, tlen, b, &blen) == MAILAUTH_OK)
-        st = mailauth__pubkey_verify(s->key.key.pub, s->hash, s->hdigest,
-                                     mailauth__hash_len(s->hash), b, blen);
-    else
-        st = MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
-    mailauth__free(&v->env->al, b);
-    return st;
+    if (s->b == NULL)
+        return MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
+    return mailauth__pubkey_verify(s->key.key.pub, (mailauth__hash_alg_t)s->hash, s->hdigest,
+                                   mailauth__hash_len((mailauth__hash_alg_t)s->hash), s->b,
+                                   s->b_len);
 }
 
 /* §6.1.3 once both the key and the body hash are known: the body hash
@@ -372,7 +407,7 @@ verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
                "not verified: a signed header field was refused by a limit");
         return MAILAUTH_OK;
     }
-    st = check_b(v, s);
+    st = check_b(s);
     if (st == MAILAUTH_ECRYPTO) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_SIGNATURE,
                "signature does not verify");
@@ -460,6 +495,24 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     mailauth__arena_clear(&scratch); /* nothing points into it */
     v->scratch = NULL;
     return st;
+}
+
+mailauth_status_t
+mailauth__dkim_verify_settle(mailauth__dkim_verify_t *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        vsig_t *s = &v->v[i];
+        char   *text = NULL;
+        if (!s->b_encode)
+            continue;
+        text = mailauth__arena_alloc(v->arena, mailauth__b64_encoded_len(s->b_len) + 1);
+        if (text == NULL)
+            return MAILAUTH_ENOMEM;
+        mailauth__b64_encode(s->b, s->b_len, text);
+        s->res.signature = text;
+        s->b_encode = false;
+    }
+    return MAILAUTH_OK;
 }
 
 mailauth_status_t

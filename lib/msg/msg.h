@@ -60,10 +60,10 @@ typedef struct mailauth__hdr_index {
     size_t                   refused;   /* fields dropped by a limit (verdicts may want to know) */
     mailauth__hdr_refused_t *rnames;    /* MAILAUTH__HDR_REFUSED_NAMES, allocated on first use */
     size_t                   nrnames;
-    bool                     rmany;  /* a name could not be kept: every name may be refused */
     mailauth__arena_t       *rarena; /* the refused names' arena (NULL: `arena`): they may
                                         outlive the fields */
-    bool released;                   /* the fields are gone (mailauth__hdr_index_release()) */
+    bool rmany;    /* a name could not be kept: every name may be refused */
+    bool released; /* the fields are gone (mailauth__hdr_index_release()) */
 } mailauth__hdr_index_t;
 
 void mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
