@@ -9,7 +9,7 @@
 
 /* The evaluation's arena: room after the struct in its first chunk, and
  * the size of the chunks after it (bench/bench_inflight: measured). */
-#define EVAL_ROOM  2304u
+#define EVAL_ROOM 2304u
 #define EVAL_CHUNK 512u
 
 mailauth_status_t

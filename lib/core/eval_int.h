@@ -95,11 +95,11 @@ typedef struct check_ops {
 
 /* A row's place in one evaluation. */
 typedef struct check {
-    void              *state;   /* the module's object; NULL: not evaluated */
-    bool               started; /* start() was called (state may still be NULL) */
-    bool               idle;    /* step() said OK since the last change */
-    bool               fed;     /* inputs() called (or none needed) */
-    bool               final;   /* the verdict will not change */
+    void *state;   /* the module's object; NULL: not evaluated */
+    bool  started; /* start() was called (state may still be NULL) */
+    bool  idle;    /* step() said OK since the last change */
+    bool  fed;     /* inputs() called (or none needed) */
+    bool  final;   /* the verdict will not change */
     /* The row's own working memory (rows with settle()): made by
      * mailauth__check_arena() when the row starts, deleted when it settles. */
     mailauth__arena_t *arena;
@@ -205,7 +205,6 @@ void *mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id);
 /* The module object of a row that is final now (during the evaluation,
  * for rows that take other rows' verdicts), else NULL. */
 void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
-
 
 /* The row's arena (made now if it has none; chunks of about 1 KiB), or
  * NULL on ENOMEM. */

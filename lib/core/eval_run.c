@@ -29,13 +29,14 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
 {
     unsigned methods = ev->ctx->methods;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
-        check_t *c = &ev->checks[i];
-        if (c->started || mailauth__check_ops(ev, c)->when != when)
+        check_t           *c = &ev->checks[i];
+        const check_ops_t *ops = mailauth__checks[i];
+        if (c->started || ops->when != when)
             continue;
         c->started = true;
-        c->fed = mailauth__check_ops(ev, c)->inputs == NULL; /* nothing to wait for but its own work */
-        if ((methods & (unsigned)mailauth__check_ops(ev, c)->method) != 0)
-            record(ev, mailauth__check_ops(ev, c)->start(c, ev));
+        c->fed = ops->inputs == NULL; /* nothing to wait for but its own work */
+        if ((methods & (unsigned)ops->method) != 0)
+            record(ev, ops->start(c, ev));
     }
     return ev->err;
 }

@@ -100,7 +100,8 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__d
     }
     /* Another message waiting for the same key may have parsed this answer
      * a moment ago: share its key rather than hold a copy of one's own. */
-    if (env->keys != NULL && mailauth__keycache_get(env->keys, mailauth__dnsc_qname(k->q), &k->key, &reason)) {
+    if (env->keys != NULL &&
+        mailauth__keycache_get(env->keys, mailauth__dnsc_qname(k->q), &k->key, &reason)) {
         k->held = true;
         parsed(k, reason);
         return MAILAUTH_OK;
@@ -110,7 +111,8 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__d
         return st;
     k->held = true;
     if (env->keys != NULL)
-        mailauth__keycache_put(env->keys, mailauth__dnsc_qname(k->q), &k->key, reason, r->rr[0].ttl);
+        mailauth__keycache_put(env->keys, mailauth__dnsc_qname(k->q), &k->key, reason,
+                               r->rr[0].ttl);
     parsed(k, reason);
     return MAILAUTH_OK;
 }

@@ -316,8 +316,8 @@ keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
 static mailauth_status_t
 keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
 {
-    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g) ||
-        !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
+    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g) || !keep_str(v->arena, &g->d) ||
+        !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
     s->hash = (uint8_t)g->hash;
     s->key_type = (uint8_t)g->key_type;

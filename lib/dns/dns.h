@@ -67,7 +67,7 @@ typedef struct mailauth__dnsc {
     /* links owned by the resolver (pending-wake, done and deadline lists) */
     mailauth__dnsc_link_t  wake_link, done_link;
     mailauth_status_t      done_status; /* while in the done queue */
-    bool                   expired; /* deadline passed: pending questions read as TEMPFAIL */
+    bool                   expired;     /* deadline passed: pending questions read as TEMPFAIL */
     struct mailauth__dnsc *dl_prev, *dl_next;
 } mailauth__dnsc_t;
 

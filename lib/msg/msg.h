@@ -62,8 +62,8 @@ typedef struct mailauth__hdr_index {
     size_t                   nrnames;
     mailauth__arena_t       *rarena; /* the refused names' arena (NULL: `arena`): they may
                                         outlive the fields */
-    bool rmany;    /* a name could not be kept: every name may be refused */
-    bool released; /* the fields are gone (mailauth__hdr_index_release()) */
+    bool rmany;                      /* a name could not be kept: every name may be refused */
+    bool released;                   /* the fields are gone (mailauth__hdr_index_release()) */
 } mailauth__hdr_index_t;
 
 void mailauth__hdr_index_init(mailauth__hdr_index_t *idx, mailauth__arena_t *a, size_t max_count,
