@@ -9,8 +9,8 @@
 
 /* The evaluation's arena: room after the struct in its first chunk, and
  * the size of the chunks after it (bench/bench_inflight: measured). */
-#define EVAL_ROOM 2304u
-#define EVAL_CHUNK 512u
+#define EVAL_ROOM 2368u
+#define EVAL_CHUNK 640u
 
 mailauth_status_t
 mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t **out)
