@@ -291,21 +291,36 @@ keep_alg(mailauth__arena_t *a, const char **p)
     return keep_str(a, p);
 }
 
-/* b= decoded, and its text only when encoding the bytes would not give
- * it back exactly (no padding, say): the result gives the text as written. */
+/* Is `text` (b= without FWS, which decoded to b[0..n)) what encoding the
+ * bytes gives? The text has no whitespace and '=' only at its end (the
+ * decoder's rules), so every quad before the last is four alphabet
+ * characters, one to one with its three bytes: with the length of the
+ * encoding, only the last quad can differ (pad bits, padding). */
 static bool
-keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
+b64_canonical(const char *text, const uint8_t *b, size_t n)
 {
-    char *again = NULL;
-    if (g->b == NULL || g->b_text == NULL || g->b_len == 0 || g->b_len > UINT32_MAX)
+    size_t len = strlen(text), r = n % 3 != 0 ? n % 3 : 3;
+    char   last[5];
+    if (n == 0 || len != mailauth__b64_encoded_len(n))
+        return false;
+    mailauth__b64_encode(b + n - r, r, last);
+    return memcmp(text + len - 4, last, 4) == 0;
+}
+
+/* b= decoded, and its text only when encoding the bytes would not give
+ * it back exactly (no padding, say): the result gives the text as written.
+ * A field the parser refused keeps its text only (its bytes may be what
+ * a refused decode left). */
+static bool
+keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g, bool parsed)
+{
+    if (!parsed || g->b == NULL || g->b_text == NULL || g->b_len == 0 || g->b_len > UINT32_MAX)
         return keep_str(v->arena, &g->b_text);
     s->b = mailauth__arena_memdup(v->arena, g->b, g->b_len);
-    again = mailauth__arena_alloc(v->scratch, mailauth__b64_encoded_len(g->b_len) + 1);
-    if (s->b == NULL || again == NULL)
+    if (s->b == NULL)
         return false;
     s->b_len = (uint32_t)g->b_len;
-    mailauth__b64_encode(g->b, g->b_len, again);
-    if (strcmp(again, g->b_text) != 0)
+    if (!b64_canonical(g->b_text, g->b, g->b_len))
         return keep_str(v->arena, &g->b_text);
     g->b_text = NULL;
     s->b_encode = true;
@@ -314,9 +329,9 @@ keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
 
 /* The strings of the view, and what the end of the body needs. */
 static mailauth_status_t
-keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
+keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g, bool parsed)
 {
-    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g) || !keep_str(v->arena, &g->d) ||
+    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g, parsed) || !keep_str(v->arena, &g->d) ||
         !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
     s->hash = (uint8_t)g->hash;
@@ -338,7 +353,7 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, v->field->value,
                                                  v->field->value_len, &g, &err);
     if (st == MAILAUTH_OK)
-        st = keep_sig(v, s, &g);
+        st = keep_sig(v, s, &g, err.reason == MAILAUTH_REASON_NONE);
     if (st != MAILAUTH_OK)
         return st;
     fill_view(s, &g);
