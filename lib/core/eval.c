@@ -27,13 +27,14 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
      * signatures, DMARC, the SPF and iprev results): one block, and no
      * chunk half empty. Later chunks are small. */
     mailauth__arena_init(&arena, &ctx->env.al);
-    ev = mailauth__arena_host(&arena, sizeof(*ev), sizeof(*ev) + EVAL_ROOM);
+    ev = mailauth__arena_host(&arena, sizeof(*ev), EVAL_ROOM);
     if (ev == NULL)
         return MAILAUTH_ENOMEM;
     ev->arena = arena;
     mailauth__arena_set_chunk(&ev->arena, EVAL_CHUNK);
     ev->ctx = ctx;
     ev->r = r;
+    ev->ops = mailauth__checks;
     mailauth__arena_init(&ev->harena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */

@@ -48,7 +48,7 @@ mailauth_eval_methods(const mailauth_eval_t *ev)
         return 0;
     for (size_t i = 0; i < CHECK_N; i++) {
         if (mailauth__eval_final(ev, (check_id_t)i) != NULL)
-            set |= (unsigned)mailauth__checks[i]->method;
+            set |= (unsigned)ev->ops[i]->method;
     }
     return set;
 }

@@ -121,6 +121,11 @@ struct mailauth_eval {
     mailauth_resolver_t *r;
     mailauth__arena_t    arena; /* the evaluation lives in its first chunk */
     mailauth__dnsc_t     dns;
+    /* The check table (mailauth__checks, set by eval.c): row i's
+     * operations are ops[i]. One pointer here rather than one per row;
+     * the driver reads it from here, so that it does not use the table's
+     * file, which uses the rows', which use the driver. */
+    const check_ops_t *const *ops;
 
     /* envelope: heap copies, replaceable until it closes */
     mailauth__ip_t ip;        /* when have_ip */
@@ -159,7 +164,7 @@ struct mailauth_eval {
 static inline const check_ops_t *
 mailauth__check_ops(const mailauth_eval_t *ev, const check_t *c)
 {
-    return mailauth__checks[c - ev->checks];
+    return ev->ops[c - ev->checks];
 }
 
 /* The header fields kept so far (the rows read them at end of headers;

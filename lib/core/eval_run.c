@@ -30,7 +30,7 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
     unsigned methods = ev->ctx->methods;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t           *c = &ev->checks[i];
-        const check_ops_t *ops = mailauth__checks[i];
+        const check_ops_t *ops = ev->ops[i];
         if (c->started || ops->when != when)
             continue;
         c->started = true;
