@@ -291,22 +291,6 @@ keep_alg(mailauth__arena_t *a, const char **p)
     return keep_str(a, p);
 }
 
-/* Is `text` (b= without FWS, which decoded to b[0..n)) what encoding the
- * bytes gives? The text has no whitespace and '=' only at its end (the
- * decoder's rules), so every quad before the last is four alphabet
- * characters, one to one with its three bytes: with the length of the
- * encoding, only the last quad can differ (pad bits, padding). */
-static bool
-b64_canonical(const char *text, const uint8_t *b, size_t n)
-{
-    size_t len = strlen(text), r = n % 3 != 0 ? n % 3 : 3;
-    char   last[5];
-    if (n == 0 || len != mailauth__b64_encoded_len(n))
-        return false;
-    mailauth__b64_encode(b + n - r, r, last);
-    return memcmp(text + len - 4, last, 4) == 0;
-}
-
 /* b= decoded, and its text only when encoding the bytes would not give
  * it back exactly (no padding, say): the result gives the text as written.
  * A field the parser refused keeps its text only (its bytes may be what
@@ -320,7 +304,7 @@ keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g, bool parsed)
     if (s->b == NULL)
         return false;
     s->b_len = (uint32_t)g->b_len;
-    if (!b64_canonical(g->b_text, g->b, g->b_len))
+    if (!mailauth__b64_is_encoding(g->b_text, strlen(g->b_text), g->b, g->b_len))
         return keep_str(v->arena, &g->b_text);
     g->b_text = NULL;
     s->b_encode = true;
