@@ -525,6 +525,7 @@ static const struct b64_case b64_cases[] = {
     {"b64: whitespace around padding", "Zm9vYg =\t=\r\n", true, "foob", 4, false, 0},
     {"b64: leading and trailing space", " \tZm9v \r\n", true, "foo", 3, false, 0},
     {"b64: only whitespace", " \r\n\t", true, "", 0, false, 0},
+    {"b64: whitespace where the padding goes", "Zg\r\n", true, "f", 1, false, 0},
     {"b64: bad char", "Zm9v!", false, NULL, 0, false, 0},
     {"b64: url-safe alphabet", "Zm-_", false, NULL, 0, false, 0},
     {"b64: 8-bit byte", "Zm9v\xc3\xa9", false, NULL, 0, false, 0},
@@ -580,6 +581,7 @@ test_util_b64_decode(void **state)
     assert_int_equal(outlen, c->want_len);
     assert_true(outlen <= mailauth__b64_decoded_max(n));
     assert_memory_equal(out, c->want, outlen);
+    assert_int_equal(mailauth__b64_is_encoding(c->in, n, out, outlen), c->canon);
     if (c->canon) {
         char enc[64];
         assert_int_equal(mailauth__b64_encoded_len(c->want_len), strlen(c->in));
@@ -607,6 +609,11 @@ test_util_b64_roundtrip(void **state)
         assert_int_equal(mailauth__b64_decode(enc, elen, dec, &outlen), MAILAUTH_OK);
         assert_int_equal(outlen, n);
         assert_memory_equal(dec, data, n);
+        assert_true(mailauth__b64_is_encoding(enc, elen, dec, n));
+        if (n > 0) { /* without its padding, or with a quad missing: not the encoding */
+            size_t pads = n % 3 == 0 ? 0 : 3 - n % 3;
+            assert_false(mailauth__b64_is_encoding(enc, elen - pads - (pads == 0 ? 4 : 0), dec, n));
+        }
     }
 }
 

@@ -16,18 +16,27 @@ typedef enum mailauth__arc_item_state {
     MAILAUTH__ARC_IT_DONE,     /* outcome final */
 } mailauth__arc_item_state_t;
 
-/* One ARC-Message-Signature or ARC-Seal to verify. */
+/* One ARC-Message-Signature or ARC-Seal to verify. Its field is parsed
+ * at the start (in the scratch arena); the item keeps what the key and
+ * body checks need, held while the body streams. */
 typedef struct mailauth__arc_item {
-    mailauth__sig_t            sig;
-    const mailauth__hdr_t     *field;
-    uint32_t                   inst;
-    bool                       seal;
-    mailauth__arc_item_state_t state;
-    bool                       ok;      /* outcome, once DONE */
-    mailauth_reason_t          reason;  /* ARC_* when not ok */
+    const mailauth__hdr_t     *field;   /* during start only */
+    const uint8_t             *b;       /* b= decoded: the scratch's, then a copy (keep_item) */
+    uint64_t                   l;       /* l=, when has_l */
     const char                *problem; /* when not ok */
-    size_t                     body_id;
     mailauth__keyq_t           kq;
+    uint32_t                   inst;
+    uint32_t                   b_len;
+    mailauth__arc_item_state_t state;
+    mailauth_reason_t          reason; /* ARC_* when not ok */
+    uint16_t                   body_id;
+    uint8_t                    hash;     /* mailauth__hash_alg_t */
+    uint8_t                    key_type; /* mailauth__key_type_t */
+    bool                       has_l;
+    bool                       seal;
+    bool                       ok;     /* outcome, once DONE */
+    uint8_t                    bh_len; /* bytes of bh=; longer than any digest: 0xff */
+    uint8_t                    bh[MAILAUTH__HASH_MAX];
     uint8_t                    digest[MAILAUTH__HASH_MAX];
 } mailauth__arc_item_t;
 

@@ -84,26 +84,19 @@ start_items(mailauth__arc_t *v)
 }
 
 /* The chain and the parsed signatures live in the scratch arena, cleared
- * when start returns: an item still waiting keeps copies of what its key
- * and body checks need (b= and bh= decoded), nothing else of its parse. */
+ * when start returns: an item still waiting keeps a copy of its decoded
+ * b= (bh= is in the item), nothing else of its parse. */
 static mailauth_status_t
 keep_item(mailauth__arc_t *v, mailauth__arc_item_t *it)
 {
-    mailauth__sig_t *g = &it->sig;
-    uint8_t         *b = NULL, *bh = NULL;
-    if (it->state != MAILAUTH__ARC_IT_DONE) {
-        b = g->b != NULL ? mailauth__arena_memdup(v->a, g->b, g->b_len) : NULL;
-        bh = g->bh != NULL ? mailauth__arena_memdup(v->a, g->bh, g->bh_len) : NULL;
+    const uint8_t *b = NULL;
+    if (it->state != MAILAUTH__ARC_IT_DONE && it->b != NULL) {
+        b = mailauth__arena_memdup(v->a, it->b, it->b_len);
+        if (b == NULL)
+            return MAILAUTH_ENOMEM;
     }
-    g->b = b;
-    g->bh = bh;
-    g->a = g->b_text = g->d = g->s = g->i = NULL;
-    g->h = NULL;
-    g->h_count = 0;
+    it->b = b;
     it->field = NULL;
-    if ((b == NULL && g->b_len > 0 && it->state != MAILAUTH__ARC_IT_DONE) ||
-        (bh == NULL && g->bh_len > 0 && it->state != MAILAUTH__ARC_IT_DONE))
-        return MAILAUTH_ENOMEM;
     return MAILAUTH_OK;
 }
 

@@ -81,11 +81,11 @@ signs_seal(const mailauth__sig_t *g)
  * instance 1..i in increasing order, relaxed, and itself last with an
  * empty b= and no CRLF (RFC 6376 §3.7). */
 static mailauth_status_t
-seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
+seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it, const mailauth__sig_t *g)
 {
     mailauth__hash_t      *h = NULL;
     const mailauth__hdr_t *f = it->field;
-    mailauth_status_t st = mailauth__hash_new_kit(&v->env->al, v->env->hashes, it->sig.hash, &h);
+    mailauth_status_t      st = mailauth__hash_new_kit(&v->env->al, v->env->hashes, g->hash, &h);
     for (uint32_t j = 1; j <= it->inst && st == MAILAUTH_OK; j++) {
         const mailauth__arc_set_t *set = &v->chain.sets[j - 1];
         st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
@@ -95,9 +95,8 @@ seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
             st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->as->raw, set->as->len);
     }
     if (st == MAILAUTH_OK)
-        st =
-            mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, f->raw, f->len,
-                                       (size_t)(f->value - f->raw) + it->sig.b_off, it->sig.b_area);
+        st = mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, f->raw, f->len,
+                                        (size_t)(f->value - f->raw) + g->b_off, g->b_area);
     if (st == MAILAUTH_OK)
         st = mailauth__hash_final(h, it->digest);
     mailauth__hash_free(h);
@@ -107,16 +106,16 @@ seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it)
 /* The AMS: header hash like a DKIM signature (RFC 8617 §4.1.2), body hash
  * asked from the (maybe shared) body set. */
 static mailauth_status_t
-ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
+ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it, const mailauth__sig_t *g)
 {
-    const mailauth__sig_t *g = &it->sig;
-    uint64_t               limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
-    mailauth_status_t      st =
-        mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &it->body_id);
-    if (st == MAILAUTH_ELIMIT || st == MAILAUTH_ESTATE)
+    uint64_t          limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
+    size_t            id = 0;
+    mailauth_status_t st = mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &id);
+    if (st == MAILAUTH_ELIMIT || st == MAILAUTH_ESTATE || (st == MAILAUTH_OK && id > UINT16_MAX))
         return refuse(v, it, fail_reason(it), "not verified: no body hash available");
     if (st != MAILAUTH_OK)
         return st;
+    it->body_id = (uint16_t)id;
     if (v->picks == NULL) {
         st = mailauth__hdr_pick_new(v->hdrs->arena, v->hdrs, &v->picks); /* gone with the fields */
         if (st != MAILAUTH_OK)
@@ -126,6 +125,17 @@ ams_hashes(mailauth__arc_t *v, mailauth__arc_item_t *it)
 }
 
 /* ---------------------------------------------------------------- key and signature */
+
+/* The signature over the header hash, with the key held. */
+static mailauth_status_t
+verify_b(const mailauth__arc_item_t *it)
+{
+    if (it->b == NULL)
+        return MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
+    return mailauth__pubkey_verify(it->kq.key.pub, (mailauth__hash_alg_t)it->hash, it->digest,
+                                   mailauth__hash_len((mailauth__hash_alg_t)it->hash), it->b,
+                                   it->b_len);
+}
 
 /* The lookup is done: check the key against the signature (§3.6.1). An
  * ARC-Seal is verified now (it covers no body). An AMS keeps its key
@@ -140,15 +150,14 @@ key_check(mailauth__arc_t *v, mailauth__arc_item_t *it)
     if (it->kq.reason != MAILAUTH_REASON_NONE)
         return refuse(v, it, it->kq.temp ? MAILAUTH_REASON_ARC_DNS_TEMPFAIL : fail_reason(it),
                       it->kq.problem);
-    if (mailauth__key_fits(v->env, &it->kq.key, it->sig.key_type, it->sig.hash, &problem) !=
-        MAILAUTH_REASON_NONE)
+    if (mailauth__key_fits(v->env, &it->kq.key, (mailauth__key_type_t)it->key_type,
+                           (mailauth__hash_alg_t)it->hash, &problem) != MAILAUTH_REASON_NONE)
         return refuse(v, it, fail_reason(it), problem);
     if (!it->seal) {
         it->state = MAILAUTH__ARC_IT_READY;
         return v->body.ended ? mailauth__arc_item_body(v, it) : MAILAUTH_OK;
     }
-    st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
-                                 mailauth__hash_len(it->sig.hash), it->sig.b, it->sig.b_len);
+    st = verify_b(it);
     if (st != MAILAUTH_OK && st != MAILAUTH_ECRYPTO)
         return st;
     if (st != MAILAUTH_OK)
@@ -179,17 +188,16 @@ ams_body(mailauth__arc_t *v, mailauth__arc_item_t *it)
     /* RFC 6376 §3.5 l=: longer than the body means the body is not all here.
      * refuse() only fails on ENOMEM, which leaves the text NULL: the
      * outcome is still recorded. */
-    if (it->sig.has_l && it->sig.l > canon) {
+    if (it->has_l && it->l > canon) {
         (void)refuse(v, it, fail_reason(it), "l= is longer than the body");
         return MAILAUTH_OK;
     }
-    if (bh == NULL || len != it->sig.bh_len || memcmp(bh, it->sig.bh, len) != 0) {
+    if (bh == NULL || len != it->bh_len || memcmp(bh, it->bh, len) != 0) {
         (void)refuse(v, it, fail_reason(it), "body hash mismatch");
         return MAILAUTH_OK;
     }
     /* §6.1.3: the body matches; only now the signature over the header hash. */
-    st = mailauth__pubkey_verify(it->kq.key.pub, it->sig.hash, it->digest,
-                                 mailauth__hash_len(it->sig.hash), it->sig.b, it->sig.b_len);
+    st = verify_b(it);
     if (st == MAILAUTH_ECRYPTO)
         (void)refuse(v, it, fail_reason(it), "signature does not verify");
     else if (st == MAILAUTH_OK)
@@ -224,41 +232,60 @@ mailauth__arc_item_poll(mailauth__arc_t *v, mailauth__arc_item_t *it)
     return key_ready(v, it);
 }
 
+/* What the key and body checks read, from the parse (which lives in the
+ * scratch arena: b= is copied by keep_item if the item still waits). */
+static void
+take_sig(mailauth__arc_item_t *it, const mailauth__sig_t *g)
+{
+    it->hash = (uint8_t)g->hash;
+    it->key_type = (uint8_t)g->key_type;
+    it->has_l = g->has_l;
+    it->l = g->l;
+    it->b = g->b;
+    it->b_len = g->b_len <= UINT32_MAX ? (uint32_t)g->b_len : 0;
+    /* A bh= of another length than the digest's can never match. */
+    it->bh_len = g->bh_len <= sizeof(it->bh) ? (uint8_t)g->bh_len : UINT8_MAX;
+    if (g->bh != NULL && g->bh_len <= sizeof(it->bh))
+        memcpy(it->bh, g->bh, g->bh_len);
+}
+
 mailauth_status_t
 mailauth__arc_item_start(mailauth__arc_t *v, mailauth__arc_item_t *it, uint32_t inst, bool seal)
 {
     const mailauth__arc_set_t *set = &v->chain.sets[inst - 1];
     mailauth__sig_err_t        err = {MAILAUTH_REASON_NONE, NULL};
+    mailauth__sig_t            g;
     const char                *why = NULL;
     mailauth_status_t          st = MAILAUTH_OK;
     it->inst = inst;
     it->seal = seal;
     it->field = seal ? set->as : set->ams;
     st = mailauth__sig_parse(v->scratch, seal ? MAILAUTH__SIG_AS : MAILAUTH__SIG_AMS,
-                             it->field->value, it->field->value_len, &it->sig, &err);
+                             it->field->value, it->field->value_len, &g, &err);
     if (st != MAILAUTH_OK)
         return st;
     if (err.reason != MAILAUTH_REASON_NONE)
         return refuse(v, it, MAILAUTH_REASON_ARC_SYNTAX, err.what);
     /* The instance the collector placed the field by is the one parsed. */
-    if (it->sig.instance != inst)
+    if (g.instance != inst)
         return refuse(v, it, MAILAUTH_REASON_ARC_SYNTAX, "i= does not match its set");
     /* An AMS without c=: RFC 6376 §3.5 would make it simple/simple; ARC
      * sealers sign relaxed/relaxed (RFC 8617 §5.1.1 makes the seal
      * relaxed) and the ARC implementations and test suite read a missing
      * c= as relaxed/relaxed. docs/arc.md. */
     if (!seal && !set->ams_c)
-        it->sig.c_header = it->sig.c_body = MAILAUTH__CANON_RELAXED;
-    why = unacceptable(v, &it->sig);
-    if (why == NULL && !seal && signs_seal(&it->sig))
+        g.c_header = g.c_body = MAILAUTH__CANON_RELAXED;
+    why = unacceptable(v, &g);
+    if (why == NULL && !seal && signs_seal(&g))
         why = "h= includes ARC-Seal (RFC 8617 4.1.2)";
     if (why != NULL)
         return refuse(v, it, fail_reason(it), why);
-    st = seal ? seal_digest(v, it) : ams_hashes(v, it);
+    take_sig(it, &g);
+    st = seal ? seal_digest(v, it, &g) : ams_hashes(v, it, &g);
     if (st != MAILAUTH_OK || it->state == MAILAUTH__ARC_IT_DONE)
         return st;
     it->state = MAILAUTH__ARC_IT_KEY;
-    st = mailauth__keyq_ask(&it->kq, v->a, v->env, v->dns, it->sig.s, it->sig.d);
+    st = mailauth__keyq_ask(&it->kq, v->env, v->dns, g.s, g.d);
     if (st != MAILAUTH_OK || !it->kq.done)
         return st;
     return key_ready(v, it);

@@ -91,7 +91,9 @@ mailauth__body_set_want(mailauth__body_set_t *bs, mailauth__canon_t canon, maila
     if (bs->n == SET_MAX)
         return MAILAUTH_ELIMIT;
     if (bs->n == bs->cap) {
-        size_t cap = bs->cap == 0 ? 2 : bs->cap * 2;
+        /* One entry first: the signatures of a message mostly share one
+         * (canonicalization, algorithm, l=) triple. */
+        size_t cap = bs->cap == 0 ? 1 : bs->cap * 2;
         e = mailauth__realloc(bs->al, bs->e, (cap < SET_MAX ? cap : SET_MAX) * sizeof(*e));
         if (e == NULL)
             return MAILAUTH_ENOMEM;

@@ -43,6 +43,14 @@ emit_ar(const check_t *c, const mailauth_eval_t *ev, mailauth_authres_t *ar)
     return mailauth__dkim_add_authres(c->state, ar);
 }
 
+/* The verdicts are final: the results are made whole for reading. */
+static mailauth_status_t
+settle(check_t *c, mailauth_eval_t *ev)
+{
+    (void)ev;
+    return mailauth__dkim_verify_settle(c->state);
+}
+
 static void
 release(check_t *c)
 {
@@ -58,7 +66,8 @@ const check_ops_t mailauth__check_dkim = {.name = "dkim",
                                           .end_body = end_body,
                                           .step = step,
                                           .emit_ar = emit_ar,
-                                          .release = release};
+                                          .release = release,
+                                          .settle = settle};
 
 mailauth__dkim_verify_t *
 mailauth__eval_dkim(const mailauth_eval_t *ev)

@@ -28,9 +28,9 @@ start(check_t *c, mailauth_eval_t *ev)
     if (!ev->have_ip)
         return MAILAUTH_OK; /* not evaluated */
     row = mailauth__arena_calloc(&ev->arena, 1, sizeof(*row));
-    if (row == NULL)
+    if (row == NULL || mailauth__check_arena(c, ev) == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__iprev_start(&c->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->ip, &row->it);
+    st = mailauth__iprev_start(c->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &ev->ip, &row->it);
     if (row->it != NULL)
         c->state = row;
     return st;

@@ -65,20 +65,22 @@ start_identity(check_t *c, mailauth_eval_t *ev, mailauth_spf_identity_t id, cons
     spf_row_t            *row = mailauth__arena_calloc(&ev->arena, 1, sizeof(*row));
     char                 *domain = NULL;
     mailauth_status_t     st = MAILAUTH_OK;
-    if (row == NULL)
+    mailauth__arena_t    *a = mailauth__check_arena(c, ev);
+    if (row == NULL || a == NULL)
         return MAILAUTH_ENOMEM;
-    st = identity_domain(&c->arena, dom, strlen(dom), &domain);
+    st = identity_domain(a, dom, strlen(dom), &domain);
     if (st != MAILAUTH_OK)
         return st;
     memset(&in, 0, sizeof(in));
     in.ip = ev->ip;
     in.domain = domain;
-    in.helo = ev->helo;
+    in.helo = ev->helo; /* freed with the eval; the envelope is closed */
+    in.helo_stable = true;
     in.identity = id;
-    in.sender = join_sender(&c->arena, local, llen, domain);
+    in.sender = join_sender(a, local, llen, domain);
     if (in.sender == NULL)
         return MAILAUTH_ENOMEM;
-    st = mailauth__spf_start_keep(&c->arena, &ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in,
+    st = mailauth__spf_start_keep(a, &ev->arena, mailauth__ctx_env(ev->ctx), &ev->dns, &in,
                                   &row->spf);
     if (st != MAILAUTH_OK)
         return st;

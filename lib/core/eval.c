@@ -7,35 +7,39 @@
 #include "core/ctx_int.h"
 #include "util/alloc.h"
 
+/* The evaluation's arena: room after the struct in its first chunk, and
+ * the size of the chunks after it (bench/bench_inflight: measured). */
+#define EVAL_ROOM 2368u
+#define EVAL_CHUNK 640u
+
 mailauth_status_t
 mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t **out)
 {
-    mailauth_eval_t *ev = NULL;
+    mailauth_eval_t  *ev = NULL;
+    mailauth__arena_t arena;
     if (out != NULL)
         *out = NULL;
     if (ctx == NULL || r == NULL || out == NULL)
         return MAILAUTH_EINVAL;
     mailauth__ctx_freeze(ctx);
-    ev = mailauth__calloc(&ctx->env.al, 1, sizeof(*ev));
+    /* The evaluation lives at the start of its arena's first chunk, which
+     * has room for what a common message keeps while its body streams (two
+     * signatures, DMARC, the SPF and iprev results): one block, and no
+     * chunk half empty. Later chunks are small. */
+    mailauth__arena_init(&arena, &ctx->env.al);
+    ev = mailauth__arena_host(&arena, sizeof(*ev), EVAL_ROOM);
     if (ev == NULL)
         return MAILAUTH_ENOMEM;
+    ev->arena = arena;
+    mailauth__arena_set_chunk(&ev->arena, EVAL_CHUNK);
     ev->ctx = ctx;
     ev->r = r;
-    mailauth__arena_init(&ev->arena, &ctx->env.al);
-    /* Held while the body streams, with a few KiB in use: small chunks. */
-    mailauth__arena_set_chunk(&ev->arena, 1024);
+    ev->ops = mailauth__checks;
     mailauth__arena_init(&ev->harena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
     /* Every eval has a deadline (questions still open then read TEMPFAIL). */
     mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     mailauth__eval_intake_init(ev);
-    for (size_t i = 0; i < CHECK_N; i++) {
-        ev->checks[i].ops = mailauth__checks[i];
-        mailauth__arena_init(&ev->checks[i].arena, &ctx->env.al);
-        /* Freed when the row settles: 1 KiB blocks with the chunk header,
-         * the C library's fast sizes. */
-        mailauth__arena_set_chunk(&ev->checks[i].arena, 984);
-    }
     *out = ev;
     return MAILAUTH_OK;
 }
@@ -44,23 +48,24 @@ void
 mailauth_eval_free(mailauth_eval_t *ev)
 {
     const mailauth_allocator_t *al = NULL;
+    mailauth__arena_t           arena;
     if (ev == NULL)
         return;
     al = &ev->ctx->env.al;
     mailauth__dnsc_clear(&ev->dns); /* releases questions and unlinks from the resolver */
     for (size_t i = 0; i < CHECK_N; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->release != NULL)
-            c->ops->release(c);
-        mailauth__arena_clear(&c->arena);
+        if (c->state != NULL && mailauth__check_ops(ev, c)->release != NULL)
+            mailauth__check_ops(ev, c)->release(c);
+        mailauth__arena_delete(c->arena);
     }
     mailauth__intake_clear(&ev->in);
     mailauth_authres_free(ev->ar);
     mailauth__arena_clear(&ev->harena);
-    mailauth__arena_clear(&ev->arena);
     mailauth__free(al, ev->helo);
     mailauth__free(al, ev->mail_from);
-    mailauth__free(al, ev);
+    arena = ev->arena; /* ev is in it */
+    mailauth__arena_clear(&arena);
 }
 
 /* ------------------------------------------------------------- envelope */

@@ -12,7 +12,7 @@ build_authres(const mailauth_eval_t *ev, mailauth_authres_t **out)
     for (size_t i = 0; i < CHECK_N && st == MAILAUTH_OK; i++) {
         const check_t *c = &ev->checks[i];
         if (c->state != NULL && c->final)
-            st = c->ops->emit_ar(c, ev, ar);
+            st = mailauth__check_ops(ev, c)->emit_ar(c, ev, ar);
     }
     if (st != MAILAUTH_OK) {
         mailauth_authres_free(ar);
@@ -48,7 +48,7 @@ mailauth_eval_methods(const mailauth_eval_t *ev)
         return 0;
     for (size_t i = 0; i < CHECK_N; i++) {
         if (mailauth__eval_final(ev, (check_id_t)i) != NULL)
-            set |= (unsigned)ev->checks[i].ops->method;
+            set |= (unsigned)ev->ops[i]->method;
     }
     return set;
 }

@@ -85,21 +85,24 @@ typedef struct check_ops {
     /* Release what the arena does not own (optional). */
     void (*release)(struct check *c);
     /* The verdict is final: copy what is read from now on (the verdict,
-     * emit_ar) into ev->arena (optional). A row that has it works in its
-     * own arena (c->arena), cleared once settle() returns MAILAUTH_OK, so
-     * a finished check holds only its verdict while the body streams. */
+     * emit_ar) into ev->arena, or complete it there (optional). A row
+     * that works in its own arena (c->arena, made with
+     * mailauth__check_arena()) has it deleted once settle() returns
+     * MAILAUTH_OK, so a finished check holds only its verdict while the
+     * body streams. */
     mailauth_status_t (*settle)(struct check *c, mailauth_eval_t *ev);
 } check_ops_t;
 
 /* A row's place in one evaluation. */
 typedef struct check {
-    const check_ops_t *ops;
-    void              *state;   /* the module's object; NULL: not evaluated */
-    bool               started; /* start() was called (state may still be NULL) */
-    bool               idle;    /* step() said OK since the last change */
-    bool               fed;     /* inputs() called (or none needed) */
-    bool               final;   /* the verdict will not change */
-    mailauth__arena_t  arena;   /* the row's own working memory (rows with settle()) */
+    void *state;   /* the module's object; NULL: not evaluated */
+    bool  started; /* start() was called (state may still be NULL) */
+    bool  idle;    /* step() said OK since the last change */
+    bool  fed;     /* inputs() called (or none needed) */
+    bool  final;   /* the verdict will not change */
+    /* The row's own working memory (rows with settle()): made by
+     * mailauth__check_arena() when the row starts, deleted when it settles. */
+    mailauth__arena_t *arena;
 } check_t;
 
 /* The table (eval_checks.c) and its rows (check_*.c). */
@@ -111,19 +114,23 @@ extern const check_ops_t        mailauth__check_dmarc;
 extern const check_ops_t        mailauth__check_arc;
 extern const check_ops_t        mailauth__check_iprev;
 
-/* Fields grouped by concern, not by size: one per message, the padding is a few dozen bytes. */
-struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
+/* Fields grouped by concern; the flags of all of them together at the
+ * end, so that the struct, held by every message in flight, has no holes. */
+struct mailauth_eval {
     mailauth_ctx_t      *ctx;
     mailauth_resolver_t *r;
-    mailauth__arena_t    arena;
+    mailauth__arena_t    arena; /* the evaluation lives in its first chunk */
     mailauth__dnsc_t     dns;
+    /* The check table (mailauth__checks, set by eval.c): row i's
+     * operations are ops[i]. One pointer here rather than one per row;
+     * the driver reads it from here, so that it does not use the table's
+     * file, which uses the rows', which use the driver. */
+    const check_ops_t *const *ops;
 
     /* envelope: heap copies, replaceable until it closes */
-    bool           have_ip;
-    mailauth__ip_t ip;
+    mailauth__ip_t ip;        /* when have_ip */
     char          *helo;      /* as given; NULL: not set */
     char          *mail_from; /* without <>; "" null sender; NULL: not set */
-    bool           envelope_closed;
 
     check_t checks[CHECK_N];
 
@@ -133,21 +140,32 @@ struct mailauth_eval { /* NOLINT(clang-analyzer-optin.performance.Padding) */
      * sign then, DMARC takes the author domain): a message whose body
      * streams holds no header bytes. */
     mailauth__arena_t  harena;
-    bool               keep_headers; /* tests: keep the fields to the end */
     mailauth__intake_t in;
     uint64_t           body_bytes; /* CRLF-normalized body bytes fed */
 
     /* finishing */
-    eval_finish_t         fin;
     mailauth_eval_done_fn cb;
     void                 *cb_ud;
-    bool                  canceled;
-    bool                  stepping; /* inside step: a nested wake is deferred */
-    uint64_t              wakes;    /* wake hook calls, for the blocking driver's stall check */
-    mailauth_status_t     err;      /* sticky failure (ENOMEM) of a background step */
-    bool                  results;  /* finished normally: the verdicts can be read */
-    mailauth_authres_t   *ar;       /* built by the first mailauth_eval_authres() */
+    uint64_t              wakes; /* wake hook calls, for the blocking driver's stall check */
+    mailauth_authres_t   *ar;    /* built by the first mailauth_eval_authres() */
+    eval_finish_t         fin;
+    mailauth_status_t     err; /* sticky failure (ENOMEM) of a background step */
+
+    /* flags */
+    bool have_ip;         /* envelope: ip is set */
+    bool envelope_closed; /* envelope */
+    bool keep_headers;    /* tests: keep the fields to the end */
+    bool canceled;
+    bool stepping; /* inside step: a nested wake is deferred */
+    bool results;  /* finished normally: the verdicts can be read */
 };
+
+/* The operations of row c of ev. */
+static inline const check_ops_t *
+mailauth__check_ops(const mailauth_eval_t *ev, const check_t *c)
+{
+    return ev->ops[c - ev->checks];
+}
 
 /* The header fields kept so far (the rows read them at end of headers;
  * afterwards only their count and the refused names are left, unless
@@ -193,6 +211,9 @@ void *mailauth__eval_final(const mailauth_eval_t *ev, check_id_t id);
  * for rows that take other rows' verdicts), else NULL. */
 void *mailauth__eval_row_final(const mailauth_eval_t *ev, check_id_t id);
 
+/* The row's arena (made now if it has none; chunks of about 1 KiB), or
+ * NULL on ENOMEM. */
+mailauth__arena_t *mailauth__check_arena(check_t *c, const mailauth_eval_t *ev);
 
 /* check_dkim.c: the DKIM verifier of the eval (NULL when not evaluated). */
 struct mailauth__dkim_verify *mailauth__eval_dkim(const mailauth_eval_t *ev);

@@ -29,13 +29,14 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
 {
     unsigned methods = ev->ctx->methods;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
-        check_t *c = &ev->checks[i];
-        if (c->started || c->ops->when != when)
+        check_t           *c = &ev->checks[i];
+        const check_ops_t *ops = ev->ops[i];
+        if (c->started || ops->when != when)
             continue;
         c->started = true;
-        c->fed = c->ops->inputs == NULL; /* nothing to wait for but its own work */
-        if ((methods & (unsigned)c->ops->method) != 0)
-            record(ev, c->ops->start(c, ev));
+        c->fed = ops->inputs == NULL; /* nothing to wait for but its own work */
+        if ((methods & (unsigned)ops->method) != 0)
+            record(ev, ops->start(c, ev));
     }
     return ev->err;
 }
@@ -73,8 +74,8 @@ mailauth__eval_body(mailauth_eval_t *ev, const void *p, size_t n)
     ev->body_bytes += n;
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->body != NULL)
-            record(ev, c->ops->body(c, p, n));
+        if (c->state != NULL && mailauth__check_ops(ev, c)->body != NULL)
+            record(ev, mailauth__check_ops(ev, c)->body(c, p, n));
     }
     return ev->err;
 }
@@ -85,8 +86,8 @@ mailauth__eval_end_body(mailauth_eval_t *ev)
     /* In table order: a body set shared by two rows is ended by its owner first. */
     for (size_t i = 0; i < CHECK_N && ev->err == MAILAUTH_OK; i++) {
         check_t *c = &ev->checks[i];
-        if (c->state != NULL && c->ops->end_body != NULL)
-            record(ev, c->ops->end_body(c));
+        if (c->state != NULL && mailauth__check_ops(ev, c)->end_body != NULL)
+            record(ev, mailauth__check_ops(ev, c)->end_body(c));
     }
     return ev->err;
 }
@@ -102,10 +103,20 @@ static bool
 after_settled(const mailauth_eval_t *ev, const check_t *c)
 {
     for (size_t i = 0; i < CHECK_N; i++) {
-        if ((c->ops->after & CHECK_BIT(i)) != 0 && !settled(&ev->checks[i]))
+        if ((mailauth__check_ops(ev, c)->after & CHECK_BIT(i)) != 0 && !settled(&ev->checks[i]))
             return false;
     }
     return true;
+}
+
+mailauth__arena_t *
+mailauth__check_arena(check_t *c, const mailauth_eval_t *ev)
+{
+    /* Deleted when the row settles: 1 KiB blocks with the chunk header,
+     * the C library's fast sizes. */
+    if (c->arena == NULL)
+        c->arena = mailauth__arena_new(&ev->ctx->env.al, 984);
+    return c->arena;
 }
 
 /* The row's verdict is final: it keeps a copy of what is read from now on
@@ -115,18 +126,20 @@ make_final(mailauth_eval_t *ev, check_t *c)
 {
     mailauth_status_t st = MAILAUTH_OK;
     c->final = true;
-    if (c->ops->settle == NULL)
+    if (mailauth__check_ops(ev, c)->settle == NULL)
         return;
-    st = c->ops->settle(c, ev);
+    st = mailauth__check_ops(ev, c)->settle(c, ev);
     record(ev, st);
-    if (st == MAILAUTH_OK)
-        mailauth__arena_clear(&c->arena);
+    if (st == MAILAUTH_OK) {
+        mailauth__arena_delete(c->arena);
+        c->arena = NULL;
+    }
 }
 
 static void
 step_once(mailauth_eval_t *ev, check_t *c)
 {
-    mailauth_status_t st = c->ops->step(c);
+    mailauth_status_t st = mailauth__check_ops(ev, c)->step(c);
     c->idle = st == MAILAUTH_OK;
     record(ev, st);
 }
@@ -140,7 +153,7 @@ step_row(mailauth_eval_t *ev, check_t *c)
     mailauth_status_t st = MAILAUTH_OK;
     step_once(ev, c);
     if (!c->fed && ev->err == MAILAUTH_OK && after_settled(ev, c)) {
-        st = c->ops->inputs(c, ev); /* !fed: the row has inputs */
+        st = mailauth__check_ops(ev, c)->inputs(c, ev); /* !fed: the row has inputs */
         record(ev, st);
         if (st != MAILAUTH_OK)
             return false; /* not yet (EAGAIN), or the evaluation stops */

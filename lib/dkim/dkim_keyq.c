@@ -33,31 +33,32 @@ parsed(mailauth__keyq_t *k, mailauth_reason_t reason)
 }
 
 mailauth_status_t
-mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a, const mailauth__env_t *env,
-                   mailauth__dnsc_t *dns, const char *selector, const char *domain)
+mailauth__keyq_ask(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__dnsc_t *dns,
+                   const char *selector, const char *domain)
 {
     static const char mid[] = "._domainkey.";
     size_t            sl = strlen(selector), dl = strlen(domain), len = 0;
-    char             *owner = NULL;
+    char              owner[MAILAUTH__KEYQ_OWNER_MAX + 1];
     mailauth_reason_t reason = MAILAUTH_REASON_NONE;
     mailauth_status_t st = MAILAUTH_OK;
     memset(k, 0, sizeof(*k));
-    /* §3.6.2.1: the key lives at "<selector>._domainkey.<domain>". */
-    if (!mailauth__size_add(sl, dl, &len) || !mailauth__size_add(len, sizeof(mid), &len))
-        return MAILAUTH_ENOMEM;
-    owner = mailauth__arena_alloc(a, len);
-    if (owner == NULL)
-        return MAILAUTH_ENOMEM;
+    /* §3.6.2.1: the key lives at "<selector>._domainkey.<domain>". The
+     * name is not kept: the question holds it (the lookup, held while the
+     * body streams, costs no copy). A longer name is no DNS name. */
+    if (!mailauth__size_add(sl, dl, &len) || !mailauth__size_add(len, sizeof(mid) - 1, &len) ||
+        len > MAILAUTH__KEYQ_OWNER_MAX) {
+        finish(k, MAILAUTH_REASON_DKIM_NO_KEY, "key name is not a valid DNS name");
+        return MAILAUTH_OK;
+    }
     memcpy(owner, selector, sl);
     memcpy(owner + sl, mid, sizeof(mid) - 1);
     memcpy(owner + sl + sizeof(mid) - 1, domain, dl + 1);
-    k->owner = owner;
     if (env->keys != NULL && mailauth__keycache_get(env->keys, owner, &k->key, &reason)) {
         k->held = true;
         parsed(k, reason);
         return MAILAUTH_OK;
     }
-    st = mailauth__dnsc_ask(dns, owner, len - 1, MAILAUTH_DNS_TXT, &k->q);
+    st = mailauth__dnsc_ask(dns, owner, len, MAILAUTH_DNS_TXT, &k->q);
     if (st == MAILAUTH_ELIMIT)
         finish(k, MAILAUTH_REASON_DKIM_DNS_TEMPFAIL, "DNS query limit of the message reached");
     else if (st == MAILAUTH_EINVAL)
@@ -99,7 +100,8 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__d
     }
     /* Another message waiting for the same key may have parsed this answer
      * a moment ago: share its key rather than hold a copy of one's own. */
-    if (env->keys != NULL && mailauth__keycache_get(env->keys, k->owner, &k->key, &reason)) {
+    if (env->keys != NULL &&
+        mailauth__keycache_get(env->keys, mailauth__dnsc_qname(k->q), &k->key, &reason)) {
         k->held = true;
         parsed(k, reason);
         return MAILAUTH_OK;
@@ -109,7 +111,8 @@ mailauth__keyq_poll(mailauth__keyq_t *k, const mailauth__env_t *env, mailauth__d
         return st;
     k->held = true;
     if (env->keys != NULL)
-        mailauth__keycache_put(env->keys, k->owner, &k->key, reason, r->rr[0].ttl);
+        mailauth__keycache_put(env->keys, mailauth__dnsc_qname(k->q), &k->key, reason,
+                               r->rr[0].ttl);
     parsed(k, reason);
     return MAILAUTH_OK;
 }

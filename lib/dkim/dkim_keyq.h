@@ -34,11 +34,15 @@
 #include "util/arena.h"
 #include "util/env.h"
 
+/* Longest key owner name asked: 253 octets and a trailing dot (RFC 1035
+ * §2.3.4); a longer one is no DNS name. */
+#define MAILAUTH__KEYQ_OWNER_MAX 254u
+
 typedef struct mailauth__keyq {
-    const char        *owner; /* "<s>._domainkey.<d>", arena */
-    mailauth__dns_q_t *q;     /* the question, NULL on a cache hit or when not asked */
-    mailauth__key_t    key;   /* the parsed key (key.pub set only when reason is NONE) */
-    bool               held;  /* key holds a public key reference: release with clear */
+    /* the question (its name is the key's owner), NULL on a cache hit or when not asked */
+    mailauth__dns_q_t *q;
+    mailauth__key_t    key;  /* the parsed key (key.pub set only when reason is NONE) */
+    bool               held; /* key holds a public key reference: release with clear */
     bool               done;
     bool               temp;    /* reason is temporary (DKIM_DNS_TEMPFAIL) */
     mailauth_reason_t  reason;  /* NONE: key.pub usable */
@@ -48,9 +52,9 @@ typedef struct mailauth__keyq {
 /* Start the lookup of the key for (selector, domain): the key cache of
  * `env` answers at once, otherwise the question goes to `dns`. `k` is zeroed
  * first. Returns MAILAUTH_OK (k->done may already be set) or MAILAUTH_ENOMEM. */
-mailauth_status_t mailauth__keyq_ask(mailauth__keyq_t *k, mailauth__arena_t *a,
-                                     const mailauth__env_t *env, mailauth__dnsc_t *dns,
-                                     const char *selector, const char *domain);
+mailauth_status_t mailauth__keyq_ask(mailauth__keyq_t *k, const mailauth__env_t *env,
+                                     mailauth__dnsc_t *dns, const char *selector,
+                                     const char *domain);
 
 /* Take the answer if it is there: parse it, store it in the key cache.
  * MAILAUTH_OK (done, now or before), MAILAUTH_EAGAIN (still pending),

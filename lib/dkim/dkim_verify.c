@@ -35,18 +35,25 @@ typedef enum sig_state {
  * the scratch arena at the end of the header section. */
 typedef struct vsig {
     mailauth_dkim_result_t res;
-    const mailauth__hdr_t *field; /* during start() only */
-    mailauth__keyq_t       key;   /* the key lookup (shared with ARC, dkim_keyq.c) */
-    size_t                 body_id;
-    uint64_t               l; /* l=, when has_l */
-    sig_state_t            state;
-    mailauth__hash_alg_t   hash;
-    mailauth__key_type_t   key_type;
-    bool                   has_l;
-    bool                   refused; /* a field h= names was refused by a header limit */
-    uint8_t                bh_len;  /* bytes of bh=; longer than any digest: 0xff */
-    uint8_t                bh[MAILAUTH__HASH_MAX];
-    uint8_t                hdigest[MAILAUTH__HASH_MAX];
+    mailauth__keyq_t       key; /* the key lookup (shared with ARC, dkim_keyq.c) */
+    uint64_t               l;   /* l=, when has_l */
+    /* Small fields packed: every message in flight holds one per signature. */
+    uint16_t body_id;  /* in the body set; fits: MAILAUTH_LIMIT_DKIM_SIGNATURES bounds it */
+    uint8_t  state;    /* sig_state_t */
+    uint8_t  hash;     /* mailauth__hash_alg_t */
+    uint8_t  key_type; /* mailauth__key_type_t */
+    bool     has_l;
+    bool     refused; /* a field h= names was refused by a header limit */
+    uint8_t  bh_len;  /* bytes of bh=; longer than any digest: 0xff */
+    uint8_t  bh[MAILAUTH__HASH_MAX];
+    uint8_t  hdigest[MAILAUTH__HASH_MAX];
+    /* b= decoded (arena), what check_b() verifies. Its text, which the
+     * result gives (header.b), is kept only when it is not the plain
+     * encoding of these bytes: else res.signature is NULL until settle
+     * encodes it again (256 bytes held for RSA-2048 rather than 344). */
+    const uint8_t *b;
+    uint32_t       b_len;
+    bool           b_encode; /* res.signature is to be encoded from b at settle */
 } vsig_t;
 
 struct mailauth__dkim_verify {
@@ -57,6 +64,7 @@ struct mailauth__dkim_verify {
     mailauth__body_use_t         body;    /* owned; shared with ARC on request */
     mailauth__hdr_pick_t        *picks;   /* built for the first usable signature */
     mailauth__arena_t           *scratch; /* the parse of the fields, during start() only */
+    const mailauth__hdr_t       *field;   /* the field being prepared, during start() only */
     vsig_t                      *v;
     size_t                       n;
     uint64_t                     body_ids; /* bit set of the body hashers asked for */
@@ -147,7 +155,7 @@ static mailauth_status_t
 ask_key(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth_status_t st =
-        mailauth__keyq_ask(&s->key, v->arena, v->env, v->dns, s->res.selector, s->res.domain);
+        mailauth__keyq_ask(&s->key, v->env, v->dns, s->res.selector, s->res.domain);
     if (st != MAILAUTH_OK)
         return st;
     s->state = SIG_KEY;
@@ -206,15 +214,23 @@ static mailauth_status_t
 want_body(mailauth__dkim_verify_t *v, vsig_t *s, const mailauth__sig_t *g)
 {
     uint64_t          limit = g->has_l ? g->l : MAILAUTH__BODY_NO_LIMIT;
-    mailauth_status_t st =
-        mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &s->body_id);
+    size_t            id = 0;
+    mailauth_status_t st = mailauth__body_use_want(&v->body, g->c_body, g->hash, limit, &id);
     if (st == MAILAUTH_ELIMIT) {
         decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                "not verified: too many distinct body hashes");
         return MAILAUTH_OK;
     }
-    if (st == MAILAUTH_OK && s->body_id < 64)
-        v->body_ids |= (uint64_t)1 << s->body_id;
+    if (st != MAILAUTH_OK)
+        return st;
+    if (id > UINT16_MAX) { /* never: the body set grows one entry per signature */
+        decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
+               "not verified: too many distinct body hashes");
+        return MAILAUTH_OK;
+    }
+    s->body_id = (uint16_t)id;
+    if (id < 64)
+        v->body_ids |= (uint64_t)1 << id;
     return st;
 }
 
@@ -260,15 +276,50 @@ keep_str(mailauth__arena_t *a, const char **p)
     return *p != NULL;
 }
 
+/* a= as written: the known names point to constants (no copy per
+ * signature held while the body streams), others are copied. */
+static bool
+keep_alg(mailauth__arena_t *a, const char **p)
+{
+    static const char *const known[] = {"rsa-sha256", "ed25519-sha256", "rsa-sha1"};
+    for (size_t i = 0; *p != NULL && i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(*p, known[i]) == 0) {
+            *p = known[i];
+            return true;
+        }
+    }
+    return keep_str(a, p);
+}
+
+/* b= decoded, and its text only when encoding the bytes would not give
+ * it back exactly (no padding, say): the result gives the text as written.
+ * A field the parser refused keeps its text only (its bytes may be what
+ * a refused decode left). */
+static bool
+keep_b(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g, bool parsed)
+{
+    if (!parsed || g->b == NULL || g->b_text == NULL || g->b_len == 0 || g->b_len > UINT32_MAX)
+        return keep_str(v->arena, &g->b_text);
+    s->b = mailauth__arena_memdup(v->arena, g->b, g->b_len);
+    if (s->b == NULL)
+        return false;
+    s->b_len = (uint32_t)g->b_len;
+    if (!mailauth__b64_is_encoding(g->b_text, strlen(g->b_text), g->b, g->b_len))
+        return keep_str(v->arena, &g->b_text);
+    g->b_text = NULL;
+    s->b_encode = true;
+    return true;
+}
+
 /* The strings of the view, and what the end of the body needs. */
 static mailauth_status_t
-keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g)
+keep_sig(mailauth__dkim_verify_t *v, vsig_t *s, mailauth__sig_t *g, bool parsed)
 {
-    if (!keep_str(v->arena, &g->a) || !keep_str(v->arena, &g->b_text) ||
-        !keep_str(v->arena, &g->d) || !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
+    if (!keep_alg(v->arena, &g->a) || !keep_b(v, s, g, parsed) || !keep_str(v->arena, &g->d) ||
+        !keep_str(v->arena, &g->s) || !keep_str(v->arena, &g->i))
         return MAILAUTH_ENOMEM;
-    s->hash = g->hash;
-    s->key_type = g->key_type;
+    s->hash = (uint8_t)g->hash;
+    s->key_type = (uint8_t)g->key_type;
     s->has_l = g->has_l;
     s->l = g->l;
     /* A bh= of another length than the digest's can never match. */
@@ -283,10 +334,10 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
 {
     mailauth__sig_t     g;
     mailauth__sig_err_t err = {MAILAUTH_REASON_NONE, NULL};
-    mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, s->field->value,
-                                                 s->field->value_len, &g, &err);
+    mailauth_status_t   st = mailauth__sig_parse(v->scratch, MAILAUTH__SIG_DKIM, v->field->value,
+                                                 v->field->value_len, &g, &err);
     if (st == MAILAUTH_OK)
-        st = keep_sig(v, s, &g);
+        st = keep_sig(v, s, &g, err.reason == MAILAUTH_REASON_NONE);
     if (st != MAILAUTH_OK)
         return st;
     fill_view(s, &g);
@@ -305,31 +356,23 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
         if (st != MAILAUTH_OK)
             return st;
     }
-    st = mailauth__dkim_header_digest(v->env, v->picks, &g, s->field, s->hdigest);
+    st = mailauth__dkim_header_digest(v->env, v->picks, &g, v->field, s->hdigest);
     if (st != MAILAUTH_OK)
         return st;
     s->refused = signed_field_refused(v, &g);
     return ask_key(v, s);
 }
 
-/* The signature over the header hash (b=, decoded again from its text:
- * the parser found it valid base64). MAILAUTH_OK, MAILAUTH_ECRYPTO (does
- * not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
+/* The signature over the header hash (b= as kept decoded). MAILAUTH_OK,
+ * MAILAUTH_ECRYPTO (does not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
 static mailauth_status_t
-check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
+check_b(const vsig_t *s)
 {
-    size_t            tlen = strlen(s->res.signature), blen = 0;
-    uint8_t          *b = mailauth__malloc(&v->env->al, mailauth__b64_decoded_max(tlen) + 1);
-    mailauth_status_t st = MAILAUTH_OK;
-    if (b == NULL)
-        return MAILAUTH_ENOMEM;
-    if (mailauth__b64_decode(s->res.signature, tlen, b, &blen) == MAILAUTH_OK)
-        st = mailauth__pubkey_verify(s->key.key.pub, s->hash, s->hdigest,
-                                     mailauth__hash_len(s->hash), b, blen);
-    else
-        st = MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
-    mailauth__free(&v->env->al, b);
-    return st;
+    if (s->b == NULL)
+        return MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
+    return mailauth__pubkey_verify(s->key.key.pub, (mailauth__hash_alg_t)s->hash, s->hdigest,
+                                   mailauth__hash_len((mailauth__hash_alg_t)s->hash), s->b,
+                                   s->b_len);
 }
 
 /* §6.1.3 once both the key and the body hash are known: the body hash
@@ -363,7 +406,7 @@ verdict_sig(mailauth__dkim_verify_t *v, vsig_t *s)
                "not verified: a signed header field was refused by a limit");
         return MAILAUTH_OK;
     }
-    st = check_b(v, s);
+    st = check_b(s);
     if (st == MAILAUTH_ECRYPTO) {
         decide(s, MAILAUTH_VERDICT_FAIL, MAILAUTH_REASON_DKIM_SIGNATURE,
                "signature does not verify");
@@ -441,7 +484,7 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
                    "DKIM-Signature field refused by a header limit");
             continue;
         }
-        s->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
+        v->field = mailauth__hdr_index_next(hdrs, sig_name, &pos);
         if (i >= limit) /* over the signature limit: reported, never worked on */
             decide(s, MAILAUTH_VERDICT_NEUTRAL, MAILAUTH_REASON_DKIM_TOO_MANY,
                    "not verified: over the signature limit");
@@ -451,6 +494,24 @@ mailauth__dkim_verify_start(mailauth__arena_t *a, const mailauth__env_t *env, ma
     mailauth__arena_clear(&scratch); /* nothing points into it */
     v->scratch = NULL;
     return st;
+}
+
+mailauth_status_t
+mailauth__dkim_verify_settle(mailauth__dkim_verify_t *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        vsig_t *s = &v->v[i];
+        char   *text = NULL;
+        if (!s->b_encode)
+            continue;
+        text = mailauth__arena_alloc(v->arena, mailauth__b64_encoded_len(s->b_len) + 1);
+        if (text == NULL)
+            return MAILAUTH_ENOMEM;
+        mailauth__b64_encode(s->b, s->b_len, text);
+        s->res.signature = text;
+        s->b_encode = false;
+    }
+    return MAILAUTH_OK;
 }
 
 mailauth_status_t

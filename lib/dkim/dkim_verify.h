@@ -73,6 +73,11 @@ mailauth_status_t mailauth__dkim_verify_start(mailauth__arena_t *a, const mailau
                                               const mailauth__hdr_index_t *hdrs,
                                               mailauth__dkim_verify_t    **out);
 
+/* Every verdict is final: complete the results for reading (the b= text
+ * of header.b, encoded again from the bytes kept while the body
+ * streamed). Call before the results are read. MAILAUTH_OK, MAILAUTH_ENOMEM. */
+mailauth_status_t mailauth__dkim_verify_settle(mailauth__dkim_verify_t *v);
+
 /* Body bytes (CRLF-normalized, any chunking). MAILAUTH_OK, MAILAUTH_ENOMEM. */
 mailauth_status_t mailauth__dkim_verify_body(mailauth__dkim_verify_t *v, const void *p, size_t n);
 

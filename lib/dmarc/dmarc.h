@@ -115,21 +115,21 @@ mailauth_status_t mailauth__dmarc_add_authres(const mailauth_dmarc_result_t *res
 #define MAILAUTH__DMARC_URIS_MAX 16u
 
 typedef struct mailauth__dmarc_record {
-    const char *txt; /* the record text, kept by the caller */
-    size_t      len;
-    uint8_t     p, sp, np;   /* mailauth_dmarc_policy_t; UNSPECIFIED: absent */
-    uint8_t     adkim, aspf; /* mailauth_dmarc_align_t */
-    uint8_t     pct;         /* 0..100 */
-    char        psd;         /* 'y', 'n', 'u' */
-    bool        testing;     /* t=y */
-    bool        as_none;     /* invalid p/sp/np, read as p=none for its valid rua */
-    uint32_t    ri;
-    const char *fo; /* NUL-terminated, arena */
-    const char *rf;
-    const char *rua[MAILAUTH__DMARC_URIS_MAX];
-    size_t      nrua;
-    const char *ruf[MAILAUTH__DMARC_URIS_MAX];
-    size_t      nruf;
+    const char  *txt; /* the record text, kept by the caller */
+    size_t       len;
+    uint8_t      p, sp, np;   /* mailauth_dmarc_policy_t; UNSPECIFIED: absent */
+    uint8_t      adkim, aspf; /* mailauth_dmarc_align_t */
+    uint8_t      pct;         /* 0..100 */
+    char         psd;         /* 'y', 'n', 'u' */
+    bool         testing;     /* t=y */
+    bool         as_none;     /* invalid p/sp/np, read as p=none for its valid rua */
+    uint32_t     ri;
+    const char  *fo; /* NUL-terminated, arena */
+    const char  *rf;
+    const char **rua; /* nrua entries (arena), at most MAILAUTH__DMARC_URIS_MAX */
+    size_t       nrua;
+    const char **ruf; /* nruf entries */
+    size_t       nruf;
 } mailauth__dmarc_record_t;
 
 /* What a parse found. */

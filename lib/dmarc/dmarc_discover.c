@@ -45,8 +45,9 @@ mailauth__dmarc_lookup(mailauth__dmarc_t *d, const char *dom, size_t len)
     }
     if (d->nlk == d->caplk) {
         /* Most messages need the author domain and its organizational
-         * domain: a small table first (it is kept while the body streams). */
-        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 4;
+         * domain (often the same): a table of two first (it is kept while
+         * the body streams). */
+        size_t                cap = d->caplk != 0 ? d->caplk * 2 : 2;
         mailauth__dmarc_lk_t *grown = mailauth__arena_calloc(d->a, cap, sizeof(*grown));
         if (grown == NULL)
             return SIZE_MAX;

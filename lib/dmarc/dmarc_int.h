@@ -115,19 +115,19 @@ struct mailauth__dmarc {
     mailauth__dmarc_walk_t **walks;
     size_t                   nwalks, capwalks;
     /* discovery */
-    uint8_t            disc;      /* mailauth__dmarc_disc_t */
     size_t             policy_lk; /* lookup of the record used (DISC_RECORD, DISC_INVALID) */
     const char        *org7489;   /* RFC 7489 organizational domain of the author */
-    uint8_t            exist;     /* mailauth__dmarc_exist_t */
     mailauth__dns_q_t *exist_q;
-    /* finish */
+    uint8_t            disc;  /* mailauth__dmarc_disc_t */
+    uint8_t            exist; /* mailauth__dmarc_exist_t */
+    /* finish (the flags beside the discovery's: the state is held while the body streams) */
     bool                         finished; /* inputs given */
     bool                         done;     /* result ready */
+    bool                         nomem;
     mailauth_verdict_t           spf_verdict;
     const char                  *spf_domain; /* lower case, arena, or NULL */
     mailauth__dmarc_dkim_t      *dkim;       /* arena copies, lower-case domains */
     size_t                       ndkim;
-    bool                         nomem;
     struct mailauth_dmarc_result res;
 };
 

@@ -165,23 +165,39 @@ valid_uri(const char *u, size_t n)
     return true;
 }
 
-/* rua= / ruf=: keep the valid URIs (arena copies). */
+/* rua= / ruf=: keep the valid URIs (arena copies), at most
+ * MAILAUTH__DMARC_URIS_MAX, in a table of the size they need: the record
+ * is held while the body streams, and most list one URI or none. */
 static mailauth_status_t
-parse_uris(mailauth__arena_t *a, const char *v, size_t n, const char **uris, size_t *nuris,
+parse_uris(mailauth__arena_t *a, const char *v, size_t n, const char ***uris, size_t *nuris,
            bool *any_valid)
 {
-    const char *it;
-    size_t      k, pos = 0;
+    const char  *it;
+    const char **tab;
+    size_t       k, pos = 0, add = 0;
     while (next_item(v, n, &pos, ',', &it, &k)) {
         if (!valid_uri(it, k))
             continue;
         *any_valid = true;
-        if (*nuris == MAILAUTH__DMARC_URIS_MAX)
+        if (*nuris + add < MAILAUTH__DMARC_URIS_MAX)
+            add++;
+    }
+    if (add == 0)
+        return MAILAUTH_OK;
+    tab = mailauth__arena_alloc(a, (*nuris + add) * sizeof(*tab));
+    if (tab == NULL)
+        return MAILAUTH_ENOMEM;
+    if (*nuris != 0)
+        memcpy(tab, *uris, *nuris * sizeof(*tab));
+    *uris = tab;
+    pos = 0;
+    while (add != 0 && next_item(v, n, &pos, ',', &it, &k)) {
+        if (!valid_uri(it, k))
             continue;
-        uris[*nuris] = mailauth__arena_strndup(a, it, k);
-        if (uris[*nuris] == NULL)
+        if ((tab[*nuris] = mailauth__arena_strndup(a, it, k)) == NULL)
             return MAILAUTH_ENOMEM;
         (*nuris)++;
+        add--;
     }
     return MAILAUTH_OK;
 }
@@ -259,10 +275,10 @@ apply_tag(mailauth__arena_t *a, mailauth__dmarc_record_t *r, rstate_t *rs, int t
             return MAILAUTH_ENOMEM;
         return MAILAUTH_OK;
     case T_RUA:
-        return parse_uris(a, v, n, r->rua, &r->nrua, &rs->rua_valid);
+        return parse_uris(a, v, n, &r->rua, &r->nrua, &rs->rua_valid);
     case T_RUF: {
         bool ignored = false;
-        return parse_uris(a, v, n, r->ruf, &r->nruf, &ignored);
+        return parse_uris(a, v, n, &r->ruf, &r->nruf, &ignored);
     }
     default:
         apply_scalar(r, tag, v, n);

@@ -52,7 +52,6 @@ typedef struct mailauth__dnsc {
     void (*wake)(void *ud); /* called from the resolver run loop when an answer arrives */
     void    *wake_ud;
     uint64_t deadline_ms; /* monotonic; 0: none */
-    bool     expired;     /* deadline passed: pending questions read as TEMPFAIL */
     uint32_t asked;       /* questions asked, for MAILAUTH_LIMIT_DNS_QUERIES */
     uint32_t max_asked;
     /* held questions (released by clear); waiters[i] is the resolver's
@@ -68,6 +67,7 @@ typedef struct mailauth__dnsc {
     /* links owned by the resolver (pending-wake, done and deadline lists) */
     mailauth__dnsc_link_t  wake_link, done_link;
     mailauth_status_t      done_status; /* while in the done queue */
+    bool                   expired;     /* deadline passed: pending questions read as TEMPFAIL */
     struct mailauth__dnsc *dl_prev, *dl_next;
 } mailauth__dnsc_t;
 
@@ -100,6 +100,8 @@ mailauth_status_t mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size
 /* The answer, or NULL while pending. After the deadline, a pending question
  * yields a TEMPFAIL result. The result stays valid until clear. */
 const mailauth__dns_result_t *mailauth__dnsc_result(mailauth__dnsc_t *c, mailauth__dns_q_t *q);
+/* The name asked (lower case, without a trailing dot), valid as long as q. */
+const char *mailauth__dnsc_qname(const mailauth__dns_q_t *q);
 /* A form derived from an answer (a parsed SPF record, say), kept with the
  * question and freed with it, so that every evaluation reading the same
  * cached answer derives it once. A memo is allocated with the resolver's

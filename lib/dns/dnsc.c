@@ -203,6 +203,12 @@ mailauth__dnsc_ask(mailauth__dnsc_t *c, const char *name, size_t len, mailauth_d
     return MAILAUTH_OK;
 }
 
+const char *
+mailauth__dnsc_qname(const mailauth__dns_q_t *q)
+{
+    return q->name;
+}
+
 const mailauth__dns_result_t *
 mailauth__dnsc_result(mailauth__dnsc_t *c, mailauth__dns_q_t *q)
 {

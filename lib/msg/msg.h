@@ -60,9 +60,9 @@ typedef struct mailauth__hdr_index {
     size_t                   refused;   /* fields dropped by a limit (verdicts may want to know) */
     mailauth__hdr_refused_t *rnames;    /* MAILAUTH__HDR_REFUSED_NAMES, allocated on first use */
     size_t                   nrnames;
-    bool                     rmany;  /* a name could not be kept: every name may be refused */
     mailauth__arena_t       *rarena; /* the refused names' arena (NULL: `arena`): they may
                                         outlive the fields */
+    bool rmany;                      /* a name could not be kept: every name may be refused */
     bool released;                   /* the fields are gone (mailauth__hdr_index_release()) */
 } mailauth__hdr_index_t;
 
@@ -336,7 +336,10 @@ typedef struct mailauth__intake {
     mailauth__intake_phase_t      phase;
     bool                          prev_cr;   /* body(): the last byte fed was CR */
     bool                          streaming; /* feed() started the splitter */
-    mailauth__msg_stream_t        stream;
+    /* feed()'s splitter, allocated by the first feed() and freed at end():
+     * an intake given field by field (held while its body streams) keeps
+     * no room for it. */
+    mailauth__msg_stream_t *stream;
 } mailauth__intake_t;
 
 /* Set up the intake of one message. `a` holds the kept fields; `al` (NULL:

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/str.h"
 
 void
@@ -36,8 +37,11 @@ mailauth__intake_init_env(mailauth__intake_t *in, mailauth__arena_t *a, const ma
 void
 mailauth__intake_clear(mailauth__intake_t *in)
 {
-    if (in != NULL && in->streaming)
-        mailauth__msg_stream_clear(&in->stream);
+    if (in != NULL && in->stream != NULL) {
+        mailauth__msg_stream_clear(in->stream);
+        mailauth__free(in->al, in->stream);
+        in->stream = NULL;
+    }
 }
 
 /* RFC 5322 §3.6.8: ftext is printable US-ASCII except ':'. */
@@ -212,12 +216,18 @@ mailauth__intake_feed(mailauth__intake_t *in, const void *chunk, size_t len)
     if (!in->streaming) {
         mailauth__msg_sink_t sink = wire_sink;
         sink.ud = in;
-        st = mailauth__msg_stream_init(&in->stream, in->al, split_max(in), &sink);
-        if (st != MAILAUTH_OK)
+        in->stream = mailauth__malloc(in->al, sizeof(*in->stream));
+        if (in->stream == NULL)
+            return MAILAUTH_ENOMEM;
+        st = mailauth__msg_stream_init(in->stream, in->al, split_max(in), &sink);
+        if (st != MAILAUTH_OK) {
+            mailauth__free(in->al, in->stream);
+            in->stream = NULL;
             return st;
+        }
         in->streaming = true;
     }
-    return mailauth__msg_stream_feed(&in->stream, chunk, len);
+    return mailauth__msg_stream_feed(in->stream, chunk, len);
 }
 
 mailauth_status_t
@@ -228,12 +238,12 @@ mailauth__intake_end(mailauth__intake_t *in)
         return MAILAUTH_EINVAL;
     if (in->phase == MAILAUTH__INTAKE_ENDED)
         return MAILAUTH_ESTATE;
-    if (in->streaming) {
+    if (in->stream != NULL) {
         /* Its soft status is always OK: the sink counts refusals itself. */
-        st = mailauth__msg_stream_end(&in->stream);
+        st = mailauth__msg_stream_end(in->stream);
         if (st != MAILAUTH_OK)
             return st; /* a stopped stream answers the same error again */
-        mailauth__msg_stream_clear(&in->stream);
+        mailauth__intake_clear(in);
     }
     if (in->phase != MAILAUTH__INTAKE_BODY)
         return MAILAUTH_ESTATE;

@@ -32,6 +32,9 @@ typedef struct mailauth__spf_input {
     const char             *domain;   /* the <domain> of check_host(), A-label, lower case */
     const char             *helo;     /* HELO as given, for %{h}; may be NULL */
     mailauth_spf_identity_t identity; /* which check this is */
+    /* helo outlives the check and its result (an evaluation's envelope,
+     * closed): not copied, one string fewer per message held */
+    bool helo_stable;
 } mailauth__spf_input_t;
 
 /* Start a check in environment env (limits, clock, authserv-id, default

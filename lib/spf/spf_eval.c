@@ -309,7 +309,8 @@ mailauth__spf_start_keep(mailauth__arena_t *a, mailauth__arena_t *keep, const ma
         s->dlen--;
     s->domain = mailauth__arena_strndup(keep, d, s->dlen);
     s->res.domain = s->domain;
-    s->res.helo = in->helo != NULL ? mailauth__arena_strdup(keep, in->helo) : NULL;
+    s->res.helo =
+        in->helo == NULL || in->helo_stable ? in->helo : mailauth__arena_strdup(keep, in->helo);
     if (s->domain == NULL || (in->helo != NULL && s->res.helo == NULL) ||
         !set_sender(s, in->sender, s->domain) || alloc_state(s) != MAILAUTH_OK)
         return MAILAUTH_ENOMEM;

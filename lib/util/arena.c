@@ -55,6 +55,52 @@ mailauth__arena_clear(mailauth__arena_t *a)
     a->used = 0;
 }
 
+mailauth__arena_t *
+mailauth__arena_new(const mailauth_allocator_t *al, size_t chunk)
+{
+    mailauth__arena_t tmp, *a = NULL;
+    mailauth__arena_init(&tmp, al);
+    mailauth__arena_set_chunk(&tmp, chunk);
+    /* the first chunk `chunk` bytes in all, the struct included */
+    a = mailauth__arena_host(&tmp, sizeof(*a),
+                             tmp.chunk - ((sizeof(*a) + ALIGN - 1) & ~(size_t)(ALIGN - 1)));
+    if (a != NULL)
+        *a = tmp; /* from here on the struct in the chunk is the arena */
+    return a;
+}
+
+void
+mailauth__arena_delete(mailauth__arena_t *a)
+{
+    mailauth__arena_t tmp;
+    if (a == NULL)
+        return;
+    tmp = *a; /* the struct goes with its chunk */
+    mailauth__arena_clear(&tmp);
+}
+
+static mailauth__arena_chunk_t *chunk_new(mailauth__arena_t *a, size_t size);
+
+void *
+mailauth__arena_host(mailauth__arena_t *a, size_t size, size_t room)
+{
+    mailauth__arena_chunk_t *c = NULL;
+    size_t                   need = 0, first = 0;
+    if (a->head != NULL || size > SIZE_MAX - ALIGN)
+        return NULL;
+    need = (size + (ALIGN - 1)) & ~(size_t)(ALIGN - 1);
+    if (!mailauth__size_add(need, room, &first))
+        return NULL;
+    c = chunk_new(a, first);
+    if (c == NULL)
+        return NULL;
+    a->head = c;
+    c->off = need;
+    a->used += need;
+    memset(chunk_base(c), 0, size);
+    return chunk_base(c);
+}
+
 static mailauth__arena_chunk_t *
 chunk_new(mailauth__arena_t *a, size_t size)
 {

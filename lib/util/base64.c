@@ -156,3 +156,20 @@ mailauth__b64_encode(const uint8_t *in, size_t n, char *out)
     }
     out[o] = '\0';
 }
+
+/* A text the decoder accepted has '=' at its end only; with the length
+ * of the encoding it has no whitespace either (whitespace would take the
+ * place of the padding the last quad then lacks), so every quad before
+ * the last is four alphabet characters, one to one with its three bytes:
+ * only the last quad can differ. */
+bool
+mailauth__b64_is_encoding(const char *text, size_t len, const uint8_t *bytes, size_t n)
+{
+    size_t r = n % 3 != 0 ? n % 3 : 3;
+    char   last[5];
+    if (n == 0 || len != mailauth__b64_encoded_len(n))
+        return n == 0 && len == 0;
+    mailauth__b64_encode(bytes + n - r, r, last);
+    return text[len - 4] == last[0] && text[len - 3] == last[1] && text[len - 2] == last[2] &&
+           text[len - 1] == last[3];
+}
