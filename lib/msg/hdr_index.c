@@ -76,9 +76,13 @@ strip_line_end(const char *field, size_t len)
 static size_t
 bare_lfs(const char *field, size_t len)
 {
-    size_t extra = 0;
-    for (size_t i = 0; i < len; i++)
-        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
+    size_t      extra = 0;
+    const char *end = field + len, *lf = field;
+    /* LF by LF: a folded field has one per line, nearly always after a CR. */
+    while ((lf = memchr(lf, '\n', (size_t)(end - lf))) != NULL) {
+        extra += lf == field || lf[-1] != '\r';
+        lf++;
+    }
     return extra;
 }
 
