@@ -312,14 +312,19 @@ prepare(mailauth__dkim_verify_t *v, vsig_t *s)
     return ask_key(v, s);
 }
 
+/* A signature of an RSA key of up to 8192 bits decodes on the stack. */
+#define B_STACK 1040
+
 /* The signature over the header hash (b=, decoded again from its text:
  * the parser found it valid base64). MAILAUTH_OK, MAILAUTH_ECRYPTO (does
  * not verify), MAILAUTH_ENOMEM, MAILAUTH_EINVAL. */
 static mailauth_status_t
 check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
 {
+    uint8_t           stack[B_STACK];
     size_t            tlen = strlen(s->res.signature), blen = 0;
-    uint8_t          *b = mailauth__malloc(&v->env->al, mailauth__b64_decoded_max(tlen) + 1);
+    size_t            need = mailauth__b64_decoded_max(tlen) + 1;
+    uint8_t          *b = need <= sizeof(stack) ? stack : mailauth__malloc(&v->env->al, need);
     mailauth_status_t st = MAILAUTH_OK;
     if (b == NULL)
         return MAILAUTH_ENOMEM;
@@ -328,7 +333,8 @@ check_b(const mailauth__dkim_verify_t *v, const vsig_t *s)
                                      mailauth__hash_len(s->hash), b, blen);
     else
         st = MAILAUTH_ECRYPTO; /* cannot happen: the parser decoded it */
-    mailauth__free(&v->env->al, b);
+    if (b != stack)
+        mailauth__free(&v->env->al, b);
     return st;
 }
 
