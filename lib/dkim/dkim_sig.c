@@ -31,6 +31,7 @@ typedef struct pctx {
     const mailauth__taglist_t *l;
     mailauth__sig_t           *sig;
     mailauth__sig_err_t       *err;
+    const mailauth__tag_t     *one[26]; /* the tags named by one lower-case letter */
 } pctx_t;
 
 static mailauth_status_t
@@ -46,6 +47,9 @@ refuse(pctx_t *p, mailauth_reason_t reason, const char *what)
 static const mailauth__tag_t *
 tag(const pctx_t *p, const char *name)
 {
+    /* Most tags are one letter: those are looked up once, in index(). */
+    if (name[0] >= 'a' && name[0] <= 'z' && name[1] == '\0')
+        return p->one[name[0] - 'a'];
     return mailauth__tags_find(p->l, name);
 }
 
@@ -448,6 +452,18 @@ check_list(pctx_t *p, mailauth__tags_err_t e)
     return MAILAUTH_OK;
 }
 
+/* One pass over the list for tag(): names are case-sensitive (§3.2), and
+ * a list with a name twice was refused before any step looks. */
+static void
+index_tags(pctx_t *p)
+{
+    for (size_t i = 0; i < p->l->n; i++) {
+        const mailauth__tag_t *t = &p->l->v[i];
+        if (t->name_len == 1 && t->name[0] >= 'a' && t->name[0] <= 'z')
+            p->one[t->name[0] - 'a'] = t;
+    }
+}
+
 typedef mailauth_status_t (*step_fn)(pctx_t *p);
 
 /* In this order, so a refused field still tells d= and s= when it can. */
@@ -486,6 +502,8 @@ mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind, const char 
                                    &l, NULL);
     p = (pctx_t){.a = a, .kind = 1u << kind, .l = &l, .sig = out, .err = err};
     st = check_list(&p, e);
+    if (st == MAILAUTH_OK)
+        index_tags(&p);
     for (size_t i = 0; st == MAILAUTH_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
         st = steps[i](&p);
     return st == REFUSED ? MAILAUTH_OK : st;

@@ -259,9 +259,12 @@ mailauth__hdr_index_refused_count(const mailauth__hdr_index_t *idx, const char *
 bool
 mailauth__hdr_index_may_be_refused(const mailauth__hdr_index_t *idx, const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = 0;
     if (idx->rmany)
         return true;
+    if (idx->nrnames == 0) /* nothing refused: the usual message */
+        return false;
+    n = strlen(name);
     for (size_t i = 0; i < idx->nrnames; i++) {
         const mailauth__hdr_refused_t *r = &idx->rnames[i];
         if (r->prefix ? r->len <= n && mailauth__eq_ci_n(r->name, name, r->len)
