@@ -39,16 +39,33 @@ putc_(sink_t *s, char c)
     put(s, &c, 1);
 }
 
+/* c[0, n) with a backslash before each byte `special` says yes to, in runs. */
+static void
+put_escaped(sink_t *s, const char *c, size_t n, bool (*special)(char))
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (special(c[i])) {
+            put(s, c + from, i - from);
+            putc_(s, '\\');
+            from = i;
+        }
+    }
+    put(s, c + from, n - from);
+}
+
+static bool
+quote_special(char c)
+{
+    return c == '"' || c == '\\';
+}
+
 /* RFC 5322 §3.2.4 quoted-string: DQUOTE and backslash become quoted-pairs. */
 static void
 put_quoted(sink_t *s, const char *v)
 {
     putc_(s, '"');
-    for (; *v != '\0'; v++) {
-        if (*v == '"' || *v == '\\')
-            putc_(s, '\\');
-        putc_(s, *v);
-    }
+    put_escaped(s, v, strlen(v), quote_special);
     putc_(s, '"');
 }
 
@@ -78,15 +95,17 @@ typedef struct elem {
     bool                      open, close; /* E_CWORD: first / last word of the comment */
 } elem_t;
 
+static bool
+ctext_special(char c)
+{
+    return c == '(' || c == ')' || c == '\\';
+}
+
 /* Comment text escaped as RFC 5322 §3.2.2 ctext / quoted-pair. */
 static void
 put_ctext(sink_t *s, const char *c, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (c[i] == '(' || c[i] == ')' || c[i] == '\\')
-            putc_(s, '\\');
-        putc_(s, c[i]);
-    }
+    put_escaped(s, c, n, ctext_special);
 }
 
 static void
