@@ -153,7 +153,18 @@ relax_bytes(struct relax *rs, uint8_t *o, const uint8_t *p, size_t n)
     struct relax                r = *rs;
     size_t                      i = 0;
     while (i < n) {
-        if (!r.in_name && !r.cr && r.started && !r.wsp) {
+        if (r.in_name && !r.cr && !r.wsp) {
+            /* The name up to WSP, CR, LF or ':': lower-cased as it is copied. */
+            size_t k = 0;
+            for (; i + k < n && relax_class[p[i + k]] == C_PLAIN; k++)
+                o[k] = p[i + k] >= 'A' && p[i + k] <= 'Z' ? (uint8_t)(p[i + k] + ('a' - 'A'))
+                                                          : p[i + k];
+            r.started = r.started || k != 0;
+            o += k;
+            i += k;
+            if (i == n)
+                break;
+        } else if (!r.in_name && !r.cr && r.started && !r.wsp) {
             size_t k = relax_fast(scan, o, p + i, n - i);
             o += k;
             i += k;
