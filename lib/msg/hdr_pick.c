@@ -24,13 +24,22 @@ name_hash(const char *s, size_t n)
 {
     const uint64_t k = 0x9e3779b97f4a7c15u, fold = 0x2020202020202020u;
     uint64_t       h = (uint64_t)n * k, w = 0;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
+    size_t         i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
         h = (h ^ (w | fold)) * k;
     }
-    if (n > 0) {
-        w = 0;
-        memcpy(&w, s, n);
+    if (i < n) {
+        /* The tail without a copy of variable length (its byte stores
+         * and the word load after them stall the load): the last 8
+         * bytes again, or a short name byte by byte. */
+        if (n >= 8) {
+            memcpy(&w, s + n - 8, 8);
+        } else {
+            w = 0;
+            for (size_t j = 0; j < n; j++)
+                w |= (uint64_t)(unsigned char)s[j] << (8 * j);
+        }
         h = (h ^ (w | fold)) * k;
     }
     return (size_t)(h ^ (h >> 29));
