@@ -174,19 +174,22 @@ mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i)
     return &idx->v[i];
 }
 
+/* name is nlen bytes long: the length is compared before any byte. */
 static bool
-name_is(const mailauth__hdr_t *h, const char *name)
+name_is(const mailauth__hdr_t *h, const char *name, size_t nlen)
 {
-    return mailauth__mem_eq_ci(h->raw, h->name_len, name);
+    return h->name_len == nlen && mailauth__eq_ci_n(h->raw, name, nlen);
 }
 
 const mailauth__hdr_t *
 mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
 {
+    size_t nlen = 0;
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
+    nlen = strlen(name);
     for (size_t i = *pos; !idx->released && i < idx->n; i++) {
-        if (name_is(&idx->v[i], name)) {
+        if (name_is(&idx->v[i], name, nlen)) {
             *pos = i + 1;
             return &idx->v[i];
         }
@@ -198,13 +201,14 @@ mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, siz
 const mailauth__hdr_t *
 mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
 {
-    size_t i = 0;
+    size_t i = 0, nlen = 0;
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
+    nlen = strlen(name);
     i = *pos < idx->n ? *pos : idx->n;
     while (i > 0 && !idx->released) {
         i--;
-        if (name_is(&idx->v[i], name)) {
+        if (name_is(&idx->v[i], name, nlen)) {
             *pos = i;
             return &idx->v[i];
         }
