@@ -311,10 +311,11 @@ step_value(mailauth__msg_stream_t *s, const char *p, size_t n, size_t *used)
 }
 
 /* A whole field at p, its last line end and the first byte of the line
- * after it in the chunk: the bytes through its final CRLF (*len: the
+ * after it in the chunk: the bytes through its final line end (*len: the
  * field without it), or 0 to take the byte-by-byte way. Taken only when
- * that way would give the same bytes: every line end CRLF (nothing to
- * normalize), the next line not a continuation, all of it under hold.
+ * that way would give the same bytes: every fold CRLF (nothing to
+ * normalize inside; the last line may end in a bare LF), the next line
+ * not a continuation, all of it under hold.
  * Nearly every field of a whole message goes this way, straight from the
  * caller's buffer to the sink without a copy. */
 static size_t
@@ -329,18 +330,24 @@ whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *le
         i++;
     if (i >= n || p[i] != ':')
         return 0;
-    do {
+    for (;;) {
         const char *e = memchr(p + i, '\n', n - i);
         if (e == NULL)
             return 0;
-        lf = (size_t)(e - p);
-        if (p[lf - 1] != '\r') /* lf > i > 0 */
-            return 0;
+        lf = (size_t)(e - p); /* lf > i > 0 */
         i = lf + 1;
-        if (i >= n || i > s->hold)
+        if (i >= n)
             return 0;
-    } while (p[i] == ' ' || p[i] == '\t');
-    *len = lf - 1;
+        if (p[i] != ' ' && p[i] != '\t')
+            break;
+        if (p[lf - 1] != '\r') /* a fold after a bare LF: made CRLF in the buffer */
+            return 0;
+    }
+    /* The last line end, CRLF or a bare LF, is not part of the field; the
+     * buffer would hold it as CRLF, so a bare one counts a byte more. */
+    if (i + (p[lf - 1] != '\r') > s->hold)
+        return 0;
+    *len = p[lf - 1] == '\r' ? lf - 1 : lf;
     return i;
 }
 
