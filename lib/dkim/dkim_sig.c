@@ -289,6 +289,7 @@ step_headers(pctx_t *p)
 {
     const mailauth__tag_t *h = tag(p, "h");
     const char            *item;
+    char                  *names;
     size_t                 n = 0, pos = 0, count = 1;
     bool                   from = false;
     if (p->kind == K_AS)
@@ -296,15 +297,18 @@ step_headers(pctx_t *p)
     for (size_t i = 0; i < h->value_len; i++)
         count += h->value[i] == ':';
     p->sig->h = mailauth__arena_calloc(p->a, count, sizeof(*p->sig->h));
-    if (p->sig->h == NULL)
+    /* One copy of the value, each name ended in place by a NUL over the
+     * ':', FWS or end that follows it (the list is read from the field). */
+    names = mailauth__arena_strndup(p->a, h->value, h->value_len);
+    if (p->sig->h == NULL || names == NULL)
         return MAILAUTH_ENOMEM;
     while (mailauth__tags_list_next(h, &pos, &item, &n)) {
+        char *name = names + (item - h->value);
         if (!is_field_name(item, n))
             return refuse(p, MAILAUTH_REASON_DKIM_SYNTAX, "h= is not a list of field names");
-        p->sig->h[p->sig->h_count] = mailauth__arena_strndup(p->a, item, n);
-        if (p->sig->h[p->sig->h_count++] == NULL)
-            return MAILAUTH_ENOMEM;
-        from = from || mailauth__mem_eq_ci(item, n, "from");
+        name[n] = '\0';
+        p->sig->h[p->sig->h_count++] = name;
+        from = from || (n == 4 && mailauth__eq_ci_n(item, "from", 4));
     }
     if (p->sig->h_count == 0)
         return refuse(p, MAILAUTH_REASON_DKIM_SYNTAX, "empty h=");
