@@ -312,16 +312,15 @@ step_value(mailauth__msg_stream_t *s, const char *p, size_t n, size_t *used)
 
 /* A whole field at p, its last line end and the first byte of the line
  * after it in the chunk: the bytes through its final line end (*len: the
- * field without it), or 0 to take the byte-by-byte way. Taken only when
- * that way would give the same bytes: every fold CRLF (nothing to
- * normalize inside; the last line may end in a bare LF), the next line
- * not a continuation, all of it under hold.
- * Nearly every field of a whole message goes this way, straight from the
- * caller's buffer to the sink without a copy. */
+ * field without it; *bare: how many of its folds follow a bare LF), or 0
+ * to take the byte-by-byte way. Taken only when that way would give the
+ * same bytes: the next line not a continuation, all of it under hold
+ * once each bare LF is CRLF. */
 static size_t
-whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *len)
+whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *len, size_t *bare)
 {
     size_t i = 0, lf = 0;
+    *bare = 0;
     while (i < n && is_ftext((unsigned char)p[i]))
         i++;
     if (i == 0)
@@ -340,15 +339,38 @@ whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *le
             return 0;
         if (p[i] != ' ' && p[i] != '\t')
             break;
-        if (p[lf - 1] != '\r') /* a fold after a bare LF: made CRLF in the buffer */
-            return 0;
+        *bare += p[lf - 1] != '\r'; /* a fold after a bare LF: CRLF in the field */
     }
     /* The last line end, CRLF or a bare LF, is not part of the field; the
      * buffer would hold it as CRLF, so a bare one counts a byte more. */
-    if (i + (p[lf - 1] != '\r') > s->hold)
+    if (i + *bare + (p[lf - 1] != '\r') > s->hold)
         return 0;
     *len = p[lf - 1] == '\r' ? lf - 1 : lf;
     return i;
+}
+
+/* A whole field with folds after bare LFs: copied into the field buffer
+ * line by line with a CR before each of those LFs (what the byte-by-byte
+ * way keeps), then handed on. */
+static mailauth_status_t
+emit_normalized(mailauth__msg_stream_t *s, const char *p, size_t len, size_t bare)
+{
+    size_t            from = 0, w = 0;
+    const char       *e = NULL;
+    mailauth_status_t st = len + bare > s->cap ? grow(s, len + bare) : MAILAUTH_OK;
+    if (st != MAILAUTH_OK)
+        return st;
+    while ((e = memchr(p + from, '\n', len - from)) != NULL) {
+        size_t lf = (size_t)(e - p);
+        memcpy(s->buf + w, p + from, lf - from);
+        w += lf - from;
+        if (p[lf - 1] != '\r') /* lf > 0: the name comes first */
+            s->buf[w++] = '\r';
+        s->buf[w++] = '\n';
+        from = lf + 1;
+    }
+    memcpy(s->buf + w, p + from, len - from);
+    return absorb(s, s->sink.header(s->sink.ud, s->buf, w + len - from));
 }
 
 /* At the start of a line: a field in the buffer is complete unless this
@@ -356,13 +378,15 @@ whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *le
 static mailauth_status_t
 step_line_fast(mailauth__msg_stream_t *s, const char *p, size_t n, size_t *used)
 {
-    size_t            len = 0;
+    size_t            len = 0, bare = 0;
     mailauth_status_t st = MAILAUTH_OK;
     if (p[0] != ' ' && p[0] != '\t') {
         st = emit_field(s);
         if (st != MAILAUTH_OK)
             return st;
-        *used = whole_field(s, p, n, &len);
+        *used = whole_field(s, p, n, &len, &bare);
+        if (*used != 0 && bare != 0)
+            return emit_normalized(s, p, len, bare);
         if (*used != 0)
             return absorb(s, s->sink.header(s->sink.ud, p, len));
     }
