@@ -163,13 +163,19 @@ typedef struct writer {
     size_t col; /* length of the current line so far */
 } writer_t;
 
+/* An element is written once into a buffer on the stack, which also
+ * measures it, and copied out after the space or fold it needs; only one
+ * that does not fit there is written again. */
+#define ELEM_STAGE 256u
+
 static void
 emit(writer_t *w, const elem_t *e)
 {
-    sink_t measure = {NULL, 0, 0};
+    char   stage[ELEM_STAGE];
+    sink_t one = {stage, sizeof(stage), 0};
     size_t len = 0;
-    put_elem(&measure, e);
-    len = measure.len;
+    put_elem(&one, e);
+    len = one.len;
     if (w->first && !w->fold) {
         w->first = false;
     } else if (w->fold && w->col > 1 && w->col + 1 + len > FOLD_AT) {
@@ -179,7 +185,10 @@ emit(writer_t *w, const elem_t *e)
         putc_(&w->out, ' ');
         w->col++;
     }
-    put_elem(&w->out, e);
+    if (len < sizeof(stage)) /* put() kept room for a NUL: all of it is there */
+        put(&w->out, stage, len);
+    else
+        put_elem(&w->out, e);
     w->col = len <= SIZE_MAX - w->col ? w->col + len : SIZE_MAX;
 }
 
