@@ -102,8 +102,8 @@ out:
     return ok;
 }
 
-static int
-mailauth_whole(mailauth_ctx_t *ctx, mailauth_resolver_t *r, const struct bd_msg *m)
+int
+bd_mailauth_whole(mailauth_ctx_t *ctx, mailauth_resolver_t *r, const struct bd_msg *m)
 {
     mailauth_eval_t *ev = NULL;
     int              ok = 0;
@@ -128,7 +128,7 @@ run_one(struct rig *g, enum impl im, const struct bd_msg *m)
         return bd_floor_cold_run(g->floor, m);
     case I_WARM:
     case I_COLD:
-        return g->o->whole ? mailauth_whole(g->ctx[c], g->r[c], m)
+        return g->o->whole ? bd_mailauth_whole(g->ctx[c], g->r[c], m)
                            : bd_mailauth_run(g->ctx[c], g->r[c], m);
     default:
         if (bd_odkim_run(g->odkim, m, &why))

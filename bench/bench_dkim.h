@@ -110,6 +110,9 @@ void bd_odkim_free(struct bd_odkim *o);
 
 /* bench_dkim.c: verify through the public eval, fields then 64 KiB body chunks. */
 int bd_mailauth_run(mailauth_ctx_t *ctx, mailauth_resolver_t *r, const struct bd_msg *m);
+/* The same through mailauth_eval_message on the raw message (-w); external so
+ * that callgrind's --toggle-collect can name it. */
+int bd_mailauth_whole(mailauth_ctx_t *ctx, mailauth_resolver_t *r, const struct bd_msg *m);
 
 /* bench_dkim_mem.c: the peak-memory report (-m memory). */
 int bd_memory_report(const struct bd_keys *k, mailauth_ctx_t *sign_ctx);

@@ -404,6 +404,84 @@ test_scan_same_random(void **state)
     free(b);
 }
 
+/* ---- base64 groups ---- */
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Known text: RFC 4648 §10's vectors and every character in one string. */
+static void
+test_scan_b64_known(void **state)
+{
+    const struct fixed         *f = *state;
+    const mailauth__scan_ops_t *v = f->ops;
+    static const struct {
+        const char *in;
+        size_t      take;
+        const char *out;
+    } cases[] = {
+        {"", 0, ""},
+        {"Zg==", 0, ""},
+        {"Zm8=", 0, ""},
+        {"Zm9v", 4, "foo"},
+        {"Zm9vYg==", 4, "foo"},
+        {"Zm9vYmE=", 4, "foo"},
+        {"Zm9vYmFy", 8, "foobar"},
+        {"Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy", 48,
+         "foobarfoobarfoobarfoobarfoobarfoobar"},
+        /* a space in the 9th group of a long run: the groups before it only */
+        {"Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy Zm9vYmFyZm9vYmFy", 32, "foobarfoobarfoobarfoobar"},
+        {"Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmF\x80Zm9vYmFyZm9vYmFy", 28, "foobarfoobarfoobarfoo"},
+    };
+    uint8_t out[64];
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        size_t n = strlen(cases[i].in), got;
+        memset(out, 0xee, sizeof(out));
+        got = v->b64_quads(out, (const uint8_t *)cases[i].in, n);
+        assert_int_equal(got, cases[i].take);
+        assert_int_equal(strlen(cases[i].out), got / 4 * 3);
+        assert_memory_equal(out, cases[i].out, got / 4 * 3);
+    }
+    /* the whole alphabet, in order, decodes to 00 10 83 10 51 87 ... */
+    assert_int_equal(v->b64_quads(out, (const uint8_t *)b64_alphabet, 64), 64);
+    assert_int_equal(out[0], 0x00);
+    assert_int_equal(out[1], 0x10);
+    assert_int_equal(out[2], 0x83);
+    assert_int_equal(out[45], 0xf3);
+    assert_int_equal(out[46], 0xdf);
+    assert_int_equal(out[47], 0xbf);
+}
+
+/* Base64 text of every length up to 300 with up to two bytes that are
+ * not of the alphabet anywhere, against the scalar groups, into an
+ * output with room for exactly n / 4 * 3 bytes. */
+static void
+test_scan_same_b64(void **state)
+{
+    const mailauth__scan_ops_t *v = *state;
+    static const uint8_t        junk[] = {'=', ' ', '\t', '\r', '\n', 0x00, 0x80, 0xff, '-',  '_',
+                                          '@', '[', '`',  '{',  ':',  '.',  '*',  ',',  '\\', 0x7f};
+    uint64_t                    seed = UINT64_C(0x2545f4914f6cdd1d);
+    uint8_t                     src[300], ref_out[225];
+    for (unsigned t = 0; t < 30000; t++) {
+        size_t   n = (size_t)(rnd(&seed) % 301), k1, k2;
+        void    *ib = NULL, *ob = NULL;
+        uint8_t *p, *o;
+        for (size_t k = 0; k < n; k++)
+            src[k] = (uint8_t)b64_alphabet[rnd(&seed) % 64];
+        for (unsigned j = (unsigned)(rnd(&seed) % 3); j > 0 && n > 0; j--)
+            src[rnd(&seed) % n] = junk[rnd(&seed) % ARRAY_LEN(junk)];
+        p = place(src, n, (size_t)(rnd(&seed) % 32), &ib);
+        o = place(NULL, n / 4 * 3, 0, &ob);
+        k1 = ref->b64_quads(ref_out, p, n);
+        k2 = v->b64_quads(o, p, n);
+        if (k1 != k2 || memcmp(ref_out, o, k1 / 4 * 3) != 0)
+            fail_at("b64_quads", v, src, n, 0);
+        free(ib);
+        free(ob);
+    }
+}
+
 /* ---- the choice ---- */
 
 static void
@@ -494,8 +572,11 @@ add_variant(struct CMUnitTest *tests, const mailauth__scan_ops_t *ops)
                   &valchar_cases[i]);
     for (size_t i = 0; i < ARRAY_LEN(nows_cases); i++)
         add_fixed(tests, ops, "copy_nows", nows_cases[i].name, test_scan_copy_nows, &nows_cases[i]);
+    add_fixed(tests, ops, "b64_quads", "known text", test_scan_b64_known, NULL);
     if (ops == ref)
         return; /* the reference is what the others are compared with */
+    snprintf(full, sizeof(full), "%s: same as scalar: base64 text", ops->name);
+    add(tests, full, test_scan_same_b64, (void *)ops);
     for (size_t i = 0; i < ARRAY_LEN(diffs); i++) {
         snprintf(full, sizeof(full), "%s: same as scalar: %s", ops->name, diffs[i].name);
         add(tests, full, diffs[i].fn, (void *)ops);

@@ -39,16 +39,33 @@ putc_(sink_t *s, char c)
     put(s, &c, 1);
 }
 
+/* c[0, n) with a backslash before each byte `special` says yes to, in runs. */
+static void
+put_escaped(sink_t *s, const char *c, size_t n, bool (*special)(char))
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (special(c[i])) {
+            put(s, c + from, i - from);
+            putc_(s, '\\');
+            from = i;
+        }
+    }
+    put(s, c + from, n - from);
+}
+
+static bool
+quote_special(char c)
+{
+    return c == '"' || c == '\\';
+}
+
 /* RFC 5322 §3.2.4 quoted-string: DQUOTE and backslash become quoted-pairs. */
 static void
 put_quoted(sink_t *s, const char *v)
 {
     putc_(s, '"');
-    for (; *v != '\0'; v++) {
-        if (*v == '"' || *v == '\\')
-            putc_(s, '\\');
-        putc_(s, *v);
-    }
+    put_escaped(s, v, strlen(v), quote_special);
     putc_(s, '"');
 }
 
@@ -78,15 +95,17 @@ typedef struct elem {
     bool                      open, close; /* E_CWORD: first / last word of the comment */
 } elem_t;
 
+static bool
+ctext_special(char c)
+{
+    return c == '(' || c == ')' || c == '\\';
+}
+
 /* Comment text escaped as RFC 5322 §3.2.2 ctext / quoted-pair. */
 static void
 put_ctext(sink_t *s, const char *c, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (c[i] == '(' || c[i] == ')' || c[i] == '\\')
-            putc_(s, '\\');
-        putc_(s, c[i]);
-    }
+    put_escaped(s, c, n, ctext_special);
 }
 
 static void
@@ -144,13 +163,19 @@ typedef struct writer {
     size_t col; /* length of the current line so far */
 } writer_t;
 
+/* An element is written once into a buffer on the stack, which also
+ * measures it, and copied out after the space or fold it needs; only one
+ * that does not fit there is written again. */
+#define ELEM_STAGE 256u
+
 static void
 emit(writer_t *w, const elem_t *e)
 {
-    sink_t measure = {NULL, 0, 0};
+    char   stage[ELEM_STAGE];
+    sink_t one = {stage, sizeof(stage), 0};
     size_t len = 0;
-    put_elem(&measure, e);
-    len = measure.len;
+    put_elem(&one, e);
+    len = one.len;
     if (w->first && !w->fold) {
         w->first = false;
     } else if (w->fold && w->col > 1 && w->col + 1 + len > FOLD_AT) {
@@ -160,7 +185,10 @@ emit(writer_t *w, const elem_t *e)
         putc_(&w->out, ' ');
         w->col++;
     }
-    put_elem(&w->out, e);
+    if (len < sizeof(stage)) /* put() kept room for a NUL: all of it is there */
+        put(&w->out, stage, len);
+    else
+        put_elem(&w->out, e);
     w->col = len <= SIZE_MAX - w->col ? w->col + len : SIZE_MAX;
 }
 

@@ -74,11 +74,17 @@ mailauth__ar_valid(mailauth__ar_kind_t kind, const char *s, size_t n)
 
 /* ---- output classes ------------------------------------------------------------------------ */
 
-/* RFC 2045 §5.1 tspecials, which a token may not hold. */
+/* RFC 2045 §5.1 tspecials, which a token may not hold (a table: the
+ * formatter asks for every byte of every value, twice). */
+static const bool tspecial[128] = {
+    ['('] = true, [')'] = true, ['<'] = true, ['>'] = true,  ['@'] = true,
+    [','] = true, [';'] = true, [':'] = true, ['\\'] = true, ['"'] = true,
+    ['/'] = true, ['['] = true, [']'] = true, ['?'] = true,  ['='] = true};
+
 static bool
 is_tspecial(unsigned char c)
 {
-    return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+    return c < 128 && tspecial[c];
 }
 
 bool
@@ -95,10 +101,16 @@ mailauth__ar_is_token(const char *s, size_t n)
 }
 
 /* RFC 5322 §3.2.3 atext. */
+static const bool atext_sym[128] = {
+    ['!'] = true,  ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true,
+    ['\''] = true, ['*'] = true, ['+'] = true, ['-'] = true, ['/'] = true,
+    ['='] = true,  ['?'] = true, ['^'] = true, ['_'] = true, ['`'] = true,
+    ['{'] = true,  ['|'] = true, ['}'] = true, ['~'] = true};
+
 static bool
 is_atext(unsigned char c)
 {
-    return mailauth__is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+    return mailauth__is_alnum(c) || (c < 128 && atext_sym[c]);
 }
 
 /* dot-atom-text: 1*atext *("." 1*atext). */

@@ -84,19 +84,26 @@ static mailauth_status_t
 seal_digest(mailauth__arc_t *v, mailauth__arc_item_t *it, const mailauth__sig_t *g)
 {
     mailauth__hash_t      *h = NULL;
+    mailauth__canon_sink_t s;
     const mailauth__hdr_t *f = it->field;
     mailauth_status_t      st = mailauth__hash_new_kit(&v->env->al, v->env->hashes, g->hash, &h);
+    if (st != MAILAUTH_OK)
+        return st;
+    mailauth__canon_sink_begin(&s, h); /* one stream: as few hash updates as the stage allows */
     for (uint32_t j = 1; j <= it->inst && st == MAILAUTH_OK; j++) {
         const mailauth__arc_set_t *set = &v->chain.sets[j - 1];
-        st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
+        st = mailauth__canon_sink_field(&s, MAILAUTH__CANON_RELAXED, set->aar->raw, set->aar->len);
         if (st == MAILAUTH_OK)
-            st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->ams->raw, set->ams->len);
+            st = mailauth__canon_sink_field(&s, MAILAUTH__CANON_RELAXED, set->ams->raw,
+                                            set->ams->len);
         if (st == MAILAUTH_OK && j < it->inst)
-            st = mailauth__canon_header(h, MAILAUTH__CANON_RELAXED, set->as->raw, set->as->len);
+            st =
+                mailauth__canon_sink_field(&s, MAILAUTH__CANON_RELAXED, set->as->raw, set->as->len);
     }
     if (st == MAILAUTH_OK)
-        st = mailauth__canon_header_sig(h, MAILAUTH__CANON_RELAXED, f->raw, f->len,
-                                        (size_t)(f->value - f->raw) + g->b_off, g->b_area);
+        st = mailauth__canon_sink_sig(&s, MAILAUTH__CANON_RELAXED, f->raw, f->len,
+                                      (size_t)(f->value - f->raw) + g->b_off, g->b_area);
+    mailauth__canon_sink_end(&s);
     if (st == MAILAUTH_OK)
         st = mailauth__hash_final(h, it->digest);
     mailauth__hash_free(h);

@@ -104,6 +104,33 @@ mailauth_status_t mailauth__canon_header_sig(mailauth__hash_t *h, mailauth__cano
                                              const char *raw, size_t len, size_t b_off,
                                              size_t b_len);
 
+/* Several fields into one hash through one staging buffer: the header
+ * data of a signature (RFC 6376 §3.7) is one stream, so its fields go to
+ * the hash in as few updates as the stage allows (a hash update costs a
+ * call chain and a partial-block copy whatever its size). Begin, then
+ * fields and at most one signature field, in hash order, then end (the
+ * last update). The bytes hashed are those of mailauth__canon_header()
+ * and mailauth__canon_header_sig() called in the same order. Fields
+ * private; an object on the stack (1.5 KiB). */
+#define MAILAUTH__CANON_STAGE 1536u
+typedef struct mailauth__canon_sink {
+    mailauth__hash_t *h;   /* NULL: buffer mode (mailauth__canon_header_text) */
+    char             *buf; /* buffer mode: where the bytes go */
+    size_t            cap;
+    size_t            len; /* bytes produced (buffer mode: may exceed cap) */
+    size_t            stage_len;
+    uint8_t           stage[MAILAUTH__CANON_STAGE];
+} mailauth__canon_sink_t;
+
+void mailauth__canon_sink_begin(mailauth__canon_sink_t *s, mailauth__hash_t *h);
+/* One field, then CRLF (as mailauth__canon_header()). MAILAUTH_OK, MAILAUTH_EINVAL. */
+mailauth_status_t mailauth__canon_sink_field(mailauth__canon_sink_t *s, mailauth__canon_t canon,
+                                             const char *raw, size_t len);
+/* The signature field (as mailauth__canon_header_sig()). MAILAUTH_OK, MAILAUTH_EINVAL. */
+mailauth_status_t mailauth__canon_sink_sig(mailauth__canon_sink_t *s, mailauth__canon_t canon,
+                                           const char *raw, size_t len, size_t b_off, size_t b_len);
+void              mailauth__canon_sink_end(mailauth__canon_sink_t *s);
+
 /* Canonicalized form of a field into a caller buffer (tests, signer
  * debugging): exactly the bytes mailauth__canon_header() hashes, its final
  * CRLF included. Like snprintf: *need gets the full length without the

@@ -8,23 +8,16 @@
 #include "util/str.h"
 
 /* Enough for the usual field in one hash update; the relaxed pass needs
- * room for 3 output bytes per input byte it takes. */
-#define SINK_STAGE 1536u
-
-/* Where canonical bytes go: a hash (through a small staging buffer, so
- * the byte-at-a-time relaxed walk does not call the hash per byte) or a
- * caller buffer (counted past its end, for the needed size). */
-struct sink {
-    mailauth__hash_t *h;
-    char             *buf;
-    size_t            cap;
-    size_t            len; /* bytes produced (buffer mode: may exceed cap) */
-    size_t            stage_len;
-    uint8_t           stage[SINK_STAGE];
-};
+ * room for 3 output bytes per input byte it takes. Where canonical bytes
+ * go (mailauth__canon_sink_t): a hash (through the staging buffer, so the
+ * byte-at-a-time relaxed walk does not call the hash per byte, and the
+ * fields of one signature go to it in one or two updates) or a caller
+ * buffer (counted past its end, for the needed size). */
+#define SINK_STAGE MAILAUTH__CANON_STAGE
+typedef mailauth__canon_sink_t sink_t;
 
 static void
-sink_flush(struct sink *s)
+sink_flush(sink_t *s)
 {
     if (s->h != NULL)
         mailauth__hash_update(s->h, s->stage, s->stage_len);
@@ -33,7 +26,7 @@ sink_flush(struct sink *s)
 
 /* Buffer mode: copy what fits, count everything. */
 static void
-sink_put_buf(struct sink *s, const char *p, size_t n)
+sink_put_buf(sink_t *s, const char *p, size_t n)
 {
     if (s->len < s->cap)
         memcpy(s->buf + s->len, p, n < s->cap - s->len ? n : s->cap - s->len);
@@ -41,7 +34,7 @@ sink_put_buf(struct sink *s, const char *p, size_t n)
 }
 
 static void
-sink_put(struct sink *s, const char *p, size_t n)
+sink_put(sink_t *s, const char *p, size_t n)
 {
     if (s->h == NULL) {
         sink_put_buf(s, p, n);
@@ -160,7 +153,18 @@ relax_bytes(struct relax *rs, uint8_t *o, const uint8_t *p, size_t n)
     struct relax                r = *rs;
     size_t                      i = 0;
     while (i < n) {
-        if (!r.in_name && !r.cr && r.started && !r.wsp) {
+        if (r.in_name && !r.cr && !r.wsp) {
+            /* The name up to WSP, CR, LF or ':': lower-cased as it is copied. */
+            size_t k = 0;
+            for (; i + k < n && relax_class[p[i + k]] == C_PLAIN; k++)
+                o[k] = p[i + k] >= 'A' && p[i + k] <= 'Z' ? (uint8_t)(p[i + k] + ('a' - 'A'))
+                                                          : p[i + k];
+            r.started = r.started || k != 0;
+            o += k;
+            i += k;
+            if (i == n)
+                break;
+        } else if (!r.in_name && !r.cr && r.started && !r.wsp) {
             size_t k = relax_fast(scan, o, p + i, n - i);
             o += k;
             i += k;
@@ -174,7 +178,7 @@ relax_bytes(struct relax *rs, uint8_t *o, const uint8_t *p, size_t n)
 }
 
 static void
-relax_run(struct relax *r, struct sink *s, const char *p, size_t n)
+relax_run(struct relax *r, sink_t *s, const char *p, size_t n)
 {
     const uint8_t *u = (const uint8_t *)p;
     while (n > 0) {
@@ -199,7 +203,7 @@ relax_run(struct relax *r, struct sink *s, const char *p, size_t n)
 }
 
 static void
-relax_end(struct relax *r, struct sink *s)
+relax_end(struct relax *r, sink_t *s)
 {
     uint8_t tail[2];
     if (r->cr) {
@@ -211,7 +215,7 @@ relax_end(struct relax *r, struct sink *s)
 
 /* Canonicalize raw[0, cut) + raw[cut + skip, len) into s. */
 static void
-canon_pieces(struct sink *s, mailauth__canon_t canon, const char *raw, size_t len, size_t cut,
+canon_pieces(sink_t *s, mailauth__canon_t canon, const char *raw, size_t len, size_t cut,
              size_t skip)
 {
     struct relax r = {true, false, false, false};
@@ -233,47 +237,82 @@ args_ok(mailauth__canon_t canon, const char *raw, size_t len)
            (raw != NULL || len == 0);
 }
 
+void
+mailauth__canon_sink_begin(mailauth__canon_sink_t *s, mailauth__hash_t *h)
+{
+    memset(s, 0, offsetof(sink_t, stage));
+    s->h = h;
+}
+
+mailauth_status_t
+mailauth__canon_sink_field(mailauth__canon_sink_t *s, mailauth__canon_t canon, const char *raw,
+                           size_t len)
+{
+    if (s->h == NULL || !args_ok(canon, raw, len))
+        return MAILAUTH_EINVAL;
+    canon_pieces(s, canon, raw, len, len, 0);
+    /* §3.4.1, §3.4.2: the CRLF that ends the field is kept. */
+    sink_put(s, "\r\n", 2);
+    return MAILAUTH_OK;
+}
+
+mailauth_status_t
+mailauth__canon_sink_sig(mailauth__canon_sink_t *s, mailauth__canon_t canon, const char *raw,
+                         size_t len, size_t b_off, size_t b_len)
+{
+    if (s->h == NULL || !args_ok(canon, raw, len) || b_off > len || b_len > len - b_off)
+        return MAILAUTH_EINVAL;
+    /* §3.7: the signature field is hashed with the b= value deleted
+     * (replaced by the empty string) and without its trailing CRLF. */
+    canon_pieces(s, canon, raw, len, b_off, b_len);
+    return MAILAUTH_OK;
+}
+
+void
+mailauth__canon_sink_end(mailauth__canon_sink_t *s)
+{
+    sink_flush(s);
+}
+
 mailauth_status_t
 mailauth__canon_header(mailauth__hash_t *h, mailauth__canon_t canon, const char *raw, size_t len)
 {
-    struct sink s;
-    if (h == NULL || !args_ok(canon, raw, len))
+    sink_t            s;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (h == NULL)
         return MAILAUTH_EINVAL;
-    memset(&s, 0, offsetof(struct sink, stage));
-    s.h = h;
-    canon_pieces(&s, canon, raw, len, len, 0);
-    /* §3.4.1, §3.4.2: the CRLF that ends the field is kept. */
-    sink_put(&s, "\r\n", 2);
-    sink_flush(&s);
-    return MAILAUTH_OK;
+    mailauth__canon_sink_begin(&s, h);
+    st = mailauth__canon_sink_field(&s, canon, raw, len);
+    if (st == MAILAUTH_OK)
+        sink_flush(&s);
+    return st;
 }
 
 mailauth_status_t
 mailauth__canon_header_sig(mailauth__hash_t *h, mailauth__canon_t canon, const char *raw,
                            size_t len, size_t b_off, size_t b_len)
 {
-    struct sink s;
-    if (h == NULL || !args_ok(canon, raw, len) || b_off > len || b_len > len - b_off)
+    sink_t            s;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (h == NULL)
         return MAILAUTH_EINVAL;
-    memset(&s, 0, offsetof(struct sink, stage));
-    s.h = h;
-    /* §3.7: the signature field is hashed with the b= value deleted
-     * (replaced by the empty string) and without its trailing CRLF. */
-    canon_pieces(&s, canon, raw, len, b_off, b_len);
-    sink_flush(&s);
-    return MAILAUTH_OK;
+    mailauth__canon_sink_begin(&s, h);
+    st = mailauth__canon_sink_sig(&s, canon, raw, len, b_off, b_len);
+    if (st == MAILAUTH_OK)
+        sink_flush(&s);
+    return st;
 }
 
 mailauth_status_t
 mailauth__canon_header_text(mailauth__canon_t canon, const char *raw, size_t len, char *buf,
                             size_t cap, size_t *need)
 {
-    struct sink s;
+    sink_t s;
     if (need != NULL)
         *need = 0;
     if (!args_ok(canon, raw, len) || (buf == NULL && cap > 0))
         return MAILAUTH_EINVAL;
-    memset(&s, 0, offsetof(struct sink, stage));
+    memset(&s, 0, offsetof(sink_t, stage));
     s.buf = buf;
     s.cap = cap;
     canon_pieces(&s, canon, raw, len, len, 0);

@@ -37,8 +37,9 @@ mailauth_eval_new(mailauth_ctx_t *ctx, mailauth_resolver_t *r, mailauth_eval_t *
     ev->ops = mailauth__checks;
     mailauth__arena_init(&ev->harena, &ctx->env.al);
     mailauth__dnsc_init(&ev->dns, r, mailauth__eval_wake, ev);
-    /* Every eval has a deadline (questions still open then read TEMPFAIL). */
-    mailauth__dnsc_set_timeout(&ev->dns, mailauth__ctx_limit(ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+    /* Every eval gets its deadline (questions still open then read
+     * TEMPFAIL) when its envelope closes, before any row can ask: no clock
+     * read and no resolver list to join for an eval that has asked nothing. */
     mailauth__eval_intake_init(ev);
     *out = ev;
     return MAILAUTH_OK;

@@ -41,6 +41,18 @@ start_rows(mailauth_eval_t *ev, check_when_t when)
     return ev->err;
 }
 
+/* A row that starts when the envelope closes has its method on. */
+static bool
+envelope_rows_on(const mailauth_eval_t *ev)
+{
+    for (size_t i = 0; i < CHECK_N; i++) {
+        const check_ops_t *ops = ev->checks[i].ops;
+        if (ops->when == CHECK_AT_ENVELOPE && (ev->ctx->methods & (unsigned)ops->method) != 0)
+            return true;
+    }
+    return false;
+}
+
 mailauth_status_t
 mailauth__eval_close_envelope(mailauth_eval_t *ev)
 {
@@ -50,9 +62,12 @@ mailauth__eval_close_envelope(mailauth_eval_t *ev)
     if (ev->canceled)
         return MAILAUTH_OK;
     /* The deadline bounds DNS work, not the client: it runs from the
-     * envelope's questions (and again from the message's). */
-    mailauth__dnsc_set_timeout(&ev->dns,
-                               mailauth__ctx_limit(ev->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
+     * envelope's questions (and again from the message's, set at the end
+     * of the header section: with no envelope row on, nothing can ask
+     * before then, and the clock is not read here). */
+    if (envelope_rows_on(ev))
+        mailauth__dnsc_set_timeout(&ev->dns,
+                                   mailauth__ctx_limit(ev->ctx, MAILAUTH_LIMIT_EVAL_TIMEOUT_MS));
     /* Wakes are queued, never run from inside a call: the rows started
      * here send their first questions now and are stepped later. */
     return start_rows(ev, CHECK_AT_ENVELOPE);

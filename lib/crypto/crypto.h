@@ -21,6 +21,7 @@
 #ifndef MAILAUTH__CRYPTO_H
 #define MAILAUTH__CRYPTO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,9 +47,18 @@ typedef struct mailauth__hash mailauth__hash_t;
  * again). Kept in the ctx, shared by its threads: the objects are
  * immutable and reference-counted. Opaque pointers (EVP_MD), indexed by
  * mailauth__hash_alg_t; NULL where a fetch failed (hashes then fetch for
- * themselves). Allocates nothing through the ctx allocator. */
+ * themselves).
+ *
+ * It also keeps a few finished hash objects of each algorithm (an
+ * EVP_MD_CTX with its digest state allocated, initialized again in place
+ * on reuse): a hash made with the kit and freed goes back to it while a
+ * place is free, so a message's header and body hashes cost no
+ * allocation and no OpenSSL context creation once the ctx has seen one.
+ * Lent and returned by atomic exchange; freed by kit_clear(). */
+#define MAILAUTH__HASH_SPARES 4
 typedef struct mailauth__hash_kit {
     void *md[2];
+    _Atomic(struct mailauth__hash *) spare[2][MAILAUTH__HASH_SPARES];
 } mailauth__hash_kit_t;
 
 void mailauth__hash_kit_init(mailauth__hash_kit_t *kit);

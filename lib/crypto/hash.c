@@ -8,12 +8,16 @@
  * signature of a message. */
 #include "crypto/crypto.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include <openssl/evp.h>
 
 #include "util/alloc.h"
 
 struct mailauth__hash {
     const mailauth_allocator_t *al;
+    const mailauth__hash_kit_t *kit; /* where it goes back when freed (NULL: freed) */
     EVP_MD                     *md; /* fetched, owned */
     EVP_MD_CTX                 *ctx;
     mailauth__hash_alg_t        alg;
@@ -33,20 +37,60 @@ md_name(mailauth__hash_alg_t alg)
     return alg == MAILAUTH__HASH_SHA1 ? "SHA1" : "SHA256";
 }
 
+static void hash_destroy(mailauth__hash_t *h);
+
 void
 mailauth__hash_kit_init(mailauth__hash_kit_t *kit)
 {
     kit->md[MAILAUTH__HASH_SHA256] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA256), NULL);
     kit->md[MAILAUTH__HASH_SHA1] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA1), NULL);
+    for (size_t a = 0; a < 2; a++) {
+        for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
+            atomic_init(&kit->spare[a][i], NULL);
+    }
 }
 
 void
 mailauth__hash_kit_clear(mailauth__hash_kit_t *kit)
 {
+    for (size_t a = 0; a < 2; a++) {
+        for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
+            hash_destroy(atomic_exchange_explicit(&kit->spare[a][i], NULL, memory_order_acquire));
+    }
     for (size_t i = 0; i < sizeof(kit->md) / sizeof(kit->md[0]); i++) {
         EVP_MD_free(kit->md[i]);
         kit->md[i] = NULL;
     }
+}
+
+/* The spares are a cache beside the kit's digests, not part of its value:
+ * a const kit lends and takes them back (like a public key's contexts). */
+static mailauth__hash_t *
+spare_take(const mailauth__hash_kit_t *kit, mailauth__hash_alg_t alg)
+{
+    mailauth__hash_kit_t *mk = (mailauth__hash_kit_t *)(uintptr_t)kit;
+    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++) {
+        if (atomic_load_explicit(&mk->spare[alg][i], memory_order_relaxed) != NULL) {
+            mailauth__hash_t *h =
+                atomic_exchange_explicit(&mk->spare[alg][i], NULL, memory_order_acq_rel);
+            if (h != NULL)
+                return h;
+        }
+    }
+    return NULL;
+}
+
+static bool
+spare_give(mailauth__hash_t *h)
+{
+    mailauth__hash_kit_t *mk = (mailauth__hash_kit_t *)(uintptr_t)h->kit;
+    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++) {
+        mailauth__hash_t *none = NULL;
+        if (atomic_compare_exchange_strong_explicit(&mk->spare[h->alg][i], &none, h,
+                                                    memory_order_acq_rel, memory_order_relaxed))
+            return true;
+    }
+    return false;
 }
 
 /* The algorithm: a new reference to the kit's, or fetched now. */
@@ -69,6 +113,18 @@ mailauth__hash_new_kit(const mailauth_allocator_t *al, const mailauth__hash_kit_
         *out = NULL;
     if (out == NULL || (alg != MAILAUTH__HASH_SHA256 && alg != MAILAUTH__HASH_SHA1))
         return MAILAUTH_EINVAL;
+    /* A spare of the same allocator is a new hash once initialized again,
+     * which its first update or final does (spent). */
+    if (kit != NULL && (h = spare_take(kit, alg)) != NULL) {
+        if (h->al == al) {
+            h->spent = true;
+            h->broken = false;
+            *out = h;
+            return MAILAUTH_OK;
+        }
+        hash_destroy(h);
+        h = NULL;
+    }
     h = mailauth__calloc(al, 1, sizeof(*h));
     if (h == NULL)
         goto fail;
@@ -81,10 +137,11 @@ mailauth__hash_new_kit(const mailauth_allocator_t *al, const mailauth__hash_kit_
     h->md = get_md(kit, alg);
     if (h->md == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1)
         goto fail;
+    h->kit = kit;
     *out = h;
     return MAILAUTH_OK;
 fail:
-    mailauth__hash_free(h);
+    hash_destroy(h);
     return st;
 }
 
@@ -132,14 +189,22 @@ mailauth__hash_final(mailauth__hash_t *h, uint8_t *out)
     return st;
 }
 
-void
-mailauth__hash_free(mailauth__hash_t *h)
+static void
+hash_destroy(mailauth__hash_t *h)
 {
     if (h == NULL)
         return;
     EVP_MD_CTX_free(h->ctx);
     EVP_MD_free(h->md);
     mailauth__free(h->al, h);
+}
+
+void
+mailauth__hash_free(mailauth__hash_t *h)
+{
+    if (h == NULL || (h->kit != NULL && spare_give(h)))
+        return;
+    hash_destroy(h);
 }
 
 mailauth_status_t

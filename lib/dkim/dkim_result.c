@@ -3,6 +3,7 @@
 #include "dkim/dkim_verify.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,18 +101,45 @@ mailauth_dkim_result_unsigned_bytes(const mailauth_dkim_result_t *res)
 
 /* "(2048-bit key)" for a pass, the problem otherwise, plus what a reader
  * of the field should know (test mode, unsigned bytes, the key size refused). */
+/* snprintf(buf, cap, "%s", s) without the format machinery (cap > 0). */
+static int
+copy_text(char *buf, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    size_t k = n < cap ? n : cap - 1;
+    memcpy(buf, s, k);
+    buf[k] = '\0';
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* snprintf(buf, cap, "%u-bit key", bits) for the usual case of a pass:
+ * digits written backwards, no format to interpret (cap > 0). */
+static int
+key_bits_text(char *buf, size_t cap, unsigned bits)
+{
+    static const char tail[] = "-bit key";
+    char              num[sizeof(tail) + 10];
+    size_t            k = sizeof(num) - sizeof(tail);
+    memcpy(num + k, tail, sizeof(tail));
+    do {
+        num[--k] = (char)('0' + bits % 10);
+        bits /= 10;
+    } while (bits != 0);
+    return copy_text(buf, cap, num + k);
+}
+
 static void
 comment_text(const mailauth_dkim_result_t *res, char *buf, size_t cap)
 {
     int n = 0;
     if (res->verdict == MAILAUTH_VERDICT_PASS)
-        n = snprintf(buf, cap, "%u-bit key", res->key_bits);
+        n = key_bits_text(buf, cap, res->key_bits);
     else if ((res->reason == MAILAUTH_REASON_DKIM_KEY_TOO_SMALL ||
               res->reason == MAILAUTH_REASON_DKIM_KEY_TOO_LARGE) &&
              res->key_bits > 0)
         n = snprintf(buf, cap, "%s: %u bits", res->problem, res->key_bits);
     else
-        n = snprintf(buf, cap, "%s", res->problem != NULL ? res->problem : "not verified");
+        n = copy_text(buf, cap, res->problem != NULL ? res->problem : "not verified");
     if (n < 0 || (size_t)n >= cap)
         return; /* cut: the comment is for humans */
     if (res->unsigned_bytes > 0 && res->verdict == MAILAUTH_VERDICT_PASS)
@@ -128,7 +156,7 @@ add_prop(mailauth_resinfo_t *ri, const char *property, const char *value, size_t
     mailauth_status_t st = MAILAUTH_OK;
     if (value == NULL || value[0] == '\0')
         return MAILAUTH_OK;
-    if (max < sizeof(cut) && strlen(value) > max) {
+    if (max < sizeof(cut) && strnlen(value, max + 1) > max) {
         memcpy(cut, value, max);
         cut[max] = '\0';
         value = cut;

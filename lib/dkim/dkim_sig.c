@@ -31,6 +31,7 @@ typedef struct pctx {
     const mailauth__taglist_t *l;
     mailauth__sig_t           *sig;
     mailauth__sig_err_t       *err;
+    const mailauth__tag_t     *one[26]; /* the tags named by one lower-case letter */
 } pctx_t;
 
 static mailauth_status_t
@@ -46,6 +47,9 @@ refuse(pctx_t *p, mailauth_reason_t reason, const char *what)
 static const mailauth__tag_t *
 tag(const pctx_t *p, const char *name)
 {
+    /* Most tags are one letter: those are looked up once, in index(). */
+    if (name[0] >= 'a' && name[0] <= 'z' && name[1] == '\0')
+        return p->one[name[0] - 'a'];
     return mailauth__tags_find(p->l, name);
 }
 
@@ -285,6 +289,7 @@ step_headers(pctx_t *p)
 {
     const mailauth__tag_t *h = tag(p, "h");
     const char            *item;
+    char                  *names;
     size_t                 n = 0, pos = 0, count = 1;
     bool                   from = false;
     if (p->kind == K_AS)
@@ -292,15 +297,18 @@ step_headers(pctx_t *p)
     for (size_t i = 0; i < h->value_len; i++)
         count += h->value[i] == ':';
     p->sig->h = mailauth__arena_calloc(p->a, count, sizeof(*p->sig->h));
-    if (p->sig->h == NULL)
+    /* One copy of the value, each name ended in place by a NUL over the
+     * ':', FWS or end that follows it (the list is read from the field). */
+    names = mailauth__arena_strndup(p->a, h->value, h->value_len);
+    if (p->sig->h == NULL || names == NULL)
         return MAILAUTH_ENOMEM;
     while (mailauth__tags_list_next(h, &pos, &item, &n)) {
+        char *name = names + (item - h->value);
         if (!is_field_name(item, n))
             return refuse(p, MAILAUTH_REASON_DKIM_SYNTAX, "h= is not a list of field names");
-        p->sig->h[p->sig->h_count] = mailauth__arena_strndup(p->a, item, n);
-        if (p->sig->h[p->sig->h_count++] == NULL)
-            return MAILAUTH_ENOMEM;
-        from = from || mailauth__mem_eq_ci(item, n, "from");
+        name[n] = '\0';
+        p->sig->h[p->sig->h_count++] = name;
+        from = from || (n == 4 && mailauth__eq_ci_n(item, "from", 4));
     }
     if (p->sig->h_count == 0)
         return refuse(p, MAILAUTH_REASON_DKIM_SYNTAX, "empty h=");
@@ -448,6 +456,18 @@ check_list(pctx_t *p, mailauth__tags_err_t e)
     return MAILAUTH_OK;
 }
 
+/* One pass over the list for tag(): names are case-sensitive (§3.2), and
+ * a list with a name twice was refused before any step looks. */
+static void
+index_tags(pctx_t *p)
+{
+    for (size_t i = 0; i < p->l->n; i++) {
+        const mailauth__tag_t *t = &p->l->v[i];
+        if (t->name_len == 1 && t->name[0] >= 'a' && t->name[0] <= 'z')
+            p->one[t->name[0] - 'a'] = t;
+    }
+}
+
 typedef mailauth_status_t (*step_fn)(pctx_t *p);
 
 /* In this order, so a refused field still tells d= and s= when it can. */
@@ -461,10 +481,9 @@ mailauth_status_t
 mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind, const char *field_value,
                     size_t len, mailauth__sig_t *out, mailauth__sig_err_t *err)
 {
-    mailauth__arena_t    scratch;
+    mailauth__tag_t      tags[SIG_MAX_TAGS];
     mailauth__taglist_t  l;
     mailauth__tags_err_t e = MAILAUTH__TAGS_OK;
-    size_t               at = 0;
     pctx_t               p;
     mailauth_status_t    st;
     if (err != NULL) {
@@ -477,19 +496,20 @@ mailauth__sig_parse(mailauth__arena_t *a, mailauth__sig_kind_t kind, const char 
         (unsigned)kind > (unsigned)MAILAUTH__SIG_AS)
         return MAILAUTH_EINVAL;
     out->kind = kind;
-    /* The tag list is needed only while the field is read: it goes to a
-     * scratch arena, so that what a message keeps while its body streams
-     * is the parsed signature alone (up to SIG_MAX_TAGS entries would
-     * otherwise stay for the life of the evaluation). */
-    mailauth__arena_init(&scratch, a->al);
-    st = mailauth__tags_parse(&scratch, field_value, len, SIG_MAX_TAGS, &l, &e, &at);
-    if (st == MAILAUTH_OK) {
-        p = (pctx_t){.a = a, .kind = 1u << kind, .l = &l, .sig = out, .err = err};
-        st = check_list(&p, e);
-        for (size_t i = 0; st == MAILAUTH_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
-            st = steps[i](&p);
-    }
-    mailauth__arena_clear(&scratch);
+    /* The tag list is needed only while the field is read: it lives on
+     * the stack (3 KiB), so that what a message keeps while its body
+     * streams is the parsed signature alone, and a field costs no
+     * allocation for it. k tags take at least 3k - 1 bytes, so a field
+     * has more than SIG_MAX_TAGS exactly when the arena parser would say
+     * so; duplicates come out the same (the first repeated name). */
+    e = mailauth__tags_parse_fixed(field_value != NULL ? field_value : "", len, tags, SIG_MAX_TAGS,
+                                   &l, NULL);
+    p = (pctx_t){.a = a, .kind = 1u << kind, .l = &l, .sig = out, .err = err};
+    st = check_list(&p, e);
+    if (st == MAILAUTH_OK)
+        index_tags(&p);
+    for (size_t i = 0; st == MAILAUTH_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
+        st = steps[i](&p);
     return st == REFUSED ? MAILAUTH_OK : st;
 }
 

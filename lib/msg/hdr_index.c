@@ -76,9 +76,13 @@ strip_line_end(const char *field, size_t len)
 static size_t
 bare_lfs(const char *field, size_t len)
 {
-    size_t extra = 0;
-    for (size_t i = 0; i < len; i++)
-        extra += field[i] == '\n' && (i == 0 || field[i - 1] != '\r');
+    size_t      extra = 0;
+    const char *end = field + len, *lf = field;
+    /* LF by LF: a folded field has one per line, nearly always after a CR. */
+    while ((lf = memchr(lf, '\n', (size_t)(end - lf))) != NULL) {
+        extra += lf == field || lf[-1] != '\r';
+        lf++;
+    }
     return extra;
 }
 
@@ -170,19 +174,22 @@ mailauth__hdr_index_get(const mailauth__hdr_index_t *idx, size_t i)
     return &idx->v[i];
 }
 
+/* name is nlen bytes long: the length is compared before any byte. */
 static bool
-name_is(const mailauth__hdr_t *h, const char *name)
+name_is(const mailauth__hdr_t *h, const char *name, size_t nlen)
 {
-    return mailauth__mem_eq_ci(h->raw, h->name_len, name);
+    return h->name_len == nlen && mailauth__eq_ci_n(h->raw, name, nlen);
 }
 
 const mailauth__hdr_t *
 mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
 {
+    size_t nlen = 0;
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
+    nlen = strlen(name);
     for (size_t i = *pos; !idx->released && i < idx->n; i++) {
-        if (name_is(&idx->v[i], name)) {
+        if (name_is(&idx->v[i], name, nlen)) {
             *pos = i + 1;
             return &idx->v[i];
         }
@@ -194,13 +201,14 @@ mailauth__hdr_index_next(const mailauth__hdr_index_t *idx, const char *name, siz
 const mailauth__hdr_t *
 mailauth__hdr_index_prev(const mailauth__hdr_index_t *idx, const char *name, size_t *pos)
 {
-    size_t i = 0;
+    size_t i = 0, nlen = 0;
     if (idx == NULL || name == NULL || pos == NULL)
         return NULL;
+    nlen = strlen(name);
     i = *pos < idx->n ? *pos : idx->n;
     while (i > 0 && !idx->released) {
         i--;
-        if (name_is(&idx->v[i], name)) {
+        if (name_is(&idx->v[i], name, nlen)) {
             *pos = i;
             return &idx->v[i];
         }
@@ -255,9 +263,12 @@ mailauth__hdr_index_refused_count(const mailauth__hdr_index_t *idx, const char *
 bool
 mailauth__hdr_index_may_be_refused(const mailauth__hdr_index_t *idx, const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = 0;
     if (idx->rmany)
         return true;
+    if (idx->nrnames == 0) /* nothing refused: the usual message */
+        return false;
+    n = strlen(name);
     for (size_t i = 0; i < idx->nrnames; i++) {
         const mailauth__hdr_refused_t *r = &idx->rnames[i];
         if (r->prefix ? r->len <= n && mailauth__eq_ci_n(r->name, name, r->len)

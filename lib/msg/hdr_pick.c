@@ -14,17 +14,35 @@
 
 #include "util/str.h"
 
-/* FNV-1a over the lower-cased name: field names are case-insensitive (RFC 5322 §1.2.2). */
+/* A multiply per 8 bytes of the name, with bit 0x20 set in every byte:
+ * names equal but for case hash alike (RFC 5322 §1.2.2: field names are
+ * case-insensitive); the few other bytes it merges only collide, and the
+ * probe compares exactly. A byte at a time (FNV) put a multiply's latency
+ * on every byte of every name of every h= list. */
 static size_t
 name_hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = (unsigned char)s[i];
-        h ^= c - 'A' < 26u ? c + ('a' - 'A') : c; /* ASCII lower case, no call per byte */
-        h *= 16777619u;
+    const uint64_t k = 0x9e3779b97f4a7c15u, fold = 0x2020202020202020u;
+    uint64_t       h = (uint64_t)n * k, w = 0;
+    size_t         i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ (w | fold)) * k;
     }
-    return (size_t)h;
+    if (i < n) {
+        /* The tail without a copy of variable length (its byte stores
+         * and the word load after them stall the load): the last 8
+         * bytes again, or a short name byte by byte. */
+        if (n >= 8) {
+            memcpy(&w, s + n - 8, 8);
+        } else {
+            w = 0;
+            for (size_t j = 0; j < n; j++)
+                w |= (uint64_t)(unsigned char)s[j] << (8 * j);
+        }
+        h = (h ^ (w | fold)) * k;
+    }
+    return (size_t)(h ^ (h >> 29));
 }
 
 mailauth_status_t

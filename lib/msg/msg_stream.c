@@ -312,6 +312,89 @@ step_value(mailauth__msg_stream_t *s, const char *p, size_t n, size_t *used)
     return append(s, "\r\n", 2); /* bare LF becomes CRLF */
 }
 
+/* A whole field at p, its last line end and the first byte of the line
+ * after it in the chunk: the bytes through its final line end (*len: the
+ * field without it; *bare: how many of its folds follow a bare LF), or 0
+ * to take the byte-by-byte way. Taken only when that way would give the
+ * same bytes: the next line not a continuation, all of it under hold
+ * once each bare LF is CRLF. */
+static size_t
+whole_field(const mailauth__msg_stream_t *s, const char *p, size_t n, size_t *len, size_t *bare)
+{
+    size_t i = 0, lf = 0;
+    *bare = 0;
+    while (i < n && is_ftext((unsigned char)p[i]))
+        i++;
+    if (i == 0)
+        return 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (i >= n || p[i] != ':')
+        return 0;
+    for (;;) {
+        const char *e = memchr(p + i, '\n', n - i);
+        if (e == NULL)
+            return 0;
+        lf = (size_t)(e - p); /* lf > i > 0 */
+        i = lf + 1;
+        if (i >= n)
+            return 0;
+        if (p[i] != ' ' && p[i] != '\t')
+            break;
+        *bare += p[lf - 1] != '\r'; /* a fold after a bare LF: CRLF in the field */
+    }
+    /* The last line end, CRLF or a bare LF, is not part of the field; the
+     * buffer would hold it as CRLF, so a bare one counts a byte more. */
+    if (i + *bare + (p[lf - 1] != '\r') > s->hold)
+        return 0;
+    *len = p[lf - 1] == '\r' ? lf - 1 : lf;
+    return i;
+}
+
+/* A whole field with folds after bare LFs: copied into the field buffer
+ * line by line with a CR before each of those LFs (what the byte-by-byte
+ * way keeps), then handed on. */
+static mailauth_status_t
+emit_normalized(mailauth__msg_stream_t *s, const char *p, size_t len, size_t bare)
+{
+    size_t            from = 0, w = 0;
+    const char       *e = NULL;
+    mailauth_status_t st = len + bare > s->cap ? grow(s, len + bare) : MAILAUTH_OK;
+    if (st != MAILAUTH_OK)
+        return st;
+    while ((e = memchr(p + from, '\n', len - from)) != NULL) {
+        size_t lf = (size_t)(e - p);
+        memcpy(s->buf + w, p + from, lf - from);
+        w += lf - from;
+        if (p[lf - 1] != '\r') /* lf > 0: the name comes first */
+            s->buf[w++] = '\r';
+        s->buf[w++] = '\n';
+        from = lf + 1;
+    }
+    memcpy(s->buf + w, p + from, len - from);
+    return absorb(s, s->sink.header(s->sink.ud, s->buf, w + len - from));
+}
+
+/* At the start of a line: a field in the buffer is complete unless this
+ * line continues it; a whole field here goes to the sink at once. */
+static mailauth_status_t
+step_line_fast(mailauth__msg_stream_t *s, const char *p, size_t n, size_t *used)
+{
+    size_t            len = 0, bare = 0;
+    mailauth_status_t st = MAILAUTH_OK;
+    if (p[0] != ' ' && p[0] != '\t') {
+        st = emit_field(s);
+        if (st != MAILAUTH_OK)
+            return st;
+        *used = whole_field(s, p, n, &len, &bare);
+        if (*used != 0 && bare != 0)
+            return emit_normalized(s, p, len, bare);
+        if (*used != 0)
+            return absorb(s, s->sink.header(s->sink.ud, p, len));
+    }
+    return step_line(s, p, used);
+}
+
 static size_t
 step_skip(mailauth__msg_stream_t *s, const char *p, size_t n)
 {
@@ -331,7 +414,7 @@ run(mailauth__msg_stream_t *s, const char *p, size_t n)
     while (st == MAILAUTH_OK && i < n) {
         switch (s->state) {
         case ST_LINE:
-            st = step_line(s, p + i, &used);
+            st = step_line_fast(s, p + i, n - i, &used);
             break;
         case ST_LINE_CR:
             st = step_line_cr(s, p + i, &used);
@@ -372,6 +455,10 @@ static mailauth_status_t
 feed_start(mailauth__msg_stream_t *s, const char **p, size_t *n, bool at_end)
 {
     size_t take = MBOX_LEN - s->nstart;
+    if (s->nstart == 0 && *n >= MBOX_LEN) { /* told from the chunk itself: nothing copied */
+        s->state = memcmp(*p, "From ", MBOX_LEN) == 0 ? ST_SKIP : ST_LINE;
+        return MAILAUTH_OK;
+    }
     if (take > *n)
         take = *n;
     if (take != 0)

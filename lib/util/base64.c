@@ -1,6 +1,7 @@
 /* Base64 (RFC 4648 §4), tolerant of folding whitespace as DKIM requires. */
 #include "util/base64.h"
 
+#include "util/scan.h"
 #include "util/str.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -58,24 +59,13 @@ check_tail(const char *in, size_t n, size_t i, size_t quantum)
 }
 
 /* Whole groups of four alphabet characters, no whitespace: the usual b=,
- * bh= and p= once their folding is gone. Returns the input consumed. */
+ * bh= and p= once their folding is gone, decoded by the scanner table
+ * (32 characters a step where the CPU can). Returns the input consumed. */
 static size_t
 decode_quads(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
 {
-    size_t i = 0, w = *o;
-    for (; i + 4 <= n; i += 4) {
-        /* 0 (not alphabet) wraps to a huge value: one test for all four. */
-        uint32_t a = b64_dec[in[i]] - 1u, b = b64_dec[in[i + 1]] - 1u, c = b64_dec[in[i + 2]] - 1u,
-                 d = b64_dec[in[i + 3]] - 1u;
-        if ((a | b | c | d) > 63)
-            break; /* whitespace, padding or junk: the byte loop decides */
-        uint32_t v = a << 18 | b << 12 | c << 6 | d;
-        out[w] = (uint8_t)(v >> 16);
-        out[w + 1] = (uint8_t)(v >> 8);
-        out[w + 2] = (uint8_t)v;
-        w += 3;
-    }
-    *o = w;
+    size_t i = mailauth__scan()->b64_quads(out + *o, in, n);
+    *o += i / 4 * 3;
     return i;
 }
 

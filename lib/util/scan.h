@@ -59,6 +59,14 @@ typedef struct mailauth__scan_ops {
      * without its SP, HTAB, CR and LF bytes (o has room for n); returns
      * the number of bytes written. */
     size_t (*copy_nows)(uint8_t *o, const uint8_t *p, size_t n);
+
+    /* Base64 (RFC 4648 §4) without whitespace, as b=, bh= and p= are once
+     * their FWS is gone: decodes p[0, n) four characters at a time while
+     * all four are of the alphabet, writing 3 bytes for each group to o
+     * (room for n / 4 * 3 bytes); returns the characters taken, a multiple
+     * of 4: up to the first group holding anything else ('=', FWS, junk)
+     * or fewer than four characters. util/base64.c decides the rest. */
+    size_t (*b64_quads)(uint8_t *o, const uint8_t *p, size_t n);
 } mailauth__scan_ops_t;
 
 /* The best table for this CPU, chosen on the first call (thread-safe). */

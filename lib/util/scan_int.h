@@ -33,6 +33,7 @@ size_t mailauth__scan_scalar_bare_lf(const uint8_t *p, size_t n, bool prev_cr);
 size_t mailauth__scan_scalar_lf_to_crlf(uint8_t *o, const uint8_t *p, size_t n, bool prev_cr);
 size_t mailauth__scan_scalar_valchar_run(const uint8_t *p, size_t n);
 size_t mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n);
+size_t mailauth__scan_scalar_b64_quads(uint8_t *o, const uint8_t *p, size_t n);
 
 #if MAILAUTH__SCAN_X86
 extern const mailauth__scan_ops_t mailauth__scan_sse2_ops;

@@ -81,6 +81,39 @@ mailauth__scan_scalar_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
     return k;
 }
 
+/* A base64 character's value + 1, or 0 outside the alphabet. */
+static uint32_t
+b64_val1(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (uint32_t)(c - 'A') + 1u;
+    if (c >= 'a' && c <= 'z')
+        return (uint32_t)(c - 'a') + 27u;
+    if (c >= '0' && c <= '9')
+        return (uint32_t)(c - '0') + 53u;
+    if (c == '+')
+        return 63u;
+    return c == '/' ? 64u : 0u;
+}
+
+size_t
+mailauth__scan_scalar_b64_quads(uint8_t *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0, w = 0;
+    for (; i + 4 <= n; i += 4, w += 3) {
+        /* 0 (not alphabet) wraps to a huge value: one test for all four. */
+        uint32_t a = b64_val1(p[i]) - 1u, b = b64_val1(p[i + 1]) - 1u;
+        uint32_t c = b64_val1(p[i + 2]) - 1u, d = b64_val1(p[i + 3]) - 1u;
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        if ((a | b | c | d) > 63)
+            break;
+        o[w] = (uint8_t)(v >> 16);
+        o[w + 1] = (uint8_t)(v >> 8);
+        o[w + 2] = (uint8_t)v;
+    }
+    return i;
+}
+
 const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .name = "scalar",
     .relaxed_squeeze = mailauth__scan_scalar_relaxed_squeeze,
@@ -89,4 +122,5 @@ const mailauth__scan_ops_t mailauth__scan_scalar_ops = {
     .lf_to_crlf = mailauth__scan_scalar_lf_to_crlf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
     .copy_nows = mailauth__scan_scalar_copy_nows,
+    .b64_quads = mailauth__scan_scalar_b64_quads,
 };

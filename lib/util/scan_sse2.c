@@ -146,21 +146,26 @@ mailauth__scan_sse2_valchar_run(const uint8_t *p, size_t n)
     return i + mailauth__scan_scalar_valchar_run(p + i, n - i);
 }
 
-/* Blocks with no byte at or below 0x20 go in one store; the others a byte
- * at a time, without a branch on the byte. */
+/* Blocks with no byte at or below 0x20 go in one store; a block with one
+ * is stored too, and counted up to that byte, which then goes a byte at a
+ * time, without a branch on the byte (k <= i, so the store stays inside
+ * o's n bytes). */
 size_t SSE2
 mailauth__scan_sse2_copy_nows(uint8_t *o, const uint8_t *p, size_t n)
 {
     size_t i = 0, k = 0;
     while (i < n) {
         if (i + 16 <= n) {
-            __m128i v = load(p + i);
-            if (bits(le_20(v)) == 0) {
-                _mm_storeu_si128((__m128i *)(void *)(o + k), v);
+            __m128i  v = load(p + i);
+            uint32_t m = bits(le_20(v));
+            _mm_storeu_si128((__m128i *)(void *)(o + k), v);
+            if (m == 0) {
                 i += 16;
                 k += 16;
                 continue;
             }
+            i += (size_t)__builtin_ctz(m);
+            k += (size_t)__builtin_ctz(m);
         }
         uint8_t c = p[i++];
         o[k] = c; /* kept unless it is SP, HTAB, CR or LF */
@@ -177,5 +182,6 @@ const mailauth__scan_ops_t mailauth__scan_sse2_ops = {
     .lf_to_crlf = mailauth__scan_sse2_lf_to_crlf,
     .valchar_run = mailauth__scan_sse2_valchar_run,
     .copy_nows = mailauth__scan_sse2_copy_nows,
+    .b64_quads = mailauth__scan_scalar_b64_quads,
 };
 #endif

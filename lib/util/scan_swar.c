@@ -68,5 +68,6 @@ const mailauth__scan_ops_t mailauth__scan_swar_ops = {
     .lf_to_crlf = mailauth__scan_scalar_lf_to_crlf,
     .valchar_run = mailauth__scan_scalar_valchar_run,
     .copy_nows = mailauth__scan_scalar_copy_nows,
+    .b64_quads = mailauth__scan_scalar_b64_quads,
 };
 #endif
