@@ -46,7 +46,7 @@ static bool
 envelope_rows_on(const mailauth_eval_t *ev)
 {
     for (size_t i = 0; i < CHECK_N; i++) {
-        const check_ops_t *ops = ev->checks[i].ops;
+        const check_ops_t *ops = ev->ops[i];
         if (ops->when == CHECK_AT_ENVELOPE && (ev->ctx->methods & (unsigned)ops->method) != 0)
             return true;
     }
