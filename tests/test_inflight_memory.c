@@ -23,6 +23,7 @@
 
 #include <mailauth/mailauth.h>
 
+#include "crypto/crypto.h"
 #include "support/dkim_harness.h"
 
 #define N_MSGS 64u
@@ -194,14 +195,20 @@ test_held_per_message(void **state)
     rest = (size_t)(m.p + m.n - body) - FIRST_BODY;
     assert_int_equal(mailauth_ctx_new(&al, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_new_zone(ctx, zone, strlen(zone), NULL, &r), MAILAUTH_OK);
-    /* One message first, finished and freed: the resolver's cache and the
-     * key cache, shared by every message, are then filled. */
-    start_one(ctx, r, &m, &ev[0]);
-    assert_int_equal(mailauth_eval_body(ev[0], body + FIRST_BODY, rest), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_end_message(ev[0]), MAILAUTH_OK);
-    assert_int_equal(mailauth_eval_finish_sync(ev[0], -1), MAILAUTH_OK);
-    check_verdicts(ev[0]);
-    mailauth_eval_free(ev[0]);
+    /* A few messages first, in flight together, finished and freed: the
+     * resolver's cache and the key cache, shared by every message, are
+     * then filled, and so are the ctx's spare hash objects (it keeps up
+     * to MAILAUTH__HASH_SPARES of each algorithm for the next messages). */
+    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
+        start_one(ctx, r, &m, &ev[i]);
+    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++) {
+        assert_int_equal(mailauth_eval_body(ev[i], body + FIRST_BODY, rest), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_end_message(ev[i]), MAILAUTH_OK);
+        assert_int_equal(mailauth_eval_finish_sync(ev[i], -1), MAILAUTH_OK);
+        check_verdicts(ev[i]);
+    }
+    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
+        mailauth_eval_free(ev[i]);
     base = c.cur;
     for (size_t i = 0; i < N_MSGS; i++)
         start_one(ctx, r, &m, &ev[i]);
