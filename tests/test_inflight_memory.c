@@ -25,6 +25,7 @@
 
 #include "crypto/crypto.h"
 #include "support/dkim_harness.h"
+#include "support/fail_alloc.h"
 
 #define N_MSGS 64u
 #define FIRST_BODY 12u /* body bytes fed before the messages are held */
@@ -35,58 +36,6 @@
  * changes, not for one more chunk or a parse kept by mistake (before this
  * test the same message held 4.7 KB, and 10 KB before that). */
 #define HELD_MAX 3600u
-
-/* ---- the counting allocator ------------------------------------------------------- */
-
-#define HDR ((size_t)16)
-
-struct counter {
-    size_t cur;
-};
-
-static void *
-c_malloc(void *ud, size_t n)
-{
-    struct counter *c = ud;
-    unsigned char  *p = malloc(n + HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &n, sizeof(n));
-    c->cur += n;
-    return p + HDR;
-}
-
-static void
-c_free(void *ud, void *ptr)
-{
-    struct counter *c = ud;
-    unsigned char  *p;
-    size_t          old;
-    if (ptr == NULL)
-        return;
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    c->cur -= old;
-    free(p);
-}
-
-static void *
-c_realloc(void *ud, void *ptr, size_t n)
-{
-    struct counter *c = ud;
-    unsigned char  *p, *q;
-    size_t          old;
-    if (ptr == NULL)
-        return c_malloc(ud, n);
-    p = (unsigned char *)ptr - HDR;
-    memcpy(&old, p, sizeof(old));
-    q = realloc(p, n + HDR);
-    if (q == NULL)
-        return NULL;
-    memcpy(q, &n, sizeof(n));
-    c->cur = c->cur - old + n;
-    return q + HDR;
-}
 
 /* ---- the messages ------------------------------------------------------------------ */
 
@@ -180,8 +129,7 @@ check_verdicts(const mailauth_eval_t *ev)
 static void
 test_held_per_message(void **state)
 {
-    struct counter       c = {0};
-    mailauth_allocator_t al = {MAILAUTH_ALLOCATOR_VERSION, &c, c_malloc, c_realloc, c_free};
+    fail_alloc_t         fa; /* never fails here: it counts the bytes held */
     mailauth_ctx_t      *ctx = NULL;
     mailauth_resolver_t *r = NULL;
     mailauth_eval_t     *ev[N_MSGS];
@@ -193,7 +141,8 @@ test_held_per_message(void **state)
     assert_non_null(body);
     body += 4;
     rest = (size_t)(m.p + m.n - body) - FIRST_BODY;
-    assert_int_equal(mailauth_ctx_new(&al, &ctx), MAILAUTH_OK);
+    fail_alloc_init(&fa, 0);
+    assert_int_equal(mailauth_ctx_new(&fa.al, &ctx), MAILAUTH_OK);
     assert_int_equal(mailauth_resolver_new_zone(ctx, zone, strlen(zone), NULL, &r), MAILAUTH_OK);
     /* A few messages first, in flight together, finished and freed: the
      * resolver's cache and the key cache, shared by every message, are
@@ -209,12 +158,12 @@ test_held_per_message(void **state)
     }
     for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
         mailauth_eval_free(ev[i]);
-    base = c.cur;
+    base = fa.live_bytes;
     for (size_t i = 0; i < N_MSGS; i++)
         start_one(ctx, r, &m, &ev[i]);
     for (int k = 0; k < 8; k++)
         (void)mailauth_resolver_run_once(r, 0);
-    held = (c.cur - base) / N_MSGS;
+    held = (fa.live_bytes - base) / N_MSGS;
     print_message("held per message while the body streams: %zu bytes (bound %u)\n", held,
                   HELD_MAX);
     if (held > HELD_MAX)
@@ -237,10 +186,10 @@ test_held_per_message(void **state)
             done++;
         }
     }
-    assert_int_equal(c.cur, base); /* every evaluation gave back all it took */
+    assert_int_equal(fa.live_bytes, base); /* every evaluation gave back all it took */
     mailauth_resolver_free(r);
     mailauth_ctx_free(ctx);
-    assert_int_equal(c.cur, 0);
+    assert_int_equal(fa.live_bytes, 0);
     free(m.p);
     free(zone);
 }
