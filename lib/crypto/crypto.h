@@ -29,6 +29,8 @@
 #include <mailauth/ctx.h>
 #include <mailauth/status.h>
 
+#include "util/spares.h"
+
 typedef enum mailauth__hash_alg {
     MAILAUTH__HASH_SHA256 = 0,
     MAILAUTH__HASH_SHA1 = 1,
@@ -57,8 +59,8 @@ typedef struct mailauth__hash mailauth__hash_t;
  * Lent and returned by atomic exchange; freed by kit_clear(). */
 #define MAILAUTH__HASH_SPARES 4
 typedef struct mailauth__hash_kit {
-    void *md[2];
-    _Atomic(struct mailauth__hash *) spare[2][MAILAUTH__HASH_SPARES];
+    void             *md[2];
+    mailauth__spare_t spare[2][MAILAUTH__HASH_SPARES]; /* struct mailauth__hash */
 } mailauth__hash_kit_t;
 
 void mailauth__hash_kit_init(mailauth__hash_kit_t *kit);
@@ -75,7 +77,7 @@ mailauth_status_t mailauth__hash_new_kit(const mailauth_allocator_t *al,
 void mailauth__hash_update(mailauth__hash_t *h, const void *p, size_t n);
 /* Write the digest (mailauth__hash_len bytes) and reset for reuse. */
 mailauth_status_t mailauth__hash_final(mailauth__hash_t *h, uint8_t *out);
-void mailauth__hash_free(mailauth__hash_t *h);
+void              mailauth__hash_free(mailauth__hash_t *h);
 /* One-shot digest. */
 mailauth_status_t mailauth__hash_once(mailauth__hash_alg_t alg, const void *p, size_t n,
                                       uint8_t *out);
@@ -110,7 +112,7 @@ mailauth_status_t mailauth__pubkey_decode(const mailauth_allocator_t *al, mailau
 mailauth__pubkey_t *mailauth__pubkey_ref(mailauth__pubkey_t *k); /* +1, thread-safe */
 void mailauth__pubkey_unref(mailauth__pubkey_t *k); /* -1, frees at 0 with its allocator; NULL ok */
 mailauth__key_type_t mailauth__pubkey_type(const mailauth__pubkey_t *k);
-unsigned mailauth__pubkey_bits(const mailauth__pubkey_t *k);
+unsigned             mailauth__pubkey_bits(const mailauth__pubkey_t *k);
 
 /* Verify `sig` over `digest` (see the top of this file). Thread-safe on a
  * shared key. dlen must be the digest length of alg; Ed25519 takes SHA-256
@@ -145,16 +147,16 @@ mailauth_status_t mailauth__privkey_generate(const mailauth_allocator_t *al,
  * mailauth__privkey_load_pem() reads back) into buf, snprintf-like
  * (mailauth__copy_out(): *need is the size with the NUL). MAILAUTH_OK,
  * MAILAUTH_ENOSPC, MAILAUTH_EINVAL, MAILAUTH_ENOMEM, MAILAUTH_ECRYPTO. */
-mailauth_status_t mailauth__privkey_pem(const mailauth__privkey_t *k, char *buf, size_t cap,
-                                        size_t *need);
-void mailauth__privkey_free(mailauth__privkey_t *k);
+mailauth_status_t    mailauth__privkey_pem(const mailauth__privkey_t *k, char *buf, size_t cap,
+                                           size_t *need);
+void                 mailauth__privkey_free(mailauth__privkey_t *k);
 mailauth__key_type_t mailauth__privkey_type(const mailauth__privkey_t *k);
-unsigned mailauth__privkey_bits(const mailauth__privkey_t *k);
+unsigned             mailauth__privkey_bits(const mailauth__privkey_t *k);
 /* Size in bytes of a signature this key makes (RSA: modulus bytes; Ed25519: 64). */
 size_t mailauth__privkey_sig_len(const mailauth__privkey_t *k);
 /* The public half as a DKIM p= value (DER SPKI for RSA, 32 raw bytes for
  * Ed25519), allocated with `al`; for tests and for printing DNS records. */
-mailauth_status_t mailauth__privkey_public_der(const mailauth__privkey_t *k,
+mailauth_status_t mailauth__privkey_public_der(const mailauth__privkey_t  *k,
                                                const mailauth_allocator_t *al, uint8_t **der,
                                                size_t *len);
 /* Sign `digest` into sig (capacity *slen; set to the length written).

@@ -18,7 +18,7 @@
 struct mailauth__hash {
     const mailauth_allocator_t *al;
     const mailauth__hash_kit_t *kit; /* where it goes back when freed (NULL: freed) */
-    EVP_MD                     *md; /* fetched, owned */
+    EVP_MD                     *md;  /* fetched, owned */
     EVP_MD_CTX                 *ctx;
     mailauth__hash_alg_t        alg;
     bool                        broken; /* an update failed: final reports it */
@@ -45,8 +45,7 @@ mailauth__hash_kit_init(mailauth__hash_kit_t *kit)
     kit->md[MAILAUTH__HASH_SHA256] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA256), NULL);
     kit->md[MAILAUTH__HASH_SHA1] = EVP_MD_fetch(NULL, md_name(MAILAUTH__HASH_SHA1), NULL);
     for (size_t a = 0; a < 2; a++) {
-        for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
-            atomic_init(&kit->spare[a][i], NULL);
+        mailauth__spares_init(kit->spare[a], MAILAUTH__HASH_SPARES);
     }
 }
 
@@ -55,7 +54,7 @@ mailauth__hash_kit_clear(mailauth__hash_kit_t *kit)
 {
     for (size_t a = 0; a < 2; a++) {
         for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++)
-            hash_destroy(atomic_exchange_explicit(&kit->spare[a][i], NULL, memory_order_acquire));
+            hash_destroy(mailauth__spares_drain(kit->spare[a], i));
     }
     for (size_t i = 0; i < sizeof(kit->md) / sizeof(kit->md[0]); i++) {
         EVP_MD_free(kit->md[i]);
@@ -69,28 +68,14 @@ static mailauth__hash_t *
 spare_take(const mailauth__hash_kit_t *kit, mailauth__hash_alg_t alg)
 {
     mailauth__hash_kit_t *mk = (mailauth__hash_kit_t *)(uintptr_t)kit;
-    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++) {
-        if (atomic_load_explicit(&mk->spare[alg][i], memory_order_relaxed) != NULL) {
-            mailauth__hash_t *h =
-                atomic_exchange_explicit(&mk->spare[alg][i], NULL, memory_order_acq_rel);
-            if (h != NULL)
-                return h;
-        }
-    }
-    return NULL;
+    return mailauth__spares_take(mk->spare[alg], MAILAUTH__HASH_SPARES);
 }
 
 static bool
 spare_give(mailauth__hash_t *h)
 {
     mailauth__hash_kit_t *mk = (mailauth__hash_kit_t *)(uintptr_t)h->kit;
-    for (size_t i = 0; i < MAILAUTH__HASH_SPARES; i++) {
-        mailauth__hash_t *none = NULL;
-        if (atomic_compare_exchange_strong_explicit(&mk->spare[h->alg][i], &none, h,
-                                                    memory_order_acq_rel, memory_order_relaxed))
-            return true;
-    }
-    return false;
+    return mailauth__spares_give(mk->spare[h->alg], MAILAUTH__HASH_SPARES, h);
 }
 
 /* The algorithm: a new reference to the kit's, or fetched now. */

@@ -24,6 +24,7 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_int.h"
 #include "util/alloc.h"
+#include "util/spares.h"
 
 /* Verification contexts kept with an RSA key, ready for EVP_PKEY_verify():
  * setting one up (provider fetch, padding, digest) costs about a tenth of
@@ -33,14 +34,14 @@
 #define VERIFY_SPARES 2
 
 struct mailauth__pubkey {
-    atomic_uint             refs;
-    mailauth_allocator_t    al; /* the last unref frees the key with it */
-    mailauth__key_type_t    type;
-    unsigned                bits;
-    size_t                  sig_len;              /* RSA: modulus bytes; Ed25519: 64 */
-    EVP_PKEY               *pkey;                 /* never modified once built: shared by threads */
-    _Atomic(EVP_PKEY_CTX *) spare[VERIFY_SPARES]; /* RSA with SHA-256, idle */
-    _Atomic(EVP_MD_CTX *)   ed_spare[VERIFY_SPARES]; /* Ed25519, set up for this key, idle */
+    atomic_uint          refs;
+    mailauth_allocator_t al; /* the last unref frees the key with it */
+    mailauth__key_type_t type;
+    unsigned             bits;
+    size_t               sig_len;                 /* RSA: modulus bytes; Ed25519: 64 */
+    EVP_PKEY            *pkey;                    /* never modified once built: shared by threads */
+    mailauth__spare_t    spare[VERIFY_SPARES];    /* EVP_PKEY_CTX: RSA with SHA-256, idle */
+    mailauth__spare_t    ed_spare[VERIFY_SPARES]; /* EVP_MD_CTX: Ed25519, set up for this key */
 };
 
 enum {
@@ -294,10 +295,8 @@ mailauth__pubkey_decode(const mailauth_allocator_t *al, mailauth__key_type_t typ
     }
     if (st == MAILAUTH_OK) {
         atomic_init(&k->refs, 1);
-        for (size_t i = 0; i < VERIFY_SPARES; i++)
-            atomic_init(&k->spare[i], NULL);
-        for (size_t i = 0; i < VERIFY_SPARES; i++)
-            atomic_init(&k->ed_spare[i], NULL);
+        mailauth__spares_init(k->spare, VERIFY_SPARES);
+        mailauth__spares_init(k->ed_spare, VERIFY_SPARES);
         k->al = al != NULL ? *al : mailauth__default_allocator;
         k->type = type;
         k->bits = kbits;
@@ -329,10 +328,10 @@ mailauth__pubkey_unref(mailauth__pubkey_t *k)
     /* acq_rel: the thread that frees sees every other thread's last use. */
     if (k == NULL || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
-    for (size_t i = 0; i < VERIFY_SPARES; i++)
-        EVP_PKEY_CTX_free(atomic_load_explicit(&k->spare[i], memory_order_acquire));
-    for (size_t i = 0; i < VERIFY_SPARES; i++)
-        EVP_MD_CTX_free(atomic_load_explicit(&k->ed_spare[i], memory_order_acquire));
+    for (size_t i = 0; i < VERIFY_SPARES; i++) {
+        EVP_PKEY_CTX_free(mailauth__spares_drain(k->spare, i));
+        EVP_MD_CTX_free(mailauth__spares_drain(k->ed_spare, i));
+    }
     EVP_PKEY_free(k->pkey);
     mailauth__free(&k->al, k); /* reads k->al before the block goes */
 }
@@ -371,27 +370,15 @@ static EVP_PKEY_CTX *
 spare_take(const mailauth__pubkey_t *k)
 {
     mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
-    for (size_t i = 0; i < VERIFY_SPARES; i++) {
-        if (atomic_load_explicit(&mk->spare[i], memory_order_relaxed) != NULL) {
-            EVP_PKEY_CTX *pc = atomic_exchange_explicit(&mk->spare[i], NULL, memory_order_acq_rel);
-            if (pc != NULL)
-                return pc;
-        }
-    }
-    return NULL;
+    return mailauth__spares_take(mk->spare, VERIFY_SPARES);
 }
 
 static void
 spare_give(const mailauth__pubkey_t *k, EVP_PKEY_CTX *pc)
 {
     mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
-    for (size_t i = 0; i < VERIFY_SPARES; i++) {
-        EVP_PKEY_CTX *none = NULL;
-        if (atomic_compare_exchange_strong_explicit(&mk->spare[i], &none, pc, memory_order_acq_rel,
-                                                    memory_order_relaxed))
-            return;
-    }
-    EVP_PKEY_CTX_free(pc);
+    if (!mailauth__spares_give(mk->spare, VERIFY_SPARES, pc))
+        EVP_PKEY_CTX_free(pc);
 }
 
 /* RFC 6376 §3.3.1/§3.3.2: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) over the
@@ -430,27 +417,15 @@ static EVP_MD_CTX *
 ed_take(const mailauth__pubkey_t *k)
 {
     mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
-    for (size_t i = 0; i < VERIFY_SPARES; i++) {
-        if (atomic_load_explicit(&mk->ed_spare[i], memory_order_relaxed) != NULL) {
-            EVP_MD_CTX *mc = atomic_exchange_explicit(&mk->ed_spare[i], NULL, memory_order_acq_rel);
-            if (mc != NULL)
-                return mc;
-        }
-    }
-    return NULL;
+    return mailauth__spares_take(mk->ed_spare, VERIFY_SPARES);
 }
 
 static void
 ed_give(const mailauth__pubkey_t *k, EVP_MD_CTX *mc)
 {
     mailauth__pubkey_t *mk = (mailauth__pubkey_t *)(uintptr_t)k;
-    for (size_t i = 0; i < VERIFY_SPARES; i++) {
-        EVP_MD_CTX *none = NULL;
-        if (atomic_compare_exchange_strong_explicit(&mk->ed_spare[i], &none, mc,
-                                                    memory_order_acq_rel, memory_order_relaxed))
-            return;
-    }
-    EVP_MD_CTX_free(mc);
+    if (!mailauth__spares_give(mk->ed_spare, VERIFY_SPARES, mc))
+        EVP_MD_CTX_free(mc);
 }
 
 /* RFC 8463 §3: PureEdDSA (RFC 8032 §5.1.7) with the SHA-256 digest as the
